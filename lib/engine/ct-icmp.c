@@ -1,0 +1,1 @@
+/* ct-icmp: being written. */

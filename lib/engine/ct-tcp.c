@@ -1,0 +1,1 @@
+/* ct-tcp: being written. */

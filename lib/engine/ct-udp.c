@@ -1,0 +1,1 @@
+/* ct-udp: being written. */

@@ -1,0 +1,1 @@
+/* flowlog-emit: being written. */

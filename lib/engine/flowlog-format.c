@@ -1,0 +1,1 @@
+/* flowlog-format: being written. */

@@ -1,0 +1,1 @@
+/* flowlog: being written. */

@@ -1,0 +1,1 @@
+/* nacl: being written. */

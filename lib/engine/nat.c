@@ -1,0 +1,1 @@
+/* nat: being written. */

@@ -1,0 +1,1 @@
+/* sgcls: being written. */

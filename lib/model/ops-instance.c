@@ -1,0 +1,1 @@
+/* ops-instance: being written. */

@@ -1,0 +1,1 @@
+/* ops-nacl: being written. */

@@ -1,0 +1,1 @@
+/* ops-vpc: being written. */

@@ -1,0 +1,180 @@
+/*
+ * ops: error table, quotas, context and ID generation shared by every
+ * operation family (ops-*.c).  See ops.h.
+ */
+#include "lib/model/ops.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+	const char *code;
+	int status;
+} errors[] = {
+#define MODEL_ERR_ROW(name, code, status) {code, status},
+	MODEL_ERRORS(MODEL_ERR_ROW)
+#undef MODEL_ERR_ROW
+};
+
+const char *model_err_code_name(enum model_errcode code)
+{
+	return (unsigned)code < MODEL_ERR__COUNT ? errors[code].code : "InternalError";
+}
+
+int model_err_http_status(enum model_errcode code)
+{
+	return (unsigned)code < MODEL_ERR__COUNT ? errors[code].status : 500;
+}
+
+int model_err_set(struct model_err *err, int errno_value, enum model_errcode code,
+		  const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		err->code = code;
+		va_start(ap, fmt);
+		vsnprintf(err->message, sizeof(err->message), fmt, ap);
+		va_end(ap);
+	}
+	return errno_value;
+}
+
+void model_quotas_default(struct model_quotas *q)
+{
+	*q = (struct model_quotas){
+		.vpcs_per_region = 5,
+		.subnets_per_vpc = 200,
+		.cidrs_per_vpc = 5,
+		.igws_per_region = 5,
+		.nat_gateways_per_az = 5,
+		.eips_per_region = 5,
+		.route_tables_per_vpc = 200,
+		.routes_per_table = 50,
+		.propagated_routes_per_table = 100,
+		.nacls_per_vpc = 200,
+		.nacl_rules_per_direction = 20,
+		.sgs_per_region = 2500,
+		.rules_per_sg = 60,
+		.sgs_per_eni = 5,
+		.sg_rules_per_eni = 1000,
+		.enis_per_region = 5000,
+		.tags_per_resource = 50,
+		.vgws_per_region = 5,
+		.cgws_per_region = 50,
+		.vpns_per_region = 50,
+		.vpns_per_vgw = 10,
+		.vpn_static_routes = 100,
+		.flow_logs_per_resource = 2,
+		.instances_per_region = 1000,
+	};
+}
+
+/*
+ * AZ name -> ID mapping.  us-east-1 follows moto's fixed map (ec2-api.md 9.2);
+ * other Regions use <code>-az1.. in letter order.
+ */
+static const char *const default_az_suffix[] = {"a", "b", "c", "d", "e", "f"};
+static const char *const use1_ids[] = {"use1-az6", "use1-az1", "use1-az2",
+				       "use1-az4", "use1-az3", "use1-az5"};
+
+static _Thread_local char az_names[6][MODEL_AZ_LEN];
+static _Thread_local char az_ids[6][MODEL_AZ_LEN];
+static _Thread_local const char *az_name_ptrs[6];
+static _Thread_local const char *az_id_ptrs[6];
+
+static void region_code(const char *region, char *buf, size_t size)
+{
+	/* "us-east-1" -> "use1", "eu-central-1" -> "euc1", "ap-southeast-2" -> "aps2" */
+	const char *p = region;
+	size_t n = 0;
+	const char *dash1 = strchr(p, '-');
+	const char *dash2 = dash1 ? strchr(dash1 + 1, '-') : NULL;
+
+	if (!dash1 || !dash2 || size < 6) {
+		util_strscpy(buf, "reg1", size);
+		return;
+	}
+	buf[n++] = p[0];
+	buf[n++] = p[1];
+	buf[n++] = dash1[1];
+	for (const char *d = dash2 + 1; *d && n < size - 1; d++)
+		buf[n++] = *d;
+	buf[n] = '\0';
+}
+
+void model_ctx_init(struct model_ctx *ctx, const char *region, struct util_rng *rng)
+{
+	char code[16];
+
+	memset(ctx, 0, sizeof(*ctx));
+	model_quotas_default(&ctx->quotas);
+	ctx->rng = rng;
+	net_cidr4_parse("198.51.100.0/24", &ctx->public_pool);
+	if (!region)
+		region = "us-east-1";
+	region_code(region, code, sizeof(code));
+	for (size_t i = 0; i < 6; i++) {
+		snprintf(az_names[i], MODEL_AZ_LEN, "%s%s", region, default_az_suffix[i]);
+		if (strcmp(region, "us-east-1") == 0)
+			util_strscpy(az_ids[i], use1_ids[i], MODEL_AZ_LEN);
+		else
+			snprintf(az_ids[i], MODEL_AZ_LEN, "%s-az%zu", code, i + 1);
+		az_name_ptrs[i] = az_names[i];
+		az_id_ptrs[i] = az_ids[i];
+	}
+	ctx->azs = az_name_ptrs;
+	ctx->az_ids = az_id_ptrs;
+	ctx->n_azs = 6;
+}
+
+static bool id_in_use(const struct model *m, const char *id)
+{
+#define CHECK(field, idf)                                                                      \
+	for (size_t i = 0; i < m->n_##field; i++)                                              \
+		if (strcmp(m->field[i]->idf, id) == 0)                                         \
+			return true;
+	CHECK(vpcs, id)
+	CHECK(subnets, id)
+	CHECK(route_tables, id)
+	CHECK(sgs, id)
+	CHECK(nacls, id)
+	CHECK(enis, id)
+	CHECK(instances, id)
+	CHECK(igws, id)
+	CHECK(eips, allocation_id)
+	CHECK(nat_gateways, id)
+	CHECK(vgws, id)
+	CHECK(cgws, id)
+	CHECK(vpns, id)
+	CHECK(flow_logs, id)
+	CHECK(prefix_lists, id)
+#undef CHECK
+	return false;
+}
+
+void model_new_id(const struct model *m, struct model_ctx *ctx, const char *prefix,
+		  char buf[MODEL_ID_LEN])
+{
+	do {
+		uint64_t hi = util_rng_next(ctx->rng) & 0xfffffffffffffffULL; /* 15 hex digits */
+		uint64_t lo = util_rng_next(ctx->rng) & 0xffULL;		/* 2 more */
+
+		snprintf(buf, MODEL_ID_LEN, "%s%015llx%02llx", prefix, (unsigned long long)hi,
+			 (unsigned long long)lo);
+	} while (id_in_use(m, buf));
+}
+
+bool model_id_valid(const char *id, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+	size_t n = 0;
+
+	if (!id || strncmp(id, prefix, plen) != 0)
+		return false;
+	for (const char *p = id + plen; *p; p++, n++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return n == 8 || n == 17;
+}

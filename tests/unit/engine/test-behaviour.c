@@ -1,0 +1,2 @@
+/* Tests for behaviour: being written. */
+#include <criterion/criterion.h>

@@ -1,0 +1,2 @@
+/* Tests for ct: being written. */
+#include <criterion/criterion.h>

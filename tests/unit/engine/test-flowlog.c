@@ -1,0 +1,2 @@
+/* Tests for flowlog: being written. */
+#include <criterion/criterion.h>

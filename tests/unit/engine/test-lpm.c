@@ -1,0 +1,2 @@
+/* Tests for lpm: being written. */
+#include <criterion/criterion.h>

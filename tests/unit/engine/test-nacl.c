@@ -1,0 +1,2 @@
+/* Tests for nacl: being written. */
+#include <criterion/criterion.h>

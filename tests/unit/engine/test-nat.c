@@ -1,0 +1,2 @@
+/* Tests for nat: being written. */
+#include <criterion/criterion.h>

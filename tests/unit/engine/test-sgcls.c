@@ -1,0 +1,2 @@
+/* Tests for sgcls: being written. */
+#include <criterion/criterion.h>

@@ -1,0 +1,2 @@
+/* Tests for model: being written. */
+#include <criterion/criterion.h>

@@ -1,0 +1,2 @@
+/* Tests for ops-eni: being written. */
+#include <criterion/criterion.h>

@@ -1,0 +1,2 @@
+/* Tests for ops-instance: being written. */
+#include <criterion/criterion.h>

@@ -1,0 +1,2 @@
+/* Tests for ops-nacl: being written. */
+#include <criterion/criterion.h>

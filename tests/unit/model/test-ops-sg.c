@@ -1,0 +1,2 @@
+/* Tests for ops-sg: being written. */
+#include <criterion/criterion.h>

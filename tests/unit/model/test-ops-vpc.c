@@ -1,0 +1,2 @@
+/* Tests for ops-vpc: being written. */
+#include <criterion/criterion.h>
