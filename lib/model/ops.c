@@ -178,3 +178,129 @@ bool model_id_valid(const char *id, const char *prefix)
 			return false;
 	return n == 8 || n == 17;
 }
+
+/* ---- address allocation ---------------------------------------------------- */
+
+bool model_subnet_ip_reserved(const struct model_subnet *s, uint32_t ip)
+{
+	return ip - s->cidr.addr < 4 || ip == net_cidr4_last(s->cidr);
+}
+
+bool model_private_ip_in_use(const struct model *m, const struct model_subnet *s, uint32_t ip)
+{
+	return model_find_eni_by_ip(m, s->vpc_id, ip) != NULL;
+}
+
+uint32_t model_subnet_available_ips(const struct model *m, const struct model_subnet *s)
+{
+	uint64_t total = net_cidr4_size(s->cidr);
+	uint64_t used = 5;
+
+	for (size_t i = 0; i < m->n_enis; i++) {
+		const struct model_eni *e = m->enis[i];
+
+		if (strcmp(e->subnet_id, s->id) != 0)
+			continue;
+		for (size_t j = 0; j < e->n_ips; j++)
+			if (net_cidr4_contains(s->cidr, e->ips[j].ip))
+				used++;
+		for (size_t j = 0; j < e->n_prefixes; j++)
+			if (net_cidr4_covers(s->cidr, e->prefixes[j]))
+				used += net_cidr4_size(e->prefixes[j]);
+	}
+	return used >= total ? 0 : (uint32_t)(total - used);
+}
+
+int model_subnet_alloc_ip(const struct model *m, const struct model_subnet *s, uint32_t *ret_ip)
+{
+	uint32_t last = net_cidr4_last(s->cidr);
+
+	for (uint32_t ip = s->cidr.addr + 4; ip < last; ip++) {
+		if (!model_private_ip_in_use(m, s, ip)) {
+			*ret_ip = ip;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+static bool block_free(const struct model *m, const struct model_subnet *s, struct net_cidr4 b)
+{
+	for (size_t i = 0; i < m->n_enis; i++) {
+		const struct model_eni *e = m->enis[i];
+
+		if (strcmp(e->vpc_id, s->vpc_id) != 0)
+			continue;
+		for (size_t j = 0; j < e->n_ips; j++)
+			if (net_cidr4_contains(b, e->ips[j].ip))
+				return false;
+		for (size_t j = 0; j < e->n_prefixes; j++)
+			if (net_cidr4_overlaps(b, e->prefixes[j]))
+				return false;
+	}
+	for (uint32_t ip = b.addr; ip <= net_cidr4_last(b); ip++)
+		if (model_subnet_ip_reserved(s, ip))
+			return false;
+	return true;
+}
+
+int model_subnet_alloc_prefix28(const struct model *m, const struct model_subnet *s,
+				struct net_cidr4 *ret_prefix)
+{
+	if (s->cidr.len > 28)
+		return -ENOSPC;
+	for (uint64_t off = 0; off < net_cidr4_size(s->cidr); off += 16) {
+		struct net_cidr4 b = {.addr = s->cidr.addr + (uint32_t)off, .len = 28};
+
+		if (block_free(m, s, b)) {
+			*ret_prefix = b;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+static bool public_ip_used(const struct model *m, uint32_t ip)
+{
+	for (size_t i = 0; i < m->n_eips; i++)
+		if (m->eips[i]->public_ip == ip)
+			return true;
+	for (size_t i = 0; i < m->n_nat_gateways; i++)
+		if (m->nat_gateways[i]->public_ip == ip &&
+		    m->nat_gateways[i]->state != MODEL_STATE_DELETED)
+			return true;
+	return model_find_eni_by_public_ip(m, ip, NULL) != NULL;
+}
+
+int model_alloc_public_ip(const struct model *m, const struct model_ctx *ctx, uint32_t *ret_ip)
+{
+	struct net_cidr4 pool = ctx->public_pool;
+	uint32_t last = net_cidr4_last(pool);
+
+	/* Skip the network address, .1 (the pool's gateway in the fabric) and broadcast. */
+	for (uint32_t ip = pool.addr + 2; ip < last; ip++) {
+		if (!public_ip_used(m, ip)) {
+			*ret_ip = ip;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+void model_new_mac(const struct model *m, struct model_ctx *ctx, char buf[MODEL_MAC_LEN])
+{
+	bool taken;
+
+	do {
+		uint64_t r = util_rng_next(ctx->rng);
+
+		snprintf(buf, MODEL_MAC_LEN, "0e:%02x:%02x:%02x:%02x:%02x",
+			 (unsigned)(r & 0xff), (unsigned)((r >> 8) & 0xff),
+			 (unsigned)((r >> 16) & 0xff), (unsigned)((r >> 24) & 0xff),
+			 (unsigned)((r >> 32) & 0xff));
+		taken = false;
+		for (size_t i = 0; i < m->n_enis; i++)
+			if (strcmp(m->enis[i]->mac, buf) == 0)
+				taken = true;
+	} while (taken);
+}

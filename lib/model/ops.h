@@ -207,4 +207,28 @@ void model_new_id(const struct model *m, struct model_ctx *ctx, const char *pref
 /* True when id looks like prefix + hex digits (8 or 17), as AWS validates IDs. */
 bool model_id_valid(const char *id, const char *prefix);
 
+/* ---- address allocation shared by every family ----------------------------- */
+
+/* True when ip is one of the subnet's five reserved addresses (base..base+3, last). */
+bool model_subnet_ip_reserved(const struct model_subnet *s, uint32_t ip);
+/* True when an ENI of the subnet's VPC holds ip (as an address or inside a delegated prefix). */
+bool model_private_ip_in_use(const struct model *m, const struct model_subnet *s, uint32_t ip);
+/* Free addresses: 2^(32-len) - 5 - used (a /28 prefix counts 16); AWS AvailableIpAddressCount. */
+uint32_t model_subnet_available_ips(const struct model *m, const struct model_subnet *s);
+/*
+ * The lowest free, unreserved address of the subnet.  0, or -ENOSPC (the
+ * caller raises InsufficientFreeAddressesInSubnet).
+ */
+int model_subnet_alloc_ip(const struct model *m, const struct model_subnet *s, uint32_t *ret_ip);
+/*
+ * The lowest aligned /28 of the subnet that holds no used or reserved address.
+ * 0, or -ENOSPC (InsufficientCidrBlocks).
+ */
+int model_subnet_alloc_prefix28(const struct model *m, const struct model_subnet *s,
+				struct net_cidr4 *ret_prefix);
+/* The lowest address of ctx->public_pool used by no Elastic IP and no ENI. 0 or -ENOSPC. */
+int model_alloc_public_ip(const struct model *m, const struct model_ctx *ctx, uint32_t *ret_ip);
+/* A random locally administered MAC "0e:xx:xx:xx:xx:xx", unique among the model's ENIs. */
+void model_new_mac(const struct model *m, struct model_ctx *ctx, char buf[MODEL_MAC_LEN]);
+
 #endif
