@@ -1,0 +1,99 @@
+/*
+ * vpcctl: the openvpc command line.  One subcommand per entry of the table
+ * below (in the manner of wireguard-tools' wg.c); each returns the process
+ * exit status.  Bad usage exits 2 with a message on stderr.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/trace.h"
+#include "lib/model/model.h"
+#include "lib/util/util.h"
+
+#ifndef OPENVPC_VERSION
+#define OPENVPC_VERSION "unknown"
+#endif
+
+static int help_main(int argc, char **argv);
+
+static int version_main(int argc, char **argv)
+{
+	if (argc > 1) {
+		fprintf(stderr, "vpcctl version: unexpected argument \"%s\"\n", argv[1]);
+		return 2;
+	}
+	printf("vpcctl %s\n", OPENVPC_VERSION);
+	return 0;
+}
+
+static int max_pods_main(int argc, char **argv)
+{
+	const struct model_instance_type *t;
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("Usage: vpcctl max-pods INSTANCE_TYPE\n\n"
+		       "The most pods the VPC CNI can run on an instance type: ENIs x (IPv4\n"
+		       "addresses per ENI - 1) + 2, from the built-in instance type table.\n");
+		return 0;
+	}
+	if (argc != 2) {
+		fprintf(stderr, "Usage: vpcctl max-pods INSTANCE_TYPE\n");
+		return 2;
+	}
+	t = model_instance_type_find(argv[1]);
+	if (!t) {
+		fprintf(stderr, "vpcctl max-pods: unknown instance type \"%s\"\n", argv[1]);
+		return 2;
+	}
+	printf("%d\n", model_instance_type_max_pods(t));
+	return 0;
+}
+
+static const struct {
+	const char *subcommand;
+	int (*function)(int, char **);
+	const char *description;
+} subcommands[] = {
+    {"trace", trace_main, "Can A reach B, and if not, which rule stops it (describe-* JSON)"},
+    {"max-pods", max_pods_main, "Maximum pods the VPC CNI fits on an instance type"},
+    {"version", version_main, "Print the version"},
+    {"help", help_main, "Show this help"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: vpcctl <subcommand> [options]\n\nSubcommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
+		fprintf(f, "  %-10s %s\n", subcommands[i].subcommand, subcommands[i].description);
+	fprintf(f, "\n`vpcctl <subcommand> --help` shows the options of a subcommand.\n"
+		   "Example:\n"
+		   "  vpcctl trace --aws-json examples/two-tier --source i-0c4a8e2f6b1d37a95 \\\n"
+		   "               --destination i-0e7b1d5a9c3f26e84 --destination-port 5432\n");
+}
+
+static int help_main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return version_main(1, argv + 1);
+	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
+		if (strcmp(argv[1], subcommands[i].subcommand) == 0)
+			return subcommands[i].function(argc - 1, argv + 1);
+	fprintf(stderr, "vpcctl: unknown subcommand \"%s\" (see vpcctl --help)\n", argv[1]);
+	return 2;
+}
