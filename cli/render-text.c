@@ -386,11 +386,18 @@ static void endpoint_line(struct out *o, const struct trace_report *r, const cha
 	ip_str(ep->ip, a);
 	if (ep->kind == TRACE_EP_ENI) {
 		const struct model_eni *e = model_find_eni(r->m, ep->eni_id);
+		char l3[LABEL_MAX];
 
-		outf(o, "  %-12s %s %s%s in %s\n", what,
-		     trace_label(r->m, ep->eni_id, l, sizeof(l)), a,
-		     ep->public_ip ? " (its public IP)" : "",
-		     trace_label(r->m, e ? e->subnet_id : "", l2, sizeof(l2)));
+		if (e && e->attachment.present && e->attachment.instance_id[0])
+			outf(o, "  %-12s %s: %s %s%s in %s\n", what,
+			     trace_label(r->m, e->attachment.instance_id, l3, sizeof(l3)),
+			     ep->eni_id, a, ep->public_ip ? " (its public IP)" : "",
+			     trace_label(r->m, e->subnet_id, l2, sizeof(l2)));
+		else
+			outf(o, "  %-12s %s %s%s in %s\n", what,
+			     trace_label(r->m, ep->eni_id, l, sizeof(l)), a,
+			     ep->public_ip ? " (its public IP)" : "",
+			     trace_label(r->m, e ? e->subnet_id : "", l2, sizeof(l2)));
 	} else {
 		outf(o, "  %-12s %s (%s%s%s)\n", what, a,
 		     ep->kind == TRACE_EP_VPN ? "on premises" : "the internet",
