@@ -191,17 +191,24 @@ static int fill_eni(struct aj_ctx *c, const json_t *o, struct model_eni *eni,
 	if (eni->n_ips == 0 && primary) {
 		struct model_eni_ip ip = {.ip = primary, .primary = true};
 
-		if ((assoc = aj_get(o, "Association"))) {
-			size_t mark = aj_mark(c);
-
-			aj_push_key(c, "Association");
-			if ((r = aj_expect_object(c, assoc)) == 0)
-				r = aj_opt_ip4(c, assoc, "PublicIp", &ip.public_ip);
-			aj_restore(c, mark);
-			if (r < 0)
-				return r;
-		}
 		if ((r = model_eni_add_ip(eni, &ip)) < 0)
+			return r;
+	}
+	/*
+	 * The interface-level Association is the primary address's public IP;
+	 * some outputs (moto) print it only there, not in PrivateIpAddresses.
+	 */
+	if (eni->n_ips > 0 && !eni->ips[0].public_ip && (assoc = aj_get(o, "Association"))) {
+		size_t mark = aj_mark(c);
+		struct model_eni_ip *p = &eni->ips[0];
+
+		aj_push_key(c, "Association");
+		if ((r = aj_expect_object(c, assoc)) == 0 &&
+		    (r = aj_opt_ip4(c, assoc, "PublicIp", &p->public_ip)) == 0 &&
+		    (r = aj_opt_id(c, assoc, "AllocationId", "eipalloc-", p->allocation_id)) == 0)
+			r = aj_opt_id(c, assoc, "AssociationId", "eipassoc-", p->association_id);
+		aj_restore(c, mark);
+		if (r < 0)
 			return r;
 	}
 	if (eni->n_ips == 0)

@@ -170,6 +170,21 @@ int aj_opt_string(struct aj_ctx *c, const json_t *obj, const char *key, const ch
 	return 0;
 }
 
+/*
+ * Like aj_opt_string, but "" counts as absent: the CLI (and moto) print empty
+ * strings for unset IDs and addresses, e.g. "InstanceId": "".
+ */
+static int opt_nonempty(struct aj_ctx *c, const json_t *obj, const char *key, const char **ret)
+{
+	const char *s = NULL;
+	int r = aj_opt_string(c, obj, key, &s);
+
+	if (r < 0 || !s || !*s)
+		return r;
+	*ret = s;
+	return 0;
+}
+
 int aj_req_string(struct aj_ctx *c, const json_t *obj, const char *key, const char **ret)
 {
 	const char *s = NULL;
@@ -217,7 +232,7 @@ int aj_opt_id_any(struct aj_ctx *c, const json_t *obj, const char *key, const ch
 		  char buf[MODEL_ID_LEN])
 {
 	const char *s = NULL;
-	int r = aj_opt_string(c, obj, key, &s);
+	int r = opt_nonempty(c, obj, key, &s);
 
 	if (r < 0 || !s)
 		return r;
@@ -237,7 +252,7 @@ int aj_req_id(struct aj_ctx *c, const json_t *obj, const char *key, const char *
 {
 	const char *s = NULL;
 	const char *const prefixes[] = {prefix, NULL};
-	int r = aj_opt_string(c, obj, key, &s);
+	int r = opt_nonempty(c, obj, key, &s);
 
 	if (r < 0)
 		return r;
@@ -300,7 +315,7 @@ int aj_opt_cidr4(struct aj_ctx *c, const json_t *obj, const char *key, bool *ret
 {
 	const char *s = NULL;
 	struct net_cidr4 cidr;
-	int r = aj_opt_string(c, obj, key, &s);
+	int r = opt_nonempty(c, obj, key, &s);
 
 	if (r < 0)
 		return r;
@@ -336,7 +351,7 @@ int aj_opt_cidr6(struct aj_ctx *c, const json_t *obj, const char *key, bool *ret
 {
 	const char *s = NULL;
 	struct net_cidr6 cidr;
-	int r = aj_opt_string(c, obj, key, &s);
+	int r = opt_nonempty(c, obj, key, &s);
 
 	if (r < 0)
 		return r;
@@ -355,7 +370,7 @@ int aj_opt_ip4(struct aj_ctx *c, const json_t *obj, const char *key, uint32_t *r
 {
 	const char *s = NULL;
 	uint32_t ip;
-	int r = aj_opt_string(c, obj, key, &s);
+	int r = opt_nonempty(c, obj, key, &s);
 
 	if (r < 0 || !s)
 		return r;
@@ -367,7 +382,12 @@ int aj_opt_ip4(struct aj_ctx *c, const json_t *obj, const char *key, uint32_t *r
 
 int aj_req_ip4(struct aj_ctx *c, const json_t *obj, const char *key, uint32_t *ret)
 {
-	if (!aj_get(obj, key))
+	const char *s = NULL;
+	int r = opt_nonempty(c, obj, key, &s);
+
+	if (r < 0)
+		return r;
+	if (!s)
 		return aj_fail(c, key, -EINVAL, "missing");
 	return aj_opt_ip4(c, obj, key, ret);
 }
@@ -376,7 +396,7 @@ int aj_owner(struct aj_ctx *c, const json_t *obj, const char *key, char buf[MODE
 {
 	const char *s = NULL;
 	size_t n;
-	int r = aj_opt_string(c, obj, key, &s);
+	int r = opt_nonempty(c, obj, key, &s);
 
 	if (r < 0 || !s)
 		return r;

@@ -525,3 +525,24 @@ Test(awsjson_kinds, describe_network_interfaces_replaces_implied_eni)
 	cr_expect_not_null(model_instance_primary_eni(m, "i-0123456789abcdef0"));
 	model_free(m);
 }
+
+Test(awsjson_kinds, interface_level_association_and_empty_ids)
+{
+	/* moto prints the public IP only at the interface level and "" for unset IDs. */
+	struct model *m = load_doc(
+	    "{\"NetworkInterfaces\": [{\"NetworkInterfaceId\": \"eni-0123456789abcdef0\","
+	    " \"SubnetId\": \"subnet-0123456789abcdef0\", \"PrivateIpAddress\": \"10.0.1.4\","
+	    " \"Association\": {\"PublicIp\": \"54.214.251.100\", \"IpOwnerId\": \"amazon\"},"
+	    " \"PrivateIpAddresses\": [{\"Primary\": true, \"PrivateIpAddress\": \"10.0.1.4\"}]}],"
+	    " \"Addresses\": [{\"AllocationId\": \"eipalloc-0123456789abcdef0\", \"PublicIp\":"
+	    " \"127.1.2.3\", \"InstanceId\": \"\", \"NetworkInterfaceId\": \"\"}]}");
+	struct model_eni *eni = model_find_eni(m, "eni-0123456789abcdef0");
+	struct model_eip *eip = model_find_eip(m, "eipalloc-0123456789abcdef0");
+
+	cr_assert_not_null(eni);
+	cr_expect_eq(eni->ips[0].public_ip, ip("54.214.251.100"));
+	cr_assert_not_null(eip);
+	cr_expect_str_eq(eip->instance_id, "");
+	cr_expect_str_eq(eip->eni_id, "");
+	model_free(m);
+}
