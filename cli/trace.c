@@ -369,6 +369,7 @@ static int plan(const struct trace_opts *o, struct trace_report *r, struct eng_w
 				if (e->ips[i].ip == dst->ip && e->ips[i].public_ip) {
 					pdst = e->ips[i].public_ip;
 					dst->public_ip = true;
+					dst->ip = pdst;
 					break;
 				}
 			}
