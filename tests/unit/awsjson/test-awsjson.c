@@ -546,3 +546,45 @@ Test(awsjson_kinds, interface_level_association_and_empty_ids)
 	cr_expect_str_eq(eip->eni_id, "");
 	model_free(m);
 }
+
+Test(awsjson_kinds, moto_server_output)
+{
+	/*
+	 * tests/unit/awsjson/moto/: describe-* output of moto_server (through
+	 * boto3) for a VPC with two subnets, an IGW, a NAT gateway, an SG, a
+	 * custom NACL and one instance with a public IP.  moto's quirks (empty
+	 * strings for unset IDs, the public IP only at the interface level) load.
+	 */
+	const char *root = getenv("OPENVPC_SOURCE_ROOT");
+	struct awsjson_error err;
+	struct model *m = NULL;
+	struct model_eni *eni;
+	struct model_nacl *acl;
+	char path[4096];
+
+	cr_assert(root);
+	snprintf(path, sizeof(path), "%s/tests/unit/awsjson/moto", root);
+	cr_assert_eq(awsjson_load_path(path, &m, &err), 0, "%s: %s: %s", err.file, err.field,
+		     err.message);
+	cr_expect_eq(m->n_vpcs, 2, "the default VPC and ours");
+	cr_expect_eq(m->n_subnets, 8);
+	cr_expect_eq(m->n_route_tables, 3);
+	cr_expect_eq(m->n_sgs, 3);
+	cr_expect_eq(m->n_nacls, 3);
+	cr_expect_eq(m->n_enis, 2);
+	cr_expect_eq(m->n_instances, 1);
+	cr_expect_eq(m->n_igws, 1);
+	cr_expect_eq(m->n_nat_gateways, 1);
+	cr_expect_eq(m->n_eips, 1);
+	eni = model_instance_primary_eni(m, "i-71589d33ce288197e");
+	cr_assert_not_null(eni);
+	cr_expect_eq(eni->ips[0].ip, ip("10.0.1.4"));
+	cr_expect_eq(eni->ips[0].public_ip, ip("54.214.251.100"));
+	acl = model_find_nacl(m, "acl-bd118ffa1c6ab159d");
+	cr_assert_not_null(acl);
+	cr_assert_eq(acl->n_entries, 1);
+	cr_expect_eq(acl->entries[0].from_port, 5432);
+	cr_expect_not(acl->is_default);
+	cr_expect_not_null(model_vpc_igw(m, "vpc-df72ae659c93af1fa"));
+	model_free(m);
+}
