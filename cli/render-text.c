@@ -148,9 +148,12 @@ static const char *route_str(const struct model *m, const struct model_route *rt
 	return buf;
 }
 
-/* "network ACL acl-… (db) on subnet-… (db)" and friends. */
-static const char *component_str(const struct trace_report *r, const struct eng_trace_step *s,
-				 char *buf, size_t size)
+/*
+ * "network ACL acl-… (db) on subnet-… (db)" and friends; with_subnet false
+ * leaves the subnet out (the hop list, where it follows the rule).
+ */
+static const char *component_str_ex(const struct trace_report *r, const struct eng_trace_step *s,
+				    bool with_subnet, char *buf, size_t size)
 {
 	const char *id = trace_step_component_id(r, s);
 	char l[LABEL_MAX], l2[LABEL_MAX];
@@ -164,7 +167,7 @@ static const char *component_str(const struct trace_report *r, const struct eng_
 		snprintf(buf, size, "security group %s", l);
 		break;
 	case ENG_COMP_NACL:
-		if (s->rule_obj >= 0)
+		if (s->rule_obj >= 0 && with_subnet)
 			snprintf(buf, size, "network ACL %s on %s", l,
 				 trace_label(r->m, eng_gen_subnet_id(r->g, (uint32_t)s->rule_obj),
 					     l2, sizeof(l2)));
@@ -190,9 +193,18 @@ static const char *component_str(const struct trace_report *r, const struct eng_
 	return buf;
 }
 
-/* What a step did, for the hop-by-hop listing. */
+static const char *component_str(const struct trace_report *r, const struct eng_trace_step *s,
+				 char *buf, size_t size)
+{
+	return component_str_ex(r, s, true, buf, size);
+}
+
+/*
+ * What a step did, for the hop-by-hop listing.  after_block: an earlier step
+ * blocked the packet and the analysis went on to find every block.
+ */
 static const char *step_detail(const struct trace_report *r, const struct eng_trace_step *s,
-			       char *buf, size_t size)
+			       bool after_block, char *buf, size_t size)
 {
 	char a[NET_IP4_STRLEN], b[NET_IP4_STRLEN], x[LABEL_MAX], y[LABEL_MAX];
 
@@ -210,7 +222,9 @@ static const char *step_detail(const struct trace_report *r, const struct eng_tr
 				 *inst ? trace_label(r->m, inst, x, sizeof(x)) : "",
 				 ip_str(s->in.src, a));
 		else
-			snprintf(buf, size, "delivered%s%s at %s", *inst ? " to " : "",
+			snprintf(buf, size, "%s%s%s at %s",
+				 after_block ? "would be delivered" : "delivered",
+				 *inst ? " to " : "",
 				 *inst ? trace_label(r->m, inst, x, sizeof(x)) : "",
 				 ip_str(s->in.dst, a));
 		break;
@@ -243,6 +257,13 @@ static const char *step_detail(const struct trace_report *r, const struct eng_tr
 		else
 			snprintf(buf, size, "no %s rule matches %s; the final rule (*) denies it",
 				 dir_word(s->dir), flow_str(s, x, sizeof(x)));
+		if (s->rule_obj >= 0) {
+			size_t n = strlen(buf);
+
+			snprintf(buf + n, size - n, " on %s",
+				 trace_label(r->m, eng_gen_subnet_id(r->g, (uint32_t)s->rule_obj),
+					     y, sizeof(y)));
+		}
 		break;
 	}
 	case ENG_COMP_RTB: {
@@ -409,15 +430,18 @@ static void endpoint_line(struct out *o, const struct trace_report *r, const cha
 static void print_path(struct out *o, const struct trace_report *r, const char *title,
 		       const struct eng_trace *t)
 {
+	bool after_block = false;
+
 	outf(o, "\n%s%s%s\n", c_on(o, BOLD), title, c_on(o, OFF));
 	for (unsigned i = 0; i < t->n && i < ENG_TRACE_MAX; i++) {
 		const struct eng_trace_step *s = &t->steps[i];
 		char comp[2 * LABEL_MAX + 16], detail[512];
 
-		component_str(r, s, comp, sizeof(comp));
-		step_detail(r, s, detail, sizeof(detail));
-		outf(o, "  %s%2u  %-48s %s%s\n", s->blocked ? c_on(o, RED) : "", i + 1, comp,
-		     detail, s->blocked ? c_on(o, OFF) : "");
+		component_str_ex(r, s, false, comp, sizeof(comp));
+		step_detail(r, s, after_block, detail, sizeof(detail));
+		outf(o, "  %s%2u %c %-44s %s%s\n", s->blocked ? c_on(o, RED) : "", i + 1,
+		     s->blocked ? 'x' : ' ', comp, detail, s->blocked ? c_on(o, OFF) : "");
+		after_block = after_block || s->blocked;
 	}
 }
 
