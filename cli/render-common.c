@@ -15,7 +15,7 @@ static bool has_prefix(const char *s, const char *prefix)
 }
 
 /* The Name tag (or group name) of any object, or NULL. */
-static const char *object_name(const struct model *m, const char *id)
+const char *trace_name(const struct model *m, const char *id)
 {
 	const struct model_tags *tags = NULL;
 
@@ -45,7 +45,7 @@ static const char *object_name(const struct model *m, const char *id)
 		const struct model_eni *o = model_find_eni(m, id);
 
 		if (o && !model_tags_get(&o->tags, "Name") && o->attachment.present)
-			return object_name(m, o->attachment.instance_id);
+			return trace_name(m, o->attachment.instance_id);
 		tags = o ? &o->tags : NULL;
 	} else if (has_prefix(id, "i-")) {
 		const struct model_instance *o = model_find_instance(m, id);
@@ -75,7 +75,7 @@ const char *trace_label(const struct model *m, const char *id, char *buf, size_t
 		snprintf(buf, size, "(unknown)");
 		return buf;
 	}
-	name = object_name(m, id);
+	name = trace_name(m, id);
 	if (name && *name)
 		snprintf(buf, size, "%s (%s)", id, name);
 	else

@@ -37,19 +37,13 @@ static json_t *component_obj(struct jb *b, const struct model *m, const char *id
 	json_t *o = json_object();
 	char buf[256];
 	const char *arn = trace_arn(m, id, buf, sizeof(buf));
-	char label[160];
+	const char *name = trace_name(m, id);
 
 	jset(b, o, "Id", json_string(id));
 	if (arn)
 		jset(b, o, "Arn", json_string(arn));
-	trace_label(m, id, label, sizeof(label));
-	if (strchr(label, '(')) {
-		/* "id (Name)" -> Name */
-		char *name = strchr(label, '(') + 1;
-
-		name[strlen(name) - 1] = '\0';
+	if (name && *name)
 		jset(b, o, "Name", json_string(name));
-	}
 	return o;
 }
 

@@ -80,6 +80,9 @@ int trace_print_text(const struct trace_report *r, FILE *out, bool color);
  * "all tcp", "all traffic", "icmp type 8".
  */
 const char *trace_label(const struct model *m, const char *id, char *buf, size_t size);
+/* The Name tag (for an ENI without one, its instance's; for an SG, else its group name), or NULL.
+ */
+const char *trace_name(const struct model *m, const char *id);
 const char *trace_packet_desc(const struct pkt_hdr *h, char *buf, size_t size);
 const char *trace_rule_ports(int protocol, int from, int to, char *buf, size_t size);
 /* ARN of an ID ("arn:aws:ec2:<region>:<account>:<type>/<id>"), or NULL when not derivable. */
