@@ -1,0 +1,119 @@
+/*
+ * store: vpcd's durable state, one SQLite database per state directory.
+ *
+ * What it is.  The store keeps every Region's model (lib/model/model.h) in
+ * DIR/vpcd.db, one row per object (region, kind, id, JSON body), plus the
+ * idempotency tokens of the EC2 API (ClientToken).  vpcd loads each Region's
+ * model at start-up and, after every mutating action, calls
+ * store_save_region() before it answers: an action that returned success to
+ * the client survives `kill -9` of vpcd and a power cut.
+ *
+ * Durability.  The database runs in WAL mode with synchronous=FULL: a
+ * transaction's commit record is fsynced to the WAL before COMMIT returns.
+ * store_save_region() writes one Region's changes in ONE transaction, so
+ * after a crash the stored state is exactly the state of the last save that
+ * returned 0 (or, if the crash happened inside a save, of that save or the
+ * one before it), never a mixture.
+ *
+ * Cost.  The store remembers, per Region, the hash of the JSON it last wrote
+ * for each object (rebuilt on load); a save serialises the model, compares
+ * hashes and writes only the objects that changed or disappeared.  A save
+ * that changes nothing does not write at all.
+ *
+ * Schema.  Versioned with PRAGMA user_version and a list of migrations, each
+ * applied in its own transaction.  A database written by a newer binary
+ * (user_version above what this one knows) is refused with -EPROTO rather
+ * than misread.  See docs/storage.md.
+ *
+ * Ownership and threading.  A struct store owns its SQLite connection and
+ * its per-Region hash maps.  It is not thread-safe: vpcd serialises calls.
+ * Only one process should open a state directory for writing at a time (the
+ * daemon holds its own lock); SQLite's locking keeps a second writer from
+ * corrupting anything, it waits up to the busy timeout and then fails with
+ * -EBUSY.
+ *
+ * Errors.  Every fallible function returns 0 or a negative errno; ret_*
+ * outputs are written only on success.  The store never logs.
+ */
+#ifndef OPENVPC_STORE_H
+#define OPENVPC_STORE_H
+
+#include <stddef.h>
+
+#include "lib/model/model.h"
+
+/* The schema version this binary writes and the newest it can read. */
+#define STORE_SCHEMA_VERSION 1
+
+/* Limits on what a caller may store (bad input gets -EINVAL, not a crash). */
+#define STORE_TOKEN_MAX_LENGTH	 64	   /* AWS: ClientToken up to 64 ASCII characters */
+#define STORE_TOKEN_RESPONSE_MAX (1 << 20) /* bytes of a remembered response body */
+#define STORE_OBJECTS_MAX	 1000000   /* objects per Region */
+
+struct store;
+
+/*
+ * Open (creating it and the directory's database when needed) STATE_DIR/vpcd.db:
+ * WAL journal, synchronous=FULL, foreign keys on, a busy timeout; then run
+ * the schema migrations.  0, or -errno: -EINVAL (bad arguments), -ENOENT
+ * (no such directory), -EACCES (not writable), -EIO (I/O or corrupt file),
+ * -EPROTO (a newer schema than this binary knows), -ENOMEM.
+ */
+int store_open(const char *state_dir, struct store **ret_store);
+
+/* Close the database and free everything.  Accepts NULL; returns NULL. */
+struct store *store_close(struct store *s);
+
+/*
+ * The Regions with stored state, sorted.  On success *ret_regions is a
+ * heap array of *ret_count heap strings, owned by the caller (free each,
+ * then the array); NULL with count 0 when there are none.
+ */
+int store_list_regions(struct store *s, char ***ret_regions, size_t *ret_count);
+
+/*
+ * Load one Region's model.  An empty model (model_new(account_id, region))
+ * when nothing is stored for it.  When the Region is stored, the stored
+ * account id wins over account_id (which may then be NULL).  The caller owns
+ * *ret_model (model_free).  Also rebuilds the Region's hash map so that the
+ * next save writes only what changed.  -EPROTO when a stored row does not
+ * deserialise (corrupt or foreign data).
+ */
+int store_load_region(struct store *s, const char *account_id, const char *region,
+		      struct model **ret_model);
+
+/*
+ * Make the stored state of m's Region (m->region) equal to m, in one
+ * transaction, committed and fsynced before returning: insert or update the
+ * objects whose serialisation changed since the last save or load, delete
+ * the ones no longer in m.  Cost is proportional to the model's size for
+ * serialising and to the number of changed objects for writing.  0 or
+ * -errno; on failure nothing changed on disk and the in-memory hash map is
+ * unchanged, so the next save retries everything that is still different.
+ */
+int store_save_region(struct store *s, const struct model *m);
+
+/*
+ * Number of object rows the last successful store_save_region() inserted,
+ * updated or deleted (for tests and metrics).
+ */
+size_t store_last_save_changes(const struct store *s);
+
+/*
+ * Idempotency tokens (ClientToken), per (region, token).  The action name
+ * belongs in the caller's parameter hash, so a token reused for another
+ * action is a mismatch.
+ *
+ * store_token_get: 1 and both outputs (heap strings owned by the caller)
+ * when the token is known, 0 when it is not (outputs untouched), or -errno.
+ * store_token_put: remember the token; 0, -EEXIST when the token is already
+ * stored (the first answer stays), -EINVAL for a token longer than
+ * STORE_TOKEN_MAX_LENGTH or a response larger than STORE_TOKEN_RESPONSE_MAX.
+ * A put is durable (fsynced) before it returns.
+ */
+int store_token_get(struct store *s, const char *region, const char *token, char **ret_param_hash,
+		    char **ret_response);
+int store_token_put(struct store *s, const char *region, const char *token, const char *param_hash,
+		    const char *response);
+
+#endif
