@@ -1,0 +1,198 @@
+/*
+ * ct: security-group connection tracking (vpc-semantics.md section 3.4).
+ *
+ * What.  A fixed-capacity table of tracked connections.  Tracking is per ENI:
+ * the zone is the ENI's stable index, and the key is oriented from the ENI's
+ * point of view (local = the ENI's address, remote = the peer), so the
+ * request and its reply find the same entry without a second insertion.  For
+ * ICMP echo both ports hold the identifier; for protocols other than TCP, UDP
+ * and ICMP the ports are 0 (AWS tracks only addresses and protocol).
+ *
+ * Each protocol has a small state machine behind a vtable (struct
+ * ct_l4_proto in ct-private.h, as Open vSwitch's conntrack-{tcp,icmp,other}.c):
+ * ct-tcp.c, ct-udp.c, ct-icmp.c, ct-other.c.
+ *
+ * Usage on the packet path.  ct_lookup(); on a hit ct_update() with the
+ * packet.  On a miss, when the security group allows the packet and the flow
+ * is tracked, ct_insert() and then ct_update() with that same first packet:
+ * ct_insert() only creates the entry (state NEW), ct_update() runs the
+ * packet through the state machine.
+ *
+ * Idle timeouts (seconds).  "[V]" = AWS documented, "[I]" = openvpc choice.
+ *
+ *   state                   timeout                    source
+ *   ----------------------  -------------------------  -----------------------------
+ *   TCP NEW (no packet yet)  120                        [I] = SYN_SENT
+ *   TCP SYN_SENT            120                        [I] Linux nf_conntrack
+ *   TCP SYN_RECV             60                        [I] Linux
+ *   TCP ESTABLISHED         tcp_established_s          [V] default 432000
+ *   TCP FIN_WAIT            120                        [I] Linux
+ *   TCP CLOSE_WAIT           60                        [I] Linux
+ *   TCP LAST_ACK             30                        [I] Linux
+ *   TCP TIME_WAIT           120                        [I] Linux
+ *   TCP CLOSED (after RST)   10                        [I] Linux "close"
+ *   UDP UDP_NEW/UDP_REPLIED udp_s                      [V] default 30
+ *   UDP UDP_STREAM          udp_stream_s               [V] default 180
+ *   ICMP ICMP_NEW/_REPLIED   30                        [I]
+ *   other OTHER_NEW/_REPLIED 600                       [V] "within 600 s"
+ *
+ * UDP becomes UDP_STREAM once more than one request/response exchange was
+ * seen: an exchange is counted each time a reply-direction packet follows an
+ * origin-direction packet; the second one makes the flow a stream.
+ *
+ * TCP state machine (d = direction of the packet; "first FIN side" is the
+ * side whose FIN moved the flow out of ESTABLISHED).  Sequence numbers are
+ * not checked (AWS security groups do not validate windows):
+ *   NEW:        SYN -> SYN_SENT (origin = d); RST -> CLOSED; anything else ->
+ *               ESTABLISHED (loose mid-stream pickup, as Linux tcp_loose=1).
+ *   any state:  RST -> CLOSED.
+ *   SYN_SENT:   SYN or SYN+ACK from the reply side -> SYN_RECV.
+ *   SYN_RECV:   ACK (no SYN) from the origin side -> ESTABLISHED;
+ *               FIN from either side -> FIN_WAIT.
+ *   ESTABLISHED: FIN -> FIN_WAIT.
+ *   FIN_WAIT:   FIN from the other side -> LAST_ACK; ACK from the other
+ *               side -> CLOSE_WAIT.
+ *   CLOSE_WAIT: FIN from the other side -> LAST_ACK.
+ *   LAST_ACK:   ACK from the first FIN side -> TIME_WAIT.
+ *   TIME_WAIT, CLOSED: a SYN without ACK reopens the connection (SYN_SENT,
+ *               origin = d, not replied).
+ *   Everything else keeps the state and refreshes the timeout.
+ *
+ * ct_update() returns -ECONNRESET for a packet that arrives on a CLOSED
+ * connection and does not reopen it (non-SYN).  The entry is left unchanged
+ * (not refreshed).  The caller must then treat the packet as NOT matched by
+ * state: evaluate it against the rules, and if they do not allow it, drop and
+ * log it as REJECT (AWS: "arrived after the connection was closed").  In
+ * every other case ct_update() returns 0 and the packet passes by state.
+ *
+ * Limits.  capacity entries in total and per_zone_max per zone (the AWS
+ * per-instance allowance), at most CT_ZONES_MAX distinct zones with entries,
+ * at most CT_CHAIN_MAX entries per hash chain.  Any of them exhausted:
+ * ct_insert() returns -ENOSPC and the caller drops ("conntrack allowance
+ * exceeded").  Expired entries never count: when a limit is hit, the table
+ * first reclaims expired entries of that zone (or of the whole table), so the
+ * limits apply exactly to live entries.  Each zone and the table keep a lower
+ * bound of their entries' expiry times, so that this reclaim walk only runs
+ * when something may actually have expired.
+ *
+ * Memory.  Everything is allocated by ct_new(): an entry pool (free list),
+ * power-of-two bucket heads (index-linked chains), and the zone records.
+ * Nothing allocates afterwards.  About 56 bytes per entry plus 8 per bucket
+ * (buckets = 2 x capacity rounded up): 1,048,576 entries take ~72 MB.
+ *
+ * Time.  now_ms is the caller's clock (milliseconds); nothing here reads a
+ * clock.  An entry is live while now_ms < expires_ms.
+ *
+ * Thread safety.  None: one table belongs to one packet thread.
+ *
+ * Pointers.  A struct ct_entry * stays valid until the entry is removed,
+ * expires and is reclaimed (by ct_lookup(), ct_insert(), ct_expire(),
+ * ct_flush_zone()), or the table is freed.  Do not keep one across calls
+ * that may reclaim.
+ */
+#ifndef OPENVPC_ENGINE_CT_H
+#define OPENVPC_ENGINE_CT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ct_key {
+	uint32_t zone;
+	uint32_t local_ip, remote_ip;
+	uint16_t local_port, remote_port;
+	uint8_t proto;
+};
+
+/* Per-ENI idle timeouts (ConnectionTrackingSpecification). */
+struct ct_timeouts {
+	uint32_t tcp_established_s; /* 60..432000, default 432000 */
+	uint32_t udp_stream_s;	    /* 60..180, default 180 */
+	uint32_t udp_s;		    /* 30..60, default 30 */
+};
+
+#define CT_TCP_ESTABLISHED_MIN_S 60
+#define CT_TCP_ESTABLISHED_MAX_S 432000
+#define CT_UDP_STREAM_MIN_S	 60
+#define CT_UDP_STREAM_MAX_S	 180
+#define CT_UDP_MIN_S		 30
+#define CT_UDP_MAX_S		 60
+
+/* Hard limits. */
+#define CT_CAPACITY_MAX (1u << 24)
+#define CT_ZONES_MAX	65536u
+#define CT_CHAIN_MAX	16u
+
+/* Fills *t with the AWS defaults (432000, 180, 30). */
+void ct_timeouts_default(struct ct_timeouts *t);
+/* 0 when every field is within the AWS range, else -ERANGE. */
+int ct_timeouts_validate(const struct ct_timeouts *t);
+
+/* Packet direction relative to the ENI. */
+enum ct_dir {
+	CT_DIR_OUT,
+	CT_DIR_IN,
+};
+
+struct ct_entry;
+struct ct_table;
+
+/*
+ * New table for capacity entries (1..CT_CAPACITY_MAX) and at most
+ * per_zone_max (>= 1) per zone.  NULL on OOM or a bad argument.
+ */
+struct ct_table *ct_new(uint32_t capacity, uint32_t per_zone_max);
+/* Frees the table.  Accepts NULL; returns NULL. */
+struct ct_table *ct_free(struct ct_table *t);
+
+/*
+ * Find a live entry.  Expired entries count as absent (and are reclaimed
+ * when met).  NULL when none.
+ */
+struct ct_entry *ct_lookup(struct ct_table *t, const struct ct_key *k, uint64_t now_ms);
+
+/*
+ * Create an entry (state NEW) for a flow whose first packet goes in
+ * direction dir; the timeouts are copied into the entry.  Then call
+ * ct_update() with that packet.  Returns 0 and *ret_entry (may be NULL),
+ * -ENOSPC (a limit is exhausted: the caller drops) or -EEXIST (a live entry
+ * with this key exists).  Timeouts outside the AWS ranges are clamped into
+ * them (0 fields take the default).
+ */
+int ct_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
+	      const struct ct_timeouts *to, uint64_t now_ms, struct ct_entry **ret_entry);
+
+/*
+ * Run one packet in direction dir (tcp_flags: PKT_TCP_* bits, ignored for
+ * other protocols) through the entry's state machine and refresh its expiry.
+ * 0, or -ECONNRESET when the packet arrives on a closed TCP connection and
+ * does not reopen it (see above: the packet is then not passed by state).
+ */
+int ct_update(struct ct_table *t, struct ct_entry *e, enum ct_dir dir, uint8_t tcp_flags,
+	      uint64_t now_ms);
+
+/* Accessors. */
+const struct ct_key *ct_entry_key(const struct ct_entry *e);
+enum ct_dir ct_entry_origin(const struct ct_entry *e); /* direction of the first packet */
+bool ct_entry_replied(const struct ct_entry *e);       /* a packet against origin was seen */
+/* "NEW", "SYN_SENT", "ESTABLISHED", "UDP_STREAM", ... (static strings). */
+const char *ct_entry_state_name(const struct ct_entry *e);
+uint64_t ct_entry_expires_ms(const struct ct_entry *e);
+
+/* Remove one entry (e from ct_lookup/ct_insert).  Accepts NULL. */
+void ct_remove(struct ct_table *t, struct ct_entry *e);
+
+/*
+ * Incremental sweep: examines at most budget slots of the entry pool from a
+ * rotating cursor and removes the expired ones.  Returns the removed count.
+ */
+size_t ct_expire(struct ct_table *t, uint64_t now_ms, size_t budget);
+
+/* Entries stored (live, plus expired ones not yet reclaimed). */
+size_t ct_count(const struct ct_table *t);
+size_t ct_zone_count(const struct ct_table *t, uint32_t zone);
+
+/* Remove every entry of a zone (ENI deleted).  Returns the count removed. */
+size_t ct_flush_zone(struct ct_table *t, uint32_t zone);
+
+#endif
