@@ -1,1 +1,515 @@
-/* ct: being written. */
+/*
+ * ct: the connection-tracking table (design and semantics in ct.h).
+ *
+ * Layout.  entries[capacity] is the pool; a free entry's next field links
+ * the free list.  buckets[] (a power of two, at least 2 x capacity) hold the
+ * head index of each hash chain.  Each zone with entries has a record in
+ * zones[] (its own small hash table, zbuckets[], with a free list) holding
+ * the count, the head of a doubly linked list of its entries, and a lower
+ * bound of their expiry times.  The table keeps such a bound too.
+ *
+ * Invariants.
+ *   - An entry is on exactly one hash chain and one zone list iff CT_F_USED.
+ *   - zone->count = length of its list; a zone record exists iff count > 0.
+ *   - t->min_expires <= expires_ms of every entry, and likewise per zone:
+ *     so "now < min_expires" proves that nothing there has expired.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "lib/engine/ct-private.h"
+#include "lib/net/pkt.h"
+#include "lib/util/util.h"
+
+struct ct_zone {
+	uint32_t zone;
+	uint32_t count;
+	uint32_t head; /* entry list */
+	uint32_t next; /* hash chain or free list */
+	uint64_t min_expires;
+};
+
+struct ct_table {
+	struct ct_entry *entries;
+	uint32_t capacity, per_zone_max;
+	uint32_t count;
+	uint32_t free_head;
+	uint32_t *buckets;
+	uint32_t mask;
+	uint32_t cursor; /* ct_expire() position */
+	uint64_t min_expires;
+
+	struct ct_zone *zones;
+	uint32_t n_zone_slots;
+	uint32_t zfree;
+	uint32_t *zbuckets;
+	uint32_t zmask;
+};
+
+static const struct ct_l4_proto *const l4_protos[] = {
+    &ct_proto_tcp,
+    &ct_proto_udp,
+    &ct_proto_icmp,
+    &ct_proto_other,
+};
+
+static const struct ct_l4_proto *l4_of(uint8_t proto)
+{
+	switch (proto) {
+	case PKT_PROTO_TCP:
+		return l4_protos[0];
+	case PKT_PROTO_UDP:
+		return l4_protos[1];
+	case PKT_PROTO_ICMP:
+		return l4_protos[2];
+	default:
+		return l4_protos[3];
+	}
+}
+
+static bool proto_has_ports(uint8_t proto)
+{
+	return proto == PKT_PROTO_TCP || proto == PKT_PROTO_UDP || proto == PKT_PROTO_ICMP;
+}
+
+/* Copy k field by field (no padding garbage); ports are 0 for untracked-port protocols. */
+static void key_norm(struct ct_key *dst, const struct ct_key *k)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->zone = k->zone;
+	dst->local_ip = k->local_ip;
+	dst->remote_ip = k->remote_ip;
+	dst->proto = k->proto;
+	if (proto_has_ports(k->proto)) {
+		dst->local_port = k->local_port;
+		dst->remote_port = k->remote_port;
+	}
+}
+
+static bool key_eq(const struct ct_key *a, const struct ct_key *b)
+{
+	return a->local_ip == b->local_ip && a->remote_ip == b->remote_ip &&
+	       a->local_port == b->local_port && a->remote_port == b->remote_port &&
+	       a->zone == b->zone && a->proto == b->proto;
+}
+
+static uint64_t key_hash(const struct ct_key *k)
+{
+	uint64_t a = ((uint64_t)k->local_ip << 32) | k->remote_ip;
+	uint64_t b = ((uint64_t)k->zone << 32) | ((uint64_t)k->local_port << 16) | k->remote_port;
+
+	return util_hash64(util_hash64(b) ^ a ^ ((uint64_t)k->proto * 0x9e3779b97f4a7c15ULL));
+}
+
+static uint32_t pow2_at_least(uint64_t n)
+{
+	uint32_t p = 1;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+void ct_timeouts_default(struct ct_timeouts *t)
+{
+	t->tcp_established_s = CT_TCP_ESTABLISHED_MAX_S;
+	t->udp_stream_s = CT_UDP_STREAM_MAX_S;
+	t->udp_s = CT_UDP_MIN_S;
+}
+
+int ct_timeouts_validate(const struct ct_timeouts *t)
+{
+	if (t->tcp_established_s < CT_TCP_ESTABLISHED_MIN_S ||
+	    t->tcp_established_s > CT_TCP_ESTABLISHED_MAX_S)
+		return -ERANGE;
+	if (t->udp_stream_s < CT_UDP_STREAM_MIN_S || t->udp_stream_s > CT_UDP_STREAM_MAX_S)
+		return -ERANGE;
+	if (t->udp_s < CT_UDP_MIN_S || t->udp_s > CT_UDP_MAX_S)
+		return -ERANGE;
+	return 0;
+}
+
+static uint32_t clamp_s(uint32_t v, uint32_t lo, uint32_t hi, uint32_t dflt)
+{
+	if (v == 0)
+		return dflt;
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+struct ct_table *ct_new(uint32_t capacity, uint32_t per_zone_max)
+{
+	struct ct_table *t;
+
+	if (capacity == 0 || capacity > CT_CAPACITY_MAX || per_zone_max == 0)
+		return NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->capacity = capacity;
+	t->per_zone_max = per_zone_max;
+	t->mask = pow2_at_least((uint64_t)capacity * 2) - 1;
+	t->n_zone_slots = UTIL_MIN(capacity, CT_ZONES_MAX);
+	t->zmask = pow2_at_least((uint64_t)t->n_zone_slots * 2) - 1;
+	t->entries = calloc(capacity, sizeof(*t->entries));
+	t->buckets = malloc(((size_t)t->mask + 1) * sizeof(*t->buckets));
+	t->zones = calloc(t->n_zone_slots, sizeof(*t->zones));
+	t->zbuckets = malloc(((size_t)t->zmask + 1) * sizeof(*t->zbuckets));
+	if (!t->entries || !t->buckets || !t->zones || !t->zbuckets)
+		return ct_free(t);
+	memset(t->buckets, 0xff, ((size_t)t->mask + 1) * sizeof(*t->buckets));
+	memset(t->zbuckets, 0xff, ((size_t)t->zmask + 1) * sizeof(*t->zbuckets));
+	for (uint32_t i = 0; i < capacity; i++)
+		t->entries[i].next = i + 1 < capacity ? i + 1 : CT_NONE;
+	t->free_head = 0;
+	for (uint32_t i = 0; i < t->n_zone_slots; i++)
+		t->zones[i].next = i + 1 < t->n_zone_slots ? i + 1 : CT_NONE;
+	t->zfree = 0;
+	t->min_expires = UINT64_MAX;
+	return t;
+}
+
+struct ct_table *ct_free(struct ct_table *t)
+{
+	if (!t)
+		return NULL;
+	free(t->entries);
+	free(t->buckets);
+	free(t->zones);
+	free(t->zbuckets);
+	free(t);
+	return NULL;
+}
+
+/* ---- zones ---------------------------------------------------------------- */
+
+static uint32_t zone_bucket(const struct ct_table *t, uint32_t zone)
+{
+	return (uint32_t)util_hash64(zone) & t->zmask;
+}
+
+static uint32_t zone_find(const struct ct_table *t, uint32_t zone)
+{
+	for (uint32_t i = t->zbuckets[zone_bucket(t, zone)]; i != CT_NONE; i = t->zones[i].next)
+		if (t->zones[i].zone == zone)
+			return i;
+	return CT_NONE;
+}
+
+static uint32_t zone_create(struct ct_table *t, uint32_t zone)
+{
+	uint32_t i = t->zfree, b = zone_bucket(t, zone);
+	struct ct_zone *z;
+
+	if (i == CT_NONE)
+		return CT_NONE;
+	z = &t->zones[i];
+	t->zfree = z->next;
+	z->zone = zone;
+	z->count = 0;
+	z->head = CT_NONE;
+	z->min_expires = UINT64_MAX;
+	z->next = t->zbuckets[b];
+	t->zbuckets[b] = i;
+	return i;
+}
+
+static void zone_destroy(struct ct_table *t, uint32_t zi)
+{
+	uint32_t *pp = &t->zbuckets[zone_bucket(t, t->zones[zi].zone)];
+
+	while (*pp != zi)
+		pp = &t->zones[*pp].next;
+	*pp = t->zones[zi].next;
+	t->zones[zi].next = t->zfree;
+	t->zfree = zi;
+}
+
+/* ---- entries -------------------------------------------------------------- */
+
+static bool expired(const struct ct_entry *e, uint64_t now_ms)
+{
+	return now_ms >= e->expires_ms;
+}
+
+/* Unlink entry idx from everything and return it to the free list. */
+static void entry_remove(struct ct_table *t, uint32_t idx)
+{
+	struct ct_entry *e = &t->entries[idx];
+	uint32_t *pp = &t->buckets[key_hash(&e->key) & t->mask];
+	struct ct_zone *z = &t->zones[e->zrec];
+
+	while (*pp != idx)
+		pp = &t->entries[*pp].next;
+	*pp = e->next;
+	if (e->zprev != CT_NONE)
+		t->entries[e->zprev].znext = e->znext;
+	else
+		z->head = e->znext;
+	if (e->znext != CT_NONE)
+		t->entries[e->znext].zprev = e->zprev;
+	if (--z->count == 0)
+		zone_destroy(t, e->zrec);
+	e->flags = 0;
+	e->next = t->free_head;
+	t->free_head = idx;
+	t->count--;
+}
+
+static void note_expiry(struct ct_table *t, struct ct_entry *e)
+{
+	struct ct_zone *z = &t->zones[e->zrec];
+
+	if (e->expires_ms < t->min_expires)
+		t->min_expires = e->expires_ms;
+	if (e->expires_ms < z->min_expires)
+		z->min_expires = e->expires_ms;
+}
+
+/* Remove the expired entries of zone zi; recompute its bound.  Returns the count removed. */
+static size_t reclaim_zone(struct ct_table *t, uint32_t zi, uint64_t now_ms)
+{
+	struct ct_zone *z = &t->zones[zi];
+	uint64_t min = UINT64_MAX;
+	uint32_t n = z->count;
+	size_t removed = 0;
+
+	for (uint32_t i = z->head; i != CT_NONE;) {
+		uint32_t next = t->entries[i].znext;
+
+		if (expired(&t->entries[i], now_ms)) {
+			entry_remove(t, i);
+			removed++;
+		} else if (t->entries[i].expires_ms < min) {
+			min = t->entries[i].expires_ms;
+		}
+		i = next;
+	}
+	if (removed < n) /* the record still exists */
+		z->min_expires = min;
+	return removed;
+}
+
+/* Remove every expired entry; recompute all bounds exactly. */
+static size_t reclaim_all(struct ct_table *t, uint64_t now_ms)
+{
+	uint64_t min = UINT64_MAX;
+	size_t removed = 0;
+
+	for (uint32_t i = 0; i < t->capacity; i++) {
+		struct ct_entry *e = &t->entries[i];
+
+		if (!(e->flags & CT_F_USED))
+			continue;
+		if (expired(e, now_ms)) {
+			entry_remove(t, i);
+			removed++;
+		}
+	}
+	for (uint32_t zi = 0; zi <= t->zmask; zi++)
+		for (uint32_t i = t->zbuckets[zi]; i != CT_NONE; i = t->zones[i].next)
+			t->zones[i].min_expires = UINT64_MAX;
+	for (uint32_t i = 0; i < t->capacity; i++) {
+		struct ct_entry *e = &t->entries[i];
+
+		if (e->flags & CT_F_USED)
+			note_expiry(t, e);
+		if ((e->flags & CT_F_USED) && e->expires_ms < min)
+			min = e->expires_ms;
+	}
+	t->min_expires = min;
+	return removed;
+}
+
+struct ct_entry *ct_lookup(struct ct_table *t, const struct ct_key *k, uint64_t now_ms)
+{
+	struct ct_key key;
+
+	key_norm(&key, k);
+	for (uint32_t i = t->buckets[key_hash(&key) & t->mask]; i != CT_NONE;
+	     i = t->entries[i].next) {
+		struct ct_entry *e = &t->entries[i];
+
+		if (!key_eq(&e->key, &key))
+			continue;
+		if (expired(e, now_ms)) {
+			entry_remove(t, i);
+			return NULL;
+		}
+		return e;
+	}
+	return NULL;
+}
+
+int ct_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
+	      const struct ct_timeouts *to, uint64_t now_ms, struct ct_entry **ret_entry)
+{
+	const struct ct_l4_proto *l4;
+	struct ct_entry *e;
+	struct ct_key key;
+	uint32_t b, idx, zi, chain = 0;
+
+	key_norm(&key, k);
+	b = (uint32_t)(key_hash(&key) & t->mask);
+	/* Walk the chain: reclaim expired entries, refuse duplicates, measure it. */
+	for (uint32_t i = t->buckets[b]; i != CT_NONE;) {
+		uint32_t next = t->entries[i].next;
+
+		if (expired(&t->entries[i], now_ms)) {
+			entry_remove(t, i);
+		} else {
+			if (key_eq(&t->entries[i].key, &key))
+				return -EEXIST;
+			chain++;
+		}
+		i = next;
+	}
+	if (chain >= CT_CHAIN_MAX)
+		return -ENOSPC;
+	if (t->count >= t->capacity && now_ms >= t->min_expires)
+		reclaim_all(t, now_ms);
+	if (t->count >= t->capacity)
+		return -ENOSPC;
+	zi = zone_find(t, key.zone);
+	if (zi != CT_NONE && t->zones[zi].count >= t->per_zone_max &&
+	    now_ms >= t->zones[zi].min_expires && reclaim_zone(t, zi, now_ms) > 0)
+		zi = zone_find(t, key.zone);
+	if (zi != CT_NONE && t->zones[zi].count >= t->per_zone_max)
+		return -ENOSPC;
+	if (zi == CT_NONE) {
+		if (t->zfree == CT_NONE && now_ms >= t->min_expires)
+			reclaim_all(t, now_ms);
+		zi = zone_create(t, key.zone);
+		if (zi == CT_NONE)
+			return -ENOSPC;
+	}
+
+	idx = t->free_head;
+	e = &t->entries[idx];
+	t->free_head = e->next;
+	memset(e, 0, sizeof(*e));
+	e->key = key;
+	e->origin = (uint8_t)dir;
+	e->flags = CT_F_USED | (dir == CT_DIR_IN ? CT_F_LAST_IN : 0);
+	e->zrec = zi;
+	l4 = l4_of(key.proto);
+	if (l4 == &ct_proto_tcp) {
+		e->long_s = clamp_s(to ? to->tcp_established_s : 0, CT_TCP_ESTABLISHED_MIN_S,
+				    CT_TCP_ESTABLISHED_MAX_S, CT_TCP_ESTABLISHED_MAX_S);
+	} else if (l4 == &ct_proto_udp) {
+		e->long_s = clamp_s(to ? to->udp_stream_s : 0, CT_UDP_STREAM_MIN_S,
+				    CT_UDP_STREAM_MAX_S, CT_UDP_STREAM_MAX_S);
+		e->short_s = clamp_s(to ? to->udp_s : 0, CT_UDP_MIN_S, CT_UDP_MAX_S, CT_UDP_MIN_S);
+	}
+	e->expires_ms = now_ms + l4->start(e);
+	e->next = t->buckets[b];
+	t->buckets[b] = idx;
+	e->zprev = CT_NONE;
+	e->znext = t->zones[zi].head;
+	if (e->znext != CT_NONE)
+		t->entries[e->znext].zprev = idx;
+	t->zones[zi].head = idx;
+	t->zones[zi].count++;
+	t->count++;
+	note_expiry(t, e);
+	if (ret_entry)
+		*ret_entry = e;
+	return 0;
+}
+
+int ct_update(struct ct_table *t, struct ct_entry *e, enum ct_dir dir, uint8_t tcp_flags,
+	      uint64_t now_ms)
+{
+	uint64_t timeout_ms;
+	int r;
+
+	r = l4_of(e->key.proto)->packet(e, dir, tcp_flags, &timeout_ms);
+	if (r < 0)
+		return r;
+	if (dir != (enum ct_dir)e->origin)
+		e->flags |= CT_F_REPLIED;
+	e->flags |= CT_F_SEEN;
+	if (dir == CT_DIR_IN)
+		e->flags |= CT_F_LAST_IN;
+	else
+		e->flags &= (uint8_t)~CT_F_LAST_IN;
+	e->expires_ms = now_ms + timeout_ms;
+	note_expiry(t, e);
+	return 0;
+}
+
+const struct ct_key *ct_entry_key(const struct ct_entry *e)
+{
+	return &e->key;
+}
+
+enum ct_dir ct_entry_origin(const struct ct_entry *e)
+{
+	return (enum ct_dir)e->origin;
+}
+
+bool ct_entry_replied(const struct ct_entry *e)
+{
+	return e->flags & CT_F_REPLIED;
+}
+
+const char *ct_entry_state_name(const struct ct_entry *e)
+{
+	return l4_of(e->key.proto)->state_name(e);
+}
+
+uint64_t ct_entry_expires_ms(const struct ct_entry *e)
+{
+	return e->expires_ms;
+}
+
+void ct_remove(struct ct_table *t, struct ct_entry *e)
+{
+	if (!e || !(e->flags & CT_F_USED))
+		return;
+	entry_remove(t, (uint32_t)(e - t->entries));
+}
+
+size_t ct_expire(struct ct_table *t, uint64_t now_ms, size_t budget)
+{
+	size_t removed = 0;
+
+	if (now_ms < t->min_expires)
+		return 0;
+	for (size_t n = 0; n < budget && n < t->capacity; n++) {
+		uint32_t i = t->cursor;
+		struct ct_entry *e = &t->entries[i];
+
+		t->cursor = i + 1 < t->capacity ? i + 1 : 0;
+		if ((e->flags & CT_F_USED) && expired(e, now_ms)) {
+			entry_remove(t, i);
+			removed++;
+		}
+	}
+	return removed;
+}
+
+size_t ct_count(const struct ct_table *t)
+{
+	return t->count;
+}
+
+size_t ct_zone_count(const struct ct_table *t, uint32_t zone)
+{
+	uint32_t zi = zone_find(t, zone);
+
+	return zi == CT_NONE ? 0 : t->zones[zi].count;
+}
+
+size_t ct_flush_zone(struct ct_table *t, uint32_t zone)
+{
+	uint32_t zi = zone_find(t, zone);
+	size_t count;
+
+	if (zi == CT_NONE)
+		return 0;
+	/* The zone record is released together with its last entry. */
+	count = t->zones[zi].count;
+	for (size_t n = count; n > 0; n--)
+		entry_remove(t, t->zones[zi].head);
+	return count;
+}

@@ -1,2 +1,700 @@
-/* Tests for ct: being written. */
+/*
+ * Tests for ct: scripted TCP/UDP/ICMP/other state sequences (in the manner of
+ * the kernel's packetdrill conntrack scripts), limits, and a differential test
+ * against a deliberately linear oracle that restates the timeout and state
+ * rules of ct.h.
+ */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "lib/engine/ct.h"
+#include "lib/net/pkt.h"
+#include "lib/util/util.h"
+
+#define S(x) ((uint64_t)(x)*1000u)
+
+static const uint8_t SYN = PKT_TCP_SYN, ACK = PKT_TCP_ACK, FIN = PKT_TCP_FIN, RST = PKT_TCP_RST,
+		     PSH = PKT_TCP_PSH;
+
+static struct ct_key tkey(uint32_t zone, uint8_t proto, uint16_t lp, uint16_t rp)
+{
+	struct ct_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.zone = zone;
+	k.local_ip = 0x0a000005;
+	k.remote_ip = 0xcb007101;
+	k.local_port = lp;
+	k.remote_port = rp;
+	k.proto = proto;
+	return k;
+}
+
+/* Insert and run the first packet, as the pipeline does. */
+static struct ct_entry *start_flow(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
+				   uint8_t flags, const struct ct_timeouts *to, uint64_t now)
+{
+	struct ct_entry *e = NULL;
+
+	cr_assert_eq(ct_insert(t, k, dir, to, now, &e), 0);
+	cr_assert_not_null(e);
+	cr_assert_eq(ct_update(t, e, dir, flags, now), 0);
+	return e;
+}
+
+static void step(struct ct_table *t, const struct ct_key *k, enum ct_dir dir, uint8_t flags,
+		 uint64_t now, const char *want_state, uint64_t want_timeout_ms)
+{
+	struct ct_entry *e = ct_lookup(t, k, now);
+
+	cr_assert_not_null(e, "flow vanished before %s", want_state);
+	cr_assert_eq(ct_update(t, e, dir, flags, now), 0);
+	cr_assert_str_eq(ct_entry_state_name(e), want_state);
+	cr_assert_eq(ct_entry_expires_ms(e), now + want_timeout_ms, "%s: expires %lu, want %lu",
+		     want_state, (unsigned long)ct_entry_expires_ms(e),
+		     (unsigned long)(now + want_timeout_ms));
+}
+
+Test(ct, defaults_and_validation)
+{
+	struct ct_timeouts to;
+
+	ct_timeouts_default(&to);
+	cr_assert_eq(to.tcp_established_s, 432000);
+	cr_assert_eq(to.udp_stream_s, 180);
+	cr_assert_eq(to.udp_s, 30);
+	cr_assert_eq(ct_timeouts_validate(&to), 0);
+	to.udp_s = 61;
+	cr_assert_eq(ct_timeouts_validate(&to), -ERANGE);
+	to.udp_s = 30;
+	to.tcp_established_s = 59;
+	cr_assert_eq(ct_timeouts_validate(&to), -ERANGE);
+	to.tcp_established_s = 60;
+	to.udp_stream_s = 181;
+	cr_assert_eq(ct_timeouts_validate(&to), -ERANGE);
+	cr_assert_null(ct_new(0, 1));
+	cr_assert_null(ct_new(16, 0));
+	cr_assert_null(ct_new(CT_CAPACITY_MAX + 1, 1));
+	cr_assert_null(ct_free(NULL));
+	ct_remove(NULL, NULL);
+}
+
+/* SYN, SYN-ACK, ACK, data, FIN/ACK, FIN/ACK, ACK: the textbook connection. */
+Test(ct, tcp_full_lifecycle)
+{
+	struct ct_table *t = ct_new(64, 64);
+	struct ct_timeouts to;
+	struct ct_key k = tkey(1, PKT_PROTO_TCP, 40000, 443);
+	struct ct_entry *e;
+	uint64_t now = S(1000);
+
+	ct_timeouts_default(&to);
+	e = start_flow(t, &k, CT_DIR_OUT, SYN, &to, now);
+	cr_assert_str_eq(ct_entry_state_name(e), "SYN_SENT");
+	cr_assert_eq(ct_entry_origin(e), CT_DIR_OUT);
+	cr_assert_not(ct_entry_replied(e));
+	cr_assert_eq(ct_entry_expires_ms(e), now + S(120));
+	step(t, &k, CT_DIR_OUT, SYN, now += 1000, "SYN_SENT", S(120)); /* retransmit */
+	step(t, &k, CT_DIR_IN, SYN | ACK, now += 10, "SYN_RECV", S(60));
+	cr_assert(ct_entry_replied(ct_lookup(t, &k, now)));
+	step(t, &k, CT_DIR_OUT, ACK, now += 10, "ESTABLISHED", S(432000));
+	step(t, &k, CT_DIR_OUT, PSH | ACK, now += 10, "ESTABLISHED", S(432000));
+	step(t, &k, CT_DIR_IN, PSH | ACK, now += 10, "ESTABLISHED", S(432000));
+	step(t, &k, CT_DIR_OUT, FIN | ACK, now += 10, "FIN_WAIT", S(120));
+	step(t, &k, CT_DIR_OUT, FIN | ACK, now += 10, "FIN_WAIT", S(120)); /* retransmit */
+	step(t, &k, CT_DIR_IN, ACK, now += 10, "CLOSE_WAIT", S(60));
+	step(t, &k, CT_DIR_IN, PSH | ACK, now += 10, "CLOSE_WAIT", S(60)); /* half-closed data */
+	step(t, &k, CT_DIR_IN, FIN | ACK, now += 10, "LAST_ACK", S(30));
+	step(t, &k, CT_DIR_IN, FIN | ACK, now += 10, "LAST_ACK", S(30)); /* its own retransmit */
+	step(t, &k, CT_DIR_OUT, ACK, now += 10, "TIME_WAIT", S(120));
+	cr_assert_not_null(ct_lookup(t, &k, now + S(120) - 1));
+	cr_assert_null(ct_lookup(t, &k, now + S(120)));
+	cr_assert_eq(ct_count(t), 0);
+	cr_assert_eq(ct_zone_count(t, 1), 0);
+	ct_free(t);
+}
+
+/* The server side: the connection starts inbound; both FINs cross. */
+Test(ct, tcp_inbound_simultaneous_close)
+{
+	struct ct_table *t = ct_new(64, 64);
+	struct ct_key k = tkey(2, PKT_PROTO_TCP, 22, 51000);
+	struct ct_timeouts to = {.tcp_established_s = 3600, .udp_stream_s = 180, .udp_s = 30};
+	struct ct_entry *e;
+	uint64_t now = 5;
+
+	e = start_flow(t, &k, CT_DIR_IN, SYN, &to, now);
+	cr_assert_eq(ct_entry_origin(e), CT_DIR_IN);
+	step(t, &k, CT_DIR_OUT, SYN | ACK, now += 1, "SYN_RECV", S(60));
+	step(t, &k, CT_DIR_OUT, ACK, now += 1, "SYN_RECV", S(60)); /* not from the origin */
+	step(t, &k, CT_DIR_IN, ACK, now += 1, "ESTABLISHED", S(3600));
+	step(t, &k, CT_DIR_IN, FIN | ACK, now += 1, "FIN_WAIT", S(120));
+	step(t, &k, CT_DIR_OUT, FIN | ACK, now += 1, "LAST_ACK", S(30));
+	step(t, &k, CT_DIR_OUT, ACK, now += 1, "LAST_ACK", S(30)); /* not the first FIN side */
+	step(t, &k, CT_DIR_IN, ACK, now += 1, "TIME_WAIT", S(120));
+	/* A new SYN reuses the tuple, possibly from the other side. */
+	step(t, &k, CT_DIR_OUT, SYN, now += 1, "SYN_SENT", S(120));
+	e = ct_lookup(t, &k, now);
+	cr_assert_eq(ct_entry_origin(e), CT_DIR_OUT);
+	cr_assert_not(ct_entry_replied(e));
+	ct_free(t);
+}
+
+Test(ct, tcp_syn_only_times_out)
+{
+	struct ct_table *t = ct_new(64, 64);
+	struct ct_key k = tkey(3, PKT_PROTO_TCP, 40001, 80);
+
+	start_flow(t, &k, CT_DIR_OUT, SYN, NULL, S(50));
+	cr_assert_not_null(ct_lookup(t, &k, S(50) + S(120) - 1));
+	cr_assert_null(ct_lookup(t, &k, S(50) + S(120)));
+	/* Gone means a new insert works. */
+	cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, S(200), NULL), 0);
+	ct_free(t);
+}
+
+Test(ct, tcp_established_lasts_configured_timeout)
+{
+	struct ct_table *t = ct_new(64, 64);
+	struct ct_key k = tkey(4, PKT_PROTO_TCP, 40002, 80);
+	struct ct_timeouts to;
+	uint64_t now = 0;
+
+	ct_timeouts_default(&to);
+	start_flow(t, &k, CT_DIR_OUT, SYN, &to, now);
+	step(t, &k, CT_DIR_IN, SYN | ACK, now += 1, "SYN_RECV", S(60));
+	step(t, &k, CT_DIR_OUT, ACK, now += 1, "ESTABLISHED", S(432000));
+	cr_assert_not_null(ct_lookup(t, &k, now + S(432000) - 1));
+	/* Traffic refreshes it. */
+	step(t, &k, CT_DIR_IN, ACK, now += S(432000) - 1, "ESTABLISHED", S(432000));
+	cr_assert_not_null(ct_lookup(t, &k, now + S(400000)));
+	cr_assert_null(ct_lookup(t, &k, now + S(432000)));
+
+	/* A shorter per-ENI value, and clamping of out-of-range values. */
+	to.tcp_established_s = 60;
+	start_flow(t, &k, CT_DIR_OUT, ACK, &to, now = S(1000000)); /* mid-stream pickup */
+	cr_assert_str_eq(ct_entry_state_name(ct_lookup(t, &k, now)), "ESTABLISHED");
+	cr_assert_eq(ct_entry_expires_ms(ct_lookup(t, &k, now)), now + S(60));
+	ct_remove(t, ct_lookup(t, &k, now));
+	to.tcp_established_s = 10; /* below the AWS minimum: clamped to 60 */
+	start_flow(t, &k, CT_DIR_OUT, ACK, &to, now);
+	cr_assert_eq(ct_entry_expires_ms(ct_lookup(t, &k, now)), now + S(60));
+	ct_free(t);
+}
+
+Test(ct, tcp_rst_closes_and_late_packets_are_not_passed)
+{
+	struct ct_table *t = ct_new(64, 64);
+	struct ct_key k = tkey(5, PKT_PROTO_TCP, 40003, 25);
+	struct ct_entry *e;
+	uint64_t now = S(10);
+
+	start_flow(t, &k, CT_DIR_OUT, SYN, NULL, now);
+	step(t, &k, CT_DIR_IN, SYN | ACK, now += 1, "SYN_RECV", S(60));
+	step(t, &k, CT_DIR_OUT, ACK, now += 1, "ESTABLISHED", S(432000));
+	step(t, &k, CT_DIR_IN, RST | ACK, now += 1, "CLOSED", S(10));
+	e = ct_lookup(t, &k, now + 5);
+	cr_assert_eq(ct_update(t, e, CT_DIR_OUT, ACK | PSH, now + 5), -ECONNRESET);
+	cr_assert_eq(ct_update(t, e, CT_DIR_IN, RST, now + 5), -ECONNRESET);
+	cr_assert_eq(ct_update(t, e, CT_DIR_OUT, SYN | ACK, now + 5), -ECONNRESET);
+	cr_assert_str_eq(ct_entry_state_name(e), "CLOSED");
+	cr_assert_eq(ct_entry_expires_ms(e), now + S(10), "refused packets do not refresh");
+	cr_assert_null(ct_lookup(t, &k, now + S(10)));
+
+	/* RST in the handshake, then a fresh SYN reopens. */
+	start_flow(t, &k, CT_DIR_OUT, SYN, NULL, now = S(100));
+	step(t, &k, CT_DIR_IN, RST | ACK, now += 1, "CLOSED", S(10));
+	step(t, &k, CT_DIR_OUT, SYN, now += 1, "SYN_SENT", S(120));
+	/* A first packet that is a RST. */
+	ct_remove(t, ct_lookup(t, &k, now));
+	start_flow(t, &k, CT_DIR_IN, RST, NULL, now);
+	cr_assert_str_eq(ct_entry_state_name(ct_lookup(t, &k, now)), "CLOSED");
+	ct_free(t);
+}
+
+Test(ct, tcp_insert_without_packet_is_new)
+{
+	struct ct_table *t = ct_new(64, 64);
+	struct ct_key k = tkey(6, PKT_PROTO_TCP, 1, 2);
+	struct ct_entry *e = NULL;
+
+	cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, 0, &e), 0);
+	cr_assert_str_eq(ct_entry_state_name(e), "NEW");
+	cr_assert_eq(ct_entry_expires_ms(e), S(120));
+	cr_assert_eq(ct_insert(t, &k, CT_DIR_IN, NULL, 1, NULL), -EEXIST);
+	/* FIN as the first packet is picked up as a closing connection. */
+	cr_assert_eq(ct_update(t, e, CT_DIR_OUT, FIN | ACK, 2), 0);
+	cr_assert_str_eq(ct_entry_state_name(e), "FIN_WAIT");
+	ct_free(t);
+}
+
+Test(ct, udp_stream_rule)
+{
+	struct ct_table *t = ct_new(64, 64);
+	struct ct_key k = tkey(7, PKT_PROTO_UDP, 53000, 53);
+	struct ct_timeouts to;
+	struct ct_entry *e;
+	uint64_t now = S(1);
+
+	ct_timeouts_default(&to);
+	e = start_flow(t, &k, CT_DIR_OUT, 0, &to, now);
+	cr_assert_str_eq(ct_entry_state_name(e), "UDP_NEW");
+	cr_assert_eq(ct_entry_expires_ms(e), now + S(30));
+	step(t, &k, CT_DIR_OUT, 0, now += 1, "UDP_NEW", S(30));
+	step(t, &k, CT_DIR_IN, 0, now += 1, "UDP_REPLIED", S(30)); /* one exchange */
+	step(t, &k, CT_DIR_IN, 0, now += 1, "UDP_REPLIED", S(30)); /* same exchange */
+	step(t, &k, CT_DIR_OUT, 0, now += 1, "UDP_REPLIED", S(30));
+	step(t, &k, CT_DIR_IN, 0, now += 1, "UDP_STREAM", S(180)); /* second exchange */
+	step(t, &k, CT_DIR_OUT, 0, now += 1, "UDP_STREAM", S(180));
+	cr_assert_null(ct_lookup(t, &k, now + S(180)));
+
+	/* One-way traffic stays on udp_s; custom timeouts. */
+	to.udp_s = 60;
+	to.udp_stream_s = 60;
+	start_flow(t, &k, CT_DIR_IN, 0, &to, now = S(1000));
+	step(t, &k, CT_DIR_IN, 0, now += S(59), "UDP_NEW", S(60));
+	step(t, &k, CT_DIR_IN, 0, now += S(59), "UDP_NEW", S(60));
+	cr_assert_null(ct_lookup(t, &k, now + S(60)));
+	ct_free(t);
+}
+
+Test(ct, icmp_and_other_protocols)
+{
+	struct ct_table *t = ct_new(64, 64);
+	struct ct_key k = tkey(8, PKT_PROTO_ICMP, 777, 777);
+	struct ct_key gre = tkey(8, 47, 0, 0), gre_ports = tkey(8, 47, 1234, 5678);
+	struct ct_entry *e;
+
+	e = start_flow(t, &k, CT_DIR_OUT, 0, NULL, 0);
+	cr_assert_str_eq(ct_entry_state_name(e), "ICMP_NEW");
+	cr_assert_eq(ct_entry_expires_ms(e), S(30));
+	step(t, &k, CT_DIR_IN, 0, 5, "ICMP_REPLIED", S(30));
+	cr_assert_null(ct_lookup(t, &k, 5 + S(30)));
+
+	e = start_flow(t, &gre, CT_DIR_IN, 0, NULL, 0);
+	cr_assert_str_eq(ct_entry_state_name(e), "OTHER_NEW");
+	cr_assert_eq(ct_entry_expires_ms(e), S(600));
+	/* Ports do not matter for other protocols. */
+	cr_assert_eq(ct_lookup(t, &gre_ports, S(599)), e);
+	cr_assert_eq(ct_insert(t, &gre_ports, CT_DIR_OUT, NULL, S(599), NULL), -EEXIST);
+	step(t, &gre, CT_DIR_OUT, 0, S(599), "OTHER_REPLIED", S(600));
+	cr_assert_null(ct_lookup(t, &gre, S(1199)));
+	ct_free(t);
+}
+
+Test(ct, limits_per_zone_and_table)
+{
+	struct ct_table *t = ct_new(10, 4);
+	struct ct_key k;
+	size_t removed;
+
+	for (uint16_t p = 0; p < 4; p++) {
+		k = tkey(1, PKT_PROTO_UDP, p, 53);
+		cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, 0, NULL), 0);
+	}
+	k = tkey(1, PKT_PROTO_UDP, 100, 53);
+	cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, 0, NULL), -ENOSPC);
+	cr_assert_eq(ct_zone_count(t, 1), 4);
+	/* Another zone is unaffected. */
+	for (uint16_t p = 0; p < 4; p++) {
+		k = tkey(2, PKT_PROTO_UDP, p, 53);
+		cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, S(10), NULL), 0);
+	}
+	k = tkey(3, PKT_PROTO_TCP, 1, 1);
+	cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, S(10), NULL), 0);
+	k = tkey(3, PKT_PROTO_TCP, 2, 1);
+	cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, S(10), NULL), 0);
+	cr_assert_eq(ct_count(t), 10);
+	k = tkey(4, PKT_PROTO_TCP, 2, 1);
+	cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, S(10), NULL), -ENOSPC);
+	/* Zone 1's entries (UDP, 30 s) expire at 30 s: they no longer count. */
+	cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, S(30) - 1, NULL), -ENOSPC);
+	cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, S(30), NULL), 0);
+	cr_assert_eq(ct_count(t), 7);
+	cr_assert_eq(ct_zone_count(t, 1), 0);
+	k = tkey(1, PKT_PROTO_UDP, 100, 53);
+	cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, S(30), NULL), 0);
+	/* Flush a zone. */
+	cr_assert_eq(ct_flush_zone(t, 2), 4);
+	cr_assert_eq(ct_zone_count(t, 2), 0);
+	cr_assert_eq(ct_flush_zone(t, 2), 0);
+	cr_assert_eq(ct_count(t), 4);
+	/* The sweep removes what expired (zone 2's UDP would have at 40 s). */
+	removed = ct_expire(t, S(10000), 100);
+	cr_assert_eq(removed, 4);
+	cr_assert_eq(ct_count(t), 0);
+	ct_free(t);
+}
+
+/* Per-zone reclaim happens even when the zone limit, not the table, is hit. */
+Test(ct, zone_limit_reclaims_expired)
+{
+	struct ct_table *t = ct_new(1000, 3);
+	struct ct_key k;
+
+	for (uint16_t p = 0; p < 3; p++) {
+		k = tkey(9, PKT_PROTO_ICMP, p, p);
+		cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, S(p), NULL), 0);
+	}
+	k = tkey(9, PKT_PROTO_ICMP, 50, 50);
+	cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, S(29), NULL), -ENOSPC);
+	cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, S(30), NULL), 0);
+	cr_assert_eq(ct_zone_count(t, 9), 3);
+	k = tkey(9, PKT_PROTO_ICMP, 51, 51);
+	cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, S(31), NULL), 0);
+	k = tkey(9, PKT_PROTO_ICMP, 52, 52);
+	cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, S(31), NULL), -ENOSPC);
+	ct_free(t);
+}
+
+/* ---- differential test ------------------------------------------------------ */
+
+/* The oracle restates ct.h's rules in the simplest form: a linear array. */
+enum {
+	O_NEW,
+	O_SYN_SENT,
+	O_SYN_RECV,
+	O_EST,
+	O_FIN_WAIT,
+	O_CLOSE_WAIT,
+	O_LAST_ACK,
+	O_TIME_WAIT,
+	O_CLOSED
+};
+static const char *const o_tcp_names[] = {"NEW",	 "SYN_SENT",  "SYN_RECV",
+					  "ESTABLISHED", "FIN_WAIT",  "CLOSE_WAIT",
+					  "LAST_ACK",	 "TIME_WAIT", "CLOSED"};
+static const uint32_t o_tcp_secs[] = {120, 120, 60, 0, 120, 60, 30, 120, 10};
+
+struct o_entry {
+	struct ct_key k;
+	int origin, last_dir, replied;
+	int state;    /* TCP: O_*; UDP: exchanges; ICMP/other: replied */
+	int fin_side; /* -1 none */
+	uint64_t expires;
+};
+
+struct oracle {
+	struct o_entry e[512];
+	size_t n;
+	uint32_t cap, per_zone;
+	struct ct_timeouts to;
+};
+
+static bool o_key_eq(const struct ct_key *a, const struct ct_key *b)
+{
+	bool ports = a->proto == 6 || a->proto == 17 || a->proto == 1;
+
+	return a->zone == b->zone && a->local_ip == b->local_ip && a->remote_ip == b->remote_ip &&
+	       a->proto == b->proto &&
+	       (!ports || (a->local_port == b->local_port && a->remote_port == b->remote_port));
+}
+
+static void o_purge(struct oracle *o, uint64_t now)
+{
+	for (size_t i = 0; i < o->n;)
+		if (now >= o->e[i].expires)
+			o->e[i] = o->e[--o->n];
+		else
+			i++;
+}
+
+static struct o_entry *o_find(struct oracle *o, const struct ct_key *k, uint64_t now)
+{
+	o_purge(o, now);
+	for (size_t i = 0; i < o->n; i++)
+		if (o_key_eq(&o->e[i].k, k))
+			return &o->e[i];
+	return NULL;
+}
+
+static const char *o_state_name(const struct o_entry *e)
+{
+	switch (e->k.proto) {
+	case 6:
+		return o_tcp_names[e->state];
+	case 17:
+		return e->state >= 2 ? "UDP_STREAM" : e->state == 1 ? "UDP_REPLIED" : "UDP_NEW";
+	case 1:
+		return e->state ? "ICMP_REPLIED" : "ICMP_NEW";
+	default:
+		return e->state ? "OTHER_REPLIED" : "OTHER_NEW";
+	}
+}
+
+static uint64_t o_timeout(const struct oracle *o, const struct o_entry *e)
+{
+	switch (e->k.proto) {
+	case 6:
+		return e->state == O_EST ? S(o->to.tcp_established_s) : S(o_tcp_secs[e->state]);
+	case 17:
+		return e->state >= 2 ? S(o->to.udp_stream_s) : S(o->to.udp_s);
+	case 1:
+		return S(30);
+	default:
+		return S(600);
+	}
+}
+
+/* TCP transition, written as the rule list of ct.h. */
+static int o_tcp(struct o_entry *e, int dir, uint8_t f)
+{
+	bool syn = f & SYN, ack = f & ACK, fin = f & FIN, rst = f & RST;
+	bool orig = dir == e->origin, first = e->fin_side == dir;
+
+	if ((e->state == O_CLOSED || e->state == O_TIME_WAIT) && syn && !ack && !rst && !fin) {
+		e->origin = dir;
+		e->replied = 0;
+		e->fin_side = -1;
+		e->state = O_SYN_SENT;
+		return 0;
+	}
+	if (e->state == O_CLOSED)
+		return -ECONNRESET;
+	if (rst)
+		e->state = O_CLOSED;
+	else if (e->state == O_NEW && syn && !ack)
+		e->state = O_SYN_SENT;
+	else if (e->state == O_NEW && fin)
+		e->state = O_FIN_WAIT, e->fin_side = dir;
+	else if (e->state == O_NEW)
+		e->state = O_EST;
+	else if (e->state == O_SYN_SENT && !orig && syn)
+		e->state = O_SYN_RECV;
+	else if ((e->state == O_SYN_RECV || e->state == O_EST) && fin)
+		e->state = O_FIN_WAIT, e->fin_side = dir;
+	else if (e->state == O_SYN_RECV && orig && ack && !syn)
+		e->state = O_EST;
+	else if (e->state == O_FIN_WAIT && !first && fin)
+		e->state = O_LAST_ACK;
+	else if (e->state == O_FIN_WAIT && !first && ack)
+		e->state = O_CLOSE_WAIT;
+	else if (e->state == O_CLOSE_WAIT && !first && fin)
+		e->state = O_LAST_ACK;
+	else if (e->state == O_LAST_ACK && first && ack && !fin)
+		e->state = O_TIME_WAIT;
+	return 0;
+}
+
+static int o_update(struct oracle *o, struct o_entry *e, int dir, uint8_t f, uint64_t now)
+{
+	int r = 0;
+
+	switch (e->k.proto) {
+	case 6:
+		r = o_tcp(e, dir, f);
+		break;
+	case 17:
+		if (dir != e->origin && e->last_dir == e->origin)
+			e->state++;
+		break;
+	default:
+		if (dir != e->origin)
+			e->state = 1;
+		break;
+	}
+	if (r < 0)
+		return r;
+	if (dir != e->origin)
+		e->replied = 1;
+	e->last_dir = dir;
+	e->expires = now + o_timeout(o, e);
+	return 0;
+}
+
+static size_t o_zone_live(struct oracle *o, uint32_t zone, uint64_t now)
+{
+	size_t n = 0;
+
+	o_purge(o, now);
+	for (size_t i = 0; i < o->n; i++)
+		n += o->e[i].k.zone == zone;
+	return n;
+}
+
+static struct ct_key random_key(struct util_rng *rng)
+{
+	static const uint8_t protos[] = {6, 6, 6, 17, 17, 1, 47};
+	struct ct_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.zone = (uint32_t)util_rng_below(rng, 4);
+	k.local_ip = 0x0a000000 + (uint32_t)util_rng_below(rng, 3);
+	k.remote_ip = 0xc0000200 + (uint32_t)util_rng_below(rng, 3);
+	k.proto = protos[util_rng_below(rng, ARRAY_SIZE(protos))];
+	k.local_port = (uint16_t)(1000 + util_rng_below(rng, 3));
+	k.remote_port = (uint16_t)(80 + util_rng_below(rng, 2));
+	return k;
+}
+
+static void check_same(struct ct_table *t, struct oracle *o, const struct ct_key *k, uint64_t now,
+		       unsigned step_no)
+{
+	struct ct_entry *e = ct_lookup(t, k, now);
+	struct o_entry *oe = o_find(o, k, now);
+
+	cr_assert_eq(e != NULL, oe != NULL, "step %u: membership differs (table %d oracle %d)",
+		     step_no, e != NULL, oe != NULL);
+	if (!e)
+		return;
+	cr_assert_str_eq(ct_entry_state_name(e), o_state_name(oe), "step %u", step_no);
+	cr_assert_eq(ct_entry_expires_ms(e), oe->expires, "step %u", step_no);
+	cr_assert_eq((int)ct_entry_origin(e), oe->origin, "step %u", step_no);
+	cr_assert_eq(ct_entry_replied(e), (bool)oe->replied, "step %u", step_no);
+}
+
+static void differential(uint64_t seed, uint32_t cap, uint32_t per_zone, unsigned steps)
+{
+	/* Weighted so that flows get through handshakes and closes; RST is rare. */
+	static const uint8_t flag_set[] = {SYN,	      SYN,	 SYN | ACK, SYN | ACK, ACK,
+					   ACK,	      ACK,	 ACK,	    PSH | ACK, PSH | ACK,
+					   FIN | ACK, FIN | ACK, FIN,	    0,	       ACK,
+					   SYN | ACK, ACK,	 ACK,	    RST | ACK, RST};
+	struct oracle *o = calloc(1, sizeof(*o));
+	struct ct_table *t = ct_new(cap, per_zone);
+	struct util_rng rng;
+	uint64_t now = S(1000);
+
+	cr_assert_not_null(t);
+	util_rng_seed(&rng, seed);
+	o->cap = cap;
+	o->per_zone = per_zone;
+	o->to.tcp_established_s = 90;
+	o->to.udp_stream_s = 75;
+	o->to.udp_s = 40;
+	for (unsigned s = 0; s < steps; s++) {
+		struct ct_key k = random_key(&rng);
+		int dir = (int)util_rng_below(&rng, 2);
+		uint8_t flags = flag_set[util_rng_below(&rng, ARRAY_SIZE(flag_set) - (s & 1) * 2)];
+		unsigned op = (unsigned)util_rng_below(&rng, 100);
+		uint64_t r = util_rng_below(&rng, 100);
+
+		/* Time: mostly small steps, sometimes past whole timeouts. */
+		now += r < 80	? util_rng_below(&rng, 2000)
+		       : r < 99 ? S(util_rng_below(&rng, 20))
+				: S(130);
+		/* Mostly packets of flows that exist, so that replies and closes happen. */
+		if (o->n && util_rng_below(&rng, 10) < 7)
+			k = o->e[util_rng_below(&rng, o->n)].k;
+		if (op < 40) { /* insert + first packet */
+			struct ct_entry *e = NULL;
+			struct o_entry *oe = o_find(o, &k, now);
+			int want, got = ct_insert(t, &k, dir, &o->to, now, &e);
+
+			if (oe)
+				want = -EEXIST;
+			else if (o->n >= cap || o_zone_live(o, k.zone, now) >= per_zone)
+				want = -ENOSPC;
+			else
+				want = 0;
+			cr_assert_eq(got, want, "step %u: insert %d want %d", s, got, want);
+			if (got == 0) {
+				struct o_entry *n = &o->e[o->n++];
+
+				memset(n, 0, sizeof(*n));
+				n->k = k;
+				n->origin = n->last_dir = dir;
+				n->fin_side = -1;
+				n->state = 0;
+				n->expires = now + o_timeout(o, n);
+				if (util_rng_below(&rng, 10) < 9) {
+					int gr = ct_update(t, e, dir, flags, now);
+
+					cr_assert_eq(gr, o_update(o, n, dir, flags, now), "step %u",
+						     s);
+				}
+			}
+		} else if (op < 80) { /* a packet on an existing flow */
+			struct ct_entry *e = ct_lookup(t, &k, now);
+			struct o_entry *oe = o_find(o, &k, now);
+
+			cr_assert_eq(e != NULL, oe != NULL, "step %u: lookup differs", s);
+			if (e) {
+				int gr = ct_update(t, e, dir, flags, now);
+				int wr = o_update(o, oe, dir, flags, now);
+
+				cr_assert_eq(gr, wr, "step %u: update %d want %d (%s)", s, gr, wr,
+					     o_state_name(oe));
+			}
+		} else if (op < 88) { /* remove */
+			struct ct_entry *e = ct_lookup(t, &k, now);
+			struct o_entry *oe = o_find(o, &k, now);
+
+			cr_assert_eq(e != NULL, oe != NULL, "step %u", s);
+			ct_remove(t, e);
+			if (oe)
+				*oe = o->e[--o->n];
+		} else if (op < 97) { /* sweep */
+			ct_expire(t, now, (size_t)util_rng_below(&rng, cap + 1));
+		} else { /* flush a zone */
+			size_t live = o_zone_live(o, k.zone, now);
+			size_t got = ct_flush_zone(t, k.zone);
+
+			cr_assert_geq(got, live, "step %u", s);
+			for (size_t i = 0; i < o->n;)
+				if (o->e[i].k.zone == k.zone)
+					o->e[i] = o->e[--o->n];
+				else
+					i++;
+			cr_assert_eq(ct_zone_count(t, k.zone), 0);
+		}
+		check_same(t, o, &k, now, s);
+		cr_assert_leq(ct_count(t), cap);
+		cr_assert_leq(ct_zone_count(t, k.zone), per_zone);
+		cr_assert_geq(ct_zone_count(t, k.zone), o_zone_live(o, k.zone, now));
+		if (s % 64 == 0) {
+			/* Full comparison, then a full sweep must leave exactly the live ones. */
+			ct_expire(t, now, cap);
+			cr_assert_eq(ct_count(t), o->n, "step %u: count %zu oracle %zu", s,
+				     ct_count(t), o->n);
+			for (size_t i = 0; i < o->n; i++)
+				check_same(t, o, &o->e[i].k, now, s);
+		}
+	}
+	ct_free(t);
+	free(o);
+}
+
+Test(ct, differential_roomy)
+{
+	differential(1, 512, 512, 20000);
+}
+
+Test(ct, differential_tight_limits)
+{
+	for (uint64_t seed = 2; seed < 6; seed++)
+		differential(seed, 24, 9, 20000);
+}
+
+/* Capacity: a million entries fit, every one is found, and the limits hold. */
+Test(ct, million_entries)
+{
+	const uint32_t n = 1u << 20;
+	struct ct_table *t = ct_new(n, n);
+	struct ct_key k;
+
+	cr_assert_not_null(t);
+	memset(&k, 0, sizeof(k));
+	k.proto = PKT_PROTO_TCP;
+	for (uint32_t i = 0; i < n; i++) {
+		k.zone = i & 7;
+		k.local_ip = 0x0a000000 | (i >> 3);
+		k.remote_ip = 0x08080808;
+		k.local_port = (uint16_t)(i * 7);
+		k.remote_port = 443;
+		cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, 0, NULL), 0, "entry %u", i);
+	}
+	cr_assert_eq(ct_count(t), n);
+	k.local_ip = 0x0b000000;
+	cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, 0, NULL), -ENOSPC);
+	for (uint32_t i = 0; i < n; i += 97) {
+		k.zone = i & 7;
+		k.local_ip = 0x0a000000 | (i >> 3);
+		k.local_port = (uint16_t)(i * 7);
+		cr_assert_not_null(ct_lookup(t, &k, 1));
+	}
+	cr_assert_eq(ct_flush_zone(t, 3), n / 8);
+	cr_assert_eq(ct_count(t), n - n / 8);
+	ct_free(t);
+}
