@@ -132,4 +132,16 @@ int model_eni_check_groups(const struct model *m, const struct model_ctx *ctx, c
  */
 void model_eni_release_public_ips(struct model *m, struct model_eni *eni);
 
+/*
+ * Record an attachment of eni to inst without the checks of
+ * model_op_attach_network_interface (RunInstances has made them): new
+ * eni-attach- ID, status in-use, attachment "attached" at ctx->now.
+ */
+void model_eni_attach_unchecked(struct model *m, struct model_ctx *ctx, struct model_eni *eni,
+				const struct model_instance *inst, int device_index,
+				bool delete_on_termination);
+
+/* Forget the attachment: status available. */
+void model_eni_detach_unchecked(struct model_eni *eni);
+
 #endif
