@@ -1,0 +1,37 @@
+/*
+ * server-private: the body of struct api_server, shared by dispatch.c (the
+ * request path) and http.c (the libmicrohttpd listener).
+ */
+#ifndef OPENVPC_API_SERVER_PRIVATE_H
+#define OPENVPC_API_SERVER_PRIVATE_H
+
+#include <pthread.h>
+
+#include "api/server.h"
+#include "lib/util/util.h"
+
+struct api_region {
+	char name[MODEL_AZ_LEN];
+	struct model *model; /* owned */
+};
+
+struct api_server {
+	pthread_mutex_t lock; /* models, rng, store, change callback */
+	char account_id[MODEL_ACCOUNT_LEN];
+	char default_region[MODEL_AZ_LEN];
+	struct api_credential *creds;
+	size_t n_creds;
+	struct api_persist persist;
+	int64_t (*now)(void);
+	struct util_rng rng;
+	struct api_region *regions;
+	size_t n_regions, cap_regions;
+	api_change_fn change_fn;
+	void *change_userdata;
+	api_log_fn log_fn;
+	void *log_userdata;
+	void *daemon;			    /* struct MHD_Daemon * while listening */
+	void (*stop)(struct api_server *s); /* set by the listener */
+};
+
+#endif

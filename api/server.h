@@ -1,0 +1,150 @@
+/*
+ * server: vpcd's EC2 API server: Regions, authentication, dispatch, HTTP.
+ *
+ * What.  A struct api_server owns the per-Region models, the per-daemon
+ * random generator, the credential table and the HTTP listener
+ * (libmicrohttpd, one internal polling thread).  api_server_handle() is
+ * the whole request path without the network (tests and the fuzzer call it
+ * directly): parse, authenticate, dispatch, persist, render.
+ *
+ * Persistence is injected (struct api_persist) so the API does not depend on
+ * the store's implementation: vpcd wires store_load_region() /
+ * store_save_region() into it; tests use memory.  A Region is loaded on its
+ * first request; when the loader reports it fresh (never stored), the
+ * region_init hook runs (vpcd: create the default VPC) and the Region is
+ * saved.
+ *
+ * Concurrency.  One mutex serialises every request's model access, handler
+ * and save: a mutating action runs, then persist.save() commits, then the
+ * change callback runs, then the mutex is released and the response goes
+ * out.  If the save fails the Region is reloaded from the store and the
+ * client gets InternalError (500).
+ *
+ * Authentication.  Without credentials any well-formed SigV4 Authorization
+ * header is accepted (a request without one too) and only its scope is
+ * used.  With credentials: no Authorization -> MissingAuthenticationToken
+ * (403), a malformed one -> IncompleteSignature (400), an unknown access
+ * key -> AuthFailure (401), a wrong signature -> SignatureDoesNotMatch
+ * (403), X-Amz-Date more than 15 minutes from the server clock ->
+ * RequestExpired (400).
+ *
+ * Shutdown: api_server_stop() stops the listener and waits for the request
+ * in progress; api_server_free() then frees the models.
+ */
+#ifndef OPENVPC_API_SERVER_H
+#define OPENVPC_API_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/api.h"
+#include "lib/sigv4/sigv4.h"
+
+#define API_DEFAULT_ACCOUNT "123456789012"
+#define API_DEFAULT_REGION  "us-east-1"
+#define API_DEFAULT_PORT    8787
+#define API_REGIONS_MAX	    32	 /* Regions one daemon keeps */
+#define API_CREDENTIALS_MAX 1024 /* lines of a credentials file */
+#define API_CLOCK_SKEW_MAX  900	 /* seconds (15 minutes) */
+
+struct api_persist {
+	void *userdata;
+	/*
+	 * Load a Region's model (an empty one when nothing is stored); *ret_fresh
+	 * true when the Region was never stored.  0 or -errno.  NULL: every
+	 * Region starts fresh and empty.
+	 */
+	int (*load)(void *userdata, const char *account_id, const char *region,
+		    struct model **ret_model, bool *ret_fresh);
+	/* Durably save the Region's model.  0 or -errno.  NULL: nothing is saved. */
+	int (*save)(void *userdata, const struct model *m);
+	/*
+	 * Initialise a fresh Region (the default VPC).  0, or a negative errno
+	 * with *err set.  NULL: fresh Regions stay empty.
+	 */
+	int (*region_init)(void *userdata, struct model *m, struct model_ctx *ctx,
+			   struct model_err *err);
+};
+
+struct api_credential {
+	char access_key[SIGV4_KEY_MAX];
+	char secret[256];
+};
+
+struct api_config {
+	const char *account_id;	    /* NULL: API_DEFAULT_ACCOUNT */
+	const char *default_region; /* NULL: API_DEFAULT_REGION */
+	/* NULL with n_credentials 0: accept any well-formed signature. */
+	const struct api_credential *credentials;
+	size_t n_credentials;
+	struct api_persist persist;
+	/* Seed of the daemon's generator; 0 reads /dev/urandom. */
+	uint64_t seed;
+	/* Wall clock in Unix seconds; NULL: time(). */
+	int64_t (*now)(void);
+};
+
+/* One HTTP request as the server sees it (headers and strings borrowed). */
+struct api_http_request {
+	const char *method;
+	const char *path;
+	const char *query; /* without '?', may be NULL */
+	const struct sigv4_header *headers;
+	size_t n_headers;
+	const char *body;
+	size_t body_size;
+};
+
+struct api_http_response {
+	int status;
+	char *body; /* heap, XML */
+	size_t body_size;
+	char action[64]; /* for the log line ("-" when unknown) */
+	char code[64];	 /* error code, "" on success */
+};
+
+/*
+ * A new server.  Copies the configuration (credentials included).  0,
+ * -EINVAL (bad account id or region), -EIO (no /dev/urandom), -ENOMEM.
+ */
+int api_server_new(const struct api_config *config, struct api_server **ret_server);
+/* Stops the listener if running, frees the models.  Accepts NULL; returns NULL. */
+struct api_server *api_server_free(struct api_server *s);
+
+/*
+ * Called (under the server mutex) after every committed change of a
+ * Region: vpcd recompiles the engine generation there.
+ */
+typedef void (*api_change_fn)(void *userdata, const char *region, const struct model *m);
+void api_set_change_callback(struct api_server *s, api_change_fn fn, void *userdata);
+
+/* The whole request path; *ret_response is filled on 0 (release with api_http_response_done). */
+int api_server_handle(struct api_server *s, const struct api_http_request *req,
+		      struct api_http_response *ret_response);
+void api_http_response_done(struct api_http_response *resp);
+
+/*
+ * Log callback for one line per request (the server itself never writes
+ * anything): action, HTTP status, error code and milliseconds.
+ */
+typedef void (*api_log_fn)(void *userdata, const char *action, int status, const char *code,
+			   double ms);
+void api_set_log_callback(struct api_server *s, api_log_fn fn, void *userdata);
+
+/*
+ * Listen on addr:port (IPv4 or IPv6 literal) with libmicrohttpd's internal
+ * thread.  0, -EINVAL (bad address), -EADDRINUSE / -errno.
+ */
+int api_server_listen(struct api_server *s, const char *addr, uint16_t port);
+/* Stop listening (waits for the request in progress).  Idempotent. */
+void api_server_stop(struct api_server *s);
+
+/* Parse a credentials file's text ("ACCESS_KEY_ID SECRET" per line, '#' comments). */
+int api_credentials_parse(const char *text, struct api_credential **ret_creds, size_t *ret_n);
+
+/* The registered actions, sorted by name (for the coverage table and tests). */
+const struct api_action *api_actions(size_t *ret_count);
+const struct api_action *api_action_find(const char *name);
+
+#endif

@@ -1,0 +1,292 @@
+/*
+ * vpcd: the openvpc control-plane daemon.
+ *
+ * Wires the EC2 Query API server (api/) to the SQLite store (store/): every
+ * Region's model is loaded on first use, every mutating action is committed
+ * before its answer.  The fabric (instances' namespaces and packets) does
+ * not exist yet, so vpcd always runs the control plane alone; --no-fabric is
+ * accepted for forward compatibility.
+ *
+ * This is the program layer: it parses flags, reads the credentials file,
+ * holds the state directory's lock, logs one line per request to stderr and
+ * waits for SIGINT/SIGTERM.  Exit status: 0 after a clean shutdown, 1 on a
+ * start-up failure, 2 on bad usage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/server.h"
+#include "lib/util/util.h"
+#include "store/store.h"
+
+#define CREDENTIALS_FILE_MAX (1 << 20)
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vpcd --state-dir DIR [--listen ADDR:PORT] [--region R]\n"
+		"            [--credentials FILE] [--account-id ID] [--no-fabric]\n"
+		"\n"
+		"Serve the EC2 Query API (version 2016-11-15) over HTTP, with state kept\n"
+		"durably in DIR/vpcd.db (SQLite).\n"
+		"\n"
+		"  --listen ADDR:PORT   address to listen on (default 127.0.0.1:%d;\n"
+		"                       IPv6 as [::1]:PORT)\n"
+		"  --state-dir DIR      state directory (created if missing); required\n"
+		"  --region R           Region for requests that carry no SigV4 scope\n"
+		"                       (default %s); signed requests use their scope's Region\n"
+		"  --credentials FILE   verify SigV4 signatures against the key pairs in FILE,\n"
+		"                       one 'ACCESS_KEY_ID SECRET' per line ('#' comments);\n"
+		"                       without it any well-formed signature is accepted\n"
+		"  --account-id ID      12-digit account id (default %s)\n"
+		"  --no-fabric          run the control plane only; this is currently the only\n"
+		"                       mode (the packet fabric is not built yet)\n"
+		"  -h, --help           this text\n"
+		"\n"
+		"Logs one line per request to stderr: action, HTTP status, error code, ms.\n"
+		"SIGINT or SIGTERM stops it cleanly.\n",
+		API_DEFAULT_PORT, API_DEFAULT_REGION, API_DEFAULT_ACCOUNT);
+}
+
+static int parse_listen(const char *s, char *addr, size_t addr_size, uint16_t *port)
+{
+	const char *colon;
+	long p;
+	size_t alen;
+
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+
+		if (!end || end[1] != ':')
+			return -EINVAL;
+		alen = (size_t)(end - s - 1);
+		s++;
+		colon = end + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return -EINVAL;
+		alen = (size_t)(colon - s);
+	}
+	if (alen == 0 || alen >= addr_size)
+		return -EINVAL;
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	if (util_parse_long(colon + 1, 1, 65535, &p) < 0)
+		return -EINVAL;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+static int read_file(const char *path, char **ret)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+
+	if (!f)
+		return -errno;
+	buf = malloc(CREDENTIALS_FILE_MAX + 1);
+	if (!buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	n = fread(buf, 1, CREDENTIALS_FILE_MAX + 1, f);
+	fclose(f);
+	if (n > CREDENTIALS_FILE_MAX) {
+		free(buf);
+		return -E2BIG;
+	}
+	buf[n] = '\0';
+	*ret = buf;
+	return 0;
+}
+
+/* ---- persistence adapters ------------------------------------------------------ */
+
+static int persist_load(void *ud, const char *account_id, const char *region,
+			struct model **ret_model, bool *ret_fresh)
+{
+	struct store *st = ud;
+	char **regions = NULL;
+	size_t n = 0;
+	bool fresh = true;
+	int r;
+
+	r = store_list_regions(st, &regions, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(regions[i], region) == 0)
+			fresh = false;
+		free(regions[i]);
+	}
+	free(regions);
+	r = store_load_region(st, account_id, region, ret_model);
+	if (r < 0)
+		return r;
+	*ret_fresh = fresh;
+	return 0;
+}
+
+static int persist_save(void *ud, const struct model *m)
+{
+	return store_save_region(ud, m);
+}
+
+static void log_request(void *ud, const char *action, int status, const char *code, double ms)
+{
+	(void)ud;
+	fprintf(stderr, "vpcd: info: action=%s status=%d%s%s ms=%.2f\n", action, status,
+		*code ? " code=" : "", code, ms);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"listen", required_argument, NULL, 'l'},
+	    {"state-dir", required_argument, NULL, 's'},
+	    {"region", required_argument, NULL, 'r'},
+	    {"credentials", required_argument, NULL, 'c'},
+	    {"account-id", required_argument, NULL, 'a'},
+	    {"no-fabric", no_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *listen = "127.0.0.1:8787", *state_dir = NULL, *region = NULL;
+	const char *creds_path = NULL, *account = NULL;
+	struct api_config cfg = {0};
+	struct api_credential *creds = NULL;
+	struct api_server *srv = NULL;
+	struct store *st = NULL;
+	char addr[64], lock_path[4096];
+	uint16_t port;
+	sigset_t sigs;
+	int c, r, sig, lock_fd = -1, ret = 1;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			listen = optarg;
+			break;
+		case 's':
+			state_dir = optarg;
+			break;
+		case 'r':
+			region = optarg;
+			break;
+		case 'c':
+			creds_path = optarg;
+			break;
+		case 'a':
+			account = optarg;
+			break;
+		case 'n':
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || !state_dir) {
+		if (!state_dir)
+			fprintf(stderr, "vpcd: --state-dir is required\n");
+		usage(stderr);
+		return 2;
+	}
+	if (parse_listen(listen, addr, sizeof(addr), &port) < 0) {
+		fprintf(stderr, "vpcd: bad --listen '%s' (want ADDR:PORT)\n", listen);
+		usage(stderr);
+		return 2;
+	}
+	if (creds_path) {
+		char *text = NULL;
+
+		r = read_file(creds_path, &text);
+		if (r == 0) {
+			r = api_credentials_parse(text, &creds, &cfg.n_credentials);
+			free(text);
+		}
+		if (r < 0) {
+			fprintf(stderr, "vpcd: credentials file %s: %s\n", creds_path,
+				strerror(-r));
+			return 2;
+		}
+		if (cfg.n_credentials == 0) {
+			fprintf(stderr, "vpcd: credentials file %s holds no key pair\n",
+				creds_path);
+			return 2;
+		}
+		cfg.credentials = creds;
+	}
+	if (mkdir(state_dir, 0700) < 0 && errno != EEXIST) {
+		fprintf(stderr, "vpcd: cannot create %s: %m\n", state_dir);
+		goto out;
+	}
+	snprintf(lock_path, sizeof(lock_path), "%s/vpcd.lock", state_dir);
+	lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(stderr, "vpcd: cannot lock %s (another vpcd running?): %m\n", lock_path);
+		goto out;
+	}
+	r = store_open(state_dir, &st);
+	if (r < 0) {
+		fprintf(stderr, "vpcd: cannot open the store in %s: %s\n", state_dir, strerror(-r));
+		goto out;
+	}
+	cfg.account_id = account;
+	cfg.default_region = region;
+	cfg.persist = (struct api_persist){
+	    .userdata = st,
+	    .load = persist_load,
+	    .save = persist_save,
+	};
+	r = api_server_new(&cfg, &srv);
+	if (r < 0) {
+		fprintf(stderr, "vpcd: bad configuration (account id or region): %s\n",
+			strerror(-r));
+		ret = 2;
+		goto out;
+	}
+	api_set_log_callback(srv, log_request, NULL);
+	/* Block the signals before the listener thread exists, then wait for them here. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	r = api_server_listen(srv, addr, port);
+	if (r < 0) {
+		fprintf(stderr, "vpcd: cannot listen on %s: %s\n", listen, strerror(-r));
+		goto out;
+	}
+	fprintf(stderr, "vpcd: info: listening on %s, state in %s, account %s, %s\n", listen,
+		state_dir, account ? account : API_DEFAULT_ACCOUNT,
+		creds ? "SigV4 verified" : "SigV4 not verified (no --credentials)");
+	do
+		r = sigwait(&sigs, &sig);
+	while (r != 0);
+	fprintf(stderr, "vpcd: info: signal %d, shutting down\n", sig);
+	api_server_stop(srv);
+	ret = 0;
+out:
+	srv = api_server_free(srv);
+	st = store_close(st);
+	if (creds)
+		memset(creds, 0, cfg.n_credentials * sizeof(*creds));
+	free(creds);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	return ret;
+}
