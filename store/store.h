@@ -49,6 +49,8 @@
 #define STORE_TOKEN_MAX_LENGTH	 64	   /* AWS: ClientToken up to 64 ASCII characters */
 #define STORE_TOKEN_RESPONSE_MAX (1 << 20) /* bytes of a remembered response body */
 #define STORE_OBJECTS_MAX	 1000000   /* objects per Region */
+#define STORE_REGIONS_MAX	 256	   /* Regions per state directory */
+#define STORE_TOKENS_MAX	 100000	   /* remembered tokens per Region (oldest dropped) */
 
 struct store;
 
@@ -88,10 +90,21 @@ int store_load_region(struct store *s, const char *account_id, const char *regio
  * objects whose serialisation changed since the last save or load, delete
  * the ones no longer in m.  Cost is proportional to the model's size for
  * serialising and to the number of changed objects for writing.  0 or
- * -errno; on failure nothing changed on disk and the in-memory hash map is
- * unchanged, so the next save retries everything that is still different.
+ * -errno (-EEXIST when two objects of m share an ID, -EINVAL when an object
+ * cannot be serialised); on failure nothing changed on disk and the Region's
+ * hash map is rebuilt from disk on next use, so the next save retries
+ * everything that is still different.
  */
 int store_save_region(struct store *s, const struct model *m);
+
+/*
+ * The same, and in the same transaction remember an idempotency token (as
+ * store_token_put()), so that a create and the answer to its retry become
+ * durable together or not at all.  -EEXIST (nothing written) when the token
+ * is already stored.
+ */
+int store_save_region_token(struct store *s, const struct model *m, const char *token,
+			    const char *param_hash, const char *response);
 
 /*
  * Number of object rows the last successful store_save_region() inserted,
@@ -108,12 +121,17 @@ size_t store_last_save_changes(const struct store *s);
  * when the token is known, 0 when it is not (outputs untouched), or -errno.
  * store_token_put: remember the token; 0, -EEXIST when the token is already
  * stored (the first answer stays), -EINVAL for a token longer than
- * STORE_TOKEN_MAX_LENGTH or a response larger than STORE_TOKEN_RESPONSE_MAX.
- * A put is durable (fsynced) before it returns.
+ * STORE_TOKEN_MAX_LENGTH, a parameter hash over 256 characters or a
+ * response larger than STORE_TOKEN_RESPONSE_MAX.  A put is durable (fsynced)
+ * before it returns.  Only the newest STORE_TOKENS_MAX tokens of a Region are
+ * kept (AWS forgets tokens too).
  */
 int store_token_get(struct store *s, const char *region, const char *token, char **ret_param_hash,
 		    char **ret_response);
 int store_token_put(struct store *s, const char *region, const char *token, const char *param_hash,
 		    const char *response);
+
+/* How many tokens per Region to keep (default STORE_TOKENS_MAX; at least 1). */
+void store_set_token_limit(struct store *s, size_t limit);
 
 #endif

@@ -1,0 +1,1013 @@
+/*
+ * store: the SQLite backend.  See store.h for the contract and
+ * docs/storage.md for the schema and the durability argument.
+ *
+ * Layout in memory.  For every Region the store has touched it keeps a
+ * region_map: the account id stored for the Region and an open-addressing
+ * hash table id -> (kind, hash of the JSON body as stored).  The map mirrors
+ * the objects table exactly; it is rebuilt from the database on load (or on
+ * the first save when the Region was never loaded) and updated only after a
+ * COMMIT succeeded.  Whenever a transaction fails, the Region's map is
+ * dropped and rebuilt from disk on the next use, so it can never disagree
+ * with the file.
+ *
+ * A save serialises every object (CPU proportional to the model), compares
+ * hashes and writes only the rows that differ, in one IMMEDIATE
+ * transaction.  With synchronous=FULL in WAL mode, COMMIT returns only after
+ * the WAL has been fsynced, which is what makes an acknowledged save durable.
+ */
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/util/util.h"
+#include "store/serialize.h"
+
+#define STORE_DB_NAME		    "vpcd.db"
+#define STORE_BUSY_TIMEOUT_MS	    5000
+#define STORE_PARAM_HASH_MAX_LENGTH 256
+
+/* ---- schema -------------------------------------------------------------- */
+
+/*
+ * Migration i brings the schema from version i to i + 1.  Append only:
+ * never edit a step that has shipped.
+ */
+static const char *const migrations[] = {
+    /* 0 -> 1: Regions, objects, idempotency tokens. */
+    "CREATE TABLE regions ("
+    "  region TEXT PRIMARY KEY NOT NULL,"
+    "  account_id TEXT NOT NULL"
+    ");"
+    "CREATE TABLE objects ("
+    "  region TEXT NOT NULL REFERENCES regions(region) ON DELETE CASCADE,"
+    "  kind TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  PRIMARY KEY (region, id)"
+    ");"
+    "CREATE TABLE tokens ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  region TEXT NOT NULL,"
+    "  token TEXT NOT NULL,"
+    "  param_hash TEXT NOT NULL,"
+    "  response TEXT NOT NULL,"
+    "  UNIQUE (region, token)"
+    ");"
+    "CREATE INDEX tokens_by_age ON tokens (region, seq);",
+};
+
+_Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
+
+/* ---- per-Region map ------------------------------------------------------ */
+
+struct region_entry {
+	char id[MODEL_ID_LEN];
+	bool used;
+	uint16_t kind;	 /* index into store_kinds() */
+	uint32_t mark;	 /* save epoch that saw this ID in the model */
+	bool pending;	 /* inserted by the current save, not yet on disk */
+	uint64_t h1, h2; /* hash of the stored body */
+	size_t length;	 /* length of the stored body */
+};
+
+struct region_map {
+	char region[MODEL_AZ_LEN];
+	char account_id[MODEL_ACCOUNT_LEN]; /* "" when the Region has no row */
+	bool loaded;			    /* entries mirror the objects table */
+	struct region_entry *slots;
+	size_t cap; /* power of two, or 0 */
+	size_t n;
+};
+
+struct store {
+	sqlite3 *db;
+	struct region_map *regions;
+	size_t n_regions, cap_regions;
+	uint32_t epoch;
+	size_t last_changes;
+	size_t token_limit;
+};
+
+static uint64_t id_hash(const char *id)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *id; id++)
+		h = (h ^ (uint8_t)*id) * 0x100000001b3ULL;
+	return util_hash64(h);
+}
+
+/* Two independent 64-bit hashes of a body (FNV-1a and a word-wise mix). */
+static void body_hash(const char *body, size_t length, uint64_t *ret_h1, uint64_t *ret_h2)
+{
+	uint64_t h1 = 0xcbf29ce484222325ULL, h2 = 0x9e3779b97f4a7c15ULL ^ length;
+	size_t i = 0;
+
+	for (; i + 8 <= length; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, body + i, 8);
+		h2 = util_hash64(h2 ^ w) + 0x9e3779b97f4a7c15ULL;
+	}
+	for (size_t j = 0; j < length; j++)
+		h1 = (h1 ^ (uint8_t)body[j]) * 0x100000001b3ULL;
+	for (; i < length; i++)
+		h2 = util_hash64(h2 ^ (uint8_t)body[i]);
+	*ret_h1 = h1;
+	*ret_h2 = util_hash64(h2);
+}
+
+static void map_clear(struct region_map *rm)
+{
+	free(rm->slots);
+	rm->slots = NULL;
+	rm->cap = rm->n = 0;
+	rm->loaded = false;
+	rm->account_id[0] = '\0';
+}
+
+/* Slot index of id, or SIZE_MAX. */
+static size_t map_find(const struct region_map *rm, const char *id)
+{
+	size_t mask, i;
+
+	if (!rm->cap)
+		return SIZE_MAX;
+	mask = rm->cap - 1;
+	for (i = id_hash(id) & mask; rm->slots[i].used; i = (i + 1) & mask)
+		if (strcmp(rm->slots[i].id, id) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+static int map_grow(struct region_map *rm)
+{
+	size_t cap = rm->cap ? rm->cap * 2 : 64, mask = cap - 1;
+	struct region_entry *slots;
+
+	if (cap > SIZE_MAX / sizeof(*slots))
+		return -ENOMEM;
+	slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (size_t j = 0; j < rm->cap; j++) {
+		size_t i;
+
+		if (!rm->slots[j].used)
+			continue;
+		for (i = id_hash(rm->slots[j].id) & mask; slots[i].used; i = (i + 1) & mask)
+			;
+		slots[i] = rm->slots[j];
+	}
+	free(rm->slots);
+	rm->slots = slots;
+	rm->cap = cap;
+	return 0;
+}
+
+/* Insert a new ID (absent); returns its slot or SIZE_MAX on OOM / too many. */
+static size_t map_insert(struct region_map *rm, const char *id)
+{
+	size_t mask, i;
+
+	if (rm->n >= STORE_OBJECTS_MAX)
+		return SIZE_MAX;
+	if ((rm->n + 1) * 2 > rm->cap && map_grow(rm) < 0)
+		return SIZE_MAX;
+	mask = rm->cap - 1;
+	for (i = id_hash(id) & mask; rm->slots[i].used; i = (i + 1) & mask)
+		;
+	memset(&rm->slots[i], 0, sizeof(rm->slots[i]));
+	rm->slots[i].used = true;
+	util_strscpy(rm->slots[i].id, id, sizeof(rm->slots[i].id));
+	rm->n++;
+	return i;
+}
+
+/* Remove slot i, shifting the probe chain back (no tombstones). */
+static void map_remove_at(struct region_map *rm, size_t i)
+{
+	size_t mask = rm->cap - 1, j = i;
+
+	rm->slots[i].used = false;
+	rm->n--;
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & mask;
+		if (!rm->slots[j].used)
+			return;
+		home = id_hash(rm->slots[j].id) & mask;
+		/* Move j back into the hole at i when its home is not in (i, j]. */
+		if ((i <= j) ? (home <= i || home > j) : (home <= i && home > j)) {
+			rm->slots[i] = rm->slots[j];
+			rm->slots[j].used = false;
+			i = j;
+		}
+	}
+}
+
+static struct region_map *region_map_find(struct store *s, const char *region)
+{
+	for (size_t i = 0; i < s->n_regions; i++)
+		if (strcmp(s->regions[i].region, region) == 0)
+			return &s->regions[i];
+	return NULL;
+}
+
+static int region_map_get(struct store *s, const char *region, struct region_map **ret)
+{
+	struct region_map *rm = region_map_find(s, region);
+	int r;
+
+	if (!rm) {
+		if (s->n_regions >= STORE_REGIONS_MAX)
+			return -ENOSPC;
+		r = util_grow((void **)&s->regions, &s->cap_regions, s->n_regions + 1,
+			      sizeof(*s->regions));
+		if (r < 0)
+			return r;
+		rm = &s->regions[s->n_regions++];
+		memset(rm, 0, sizeof(*rm));
+		util_strscpy(rm->region, region, sizeof(rm->region));
+	}
+	*ret = rm;
+	return 0;
+}
+
+/* ---- SQLite helpers ------------------------------------------------------ */
+
+static int sqlite_errno(int rc)
+{
+	switch (rc) {
+	case SQLITE_CONSTRAINT_PRIMARYKEY:
+	case SQLITE_CONSTRAINT_UNIQUE:
+		return -EEXIST;
+	default:
+		break;
+	}
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+	case SQLITE_CANTOPEN:
+		return -EACCES;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_TOOBIG:
+		return -E2BIG;
+	default:
+		return -EIO;
+	}
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+	return sqlite_errno(sqlite3_exec(db, sql, NULL, NULL, NULL));
+}
+
+static void rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **ret_stmt)
+{
+	return sqlite_errno(sqlite3_prepare_v2(db, sql, -1, ret_stmt, NULL));
+}
+
+static int bind_text(sqlite3_stmt *st, int i, const char *text, size_t length)
+{
+	if (length > INT_MAX)
+		return -E2BIG;
+	return sqlite_errno(sqlite3_bind_text(st, i, text, (int)length, SQLITE_STATIC));
+}
+
+#define BIND(st, i, str) bind_text((st), (i), (str), strlen(str))
+
+/* Step a statement that returns no rows; adds its changes to *changes. */
+static int step_done(sqlite3 *db, sqlite3_stmt *st, size_t *changes)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return rc == SQLITE_ROW ? -EIO : sqlite_errno(sqlite3_extended_errcode(db));
+	if (changes)
+		*changes += (size_t)sqlite3_changes(db);
+	return 0;
+}
+
+static int user_version(sqlite3 *db, int *ret_version)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	r = prepare(db, "PRAGMA user_version", &st);
+	if (r < 0)
+		return r;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ret_version = sqlite3_column_int(st, 0);
+	else
+		r = sqlite_errno(rc);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : (r < 0 ? r : -EIO);
+}
+
+static int migrate(sqlite3 *db)
+{
+	int version, r;
+
+	r = user_version(db, &version);
+	if (r < 0)
+		return r;
+	if (version > STORE_SCHEMA_VERSION)
+		return -EPROTO;
+	while (version < STORE_SCHEMA_VERSION) {
+		char sql[64];
+
+		r = exec(db, "BEGIN IMMEDIATE");
+		if (r < 0)
+			return r;
+		/* Another process may have migrated meanwhile: read again under the lock. */
+		r = user_version(db, &version);
+		if (r < 0)
+			goto err_rollback;
+		if (version > STORE_SCHEMA_VERSION) {
+			r = -EPROTO;
+			goto err_rollback;
+		}
+		if (version == STORE_SCHEMA_VERSION) {
+			rollback(db);
+			break;
+		}
+		if (version < 0) {
+			r = -EPROTO;
+			goto err_rollback;
+		}
+		r = exec(db, migrations[version]);
+		if (r < 0)
+			goto err_rollback;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
+		r = exec(db, sql);
+		if (r < 0)
+			goto err_rollback;
+		r = exec(db, "COMMIT");
+		if (r < 0)
+			goto err_rollback;
+		version++;
+	}
+	return 0;
+
+err_rollback:
+	rollback(db);
+	return r == -EEXIST ? -EIO : r;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* ---- open / close -------------------------------------------------------- */
+
+int store_open(const char *state_dir, struct store **ret_store)
+{
+	struct store *s;
+	struct stat st;
+	sqlite3_stmt *stmt;
+	char *path;
+	int r, rc;
+
+	if (!state_dir || !state_dir[0] || !ret_store)
+		return -EINVAL;
+	if (stat(state_dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (access(state_dir, W_OK | X_OK) < 0)
+		return -EACCES;
+	if (asprintf(&path, "%s/%s", state_dir, STORE_DB_NAME) < 0)
+		return -ENOMEM;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		r = -ENOMEM;
+		goto err_path;
+	}
+	s->token_limit = STORE_TOKENS_MAX;
+	rc = sqlite3_open_v2(path, &s->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+				 SQLITE_OPEN_EXRESCODE,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		r = sqlite_errno(rc);
+		goto err_store;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+
+	/* WAL must really be on: the durability argument depends on it. */
+	r = prepare(s->db, "PRAGMA journal_mode = WAL", &stmt);
+	if (r < 0)
+		goto err_store;
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW)
+		r = sqlite_errno(sqlite3_extended_errcode(s->db));
+	else if (strcmp((const char *)sqlite3_column_text(stmt, 0), "wal") != 0)
+		r = -EIO;
+	sqlite3_finalize(stmt);
+	if (r < 0)
+		goto err_store;
+	r = exec(s->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON");
+	if (r < 0)
+		goto err_store;
+	r = migrate(s->db);
+	if (r < 0)
+		goto err_store;
+	/* The database and WAL files may be new: make their directory entries durable. */
+	r = fsync_dir(state_dir);
+	if (r < 0)
+		goto err_store;
+	free(path);
+	*ret_store = s;
+	return 0;
+
+err_store:
+	store_close(s);
+err_path:
+	free(path);
+	return r;
+}
+
+struct store *store_close(struct store *s)
+{
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < s->n_regions; i++)
+		map_clear(&s->regions[i]);
+	free(s->regions);
+	sqlite3_close_v2(s->db);
+	free(s);
+	return NULL;
+}
+
+void store_set_token_limit(struct store *s, size_t limit)
+{
+	s->token_limit = limit ? limit : 1;
+}
+
+size_t store_last_save_changes(const struct store *s)
+{
+	return s->last_changes;
+}
+
+/* ---- Regions --------------------------------------------------------------- */
+
+static bool region_valid(const char *region)
+{
+	return region && region[0] && strlen(region) < MODEL_AZ_LEN;
+}
+
+int store_list_regions(struct store *s, char ***ret_regions, size_t *ret_count)
+{
+	char **regions = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int r, rc;
+
+	if (!s || !ret_regions || !ret_count)
+		return -EINVAL;
+	r = prepare(s->db, "SELECT region FROM regions ORDER BY region", &st);
+	if (r < 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char *name = strdup((const char *)sqlite3_column_text(st, 0));
+
+		if (!name || n >= STORE_REGIONS_MAX ||
+		    util_grow((void **)&regions, &cap, n + 1, sizeof(*regions)) < 0) {
+			free(name);
+			r = n >= STORE_REGIONS_MAX ? -E2BIG : -ENOMEM;
+			goto err;
+		}
+		regions[n++] = name;
+	}
+	if (rc != SQLITE_DONE) {
+		r = sqlite_errno(sqlite3_extended_errcode(s->db));
+		goto err;
+	}
+	sqlite3_finalize(st);
+	*ret_regions = regions;
+	*ret_count = n;
+	return 0;
+
+err:
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++)
+		free(regions[i]);
+	free(regions);
+	return r;
+}
+
+/*
+ * Rebuild rm from the database.  When m is non-NULL, also deserialise every
+ * row into it (a load); otherwise only hash the rows (a save that finds its
+ * Region not yet loaded).  On failure rm is left cleared.
+ */
+static int region_read(struct store *s, struct region_map *rm, struct model *m)
+{
+	size_t n_kinds;
+	const struct store_kind *kinds = store_kinds(&n_kinds);
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	map_clear(rm);
+	r = prepare(s->db, "SELECT account_id FROM regions WHERE region = ?1", &st);
+	if (r < 0)
+		return r;
+	r = BIND(st, 1, rm->region);
+	if (r < 0)
+		goto out;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *account = (const char *)sqlite3_column_text(st, 0);
+
+		if (!account || util_strscpy(rm->account_id, account, sizeof(rm->account_id)) < 0) {
+			r = -EPROTO;
+			goto out;
+		}
+	} else if (rc != SQLITE_DONE) {
+		r = sqlite_errno(sqlite3_extended_errcode(s->db));
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (m && rm->account_id[0])
+		util_strscpy(m->account_id, rm->account_id, sizeof(m->account_id));
+
+	r = prepare(s->db, "SELECT kind, id, body FROM objects WHERE region = ?1 ORDER BY rowid",
+		    &st);
+	if (r < 0)
+		goto out;
+	r = BIND(st, 1, rm->region);
+	if (r < 0)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(st, 0);
+		const char *id = (const char *)sqlite3_column_text(st, 1);
+		const char *body = (const char *)sqlite3_column_text(st, 2);
+		size_t length = (size_t)sqlite3_column_bytes(st, 2);
+		const struct store_kind *k = store_kind_find(kind);
+		size_t slot;
+
+		if (!k || !id || !body || strlen(id) >= MODEL_ID_LEN ||
+		    map_find(rm, id) != SIZE_MAX) {
+			r = -EPROTO;
+			goto out;
+		}
+		if (m) {
+			json_error_t jerr;
+			json_t *json = json_loadb(body, length, JSON_REJECT_DUPLICATES, &jerr);
+
+			if (!json) {
+				r = -EPROTO;
+				goto out;
+			}
+			r = k->deserialize(json, m);
+			json_decref(json);
+			if (r < 0)
+				goto out;
+			/* The row's key and the body's ID must agree. */
+			if (strcmp(k->id(m, k->count(m) - 1), id) != 0) {
+				r = -EPROTO;
+				goto out;
+			}
+		}
+		slot = map_insert(rm, id);
+		if (slot == SIZE_MAX) {
+			r = rm->n >= STORE_OBJECTS_MAX ? -E2BIG : -ENOMEM;
+			goto out;
+		}
+		rm->slots[slot].kind = (uint16_t)(k - kinds);
+		rm->slots[slot].length = length;
+		body_hash(body, length, &rm->slots[slot].h1, &rm->slots[slot].h2);
+	}
+	if (rc != SQLITE_DONE) {
+		r = sqlite_errno(sqlite3_extended_errcode(s->db));
+		goto out;
+	}
+	rm->loaded = true;
+	r = 0;
+	(void)n_kinds;
+out:
+	sqlite3_finalize(st);
+	if (r < 0)
+		map_clear(rm);
+	return r;
+}
+
+int store_load_region(struct store *s, const char *account_id, const char *region,
+		      struct model **ret_model)
+{
+	struct region_map *rm;
+	struct model *m;
+	int r;
+
+	if (!s || !region_valid(region) || !ret_model)
+		return -EINVAL;
+	if (account_id && strlen(account_id) >= MODEL_ACCOUNT_LEN)
+		return -EINVAL;
+	r = region_map_get(s, region, &rm);
+	if (r < 0)
+		return r;
+	m = model_new(account_id, region);
+	if (!m)
+		return -ENOMEM;
+	/* One read transaction: a consistent snapshot of the Region. */
+	r = exec(s->db, "BEGIN");
+	if (r < 0)
+		goto err_model;
+	r = region_read(s, rm, m);
+	rollback(s->db);
+	if (r < 0)
+		goto err_model;
+	*ret_model = m;
+	return 0;
+
+err_model:
+	model_free(m);
+	return r;
+}
+
+/* ---- save -------------------------------------------------------------- */
+
+struct pending_write {
+	size_t slot; /* resolved again after the commit: slots may move */
+	uint16_t kind;
+	const char *id;
+	char *body;
+	size_t length;
+	uint64_t h1, h2;
+};
+
+struct save_token {
+	const char *token;
+	const char *param_hash;
+	const char *response;
+};
+
+static int token_check(const char *region, const char *token, const char *param_hash,
+		       const char *response)
+{
+	if (!region_valid(region) || !token || !token[0] ||
+	    strlen(token) > STORE_TOKEN_MAX_LENGTH || !param_hash ||
+	    strlen(param_hash) > STORE_PARAM_HASH_MAX_LENGTH || !response ||
+	    strlen(response) > STORE_TOKEN_RESPONSE_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+/* Insert a token and prune the Region's oldest beyond the limit (inside a transaction). */
+static int token_insert(struct store *s, const char *region, const struct save_token *t)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	r = prepare(
+	    s->db,
+	    "INSERT INTO tokens (region, token, param_hash, response) VALUES (?1, ?2, ?3, ?4)",
+	    &st);
+	if (r < 0)
+		return r;
+	if ((r = BIND(st, 1, region)) == 0 && (r = BIND(st, 2, t->token)) == 0 &&
+	    (r = BIND(st, 3, t->param_hash)) == 0 && (r = BIND(st, 4, t->response)) == 0)
+		r = step_done(s->db, st, NULL);
+	sqlite3_finalize(st);
+	if (r < 0)
+		return r;
+	r = prepare(s->db,
+		    "DELETE FROM tokens WHERE region = ?1 AND seq <= (SELECT seq FROM tokens "
+		    "WHERE region = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
+		    &st);
+	if (r < 0)
+		return r;
+	r = BIND(st, 1, region);
+	if (r == 0)
+		r = sqlite_errno(sqlite3_bind_int64(st, 2, (sqlite3_int64)s->token_limit));
+	if (r == 0)
+		r = step_done(s->db, st, NULL);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int save_region(struct store *s, const struct model *m, const struct save_token *token)
+{
+	size_t n_kinds, n_writes = 0, cap_writes = 0, n_deletes = 0, cap_deletes = 0;
+	size_t changes = 0;
+	const struct store_kind *kinds = store_kinds(&n_kinds);
+	struct pending_write *writes = NULL;
+	char(*deletes)[MODEL_ID_LEN] = NULL;
+	sqlite3_stmt *upsert = NULL, *del = NULL;
+	struct region_map *rm;
+	bool account_changed;
+	uint32_t epoch;
+	int r;
+
+	if (!region_valid(m->region) || !m->account_id[0])
+		return -EINVAL;
+	r = region_map_get(s, m->region, &rm);
+	if (r < 0)
+		return r;
+	if (!rm->loaded) {
+		r = region_read(s, rm, NULL);
+		if (r < 0)
+			return r;
+	}
+	epoch = ++s->epoch;
+	if (epoch == 0) {
+		/* Wrapped: old marks could look current; clear them all. */
+		for (size_t i = 0; i < s->n_regions; i++)
+			for (size_t j = 0; j < s->regions[i].cap; j++)
+				s->regions[i].slots[j].mark = 0;
+		epoch = s->epoch = 1;
+	}
+
+	/* 1. Serialise everything; keep what differs from the stored rows. */
+	for (size_t k = 0; k < n_kinds; k++) {
+		for (size_t i = 0; i < kinds[k].count(m); i++) {
+			const char *id = kinds[k].id(m, i);
+			struct pending_write w = {.kind = (uint16_t)k, .id = id};
+			json_t *json;
+			size_t slot;
+
+			r = kinds[k].serialize(m, i, &json);
+			if (r < 0)
+				goto err;
+			w.body = store_json_text(json);
+			json_decref(json);
+			if (!w.body) {
+				r = -ENOMEM;
+				goto err;
+			}
+			w.length = strlen(w.body);
+			body_hash(w.body, w.length, &w.h1, &w.h2);
+			slot = map_find(rm, id);
+			if (slot == SIZE_MAX) {
+				slot = map_insert(rm, id);
+				if (slot == SIZE_MAX) {
+					free(w.body);
+					r = rm->n >= STORE_OBJECTS_MAX ? -E2BIG : -ENOMEM;
+					goto err;
+				}
+				rm->slots[slot].pending = true;
+			} else if (rm->slots[slot].mark == epoch) {
+				/* Two objects with one ID: (region, id) is the key. */
+				free(w.body);
+				r = -EEXIST;
+				goto err;
+			} else if (!rm->slots[slot].pending && rm->slots[slot].kind == k &&
+				   rm->slots[slot].length == w.length &&
+				   rm->slots[slot].h1 == w.h1 && rm->slots[slot].h2 == w.h2) {
+				rm->slots[slot].mark = epoch;
+				free(w.body);
+				continue;
+			}
+			rm->slots[slot].mark = epoch;
+			if (util_grow((void **)&writes, &cap_writes, n_writes + 1,
+				      sizeof(*writes)) < 0) {
+				free(w.body);
+				r = -ENOMEM;
+				goto err;
+			}
+			writes[n_writes++] = w;
+		}
+	}
+	/* 2. What is stored but no longer in the model. */
+	for (size_t j = 0; j < rm->cap; j++) {
+		if (!rm->slots[j].used || rm->slots[j].mark == epoch)
+			continue;
+		if (util_grow((void **)&deletes, &cap_deletes, n_deletes + 1, sizeof(*deletes)) <
+		    0) {
+			r = -ENOMEM;
+			goto err;
+		}
+		memcpy(deletes[n_deletes++], rm->slots[j].id, MODEL_ID_LEN);
+	}
+	account_changed = strcmp(rm->account_id, m->account_id) != 0;
+	if (!n_writes && !n_deletes && !account_changed && !token) {
+		s->last_changes = 0;
+		free(writes);
+		free(deletes);
+		return 0;
+	}
+
+	/* 3. One transaction. */
+	r = exec(s->db, "BEGIN IMMEDIATE");
+	if (r < 0)
+		goto err;
+	if (account_changed) {
+		sqlite3_stmt *st;
+
+		r = prepare(s->db,
+			    "INSERT INTO regions (region, account_id) VALUES (?1, ?2) "
+			    "ON CONFLICT (region) DO UPDATE SET account_id = excluded.account_id",
+			    &st);
+		if (r < 0)
+			goto err_rollback;
+		if ((r = BIND(st, 1, m->region)) == 0 && (r = BIND(st, 2, m->account_id)) == 0)
+			r = step_done(s->db, st, NULL);
+		sqlite3_finalize(st);
+		if (r < 0)
+			goto err_rollback;
+	}
+	if (n_writes) {
+		r = prepare(s->db,
+			    "INSERT INTO objects (region, kind, id, body) VALUES (?1, ?2, ?3, ?4) "
+			    "ON CONFLICT (region, id) DO UPDATE SET kind = excluded.kind, "
+			    "body = excluded.body",
+			    &upsert);
+		if (r < 0)
+			goto err_rollback;
+	}
+	for (size_t i = 0; i < n_writes; i++) {
+		if ((r = BIND(upsert, 1, m->region)) < 0 ||
+		    (r = BIND(upsert, 2, kinds[writes[i].kind].name)) < 0 ||
+		    (r = BIND(upsert, 3, writes[i].id)) < 0 ||
+		    (r = bind_text(upsert, 4, writes[i].body, writes[i].length)) < 0 ||
+		    (r = step_done(s->db, upsert, &changes)) < 0)
+			goto err_rollback;
+	}
+	if (n_deletes) {
+		r = prepare(s->db, "DELETE FROM objects WHERE region = ?1 AND id = ?2", &del);
+		if (r < 0)
+			goto err_rollback;
+	}
+	for (size_t i = 0; i < n_deletes; i++) {
+		if ((r = BIND(del, 1, m->region)) < 0 || (r = BIND(del, 2, deletes[i])) < 0 ||
+		    (r = step_done(s->db, del, &changes)) < 0)
+			goto err_rollback;
+	}
+	if (token) {
+		r = token_insert(s, m->region, token);
+		if (r < 0)
+			goto err_rollback;
+	}
+	sqlite3_finalize(upsert);
+	sqlite3_finalize(del);
+	upsert = del = NULL;
+	r = exec(s->db, "COMMIT");
+	if (r < 0)
+		goto err_rollback;
+
+	/* 4. Committed: the map now mirrors the new rows. */
+	for (size_t i = 0; i < n_writes; i++) {
+		size_t slot = map_find(rm, writes[i].id);
+		struct region_entry *e = &rm->slots[slot];
+
+		e->pending = false;
+		e->kind = writes[i].kind;
+		e->length = writes[i].length;
+		e->h1 = writes[i].h1;
+		e->h2 = writes[i].h2;
+		free(writes[i].body);
+	}
+	for (size_t i = 0; i < n_deletes; i++) {
+		size_t slot = map_find(rm, deletes[i]);
+
+		if (slot != SIZE_MAX)
+			map_remove_at(rm, slot);
+	}
+	util_strscpy(rm->account_id, m->account_id, sizeof(rm->account_id));
+	s->last_changes = changes;
+	free(writes);
+	free(deletes);
+	return 0;
+
+err_rollback:
+	sqlite3_finalize(upsert);
+	sqlite3_finalize(del);
+	rollback(s->db);
+err:
+	for (size_t i = 0; i < n_writes; i++)
+		free(writes[i].body);
+	free(writes);
+	free(deletes);
+	/* The map may hold marks and pending IDs: rebuild it from disk next time. */
+	map_clear(rm);
+	return r;
+}
+
+int store_save_region(struct store *s, const struct model *m)
+{
+	if (!s || !m)
+		return -EINVAL;
+	return save_region(s, m, NULL);
+}
+
+int store_save_region_token(struct store *s, const struct model *m, const char *token,
+			    const char *param_hash, const char *response)
+{
+	struct save_token t = {.token = token, .param_hash = param_hash, .response = response};
+	int r;
+
+	if (!s || !m)
+		return -EINVAL;
+	r = token_check(m->region, token, param_hash, response);
+	if (r < 0)
+		return r;
+	return save_region(s, m, &t);
+}
+
+/* ---- idempotency tokens ---------------------------------------------------- */
+
+int store_token_get(struct store *s, const char *region, const char *token, char **ret_param_hash,
+		    char **ret_response)
+{
+	char *hash = NULL, *response = NULL;
+	sqlite3_stmt *st;
+	int r, rc;
+
+	if (!s || !region_valid(region) || !token || !ret_param_hash || !ret_response)
+		return -EINVAL;
+	if (!token[0] || strlen(token) > STORE_TOKEN_MAX_LENGTH)
+		return 0; /* could never have been stored */
+	r = prepare(
+	    s->db, "SELECT param_hash, response FROM tokens WHERE region = ?1 AND token = ?2", &st);
+	if (r < 0)
+		return r;
+	if ((r = BIND(st, 1, region)) < 0 || (r = BIND(st, 2, token)) < 0)
+		goto out;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		r = 0;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		r = sqlite_errno(sqlite3_extended_errcode(s->db));
+		goto out;
+	}
+	hash = strdup((const char *)sqlite3_column_text(st, 0));
+	response = strdup((const char *)sqlite3_column_text(st, 1));
+	if (!hash || !response) {
+		free(hash);
+		free(response);
+		r = -ENOMEM;
+		goto out;
+	}
+	*ret_param_hash = hash;
+	*ret_response = response;
+	r = 1;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int store_token_put(struct store *s, const char *region, const char *token, const char *param_hash,
+		    const char *response)
+{
+	struct save_token t = {.token = token, .param_hash = param_hash, .response = response};
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = token_check(region, token, param_hash, response);
+	if (r < 0)
+		return r;
+	r = exec(s->db, "BEGIN IMMEDIATE");
+	if (r < 0)
+		return r;
+	r = token_insert(s, region, &t);
+	if (r == 0)
+		r = exec(s->db, "COMMIT");
+	if (r < 0)
+		rollback(s->db);
+	return r;
+}
