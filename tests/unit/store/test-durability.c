@@ -1,0 +1,207 @@
+/*
+ * Durability under kill -9.
+ *
+ * A child process runs a stream of saves.  Save number K (K = 1, 2, ...)
+ * makes the model equal to state(K):
+ *
+ *   - VPCs "vpc-seq-<i>" for K - WINDOW < i <= K (each save adds one and,
+ *     past the window, deletes the oldest), tagged seq = i;
+ *   - "vpc-counter" tagged seq = K;
+ *   - "vpc-payload" with a large tag that changes every save (so a save
+ *     spans several database pages), tagged seq = K.
+ *
+ * After store_save_region() returns 0 the child writes K to a pipe.  The
+ * parent kills the child with SIGKILL at a pseudo-random moment (fixed
+ * seed), reopens the store and checks that what is stored is exactly
+ * state(K) for one K with last_acknowledged <= K <= last_acknowledged + 1
+ * (the save in flight may or may not have committed): every acknowledged
+ * save is there, and no save is there in part.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/unit/store/fixture.h"
+#include "tests/unit/store/helpers.h"
+
+#define WINDOW	     10
+#define PAYLOAD_SIZE 12000
+#define TRIALS	     6
+
+static void payload_text(char *buf, size_t size, uint32_t k)
+{
+	for (size_t i = 0; i + 1 < size; i++)
+		buf[i] = (char)('a' + (k + i * 7) % 26);
+	buf[size - 1] = '\0';
+}
+
+static void set_seq(struct model_vpc *vpc, uint32_t k)
+{
+	char v[16];
+
+	snprintf(v, sizeof(v), "%u", k);
+	if (model_tags_set(&vpc->tags, "seq", v) < 0)
+		_exit(3);
+}
+
+static struct model_vpc *add_vpc(struct model *m, const char *id)
+{
+	struct model_vpc *vpc = model_add_vpc(m);
+
+	if (!vpc)
+		_exit(3);
+	util_strscpy(vpc->id, id, sizeof(vpc->id));
+	vpc->state = MODEL_STATE_AVAILABLE;
+	if (model_vpc_add_cidr(vpc, "vpc-cidr-assoc-x", (struct net_cidr4){0x0a000000, 16}) < 0)
+		_exit(3);
+	return vpc;
+}
+
+/* The child: saves forever until killed.  Never returns. */
+static void writer(const char *dir, int fd)
+{
+	static char payload[PAYLOAD_SIZE];
+	struct store *s;
+	struct model *m;
+	struct model_vpc *counter, *big;
+
+	if (store_open(dir, &s) < 0 || store_load_region(s, "123456789012", "us-east-1", &m) < 0)
+		_exit(2);
+	counter = add_vpc(m, "vpc-counter");
+	big = add_vpc(m, "vpc-payload");
+	for (uint32_t k = 1;; k++) {
+		char id[MODEL_ID_LEN];
+
+		/* counter and big stay valid: only vpc-seq-* objects are removed. */
+		snprintf(id, sizeof(id), "vpc-seq-%08u", k);
+		set_seq(add_vpc(m, id), k);
+		if (k > WINDOW) {
+			snprintf(id, sizeof(id), "vpc-seq-%08u", k - WINDOW);
+			if (model_remove_vpc(m, id) != 1)
+				_exit(4);
+		}
+		set_seq(counter, k);
+		set_seq(big, k);
+		payload_text(payload, sizeof(payload), k);
+		if (model_tags_set(&big->tags, "payload", payload) < 0)
+			_exit(3);
+		if (store_save_region(s, m) < 0)
+			_exit(5);
+		if (write(fd, &k, sizeof(k)) != sizeof(k))
+			_exit(6);
+	}
+}
+
+static uint32_t tag_seq(const struct model_vpc *vpc)
+{
+	const char *v = vpc ? model_tags_get(&vpc->tags, "seq") : NULL;
+	long x;
+
+	cr_assert(v, "seq tag missing");
+	cr_assert_eq(util_parse_long(v, 0, UINT32_MAX, &x), 0);
+	return (uint32_t)x;
+}
+
+/* The stored model must be exactly state(k) for some k; returns k. */
+static uint32_t check_state(const struct model *m)
+{
+	static char payload[PAYLOAD_SIZE];
+	const struct model_vpc *counter = model_find_vpc(m, "vpc-counter");
+	const struct model_vpc *big = model_find_vpc(m, "vpc-payload");
+	uint32_t k, lo, n = 0;
+
+	cr_assert(counter && big, "fixed objects missing");
+	k = tag_seq(counter);
+	cr_assert_eq(tag_seq(big), k, "payload at %u, counter at %u", tag_seq(big), k);
+	payload_text(payload, sizeof(payload), k);
+	cr_assert_str_eq(model_tags_get(&big->tags, "payload"), payload, "torn payload");
+	lo = k > WINDOW ? k - WINDOW + 1 : 1;
+	for (size_t i = 0; i < m->n_vpcs; i++) {
+		const struct model_vpc *v = m->vpcs[i];
+		unsigned long x;
+
+		if (v == counter || v == big)
+			continue;
+		cr_assert_eq(sscanf(v->id, "vpc-seq-%lu", &x), 1, "stray object %s", v->id);
+		cr_assert(x >= lo && x <= k, "%s present in state %u", v->id, k);
+		cr_assert_eq(tag_seq(v), x);
+		n++;
+	}
+	cr_assert_eq(n, k - lo + 1, "state %u holds %u of its %u VPCs", k, n, k - lo + 1);
+	return k;
+}
+
+/* Read acknowledgements until at least `until` or EOF; returns the last. */
+static uint32_t read_acks(int fd, uint32_t last, uint32_t until)
+{
+	uint32_t k;
+
+	while (last < until) {
+		ssize_t r = read(fd, &k, sizeof(k));
+
+		if (r == 0)
+			break;
+		cr_assert_eq(r, (ssize_t)sizeof(k), "short read from the pipe");
+		cr_assert_eq(k, last + 1, "acknowledgements out of order");
+		last = k;
+	}
+	return last;
+}
+
+Test(durability, kill_9_loses_nothing_acknowledged_and_tears_nothing, .timeout = 240)
+{
+	struct util_rng rng;
+
+	util_rng_seed(&rng, 20261126);
+	for (int trial = 0; trial < TRIALS; trial++) {
+		char *dir = th_tmpdir();
+		struct store *s;
+		struct model *m;
+		int fds[2], status;
+		uint32_t acked, stored;
+		pid_t pid;
+		struct timespec delay;
+
+		cr_assert_eq(pipe(fds), 0);
+		pid = fork();
+		cr_assert_geq(pid, 0);
+		if (pid == 0) {
+			close(fds[0]);
+			writer(dir, fds[1]);
+		}
+		close(fds[1]);
+		/* Let it get going, then kill it at a random point. */
+		acked = read_acks(fds[0], 0, 3 + (uint32_t)util_rng_below(&rng, 20));
+		cr_assert_geq(acked, 3, "the writer died early");
+		delay.tv_sec = 0;
+		delay.tv_nsec = (long)util_rng_below(&rng, 30 * 1000 * 1000);
+		nanosleep(&delay, NULL);
+		cr_assert_eq(kill(pid, SIGKILL), 0);
+		cr_assert_eq(waitpid(pid, &status, 0), pid);
+		cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+			  "the writer exited by itself (status %d)", status);
+		/* Acknowledgements still in the pipe were sent before the kill. */
+		acked = read_acks(fds[0], acked, UINT32_MAX);
+		close(fds[0]);
+
+		cr_assert_eq(store_open(dir, &s), 0);
+		cr_assert_eq(store_load_region(s, NULL, "us-east-1", &m), 0);
+		stored = check_state(m);
+		cr_assert(stored == acked || stored == acked + 1,
+			  "trial %d: acknowledged %u, stored %u", trial, acked, stored);
+		model_free(m);
+		store_close(s);
+
+		sqlite3 *db = th_db(dir);
+		char *ok = th_rows(db, "PRAGMA integrity_check");
+		cr_assert_str_eq(ok, "ok\n");
+		free(ok);
+		sqlite3_close(db);
+		cr_log_info("trial %d: killed after %u acknowledged saves, stored state %u", trial,
+			    acked, stored);
+		th_rmdir(dir);
+	}
+}
