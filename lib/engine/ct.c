@@ -98,7 +98,8 @@ static uint64_t key_hash(const struct ct_key *k)
 	uint64_t a = ((uint64_t)k->local_ip << 32) | k->remote_ip;
 	uint64_t b = ((uint64_t)k->zone << 32) | ((uint64_t)k->local_port << 16) | k->remote_port;
 
-	return util_hash64(util_hash64(b) ^ a ^ ((uint64_t)k->proto * 0x9e3779b97f4a7c15ULL));
+	/* One odd-multiplier fold of the 128-bit key, then one full mix. */
+	return util_hash64((a * 0x9e3779b97f4a7c15ULL) ^ b ^ ((uint64_t)k->proto << 56));
 }
 
 static uint32_t pow2_at_least(uint64_t n)
@@ -324,14 +325,24 @@ struct ct_entry *ct_lookup(struct ct_table *t, const struct ct_key *k, uint64_t 
 {
 	struct ct_key key;
 
-	key_norm(&key, k);
+	/* Field copies only (no memset): the hot path. */
+	key.zone = k->zone;
+	key.local_ip = k->local_ip;
+	key.remote_ip = k->remote_ip;
+	key.proto = k->proto;
+	if (likely(proto_has_ports(k->proto))) {
+		key.local_port = k->local_port;
+		key.remote_port = k->remote_port;
+	} else {
+		key.local_port = key.remote_port = 0;
+	}
 	for (uint32_t i = t->buckets[key_hash(&key) & t->mask]; i != CT_NONE;
 	     i = t->entries[i].next) {
 		struct ct_entry *e = &t->entries[i];
 
 		if (!key_eq(&e->key, &key))
 			continue;
-		if (expired(e, now_ms)) {
+		if (unlikely(expired(e, now_ms))) {
 			entry_remove(t, i);
 			return NULL;
 		}
