@@ -135,7 +135,8 @@ void api_page_select(const struct api_page *page, const void **items, size_t n,
 	struct by_id_arg arg = {id_of};
 	size_t start = 0, count;
 
-	qsort_r(items, n, sizeof(*items), by_id, &arg);
+	if (n > 1)
+		qsort_r(items, n, sizeof(*items), by_id, &arg);
 	if (page->after_id)
 		while (start < n && strcmp(id_of(items[start]), page->after_id) <= 0)
 			start++;
