@@ -31,9 +31,10 @@ struct ct_entry {
 	uint8_t aux;	       /* protocol-specific (TCP: first FIN side + 1; UDP: exchanges) */
 	uint32_t next;	       /* hash chain (pool index) */
 	uint32_t zprev, znext; /* zone list (pool index) */
-	uint32_t zrec;	       /* zone record index */
 	uint32_t long_s;       /* TCP: established; UDP: stream */
 	uint32_t short_s;      /* UDP: single exchange */
+	uint32_t wprev, wnext; /* expiry wheel list (pool index) */
+	uint32_t wsec;	       /* second the entry is filed under in the wheel */
 	uint64_t expires_ms;
 };
 

@@ -5,28 +5,43 @@
  * the free list.  buckets[] (a power of two, at least 2 x capacity) hold the
  * head index of each hash chain.  Each zone with entries has a record in
  * zones[] (its own small hash table, zbuckets[], with a free list) holding
- * the count, the head of a doubly linked list of its entries, and a lower
- * bound of their expiry times.  The table keeps such a bound too.
+ * the count and the head of a doubly linked list of its entries.
+ *
+ * Expiry wheel.  wheel[] has one list per second (W slots, a power of two):
+ * an entry is filed under wsec, the second at or after its expiry,
+ * ceil(expires_ms / 1000), in slot wsec & (W - 1).  ct_update() files lazily:
+ * when the expiry moves later the entry stays where it is and is re-filed
+ * when its old second comes round; only an earlier expiry moves it at once.
+ * Advancing the wheel to now therefore visits each passed second once and
+ * each entry about once per timeout: the expired ones are removed, the
+ * refreshed ones re-filed, those of a later lap (W smaller than the timeout)
+ * left in place.  wheel_next is the first second not yet processed.
  *
  * Invariants.
- *   - An entry is on exactly one hash chain and one zone list iff CT_F_USED.
+ *   - An entry is on one hash chain, one zone list and one wheel list iff
+ *     CT_F_USED, and wsec <= ceil(expires_ms / 1000).
  *   - zone->count = length of its list; a zone record exists iff count > 0.
- *   - t->min_expires <= expires_ms of every entry, and likewise per zone:
- *     so "now < min_expires" proves that nothing there has expired.
+ *   - After wheel_advance(now), no entry with expires_ms <= floor(now / 1000)
+ *     seconds remains: limits are exact for whole-second times and at most
+ *     one second late otherwise.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "lib/engine/ct-private.h"
 #include "lib/net/pkt.h"
 #include "lib/util/util.h"
 
+/* Expiry wheel size: one slot per second, a power of two in this range. */
+#define CT_WHEEL_MIN 4096u
+#define CT_WHEEL_MAX (1u << 19)
+
 struct ct_zone {
 	uint32_t zone;
 	uint32_t count;
 	uint32_t head; /* entry list */
 	uint32_t next; /* hash chain or free list */
-	uint64_t min_expires;
 };
 
 struct ct_table {
@@ -36,8 +51,9 @@ struct ct_table {
 	uint32_t free_head;
 	uint32_t *buckets;
 	uint32_t mask;
-	uint32_t cursor; /* ct_expire() position */
-	uint64_t min_expires;
+	uint32_t *wheel; /* list heads, one per second modulo wmask + 1 */
+	uint32_t wmask;
+	uint64_t wheel_next; /* first second not processed yet */
 
 	struct ct_zone *zones;
 	uint32_t n_zone_slots;
@@ -151,12 +167,15 @@ struct ct_table *ct_new(uint32_t capacity, uint32_t per_zone_max)
 	t->mask = pow2_at_least((uint64_t)capacity * 2) - 1;
 	t->n_zone_slots = UTIL_MIN(capacity, CT_ZONES_MAX);
 	t->zmask = pow2_at_least((uint64_t)t->n_zone_slots * 2) - 1;
+	t->wmask = UTIL_MAX(UTIL_MIN(pow2_at_least(capacity), CT_WHEEL_MAX), CT_WHEEL_MIN) - 1;
 	t->entries = calloc(capacity, sizeof(*t->entries));
+	t->wheel = malloc(((size_t)t->wmask + 1) * sizeof(*t->wheel));
 	t->buckets = malloc(((size_t)t->mask + 1) * sizeof(*t->buckets));
 	t->zones = calloc(t->n_zone_slots, sizeof(*t->zones));
 	t->zbuckets = malloc(((size_t)t->zmask + 1) * sizeof(*t->zbuckets));
-	if (!t->entries || !t->buckets || !t->zones || !t->zbuckets)
+	if (!t->entries || !t->buckets || !t->zones || !t->zbuckets || !t->wheel)
 		return ct_free(t);
+	memset(t->wheel, 0xff, ((size_t)t->wmask + 1) * sizeof(*t->wheel));
 	memset(t->buckets, 0xff, ((size_t)t->mask + 1) * sizeof(*t->buckets));
 	memset(t->zbuckets, 0xff, ((size_t)t->zmask + 1) * sizeof(*t->zbuckets));
 	for (uint32_t i = 0; i < capacity; i++)
@@ -165,7 +184,7 @@ struct ct_table *ct_new(uint32_t capacity, uint32_t per_zone_max)
 	for (uint32_t i = 0; i < t->n_zone_slots; i++)
 		t->zones[i].next = i + 1 < t->n_zone_slots ? i + 1 : CT_NONE;
 	t->zfree = 0;
-	t->min_expires = UINT64_MAX;
+	t->wheel_next = 0;
 	return t;
 }
 
@@ -177,6 +196,7 @@ struct ct_table *ct_free(struct ct_table *t)
 	free(t->buckets);
 	free(t->zones);
 	free(t->zbuckets);
+	free(t->wheel);
 	free(t);
 	return NULL;
 }
@@ -208,7 +228,6 @@ static uint32_t zone_create(struct ct_table *t, uint32_t zone)
 	z->zone = zone;
 	z->count = 0;
 	z->head = CT_NONE;
-	z->min_expires = UINT64_MAX;
 	z->next = t->zbuckets[b];
 	t->zbuckets[b] = i;
 	return i;
@@ -232,12 +251,51 @@ static bool expired(const struct ct_entry *e, uint64_t now_ms)
 	return now_ms >= e->expires_ms;
 }
 
+static uint32_t ceil_s(uint64_t ms)
+{
+	return (uint32_t)((ms + 999) / 1000);
+}
+
+static void wheel_link(struct ct_table *t, uint32_t idx, uint32_t sec)
+{
+	struct ct_entry *e = &t->entries[idx];
+	uint32_t *head = &t->wheel[sec & t->wmask];
+
+	e->wsec = sec;
+	e->wprev = CT_NONE;
+	e->wnext = *head;
+	if (*head != CT_NONE)
+		t->entries[*head].wprev = idx;
+	*head = idx;
+}
+
+static void wheel_unlink(struct ct_table *t, uint32_t idx)
+{
+	struct ct_entry *e = &t->entries[idx];
+
+	if (e->wprev != CT_NONE)
+		t->entries[e->wprev].wnext = e->wnext;
+	else
+		t->wheel[e->wsec & t->wmask] = e->wnext;
+	if (e->wnext != CT_NONE)
+		t->entries[e->wnext].wprev = e->wprev;
+}
+
+/* File idx under the second of its expiry (never under a processed second). */
+static void wheel_file(struct ct_table *t, uint32_t idx)
+{
+	uint64_t sec = ceil_s(t->entries[idx].expires_ms);
+
+	wheel_link(t, idx, (uint32_t)UTIL_MAX(sec, t->wheel_next));
+}
+
 /* Unlink entry idx from everything and return it to the free list. */
 static void entry_remove(struct ct_table *t, uint32_t idx)
 {
 	struct ct_entry *e = &t->entries[idx];
 	uint32_t *pp = &t->buckets[key_hash(&e->key) & t->mask];
-	struct ct_zone *z = &t->zones[e->zrec];
+	uint32_t zi = zone_find(t, e->key.zone);
+	struct ct_zone *z = &t->zones[zi];
 
 	while (*pp != idx)
 		pp = &t->entries[*pp].next;
@@ -249,75 +307,55 @@ static void entry_remove(struct ct_table *t, uint32_t idx)
 	if (e->znext != CT_NONE)
 		t->entries[e->znext].zprev = e->zprev;
 	if (--z->count == 0)
-		zone_destroy(t, e->zrec);
+		zone_destroy(t, zi);
+	wheel_unlink(t, idx);
 	e->flags = 0;
 	e->next = t->free_head;
 	t->free_head = idx;
 	t->count--;
 }
 
-static void note_expiry(struct ct_table *t, struct ct_entry *e)
+/*
+ * Process the seconds from wheel_next up to floor(now / 1000), examining at
+ * most budget entries and slots.  Returns the number of entries removed.
+ */
+static size_t wheel_advance(struct ct_table *t, uint64_t now_ms, size_t budget)
 {
-	struct ct_zone *z = &t->zones[e->zrec];
+	uint64_t last = now_ms / 1000;
+	uint64_t slots = 0;
+	size_t removed = 0, work = 0;
 
-	if (e->expires_ms < t->min_expires)
-		t->min_expires = e->expires_ms;
-	if (e->expires_ms < z->min_expires)
-		z->min_expires = e->expires_ms;
-}
+	while (t->wheel_next <= last && work < budget) {
+		uint64_t sec = t->wheel_next;
+		uint32_t i = t->wheel[sec & t->wmask];
 
-/* Remove the expired entries of zone zi; recompute its bound.  Returns the count removed. */
-static size_t reclaim_zone(struct ct_table *t, uint32_t zi, uint64_t now_ms)
-{
-	struct ct_zone *z = &t->zones[zi];
-	uint64_t min = UINT64_MAX;
-	uint32_t n = z->count;
-	size_t removed = 0;
+		while (i != CT_NONE && work < budget) {
+			struct ct_entry *e = &t->entries[i];
+			uint32_t next = e->wnext;
+			uint64_t due = ceil_s(e->expires_ms);
 
-	for (uint32_t i = z->head; i != CT_NONE;) {
-		uint32_t next = t->entries[i].znext;
-
-		if (expired(&t->entries[i], now_ms)) {
-			entry_remove(t, i);
-			removed++;
-		} else if (t->entries[i].expires_ms < min) {
-			min = t->entries[i].expires_ms;
+			work++;
+			if (due <= last) {
+				entry_remove(t, i);
+				removed++;
+			} else if ((due & t->wmask) != (sec & t->wmask)) {
+				wheel_unlink(t, i);
+				wheel_link(t, i, (uint32_t)due);
+			} else {
+				e->wsec = (uint32_t)due; /* a later lap: stays in this slot */
+			}
+			i = next;
 		}
-		i = next;
-	}
-	if (removed < n) /* the record still exists */
-		z->min_expires = min;
-	return removed;
-}
-
-/* Remove every expired entry; recompute all bounds exactly. */
-static size_t reclaim_all(struct ct_table *t, uint64_t now_ms)
-{
-	uint64_t min = UINT64_MAX;
-	size_t removed = 0;
-
-	for (uint32_t i = 0; i < t->capacity; i++) {
-		struct ct_entry *e = &t->entries[i];
-
-		if (!(e->flags & CT_F_USED))
-			continue;
-		if (expired(e, now_ms)) {
-			entry_remove(t, i);
-			removed++;
+		if (i != CT_NONE)
+			break; /* budget spent inside this second: resume here */
+		/* Every slot visited once covers any jump, however long. */
+		if (++slots > t->wmask) {
+			t->wheel_next = last + 1;
+			break;
 		}
+		t->wheel_next++;
+		work++;
 	}
-	for (uint32_t zi = 0; zi <= t->zmask; zi++)
-		for (uint32_t i = t->zbuckets[zi]; i != CT_NONE; i = t->zones[i].next)
-			t->zones[i].min_expires = UINT64_MAX;
-	for (uint32_t i = 0; i < t->capacity; i++) {
-		struct ct_entry *e = &t->entries[i];
-
-		if (e->flags & CT_F_USED)
-			note_expiry(t, e);
-		if ((e->flags & CT_F_USED) && e->expires_ms < min)
-			min = e->expires_ms;
-	}
-	t->min_expires = min;
 	return removed;
 }
 
@@ -376,19 +414,18 @@ int ct_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 	}
 	if (chain >= CT_CHAIN_MAX)
 		return -ENOSPC;
-	if (t->count >= t->capacity && now_ms >= t->min_expires)
-		reclaim_all(t, now_ms);
+	zi = zone_find(t, key.zone);
+	if (t->count >= t->capacity || (zi != CT_NONE && t->zones[zi].count >= t->per_zone_max) ||
+	    (zi == CT_NONE && t->zfree == CT_NONE)) {
+		/* A limit is hit: expired entries must not count. */
+		wheel_advance(t, now_ms, SIZE_MAX);
+		zi = zone_find(t, key.zone);
+	}
 	if (t->count >= t->capacity)
 		return -ENOSPC;
-	zi = zone_find(t, key.zone);
-	if (zi != CT_NONE && t->zones[zi].count >= t->per_zone_max &&
-	    now_ms >= t->zones[zi].min_expires && reclaim_zone(t, zi, now_ms) > 0)
-		zi = zone_find(t, key.zone);
 	if (zi != CT_NONE && t->zones[zi].count >= t->per_zone_max)
 		return -ENOSPC;
 	if (zi == CT_NONE) {
-		if (t->zfree == CT_NONE && now_ms >= t->min_expires)
-			reclaim_all(t, now_ms);
 		zi = zone_create(t, key.zone);
 		if (zi == CT_NONE)
 			return -ENOSPC;
@@ -401,7 +438,6 @@ int ct_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 	e->key = key;
 	e->origin = (uint8_t)dir;
 	e->flags = CT_F_USED | (dir == CT_DIR_IN ? CT_F_LAST_IN : 0);
-	e->zrec = zi;
 	l4 = l4_of(key.proto);
 	if (l4 == &ct_proto_tcp) {
 		e->long_s = clamp_s(to ? to->tcp_established_s : 0, CT_TCP_ESTABLISHED_MIN_S,
@@ -421,7 +457,7 @@ int ct_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 	t->zones[zi].head = idx;
 	t->zones[zi].count++;
 	t->count++;
-	note_expiry(t, e);
+	wheel_file(t, idx);
 	if (ret_entry)
 		*ret_entry = e;
 	return 0;
@@ -444,7 +480,13 @@ int ct_update(struct ct_table *t, struct ct_entry *e, enum ct_dir dir, uint8_t t
 	else
 		e->flags &= (uint8_t)~CT_F_LAST_IN;
 	e->expires_ms = now_ms + timeout_ms;
-	note_expiry(t, e);
+	/* Later expiry: re-filed lazily by the wheel.  Earlier: move it now. */
+	if (ceil_s(e->expires_ms) < e->wsec) {
+		uint32_t idx = (uint32_t)(e - t->entries);
+
+		wheel_unlink(t, idx);
+		wheel_file(t, idx);
+	}
 	return 0;
 }
 
@@ -482,21 +524,7 @@ void ct_remove(struct ct_table *t, struct ct_entry *e)
 
 size_t ct_expire(struct ct_table *t, uint64_t now_ms, size_t budget)
 {
-	size_t removed = 0;
-
-	if (now_ms < t->min_expires)
-		return 0;
-	for (size_t n = 0; n < budget && n < t->capacity; n++) {
-		uint32_t i = t->cursor;
-		struct ct_entry *e = &t->entries[i];
-
-		t->cursor = i + 1 < t->capacity ? i + 1 : 0;
-		if ((e->flags & CT_F_USED) && expired(e, now_ms)) {
-			entry_remove(t, i);
-			removed++;
-		}
-	}
-	return removed;
+	return wheel_advance(t, now_ms, budget);
 }
 
 size_t ct_count(const struct ct_table *t)

@@ -69,17 +69,23 @@
  * per-instance allowance), at most CT_ZONES_MAX distinct zones with entries,
  * at most CT_CHAIN_MAX entries per hash chain.  Any of them exhausted:
  * ct_insert() returns -ENOSPC and the caller drops ("conntrack allowance
- * exceeded").  Expired entries never count: when a limit is hit, the table
- * first reclaims expired entries of that zone (or of the whole table), so the
- * limits apply exactly to live entries.  Each zone and the table keep a lower
- * bound of their entries' expiry times, so that this reclaim walk only runs
- * when something may actually have expired.
+ * exceeded").  Expired entries do not count: when a limit is hit, the table
+ * first reclaims every entry that expired in a whole second before now, so
+ * an expired entry stops counting at most one second after it expired (and
+ * exactly at its expiry when times are whole seconds).
+ *
+ * Expiry.  Entries sit on a timer wheel with one slot per second (see ct.c);
+ * reclaiming costs O(expired entries + seconds passed), never a scan of the
+ * table, and ct_update() adds no work unless a state change shortens the
+ * timeout.  ct_lookup() treats an expired entry as absent at millisecond
+ * precision whether or not it was reclaimed yet.
  *
  * Memory.  Everything is allocated by ct_new(): an entry pool (free list),
- * power-of-two bucket heads (index-linked chains), and the zone records.
- * Nothing allocates afterwards.  About 56 bytes per entry plus 8 per bucket
- * (buckets = 2 x capacity rounded up): 1,048,576 entries take ~72 MB.
- *
+ * power-of-two bucket heads (index-linked chains), the zone records and the
+ * wheel.  Nothing allocates afterwards.  64 bytes per entry, 8 per entry for
+ * buckets (2 x capacity rounded up), up to 2 MB of wheel: 1,048,576 entries
+ * take about 85 MB.
+
  * Time.  now_ms is the caller's clock (milliseconds); nothing here reads a
  * clock.  An entry is live while now_ms < expires_ms.
  *
@@ -183,8 +189,10 @@ uint64_t ct_entry_expires_ms(const struct ct_entry *e);
 void ct_remove(struct ct_table *t, struct ct_entry *e);
 
 /*
- * Incremental sweep: examines at most budget slots of the entry pool from a
- * rotating cursor and removes the expired ones.  Returns the removed count.
+ * Incremental sweep: advances the expiry wheel towards now, examining at
+ * most budget entries and per-second slots, and removes the expired ones.
+ * Returns the removed count.  Time must not go backwards for the sweep to be
+ * prompt (it stays correct: lookups check expiry themselves).
  */
 size_t ct_expire(struct ct_table *t, uint64_t now_ms, size_t budget);
 
