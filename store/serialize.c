@@ -1529,6 +1529,10 @@ static void des_prefix_list(struct des *d, struct model_prefix_list *o)
 	static int kind##_serialize_at(const struct model *m, size_t i, json_t **ret_json)         \
 	{                                                                                          \
 		return store_serialize_##kind(m->field[i], ret_json);                              \
+	}                                                                                          \
+	static struct store_fp kind##_fingerprint_at(const struct model *m, size_t i)              \
+	{                                                                                          \
+		return store_fingerprint_##kind(m->field[i]);                                      \
 	}
 
 STORE_KIND(vpc, struct model_vpc, vpcs, id)
@@ -1549,7 +1553,8 @@ STORE_KIND(prefix_list, struct model_prefix_list, prefix_lists, id)
 
 #define KIND_ENTRY(name, kind)                                                                     \
 	{                                                                                          \
-		name, kind##_count, kind##_id, kind##_serialize_at, store_deserialize_##kind       \
+		name, kind##_count, kind##_id, kind##_serialize_at, store_deserialize_##kind,      \
+		    kind##_fingerprint_at                                                          \
 	}
 
 static const struct store_kind kinds[] = {

@@ -34,6 +34,7 @@
 #include <stddef.h>
 
 #include "lib/model/model.h"
+#include "store/fingerprint.h"
 
 /* Limits on what deserialisation accepts. */
 #define STORE_SER_ARRAY_MAX  100000    /* elements of any array (rules, IPs, routes...) */
@@ -51,6 +52,8 @@ struct store_kind {
 	const char *(*id)(const struct model *m, size_t i);
 	int (*serialize)(const struct model *m, size_t i, json_t **ret_json);
 	int (*deserialize)(const json_t *json, struct model *m);
+	/* store/fingerprint.h digest of the i-th object. */
+	struct store_fp (*fingerprint)(const struct model *m, size_t i);
 };
 
 /* All kinds, in a fixed order (the order of struct model). */

@@ -76,7 +76,9 @@ struct region_entry {
 	uint32_t mark;	 /* save epoch that saw this ID in the model */
 	bool pending;	 /* inserted by the current save, not yet on disk */
 	uint64_t h1, h2; /* hash of the stored body */
-	size_t length;	 /* length of the stored body */
+	bool fp_valid;	 /* fp digests a model object whose body is stored */
+	struct store_fp fp;
+	size_t length; /* length of the stored body */
 };
 
 struct region_map {
@@ -586,6 +588,7 @@ static int region_read(struct store *s, struct region_map *rm, struct model *m)
 		const char *body = (const char *)sqlite3_column_text(st, 2);
 		size_t length = (size_t)sqlite3_column_bytes(st, 2);
 		const struct store_kind *k = store_kind_find(kind);
+		struct store_fp fp = {0, 0};
 		size_t slot;
 
 		if (!k || !id || !body || strlen(id) >= MODEL_ID_LEN ||
@@ -610,6 +613,7 @@ static int region_read(struct store *s, struct region_map *rm, struct model *m)
 				r = -EPROTO;
 				goto out;
 			}
+			fp = k->fingerprint(m, k->count(m) - 1);
 		}
 		slot = map_insert(rm, id);
 		if (slot == SIZE_MAX) {
@@ -618,6 +622,8 @@ static int region_read(struct store *s, struct region_map *rm, struct model *m)
 		}
 		rm->slots[slot].kind = (uint16_t)(k - kinds);
 		rm->slots[slot].length = length;
+		rm->slots[slot].fp_valid = m != NULL;
+		rm->slots[slot].fp = fp;
 		body_hash(body, length, &rm->slots[slot].h1, &rm->slots[slot].h2);
 	}
 	if (rc != SQLITE_DONE) {
@@ -676,6 +682,7 @@ struct pending_write {
 	char *body;
 	size_t length;
 	uint64_t h1, h2;
+	struct store_fp fp;
 };
 
 struct save_token {
@@ -760,14 +767,33 @@ static int save_region(struct store *s, const struct model *m, const struct save
 		epoch = s->epoch = 1;
 	}
 
-	/* 1. Serialise everything; keep what differs from the stored rows. */
+	/*
+	 * 1. Find what differs from the stored rows.  An unchanged fingerprint
+	 * means unchanged content; otherwise serialise and compare the text.
+	 */
 	for (size_t k = 0; k < n_kinds; k++) {
 		for (size_t i = 0; i < kinds[k].count(m); i++) {
 			const char *id = kinds[k].id(m, i);
 			struct pending_write w = {.kind = (uint16_t)k, .id = id};
+			struct region_entry *e = NULL;
 			json_t *json;
 			size_t slot;
 
+			w.fp = kinds[k].fingerprint(m, i);
+			slot = map_find(rm, id);
+			if (slot != SIZE_MAX) {
+				e = &rm->slots[slot];
+				if (e->mark == epoch) {
+					/* Two objects with one ID: (region, id) is the key. */
+					r = -EEXIST;
+					goto err;
+				}
+				if (!e->pending && e->kind == k && e->fp_valid &&
+				    store_fp_equal(e->fp, w.fp)) {
+					e->mark = epoch;
+					continue;
+				}
+			}
 			r = kinds[k].serialize(m, i, &json);
 			if (r < 0)
 				goto err;
@@ -779,28 +805,25 @@ static int save_region(struct store *s, const struct model *m, const struct save
 			}
 			w.length = strlen(w.body);
 			body_hash(w.body, w.length, &w.h1, &w.h2);
-			slot = map_find(rm, id);
-			if (slot == SIZE_MAX) {
+			if (!e) {
 				slot = map_insert(rm, id);
 				if (slot == SIZE_MAX) {
 					free(w.body);
 					r = rm->n >= STORE_OBJECTS_MAX ? -E2BIG : -ENOMEM;
 					goto err;
 				}
-				rm->slots[slot].pending = true;
-			} else if (rm->slots[slot].mark == epoch) {
-				/* Two objects with one ID: (region, id) is the key. */
-				free(w.body);
-				r = -EEXIST;
-				goto err;
-			} else if (!rm->slots[slot].pending && rm->slots[slot].kind == k &&
-				   rm->slots[slot].length == w.length &&
-				   rm->slots[slot].h1 == w.h1 && rm->slots[slot].h2 == w.h2) {
-				rm->slots[slot].mark = epoch;
+				e = &rm->slots[slot];
+				e->pending = true;
+			} else if (e->kind == k && e->length == w.length && e->h1 == w.h1 &&
+				   e->h2 == w.h2) {
+				/* Same text as stored: only remember the new digest. */
+				e->fp = w.fp;
+				e->fp_valid = true;
+				e->mark = epoch;
 				free(w.body);
 				continue;
 			}
-			rm->slots[slot].mark = epoch;
+			e->mark = epoch;
 			if (util_grow((void **)&writes, &cap_writes, n_writes + 1,
 				      sizeof(*writes)) < 0) {
 				free(w.body);
@@ -897,6 +920,8 @@ static int save_region(struct store *s, const struct model *m, const struct save
 		e->length = writes[i].length;
 		e->h1 = writes[i].h1;
 		e->h2 = writes[i].h2;
+		e->fp = writes[i].fp;
+		e->fp_valid = true;
 		free(writes[i].body);
 	}
 	for (size_t i = 0; i < n_deletes; i++) {

@@ -248,6 +248,17 @@ Test(store, incremental_save_writes_only_what_changed)
 	cr_assert_str_eq(rows, "update|sg-0123\n");
 	free(rows);
 
+	/* A change made in place behind a pointer (same address) is seen too. */
+	th_exec(db, "DELETE FROM audit");
+	m->enis[0]->description[0] = 'P';
+	cr_assert_eq(store_save_region(s, m), 0);
+	rows = th_rows(db, "SELECT op, id FROM audit");
+	cr_assert_str_eq(rows, "update|eni-0123\n");
+	free(rows);
+	rows = th_rows(db, "SELECT body FROM objects WHERE id = 'eni-0123'");
+	cr_assert(strstr(rows, "\"description\":\"Primary interface\""), "%s", rows);
+	free(rows);
+
 	sqlite3_close(db);
 	model_free(m);
 	store_close(s);
