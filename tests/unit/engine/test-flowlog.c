@@ -540,3 +540,65 @@ Test(flowlog, differential_vs_naive_list)
 	}
 	flowlog_agg_free(a);
 }
+
+/* Random and mutated formats: always 0 or -EINVAL with a reason, never a crash. */
+Test(flowlog_format, random_inputs_are_handled)
+{
+	static const char alphabet[] = "${}- abcdefilnoprstuvwxyz-\t\x01";
+	static const char *const seeds[] = {
+	    FLOWLOG_DEFAULT_FORMAT,
+	    "${version} ${vpc-id} ${tcp-flags} ${traffic-path} ${flow-direction}",
+	    "${region} ${az-id} ${pkt-srcaddr}",
+	};
+	struct eng_flow_record r = base_record();
+	struct util_rng rng;
+	unsigned accepted = 0, rejected = 0;
+
+	util_rng_seed(&rng, 99);
+	for (unsigned i = 0; i < 20000; i++) {
+		char fmt[256], why[64], line[4096];
+		struct flowlog_format *f = NULL;
+		int rc;
+
+		if (i % 2) {
+			size_t n = (size_t)util_rng_below(&rng, 80);
+
+			for (size_t j = 0; j < n; j++)
+				fmt[j] = alphabet[util_rng_below(&rng, sizeof(alphabet) - 1)];
+			fmt[n] = '\0';
+		} else {
+			const char *seed = seeds[util_rng_below(&rng, ARRAY_SIZE(seeds))];
+			size_t n = strlen(seed), at = (size_t)util_rng_below(&rng, n);
+
+			memcpy(fmt, seed, n + 1);
+			switch (util_rng_below(&rng, 3)) {
+			case 0: /* delete */
+				memmove(fmt + at, fmt + at + 1, n - at);
+				break;
+			case 1: /* replace */
+				fmt[at] = alphabet[util_rng_below(&rng, sizeof(alphabet) - 1)];
+				break;
+			default: /* no change */
+				break;
+			}
+		}
+		why[0] = '\0';
+		rc = flowlog_format_parse(fmt, &f, why, sizeof(why));
+		if (rc == 0) {
+			accepted++;
+			cr_assert_geq(flowlog_format_version(f), 2);
+			cr_assert_leq(flowlog_format_version(f), 5);
+			cr_assert_geq(flowlog_format_field_count(f), 1);
+			cr_assert_leq(flowlog_format_field_count(f), FLOWLOG_FORMAT_MAX_FIELDS);
+			cr_assert_gt(flowlog_format_line(f, &r, line, sizeof(line)), 0);
+			flowlog_format_free(f);
+		} else {
+			rejected++;
+			cr_assert_eq(rc, -EINVAL, "\"%s\"", fmt);
+			cr_assert_null(f);
+			cr_assert_neq(why[0], '\0', "no reason for \"%s\"", fmt);
+		}
+	}
+	cr_assert_gt(accepted, 1000);
+	cr_assert_gt(rejected, 1000);
+}
