@@ -1,8 +1,8 @@
 /*
  * store/fingerprint: digests of model objects.  See fingerprint.h.
  *
- * The digest is two 64-bit lanes fed 8 bytes at a time through the
- * SplitMix64 finaliser with different seeds; every chunk is preceded by its
+ * The digest is two 64-bit lanes fed 8 bytes at a time (multiply, rotate or
+ * shift), finished with the SplitMix64 finaliser; every chunk is preceded by its
  * length so that ("ab", "c") and ("a", "bc") differ.  A NULL pointer and an
  * empty string differ too.
  */
@@ -16,10 +16,17 @@ struct fp_state {
 	uint64_t a, b;
 };
 
+/*
+ * Each step is a bijection of the lane for a fixed word and of the word for
+ * a fixed lane, so a change confined to one word always changes the final
+ * digest; the two lanes use different constants and rotations.
+ */
 static void fp_word(struct fp_state *st, uint64_t w)
 {
-	st->a = util_hash64(st->a ^ w) + 0x9e3779b97f4a7c15ULL;
-	st->b = util_hash64(st->b + w * 0xff51afd7ed558ccdULL) ^ 0xc4ceb9fe1a85ec53ULL;
+	st->a = (st->a ^ w) * 0x9e3779b97f4a7c15ULL;
+	st->a = (st->a << 31) | (st->a >> 33);
+	st->b = (st->b + w) * 0xff51afd7ed558ccdULL;
+	st->b ^= st->b >> 29;
 }
 
 static void fp_bytes(struct fp_state *st, const void *p, size_t size)

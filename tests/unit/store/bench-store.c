@@ -8,7 +8,8 @@
  *   - an incremental save after changing one ENI's tag;
  *   - a save with nothing changed;
  *   - loading the Region back.
- * Prints one JSON line.  Usage: store-bench [n_enis] [state_dir]
+ * Prints one JSON line.  Usage: store-bench [n_enis] [state_dir]; without
+ * state_dir it works in a temporary directory and removes it afterwards.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -136,6 +137,17 @@ int main(int argc, char **argv)
 	model_free(l);
 	model_free(m);
 	store_close(s);
+	if (argc <= 2) {
+		/* Our own temporary directory: remove it. */
+		static const char *const files[] = {"vpcd.db", "vpcd.db-wal", "vpcd.db-shm"};
+		char path[sizeof(tmp) + 16];
+
+		for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+			snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+			unlink(path);
+		}
+		rmdir(dir);
+	}
 	return 0;
 fail:
 	fprintf(stderr, "store-bench: %s\n", strerror(-r));
