@@ -28,6 +28,14 @@
  * (403), X-Amz-Date more than 15 minutes from the server clock ->
  * RequestExpired (400).
  *
+ * Idempotency.  A mutating action that declares ClientToken and gets one
+ * is answered from the token memory when the token was seen before with
+ * the same parameters (the stored response is replayed, nothing runs), and
+ * with IdempotentParameterMismatch when the parameters differ.  The token
+ * is remembered after the change is saved.  Parameters are compared by a
+ * SHA-256 over the action and every parameter except ClientToken and
+ * DryRun.
+ *
  * Shutdown: api_server_stop() stops the listener and waits for the request
  * in progress; api_server_free() then frees the models.
  */
@@ -41,12 +49,13 @@
 #include "api/api.h"
 #include "lib/sigv4/sigv4.h"
 
-#define API_DEFAULT_ACCOUNT "123456789012"
-#define API_DEFAULT_REGION  "us-east-1"
-#define API_DEFAULT_PORT    8787
-#define API_REGIONS_MAX	    32	 /* Regions one daemon keeps */
-#define API_CREDENTIALS_MAX 1024 /* lines of a credentials file */
-#define API_CLOCK_SKEW_MAX  900	 /* seconds (15 minutes) */
+#define API_DEFAULT_ACCOUNT  "123456789012"
+#define API_DEFAULT_REGION   "us-east-1"
+#define API_DEFAULT_PORT     8787
+#define API_REGIONS_MAX	     32	  /* Regions one daemon keeps */
+#define API_CREDENTIALS_MAX  1024 /* lines of a credentials file */
+#define API_CLOCK_SKEW_MAX   900  /* seconds (15 minutes) */
+#define API_CLIENT_TOKEN_MAX 64	  /* characters of a ClientToken (AWS) */
 
 struct api_persist {
 	void *userdata;
@@ -65,6 +74,15 @@ struct api_persist {
 	 */
 	int (*region_init)(void *userdata, struct model *m, struct model_ctx *ctx,
 			   struct model_err *err);
+	/*
+	 * Idempotency (ClientToken) memory.  token_get: 1 with both heap outputs
+	 * when known, 0 when not, or -errno.  token_put: 0 or -errno (-EEXIST:
+	 * already stored).  Both NULL: ClientToken is accepted and ignored.
+	 */
+	int (*token_get)(void *userdata, const char *region, const char *token,
+			 char **ret_param_hash, char **ret_response);
+	int (*token_put)(void *userdata, const char *region, const char *token,
+			 const char *param_hash, const char *response);
 };
 
 struct api_credential {

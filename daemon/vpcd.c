@@ -142,6 +142,18 @@ static int persist_save(void *ud, const struct model *m)
 	return store_save_region(ud, m);
 }
 
+static int persist_token_get(void *ud, const char *region, const char *token, char **ret_param_hash,
+			     char **ret_response)
+{
+	return store_token_get(ud, region, token, ret_param_hash, ret_response);
+}
+
+static int persist_token_put(void *ud, const char *region, const char *token,
+			     const char *param_hash, const char *response)
+{
+	return store_token_put(ud, region, token, param_hash, response);
+}
+
 static void log_request(void *ud, const char *action, int status, const char *code, double ms)
 {
 	(void)ud;
@@ -251,6 +263,8 @@ int main(int argc, char **argv)
 	    .userdata = st,
 	    .load = persist_load,
 	    .save = persist_save,
+	    .token_get = persist_token_get,
+	    .token_put = persist_token_put,
 	};
 	r = api_server_new(&cfg, &srv);
 	if (r < 0) {

@@ -65,6 +65,30 @@ static int fake_init(void *ud, struct model *m, struct model_ctx *ctx, struct mo
 	return 0;
 }
 
+/* A one-entry token memory. */
+static char tok_name[80], *tok_hash, *tok_resp;
+
+static int fake_token_get(void *ud, const char *region, const char *token, char **ret_hash,
+			  char **ret_resp)
+{
+	if (!tok_hash || strcmp(tok_name, token) != 0)
+		return 0;
+	*ret_hash = strdup(tok_hash);
+	*ret_resp = strdup(tok_resp);
+	return 1;
+}
+
+static int fake_token_put(void *ud, const char *region, const char *token, const char *hash,
+			  const char *resp)
+{
+	free(tok_hash);
+	free(tok_resp);
+	snprintf(tok_name, sizeof(tok_name), "%s", token);
+	tok_hash = strdup(hash);
+	tok_resp = strdup(resp);
+	return 0;
+}
+
 static void on_change(void *ud, const char *region, const struct model *m)
 {
 	((struct fake_store *)ud)->changes++;
@@ -84,7 +108,7 @@ static void make_server(const struct api_credential *creds, size_t n)
 	    .n_credentials = n,
 	    .seed = 1,
 	    .now = fixed_now,
-	    .persist = {&FS, fake_load, fake_save, fake_init},
+	    .persist = {&FS, fake_load, fake_save, fake_init, fake_token_get, fake_token_put},
 	};
 
 	memset(&FS, 0, sizeof(FS));
@@ -100,6 +124,9 @@ static void setup(void)
 static void teardown(void)
 {
 	S = api_server_free(S);
+	free(tok_hash);
+	free(tok_resp);
+	tok_hash = tok_resp = NULL;
 }
 
 static struct api_http_response post_h(const char *body, const struct sigv4_header *h, size_t nh)
@@ -434,4 +461,21 @@ Test(auth, credentials_file)
 	cr_assert_lt(api_credentials_parse("AKID1\n", &c, &n), 0);
 	cr_assert_lt(api_credentials_parse("AKID1 s1 extra\n", &c, &n), 0);
 	cr_assert_lt(api_credentials_parse("AK/ID s1\n", &c, &n), 0);
+}
+
+Test(dispatch, client_token, .init = setup, .fini = teardown)
+{
+	/*
+	 * None of the framework's own actions declares ClientToken, so there a
+	 * token is an UnknownParameter; the replay path runs for the actions that
+	 * declare it (CreateNatGateway, CreateNetworkInterface, RunInstances, ...).
+	 */
+	struct api_http_response r =
+	    post("Action=CreateTags&Version=2016-11-15&ResourceId.1=" VPC_ID
+		 "&Tag.1.Key=a&ClientToken=abc");
+
+	cr_assert_eq(r.status, 400);
+	cr_assert_str_eq(r.code, "UnknownParameter");
+	api_http_response_done(&r);
+	cr_assert(ec2_model_accepts(ec2_model_find("CreateNatGateway"), "ClientToken"));
 }
