@@ -334,3 +334,38 @@ def test_sigv4_request_expired(secured):
     # The same signature over another body fails.
     status, text = raw_post(secured, body + "&DryRun=true", ok)
     assert (status, xml_code(text)) == (403, "SignatureDoesNotMatch")
+
+
+# ---- the daemon's command line ------------------------------------------------------------
+
+def test_vpcd_usage_errors(vpcd_binary, tmp_path):
+    import subprocess
+    for args in (["--bogus"], [], ["--state-dir", str(tmp_path), "--listen", "nope"],
+                 ["--state-dir", str(tmp_path), "--listen", "127.0.0.1:99999"],
+                 ["--state-dir", str(tmp_path), "extra"]):
+        p = subprocess.run([vpcd_binary, *args], capture_output=True, text=True, timeout=10)
+        assert p.returncode == 2, (args, p.stderr)
+        assert "Usage: vpcd" in p.stderr
+    p = subprocess.run([vpcd_binary, "--help"], capture_output=True, text=True, timeout=10)
+    assert p.returncode == 0 and "127.0.0.1:8787" in p.stdout and "--no-fabric" in p.stdout
+    bad = tmp_path / "creds"
+    bad.write_text("onlykey\n")
+    p = subprocess.run([vpcd_binary, "--state-dir", str(tmp_path / "s"), "--credentials",
+                        str(bad)], capture_output=True, text=True, timeout=10)
+    assert p.returncode == 2 and "credentials" in p.stderr
+
+
+def test_vpcd_sigint_restart_and_lock(start_vpcd, tmp_path):
+    import signal as sig
+    import subprocess
+    state = tmp_path / "state"
+    first = start_vpcd("--no-fabric", state_dir=state)
+    assert make_client(first.url).describe_regions()["Regions"]
+    # A second daemon on the same state directory is refused.
+    p = subprocess.run([first.args[0], "--listen", "127.0.0.1:1", "--state-dir", str(state)],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 1 and "lock" in p.stderr
+    first.proc.send_signal(sig.SIGINT)
+    assert first.proc.wait(timeout=10) == 0
+    second = start_vpcd(state_dir=state)
+    assert make_client(second.url).describe_availability_zones()["AvailabilityZones"]
