@@ -9,7 +9,8 @@
  * the first save when the Region was never loaded) and updated only after a
  * COMMIT succeeded.  Whenever a transaction fails, the Region's map is
  * dropped and rebuilt from disk on the next use, so it can never disagree
- * with the file.
+ * with the file.  PRAGMA data_version tells when another connection has
+ * committed; then every map is dropped the same way.
  *
  * A save serialises every object (CPU proportional to the model), compares
  * hashes and writes only the rows that differ, in one IMMEDIATE
@@ -97,6 +98,7 @@ struct store {
 	uint32_t epoch;
 	size_t last_changes;
 	size_t token_limit;
+	long long data_version; /* PRAGMA data_version when the maps were last valid */
 };
 
 static uint64_t id_hash(const char *id)
@@ -320,6 +322,44 @@ static int step_done(sqlite3 *db, sqlite3_stmt *st, size_t *changes)
 	return 0;
 }
 
+/* A one-integer PRAGMA. */
+static int pragma_int(sqlite3 *db, const char *sql, long long *ret_value)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	r = prepare(db, sql, &st);
+	if (r < 0)
+		return r;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ret_value = sqlite3_column_int64(st, 0);
+	else
+		r = sqlite_errno(sqlite3_extended_errcode(db));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : (r < 0 ? r : -EIO);
+}
+
+/*
+ * Another connection (another process, or a second struct store) committed
+ * since we last looked: our maps may no longer mirror the file, so drop them
+ * all; they are rebuilt from disk on next use.
+ */
+static int check_external_changes(struct store *s)
+{
+	long long v;
+	int r = pragma_int(s->db, "PRAGMA data_version", &v);
+
+	if (r < 0)
+		return r;
+	if (v != s->data_version) {
+		for (size_t i = 0; i < s->n_regions; i++)
+			map_clear(&s->regions[i]);
+		s->data_version = v;
+	}
+	return 0;
+}
+
 static int user_version(sqlite3 *db, int *ret_version)
 {
 	sqlite3_stmt *st;
@@ -457,6 +497,9 @@ int store_open(const char *state_dir, struct store **ret_store)
 		goto err_store;
 	/* The database and WAL files may be new: make their directory entries durable. */
 	r = fsync_dir(state_dir);
+	if (r < 0)
+		goto err_store;
+	r = pragma_int(s->db, "PRAGMA data_version", &s->data_version);
 	if (r < 0)
 		goto err_store;
 	free(path);
@@ -651,6 +694,9 @@ int store_load_region(struct store *s, const char *account_id, const char *regio
 		return -EINVAL;
 	if (account_id && strlen(account_id) >= MODEL_ACCOUNT_LEN)
 		return -EINVAL;
+	r = check_external_changes(s);
+	if (r < 0)
+		return r;
 	r = region_map_get(s, region, &rm);
 	if (r < 0)
 		return r;
@@ -750,6 +796,9 @@ static int save_region(struct store *s, const struct model *m, const struct save
 
 	if (!region_valid(m->region) || !m->account_id[0])
 		return -EINVAL;
+	r = check_external_changes(s);
+	if (r < 0)
+		return r;
 	r = region_map_get(s, m->region, &rm);
 	if (r < 0)
 		return r;

@@ -27,10 +27,10 @@
  *
  * Ownership and threading.  A struct store owns its SQLite connection and
  * its per-Region hash maps.  It is not thread-safe: vpcd serialises calls.
- * Only one process should open a state directory for writing at a time (the
- * daemon holds its own lock); SQLite's locking keeps a second writer from
- * corrupting anything, it waits up to the busy timeout and then fails with
- * -EBUSY.
+ * SQLite's locking serialises writers (a writer waits up to the busy timeout
+ * and then fails with -EBUSY), and the store notices commits made by other
+ * connections (PRAGMA data_version) and rebuilds its hash maps from disk, so
+ * a save always makes the file equal to the model it was given.
  *
  * Errors.  Every fallible function returns 0 or a negative errno; ret_*
  * outputs are written only on success.  The store never logs.

@@ -507,3 +507,34 @@ Test(store, save_with_token_is_atomic)
 	store_close(s);
 	th_rmdir(dir);
 }
+
+Test(store, another_writer_is_noticed)
+{
+	char *dir = th_tmpdir(), *t1, *t2;
+	struct store *a = open_ok(dir), *b = open_ok(dir);
+	struct model *m = fx_full_model(), *other = NULL, *l = NULL;
+
+	cr_assert_eq(store_save_region(a, m), 0);
+	/* A second connection rewrites the Region behind a's back. */
+	cr_assert_eq(store_load_region(b, NULL, "eu-west-3", &other), 0);
+	cr_assert_eq(model_remove_vpc(other, "vpc-0123456789abcdef0"), 1);
+	cr_assert_eq(model_tags_set(&other->igws[0]->tags, "Name", "b was here"), 0);
+	cr_assert_eq(store_save_region(b, other), 0);
+	cr_assert_eq(store_last_save_changes(b), 2);
+
+	/* a's model did not change, but the file did: a's save restores it. */
+	cr_assert_eq(store_save_region(a, m), 0);
+	cr_assert_eq(store_last_save_changes(a), 2);
+	cr_assert_eq(store_load_region(b, NULL, "eu-west-3", &l), 0);
+	t1 = th_model_text(m);
+	t2 = th_model_text(l);
+	cr_assert_str_eq(t1, t2);
+	free(t1);
+	free(t2);
+	model_free(l);
+	model_free(other);
+	model_free(m);
+	store_close(a);
+	store_close(b);
+	th_rmdir(dir);
+}
