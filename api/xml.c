@@ -46,7 +46,7 @@ int api_xml_begin(struct api_req *r)
 
 	if (!x)
 		return -ENOMEM;
-	x->buf = xmlBufferCreate();
+	x->buf = xmlBufferCreateSize(16384); /* most answers fit: no regrowth */
 	if (!x->buf)
 		goto fail;
 	x->w = xmlNewTextWriterMemory(x->buf, 0);
