@@ -54,6 +54,7 @@ struct ct_table {
 	uint32_t *wheel; /* list heads, one per second modulo wmask + 1 */
 	uint32_t wmask;
 	uint64_t wheel_next; /* first second not processed yet */
+	uint64_t seed;	     /* hash key (ct_set_seed) */
 
 	struct ct_zone *zones;
 	uint32_t n_zone_slots;
@@ -109,13 +110,14 @@ static bool key_eq(const struct ct_key *a, const struct ct_key *b)
 	       a->zone == b->zone && a->proto == b->proto;
 }
 
-static uint64_t key_hash(const struct ct_key *k)
+static uint64_t key_hash(const struct ct_table *t, const struct ct_key *k)
 {
 	uint64_t a = ((uint64_t)k->local_ip << 32) | k->remote_ip;
 	uint64_t b = ((uint64_t)k->zone << 32) | ((uint64_t)k->local_port << 16) | k->remote_port;
 
 	/* One odd-multiplier fold of the 128-bit key, then one full mix. */
-	return util_hash64((a * 0x9e3779b97f4a7c15ULL) ^ b ^ ((uint64_t)k->proto << 56));
+	return util_hash64(((a ^ t->seed) * 0x9e3779b97f4a7c15ULL) ^ b ^
+			   ((uint64_t)k->proto << 56));
 }
 
 static uint32_t pow2_at_least(uint64_t n)
@@ -293,7 +295,7 @@ static void wheel_file(struct ct_table *t, uint32_t idx)
 static void entry_remove(struct ct_table *t, uint32_t idx)
 {
 	struct ct_entry *e = &t->entries[idx];
-	uint32_t *pp = &t->buckets[key_hash(&e->key) & t->mask];
+	uint32_t *pp = &t->buckets[key_hash(t, &e->key) & t->mask];
 	uint32_t zi = zone_find(t, e->key.zone);
 	struct ct_zone *z = &t->zones[zi];
 
@@ -374,7 +376,7 @@ struct ct_entry *ct_lookup(struct ct_table *t, const struct ct_key *k, uint64_t 
 	} else {
 		key.local_port = key.remote_port = 0;
 	}
-	for (uint32_t i = t->buckets[key_hash(&key) & t->mask]; i != CT_NONE;
+	for (uint32_t i = t->buckets[key_hash(t, &key) & t->mask]; i != CT_NONE;
 	     i = t->entries[i].next) {
 		struct ct_entry *e = &t->entries[i];
 
@@ -398,7 +400,7 @@ int ct_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 	uint32_t b, idx, zi, chain = 0;
 
 	key_norm(&key, k);
-	b = (uint32_t)(key_hash(&key) & t->mask);
+	b = (uint32_t)(key_hash(t, &key) & t->mask);
 	/* Walk the chain: reclaim expired entries, refuse duplicates, measure it. */
 	for (uint32_t i = t->buckets[b]; i != CT_NONE;) {
 		uint32_t next = t->entries[i].next;
@@ -525,6 +527,14 @@ void ct_remove(struct ct_table *t, struct ct_entry *e)
 size_t ct_expire(struct ct_table *t, uint64_t now_ms, size_t budget)
 {
 	return wheel_advance(t, now_ms, budget);
+}
+
+int ct_set_seed(struct ct_table *t, uint64_t seed)
+{
+	if (t->count)
+		return -EBUSY;
+	t->seed = util_hash64(seed ^ 0x6a09e667f3bcc909ULL);
+	return 0;
 }
 
 size_t ct_count(const struct ct_table *t)

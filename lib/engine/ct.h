@@ -150,6 +150,12 @@ struct ct_table;
 struct ct_table *ct_new(uint32_t capacity, uint32_t per_zone_max);
 /* Frees the table.  Accepts NULL; returns NULL. */
 struct ct_table *ct_free(struct ct_table *t);
+/*
+ * Key the bucket hash with seed (the engine's seed), so that remote peers
+ * cannot aim flows at one chain without knowing it.  Only while the table is
+ * empty: 0 or -EBUSY.  Without it the key is 0.
+ */
+int ct_set_seed(struct ct_table *t, uint64_t seed);
 
 /*
  * Find a live entry.  Expired entries count as absent (and are reclaimed

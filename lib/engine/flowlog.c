@@ -28,6 +28,7 @@ struct flowlog_agg {
 	uint32_t *skip_slots; /* ENI + 1; 0 = empty */
 	uint32_t *skips;
 	uint32_t n_skips;
+	uint64_t seed; /* hash key */
 };
 
 static uint32_t pow2_at_least(uint64_t n)
@@ -48,7 +49,7 @@ static bool key_eq(const struct flowlog_key *a, const struct flowlog_key *b)
 	       a->pkt_dstaddr == b->pkt_dstaddr;
 }
 
-static uint64_t key_hash(const struct flowlog_key *k)
+static uint64_t key_hash(const struct flowlog_agg *ag, const struct flowlog_key *k)
 {
 	uint64_t a = ((uint64_t)k->srcaddr << 32) | k->dstaddr;
 	uint64_t b = ((uint64_t)k->eni << 32) | ((uint64_t)k->srcport << 16) | k->dstport;
@@ -56,7 +57,7 @@ static uint64_t key_hash(const struct flowlog_key *k)
 	uint64_t d = (uint64_t)k->proto | (uint64_t)k->reject << 8 | (uint64_t)k->egress << 16 |
 		     (uint64_t)k->traffic_path << 24;
 
-	return util_hash64(util_hash64(util_hash64(a) ^ b) ^ c ^ (d << 32));
+	return util_hash64(util_hash64(util_hash64(a ^ ag->seed) ^ b) ^ c ^ (d << 32));
 }
 
 struct flowlog_agg *flowlog_agg_new(uint32_t capacity)
@@ -140,11 +141,12 @@ static void mark_skip(struct flowlog_agg *a, uint32_t eni)
 int flowlog_agg_account(struct flowlog_agg *a, const struct flowlog_key *k, uint32_t bytes,
 			uint8_t tcp_flags, int64_t now_s)
 {
-	uint32_t b = (uint32_t)key_hash(k) & a->mask;
+	uint32_t b = (uint32_t)key_hash(a, k) & a->mask;
 	int flags = k->proto == PKT_PROTO_TCP ? flowlog_tcp_flags_value(tcp_flags) : 0;
 	struct flowlog_entry *e;
+	uint32_t chain = 0;
 
-	for (uint32_t i = a->buckets[b]; i != FL_NONE; i = a->next[i]) {
+	for (uint32_t i = a->buckets[b]; i != FL_NONE; i = a->next[i], chain++) {
 		e = &a->recs[i];
 		if (!key_eq(&e->key, k))
 			continue;
@@ -157,7 +159,7 @@ int flowlog_agg_account(struct flowlog_agg *a, const struct flowlog_key *k, uint
 		e->tcp_flags = flowlog_tcp_flags_or(e->tcp_flags, flags);
 		return 0;
 	}
-	if (a->n >= a->capacity) {
+	if (a->n >= a->capacity || chain >= FLOWLOG_CHAIN_MAX) {
 		mark_skip(a, k->eni);
 		return -ENOSPC;
 	}
@@ -182,6 +184,14 @@ int flowlog_agg_account(struct flowlog_agg *a, const struct flowlog_key *k, uint
 	a->bucket_of[a->n] = b;
 	a->buckets[b] = a->n;
 	a->n++;
+	return 0;
+}
+
+int flowlog_agg_set_seed(struct flowlog_agg *a, uint64_t seed)
+{
+	if (a->n)
+		return -EBUSY;
+	a->seed = util_hash64(seed ^ 0xbb67ae8584caa73bULL);
 	return 0;
 }
 

@@ -10,7 +10,10 @@
  * seen).  tcp-flags are only accumulated for TCP (proto 6); other protocols
  * keep 0.
  *
- * Limits.  capacity records per interval.  When a new record does not fit,
+ * Limits.  capacity records per interval, FLOWLOG_CHAIN_MAX per hash chain
+ * (the hash is keyed, flowlog_agg_set_seed(), so packets cannot aim at one
+ * chain; the cap bounds the work per packet anyway).  When a new record does
+ * not fit,
  * flowlog_agg_account() returns -ENOSPC and the ENI is marked: drain reports
  * it to skip_fn, for a SKIPDATA record.  At most capacity ENIs can be marked
  * per interval (more cannot happen in practice: each marked ENI either has
@@ -27,6 +30,8 @@
 #include <stdint.h>
 
 #define FLOWLOG_CAPACITY_MAX (1u << 24)
+/* Records per hash chain; beyond it a new record is refused like a full table. */
+#define FLOWLOG_CHAIN_MAX 32u
 
 struct flowlog_key {
 	uint32_t eni; /* zone of the ENI */
@@ -52,6 +57,8 @@ struct flowlog_agg;
 struct flowlog_agg *flowlog_agg_new(uint32_t capacity);
 /* Accepts NULL; returns NULL. */
 struct flowlog_agg *flowlog_agg_free(struct flowlog_agg *a);
+/* Key the record hash (see ct_set_seed()).  Only while empty: 0 or -EBUSY. */
+int flowlog_agg_set_seed(struct flowlog_agg *a, uint64_t seed);
 
 /*
  * Count one packet of bytes bytes at now_s.  0, or -ENOSPC when the

@@ -75,6 +75,7 @@ struct nat_table {
 	uint32_t dmask;
 
 	struct util_rng rng;
+	uint64_t hash_key;
 	uint64_t port_alloc_errors, idle_timeouts;
 };
 
@@ -92,15 +93,17 @@ static bool proto_supported(uint8_t proto)
 	return proto == PKT_PROTO_TCP || proto == PKT_PROTO_UDP || proto == PKT_PROTO_ICMP;
 }
 
-static uint64_t mix3(uint64_t a, uint64_t b, uint64_t c)
+/* Keyed with the table's hash key so that flows cannot be aimed at one chain. */
+static uint64_t mix3(const struct nat_table *t, uint64_t a, uint64_t b, uint64_t c)
 {
-	return util_hash64(util_hash64(util_hash64(a) ^ b) ^ c);
+	return util_hash64(util_hash64(util_hash64(a ^ t->hash_key) ^ b) ^ c);
 }
 
 static uint32_t out_hash(const struct nat_table *t, uint32_t nat_ip, uint32_t in_ip,
 			 uint16_t in_port, uint32_t dst_ip, uint16_t dst_port, uint8_t proto)
 {
-	return (uint32_t)mix3(((uint64_t)nat_ip << 32) | in_ip, ((uint64_t)dst_ip << 32) | dst_port,
+	return (uint32_t)mix3(t, ((uint64_t)nat_ip << 32) | in_ip,
+			      ((uint64_t)dst_ip << 32) | dst_port,
 			      ((uint64_t)in_port << 8) | proto) &
 	       t->mask;
 }
@@ -108,7 +111,7 @@ static uint32_t out_hash(const struct nat_table *t, uint32_t nat_ip, uint32_t in
 static uint32_t in_hash(const struct nat_table *t, uint32_t nat_ip, uint16_t ext_port,
 			uint32_t dst_ip, uint16_t dst_port, uint8_t proto)
 {
-	return (uint32_t)mix3(((uint64_t)nat_ip << 32) | dst_ip,
+	return (uint32_t)mix3(t, ((uint64_t)nat_ip << 32) | dst_ip,
 			      ((uint64_t)ext_port << 16) | dst_port, proto) &
 	       t->mask;
 }
@@ -116,7 +119,7 @@ static uint32_t in_hash(const struct nat_table *t, uint32_t nat_ip, uint16_t ext
 static uint32_t dest_hash(const struct nat_table *t, uint32_t nat_ip, uint32_t dst_ip,
 			  uint16_t dst_port, uint8_t proto)
 {
-	return (uint32_t)mix3(((uint64_t)nat_ip << 32) | dst_ip, dst_port, proto) & t->dmask;
+	return (uint32_t)mix3(t, ((uint64_t)nat_ip << 32) | dst_ip, dst_port, proto) & t->dmask;
 }
 
 struct nat_table *nat_new(uint32_t capacity, uint64_t seed)
@@ -152,6 +155,7 @@ struct nat_table *nat_new(uint32_t capacity, uint64_t seed)
 	t->lru.head = t->lru.tail = NAT_NONE;
 	t->tombs.head = t->tombs.tail = NAT_NONE;
 	util_rng_seed(&t->rng, seed);
+	t->hash_key = util_rng_next(&t->rng);
 	return t;
 }
 

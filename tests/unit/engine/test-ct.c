@@ -715,3 +715,48 @@ Test(ct, million_entries)
 	cr_assert_eq(ct_count(t), n - n / 8);
 	ct_free(t);
 }
+
+/*
+ * Chain-length cap (white-box: the test restates the unseeded bucket hash).
+ * Sixteen flows that share a bucket fit, the seventeenth is refused although
+ * the table has room; a keyed table spreads the same flows out.
+ */
+static uint32_t bucket_unseeded(const struct ct_key *k, uint32_t mask)
+{
+	uint64_t a = ((uint64_t)k->local_ip << 32) | k->remote_ip;
+	uint64_t b = ((uint64_t)k->zone << 32) | ((uint64_t)k->local_port << 16) | k->remote_port;
+
+	return (uint32_t)util_hash64((a * 0x9e3779b97f4a7c15ULL) ^ b ^ ((uint64_t)k->proto << 56)) &
+	       mask;
+}
+
+Test(ct, chain_cap_and_seed)
+{
+	struct ct_table *t = ct_new(64, 64), *keyed = ct_new(64, 64);
+	struct ct_key same[CT_CHAIN_MAX + 1], other;
+	size_t n = 0;
+
+	for (uint32_t i = 0; n < ARRAY_SIZE(same); i++) {
+		struct ct_key k = tkey(1, PKT_PROTO_UDP, (uint16_t)i, (uint16_t)(i >> 16));
+
+		if (bucket_unseeded(&k, 127) == 5)
+			same[n++] = k;
+	}
+	for (size_t i = 0; i < CT_CHAIN_MAX; i++)
+		cr_assert_eq(ct_insert(t, &same[i], CT_DIR_OUT, NULL, 0, NULL), 0);
+	cr_assert_eq(ct_insert(t, &same[CT_CHAIN_MAX], CT_DIR_OUT, NULL, 0, NULL), -ENOSPC);
+	other = tkey(1, PKT_PROTO_UDP, 1, 1);
+	cr_assert_neq(bucket_unseeded(&other, 127), 5);
+	cr_assert_eq(ct_insert(t, &other, CT_DIR_OUT, NULL, 0, NULL), 0);
+	/* Expired chain members make room again. */
+	cr_assert_eq(ct_insert(t, &same[CT_CHAIN_MAX], CT_DIR_OUT, NULL, S(30), NULL), 0);
+
+	cr_assert_eq(ct_set_seed(keyed, 0x1234), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(same); i++)
+		cr_assert_eq(ct_insert(keyed, &same[i], CT_DIR_OUT, NULL, 0, NULL), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(same); i++)
+		cr_assert_not_null(ct_lookup(keyed, &same[i], 1));
+	cr_assert_eq(ct_set_seed(keyed, 1), -EBUSY);
+	ct_free(t);
+	ct_free(keyed);
+}

@@ -376,6 +376,7 @@ Test(flowlog, keying_start_end_and_skipdata)
 	struct collect c = {0};
 	struct flowlog_key k, k2;
 
+	cr_assert_eq(flowlog_agg_set_seed(a, 77), 0);
 	cr_assert_null(flowlog_agg_new(0));
 	cr_assert_null(flowlog_agg_new(FLOWLOG_CAPACITY_MAX + 1));
 	cr_assert_null(flowlog_agg_free(NULL));
@@ -387,6 +388,7 @@ Test(flowlog, keying_start_end_and_skipdata)
 	k.dstport = 80;
 	k.proto = 6;
 	cr_assert_eq(flowlog_agg_account(a, &k, 100, 0, 50), 0);
+	cr_assert_eq(flowlog_agg_set_seed(a, 1), -EBUSY);
 	cr_assert_eq(flowlog_agg_account(a, &k, 200, 0, 40), 0); /* late packet */
 	cr_assert_eq(flowlog_agg_account(a, &k, 300, 0, 70), 0);
 	k2 = k;
@@ -414,6 +416,7 @@ Test(flowlog, keying_start_end_and_skipdata)
 	cr_assert_eq(c.skipped[0], 2);
 	cr_assert_eq(c.skipped[1], 7);
 	/* The marks are reset with the interval. */
+	cr_assert_eq(flowlog_agg_set_seed(a, 78), 0, "empty again after drain");
 	memset(&c, 0, sizeof(c));
 	cr_assert_eq(flowlog_agg_account(a, &k2, 10, 0, 100), 0);
 	cr_assert_eq(flowlog_agg_drain(a, collect_fn, skip_fn, &c), 1);
@@ -601,4 +604,42 @@ Test(flowlog_format, random_inputs_are_handled)
 	}
 	cr_assert_gt(accepted, 1000);
 	cr_assert_gt(rejected, 1000);
+}
+
+/* Chain cap (white-box: restates the unseeded record hash). */
+static uint32_t fl_bucket_unseeded(const struct flowlog_key *k, uint32_t mask)
+{
+	uint64_t a = ((uint64_t)k->srcaddr << 32) | k->dstaddr;
+	uint64_t b = ((uint64_t)k->eni << 32) | ((uint64_t)k->srcport << 16) | k->dstport;
+	uint64_t c = ((uint64_t)k->pkt_srcaddr << 32) | k->pkt_dstaddr;
+	uint64_t d = (uint64_t)k->proto | (uint64_t)k->reject << 8 | (uint64_t)k->egress << 16 |
+		     (uint64_t)k->traffic_path << 24;
+
+	return (uint32_t)util_hash64(util_hash64(util_hash64(a) ^ b) ^ c ^ (d << 32)) & mask;
+}
+
+Test(flowlog, chain_cap_counts_as_full)
+{
+	struct flowlog_agg *a = flowlog_agg_new(64);
+	struct collect c = {0};
+	struct flowlog_key k;
+	size_t n = 0;
+
+	memset(&k, 0, sizeof(k));
+	k.eni = 9;
+	k.proto = 17;
+	for (uint32_t port = 0; n <= FLOWLOG_CHAIN_MAX; port++) {
+		k.srcport = (uint16_t)port;
+		k.srcaddr = port >> 16;
+		if (fl_bucket_unseeded(&k, 127) != 3)
+			continue;
+		cr_assert_eq(flowlog_agg_account(a, &k, 1, 0, 1),
+			     n < FLOWLOG_CHAIN_MAX ? 0 : -ENOSPC, "record %zu", n);
+		n++;
+	}
+	cr_assert_eq(flowlog_agg_count(a), FLOWLOG_CHAIN_MAX);
+	cr_assert_eq(flowlog_agg_drain(a, collect_fn, skip_fn, &c), FLOWLOG_CHAIN_MAX);
+	cr_assert_eq(c.n_skipped, 1);
+	cr_assert_eq(c.skipped[0], 9);
+	flowlog_agg_free(a);
 }
