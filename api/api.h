@@ -282,6 +282,17 @@ struct api_page {
 int api_page_parse(struct api_req *r, long min, long max, struct api_page *ret_page);
 
 /*
+ * api_page_parse with the MaxResults range of ec2-api.md section 6 for the
+ * request's action (DescribeVpcs 5..1000, DescribeRouteTables 5..100, ...;
+ * actions the model leaves unbounded: 1..1000, larger values clamped to
+ * 1000 as AWS does for DescribeVpcEndpoints).  An action missing from the
+ * table gets 5..1000.
+ */
+int api_page_parse_default(struct api_req *r, struct api_page *ret_page);
+/* The range used by api_page_parse_default (exported for tests). */
+void api_page_range(const char *action, long *ret_min, long *ret_max, bool *ret_clamp);
+
+/*
  * Order items (any objects) by ID and select the page: *ret_start and
  * *ret_count index into items after sorting; *ret_more is true when items
  * remain after the page (then write api_xml_next_token with the last ID).

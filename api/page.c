@@ -11,6 +11,7 @@
 #include "api/api.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,4 +147,65 @@ void api_page_select(const struct api_page *page, const void **items, size_t n,
 	*ret_start = start;
 	*ret_count = count;
 	*ret_more = start + count < n;
+}
+
+/* ec2-api.md section 6. Sorted by action for bsearch. */
+static const struct page_range {
+	const char *action;
+	long min, max;
+	bool clamp;
+} page_ranges[] = {
+    {"DescribeDhcpOptions", 5, 1000, false},
+    {"DescribeEgressOnlyInternetGateways", 5, 255, false},
+    {"DescribeFlowLogs", 1, 1000, true},
+    {"DescribeInstanceTypes", 5, 100, false},
+    {"DescribeInstances", 5, 1000, false},
+    {"DescribeInternetGateways", 5, 1000, false},
+    {"DescribeManagedPrefixLists", 1, 100, false},
+    {"DescribeNatGateways", 5, 1000, false},
+    {"DescribeNetworkAcls", 5, 1000, false},
+    {"DescribeNetworkInsightsAnalyses", 1, 100, false},
+    {"DescribeNetworkInterfaces", 5, 1000, false},
+    {"DescribePrefixLists", 1, 1000, true},
+    {"DescribeRouteTables", 5, 100, false},
+    {"DescribeSecurityGroupRules", 5, 1000, false},
+    {"DescribeSecurityGroups", 5, 1000, false},
+    {"DescribeSubnets", 5, 1000, false},
+    {"DescribeTags", 5, 1000, false},
+    {"DescribeVpcEndpoints", 1, 1000, true},
+    {"DescribeVpcPeeringConnections", 5, 1000, false},
+    {"DescribeVpcs", 5, 1000, false},
+};
+
+static int range_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct page_range *)elem)->action);
+}
+
+void api_page_range(const char *action, long *ret_min, long *ret_max, bool *ret_clamp)
+{
+	const struct page_range *pr =
+	    bsearch(action, page_ranges, sizeof(page_ranges) / sizeof(page_ranges[0]),
+		    sizeof(page_ranges[0]), range_cmp);
+
+	*ret_min = pr ? pr->min : 5;
+	*ret_max = pr ? pr->max : 1000;
+	*ret_clamp = pr ? pr->clamp : false;
+}
+
+int api_page_parse_default(struct api_req *r, struct api_page *ret_page)
+{
+	long min, max;
+	bool clamp;
+	struct api_page pg;
+	int e;
+
+	api_page_range(r->action->name, &min, &max, &clamp);
+	e = api_page_parse(r, min, clamp ? LONG_MAX : max, &pg);
+	if (e < 0)
+		return e;
+	if (pg.max_results > max)
+		pg.max_results = max;
+	*ret_page = pg;
+	return 0;
 }

@@ -119,3 +119,40 @@ Test(page, parse_ranges)
 	cr_assert_null(pg.after_id);
 	api_params_done(&p);
 }
+
+Test(page, ranges_table)
+{
+	long min, max;
+	bool clamp;
+	static const char *const names[] = {"DescribeVpcs", "DescribeRouteTables",
+					    "DescribeEgressOnlyInternetGateways",
+					    "DescribeVpcEndpoints", "DescribeUnknownThing"};
+	static const long want[][3] = {
+	    {5, 1000, 0}, {5, 100, 0}, {5, 255, 0}, {1, 1000, 1}, {5, 1000, 0}};
+
+	for (size_t i = 0; i < 5; i++) {
+		api_page_range(names[i], &min, &max, &clamp);
+		cr_expect_eq(min, want[i][0], "%s", names[i]);
+		cr_expect_eq(max, want[i][1], "%s", names[i]);
+		cr_expect_eq(clamp, want[i][2] != 0, "%s", names[i]);
+	}
+}
+
+Test(page, parse_default_clamps)
+{
+	static const struct api_action ep = {"DescribeVpcEndpoints", NULL, 0};
+	static const struct api_action rt = {"DescribeRouteTables", NULL, 0};
+	struct api_params p = {0};
+	struct api_req r = {0};
+	struct api_page pg;
+
+	cr_assert_eq(api_params_parse(&p, "MaxResults=5000", 15, NULL), 0);
+	r.params = &p;
+	r.action = &ep;
+	cr_assert_eq(api_page_parse_default(&r, &pg), 0);
+	cr_assert_eq(pg.max_results, 1000);
+	r.action = &rt;
+	cr_assert_lt(api_page_parse_default(&r, &pg), 0);
+	cr_assert_str_eq(r.error.code, "InvalidParameterValue");
+	api_params_done(&p);
+}
