@@ -621,6 +621,7 @@ static int run(struct api_server *s, struct api_req *r, const struct api_http_re
 	r->model = rg->model;
 	r->mctx = &ctx;
 	r->region = rg->name;
+	r->account_id = s->account_id;
 	if (api_xml_begin(r) < 0)
 		return api_fail(r, 500, "InternalError", "Out of memory");
 	e = r->action->handler(r);

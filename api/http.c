@@ -10,6 +10,7 @@
  * by the dispatcher, so clients see a clean HTTP error rather than a reset
  * connection.
  */
+#include "api/req-private.h"
 #include "api/server-private.h"
 
 #include <arpa/inet.h>
@@ -152,10 +153,13 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *con, con
 	/* An oversized body is reported by size alone: the dispatcher answers 413. */
 	req.body_size = c->too_large ? (size_t)API_BODY_MAX + 1 : c->size;
 	if (hc.overflow) {
-		static const char msg[] = "Too many request headers";
-		char *b = strdup(msg);
+		char *b = NULL;
+		size_t n = 0;
 
-		return b ? send_body(con, 400, b, strlen(b)) : MHD_NO;
+		if (api_xml_error_document("InvalidRequest", "Too many request headers", "-", &b,
+					   &n) < 0)
+			return MHD_NO;
+		return send_body(con, 400, b, n);
 	}
 	if (api_server_handle(s, &req, &resp) < 0)
 		return MHD_NO;

@@ -20,6 +20,7 @@
 
 struct fake_store {
 	int loads, saves, inits, changes;
+	char account[16];
 	bool fail_save;
 	char last_init_region[32];
 };
@@ -41,6 +42,7 @@ static int fake_load(void *ud, const char *account, const char *region, struct m
 	strcpy(v->id, VPC_ID);
 	strcpy(v->owner_id, account);
 	fs->loads++;
+	snprintf(fs->account, sizeof(fs->account), "%s", account);
 	*ret = m;
 	*ret_fresh = fs->loads == 1;
 	return 0;
@@ -478,4 +480,25 @@ Test(dispatch, client_token, .init = setup, .fini = teardown)
 	cr_assert_str_eq(r.code, "UnknownParameter");
 	api_http_response_done(&r);
 	cr_assert(ec2_model_accepts(ec2_model_find("CreateNatGateway"), "ClientToken"));
+}
+
+Test(dispatch, configured_account)
+{
+	struct api_config cfg = {.account_id = "111122223333",
+				 .seed = 1,
+				 .persist = {&FS, fake_load, fake_save, NULL, NULL, NULL}};
+	struct api_config bad = {.account_id = "12345"};
+	struct api_server *other = NULL;
+	struct api_http_response r;
+
+	memset(&FS, 0, sizeof(FS));
+	cr_assert_eq(api_server_new(&bad, &other), -EINVAL);
+	bad = (struct api_config){.default_region = "Not A Region"};
+	cr_assert_eq(api_server_new(&bad, &other), -EINVAL);
+	cr_assert_eq(api_server_new(&cfg, &S), 0);
+	r = post("Action=DescribeTags&Version=2016-11-15");
+	cr_assert_eq(r.status, 200);
+	api_http_response_done(&r);
+	cr_assert_str_eq(FS.account, "111122223333");
+	S = api_server_free(S);
 }
