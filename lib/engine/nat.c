@@ -96,7 +96,9 @@ static bool proto_supported(uint8_t proto)
 /* Keyed with the table's hash key so that flows cannot be aimed at one chain. */
 static uint64_t mix3(const struct nat_table *t, uint64_t a, uint64_t b, uint64_t c)
 {
-	return util_hash64(util_hash64(util_hash64(a ^ t->hash_key) ^ b) ^ c);
+	/* Odd-multiplier folds (bijective per word), then one full mix. */
+	return util_hash64(((a ^ t->hash_key) * 0x9e3779b97f4a7c15ULL) ^
+			   (b * 0xc2b2ae3d27d4eb4fULL) ^ c);
 }
 
 static uint32_t out_hash(const struct nat_table *t, uint32_t nat_ip, uint32_t in_ip,

@@ -615,7 +615,9 @@ static uint32_t fl_bucket_unseeded(const struct flowlog_key *k, uint32_t mask)
 	uint64_t d = (uint64_t)k->proto | (uint64_t)k->reject << 8 | (uint64_t)k->egress << 16 |
 		     (uint64_t)k->traffic_path << 24;
 
-	return (uint32_t)util_hash64(util_hash64(util_hash64(a) ^ b) ^ c ^ (d << 32)) & mask;
+	return (uint32_t)util_hash64((a * 0x9e3779b97f4a7c15ULL) ^ (b * 0xc2b2ae3d27d4eb4fULL) ^
+				     (c * 0x165667b19e3779f9ULL) ^ (d << 32)) &
+	       mask;
 }
 
 Test(flowlog, chain_cap_counts_as_full)
