@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct api_filter_match {
@@ -19,40 +20,79 @@ struct api_filter_match {
 	bool matched;
 };
 
+/*
+ * Wildcards are matched by simulating the pattern's automaton (one bit per
+ * pattern position), so the cost is O(pattern x string) whatever the
+ * pattern: a backtracking matcher is exponential in the number of '?' and
+ * '*', and filter values come from clients.
+ */
+enum wc_kind {
+	WC_LIT,
+	WC_STAR,
+	WC_OPT,
+};
+
+struct wc_token {
+	enum wc_kind kind;
+	char c;
+};
+
+static void wc_closure(const struct wc_token *t, size_t k, bool *st)
+{
+	for (size_t i = 0; i < k; i++)
+		if (st[i] && t[i].kind != WC_LIT)
+			st[i + 1] = true;
+}
+
 bool api_wildcard_match(const char *p, const char *s)
 {
-	/* Iterative matcher with backtracking over the last '*' (and '?' as 0-or-1). */
-	while (*p) {
-		if (*p == '*') {
-			while (*p == '*')
-				p++;
-			if (!*p)
-				return true;
-			for (const char *t = s;; t++) {
-				if (api_wildcard_match(p, t))
-					return true;
-				if (!*t)
-					return false;
-			}
-		}
-		if (*p == '?') {
-			/* zero characters, or one */
-			if (api_wildcard_match(p + 1, s))
-				return true;
-			if (!*s)
-				return false;
-			p++;
-			s++;
-			continue;
-		}
-		if (*p == '\\' && p[1])
-			p++;
-		if (*p != *s)
-			return false;
-		p++;
-		s++;
+	size_t plen = strlen(p), k = 0;
+	struct wc_token *t = malloc((plen + 1) * sizeof(*t));
+	bool *cur = calloc(plen + 2, sizeof(*cur)), *next = calloc(plen + 2, sizeof(*next));
+	bool ok = false;
+
+	if (!t || !cur || !next)
+		goto out;
+	for (size_t i = 0; i < plen; i++) {
+		if (p[i] == '*')
+			t[k++] = (struct wc_token){WC_STAR, 0};
+		else if (p[i] == '?')
+			t[k++] = (struct wc_token){WC_OPT, 0};
+		else if (p[i] == '\\' && i + 1 < plen)
+			t[k++] = (struct wc_token){WC_LIT, p[++i]};
+		else
+			t[k++] = (struct wc_token){WC_LIT, p[i]};
 	}
-	return *s == '\0';
+	cur[0] = true;
+	wc_closure(t, k, cur);
+	for (; *s; s++) {
+		bool any = false;
+
+		memset(next, 0, (k + 1) * sizeof(*next));
+		for (size_t i = 0; i < k; i++) {
+			if (!cur[i])
+				continue;
+			if (t[i].kind == WC_STAR)
+				next[i] = true;
+			else if (t[i].kind == WC_OPT || t[i].c == *s)
+				next[i + 1] = true;
+		}
+		wc_closure(t, k, next);
+		for (size_t i = 0; i <= k; i++)
+			any = any || next[i];
+		if (!any)
+			goto out;
+		bool *tmp = cur;
+
+		cur = next;
+		next = tmp;
+	}
+	ok = cur[k];
+out:
+	free(t);
+	free(cur);
+	free(next);
+	return ok;
 }
 
 void api_filter_emit(struct api_filter_match *m, const char *value)

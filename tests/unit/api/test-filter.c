@@ -195,3 +195,21 @@ Test(filters, unknown_name_message)
 	api_req_arena_free(&r);
 	api_params_done(&p);
 }
+
+Test(wildcard, linear_time_on_hostile_patterns)
+{
+	char p[4001], s[8001];
+
+	/* 2000 x "?*" against 8000 characters that never match the final 'b'. */
+	for (int i = 0; i < 2000; i++) {
+		p[2 * i] = '?';
+		p[2 * i + 1] = '*';
+	}
+	p[3999] = 'b';
+	p[4000] = '\0';
+	memset(s, 'a', 8000);
+	s[8000] = '\0';
+	cr_assert_not(api_wildcard_match(p, s));
+	s[7999] = 'b';
+	cr_assert(api_wildcard_match(p, s));
+}
