@@ -319,14 +319,20 @@ static void entry_remove(struct ct_table *t, uint32_t idx)
 
 /*
  * Process the seconds from wheel_next up to floor(now / 1000), examining at
- * most budget entries and slots.  Returns the number of entries removed.
+ * most budget entries (and passing at most one lap of seconds).  Returns the
+ * number of entries removed.
  */
 static size_t wheel_advance(struct ct_table *t, uint64_t now_ms, size_t budget)
 {
 	uint64_t last = now_ms / 1000;
-	uint64_t slots = 0;
 	size_t removed = 0, work = 0;
 
+	/*
+	 * More than one lap behind: the last W seconds visit every slot once,
+	 * which is all an earlier second could hold.
+	 */
+	if (last >= t->wheel_next + t->wmask + 1)
+		t->wheel_next = last - t->wmask;
 	while (t->wheel_next <= last && work < budget) {
 		uint64_t sec = t->wheel_next;
 		uint32_t i = t->wheel[sec & t->wmask];
@@ -350,13 +356,8 @@ static size_t wheel_advance(struct ct_table *t, uint64_t now_ms, size_t budget)
 		}
 		if (i != CT_NONE)
 			break; /* budget spent inside this second: resume here */
-		/* Every slot visited once covers any jump, however long. */
-		if (++slots > t->wmask) {
-			t->wheel_next = last + 1;
-			break;
-		}
+		/* Empty seconds are not counted: at most one lap of them per call. */
 		t->wheel_next++;
-		work++;
 	}
 	return removed;
 }

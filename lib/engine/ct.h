@@ -198,7 +198,8 @@ void ct_remove(struct ct_table *t, struct ct_entry *e);
 
 /*
  * Incremental sweep: advances the expiry wheel towards now, examining at
- * most budget entries and per-second slots, and removes the expired ones.
+ * most budget entries (plus the empty seconds passed, at most one wheel lap
+ * of up to 2^19), and removes the expired ones.
  * Returns the removed count.  Time must not go backwards for the sweep to be
  * prompt (it stays correct: lookups check expiry themselves).
  */

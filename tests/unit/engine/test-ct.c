@@ -760,3 +760,34 @@ Test(ct, chain_cap_and_seed)
 	ct_free(t);
 	ct_free(keyed);
 }
+
+/* Unix-epoch clocks and long gaps: small sweep budgets still catch up. */
+Test(ct, sweep_with_epoch_time_and_small_budgets)
+{
+	struct ct_table *t = ct_new(4096, 4096);
+	uint64_t now = 1764190000000ULL; /* 2025-11 in ms */
+	size_t removed = 0;
+
+	for (uint16_t p = 0; p < 100; p++) {
+		struct ct_key k = tkey(1, PKT_PROTO_UDP, p, 53);
+
+		start_flow(t, &k, CT_DIR_OUT, 0, NULL, now + p * 10);
+	}
+	/* Nothing is due yet, whatever the budget. */
+	cr_assert_eq(ct_expire(t, now + S(29), SIZE_MAX), 0);
+	for (int i = 0; i < 40 && removed < 100; i++)
+		removed += ct_expire(t, now + S(31), 16);
+	cr_assert_eq(removed, 100);
+	cr_assert_eq(ct_count(t), 0);
+	/* A gap of many wheel laps. */
+	for (uint16_t p = 0; p < 10; p++) {
+		struct ct_key k = tkey(2, PKT_PROTO_TCP, p, 443);
+
+		start_flow(t, &k, CT_DIR_OUT, PKT_TCP_SYN, NULL, now + S(40));
+	}
+	removed = 0;
+	for (int i = 0; i < 40 && removed < 10; i++)
+		removed += ct_expire(t, now + S(40) + S(30) * 86400, 16);
+	cr_assert_eq(removed, 10);
+	ct_free(t);
+}
