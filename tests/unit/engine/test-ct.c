@@ -791,3 +791,25 @@ Test(ct, sweep_with_epoch_time_and_small_budgets)
 	cr_assert_eq(removed, 10);
 	ct_free(t);
 }
+
+Test(ct, zone_count_limit)
+{
+	struct ct_table *t = ct_new(CT_ZONES_MAX + 100, 4);
+	struct ct_key k;
+
+	for (uint32_t z = 0; z < CT_ZONES_MAX; z++) {
+		k = tkey(z, PKT_PROTO_ICMP, 1, 1);
+		cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, 0, NULL), 0, "zone %u", z);
+	}
+	k = tkey(CT_ZONES_MAX, PKT_PROTO_ICMP, 1, 1);
+	cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, S(29), NULL), -ENOSPC);
+	/* Existing zones still take entries. */
+	k = tkey(7, PKT_PROTO_ICMP, 2, 2);
+	cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, S(29), NULL), 0);
+	/* Once the others expire (ICMP, 30 s), their zone records are free again. */
+	k = tkey(CT_ZONES_MAX, PKT_PROTO_ICMP, 1, 1);
+	cr_assert_eq(ct_insert(t, &k, CT_DIR_OUT, NULL, S(30), NULL), 0);
+	cr_assert_eq(ct_count(t), 2);
+	cr_assert_eq(ct_zone_count(t, 7), 1);
+	ct_free(t);
+}
