@@ -308,6 +308,14 @@ static int bind_text(sqlite3_stmt *st, int i, const char *text, size_t length)
 
 #define BIND(st, i, str) bind_text((st), (i), (str), strlen(str))
 
+/* A copy of a text column; NULL on OOM (sqlite3_column_text's NULL included). */
+static char *column_strdup(sqlite3_stmt *st, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+
+	return t ? strdup(t) : NULL;
+}
+
 /* Step a statement that returns no rows; adds its changes to *changes. */
 static int step_done(sqlite3 *db, sqlite3_stmt *st, size_t *changes)
 {
@@ -555,7 +563,7 @@ int store_list_regions(struct store *s, char ***ret_regions, size_t *ret_count)
 	if (r < 0)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char *name = strdup((const char *)sqlite3_column_text(st, 0));
+		char *name = column_strdup(st, 0);
 
 		if (!name || n >= STORE_REGIONS_MAX ||
 		    util_grow((void **)&regions, &cap, n + 1, sizeof(*regions)) < 0) {
@@ -1048,8 +1056,8 @@ int store_token_get(struct store *s, const char *region, const char *token, char
 		r = sqlite_errno(sqlite3_extended_errcode(s->db));
 		goto out;
 	}
-	hash = strdup((const char *)sqlite3_column_text(st, 0));
-	response = strdup((const char *)sqlite3_column_text(st, 1));
+	hash = column_strdup(st, 0);
+	response = column_strdup(st, 1);
 	if (!hash || !response) {
 		free(hash);
 		free(response);
