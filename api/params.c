@@ -4,6 +4,7 @@
 #include "api/params.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,52 @@ static int hexval(int c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+/*
+ * Valid UTF-8 (no overlongs, no surrogates) without the control characters
+ * XML 1.0 cannot carry (all below 0x20 but tab, LF and CR): whatever is
+ * accepted here can later be written into a response.
+ */
+static bool text_ok(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		size_t len;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+				return false;
+			i++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0) {
+			len = 2;
+			cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			len = 3;
+			cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			len = 4;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (i + len > n)
+			return false;
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+			return false;
+		i += len;
+	}
+	return true;
 }
 
 /* Decode [s, s+n) into a new heap string. 0, -EINVAL or -ENOMEM. */
@@ -47,7 +94,7 @@ static int form_decode(const char *s, size_t n, char **ret)
 		}
 	}
 	out[k] = '\0';
-	if (strlen(out) != k) { /* an encoded NUL */
+	if (strlen(out) != k || !text_ok((const unsigned char *)out, k)) {
 		free(out);
 		return -EINVAL;
 	}

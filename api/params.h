@@ -3,7 +3,9 @@
  *
  * What.  An application/x-www-form-urlencoded body or a query string
  * ("Action=DescribeVpcs&VpcId.1=vpc-1") parsed into a map from name to value.
- * Names and values are percent-decoded ('+' is a space); a name must be
+ * Names and values are percent-decoded ('+' is a space) and must be valid
+ * UTF-8 without control characters other than tab, CR and LF (so anything
+ * accepted can be written back into XML); a name must be
  * non-empty, at most API_PARAM_NAME_MAX bytes and contain no control bytes;
  * a repeated name is an error (EC2 never sends one); at most
  * API_PARAMS_MAX parameters.  Keys are kept sorted so lookups are binary

@@ -71,6 +71,18 @@ Test(query, rejects)
 	api_params_done(&p);
 	cr_assert_eq(api_params_parse(&p, "v=%00", 5, NULL), -EINVAL);
 	api_params_done(&p);
+	/* Not UTF-8, overlong, surrogate, control character: refused. */
+	static const char *const bad_utf8[] = {"v=%FF", "v=%C0%AF", "v=%ED%A0%80",
+					       "v=%01", "v=%E2%82", "v=%F4%90%80%80"};
+	for (size_t i = 0; i < sizeof(bad_utf8) / sizeof(bad_utf8[0]); i++) {
+		cr_expect_eq(api_params_parse(&p, bad_utf8[i], strlen(bad_utf8[i]), NULL), -EINVAL,
+			     "%s", bad_utf8[i]);
+		api_params_done(&p);
+	}
+	/* Valid multi-byte text, tabs and newlines pass. */
+	cr_assert_eq(api_params_parse(&p, "v=%C3%A9%E2%82%AC%F0%9F%98%80%09%0A", 35, NULL), 0);
+	cr_assert_str_eq(api_params_get(&p, "v"), "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\t\n");
+	api_params_done(&p);
 }
 
 Test(query, limits)
