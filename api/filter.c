@@ -47,10 +47,14 @@ static void wc_closure(const struct wc_token *t, size_t k, bool *st)
 bool api_wildcard_match(const char *p, const char *s)
 {
 	size_t plen = strlen(p), k = 0;
-	struct wc_token *t = malloc((plen + 1) * sizeof(*t));
-	bool *cur = calloc(plen + 2, sizeof(*cur)), *next = calloc(plen + 2, sizeof(*next));
-	bool ok = false;
+	struct wc_token *t;
+	bool *cur, *next, ok = false;
 
+	if (!strpbrk(p, "*?\\")) /* the common case: a plain value */
+		return strcmp(p, s) == 0;
+	t = malloc((plen + 1) * sizeof(*t));
+	cur = calloc(plen + 2, sizeof(*cur));
+	next = calloc(plen + 2, sizeof(*next));
 	if (!t || !cur || !next)
 		goto out;
 	for (size_t i = 0; i < plen; i++) {
