@@ -221,11 +221,17 @@ static void put_tags(struct ser *s, const char *key, const struct model_tags *ta
 
 	if (s->err || tags->n == 0)
 		return;
+	if (tags->n > STORE_SER_TAGS_MAX) {
+		s->err = -EINVAL;
+		return;
+	}
 	t.o = json_object();
 	t.err = t.o ? 0 : -ENOMEM;
 	for (size_t i = 0; i < tags->n && !t.err; i++) {
-		if (json_object_get(t.o, tags->items[i].key)) {
-			t.err = -EINVAL; /* duplicate key: model_tags_set never makes one */
+		if (strlen(tags->items[i].key) > STORE_SER_STRING_MAX ||
+		    json_object_get(t.o, tags->items[i].key)) {
+			t.err =
+			    -EINVAL; /* over-long or duplicate key (model_tags_set makes none) */
 			break;
 		}
 		put_strp(&t, tags->items[i].key, tags->items[i].value ? tags->items[i].value : "");
@@ -282,6 +288,11 @@ static void array_end(struct ser *s, const char *key, json_t *a)
 		return;
 	if (s->err || json_array_size(a) == 0) {
 		json_decref(a);
+		return;
+	}
+	if (json_array_size(a) > STORE_SER_ARRAY_MAX) {
+		json_decref(a);
+		s->err = -EINVAL;
 		return;
 	}
 	ser_set(s, key, a, -ENOMEM);

@@ -387,6 +387,19 @@ Test(serialize, oversized_arrays_are_refused)
 	cr_assert_eq(store_deserialize_prefix_list(j, m), -EPROTO);
 	cr_assert_eq(m->n_prefix_lists, 0);
 	json_decref(j);
+
+	/* And the serialiser refuses to write what the loader would refuse. */
+	struct model_prefix_list *pl = model_add_prefix_list(m);
+	json_t *out = NULL;
+
+	FX_SET(pl->id, "pl-2");
+	for (size_t i = 0; i <= STORE_SER_ARRAY_MAX; i++)
+		cr_assert_eq(model_prefix_list_add_cidr(pl, fx_cidr("10.0.0.0/8")), 0);
+	cr_assert_eq(store_serialize_prefix_list(pl, &out), -EINVAL);
+	cr_assert_null(out);
+	pl->n_cidrs = STORE_SER_ARRAY_MAX;
+	cr_assert_eq(store_serialize_prefix_list(pl, &out), 0);
+	json_decref(out);
 	model_free(m);
 }
 

@@ -538,3 +538,82 @@ Test(store, another_writer_is_noticed)
 	store_close(b);
 	th_rmdir(dir);
 }
+
+Test(store, a_locked_database_fails_the_save_cleanly, .timeout = 60)
+{
+	char *dir = th_tmpdir(), *before, *after, *t1, *t2;
+	struct store *s = open_ok(dir);
+	struct model *m = fx_full_model(), *l = NULL;
+	sqlite3 *db = th_db(dir);
+	const char *dump = "SELECT kind, id, body FROM objects ORDER BY rowid";
+
+	cr_assert_eq(store_save_region(s, m), 0);
+	before = th_rows(db, dump);
+	/* Another writer holds the lock past the store's busy timeout. */
+	th_exec(db, "BEGIN IMMEDIATE");
+	cr_assert_eq(model_remove_igw(m, "igw-0ff"), 1);
+	cr_assert_eq(store_save_region(s, m), -EBUSY);
+	th_exec(db, "ROLLBACK");
+	after = th_rows(db, dump);
+	cr_assert_str_eq(before, after);
+	/* Lock gone: the same save goes through. */
+	cr_assert_eq(store_save_region(s, m), 0);
+	cr_assert_eq(store_last_save_changes(s), 1);
+	cr_assert_eq(store_load_region(s, NULL, "eu-west-3", &l), 0);
+	t1 = th_model_text(m);
+	t2 = th_model_text(l);
+	cr_assert_str_eq(t1, t2);
+	free(t1);
+	free(t2);
+	free(before);
+	free(after);
+	model_free(l);
+	model_free(m);
+	sqlite3_close(db);
+	store_close(s);
+	th_rmdir(dir);
+}
+
+Test(store, limits)
+{
+	char *dir = th_tmpdir(), *big;
+	struct store *s = open_ok(dir);
+	struct model *m = model_new("123456789012", "us-east-1");
+	struct model_vpc *v = model_add_vpc(m);
+	size_t size = STORE_TOKEN_RESPONSE_MAX + 2;
+	char **regions;
+	size_t n;
+
+	/* A response over the limit is refused, one at the limit accepted. */
+	big = malloc(size);
+	cr_assert(big);
+	memset(big, 'x', size - 1);
+	big[size - 1] = '\0';
+	cr_assert_eq(store_token_put(s, "us-east-1", "big", "h", big), -EINVAL);
+	big[STORE_TOKEN_RESPONSE_MAX] = '\0';
+	cr_assert_eq(store_token_put(s, "us-east-1", "big", "h", big), 0);
+	free(big);
+
+	/* Too many tags on one object: saved fine, refused on load as corrupt. */
+	FX_SET(v->id, "vpc-tags");
+	for (int i = 0; i <= STORE_SER_TAGS_MAX; i++) {
+		char k[16];
+
+		snprintf(k, sizeof(k), "k%d", i);
+		cr_assert_eq(model_tags_set(&v->tags, k, "v"), 0);
+	}
+	cr_assert_eq(store_save_region(s, m), -EINVAL, "what cannot be loaded is not saved");
+	cr_assert_eq(model_tags_remove(&v->tags, "k0", NULL), 1);
+	cr_assert_eq(store_save_region(s, m), 0);
+
+	/* Regions: a model without a Region or account is refused. */
+	m->region[0] = '\0';
+	cr_assert_eq(store_save_region(s, m), -EINVAL);
+	cr_assert_eq(store_list_regions(s, &regions, &n), 0);
+	cr_assert_eq(n, 1);
+	free(regions[0]);
+	free(regions);
+	model_free(m);
+	store_close(s);
+	th_rmdir(dir);
+}
