@@ -797,23 +797,30 @@ static int save_region(struct store *s, const struct model *m, const struct save
 	struct pending_write *writes = NULL;
 	char(*deletes)[MODEL_ID_LEN] = NULL;
 	sqlite3_stmt *upsert = NULL, *del = NULL;
-	struct region_map *rm;
+	struct region_map *rm = NULL;
 	bool account_changed;
 	uint32_t epoch;
 	int r;
 
 	if (!region_valid(m->region) || !m->account_id[0])
 		return -EINVAL;
+	/*
+	 * Take the write lock first: from here until COMMIT nobody else can
+	 * change the file, so the map checked and (re)built below stays true.
+	 */
+	r = exec(s->db, "BEGIN IMMEDIATE");
+	if (r < 0)
+		return r;
 	r = check_external_changes(s);
 	if (r < 0)
-		return r;
+		goto err_rollback;
 	r = region_map_get(s, m->region, &rm);
 	if (r < 0)
-		return r;
+		goto err_rollback;
 	if (!rm->loaded) {
 		r = region_read(s, rm, NULL);
 		if (r < 0)
-			return r;
+			goto err_rollback;
 	}
 	epoch = ++s->epoch;
 	if (epoch == 0) {
@@ -843,7 +850,7 @@ static int save_region(struct store *s, const struct model *m, const struct save
 				if (e->mark == epoch) {
 					/* Two objects with one ID: (region, id) is the key. */
 					r = -EEXIST;
-					goto err;
+					goto err_rollback;
 				}
 				if (!e->pending && e->kind == k && e->fp_valid &&
 				    store_fp_equal(e->fp, w.fp)) {
@@ -853,12 +860,12 @@ static int save_region(struct store *s, const struct model *m, const struct save
 			}
 			r = kinds[k].serialize(m, i, &json);
 			if (r < 0)
-				goto err;
+				goto err_rollback;
 			w.body = store_json_text(json);
 			json_decref(json);
 			if (!w.body) {
 				r = -ENOMEM;
-				goto err;
+				goto err_rollback;
 			}
 			w.length = strlen(w.body);
 			body_hash(w.body, w.length, &w.h1, &w.h2);
@@ -867,7 +874,7 @@ static int save_region(struct store *s, const struct model *m, const struct save
 				if (slot == SIZE_MAX) {
 					free(w.body);
 					r = rm->n >= STORE_OBJECTS_MAX ? -E2BIG : -ENOMEM;
-					goto err;
+					goto err_rollback;
 				}
 				e = &rm->slots[slot];
 				e->pending = true;
@@ -885,7 +892,7 @@ static int save_region(struct store *s, const struct model *m, const struct save
 				      sizeof(*writes)) < 0) {
 				free(w.body);
 				r = -ENOMEM;
-				goto err;
+				goto err_rollback;
 			}
 			writes[n_writes++] = w;
 		}
@@ -897,22 +904,21 @@ static int save_region(struct store *s, const struct model *m, const struct save
 		if (util_grow((void **)&deletes, &cap_deletes, n_deletes + 1, sizeof(*deletes)) <
 		    0) {
 			r = -ENOMEM;
-			goto err;
+			goto err_rollback;
 		}
 		memcpy(deletes[n_deletes++], rm->slots[j].id, MODEL_ID_LEN);
 	}
 	account_changed = strcmp(rm->account_id, m->account_id) != 0;
 	if (!n_writes && !n_deletes && !account_changed && !token) {
+		/* Nothing to write: end the (empty) transaction, no fsync. */
+		rollback(s->db);
 		s->last_changes = 0;
 		free(writes);
 		free(deletes);
 		return 0;
 	}
 
-	/* 3. One transaction. */
-	r = exec(s->db, "BEGIN IMMEDIATE");
-	if (r < 0)
-		goto err;
+	/* 3. Write, in the transaction opened above. */
 	if (account_changed) {
 		sqlite3_stmt *st;
 
@@ -997,13 +1003,13 @@ err_rollback:
 	sqlite3_finalize(upsert);
 	sqlite3_finalize(del);
 	rollback(s->db);
-err:
 	for (size_t i = 0; i < n_writes; i++)
 		free(writes[i].body);
 	free(writes);
 	free(deletes);
 	/* The map may hold marks and pending IDs: rebuild it from disk next time. */
-	map_clear(rm);
+	if (rm)
+		map_clear(rm);
 	return r;
 }
 
