@@ -16,6 +16,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * model_new_id() into the ID field of an object already in the model would
+ * find that very field "in use" forever: generate into a temporary.
+ */
+static void new_object_id(const struct model *m, struct model_ctx *ctx, const char *prefix,
+			  char dst[MODEL_ID_LEN])
+{
+	char id[MODEL_ID_LEN];
+
+	model_new_id(m, ctx, prefix, id);
+	memcpy(dst, id, MODEL_ID_LEN);
+}
+
 #define ENI_DESCRIPTION_MAX 255
 
 static struct model_eni *eni_lookup(const struct model *m, const char *eni_id,
@@ -212,7 +225,7 @@ int model_op_create_network_interface(struct model *m, struct model_ctx *ctx,
 	const char *def_sg_id = NULL;
 	struct model_eni_ip eip = {0};
 	struct model_eni *eni;
-	char buf[NET_CIDR4_STRLEN];
+	char buf[NET_CIDR4_STRLEN], mac[MODEL_MAC_LEN];
 	uint64_t want;
 	int r;
 
@@ -306,12 +319,13 @@ int model_op_create_network_interface(struct model *m, struct model_ctx *ctx,
 	eni = model_add_eni(m);
 	if (!eni)
 		return model_err_set(err, -ENOMEM, MODEL_ERR_INTERNAL, "Out of memory");
-	model_new_id(m, ctx, "eni-", eni->id);
+	new_object_id(m, ctx, "eni-", eni->id);
 	util_strscpy(eni->subnet_id, s->id, sizeof(eni->subnet_id));
 	util_strscpy(eni->vpc_id, s->vpc_id, sizeof(eni->vpc_id));
 	util_strscpy(eni->az, s->az, sizeof(eni->az));
 	util_strscpy(eni->owner_id, m->account_id, sizeof(eni->owner_id));
-	model_new_mac(m, ctx, eni->mac);
+	model_new_mac(m, ctx, mac); /* into a temporary: eni->mac is already in the model */
+	memcpy(eni->mac, mac, MODEL_MAC_LEN);
 	util_strscpy(eni->interface_type, itype, sizeof(eni->interface_type));
 	eni->source_dest_check = true;
 	eni->status = MODEL_ENI_AVAILABLE;
