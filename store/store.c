@@ -89,6 +89,7 @@ struct region_map {
 	struct region_entry *slots;
 	size_t cap; /* power of two, or 0 */
 	size_t n;
+	size_t token_puts; /* tokens put since the Region's last prune */
 };
 
 struct store {
@@ -759,6 +760,7 @@ static int token_check(const char *region, const char *token, const char *param_
 /* Insert a token and prune the Region's oldest beyond the limit (inside a transaction). */
 static int token_insert(struct store *s, const char *region, const struct save_token *t)
 {
+	struct region_map *rm;
 	sqlite3_stmt *st;
 	int r;
 
@@ -774,6 +776,17 @@ static int token_insert(struct store *s, const char *region, const struct save_t
 	sqlite3_finalize(st);
 	if (r < 0)
 		return r;
+	/*
+	 * Pruning walks `limit` index entries, so it runs every limit/64 puts
+	 * (every put for small limits): a Region holds at most limit + limit/64
+	 * tokens and a put costs O(1) amortised.
+	 */
+	r = region_map_get(s, region, &rm);
+	if (r < 0)
+		return r;
+	if (++rm->token_puts < UTIL_MAX(s->token_limit / 64, (size_t)1))
+		return 0;
+	rm->token_puts = 0;
 	r = prepare(s->db,
 		    "DELETE FROM tokens WHERE region = ?1 AND seq <= (SELECT seq FROM tokens "
 		    "WHERE region = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",

@@ -124,7 +124,7 @@ size_t store_last_save_changes(const struct store *s);
  * STORE_TOKEN_MAX_LENGTH, a parameter hash over 256 characters or a
  * response larger than STORE_TOKEN_RESPONSE_MAX.  A put is durable (fsynced)
  * before it returns.  Only the newest STORE_TOKENS_MAX tokens of a Region are
- * kept (AWS forgets tokens too).
+ * kept (AWS forgets tokens too; up to 1/64 more may linger between prunes).
  */
 int store_token_get(struct store *s, const char *region, const char *token, char **ret_param_hash,
 		    char **ret_response);

@@ -617,3 +617,31 @@ Test(store, limits)
 	store_close(s);
 	th_rmdir(dir);
 }
+
+Test(store, token_pruning_is_per_region_and_bounded)
+{
+	char *dir = th_tmpdir();
+	struct store *s = open_ok(dir);
+	sqlite3 *db = th_db(dir);
+	char t[32];
+
+	/* Limit 128: pruned every 2 puts of a Region, so at most 130 remain. */
+	store_set_token_limit(s, 128);
+	for (int i = 0; i < 400; i++) {
+		snprintf(t, sizeof(t), "t%d", i);
+		cr_assert_eq(store_token_put(s, i % 2 ? "us-east-1" : "eu-west-1", t, "h", "r"), 0);
+	}
+	for (int k = 0; k < 2; k++) {
+		long long n =
+		    th_int(db, k ? "SELECT count(*) FROM tokens WHERE region = 'us-east-1'"
+				 : "SELECT count(*) FROM tokens WHERE region = 'eu-west-1'");
+
+		cr_assert(n >= 128 && n <= 130, "%lld tokens kept", n);
+	}
+	/* The newest ones are the ones kept. */
+	cr_assert_eq(th_int(db, "SELECT count(*) FROM tokens WHERE token = 't399'"), 1);
+	cr_assert_eq(th_int(db, "SELECT count(*) FROM tokens WHERE token = 't1'"), 0);
+	sqlite3_close(db);
+	store_close(s);
+	th_rmdir(dir);
+}
