@@ -16,9 +16,10 @@
  * one before it), never a mixture.
  *
  * Cost.  The store remembers, per Region, the hash of the JSON it last wrote
- * for each object (rebuilt on load); a save serialises the model, compares
- * hashes and writes only the objects that changed or disappeared.  A save
- * that changes nothing does not write at all.
+ * for each object and a digest of the object's memory (both rebuilt on
+ * load).  A save digests every object, serialises only those whose digest
+ * moved, and writes only those whose JSON differs or that disappeared.  A
+ * save that changes nothing does not write at all.
  *
  * Schema.  Versioned with PRAGMA user_version and a list of migrations, each
  * applied in its own transaction.  A database written by a newer binary
@@ -88,12 +89,14 @@ int store_load_region(struct store *s, const char *account_id, const char *regio
  * Make the stored state of m's Region (m->region) equal to m, in one
  * transaction, committed and fsynced before returning: insert or update the
  * objects whose serialisation changed since the last save or load, delete
- * the ones no longer in m.  Cost is proportional to the model's size for
- * serialising and to the number of changed objects for writing.  0 or
- * -errno (-EEXIST when two objects of m share an ID, -EINVAL when an object
- * cannot be serialised); on failure nothing changed on disk and the Region's
- * hash map is rebuilt from disk on next use, so the next save retries
- * everything that is still different.
+ * the ones no longer in m.  CPU cost is a cheap digest per object
+ * (store/fingerprint.h) plus serialising the objects whose digest moved;
+ * only changed rows are written, and nothing at all when nothing changed.
+ * 0 or -errno (-EEXIST when two objects of m share an ID, -EINVAL when an
+ * object cannot be serialised, -EBUSY when another writer holds the lock
+ * past the busy timeout); on failure nothing changed on disk and the
+ * Region's hash map is rebuilt from disk on next use, so the next save
+ * retries everything that is still different.
  */
 int store_save_region(struct store *s, const struct model *m);
 
