@@ -56,11 +56,12 @@
 struct store;
 
 /*
- * Open (creating it and the directory's database when needed) STATE_DIR/vpcd.db:
- * WAL journal, synchronous=FULL, foreign keys on, a busy timeout; then run
- * the schema migrations.  0, or -errno: -EINVAL (bad arguments), -ENOENT
- * (no such directory), -EACCES (not writable), -EIO (I/O or corrupt file),
- * -EPROTO (a newer schema than this binary knows), -ENOMEM.
+ * Open STATE_DIR/vpcd.db, creating it when needed: WAL journal,
+ * synchronous=FULL, foreign keys on, a busy timeout; then run the schema
+ * migrations.  0, or -errno: -EINVAL (bad arguments), -ENOENT or -ENOTDIR
+ * (no such directory), -EACCES (not writable), -EIO (I/O error, corrupt
+ * file, failed migration), -EPROTO (a newer schema than this binary
+ * knows), -EBUSY (locked past the busy timeout), -ENOMEM.
  */
 int store_open(const char *state_dir, struct store **ret_store);
 
