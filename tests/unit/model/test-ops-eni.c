@@ -1,2 +1,458 @@
-/* Tests for ops-eni: being written. */
+/* Tests for ops-eni: elastic network interface operations. */
 #include <criterion/criterion.h>
+
+#include "lib/model/ops-eni.h"
+#include "lib/model/ops-instance.h"
+#include "lib/model/ops-sg.h"
+#include "tests/unit/model/opssg-fixture.h"
+
+static struct fx f;
+static struct model_vpc *vpc;
+static struct model_subnet *subnet;
+
+static void setup(void)
+{
+	fx_init(&f);
+	vpc = fx_vpc(&f, "10.0.0.0/16", false);
+	subnet = fx_subnet(&f, vpc, "10.0.1.0/24", 0);
+}
+
+static void teardown(void)
+{
+	fx_fini(&f);
+}
+
+TestSuite(ops_eni, .init = setup, .fini = teardown);
+
+static struct model_eni *new_eni(const struct model_eni_create *c)
+{
+	struct model_eni *eni = NULL;
+
+	FX_OK(f, model_op_create_network_interface(f.m, &f.ctx, c, &eni, &f.err));
+	return eni;
+}
+
+static struct model_eni *plain_eni(void)
+{
+	struct model_eni_create c = {.subnet_id = subnet->id};
+
+	return new_eni(&c);
+}
+
+static struct model_instance *new_instance(const char *type, const char *subnet_id)
+{
+	struct model_run_instances o = {.image_id = "ami-0123456789abcdef0",
+					.instance_type = type,
+					.min_count = 1,
+					.max_count = 1,
+					.subnet_id = subnet_id,
+					.associate_public_ip = -1};
+	struct model_instance *inst[1];
+	size_t n = 0;
+
+	FX_OK(f, model_op_run_instances(f.m, &f.ctx, &o, inst, &n, &f.err));
+	cr_assert_eq(n, 1);
+	return inst[0];
+}
+
+Test(ops_eni, create_network_interface_defaults)
+{
+	struct model_eni *eni = plain_eni();
+
+	cr_assert(model_id_valid(eni->id, "eni-"));
+	cr_assert_str_eq(eni->subnet_id, subnet->id);
+	cr_assert_str_eq(eni->vpc_id, vpc->id);
+	cr_assert_str_eq(eni->az, "us-east-1a");
+	cr_assert_str_eq(eni->owner_id, "123456789012");
+	cr_assert_str_eq(eni->interface_type, "interface");
+	cr_assert_eq(strlen(eni->mac), 17);
+	cr_assert(eni->source_dest_check);
+	cr_assert_eq(eni->status, MODEL_ENI_AVAILABLE);
+	cr_assert_not(eni->attachment.present);
+	cr_assert_eq(eni->n_ips, 1);
+	cr_assert(eni->ips[0].primary);
+	cr_assert_eq(eni->ips[0].ip, fx_ip("10.0.1.4"), "first unreserved address");
+	cr_assert_eq(eni->n_sg_ids, 1);
+	cr_assert_str_eq(eni->sg_ids[0], model_vpc_default_sg(f.m, vpc->id)->id);
+	cr_assert_str_neq(plain_eni()->mac, eni->mac);
+}
+
+Test(ops_eni, unknown_subnet_is_InvalidSubnetID_NotFound)
+{
+	struct model_eni_create c = {.subnet_id = "subnet-00000000"};
+
+	FX_FAILS(f, model_op_create_network_interface(f.m, &f.ctx, &c, NULL, &f.err),
+		 "InvalidSubnetID.NotFound");
+	cr_assert_str_eq(f.err.message, "The subnet ID 'subnet-00000000' does not exist");
+}
+
+Test(ops_eni, explicit_reserved_or_outside_address_is_InvalidParameterValue)
+{
+	struct model_eni_create c = {
+	    .subnet_id = subnet->id, .has_primary_ip = true, .primary_ip = fx_ip("10.0.1.3")};
+
+	FX_FAILS(f, model_op_create_network_interface(f.m, &f.ctx, &c, NULL, &f.err),
+		 "InvalidParameterValue");
+	c.primary_ip = fx_ip("10.0.1.255");
+	FX_FAILS(f, model_op_create_network_interface(f.m, &f.ctx, &c, NULL, &f.err),
+		 "InvalidParameterValue");
+	c.primary_ip = fx_ip("10.0.2.10");
+	FX_FAILS(f, model_op_create_network_interface(f.m, &f.ctx, &c, NULL, &f.err),
+		 "InvalidParameterValue");
+	c.primary_ip = fx_ip("10.0.1.254");
+	cr_assert_eq(new_eni(&c)->ips[0].ip, fx_ip("10.0.1.254"));
+}
+
+Test(ops_eni, explicit_address_in_use_is_InvalidIPAddress_InUse)
+{
+	uint32_t sec[] = {fx_ip("10.0.1.20")};
+	struct model_eni_create c = {.subnet_id = subnet->id,
+				     .has_primary_ip = true,
+				     .primary_ip = fx_ip("10.0.1.10"),
+				     .secondary_ips = sec,
+				     .n_secondary_ips = 1};
+
+	new_eni(&c);
+	c.primary_ip = fx_ip("10.0.1.20");
+	c.n_secondary_ips = 0;
+	FX_FAILS(f, model_op_create_network_interface(f.m, &f.ctx, &c, NULL, &f.err),
+		 "InvalidIPAddress.InUse");
+	/* The same address twice in one request. */
+	c.primary_ip = fx_ip("10.0.1.30");
+	sec[0] = fx_ip("10.0.1.30");
+	c.n_secondary_ips = 1;
+	FX_FAILS(f, model_op_create_network_interface(f.m, &f.ctx, &c, NULL, &f.err),
+		 "InvalidIPAddress.InUse");
+}
+
+Test(ops_eni, secondary_count_allocates_distinct_addresses)
+{
+	struct model_eni_create c = {.subnet_id = subnet->id, .secondary_count = 3};
+	struct model_eni *eni = new_eni(&c);
+
+	cr_assert_eq(eni->n_ips, 4);
+	cr_assert(eni->ips[0].primary);
+	for (size_t i = 1; i < 4; i++) {
+		cr_assert_not(eni->ips[i].primary);
+		for (size_t j = 0; j < i; j++)
+			cr_assert_neq(eni->ips[i].ip, eni->ips[j].ip);
+	}
+	cr_assert_eq(model_subnet_available_ips(f.m, subnet), 251 - 4);
+}
+
+Test(ops_eni, full_subnet_is_InsufficientFreeAddressesInSubnet)
+{
+	struct model_subnet *small = fx_subnet(&f, vpc, "10.0.2.0/28", 0); /* 11 usable */
+	struct model_eni_create c = {.subnet_id = small->id, .secondary_count = 10};
+
+	new_eni(&c);
+	c.secondary_count = 0;
+	FX_FAILS(f, model_op_create_network_interface(f.m, &f.ctx, &c, NULL, &f.err),
+		 "InsufficientFreeAddressesInSubnet");
+	cr_assert(strstr(f.err.message, small->id) != NULL);
+}
+
+Test(ops_eni, prefixes_are_aligned_28s_and_run_out_as_InsufficientCidrBlocks)
+{
+	struct model_subnet *small = fx_subnet(&f, vpc, "10.0.2.0/26", 0);
+	struct model_eni_create c = {.subnet_id = small->id, .prefix_count = 2};
+	struct model_eni *eni = new_eni(&c);
+	struct net_cidr4 bad = fx_cidr("10.0.2.0/28");
+
+	/* .0/28 holds the reserved .0-.3 and the primary, .48/28 holds the broadcast. */
+	cr_assert_eq(eni->n_prefixes, 2);
+	cr_assert_eq(eni->prefixes[0].addr, fx_ip("10.0.2.16"));
+	cr_assert_eq(eni->prefixes[1].addr, fx_ip("10.0.2.32"));
+	cr_assert_eq(eni->prefixes[0].len, 28);
+	cr_assert_eq(model_eni_address_count(eni), 3, "each prefix counts one");
+	c.prefix_count = 1;
+	FX_FAILS(f, model_op_create_network_interface(f.m, &f.ctx, &c, NULL, &f.err),
+		 "InsufficientCidrBlocks");
+	c.prefix_count = 0;
+	c.prefixes = &bad;
+	c.n_prefixes = 1;
+	FX_FAILS(f, model_op_create_network_interface(f.m, &f.ctx, &c, NULL, &f.err),
+		 "InvalidParameterValue");
+}
+
+Test(ops_eni, too_many_groups_is_SecurityGroupsPerInterfaceLimitExceeded)
+{
+	const char *ids[6];
+	struct model_sg *sg;
+	char names[6][8];
+	struct model_eni_create c = {.subnet_id = subnet->id, .sg_ids = ids, .n_sg_ids = 6};
+
+	for (int i = 0; i < 6; i++) {
+		snprintf(names[i], sizeof(names[i]), "g%d", i);
+		FX_OK(f, model_op_create_security_group(f.m, &f.ctx, vpc->id, names[i], "x", &sg,
+							&f.err));
+		ids[i] = sg->id;
+	}
+	FX_FAILS(f, model_op_create_network_interface(f.m, &f.ctx, &c, NULL, &f.err),
+		 "SecurityGroupsPerInterfaceLimitExceeded");
+	c.n_sg_ids = 5;
+	cr_assert_eq(new_eni(&c)->n_sg_ids, 5);
+}
+
+Test(ops_eni, group_of_another_vpc_is_refused)
+{
+	struct model_vpc *other = fx_vpc(&f, "10.1.0.0/16", false);
+	const char *ids[] = {model_vpc_default_sg(f.m, other->id)->id};
+	struct model_eni_create c = {.subnet_id = subnet->id, .sg_ids = ids, .n_sg_ids = 1};
+
+	FX_FAILS(f, model_op_create_network_interface(f.m, &f.ctx, &c, NULL, &f.err),
+		 "InvalidParameterValue");
+	ids[0] = "sg-00000000";
+	FX_FAILS(f, model_op_create_network_interface(f.m, &f.ctx, &c, NULL, &f.err),
+		 "InvalidGroup.NotFound");
+}
+
+Test(ops_eni, region_quota_is_NetworkInterfaceLimitExceeded)
+{
+	struct model_eni_create c = {.subnet_id = subnet->id};
+
+	f.ctx.quotas.enis_per_region = 2;
+	new_eni(&c);
+	new_eni(&c);
+	FX_FAILS(f, model_op_create_network_interface(f.m, &f.ctx, &c, NULL, &f.err),
+		 "NetworkInterfaceLimitExceeded");
+}
+
+Test(ops_eni, delete_attached_is_InUse_and_delete_disassociates_eips)
+{
+	struct model_instance *inst = new_instance("m5.large", subnet->id);
+	struct model_eni *primary = model_instance_primary_eni(f.m, inst->id);
+	struct model_eni *eni = plain_eni();
+	struct model_eip *eip = model_add_eip(f.m);
+	char id[MODEL_ID_LEN];
+
+	FX_FAILS(f, model_op_delete_network_interface(f.m, &f.ctx, primary->id, &f.err),
+		 "InvalidNetworkInterface.InUse");
+	util_strscpy(eip->allocation_id, "eipalloc-00000001", MODEL_ID_LEN);
+	eip->public_ip = fx_ip("198.51.100.50");
+	util_strscpy(eip->association_id, "eipassoc-00000001", MODEL_ID_LEN);
+	util_strscpy(eip->eni_id, eni->id, MODEL_ID_LEN);
+	eip->private_ip = eni->ips[0].ip;
+	eni->ips[0].public_ip = eip->public_ip;
+	util_strscpy(eni->ips[0].allocation_id, eip->allocation_id, MODEL_ID_LEN);
+	memcpy(id, eni->id, MODEL_ID_LEN);
+	FX_OK(f, model_op_delete_network_interface(f.m, &f.ctx, id, &f.err));
+	cr_assert_null(model_find_eni(f.m, id));
+	cr_assert_str_eq(eip->association_id, "");
+	cr_assert_str_eq(eip->eni_id, "");
+	cr_assert_not_null(model_find_eip(f.m, "eipalloc-00000001"), "the EIP stays allocated");
+	FX_FAILS(f, model_op_delete_network_interface(f.m, &f.ctx, id, &f.err),
+		 "InvalidNetworkInterfaceID.NotFound");
+}
+
+Test(ops_eni, attach_and_detach)
+{
+	struct model_instance *inst = new_instance("m5.large", subnet->id);
+	struct model_eni *eni = plain_eni();
+	char att[MODEL_ID_LEN];
+
+	FX_OK(f,
+	      model_op_attach_network_interface(f.m, &f.ctx, eni->id, inst->id, 1, 0, att, &f.err));
+	cr_assert(model_id_valid(att, "eni-attach-"));
+	cr_assert_eq(eni->status, MODEL_ENI_IN_USE);
+	cr_assert_str_eq(eni->attachment.status, "attached");
+	cr_assert_str_eq(eni->attachment.instance_id, inst->id);
+	cr_assert_eq(eni->attachment.device_index, 1);
+	cr_assert_eq(eni->attachment.attach_time, f.ctx.now);
+	FX_OK(f, model_op_detach_network_interface(f.m, &f.ctx, att, false, &f.err));
+	cr_assert_eq(eni->status, MODEL_ENI_AVAILABLE);
+	cr_assert_not(eni->attachment.present);
+	FX_FAILS(f, model_op_detach_network_interface(f.m, &f.ctx, att, false, &f.err),
+		 "InvalidAttachmentID.NotFound");
+}
+
+Test(ops_eni, attach_checks_device_index_zone_state_and_limit)
+{
+	struct model_instance *inst = new_instance("t2.micro", subnet->id); /* 2 ENIs */
+	struct model_subnet *b = fx_subnet(&f, vpc, "10.0.9.0/24", 1);
+	struct model_eni_create cb = {.subnet_id = b->id};
+	struct model_eni *e1 = plain_eni(), *e2 = plain_eni(), *eb = new_eni(&cb);
+
+	FX_FAILS(
+	    f, model_op_attach_network_interface(f.m, &f.ctx, e1->id, inst->id, 0, 0, NULL, &f.err),
+	    "InvalidParameterValue");
+	FX_FAILS(
+	    f, model_op_attach_network_interface(f.m, &f.ctx, eb->id, inst->id, 1, 0, NULL, &f.err),
+	    "InvalidParameterValue");
+	FX_FAILS(
+	    f, model_op_attach_network_interface(f.m, &f.ctx, e1->id, inst->id, 1, 1, NULL, &f.err),
+	    "InvalidParameterValue");
+	FX_FAILS(f,
+		 model_op_attach_network_interface(f.m, &f.ctx, e1->id, "i-00000000", 1, 0, NULL,
+						   &f.err),
+		 "InvalidInstanceID.NotFound");
+	FX_OK(f,
+	      model_op_attach_network_interface(f.m, &f.ctx, e1->id, inst->id, 1, 0, NULL, &f.err));
+	FX_FAILS(
+	    f, model_op_attach_network_interface(f.m, &f.ctx, e2->id, inst->id, 2, 0, NULL, &f.err),
+	    "AttachmentLimitExceeded");
+	FX_FAILS(
+	    f, model_op_attach_network_interface(f.m, &f.ctx, e1->id, inst->id, 3, 0, NULL, &f.err),
+	    "InvalidNetworkInterface.InUse");
+	inst->state = MODEL_INSTANCE_TERMINATED;
+	FX_FAILS(
+	    f, model_op_attach_network_interface(f.m, &f.ctx, e2->id, inst->id, 2, 0, NULL, &f.err),
+	    "IncorrectState");
+}
+
+Test(ops_eni, primary_interface_cannot_be_detached)
+{
+	struct model_instance *inst = new_instance("m5.large", subnet->id);
+	struct model_eni *primary = model_instance_primary_eni(f.m, inst->id);
+
+	FX_FAILS(
+	    f, model_op_detach_network_interface(f.m, &f.ctx, primary->attachment.id, true, &f.err),
+	    "OperationNotPermitted");
+	cr_assert_str_eq(f.err.message,
+			 "The network interface at device index 0 cannot be detached.");
+}
+
+Test(ops_eni, assign_by_count_and_explicit)
+{
+	struct model_eni *eni = plain_eni();
+	uint32_t ips[] = {fx_ip("10.0.1.100"), fx_ip("10.0.1.101")};
+	struct model_eni_assigned a;
+
+	FX_OK(f, model_op_assign_private_ip_addresses(f.m, &f.ctx, eni->id, NULL, 0, 2, NULL, 0, 0,
+						      false, &a, &f.err));
+	cr_assert_eq(a.first_ip, 1);
+	cr_assert_eq(a.n_ips, 2);
+	cr_assert_eq(eni->n_ips, 3);
+	FX_OK(f, model_op_assign_private_ip_addresses(f.m, &f.ctx, eni->id, ips, 2, 0, NULL, 0, 1,
+						      false, &a, &f.err));
+	cr_assert_eq(eni->n_ips, 5);
+	cr_assert_eq(eni->ips[3].ip, ips[0]);
+	cr_assert_eq(a.n_prefixes, 1);
+	cr_assert_eq(eni->prefixes[0].len, 28);
+	cr_assert_eq(model_eni_address_count(eni), 6);
+	FX_FAILS(f,
+		 model_op_assign_private_ip_addresses(f.m, &f.ctx, eni->id, ips, 1, 0, NULL, 0, 0,
+						      false, NULL, &f.err),
+		 "InvalidIPAddress.InUse");
+	FX_FAILS(f,
+		 model_op_assign_private_ip_addresses(f.m, &f.ctx, eni->id, ips, 1, 1, NULL, 0, 0,
+						      false, NULL, &f.err),
+		 "InvalidParameterCombination");
+	FX_FAILS(f,
+		 model_op_assign_private_ip_addresses(f.m, &f.ctx, eni->id, NULL, 0, 0, NULL, 0, 0,
+						      false, NULL, &f.err),
+		 "MissingParameter");
+}
+
+Test(ops_eni, assign_beyond_instance_type_limit_is_PrivateIpAddressLimitExceeded)
+{
+	struct model_instance *inst = new_instance("t2.micro", subnet->id); /* 2 per ENI */
+	struct model_eni *primary = model_instance_primary_eni(f.m, inst->id);
+	struct model_eni *loose = plain_eni();
+
+	FX_OK(f, model_op_assign_private_ip_addresses(f.m, &f.ctx, primary->id, NULL, 0, 1, NULL, 0,
+						      0, false, NULL, &f.err));
+	FX_FAILS(f,
+		 model_op_assign_private_ip_addresses(f.m, &f.ctx, primary->id, NULL, 0, 1, NULL, 0,
+						      0, false, NULL, &f.err),
+		 "PrivateIpAddressLimitExceeded");
+	/* An unattached ENI may hold 50. */
+	FX_OK(f, model_op_assign_private_ip_addresses(f.m, &f.ctx, loose->id, NULL, 0, 49, NULL, 0,
+						      0, false, NULL, &f.err));
+	FX_FAILS(f,
+		 model_op_assign_private_ip_addresses(f.m, &f.ctx, loose->id, NULL, 0, 1, NULL, 0,
+						      0, false, NULL, &f.err),
+		 "PrivateIpAddressLimitExceeded");
+	/* And then cannot be attached to a t2.micro. */
+	FX_FAILS(
+	    f,
+	    model_op_attach_network_interface(f.m, &f.ctx, loose->id, inst->id, 1, 0, NULL, &f.err),
+	    "PrivateIpAddressLimitExceeded");
+}
+
+Test(ops_eni, allow_reassignment_moves_a_secondary_address)
+{
+	struct model_eni_create c = {.subnet_id = subnet->id, .secondary_count = 1};
+	struct model_eni *a = new_eni(&c);
+	struct model_eni *b = plain_eni();
+	uint32_t ip = a->ips[1].ip;
+	uint32_t prim = a->ips[0].ip;
+
+	FX_FAILS(f,
+		 model_op_assign_private_ip_addresses(f.m, &f.ctx, b->id, &ip, 1, 0, NULL, 0, 0,
+						      false, NULL, &f.err),
+		 "InvalidIPAddress.InUse");
+	FX_FAILS(f,
+		 model_op_assign_private_ip_addresses(f.m, &f.ctx, b->id, &prim, 1, 0, NULL, 0, 0,
+						      true, NULL, &f.err),
+		 "InvalidIPAddress.InUse");
+	FX_OK(f, model_op_assign_private_ip_addresses(f.m, &f.ctx, b->id, &ip, 1, 0, NULL, 0, 0,
+						      true, NULL, &f.err));
+	cr_assert_eq(a->n_ips, 1);
+	cr_assert_eq(b->n_ips, 2);
+	cr_assert_eq(b->ips[1].ip, ip);
+	cr_assert_eq(model_find_eni_by_ip(f.m, vpc->id, ip), b);
+}
+
+Test(ops_eni, unassign_addresses_and_prefixes)
+{
+	struct model_eni_create c = {
+	    .subnet_id = subnet->id, .secondary_count = 2, .prefix_count = 1};
+	struct model_eni *eni = new_eni(&c);
+	uint32_t prim = eni->ips[0].ip, sec = eni->ips[1].ip, other = fx_ip("10.0.1.200");
+	struct net_cidr4 p = eni->prefixes[0];
+
+	FX_FAILS(
+	    f,
+	    model_op_unassign_private_ip_addresses(f.m, &f.ctx, eni->id, &prim, 1, NULL, 0, &f.err),
+	    "InvalidParameterValue");
+	FX_FAILS(f,
+		 model_op_unassign_private_ip_addresses(f.m, &f.ctx, eni->id, &other, 1, NULL, 0,
+							&f.err),
+		 "InvalidParameterValue");
+	FX_OK(f,
+	      model_op_unassign_private_ip_addresses(f.m, &f.ctx, eni->id, &sec, 1, &p, 1, &f.err));
+	cr_assert_eq(eni->n_ips, 2);
+	cr_assert_eq(eni->n_prefixes, 0);
+	cr_assert_null(model_find_eni_by_ip(f.m, vpc->id, sec));
+}
+
+Test(ops_eni, modify_and_reset_attributes)
+{
+	struct model_instance *inst = new_instance("m5.large", subnet->id);
+	struct model_eni *eni = model_instance_primary_eni(f.m, inst->id);
+	struct model_sg *sg = NULL;
+	const char *ids[1];
+	bool no = false, yes = true;
+	struct model_eni_modify mod = {0};
+
+	FX_FAILS(f, model_op_modify_network_interface_attribute(f.m, &f.ctx, eni->id, &mod, &f.err),
+		 "MissingParameter");
+	FX_OK(f, model_op_create_security_group(f.m, &f.ctx, vpc->id, "web", "x", &sg, &f.err));
+	ids[0] = sg->id;
+	mod.set_groups = true;
+	mod.sg_ids = ids;
+	mod.n_sg_ids = 1;
+	FX_OK(f, model_op_modify_network_interface_attribute(f.m, &f.ctx, eni->id, &mod, &f.err));
+	cr_assert_eq(eni->n_sg_ids, 1);
+	cr_assert_str_eq(eni->sg_ids[0], sg->id, "the whole set is replaced");
+	mod = (struct model_eni_modify){.source_dest_check = &no, .description = "nat box"};
+	FX_OK(f, model_op_modify_network_interface_attribute(f.m, &f.ctx, eni->id, &mod, &f.err));
+	cr_assert_not(eni->source_dest_check);
+	cr_assert_str_eq(eni->description, "nat box");
+	mod = (struct model_eni_modify){.attachment_id = "eni-attach-00000000",
+					.delete_on_termination = &no};
+	FX_FAILS(f, model_op_modify_network_interface_attribute(f.m, &f.ctx, eni->id, &mod, &f.err),
+		 "InvalidAttachmentID.NotFound");
+	mod.attachment_id = eni->attachment.id;
+	FX_OK(f, model_op_modify_network_interface_attribute(f.m, &f.ctx, eni->id, &mod, &f.err));
+	cr_assert_not(eni->attachment.delete_on_termination);
+	FX_FAILS(
+	    f,
+	    model_op_reset_network_interface_attribute(f.m, &f.ctx, eni->id, "description", &f.err),
+	    "InvalidParameterValue");
+	FX_OK(f, model_op_reset_network_interface_attribute(f.m, &f.ctx, eni->id, "sourceDestCheck",
+							    &f.err));
+	cr_assert(eni->source_dest_check);
+	(void)yes;
+}
