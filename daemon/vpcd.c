@@ -24,8 +24,15 @@
 #include <unistd.h>
 
 #include "api/server.h"
+#include "lib/model/ops-vpc.h"
 #include "lib/util/util.h"
 #include "store/store.h"
+
+/*
+ * Weak until lib/model/ops-vpc.c implements it: a fresh Region then simply
+ * starts without a default VPC.
+ */
+#pragma weak model_op_create_default_vpc
 
 #define CREDENTIALS_FILE_MAX (1 << 20)
 
@@ -154,6 +161,17 @@ static int persist_token_put(void *ud, const char *region, const char *token,
 	return store_token_put(ud, region, token, param_hash, response);
 }
 
+/* A Region's first use: its default VPC (172.31.0.0/16, a /20 per AZ, IGW), as on AWS. */
+static int region_init(void *ud, struct model *m, struct model_ctx *ctx, struct model_err *err)
+{
+	struct model_vpc *vpc;
+
+	(void)ud;
+	if (!model_op_create_default_vpc)
+		return 0;
+	return model_op_create_default_vpc(m, ctx, &vpc, err);
+}
+
 static void log_request(void *ud, const char *action, int status, const char *code, double ms)
 {
 	(void)ud;
@@ -263,6 +281,7 @@ int main(int argc, char **argv)
 	    .userdata = st,
 	    .load = persist_load,
 	    .save = persist_save,
+	    .region_init = region_init,
 	    .token_get = persist_token_get,
 	    .token_put = persist_token_put,
 	};
