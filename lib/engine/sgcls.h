@@ -15,12 +15,17 @@
  * Design.  Rules are grouped into buckets per protocol: each protocol that
  * some rule names gets a bucket holding its own rules merged with the -1
  * rules; every other protocol maps to the shared "-1 only" bucket through a
- * 256-entry protocol -> bucket map.  Inside a bucket the address space is
- * split into disjoint ranges; each range holds the sorted, merged (disjoint,
- * non-adjacent) key ranges that its covering rules allow.  Lookup is two
- * binary searches.  The key ranges allowed by 0.0.0.0/0 rules are kept per
- * bucket as well, for the untracked-flow decision (section 3.4).  The
- * original rules are kept in input order for sgcls_explain().
+ * 256-entry protocol -> bucket map.  Inside a bucket every distinct CIDR is a
+ * node holding the sorted, merged key ranges its rules allow.  CIDRs nest, so
+ * the nodes form a forest, and an lpm4 table over the bucket's CIDRs (disjoint
+ * address ranges + direct index, see lpm.h) finds the deepest node containing
+ * the address.  When a node's ranges merged with all its ancestors' stay small
+ * (<= SGCLS_FLAT_MAX ranges) the node stores that union and lookup is one
+ * binary search; otherwise lookup also searches the ancestors (at most 32
+ * more, typically one or two).  Memory stays O(rules) whatever the nesting.
+ * The ranges of the bucket's 0.0.0.0/0 node answer ret_wild and the
+ * untracked-flow question (section 3.4).  The original rules are kept in
+ * input order for sgcls_explain().
  *
  * Invariants.  Addresses in host byte order, CIDRs without host bits.  The
  * classifier is immutable after build: concurrent readers are safe, lookups
@@ -37,6 +42,7 @@
 #include <stdint.h>
 
 #define SGCLS_MAX_RULES 4096
+#define SGCLS_FLAT_MAX	16
 
 struct sgcls_rule {
 	uint32_t addr;	  /* peer CIDR (remote side of the packet), host order */
@@ -53,8 +59,9 @@ struct sgcls_rule {
 
 /*
  * ICMP type/code as the API gives them (-1 = all) -> the [lo, hi] key range.
- * Type -1 means all types and codes; code -1 all codes of the type.  Values
- * outside -1..255 are clamped to "all" (the API layer validates them).
+ * Type -1 means all types and codes (whatever code says); code -1 all codes
+ * of the type.  A type or code outside -1..255 yields the empty range lo = 1,
+ * hi = 0, which sgcls_build() rejects with -EINVAL.
  */
 void sgcls_icmp_range(int type, int code, uint16_t *ret_lo, uint16_t *ret_hi);
 
