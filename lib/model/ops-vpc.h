@@ -25,9 +25,26 @@
  *  - One DHCP options set per model: the ID of the first VPC's dopt- is
  *    reused by every later VPC (the Region default).
  *  - VPN tunnel outside IPs come from 203.0.113.0/24 (documentation range),
- *    the lowest two addresses not used by another tunnel; inside CIDRs are
- *    the lowest two free /30s of 169.254.10.0/24 (outside the forbidden
- *    ranges of section 9).
+ *    the lowest two addresses (.1-.254) not used by a live tunnel; inside
+ *    CIDRs are the lowest two /30s of 169.254.10.0/24 not used by another
+ *    live connection of the same VGW (outside the forbidden ranges of
+ *    section 9), so at most 32 connections per VGW and 127 per Region.
+ *  - Error codes where AWS's are unknown: restricted or conflicting
+ *    secondary CIDRs -> InvalidVpc.Range; removing the primary CIDR ->
+ *    OperationNotPermitted; removing a CIDR that holds subnets ->
+ *    DependencyViolation; the NAT gateway's EIP cannot be disassociated
+ *    directly (OperationNotPermitted); a deleted VGW/CGW in use ->
+ *    IncorrectState; creating a route to a detached or foreign IGW/VGW ->
+ *    InvalidParameterValue "... belong to different networks".
+ *  - Route quota (routes_per_table) counts CreateRoute routes (IPv4 and
+ *    prefix-list destinations), not local or propagated ones.
+ *  - Enable/DisableVgwRoutePropagation are idempotent; enabling needs the
+ *    VGW attached to the table's VPC (Gateway.NotAttached).
+ *  - AssociateAddress needs an IGW on the ENI's VPC (Gateway.NotAttached);
+ *    disassociating leaves the address with no public IP.
+ *  - Deleting a VPC also removes the flow logs on it; deleting a subnet its
+ *    flow logs and associations; a VPN connection moves to `deleted` with
+ *    its static routes.
  *  - A route's instance target is stored as MODEL_TARGET_INSTANCE with the
  *    instance ID; model_route_active() resolves it to its only ENI.
  *  - Routes to a detached IGW/VGW or a deleted NAT gateway stay in the table

@@ -113,6 +113,9 @@
 	X(FLOW_LOG_LIMIT, "FlowLogsLimitExceeded", 400)                                        \
 	X(PREFIX_LIST_NOT_FOUND, "InvalidPrefixListID.NotFound", 400)                          \
 	X(RESOURCE_ID_INVALID, "InvalidID", 400)                                               \
+	X(PCX_NOT_FOUND, "InvalidVpcPeeringConnectionID.NotFound", 400)                      \
+	X(TGW_NOT_FOUND, "InvalidTransitGatewayID.NotFound", 400)                             \
+	X(INSTANCE_ID_INVALID, "InvalidInstanceID", 400)                                      \
 	X(INTERNAL, "InternalError", 500)
 
 enum model_errcode {
