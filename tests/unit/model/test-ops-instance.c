@@ -484,3 +484,63 @@ Test(ops_tags, tag_specifications_check_the_resource_type)
 	cr_assert_str_eq(model_tags_get(&sg->rules[0].tags, "Name"), "web");
 	cr_assert_str_eq(model_tags_get(&vpc->tags, "Name"), "web");
 }
+
+/* ---- together with ops-vpc ------------------------------------------------- */
+
+#include "lib/model/ops-nacl.h"
+#include "lib/model/ops-vpc.h"
+
+TestSuite(ops_with_vpc, .init = setup, .fini = teardown);
+
+Test(ops_with_vpc, default_vpc_launch_eip_and_terminate)
+{
+	struct model_run_instances o = run_opts(NULL);
+	struct model_vpc *dv = NULL;
+	struct model_eip *eip = NULL;
+	struct model_instance *inst;
+	struct model_eni *eni;
+	char assoc[MODEL_ID_LEN];
+	const char *ids[1];
+
+	FX_OK(f, model_op_create_default_vpc(f.m, &f.ctx, &dv, &f.err));
+	inst = run_one(&o);
+	cr_assert_str_eq(inst->vpc_id, dv->id);
+	cr_assert_str_eq(inst->az, "us-east-1a");
+	eni = model_instance_primary_eni(f.m, inst->id);
+	cr_assert_neq(eni->ips[0].public_ip, 0, "default subnets map public IPs on launch");
+	cr_assert_str_eq(eni->sg_ids[0], model_vpc_default_sg(f.m, dv->id)->id);
+	FX_OK(f, model_op_allocate_address(f.m, &f.ctx, &eip, &f.err));
+	FX_OK(f, model_op_associate_address(f.m, &f.ctx, eip->allocation_id, NULL, inst->id, 0,
+					    false, assoc, &f.err));
+	cr_assert_str_eq(eip->eni_id, eni->id);
+	ids[0] = inst->id;
+	FX_OK(f, model_op_terminate_instances(f.m, &f.ctx, ids, 1, NULL, &f.err));
+	cr_assert_str_eq(eip->association_id, "", "the EIP is disassociated");
+	cr_assert_str_eq(eip->eni_id, "");
+	cr_assert_null(model_instance_primary_eni(f.m, inst->id));
+}
+
+Test(ops_with_vpc, custom_nacl_and_group_in_a_new_vpc)
+{
+	struct model_vpc *v = NULL;
+	struct model_subnet *s = NULL;
+	struct model_nacl *acl = NULL, *def;
+	struct model_sg *sg = NULL;
+	char vpc_id[MODEL_ID_LEN];
+
+	FX_OK(f, model_op_create_vpc(f.m, &f.ctx, fx_cidr("10.8.0.0/16"), NULL, &v, &f.err));
+	memcpy(vpc_id, v->id, MODEL_ID_LEN);
+	FX_OK(f, model_op_create_subnet(f.m, &f.ctx, vpc_id, fx_cidr("10.8.1.0/24"), "us-east-1b",
+					NULL, &s, &f.err));
+	def = model_vpc_default_nacl(f.m, vpc_id);
+	cr_assert_not_null(model_vpc_default_sg(f.m, vpc_id));
+	FX_OK(f, model_op_create_network_acl(f.m, &f.ctx, vpc_id, &acl, &f.err));
+	cr_assert_eq(def->n_assocs, 1, "create_subnet associates the default NACL");
+	FX_OK(f, model_op_replace_network_acl_association(f.m, &f.ctx, def->assocs[0].id, acl->id,
+							  NULL, &f.err));
+	cr_assert_eq(model_subnet_nacl(f.m, s->id), acl);
+	FX_OK(f, model_op_create_security_group(f.m, &f.ctx, vpc_id, "web", "web", &sg, &f.err));
+	FX_FAILS(f, model_op_delete_network_acl(f.m, &f.ctx, acl->id, &f.err),
+		 "DependencyViolation");
+	FX_FAILS(f, model_op_delete_vpc(f.m, &f.ctx, vpc_id, &f.err), "DependencyViolation");
+}
