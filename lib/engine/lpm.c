@@ -10,28 +10,49 @@
  *      yields the flattened ranges in one pass: the top of the stack is the
  *      longest prefix covering the current point.  Gaps get "no match".
  *   3. Adjacent ranges with the same result are merged.
- *   4. The index has 2^bits buckets (bits grows with the number of ranges,
- *      4..16, so a small table stays small).  index[b] = the range that holds
- *      the first address of bucket b; index[2^bits] = the last range.  The
- *      answer for addr in bucket b lies in [index[b], index[b + 1]].
+ *   4. Two levels of windowed direct index (below).
  *
- * Lookup: one index read, then a binary search of starts[] over that slice
- * (empty when the bucket holds one range).  starts[] is a packed uint32_t
- * array so the search touches few cache lines; values[] and hits[] are read
- * once at the end.
+ * Windowed index.  A window covers a run of ranges [lo, hi]; its n = 2^bits
+ * slots (bits = log2 of the run length + 3, at most 16, so an index costs a
+ * few bytes per range) split the addresses from base = starts[lo + 1] (the
+ * first boundary inside the run) up to starts[hi] into equal slices of
+ * 2^shift addresses.  An address below base uses slot 0; one beyond the last
+ * slice uses slot n - 1.  Slot j holds the range containing the first
+ * address of its slice (slot 0 holds lo), slot n holds hi, so the answer for
+ * an address in slot j lies in [slot j, slot j + 1].  Because the window
+ * spans only the boundaries that exist, routes clustered in one VPC CIDR are
+ * indexed as finely as routes spread over the whole address space.
+ *
+ * The top window covers all ranges.  A top slot whose slice still holds more
+ * than LPM4_SPLIT ranges gets its own second-level window over them; its
+ * number is kept in the upper 16 bits of the slot (range indices fit in the
+ * lower 16: at most 2 * LPM4_MAX_ENTRIES + 1 ranges).
+ *
+ * Lookup: at most two index reads, then a binary search of starts[] over a
+ * slice that is almost always one to four ranges.  starts[] is a packed
+ * uint32_t array; values[] and hits[] are read once at the end.
  */
 #include "lib/engine/lpm.h"
 
 #include "lib/net/net.h"
 #include "lib/util/util.h"
 
+#define LPM4_SPLIT 4
+
+struct lpm4_window {
+	uint32_t base;	/* first boundary inside the window */
+	uint32_t shift; /* log2 of the addresses per slot */
+	uint32_t n;	/* slots (a power of two); the slot array holds n + 1 */
+	uint32_t off;	/* first slot in slots[] */
+};
+
 struct lpm4 {
-	uint32_t shift; /* 32 - bits */
-	uint32_t n_ranges;
-	uint16_t *index;  /* 2^bits + 1 entries */
-	uint32_t *starts; /* n_ranges, ascending, starts[0] == 0 */
-	uint32_t *values; /* n_ranges */
-	uint8_t *hits;	  /* n_ranges: 1 = a prefix covers the range */
+	struct lpm4_window *windows; /* [0] covers everything */
+	uint32_t *slots;	     /* low 16 bits: range; high 16 bits: sub-window or 0 */
+	uint32_t *starts;	     /* n_ranges, ascending, starts[0] == 0 */
+	uint32_t *values;	     /* n_ranges */
+	uint8_t *hits;		     /* n_ranges: 1 = a prefix covers the range */
+	uint32_t n_ranges, n_windows, n_slots;
 	size_t memory;
 };
 
@@ -117,14 +138,105 @@ static void flatten(const struct lpm4_item *items, size_t n, struct lpm4_builder
 		builder_emit(b, cur, false, 0);
 }
 
-static unsigned index_bits(uint32_t n_ranges)
+/* Index of the range containing addr, searching [lo, hi]. */
+static uint32_t range_find(const uint32_t *starts, uint32_t lo, uint32_t hi, uint32_t addr)
 {
-	unsigned bits = 4;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo + 1) / 2;
 
-	/* About four buckets per range, at most 2^16 buckets. */
-	while (bits < 16 && ((uint32_t)1 << bits) < 4 * n_ranges)
+		if (starts[mid] <= addr)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+static unsigned window_bits(uint32_t n_ranges)
+{
+	unsigned bits = 0;
+
+	/* About eight slots per range, at most 2^16 slots. */
+	while (bits < 16 && ((uint32_t)1 << bits) < 8 * n_ranges)
 		bits++;
 	return bits;
+}
+
+/* Slots a window over ranges [lo, hi] needs (its n + 1). */
+static size_t window_size(uint32_t lo, uint32_t hi)
+{
+	return ((size_t)1 << window_bits(hi - lo + 1)) + 1;
+}
+
+/* Fill window w over ranges [lo, hi] at t->slots[t->n_slots]. */
+static void window_fill(struct lpm4 *t, struct lpm4_window *w, uint32_t lo, uint32_t hi)
+{
+	uint32_t *slot = &t->slots[t->n_slots];
+	uint64_t end, span;
+
+	w->n = (uint32_t)1 << window_bits(hi - lo + 1);
+	w->off = t->n_slots;
+	w->base = lo < hi ? t->starts[lo + 1] : 0;
+	end = lo < hi ? t->starts[hi] : 0;
+	span = end - w->base;
+	w->shift = 0;
+	while ((span >> w->shift) >= w->n)
+		w->shift++;
+	slot[0] = lo;
+	for (uint32_t j = 1; j < w->n; j++) {
+		uint64_t first = (uint64_t)w->base + ((uint64_t)j << w->shift);
+
+		slot[j] = first > end ? hi : range_find(t->starts, lo, hi, (uint32_t)first);
+	}
+	slot[w->n] = hi;
+	t->n_slots += w->n + 1;
+}
+
+/* Slot of addr in window w. */
+static inline uint32_t window_slot(const struct lpm4_window *w, uint32_t addr)
+{
+	uint32_t j = addr >= w->base ? (addr - w->base) >> w->shift : 0;
+
+	return w->off + (j < w->n ? j : w->n - 1);
+}
+
+/* Build the top window and a second-level window for every crowded top slot. */
+static int index_build(struct lpm4 *t)
+{
+	struct lpm4_window top;
+	size_t need, n_windows = 1;
+	uint32_t *tslot;
+
+	/* First pass: the top window, to learn which slots need a window. */
+	need = window_size(0, t->n_ranges - 1);
+	t->slots = calloc(need, sizeof(*t->slots));
+	if (!t->slots)
+		return -ENOMEM;
+	window_fill(t, &top, 0, t->n_ranges - 1);
+	for (uint32_t j = 0; j < top.n; j++) {
+		if (t->slots[j + 1] - t->slots[j] > LPM4_SPLIT) {
+			need += window_size(t->slots[j], t->slots[j + 1]);
+			n_windows++;
+		}
+	}
+	tslot = realloc(t->slots, need * sizeof(*t->slots));
+	t->windows = calloc(n_windows, sizeof(*t->windows));
+	if (tslot)
+		t->slots = tslot;
+	if (!tslot || !t->windows)
+		return -ENOMEM;
+	t->windows[0] = top;
+	t->n_windows = 1;
+	for (uint32_t j = 0; j < top.n; j++) {
+		uint32_t lo = t->slots[j] & 0xffff, hi = t->slots[j + 1] & 0xffff;
+
+		if (hi - lo <= LPM4_SPLIT)
+			continue;
+		window_fill(t, &t->windows[t->n_windows], lo, hi);
+		t->slots[j] |= t->n_windows << 16;
+		t->n_windows++;
+	}
+	return 0;
 }
 
 int lpm4_build(const struct lpm4_entry *entries, size_t n, struct lpm4 **ret_table)
@@ -133,7 +245,6 @@ int lpm4_build(const struct lpm4_entry *entries, size_t n, struct lpm4 **ret_tab
 	struct lpm4_builder b = {0};
 	struct lpm4 *t = NULL;
 	size_t m = 0, cap;
-	unsigned bits;
 	int r;
 
 	if (!ret_table || (n > 0 && !entries))
@@ -172,33 +283,25 @@ int lpm4_build(const struct lpm4_entry *entries, size_t n, struct lpm4 **ret_tab
 	}
 	flatten(items, m, &b);
 
-	bits = index_bits(b.n);
-	t->index = calloc(((size_t)1 << bits) + 1, sizeof(*t->index));
-	if (!t->index) {
-		r = -ENOMEM;
-		goto err;
-	}
-	t->shift = 32 - bits;
-	t->n_ranges = b.n;
-	for (uint32_t bucket = 0, ri = 0; bucket < ((uint32_t)1 << bits); bucket++) {
-		uint32_t first = bucket << t->shift;
-
-		while (ri + 1 < b.n && b.starts[ri + 1] <= first)
-			ri++;
-		t->index[bucket] = (uint16_t)ri;
-	}
-	t->index[(size_t)1 << bits] = (uint16_t)(b.n - 1);
 	t->starts = b.starts;
 	t->values = b.values;
 	t->hits = b.hits;
-	t->memory = sizeof(*t) + (((size_t)1 << bits) + 1) * sizeof(*t->index) +
-		    cap * (sizeof(*b.starts) + sizeof(*b.values) + sizeof(*b.hits));
+	t->n_ranges = b.n;
+	b.starts = NULL;
+	b.values = NULL;
+	b.hits = NULL;
+	r = index_build(t);
+	if (r < 0)
+		goto err;
+	t->memory = sizeof(*t) + t->n_windows * sizeof(*t->windows) +
+		    t->n_slots * sizeof(*t->slots) +
+		    cap * (sizeof(*t->starts) + sizeof(*t->values) + sizeof(*t->hits));
 	free(items);
 	*ret_table = t;
 	return 0;
 
 err:
-	free(t);
+	lpm4_free(t);
 	free(b.hits);
 	free(b.values);
 	free(b.starts);
@@ -208,18 +311,14 @@ err:
 
 int lpm4_lookup(const struct lpm4 *t, uint32_t addr, uint32_t *ret_value)
 {
-	uint32_t bucket = addr >> t->shift;
-	uint32_t lo = t->index[bucket], hi = t->index[bucket + 1];
+	uint32_t k = window_slot(&t->windows[0], addr);
+	uint32_t e = t->slots[k], lo, hi;
 
-	/* Last range whose start is <= addr; starts[lo] <= addr always holds. */
-	while (lo < hi) {
-		uint32_t mid = (lo + hi + 1) / 2;
-
-		if (t->starts[mid] <= addr)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
+	if (e >> 16)
+		k = window_slot(&t->windows[e >> 16], addr);
+	lo = t->slots[k] & 0xffff;
+	hi = t->slots[k + 1] & 0xffff;
+	lo = range_find(t->starts, lo, hi, addr);
 	if (!t->hits[lo])
 		return 0;
 	if (ret_value)
@@ -231,7 +330,8 @@ struct lpm4 *lpm4_free(struct lpm4 *t)
 {
 	if (!t)
 		return NULL;
-	free(t->index);
+	free(t->windows);
+	free(t->slots);
 	free(t->starts);
 	free(t->values);
 	free(t->hits);

@@ -183,6 +183,33 @@ Test(lpm, free_accepts_null_and_memory_is_reported)
 	cr_assert_null(lpm4_free(t));
 }
 
+Test(lpm, dense_host_routes_in_one_subnet)
+{
+	/*
+	 * The shape of an ownership map: every other address of 10.0.0.0/19 as a
+	 * /32 (4096 entries, the limit), plus the /16.  Checked exhaustively.
+	 */
+	struct lpm4_entry *e = calloc(LPM4_MAX_ENTRIES, sizeof(*e));
+	struct lpm4 *t;
+	size_t n = 0;
+
+	cr_assert_not_null(e);
+	e[n++] = (struct lpm4_entry){IP(10, 0, 0, 0), 16, 100000};
+	for (uint32_t i = 1; n < LPM4_MAX_ENTRIES; i++)
+		e[n++] = (struct lpm4_entry){IP(10, 0, 0, 0) + 2 * i, 32, i};
+	t = build_ok(e, n);
+	for (uint32_t a = IP(9, 255, 255, 0); a <= IP(10, 1, 0, 255); a++) {
+		uint32_t want = 0, got = 0;
+		int rw = oracle_lookup(e, n, a, &want), rg = lpm4_lookup(t, a, &got);
+
+		cr_assert_eq(rg, rw, "addr %08x", a);
+		if (rw)
+			cr_assert_eq(got, want, "addr %08x: %u, oracle %u", a, got, want);
+	}
+	lpm4_free(t);
+	free(e);
+}
+
 /* A random prefix: mostly nested inside an earlier one, sometimes fresh. */
 static struct lpm4_entry random_entry(struct util_rng *rng, const struct lpm4_entry *prev,
 				      size_t n_prev)
