@@ -217,3 +217,41 @@ const char *trace_step_sg_list(const struct trace_report *r, const struct eng_tr
 	}
 	return buf;
 }
+
+const struct model_nacl_entry *trace_step_acl_entry(const struct trace_report *r,
+						    const struct eng_trace_step *s)
+{
+	static const struct model_nacl_entry final_in = {
+	    .rule_number = MODEL_NACL_DEFAULT_RULE4,
+	    .protocol = MODEL_PROTO_ALL,
+	    .from_port = -1,
+	    .to_port = -1,
+	    .icmp_type = -1,
+	    .icmp_code = -1,
+	};
+	static const struct model_nacl_entry final_out = {
+	    .rule_number = MODEL_NACL_DEFAULT_RULE4,
+	    .egress = true,
+	    .protocol = MODEL_PROTO_ALL,
+	    .from_port = -1,
+	    .to_port = -1,
+	    .icmp_type = -1,
+	    .icmp_code = -1,
+	};
+	const struct model_nacl *n;
+	bool egress = s->dir == ENG_DIR_EGRESS;
+
+	if (s->component != ENG_COMP_NACL)
+		return NULL;
+	n = model_find_nacl(r->m, eng_gen_nacl_id(r->g, s->obj));
+	if (n && s->rule >= 0 && (size_t)s->rule < n->n_entries)
+		return &n->entries[s->rule];
+	if (!s->blocked)
+		return NULL;
+	/* No rule matched: the final deny-all rule (*) decided. */
+	for (size_t i = 0; n && i < n->n_entries; i++)
+		if (n->entries[i].egress == egress && !n->entries[i].is_ipv6 &&
+		    n->entries[i].rule_number == MODEL_NACL_DEFAULT_RULE4)
+			return &n->entries[i];
+	return egress ? &final_out : &final_in;
+}

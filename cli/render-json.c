@@ -106,16 +106,6 @@ static json_t *acl_rule_obj(struct jb *b, const struct model_nacl_entry *e)
 	return o;
 }
 
-static const struct model_nacl_entry *step_acl_entry(const struct trace_report *r,
-						     const struct eng_trace_step *s)
-{
-	const struct model_nacl *n = model_find_nacl(r->m, eng_gen_nacl_id(r->g, s->obj));
-
-	if (!n || s->rule < 0 || (size_t)s->rule >= n->n_entries)
-		return NULL;
-	return &n->entries[s->rule];
-}
-
 static const struct model_sg_rule *step_sg_rule(const struct trace_report *r,
 						const struct eng_trace_step *s)
 {
@@ -258,7 +248,7 @@ static void add_rules(struct jb *b, json_t *o, const struct trace_report *r,
 		      const struct eng_trace_step *s)
 {
 	if (s->component == ENG_COMP_NACL) {
-		const struct model_nacl_entry *e = step_acl_entry(r, s);
+		const struct model_nacl_entry *e = trace_step_acl_entry(r, s);
 
 		if (e)
 			jset(b, o, "AclRule", acl_rule_obj(b, e));

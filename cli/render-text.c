@@ -86,16 +86,6 @@ static const char *flow_str(const struct eng_trace_step *s, char *buf, size_t si
 	return buf;
 }
 
-static const struct model_nacl_entry *acl_entry(const struct trace_report *r,
-						const struct eng_trace_step *s)
-{
-	const struct model_nacl *n = model_find_nacl(r->m, eng_gen_nacl_id(r->g, s->obj));
-
-	if (!n || s->rule < 0 || (size_t)s->rule >= n->n_entries)
-		return NULL;
-	return &n->entries[s->rule];
-}
-
 static const struct model_sg_rule *sg_rule(const struct trace_report *r,
 					   const struct eng_trace_step *s)
 {
@@ -250,7 +240,7 @@ static const char *step_detail(const struct trace_report *r, const struct eng_tr
 		break;
 	}
 	case ENG_COMP_NACL: {
-		const struct model_nacl_entry *e = acl_entry(r, s);
+		const struct model_nacl_entry *e = trace_step_acl_entry(r, s);
 
 		if (e)
 			acl_entry_str(e, buf, size);
@@ -283,6 +273,8 @@ static const char *step_detail(const struct trace_report *r, const struct eng_tr
 		else if (s->in.dst != s->out.dst)
 			snprintf(buf, size, "destination %s:%u becomes %s:%u", ip_str(s->in.dst, a),
 				 s->in.dport, ip_str(s->out.dst, b), s->out.dport);
+		else if (s->blocked)
+			snprintf(buf, size, "does not forward traffic to %s", ip_str(s->in.dst, a));
 		else
 			snprintf(buf, size, "%s",
 				 s->dir == ENG_DIR_EGRESS ? "forwards" : "receives");
@@ -319,7 +311,7 @@ static void block_sentence(const struct trace_report *r, const struct eng_trace_
 	flow_str(s, f, sizeof(f));
 	switch (s->explanation) {
 	case ENG_EXPL_SUBNET_ACL_RESTRICTION: {
-		const struct model_nacl_entry *e = acl_entry(r, s);
+		const struct model_nacl_entry *e = trace_step_acl_entry(r, s);
 
 		if (e && e->rule_number < MODEL_NACL_DEFAULT_RULE4)
 			snprintf(buf, size, "%s %s %s with %s.", comp,
@@ -439,7 +431,7 @@ static void print_path(struct out *o, const struct trace_report *r, const char *
 
 		component_str_ex(r, s, false, comp, sizeof(comp));
 		step_detail(r, s, after_block, detail, sizeof(detail));
-		outf(o, "  %s%2u %c %-44s %s%s\n", s->blocked ? c_on(o, RED) : "", i + 1,
+		outf(o, "  %s%2u %c %-50s %s%s\n", s->blocked ? c_on(o, RED) : "", i + 1,
 		     s->blocked ? 'x' : ' ', comp, detail, s->blocked ? c_on(o, OFF) : "");
 		after_block = after_block || s->blocked;
 	}

@@ -89,6 +89,13 @@ const char *trace_rule_ports(int protocol, int from, int to, char *buf, size_t s
 const char *trace_arn(const struct model *m, const char *id, char *buf, size_t size);
 /* The ID of the component of a step, or NULL when it has none. */
 const char *trace_step_component_id(const struct trace_report *r, const struct eng_trace_step *s);
+/*
+ * For a NACL step, the entry that decided; for a block where no entry
+ * matched, the final deny-all rule (*) (the model's 32767 entry, or a
+ * stand-in when the JSON lacks it).  NULL for other steps.
+ */
+const struct model_nacl_entry *trace_step_acl_entry(const struct trace_report *r,
+						    const struct eng_trace_step *s);
 /* For an SG step, the ENI's security groups joined with ", " (labels). */
 const char *trace_step_sg_list(const struct trace_report *r, const struct eng_trace_step *s,
 			       char *buf, size_t size);
