@@ -1027,7 +1027,7 @@ static int route_dest_resolve(const struct model *m, const struct model_route_sp
 			     sizeof(ret->prefix_list_id));
 		return 0;
 	}
-	if (net_cidr4_overlaps(spec->dest4, mkcidr(0xa9fea800u, 22))) {
+	if (net_cidr4_covers(mkcidr(0xa9fea800u, 22), spec->dest4)) {
 		char buf[NET_CIDR4_STRLEN];
 
 		return model_err_set(
