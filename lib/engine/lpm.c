@@ -30,7 +30,8 @@
  *
  * Lookup: at most two index reads, then a binary search of starts[] over a
  * slice that is almost always one to four ranges.  starts[] is a packed
- * uint32_t array; values[] and hits[] are read once at the end.
+ * uint32_t array; the result (value and hit flag, one 8-byte word) is read
+ * once at the end.
  */
 #include "lib/engine/lpm.h"
 
@@ -38,6 +39,7 @@
 #include "lib/util/util.h"
 
 #define LPM4_SPLIT 4
+#define LPM4_HIT   ((uint64_t)1 << 32)
 
 struct lpm4_window {
 	uint32_t base;	/* first boundary inside the window */
@@ -50,8 +52,7 @@ struct lpm4 {
 	struct lpm4_window *windows; /* [0] covers everything */
 	uint32_t *slots;	     /* low 16 bits: range; high 16 bits: sub-window or 0 */
 	uint32_t *starts;	     /* n_ranges, ascending, starts[0] == 0 */
-	uint32_t *values;	     /* n_ranges */
-	uint8_t *hits;		     /* n_ranges: 1 = a prefix covers the range */
+	uint64_t *results;	     /* n_ranges: LPM4_HIT | value, or 0 = no prefix covers it */
 	uint32_t n_ranges, n_windows, n_slots;
 	size_t memory;
 };
@@ -65,8 +66,7 @@ struct lpm4_item {
 
 struct lpm4_builder {
 	uint32_t *starts;
-	uint32_t *values;
-	uint8_t *hits;
+	uint64_t *results;
 	uint32_t n;
 };
 
@@ -90,11 +90,12 @@ static uint64_t item_end(const struct lpm4_item *it)
 /* Append the range starting at start; merges with the previous range when equal. */
 static void builder_emit(struct lpm4_builder *b, uint64_t start, bool hit, uint32_t value)
 {
-	if (b->n > 0 && b->hits[b->n - 1] == hit && (!hit || b->values[b->n - 1] == value))
+	uint64_t result = hit ? LPM4_HIT | value : 0;
+
+	if (b->n > 0 && b->results[b->n - 1] == result)
 		return;
 	b->starts[b->n] = (uint32_t)start;
-	b->values[b->n] = hit ? value : 0;
-	b->hits[b->n] = hit;
+	b->results[b->n] = result;
 	b->n++;
 }
 
@@ -274,36 +275,32 @@ int lpm4_build(const struct lpm4_entry *entries, size_t n, struct lpm4 **ret_tab
 	/* Each prefix opens at most one range and closes at most one, plus the first. */
 	cap = 2 * m + 1;
 	b.starts = calloc(cap, sizeof(*b.starts));
-	b.values = calloc(cap, sizeof(*b.values));
-	b.hits = calloc(cap, sizeof(*b.hits));
+	b.results = calloc(cap, sizeof(*b.results));
 	t = calloc(1, sizeof(*t));
-	if (!b.starts || !b.values || !b.hits || !t) {
+	if (!b.starts || !b.results || !t) {
 		r = -ENOMEM;
 		goto err;
 	}
 	flatten(items, m, &b);
 
 	t->starts = b.starts;
-	t->values = b.values;
-	t->hits = b.hits;
+	t->results = b.results;
 	t->n_ranges = b.n;
 	b.starts = NULL;
-	b.values = NULL;
-	b.hits = NULL;
+	b.results = NULL;
 	r = index_build(t);
 	if (r < 0)
 		goto err;
 	t->memory = sizeof(*t) + t->n_windows * sizeof(*t->windows) +
 		    t->n_slots * sizeof(*t->slots) +
-		    cap * (sizeof(*t->starts) + sizeof(*t->values) + sizeof(*t->hits));
+		    cap * (sizeof(*t->starts) + sizeof(*t->results));
 	free(items);
 	*ret_table = t;
 	return 0;
 
 err:
 	lpm4_free(t);
-	free(b.hits);
-	free(b.values);
+	free(b.results);
 	free(b.starts);
 	free(items);
 	return r;
@@ -313,16 +310,18 @@ int lpm4_lookup(const struct lpm4 *t, uint32_t addr, uint32_t *ret_value)
 {
 	uint32_t k = window_slot(&t->windows[0], addr);
 	uint32_t e = t->slots[k], lo, hi;
+	uint64_t result;
 
 	if (e >> 16)
 		k = window_slot(&t->windows[e >> 16], addr);
 	lo = t->slots[k] & 0xffff;
 	hi = t->slots[k + 1] & 0xffff;
 	lo = range_find(t->starts, lo, hi, addr);
-	if (!t->hits[lo])
+	result = t->results[lo];
+	if (!result)
 		return 0;
 	if (ret_value)
-		*ret_value = t->values[lo];
+		*ret_value = (uint32_t)result;
 	return 1;
 }
 
@@ -333,8 +332,7 @@ struct lpm4 *lpm4_free(struct lpm4 *t)
 	free(t->windows);
 	free(t->slots);
 	free(t->starts);
-	free(t->values);
-	free(t->hits);
+	free(t->results);
 	free(t);
 	return NULL;
 }

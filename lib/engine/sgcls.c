@@ -10,14 +10,17 @@
  *      node's ranges are sorted, disjoint and non-adjacent.
  *   3. In that order a parent sorts before its children; a stack of open
  *      CIDRs gives each node its nearest enclosing node (its parent).
- *   4. A root node is "complete": its ranges are everything the address can
- *      be allowed by.  A node whose parent is complete and whose ranges
+ *   4. The 0.0.0.0/0 node, if any, is searched first by every lookup, so
+ *      it is nobody's parent and stays out of the lpm4 table.  A root node
+ *      is "complete": its ranges are everything else the address can be
+ *      allowed by.  A node whose parent is complete and whose ranges
  *      merged with the parent's number <= SGCLS_FLAT_MAX stores that union
  *      and is complete too.  Any other node stores its own ranges and lookup
  *      continues at its parent.
  *   5. An lpm4 table maps an address to the deepest node containing it.
  *
- * Lookup: map[protocol] -> bucket, lpm4 -> node, binary search of the node's
+ * Lookup: map[protocol] -> bucket; binary search of the 0.0.0.0/0 node's
+ * ranges (this answers ret_wild); lpm4 -> node, binary search of the node's
  * ranges, then up the parent chain while the node is not complete.
  */
 #include "lib/engine/sgcls.h"
@@ -99,21 +102,22 @@ static bool cidr_contains(uint32_t addr, uint8_t len, uint32_t ip)
 	return (ip & net_mask4(len)) == addr;
 }
 
-/* Search sorted, disjoint ranges for key. */
+/*
+ * Search sorted, disjoint ranges for key.  Branch-free halving (the select
+ * compiles to a conditional move): random keys would mispredict a classic
+ * binary search on every other step.
+ */
 static bool ranges_contain(const struct sgcls_range *r, uint32_t n, uint16_t key)
 {
-	uint32_t lo = 0, hi = n;
+	if (n == 0)
+		return false;
+	while (n > 1) {
+		uint32_t half = n / 2;
 
-	/* First range whose hi >= key. */
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-
-		if (r[mid].hi < key)
-			lo = mid + 1;
-		else
-			hi = mid;
+		r = r[half].lo <= key ? r + half : r;
+		n -= half;
 	}
-	return lo < n && r[lo].lo <= key;
+	return r->lo <= key && key <= r->hi;
 }
 
 /* Append range to the sorted list out[*n], fusing with the last one when they touch. */
@@ -209,6 +213,9 @@ static int bucket_build(struct sgcls_bucket *b, const struct sgcls_rule *rules, 
 			depth--;
 		}
 		node->parent = depth > 0 ? stack[depth - 1] : SGCLS_NONE;
+		/* The 0.0.0.0/0 node is searched first on every lookup: never again. */
+		if (node->parent == b->wild)
+			node->parent = SGCLS_NONE;
 		node->first = own;
 		node->count = (uint16_t)n_own;
 		node->complete = node->parent == SGCLS_NONE;
@@ -243,7 +250,11 @@ static int bucket_build(struct sgcls_bucket *b, const struct sgcls_rule *rules, 
 		if (shrunk)
 			b->ranges = shrunk;
 	}
-	r = lpm4_build(entries, b->n_nodes, &b->lpm);
+	/* The 0.0.0.0/0 node (node 0 when present) stays out of the table. */
+	if (b->wild == 0)
+		r = lpm4_build(entries + 1, b->n_nodes - 1, &b->lpm);
+	else
+		r = lpm4_build(entries, b->n_nodes, &b->lpm);
 out:
 	free(entries);
 	return r;
