@@ -28,12 +28,6 @@
 #include "lib/util/util.h"
 #include "store/store.h"
 
-/*
- * Weak until lib/model/ops-vpc.c implements it: a fresh Region then simply
- * starts without a default VPC.
- */
-#pragma weak model_op_create_default_vpc
-
 #define CREDENTIALS_FILE_MAX (1 << 20)
 
 static void usage(FILE *f)
@@ -167,8 +161,6 @@ static int region_init(void *ud, struct model *m, struct model_ctx *ctx, struct 
 	struct model_vpc *vpc;
 
 	(void)ud;
-	if (!model_op_create_default_vpc)
-		return 0;
 	return model_op_create_default_vpc(m, ctx, &vpc, err);
 }
 

@@ -369,3 +369,52 @@ def test_vpcd_sigint_restart_and_lock(start_vpcd, tmp_path):
     assert first.proc.wait(timeout=10) == 0
     second = start_vpcd(state_dir=state)
     assert make_client(second.url).describe_availability_zones()["AvailabilityZones"]
+
+
+# ---- the default VPC, tags and durability ----------------------------------------------------
+
+def default_vpc_id(ec2):
+    attrs = {a["AttributeName"]: a["AttributeValues"][0]["AttributeValue"]
+             for a in ec2.describe_account_attributes()["AccountAttributes"]}
+    return attrs["default-vpc"]
+
+
+def test_default_vpc_tags_survive_restart(start_vpcd, tmp_path):
+    state = tmp_path / "durable"
+    first = start_vpcd(state_dir=state)
+    ec2 = make_client(first.url)
+    vpc = default_vpc_id(ec2)
+    assert vpc.startswith("vpc-"), vpc
+    ec2.create_tags(Resources=[vpc], Tags=[{"Key": "Name", "Value": "default"},
+                                           {"Key": "team", "Value": "net"}])
+    tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [vpc]}])["Tags"]
+    assert sorted((t["Key"], t["Value"], t["ResourceType"]) for t in tags) == [
+        ("Name", "default", "vpc"), ("team", "net", "vpc")]
+    with pytest.raises(ClientError) as e:
+        ec2.create_tags(Resources=[vpc], Tags=[{"Key": "dry", "Value": "x"}], DryRun=True)
+    assert error_of(e) == ("DryRunOperation", 412)
+    assert first.stop() == 0
+    second = start_vpcd(state_dir=state)
+    ec2 = make_client(second.url)
+    # The same default VPC (not recreated), with its tags, and no DryRun tag.
+    assert default_vpc_id(ec2) == vpc
+    tags = ec2.describe_tags(Filters=[{"Name": "key", "Values": ["*"]},
+                                      {"Name": "resource-type", "Values": ["vpc"]}])["Tags"]
+    assert sorted(t["Key"] for t in tags) == ["Name", "team"]
+    ec2.delete_tags(Resources=[vpc], Tags=[{"Key": "team"}])
+    assert second.stop() == 0
+    third = start_vpcd(state_dir=state)
+    tags = make_client(third.url).describe_tags()["Tags"]
+    assert [(t["ResourceId"], t["Key"]) for t in tags if t["ResourceId"] == vpc] == [
+        (vpc, "Name")]
+
+
+def test_regions_are_independent(vpcd):
+    east, west = make_client(vpcd), make_client(vpcd, region="eu-west-1")
+    ve, vw = default_vpc_id(east), default_vpc_id(west)
+    assert ve.startswith("vpc-") and vw.startswith("vpc-") and ve != vw
+    east.create_tags(Resources=[ve], Tags=[{"Key": "where", "Value": "east"}])
+    assert west.describe_tags(Filters=[{"Name": "key", "Values": ["where"]}])["Tags"] == []
+    with pytest.raises(ClientError) as e:
+        west.create_tags(Resources=[ve], Tags=[{"Key": "k", "Value": "v"}])
+    assert error_of(e) == ("InvalidVpcID.NotFound", 400)
