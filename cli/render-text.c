@@ -156,14 +156,18 @@ static const char *component_str_ex(const struct trace_report *r, const struct e
 	case ENG_COMP_SG:
 		snprintf(buf, size, "security group %s", l);
 		break;
-	case ENG_COMP_NACL:
+	case ENG_COMP_NACL: {
+		const struct model_nacl *n = model_find_nacl(r->m, id ? id : "");
+		const char *kind = n && n->is_default ? "default network ACL" : "network ACL";
+
 		if (s->rule_obj >= 0 && with_subnet)
-			snprintf(buf, size, "network ACL %s on %s", l,
+			snprintf(buf, size, "%s %s on %s", kind, l,
 				 trace_label(r->m, eng_gen_subnet_id(r->g, (uint32_t)s->rule_obj),
 					     l2, sizeof(l2)));
 		else
-			snprintf(buf, size, "network ACL %s", l);
+			snprintf(buf, size, "%s %s", kind, l);
 		break;
+	}
 	case ENG_COMP_RTB:
 		snprintf(buf, size, "route table %s", l);
 		break;
