@@ -1530,3 +1530,199 @@ Test(ops_vpc, delete_vpc_removes_its_flow_logs)
 	OK(model_op_delete_vpc(m, &ctx, v->id, &err));
 	cr_assert_eq(m->n_flow_logs, 0);
 }
+
+/* ---- more behaviours ------------------------------------------------------ */
+
+Test(ops_vpc, associate_address_by_instance_uses_its_primary_eni)
+{
+	struct model_vpc *v = mkvpc("10.0.0.0/16");
+	struct model_subnet *sn = mksubnet(v->id, "10.0.1.0/24");
+	struct model_eni *e = mkeni(sn, "10.0.1.10");
+	struct model_instance *in = model_add_instance(m);
+	struct model_eip *eip = NULL;
+	char id[MODEL_ID_LEN];
+
+	mkigw_attached(v->id);
+	model_new_id(m, &ctx, "i-", id);
+	memcpy(in->id, id, sizeof(id));
+	strcpy(in->vpc_id, v->id);
+	in->state = MODEL_INSTANCE_RUNNING;
+	e->attachment.present = true;
+	strcpy(e->attachment.instance_id, in->id);
+	OK(model_op_allocate_address(m, &ctx, &eip, &err));
+	EXPECT_FAIL(model_op_associate_address(m, &ctx, eip->allocation_id, e->id, in->id, 0, false,
+					       NULL, &err),
+		    "InvalidParameterCombination");
+	OK(model_op_associate_address(m, &ctx, eip->allocation_id, NULL, in->id, 0, false, NULL,
+				      &err));
+	cr_assert_str_eq(eip->eni_id, e->id);
+	cr_assert_str_eq(eip->instance_id, in->id);
+	cr_assert_eq(e->ips[0].public_ip, eip->public_ip);
+}
+
+Test(ops_vpc, delete_vpc_with_eni_vgw_nat_sg_or_nacl_is_DependencyViolation)
+{
+	struct model_vpc *v = mkvpc("10.0.0.0/16");
+	struct model_subnet *sn = mksubnet(v->id, "10.0.1.0/24");
+	struct model_eni *e = mkeni(sn, "10.0.1.10");
+	struct model_vgw *g = NULL;
+	struct model_sg *sg;
+	struct model_nacl *acl;
+	char sn_id[MODEL_ID_LEN];
+
+	strcpy(sn_id, sn->id);
+	/* the ENI counts on its own, independently of its subnet */
+	model_remove_subnet(m, sn_id);
+	EXPECT_FAIL(model_op_delete_vpc(m, &ctx, v->id, &err), "DependencyViolation");
+	model_remove_eni(m, e->id);
+
+	OK(model_op_create_vpn_gateway(m, &ctx, "ipsec.1", 0, &g, &err));
+	OK(model_op_attach_vpn_gateway(m, &ctx, g->id, v->id, &err));
+	EXPECT_FAIL(model_op_delete_vpc(m, &ctx, v->id, &err), "DependencyViolation");
+	OK(model_op_detach_vpn_gateway(m, &ctx, g->id, v->id, &err));
+
+	sg = model_add_sg(m);
+	model_new_id(m, &ctx, "sg-", sn_id);
+	strcpy(sg->id, sn_id);
+	strcpy(sg->vpc_id, v->id);
+	sg->name = strdup("web");
+	EXPECT_FAIL(model_op_delete_vpc(m, &ctx, v->id, &err), "DependencyViolation");
+	model_remove_sg(m, sg->id);
+
+	acl = model_add_nacl(m);
+	model_new_id(m, &ctx, "acl-", sn_id);
+	strcpy(acl->id, sn_id);
+	strcpy(acl->vpc_id, v->id);
+	EXPECT_FAIL(model_op_delete_vpc(m, &ctx, v->id, &err), "DependencyViolation");
+	model_remove_nacl(m, acl->id);
+	OK(model_op_delete_vpc(m, &ctx, v->id, &err));
+}
+
+Test(ops_vpc, replace_subnet_association_moves_the_subnet)
+{
+	struct model_vpc *v = mkvpc("10.0.0.0/16");
+	struct model_subnet *sn = mksubnet(v->id, "10.0.1.0/24");
+	struct model_route_table *a = NULL, *b = NULL;
+	char assoc[MODEL_ID_LEN], assoc2[MODEL_ID_LEN];
+
+	OK(model_op_create_route_table(m, &ctx, v->id, &a, &err));
+	OK(model_op_create_route_table(m, &ctx, v->id, &b, &err));
+	OK(model_op_associate_route_table(m, &ctx, a->id, sn->id, NULL, assoc, &err));
+	OK(model_op_replace_route_table_association(m, &ctx, assoc, b->id, assoc2, &err));
+	cr_assert_eq(model_subnet_route_table(m, sn->id), b);
+	cr_assert_eq(a->n_assocs, 0);
+	cr_assert_eq(b->n_assocs, 1);
+	EXPECT_FAIL(
+	    model_op_replace_route_table_association(m, &ctx, assoc2, "rtb-00000000", NULL, &err),
+	    "InvalidRouteTableID.NotFound");
+}
+
+Test(ops_vpc, detached_vgw_routes_become_blackhole)
+{
+	struct model_vpc *v = mkvpc("10.0.0.0/16");
+	struct model_vgw *g = NULL;
+	struct model_route_table *rt = model_vpc_main_route_table(m, v->id);
+	struct model_route_spec s = dest("192.168.0.0/16");
+
+	OK(model_op_create_vpn_gateway(m, &ctx, "ipsec.1", 0, &g, &err));
+	s.gateway_id = g->id;
+	EXPECT_FAIL(model_op_create_route(m, &ctx, rt->id, &s, &err), "InvalidParameterValue");
+	OK(model_op_attach_vpn_gateway(m, &ctx, g->id, v->id, &err));
+	OK(model_op_create_route(m, &ctx, rt->id, &s, &err));
+	cr_assert(model_route_active(m, rt, find_route(rt, "192.168.0.0/16")));
+	OK(model_op_detach_vpn_gateway(m, &ctx, g->id, v->id, &err));
+	cr_assert_not(model_route_active(m, rt, find_route(rt, "192.168.0.0/16")));
+}
+
+Test(ops_vpc, disassociate_cidr_removes_a_replaced_local_route_too)
+{
+	struct model_vpc *v = mkvpc("10.0.0.0/16");
+	struct model_subnet *sn = mksubnet(v->id, "10.0.1.0/24");
+	struct model_eni *e = mkeni(sn, "10.0.1.10");
+	struct model_route_table *rt = model_vpc_main_route_table(m, v->id);
+	struct model_route_spec s = dest("10.1.0.0/16");
+	char assoc[MODEL_ID_LEN];
+
+	OK(model_op_associate_vpc_cidr_block(m, &ctx, v->id, C("10.1.0.0/16"), assoc, &err));
+	s.eni_id = e->id;
+	OK(model_op_replace_route(m, &ctx, rt->id, &s, &err));
+	OK(model_op_disassociate_vpc_cidr_block(m, &ctx, assoc, &err));
+	cr_assert_null(find_route(rt, "10.1.0.0/16"));
+	cr_assert_eq(rt->n_routes, 1);
+}
+
+Test(ops_vpc, empty_public_pool_is_AddressLimitExceeded)
+{
+	ctx.public_pool = C("198.51.100.0/31");
+	while (model_op_allocate_address(m, &ctx, NULL, &err) == 0)
+		cr_assert_leq(m->n_eips, 2);
+	cr_assert_str_eq(code(), "AddressLimitExceeded");
+	EXPECT_FAIL(model_op_allocate_address(m, &ctx, NULL, &err), "AddressLimitExceeded");
+}
+
+Test(ops_vpc, flow_logs_on_enis_and_duplicates_in_one_request)
+{
+	struct model_vpc *v = mkvpc("10.0.0.0/16");
+	struct model_subnet *sn = mksubnet(v->id, "10.0.1.0/24");
+	struct model_eni *e = mkeni(sn, "10.0.1.10");
+	const char *twice[] = {e->id, e->id};
+	const char *gone[] = {"eni-0123456789abcdef0"};
+	struct model_flow_log_spec spec = {
+	    .resource_ids = twice,
+	    .n_resource_ids = 2,
+	    .destination_type = "cloud-watch-logs",
+	    .destination = "g",
+	};
+
+	EXPECT_FAIL(model_op_create_flow_logs(m, &ctx, &spec, NULL, &err), "FlowLogAlreadyExists");
+	spec.resource_ids = gone;
+	spec.n_resource_ids = 1;
+	EXPECT_FAIL(model_op_create_flow_logs(m, &ctx, &spec, NULL, &err),
+		    "InvalidNetworkInterfaceID.NotFound");
+	spec.resource_ids = twice;
+	OK(model_op_create_flow_logs(m, &ctx, &spec, NULL, &err));
+	cr_assert_str_eq(m->flow_logs[0]->resource_id, e->id);
+	EXPECT_FAIL(model_op_create_flow_logs(m, &ctx, NULL, NULL, &err), "MissingParameter");
+}
+
+Test(ops_vpc, delete_subnet_removes_its_flow_logs)
+{
+	struct model_vpc *v = mkvpc("10.0.0.0/16");
+	struct model_subnet *sn = mksubnet(v->id, "10.0.1.0/24");
+	const char *one[] = {sn->id};
+	struct model_flow_log_spec spec = {
+	    .resource_ids = one,
+	    .n_resource_ids = 1,
+	    .destination_type = "cloud-watch-logs",
+	    .destination = "g",
+	};
+
+	OK(model_op_create_flow_logs(m, &ctx, &spec, NULL, &err));
+	OK(model_op_delete_subnet(m, &ctx, sn->id, &err));
+	cr_assert_eq(m->n_flow_logs, 0);
+}
+
+Test(ops_vpc, every_subnet_is_in_exactly_one_nacl_after_creates_and_deletes)
+{
+	struct model_vpc *v = mkvpc("10.0.0.0/16");
+	char ids[8][MODEL_ID_LEN];
+
+	for (int i = 0; i < 8; i++) {
+		char c[32];
+
+		snprintf(c, sizeof(c), "10.0.%d.0/24", i);
+		strcpy(ids[i], mksubnet(v->id, c)->id);
+	}
+	for (int i = 0; i < 8; i += 2)
+		OK(model_op_delete_subnet(m, &ctx, ids[i], &err));
+	for (size_t i = 0; i < m->n_subnets; i++) {
+		size_t n = 0;
+
+		for (size_t j = 0; j < m->n_nacls; j++)
+			for (size_t k = 0; k < m->nacls[j]->n_assocs; k++)
+				n += strcmp(m->nacls[j]->assocs[k].subnet_id, m->subnets[i]->id) ==
+				     0;
+		cr_assert_eq(n, 1);
+	}
+	cr_assert_eq(model_vpc_default_nacl(m, v->id)->n_assocs, 4);
+}
