@@ -418,3 +418,43 @@ def test_regions_are_independent(vpcd):
     with pytest.raises(ClientError) as e:
         west.create_tags(Resources=[ve], Tags=[{"Key": "k", "Value": "v"}])
     assert error_of(e) == ("InvalidVpcID.NotFound", 400)
+
+
+def test_kill9_keeps_every_acknowledged_change(start_vpcd, tmp_path):
+    """A stream of CreateTags (two tags per call) killed with SIGKILL at a random
+    moment: after a restart every acknowledged call is there, no call is half there."""
+    import random
+    import threading
+    import time
+    from botocore.exceptions import EndpointConnectionError, ConnectionClosedError
+    state = tmp_path / "kill9"
+    rng = random.Random(20261126)
+    killed_after = []
+    for round_ in range(3):
+        first = start_vpcd(state_dir=state)
+        ec2 = make_client(first.url)
+        vpc = default_vpc_id(ec2)
+        ec2.delete_tags(Resources=[vpc])
+        acked = []
+        threading.Timer(rng.uniform(0.02, 0.25), first.kill9).start()
+        try:
+            for i in range(20):
+                ec2.create_tags(Resources=[vpc], Tags=[{"Key": f"k{i}a", "Value": "x"},
+                                                       {"Key": f"k{i}b", "Value": "y"}])
+                acked.append(i)
+                time.sleep(0.005)
+        except (EndpointConnectionError, ConnectionClosedError, ClientError,
+                botocore.exceptions.HTTPClientError):
+            pass
+        first.proc.wait(timeout=10)
+        killed_after.append(len(acked))
+        second = start_vpcd(state_dir=state)
+        keys = {t["Key"] for t in make_client(second.url).describe_tags(
+            Filters=[{"Name": "resource-id", "Values": [vpc]}])["Tags"]}
+        for i in acked:
+            assert {f"k{i}a", f"k{i}b"} <= keys, (round_, i, sorted(keys))
+        for i in range(20):
+            assert (f"k{i}a" in keys) == (f"k{i}b" in keys), (round_, i, sorted(keys))
+        assert second.stop() == 0
+    # The kills did land inside the streams.
+    assert any(n < 20 for n in killed_after), killed_after
