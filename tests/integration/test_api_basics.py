@@ -458,3 +458,17 @@ def test_kill9_keeps_every_acknowledged_change(start_vpcd, tmp_path):
         assert second.stop() == 0
     # The kills did land inside the streams.
     assert any(n < 20 for n in killed_after), killed_after
+
+
+@pytest.mark.parametrize("v", [2, 1])
+def test_cli_tags(aws_cli, ec2, v):
+    vpc = default_vpc_id(ec2)
+    p = aws_cli("ec2", "create-tags", "--resources", vpc, "--tags", f"Key=cli{v},Value=yes", v=v)
+    assert p.returncode == 0, p.stderr
+    p = aws_cli("ec2", "describe-tags", "--filters", f"Name=key,Values=cli{v}", v=v)
+    assert p.returncode == 0, p.stderr
+    assert [(t["ResourceId"], t["ResourceType"], t["Value"]) for t in p.json["Tags"]] == [
+        (vpc, "vpc", "yes")]
+    p = aws_cli("ec2", "delete-tags", "--resources", vpc, "--tags", f"Key=cli{v}", v=v)
+    assert p.returncode == 0, p.stderr
+    assert ec2.describe_tags(Filters=[{"Name": "key", "Values": [f"cli{v}"]}])["Tags"] == []
