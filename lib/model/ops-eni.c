@@ -478,6 +478,11 @@ int model_op_attach_network_interface(struct model *m, struct model_ctx *ctx, co
 		return model_err_set(err, -ENOSPC, MODEL_ERR_ATTACHMENT_LIMIT,
 				     "Interface count %d exceeds the limit for %s", attached + 1,
 				     t->name);
+	if (t && !t->nitro && eni->n_prefixes > 0)
+		return model_err_set(
+		    err, -EINVAL, MODEL_ERR_INVALID_PARAMETER_VALUE,
+		    "Prefix delegation is only supported on Nitro instance types; %s is not one",
+		    t->name);
 	if (t && model_eni_address_count(eni) > t->ipv4_per_eni)
 		return model_err_set(
 		    err, -ENOSPC, MODEL_ERR_PRIVATE_IP_LIMIT,
@@ -568,6 +573,18 @@ int model_op_assign_private_ip_addresses(struct model *m, struct model_ctx *ctx,
 		    err, -EINVAL, MODEL_ERR_MISSING_PARAMETER,
 		    "The request must contain the parameter PrivateIpAddresses, "
 		    "SecondaryPrivateIpAddressCount, Ipv4Prefixes or Ipv4PrefixCount");
+	if ((n_prefixes > 0 || prefix_count > 0) && eni->attachment.present) {
+		const struct model_instance *inst =
+		    model_find_instance(m, eni->attachment.instance_id);
+		const struct model_instance_type *t =
+		    inst ? model_instance_type_find(inst->instance_type) : NULL;
+
+		if (t && !t->nitro)
+			return model_err_set(err, -EINVAL, MODEL_ERR_INVALID_PARAMETER_VALUE,
+					     "Prefix delegation is only supported on Nitro "
+					     "instance types; %s is not one",
+					     t->name);
+	}
 	limit = eni_address_limit(m, eni);
 	total = (uint64_t)model_eni_address_count(eni) + n_ips + (uint64_t)count + n_prefixes +
 		(uint64_t)prefix_count;

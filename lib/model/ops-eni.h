@@ -22,6 +22,9 @@
  *    type).  Attaching an ENI holding more than the type allows ->
  *    PrivateIpAddressLimitExceeded.
  *  - Deleting an ENI disassociates its Elastic IPs (the EIPs stay allocated).
+ *  - Delegated prefixes need a Nitro instance type: assigning prefixes to an
+ *    ENI attached to another type, or attaching an ENI holding prefixes to
+ *    one, is InvalidParameterValue.
  */
 #ifndef OPENVPC_MODEL_OPS_ENI_H
 #define OPENVPC_MODEL_OPS_ENI_H

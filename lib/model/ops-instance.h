@@ -22,7 +22,10 @@
  *    max_count 1.
  *  - Auto public IP: when the subnet maps public IPs on launch or
  *    associate_public_ip is 1, only for a launch with one interface; released
- *    on stop and terminate, a new one is assigned on start.
+ *    on stop and terminate, a new one is assigned on start.  An empty public
+ *    pool (ctx->public_pool) is AddressLimitExceeded.
+ *  - On terminate, an Elastic IP on an ENI that survives (delete on
+ *    termination false) stays associated with that ENI, as on AWS.
  */
 #ifndef OPENVPC_MODEL_OPS_INSTANCE_H
 #define OPENVPC_MODEL_OPS_INSTANCE_H

@@ -326,13 +326,29 @@ static bool rule_is_v6(const struct model_sg_rule *r)
 	return r->peer_type == MODEL_PEER_CIDR6;
 }
 
-static size_t count_rules(const struct model_sg *sg, bool egress, bool v6)
+/*
+ * What a rule counts against the quota: a customer-managed prefix list
+ * counts as its max entries (vpc-semantics.md 3.3), anything else as one.
+ */
+static size_t rule_weight(const struct model *m, const struct model_sg_rule *r)
+{
+	const struct model_prefix_list *pl;
+
+	if (r->peer_type != MODEL_PEER_PREFIX_LIST)
+		return 1;
+	pl = model_find_prefix_list(m, r->prefix_list_id);
+	if (!pl || pl->aws_managed)
+		return 1;
+	return pl->max_entries > 0 ? (size_t)pl->max_entries : UTIL_MAX(pl->n_cidrs, (size_t)1);
+}
+
+static size_t count_rules(const struct model *m, const struct model_sg *sg, bool egress, bool v6)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < sg->n_rules; i++)
 		if (sg->rules[i].egress == egress && rule_is_v6(&sg->rules[i]) == v6)
-			n++;
+			n += rule_weight(m, &sg->rules[i]);
 	return n;
 }
 
@@ -416,12 +432,12 @@ static int authorize(struct model *m, struct model_ctx *ctx, const char *group_i
 			}
 		}
 		if (rule_is_v6(&rules[i]))
-			add6++;
+			add6 += rule_weight(m, &rules[i]);
 		else
-			add4++;
+			add4 += rule_weight(m, &rules[i]);
 	}
-	if (count_rules(sg, egress, false) + add4 > (size_t)ctx->quotas.rules_per_sg ||
-	    count_rules(sg, egress, true) + add6 > (size_t)ctx->quotas.rules_per_sg) {
+	if (count_rules(m, sg, egress, false) + add4 > (size_t)ctx->quotas.rules_per_sg ||
+	    count_rules(m, sg, egress, true) + add6 > (size_t)ctx->quotas.rules_per_sg) {
 		r = model_err_set(
 		    err, -ENOSPC, MODEL_ERR_RULES_PER_SG_LIMIT,
 		    "The maximum number of rules per security group has been reached.");
@@ -651,13 +667,15 @@ int model_op_modify_security_group_rules(struct model *m, struct model_ctx *ctx,
 	/* Family quota: replacing can move a rule between IPv4 and IPv6. */
 	for (int v6 = 0; v6 <= 1; v6++) {
 		for (int eg = 0; eg <= 1; eg++) {
-			long cnt = (long)count_rules(sg, eg, v6);
+			long cnt = (long)count_rules(m, sg, eg, v6);
 
 			for (size_t i = 0; i < n; i++) {
 				if (sg->rules[idx[i]].egress != (bool)eg)
 					continue;
-				cnt -= rule_is_v6(&sg->rules[idx[i]]) == (bool)v6;
-				cnt += rule_is_v6(&rules[i]) == (bool)v6;
+				if (rule_is_v6(&sg->rules[idx[i]]) == (bool)v6)
+					cnt -= (long)rule_weight(m, &sg->rules[idx[i]]);
+				if (rule_is_v6(&rules[i]) == (bool)v6)
+					cnt += (long)rule_weight(m, &rules[i]);
 			}
 			if (cnt > ctx->quotas.rules_per_sg) {
 				r = model_err_set(err, -ENOSPC, MODEL_ERR_RULES_PER_SG_LIMIT,

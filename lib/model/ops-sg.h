@@ -16,7 +16,10 @@
  *
  * Choices where AWS is silent (documented here):
  *  - A rule's family is IPv6 for an IPv6 CIDR peer and IPv4 otherwise
- *    (group and prefix-list peers count against the IPv4 quota, once each).
+ *    (group and prefix-list peers count against the IPv4 quota).  A group
+ *    reference counts one rule; a customer-managed prefix list counts its
+ *    max entries (AWS-managed lists count one).  sg_rules_per_eni counts
+ *    rules one each.
  *  - Breaching sg_rules_per_eni raises RulesPerSecurityGroupLimitExceeded.
  *  - Ports of protocols other than tcp/udp/icmp/icmpv6 are ignored and
  *    stored as -1/-1, as AWS does.  icmpv6 without ports means all types.

@@ -42,7 +42,7 @@ static const struct kind kinds[] = {
     {"vpn-", "vpn-connection", MODEL_ERR_VPN_NOT_FOUND, "vpnConnection"},
     {"fl-", "vpc-flow-log", MODEL_ERR_FLOW_LOG_NOT_FOUND, "flowLog"},
     {"pl-", "prefix-list", MODEL_ERR_PREFIX_LIST_NOT_FOUND, "prefixList"},
-    {"dopt-", "dhcp-options", MODEL_ERR_RESOURCE_ID_INVALID, "dhcpOptions"},
+    {"dopt-", "dhcp-options", MODEL_ERR_DHCP_OPTIONS_NOT_FOUND, "dhcpOptions"},
 };
 
 static const struct kind *kind_of(const char *id)

@@ -116,6 +116,7 @@
 	X(PCX_NOT_FOUND, "InvalidVpcPeeringConnectionID.NotFound", 400)                      \
 	X(TGW_NOT_FOUND, "InvalidTransitGatewayID.NotFound", 400)                             \
 	X(INSTANCE_ID_INVALID, "InvalidInstanceID", 400)                                      \
+	X(DHCP_OPTIONS_NOT_FOUND, "InvalidDhcpOptionID.NotFound", 400)                        \
 	X(INTERNAL, "InternalError", 500)
 
 enum model_errcode {

@@ -456,3 +456,25 @@ Test(ops_eni, modify_and_reset_attributes)
 	cr_assert(eni->source_dest_check);
 	(void)yes;
 }
+
+Test(ops_eni, prefixes_need_a_nitro_instance_type)
+{
+	struct model_instance *inst = new_instance("t2.micro", subnet->id); /* not Nitro */
+	struct model_eni *primary = model_instance_primary_eni(f.m, inst->id);
+	struct model_eni_create c = {.subnet_id = subnet->id, .prefix_count = 1};
+	struct model_eni *with_prefix = new_eni(&c);
+
+	FX_FAILS(f,
+		 model_op_assign_private_ip_addresses(f.m, &f.ctx, primary->id, NULL, 0, 0, NULL, 0,
+						      1, false, NULL, &f.err),
+		 "InvalidParameterValue");
+	FX_FAILS(f,
+		 model_op_attach_network_interface(f.m, &f.ctx, with_prefix->id, inst->id, 1, 0,
+						   NULL, &f.err),
+		 "InvalidParameterValue");
+	inst = new_instance("t3.micro", subnet->id); /* Nitro */
+	primary = model_instance_primary_eni(f.m, inst->id);
+	FX_OK(f, model_op_assign_private_ip_addresses(f.m, &f.ctx, primary->id, NULL, 0, 0, NULL, 0,
+						      1, false, NULL, &f.err));
+	cr_assert_eq(model_eni_address_count(primary), 2);
+}

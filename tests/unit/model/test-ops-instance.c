@@ -410,6 +410,9 @@ Test(ops_tags, unknown_resource_is_its_NotFound_code_and_nothing_changes)
 	ids[1] = "nat-00000000";
 	FX_FAILS(f, model_op_create_tags(f.m, &f.ctx, ids, 2, &tag, 1, &f.err),
 		 "NatGatewayNotFound");
+	ids[1] = "dopt-00000000";
+	FX_FAILS(f, model_op_create_tags(f.m, &f.ctx, ids, 2, &tag, 1, &f.err),
+		 "InvalidDhcpOptionID.NotFound");
 	ids[1] = "thing-1";
 	FX_FAILS(f, model_op_create_tags(f.m, &f.ctx, ids, 2, &tag, 1, &f.err), "InvalidID");
 }

@@ -503,3 +503,27 @@ Test(ops_sg, update_rule_descriptions_by_spec_and_by_id)
 								  0, ids, descs, 1, &f.err),
 		 "InvalidSecurityGroupRuleId.NotFound");
 }
+
+Test(ops_sg, customer_prefix_list_counts_its_max_entries)
+{
+	struct model_sg *sg = new_sg("web");
+	struct model_prefix_list *pl = model_add_prefix_list(f.m);
+	struct model_sg_rule_spec s = {
+	    .protocol = 6, .has_ports = true, .from_port = 443, .to_port = 443};
+
+	util_strscpy(pl->id, "pl-0123456789abcdef0", MODEL_ID_LEN);
+	pl->max_entries = 3;
+	f.ctx.quotas.rules_per_sg = 3;
+	s.prefix_list_id = "pl-00000000";
+	FX_FAILS(
+	    f, model_op_authorize_security_group_ingress(f.m, &f.ctx, sg->id, &s, 1, NULL, &f.err),
+	    "InvalidPrefixListID.NotFound");
+	s.prefix_list_id = pl->id;
+	FX_OK(f,
+	      model_op_authorize_security_group_ingress(f.m, &f.ctx, sg->id, &s, 1, NULL, &f.err));
+	cr_assert_eq(sg->rules[1].peer_type, MODEL_PEER_PREFIX_LIST);
+	s = tcp4(22, 22, "10.0.0.0/8");
+	FX_FAILS(
+	    f, model_op_authorize_security_group_ingress(f.m, &f.ctx, sg->id, &s, 1, NULL, &f.err),
+	    "RulesPerSecurityGroupLimitExceeded");
+}
