@@ -22,8 +22,11 @@
  *    connection succeeds again and changes nothing (AWS answers the same).
  *  - VPC CIDRs are `associated` at once; a disassociated secondary CIDR is
  *    removed from the VPC (not kept as `disassociated`).
- *  - One DHCP options set per model: the ID of the first VPC's dopt- is
- *    reused by every later VPC (the Region default).
+ *  - One DHCP options set per model: a new VPC takes the dopt- ID of any
+ *    existing VPC (the Region default); the ID is not stored elsewhere, so
+ *    once every VPC is gone the next VPC gets a fresh dopt- ID.
+ *  - DetachInternetGateway leaves edge (gateway) route-table associations
+ *    in place; AssociateRouteTable with a gateway needs it attached.
  *  - VPN tunnel outside IPs come from 203.0.113.0/24 (documentation range),
  *    the lowest two addresses (.1-.254) not used by a live tunnel; inside
  *    CIDRs are the lowest two /30s of 169.254.10.0/24 not used by another
