@@ -3,8 +3,10 @@
  * merged key ranges.  See sgcls.h for the contract and the design.
  *
  * Build, per bucket:
- *   1. Items (CIDR, key range) from the rules of the bucket's protocol and
- *      the -1 rules; a rule whose ports do not apply gets [0, 65535].
+ *   1. Items (CIDR, key range) from the rules of the bucket's protocol,
+ *      plus the -1 rules for tcp, udp and icmp (with_default marks the
+ *      other buckets, whose lookups also search bucket 0); a rule whose
+ *      ports do not apply gets [0, 65535].
  *   2. Sort by (address, length, lo); each run of one CIDR becomes a node
  *      whose ranges are merged (overlapping or adjacent ranges fuse), so a
  *      node's ranges are sorted, disjoint and non-adjacent.
@@ -47,11 +49,12 @@ struct sgcls_bucket {
 	struct sgcls_node *nodes;
 	struct sgcls_range *ranges;
 	uint32_t n_nodes, n_ranges;
-	uint32_t wild; /* the 0.0.0.0/0 node or SGCLS_NONE */
+	uint32_t wild;	   /* the 0.0.0.0/0 node or SGCLS_NONE */
+	bool with_default; /* the -1 rules live in bucket 0, not here */
 };
 
 struct sgcls {
-	uint8_t map[256]; /* protocol -> bucket; bucket 0 holds the -1 rules only */
+	uint16_t map[256]; /* protocol -> bucket; bucket 0 holds the -1 rules only */
 	uint32_t n_buckets;
 	struct sgcls_bucket *buckets;
 	struct sgcls_rule *rules; /* input order */
@@ -175,7 +178,8 @@ static int bucket_build(struct sgcls_bucket *b, const struct sgcls_rule *rules, 
 		const struct sgcls_rule *rule = &rules[i];
 		struct sgcls_item it = {rule->addr, rule->len, 0, UINT16_MAX};
 
-		if (rule->protocol != -1 && rule->protocol != protocol)
+		if (rule->protocol != protocol &&
+		    (rule->protocol != -1 || !(protocol == -1 || proto_has_ports(protocol))))
 			continue;
 		if (rule->protocol != -1 && proto_has_ports(rule->protocol)) {
 			it.lo = rule->lo;
@@ -184,6 +188,7 @@ static int bucket_build(struct sgcls_bucket *b, const struct sgcls_rule *rules, 
 		items[n_items++] = it;
 	}
 	b->wild = SGCLS_NONE;
+	b->with_default = protocol != -1 && !proto_has_ports(protocol);
 	if (n_items == 0)
 		return lpm4_build(NULL, 0, &b->lpm);
 	qsort(items, n_items, sizeof(*items), item_cmp);
@@ -316,7 +321,7 @@ int sgcls_build(const struct sgcls_rule *rules, size_t n, struct sgcls **ret_cls
 		r = bucket_build(&c->buckets[k], rules, n, p, items);
 		if (r < 0)
 			goto err;
-		c->map[p] = (uint8_t)k++;
+		c->map[p] = (uint16_t)k++;
 	}
 	free(items);
 	*ret_cls = c;
@@ -328,38 +333,44 @@ err:
 	return r;
 }
 
-bool sgcls_match(const struct sgcls *c, uint32_t addr, uint8_t protocol, uint16_t key,
-		 bool *ret_wild)
+/* Search one bucket; *wild is set when its 0.0.0.0/0 node allows the key. */
+static bool bucket_match(const struct sgcls_bucket *b, uint32_t addr, uint16_t key, bool *wild)
 {
-	const struct sgcls_bucket *b = &c->buckets[c->map[protocol]];
-	bool allowed = false, wild = false;
 	uint32_t ni;
 
 	if (b->wild != SGCLS_NONE) {
 		const struct sgcls_node *w = &b->nodes[b->wild];
 
-		wild = ranges_contain(&b->ranges[w->first], w->count, key);
-		if (wild) {
-			if (ret_wild)
-				*ret_wild = true;
+		if (ranges_contain(&b->ranges[w->first], w->count, key)) {
+			*wild = true;
 			return true;
 		}
 	}
-	if (lpm4_lookup(b->lpm, addr, &ni) == 1) {
-		for (;;) {
-			const struct sgcls_node *node = &b->nodes[ni];
+	if (lpm4_lookup(b->lpm, addr, &ni) != 1)
+		return false;
+	for (;;) {
+		const struct sgcls_node *node = &b->nodes[ni];
 
-			if (ranges_contain(&b->ranges[node->first], node->count, key)) {
-				allowed = true;
-				break;
-			}
-			if (node->complete)
-				break;
-			ni = node->parent;
-		}
+		if (ranges_contain(&b->ranges[node->first], node->count, key))
+			return true;
+		if (node->complete)
+			return false;
+		ni = node->parent;
 	}
+}
+
+bool sgcls_match(const struct sgcls *c, uint32_t addr, uint8_t protocol, uint16_t key,
+		 bool *ret_wild)
+{
+	const struct sgcls_bucket *b = &c->buckets[c->map[protocol]];
+	bool wild = false, allowed;
+
+	allowed = bucket_match(b, addr, key, &wild);
+	/* A protocol without ports: its own rules here, the -1 rules in bucket 0. */
+	if (b->with_default && !wild)
+		allowed |= bucket_match(&c->buckets[0], addr, key, &wild);
 	if (ret_wild)
-		*ret_wild = false;
+		*ret_wild = wild;
 	return allowed;
 }
 
@@ -392,6 +403,8 @@ bool sgcls_allows_all_response(const struct sgcls *c, uint8_t protocol)
 	const struct sgcls_bucket *b = &c->buckets[c->map[protocol]];
 	const struct sgcls_node *w;
 
+	if (b->with_default && c->buckets[0].wild != SGCLS_NONE)
+		return true; /* a -1 rule from anywhere */
 	if (b->wild == SGCLS_NONE)
 		return false;
 	w = &b->nodes[b->wild];

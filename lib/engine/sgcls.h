@@ -13,10 +13,13 @@
  * match all ports, whatever their lo/hi say.
  *
  * Design.  Rules are grouped into buckets per protocol: each protocol that
- * some rule names gets a bucket holding its own rules merged with the -1
- * rules; every other protocol maps to the shared "-1 only" bucket through a
- * 256-entry protocol -> bucket map.  Inside a bucket every distinct CIDR is a
- * node holding the sorted, merged key ranges its rules allow.  CIDRs nest, so
+ * some rule names gets a bucket; every other protocol maps to the shared
+ * "-1 only" bucket through a 256-entry protocol -> bucket map.  The tcp, udp
+ * and icmp buckets hold their own rules merged with the -1 rules (one lookup
+ * on the hot path); the bucket of any other protocol holds only its own
+ * rules and a lookup there also searches the -1 bucket, so a -1 rule is
+ * copied at most three times whatever the number of protocols named.  Inside a bucket every
+ * distinct CIDR is a node holding the sorted, merged key ranges its rules allow.  CIDRs nest, so
  * the nodes form a forest, and an lpm4 table over the bucket's CIDRs (disjoint
  * address ranges + direct index, see lpm.h) finds the deepest node containing
  * the address.  When a node's ranges merged with all its ancestors' stay small

@@ -305,6 +305,43 @@ Test(sgcls, bad_input_and_limits)
 	free(many);
 }
 
+Test(sgcls, many_protocols_with_a_large_all_protocols_set)
+{
+	/*
+	 * 2000 -1 rules (a group reference expanded to /32s) and every protocol
+	 * named once: the -1 rules are not copied into 256 buckets.  Builds in
+	 * well under the test timeout and answers like the oracle.
+	 */
+	struct sgcls_rule *rules = calloc(SGCLS_MAX_RULES, sizeof(*rules));
+	struct sgcls *c;
+	size_t n = 0;
+	bool wild;
+
+	cr_assert_not_null(rules);
+	for (uint32_t i = 0; i < 2000; i++)
+		rules[n++] = rule(IP(10, 1, 0, 0) + 2 * i, 32, -1, 0, 0, i);
+	for (int p = 0; p < 256; p++)
+		rules[n++] = rule(IP(10, 2, 0, 0) | (uint32_t)p << 8, 24, (int16_t)p, 5, 5,
+				  (uint32_t)(10000 + p));
+	c = build_ok(rules, n);
+	for (int p = 0; p < 256; p++) {
+		uint32_t tag;
+
+		cr_assert(sgcls_match(c, IP(10, 1, 0, 0) + 2 * (uint32_t)p, (uint8_t)p, 5, &wild));
+		cr_assert_not(wild);
+		cr_assert_not(
+		    sgcls_match(c, IP(10, 1, 0, 1) + 2 * (uint32_t)p, (uint8_t)p, 5, NULL));
+		cr_assert(sgcls_match(c, IP(10, 2, p, 77), (uint8_t)p, 5, NULL), "proto %d", p);
+		cr_assert_eq(sgcls_explain(c, IP(10, 2, p, 77), (uint8_t)p, 5, &tag), 1);
+		cr_assert_eq(tag, 10000u + (uint32_t)p);
+		cr_assert_not(sgcls_match(c, IP(10, 2, (p + 1) % 256, 77), (uint8_t)p, 5, NULL));
+		cr_assert_not(sgcls_allows_all_response(c, (uint8_t)p));
+	}
+	cr_assert_eq(sgcls_match(c, IP(10, 2, 6, 1), 6, 6, NULL), false, "tcp keeps its port");
+	sgcls_free(c);
+	free(rules);
+}
+
 /* The oracle: every rule, in input order, restated plainly. */
 static bool oracle_rule_allows(const struct sgcls_rule *r, uint32_t addr, uint8_t protocol,
 			       uint16_t key)
