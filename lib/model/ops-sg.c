@@ -530,12 +530,12 @@ static int revoke(struct model *m, struct model_ctx *ctx, const char *group_id, 
 	if (!doomed)
 		return model_err_set(err, -ENOMEM, MODEL_ERR_INTERNAL, "Out of memory");
 	for (size_t i = 0; i < n_rule_ids; i++) {
-		ssize_t k = find_rule_by_id(sg, rule_ids[i]);
+		ssize_t k = rule_ids[i] ? find_rule_by_id(sg, rule_ids[i]) : -1;
 
 		if (k < 0 || sg->rules[k].egress != egress) {
 			r = model_err_set(err, -ENOENT, MODEL_ERR_SG_RULE_NOT_FOUND,
 					  "The security group rule ID '%s' does not exist",
-					  rule_ids[i]);
+					  rule_ids[i] ? rule_ids[i] : "");
 			goto out;
 		}
 		doomed[k] = true;

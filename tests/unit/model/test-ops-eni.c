@@ -478,3 +478,114 @@ Test(ops_eni, prefixes_need_a_nitro_instance_type)
 						      1, false, NULL, &f.err));
 	cr_assert_eq(model_eni_address_count(primary), 2);
 }
+
+/*
+ * Random sequences of create / assign / unassign / delete against a small
+ * subnet, checked after every step against the invariants: no address is
+ * held twice (as an address or inside a prefix), everything lies in the
+ * subnet and avoids the reserved addresses, prefixes are aligned /28s, the
+ * available count matches a recount, and a failed step changed nothing.
+ */
+static void check_invariants(const struct model_subnet *s)
+{
+	uint8_t owner_count[64] = {0};
+	uint32_t used = 0;
+
+	for (size_t i = 0; i < f.m->n_enis; i++) {
+		const struct model_eni *e = f.m->enis[i];
+
+		cr_assert_geq(e->n_ips, 1);
+		cr_assert(e->ips[0].primary);
+		cr_assert_leq(model_eni_address_count(e), MODEL_ENI_UNATTACHED_ADDRESS_LIMIT);
+		for (size_t j = 0; j < e->n_ips; j++) {
+			uint32_t ip = e->ips[j].ip;
+
+			cr_assert(net_cidr4_contains(s->cidr, ip));
+			cr_assert_not(model_subnet_ip_reserved(s, ip));
+			cr_assert_eq(j == 0, e->ips[j].primary);
+			owner_count[ip - s->cidr.addr]++;
+			used++;
+		}
+		for (size_t j = 0; j < e->n_prefixes; j++) {
+			struct net_cidr4 p = e->prefixes[j];
+
+			cr_assert_eq(p.len, 28);
+			cr_assert_eq(p.addr % 16, 0);
+			cr_assert(net_cidr4_covers(s->cidr, p));
+			for (uint32_t ip = p.addr; ip <= net_cidr4_last(p); ip++) {
+				cr_assert_not(model_subnet_ip_reserved(s, ip));
+				owner_count[ip - s->cidr.addr]++;
+				used++;
+			}
+		}
+	}
+	for (size_t i = 0; i < 64; i++)
+		cr_assert_leq(owner_count[i], 1, "address .%zu held twice", i);
+	cr_assert_eq(model_subnet_available_ips(f.m, s), 64 - 5 - used);
+}
+
+Test(ops_eni, random_operations_keep_address_invariants)
+{
+	struct model_subnet *s = fx_subnet(&f, vpc, "10.0.4.0/26", 0);
+	struct util_rng r;
+	int ok = 0, failed = 0;
+
+	util_rng_seed(&r, 7);
+	for (int step = 0; step < 3000; step++) {
+		struct model_eni *e =
+		    f.m->n_enis ? f.m->enis[util_rng_below(&r, f.m->n_enis)] : NULL;
+		char *before = fx_digest(f.m), *after;
+		uint32_t ip = s->cidr.addr + (uint32_t)util_rng_below(&r, 64);
+		struct net_cidr4 p = {.addr = s->cidr.addr + 16 * (uint32_t)util_rng_below(&r, 4),
+				      .len = 28};
+		int kind = (int)util_rng_below(&r, 7), rc = 0;
+
+		f.err.code = MODEL_ERR_NONE;
+		if (!e || kind == 0) {
+			struct model_eni_create c = {.subnet_id = s->id,
+						     .secondary_count = (int)util_rng_below(&r, 4),
+						     .prefix_count = (int)util_rng_below(&r, 2)};
+
+			if (util_rng_below(&r, 3) == 0) {
+				c.has_primary_ip = true;
+				c.primary_ip = ip;
+			}
+			rc = model_op_create_network_interface(f.m, &f.ctx, &c, NULL, &f.err);
+		} else if (kind == 1) {
+			rc = model_op_delete_network_interface(f.m, &f.ctx, e->id, &f.err);
+		} else if (kind == 2) {
+			rc = model_op_assign_private_ip_addresses(f.m, &f.ctx, e->id, NULL, 0,
+								  1 + (int)util_rng_below(&r, 3),
+								  NULL, 0, 0, false, NULL, &f.err);
+		} else if (kind == 3) {
+			rc = model_op_assign_private_ip_addresses(f.m, &f.ctx, e->id, &ip, 1, 0,
+								  NULL, 0, 0, util_rng_below(&r, 2),
+								  NULL, &f.err);
+		} else if (kind == 4) {
+			rc = model_op_assign_private_ip_addresses(f.m, &f.ctx, e->id, NULL, 0, 0,
+								  &p, 1, 0, false, NULL, &f.err);
+		} else if (kind == 5) {
+			rc = model_op_unassign_private_ip_addresses(f.m, &f.ctx, e->id, &ip, 1,
+								    NULL, 0, &f.err);
+		} else {
+			rc = model_op_unassign_private_ip_addresses(f.m, &f.ctx, e->id, NULL, 0, &p,
+								    1, &f.err);
+		}
+		after = fx_digest(f.m);
+		if (rc < 0) {
+			failed++;
+			cr_assert_neq(f.err.code, MODEL_ERR_NONE);
+			cr_assert_neq(f.err.code, MODEL_ERR_INTERNAL);
+			cr_assert_str_eq(before, after,
+					 "step %d (kind %d) failed with %s but changed the model",
+					 step, kind, model_err_code_name(f.err.code));
+		} else {
+			ok++;
+		}
+		free(before);
+		free(after);
+		check_invariants(s);
+	}
+	cr_assert_gt(ok, 300);
+	cr_assert_gt(failed, 300);
+}
