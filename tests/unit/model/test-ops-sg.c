@@ -32,6 +32,11 @@ static struct model_sg *new_sg(const char *name)
 	return sg;
 }
 
+/*
+ * A tcp rule spec.  net_cidr4_parse canonicalises, so a CIDR written with
+ * host address .5 ("10.0.0.5/8") gets host bits set again here to exercise
+ * the op's own canonicalisation.
+ */
 static struct model_sg_rule_spec tcp4(int from, int to, const char *cidr)
 {
 	return (struct model_sg_rule_spec){
@@ -526,4 +531,116 @@ Test(ops_sg, customer_prefix_list_counts_its_max_entries)
 	FX_FAILS(
 	    f, model_op_authorize_security_group_ingress(f.m, &f.ctx, sg->id, &s, 1, NULL, &f.err),
 	    "RulesPerSecurityGroupLimitExceeded");
+}
+
+/*
+ * Random authorize / revoke / modify sequences on two groups, checked after
+ * every step: no two rules of a group are the same, per-direction per-family
+ * counts stay within the quota, rule IDs are unique, and a failed step
+ * changed nothing.
+ */
+Test(ops_sg, random_rule_changes_keep_invariants)
+{
+	struct model_sg *g[2] = {new_sg("a"), new_sg("b")};
+	struct util_rng r;
+	int ok = 0, failed = 0;
+
+	f.ctx.quotas.rules_per_sg = 6;
+	util_rng_seed(&r, 11);
+	for (int step = 0; step < 3000; step++) {
+		struct model_sg *sg = g[util_rng_below(&r, 2)];
+		bool egress = util_rng_below(&r, 2);
+		struct model_sg_rule_spec s[2];
+		size_t n = 1 + util_rng_below(&r, 2);
+		char *before = fx_digest(f.m), *after;
+		int kind = (int)util_rng_below(&r, 3), rc;
+
+		for (size_t i = 0; i < n; i++) {
+			int port = (int)util_rng_below(&r, 8);
+
+			memset(&s[i], 0, sizeof(s[i]));
+			s[i].protocol = util_rng_below(&r, 4) == 0 ? -1 : 6;
+			s[i].has_ports = true;
+			s[i].from_port = port;
+			s[i].to_port = port + (int)util_rng_below(&r, 2);
+			switch (util_rng_below(&r, 3)) {
+			case 0:
+				s[i].has_cidr4 = true;
+				s[i].cidr4.addr = (uint32_t)util_rng_below(&r, 4) << 24 | 7;
+				s[i].cidr4.len = 8;
+				break;
+			case 1:
+				s[i].has_cidr6 = true;
+				s[i].cidr6.addr.b[0] = (uint8_t)(0x20 + util_rng_below(&r, 2));
+				s[i].cidr6.addr.b[15] = 1; /* host bits, cleared by the op */
+				s[i].cidr6.len = 64;
+				break;
+			default:
+				s[i].group_id = g[util_rng_below(&r, 2)]->id;
+				break;
+			}
+		}
+		f.err.code = MODEL_ERR_NONE;
+		if (kind == 0) {
+			rc = egress ? model_op_authorize_security_group_egress(f.m, &f.ctx, sg->id,
+									       s, n, NULL, &f.err)
+				    : model_op_authorize_security_group_ingress(f.m, &f.ctx, sg->id,
+										s, n, NULL, &f.err);
+		} else if (kind == 1) {
+			rc = egress ? model_op_revoke_security_group_egress(
+					  f.m, &f.ctx, sg->id, s, n, NULL, 0, NULL, NULL, &f.err)
+				    : model_op_revoke_security_group_ingress(
+					  f.m, &f.ctx, sg->id, s, n, NULL, 0, NULL, NULL, &f.err);
+		} else {
+			const char *id[1] = {sg->n_rules
+						 ? sg->rules[util_rng_below(&r, sg->n_rules)].id
+						 : "sgr-00000000"};
+
+			rc = model_op_modify_security_group_rules(f.m, &f.ctx, sg->id, id, s, 1,
+								  &f.err);
+		}
+		after = fx_digest(f.m);
+		if (rc < 0) {
+			failed++;
+			cr_assert_neq(f.err.code, MODEL_ERR_INTERNAL);
+			cr_assert_str_eq(before, after, "step %d failed (%s) but changed the model",
+					 step, model_err_code_name(f.err.code));
+		} else {
+			ok++;
+		}
+		free(before);
+		free(after);
+		for (size_t k = 0; k < 2; k++) {
+			int cnt[2][2] = {{0, 0}, {0, 0}};
+
+			for (size_t i = 0; i < g[k]->n_rules; i++) {
+				const struct model_sg_rule *a = &g[k]->rules[i];
+
+				cnt[a->egress][a->peer_type == MODEL_PEER_CIDR6]++;
+				if (a->peer_type == MODEL_PEER_CIDR6)
+					cr_assert_eq(a->cidr6.addr.b[15], 0);
+				for (size_t j = 0; j < i; j++) {
+					const struct model_sg_rule *b = &g[k]->rules[j];
+
+					cr_assert_str_neq(a->id, b->id);
+					cr_assert_not(a->egress == b->egress &&
+							  a->protocol == b->protocol &&
+							  a->from_port == b->from_port &&
+							  a->to_port == b->to_port &&
+							  a->peer_type == b->peer_type &&
+							  a->cidr.addr == b->cidr.addr &&
+							  a->cidr.len == b->cidr.len &&
+							  memcmp(&a->cidr6, &b->cidr6,
+								 sizeof(a->cidr6)) == 0 &&
+							  strcmp(a->group_id, b->group_id) == 0,
+						      "duplicate rule at step %d", step);
+				}
+			}
+			for (int d = 0; d < 2; d++)
+				for (int v = 0; v < 2; v++)
+					cr_assert_leq(cnt[d][v], 6);
+		}
+	}
+	cr_assert_gt(ok, 300);
+	cr_assert_gt(failed, 300);
 }
