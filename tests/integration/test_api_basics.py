@@ -472,3 +472,22 @@ def test_cli_tags(aws_cli, ec2, v):
     p = aws_cli("ec2", "delete-tags", "--resources", vpc, "--tags", f"Key=cli{v}", v=v)
     assert p.returncode == 0, p.stderr
     assert ec2.describe_tags(Filters=[{"Name": "key", "Values": [f"cli{v}"]}])["Tags"] == []
+
+
+def test_concurrent_clients(vpcd):
+    """Eight clients at once, reads and writes mixed: every call answers correctly."""
+    from concurrent.futures import ThreadPoolExecutor
+    vpc = default_vpc_id(make_client(vpcd))
+
+    def work(n):
+        c = make_client(vpcd)
+        for i in range(15):
+            assert c.describe_availability_zones()["AvailabilityZones"]
+            c.create_tags(Resources=[vpc], Tags=[{"Key": f"t{n}", "Value": str(i)}])
+        return n
+
+    with ThreadPoolExecutor(8) as ex:
+        assert sorted(ex.map(work, range(8))) == list(range(8))
+    tags = {t["Key"]: t["Value"] for t in make_client(vpcd).describe_tags(
+        Filters=[{"Name": "resource-id", "Values": [vpc]}])["Tags"]}
+    assert all(tags[f"t{n}"] == "14" for n in range(8))

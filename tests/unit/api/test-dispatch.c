@@ -502,3 +502,28 @@ Test(dispatch, configured_account)
 	cr_assert_str_eq(FS.account, "111122223333");
 	S = api_server_free(S);
 }
+
+Test(auth, region_limit, .init = setup, .fini = teardown)
+{
+	const char *body = "Action=DescribeAvailabilityZones&Version=2016-11-15";
+	char region[32];
+
+	for (int i = 1; i <= API_REGIONS_MAX + 1; i++) {
+		struct api_http_response r;
+
+		snprintf(region, sizeof(region), "xx-test-%d", i);
+		r = signed_post(body, "K", "s", region, NOW);
+		if (i <= API_REGIONS_MAX) {
+			cr_assert_eq(r.status, 200, "%s: %s", region, r.body);
+		} else {
+			cr_assert_eq(r.status, 400);
+			cr_assert_str_eq(r.code, "InvalidParameterValue");
+		}
+		api_http_response_done(&r);
+	}
+	/* Known Regions keep working. */
+	struct api_http_response r = signed_post(body, "K", "s", "xx-test-1", NOW);
+
+	cr_assert_eq(r.status, 200);
+	api_http_response_done(&r);
+}
