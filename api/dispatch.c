@@ -20,13 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "api/ec2-model.h"
 #include "api/families.h"
 #include "api/params.h"
 #include "api/req-private.h"
 #include "api/server-private.h"
+#include "api/token-private.h"
 #include "lib/util/util.h"
 
 /* ---- the action table ---------------------------------------------------------- */
@@ -397,86 +396,6 @@ static int authenticate(struct api_server *s, struct api_req *r, const struct ap
 	return 0;
 }
 
-/* ---- idempotency ------------------------------------------------------------------ */
-
-/* hex SHA-256 over the action and every parameter but ClientToken and DryRun. */
-static int params_hash(const struct api_params *p, char out[65])
-{
-	static const char hex[] = "0123456789abcdef";
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned char d[32];
-	unsigned int len = 0;
-	int ok;
-
-	if (!md)
-		return -ENOMEM;
-	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	for (size_t i = 0; ok && i < p->n; i++) {
-		const char *n = p->items[i].name;
-
-		if (strcmp(n, "ClientToken") == 0 || strcmp(n, "DryRun") == 0)
-			continue;
-		/* name and value with their NULs: unambiguous */
-		ok = EVP_DigestUpdate(md, n, strlen(n) + 1) &&
-		     EVP_DigestUpdate(md, p->items[i].value, strlen(p->items[i].value) + 1);
-	}
-	ok = ok && EVP_DigestFinal_ex(md, d, &len) && len == 32;
-	EVP_MD_CTX_free(md);
-	if (!ok)
-		return -EIO;
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-	out[64] = '\0';
-	return 0;
-}
-
-/*
- * Look the request's ClientToken up.  Returns 0 to proceed (ret_token set
- * when the response must be remembered), 1 with *ret_body when the stored
- * response answers the request, or a negative errno with the error set.
- */
-static int client_token_check(struct api_server *s, struct api_req *r,
-			      const struct ec2_model_op *op, const char *region,
-			      const char **ret_token, char hash[65], char **ret_body)
-{
-	const char *token = api_params_get(r->params, "ClientToken");
-	char *stored_hash = NULL, *stored = NULL;
-	int e;
-
-	*ret_token = NULL;
-	if (!token || r->dry_run || !(r->action->flags & API_MUTATING) || !s->persist.token_get ||
-	    !ec2_model_accepts(op, "ClientToken"))
-		return 0;
-	if (!*token || strlen(token) > API_CLIENT_TOKEN_MAX)
-		return api_fail_invalid_value(r, "The client token must be 1 to %d characters",
-					      API_CLIENT_TOKEN_MAX);
-	for (const char *c = token; *c; c++)
-		if (*c < 0x21 || *c > 0x7e)
-			return api_fail_invalid_value(r,
-						      "The client token must be printable ASCII");
-	if (params_hash(r->params, hash) < 0)
-		return api_fail(r, 500, "InternalError", "Could not hash the request");
-	e = s->persist.token_get(s->persist.userdata, region, token, &stored_hash, &stored);
-	if (e < 0)
-		return api_fail(r, 500, "InternalError", "Could not read the client token");
-	if (e == 0) {
-		*ret_token = token;
-		return 0;
-	}
-	e = strcmp(stored_hash, hash) == 0;
-	free(stored_hash);
-	if (!e) {
-		free(stored);
-		return api_fail(r, 400, "IdempotentParameterMismatch",
-				"Client token '%.64s' was already used with different parameters",
-				token);
-	}
-	*ret_body = stored;
-	return 1;
-}
-
 /* ---- the request path ----------------------------------------------------------- */
 
 static void new_request_id(struct api_server *s, char buf[37])
@@ -609,7 +528,8 @@ static int run(struct api_server *s, struct api_req *r, const struct api_http_re
 	e = region_get(s, r, region, &rg);
 	if (e < 0)
 		return e;
-	e = client_token_check(s, r, op, rg->name, &token, token_hash, ret_body);
+	e = api_client_token_check(&s->persist, r, ec2_model_accepts(op, "ClientToken"), rg->name,
+				   &token, token_hash, ret_body);
 	if (e < 0)
 		return e;
 	if (e > 0) {
