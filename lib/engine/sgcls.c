@@ -17,8 +17,9 @@
  *      is "complete": its ranges are everything else the address can be
  *      allowed by.  A node whose parent is complete and whose ranges
  *      merged with the parent's number <= SGCLS_FLAT_MAX stores that union
- *      and is complete too.  Any other node stores its own ranges and lookup
- *      continues at its parent.
+ *      and is complete too, as long as the bucket's ranges stay within
+ *      SGCLS_FLAT_BUDGET per item (+ 256): memory stays O(rules).  Any other node stores its own
+ * ranges and lookup continues at its parent.
  *   5. An lpm4 table maps an address to the deepest node containing it.
  *
  * Lookup: map[protocol] -> bucket; binary search of the 0.0.0.0/0 node's
@@ -171,7 +172,7 @@ static int bucket_build(struct sgcls_bucket *b, const struct sgcls_rule *rules, 
 	struct sgcls_range flat[2 * SGCLS_FLAT_MAX];
 	struct lpm4_entry *entries = NULL;
 	uint32_t stack[33];
-	size_t n_items = 0, depth = 0, cap_ranges;
+	size_t n_items = 0, depth = 0, cap_ranges, budget;
 	int r;
 
 	for (size_t i = 0; i < n; i++) {
@@ -193,8 +194,12 @@ static int bucket_build(struct sgcls_bucket *b, const struct sgcls_rule *rules, 
 		return lpm4_build(NULL, 0, &b->lpm);
 	qsort(items, n_items, sizeof(*items), item_cmp);
 
-	/* A node stores at most max(its items, SGCLS_FLAT_MAX) ranges. */
-	cap_ranges = (size_t)SGCLS_FLAT_MAX * n_items;
+	/*
+	 * Unflattened nodes store at most n_items ranges in total; flattened
+	 * ones may use SGCLS_FLAT_BUDGET ranges per item more, no further.
+	 */
+	budget = (size_t)SGCLS_FLAT_BUDGET * n_items + 256;
+	cap_ranges = budget + n_items;
 	b->nodes = calloc(n_items, sizeof(*b->nodes));
 	b->ranges = calloc(cap_ranges, sizeof(*b->ranges));
 	entries = calloc(n_items, sizeof(*entries));
@@ -232,7 +237,7 @@ static int bucket_build(struct sgcls_bucket *b, const struct sgcls_rule *rules, 
 				uint32_t nf = ranges_union(&b->ranges[own], n_own,
 							   &b->ranges[p->first], p->count, flat);
 
-				if (nf <= SGCLS_FLAT_MAX) {
+				if (nf <= SGCLS_FLAT_MAX && b->n_ranges + nf <= budget) {
 					memcpy(&b->ranges[own], flat, nf * sizeof(*flat));
 					n_own = nf;
 					node->count = (uint16_t)nf;

@@ -25,7 +25,8 @@
  * the address.  When a node's ranges merged with all its ancestors' stay small
  * (<= SGCLS_FLAT_MAX ranges) the node stores that union and lookup is one
  * binary search; otherwise lookup also searches the ancestors (at most 32
- * more, typically one or two).  Memory stays O(rules) whatever the nesting.
+ * more, typically one or two).  Flattening stops at SGCLS_FLAT_BUDGET ranges
+ * per rule, so memory stays O(rules) whatever the nesting.
  * The ranges of the bucket's 0.0.0.0/0 node answer ret_wild and the
  * untracked-flow question (section 3.4).  The original rules are kept in
  * input order for sgcls_explain().
@@ -44,8 +45,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SGCLS_MAX_RULES 4096
-#define SGCLS_FLAT_MAX	16
+#define SGCLS_MAX_RULES	  4096
+#define SGCLS_FLAT_MAX	  64
+#define SGCLS_FLAT_BUDGET 32
 
 struct sgcls_rule {
 	uint32_t addr;	  /* peer CIDR (remote side of the packet), host order */
