@@ -12,14 +12,14 @@
  *      node's ranges are sorted, disjoint and non-adjacent.
  *   3. In that order a parent sorts before its children; a stack of open
  *      CIDRs gives each node its nearest enclosing node (its parent).
- *   4. The 0.0.0.0/0 node, if any, is searched first by every lookup, so
- *      it is nobody's parent and stays out of the lpm4 table.  A root node
- *      is "complete": its ranges are everything else the address can be
- *      allowed by.  A node whose parent is complete and whose ranges
- *      merged with the parent's number <= SGCLS_FLAT_MAX stores that union
- *      and is complete too, as long as the bucket's ranges stay within
- *      SGCLS_FLAT_BUDGET per item (+ 256): memory stays O(rules).  Any other node stores its own
- * ranges and lookup continues at its parent.
+ *   4. The 0.0.0.0/0 node, if any, is searched first by every lookup, so it
+ *      is nobody's parent and stays out of the lpm4 table.  A root node is
+ *      "complete": its ranges are everything else the address can be allowed
+ *      by.  A node whose parent is complete and whose ranges merged with the
+ *      parent's number <= SGCLS_FLAT_MAX stores that union and is complete
+ *      too, as long as the bucket's ranges stay within SGCLS_FLAT_BUDGET per
+ *      item (+ 256): memory stays O(rules).  Any other node stores its own
+ *      ranges and lookup continues at its parent.
  *   5. An lpm4 table maps an address to the deepest node containing it.
  *
  * Lookup: map[protocol] -> bucket; binary search of the 0.0.0.0/0 node's

@@ -13,21 +13,22 @@
  * match all ports, whatever their lo/hi say.
  *
  * Design.  Rules are grouped into buckets per protocol: each protocol that
- * some rule names gets a bucket; every other protocol maps to the shared
- * "-1 only" bucket through a 256-entry protocol -> bucket map.  The tcp, udp
- * and icmp buckets hold their own rules merged with the -1 rules (one lookup
- * on the hot path); the bucket of any other protocol holds only its own
- * rules and a lookup there also searches the -1 bucket, so a -1 rule is
- * copied at most three times whatever the number of protocols named.  Inside a bucket every
- * distinct CIDR is a node holding the sorted, merged key ranges its rules allow.  CIDRs nest, so
- * the nodes form a forest, and an lpm4 table over the bucket's CIDRs (disjoint
- * address ranges + direct index, see lpm.h) finds the deepest node containing
- * the address.  When a node's ranges merged with all its ancestors' stay small
- * (<= SGCLS_FLAT_MAX ranges) the node stores that union and lookup is one
- * binary search; otherwise lookup also searches the ancestors (at most 32
- * more, typically one or two).  Flattening stops at SGCLS_FLAT_BUDGET ranges
- * per rule, so memory stays O(rules) whatever the nesting.
- * The ranges of the bucket's 0.0.0.0/0 node answer ret_wild and the
+ * some rule names gets a bucket; every other protocol maps to the shared "-1
+ * only" bucket through a 256-entry protocol -> bucket map.  The tcp, udp and
+ * icmp buckets hold their own rules merged with the -1 rules (one lookup on
+ * the hot path); the bucket of any other protocol holds only its own rules and
+ * a lookup there also searches the -1 bucket, so a -1 rule is copied at most
+ * three times whatever the number of protocols named.  Inside a bucket every
+ * distinct CIDR is a node holding the sorted, merged key ranges its rules
+ * allow.  CIDRs nest, so the nodes form a forest, and an lpm4 table over the
+ * bucket's CIDRs (disjoint address ranges + direct index, see lpm.h) finds the
+ * deepest node containing the address.  When a node's ranges merged with all
+ * its ancestors' stay small (<= SGCLS_FLAT_MAX ranges) the node stores that
+ * union and lookup is one binary search; otherwise lookup also searches the
+ * ancestors (at most 32 more, typically one or two).  Flattening stops at
+ * SGCLS_FLAT_BUDGET ranges per rule, so memory stays O(rules) whatever the
+ * nesting.  The bucket's 0.0.0.0/0 node is searched first on every lookup
+ * (and never again as an ancestor); its ranges answer ret_wild and the
  * untracked-flow question (section 3.4).  The original rules are kept in
  * input order for sgcls_explain().
  *
