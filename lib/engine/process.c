@@ -1,1 +1,849 @@
-/* process: being written. */
+/*
+ * process: the packet path.  One packet, from where it enters to where it
+ * leaves the VPC, through every component AWS puts on that path, in AWS's
+ * order (vpc-semantics.md section 5):
+ *
+ *   same subnet     ENI out (src/dst check, SG egress) -> ENI in (dst check, SG ingress)
+ *   across subnets  ENI out -> NACL(src) out -> route table -> NACL(dst) in -> ENI in
+ *   via IGW         ENI out -> NACL out -> route -> IGW (public IP required, 1:1 SNAT)
+ *   from IGW        IGW (public -> private) -> [gateway route table] -> NACL in -> ENI in
+ *   via NAT GW      ENI out -> NACL(src) out -> route -> NACL(nat) in -> NAT (SNAT,
+ *                   ports 1024-65535) -> NACL(nat) out -> route(nat subnet) -> IGW
+ *   NAT return      IGW -> NACL(nat) in -> NAT (de-NAT) -> NACL(nat) out -> NACL(dst) in -> ENI in
+ *   via VGW         ENI out -> NACL out -> route -> VGW (source must be an ENI's address)
+ *   from VGW        VGW (destination must be an ENI's address) -> NACL in -> ENI in
+ *
+ * Security groups are stateful: a packet that matches a tracked connection of
+ * the ENI passes without rule evaluation; a new flow is evaluated and, unless
+ * it is untracked in AWS's sense (a 0.0.0.0/0 rule allowed it and the other
+ * direction allows all response traffic; TCP and UDP only, never through a
+ * NAT gateway), tracked.  NACLs are stateless and evaluated on every packet,
+ * only when the packet crosses a subnet boundary.
+ *
+ * Flow logs: each ENI on the path accounts the packet (ingress and egress),
+ * ACCEPT or REJECT, with the fields AWS documents; service addresses are never
+ * logged.  No allocation, no clock: now_ms is the caller's.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "lib/engine/state-private.h"
+#include "lib/util/util.h"
+
+#define SERVICE_IMDS 0xa9fea9feu  /* 169.254.169.254 */
+#define SERVICE_DNS 0xa9fea9fdu	  /* 169.254.169.253 */
+#define SERVICE_TIME 0xa9fea97bu  /* 169.254.169.123 */
+#define MAX_HOPS 8
+
+/* traffic-path values (flow logs v5) */
+#define PATH_VPC 1
+#define PATH_IGW 2
+#define PATH_VGW 3
+
+struct pctx {
+	struct eng_state *st;
+	const struct eng_gen *g;
+	uint64_t now_ms;
+	int64_t now_s;
+	struct eng_trace *tr;
+	bool cont;   /* continue past blocks (analysis) */
+	bool mutate; /* may change conntrack, NAT and flow-log state */
+	struct pkt_hdr h;
+	struct eng_result *res;
+	bool blocked;
+	bool via_nat;
+	bool from_outside; /* entered at a gateway */
+	unsigned hops;
+};
+
+/* ---- trace and verdict helpers --------------------------------------------- */
+
+static void trace_add(struct pctx *p, enum eng_component comp, enum eng_dir dir, uint32_t obj,
+		      bool blocked, bool by_state, enum eng_explanation expl, int32_t rule_obj,
+		      int32_t rule, const struct pkt_hdr *in)
+{
+	struct eng_trace_step *s;
+
+	if (!p->tr || p->tr->n >= ENG_TRACE_MAX)
+		return;
+	s = &p->tr->steps[p->tr->n++];
+	s->component = comp;
+	s->dir = dir;
+	s->obj = obj;
+	s->blocked = blocked;
+	s->by_state = by_state;
+	s->explanation = expl;
+	s->rule_obj = rule_obj;
+	s->rule = rule;
+	s->in = in ? *in : p->h;
+	s->out = p->h;
+}
+
+/*
+ * A component rejects the packet.  Returns true when processing stops (the
+ * normal case), false when the analysis continues past the block.
+ */
+static bool block(struct pctx *p, enum eng_drop why)
+{
+	if (!p->blocked) {
+		p->res->verdict = ENG_DROP;
+		p->res->drop = why;
+	}
+	p->blocked = true;
+	return !p->cont;
+}
+
+/* A terminal failure that even an analysis cannot continue past. */
+static void fail(struct pctx *p, enum eng_drop why)
+{
+	block(p, why);
+}
+
+static void finish(struct pctx *p, enum eng_verdict v, enum eng_point point, uint32_t idx)
+{
+	if (p->blocked)
+		return;
+	p->res->verdict = v;
+	p->res->drop = ENG_DROP_NONE;
+	p->res->to.point = point;
+	p->res->to.idx = idx;
+	p->res->out = p->h;
+}
+
+/* ---- flow logs ---------------------------------------------------------------- */
+
+static void flow_account(struct pctx *p, uint32_t eni, bool egress, bool reject, int path,
+			 const struct pkt_hdr *h)
+{
+	const struct gen_eni *e = &p->g->enis[eni];
+	struct flowlog_key k;
+	bool icmp = h->proto == PKT_PROTO_ICMP;
+
+	if (!p->mutate || e->n_flow_logs == 0)
+		return;
+	memset(&k, 0, sizeof(k));
+	k.eni = p->st->zone_of_eni[eni];
+	k.srcaddr = egress ? e->primary_ip : h->src;
+	k.dstaddr = egress ? h->dst : e->primary_ip;
+	k.srcport = icmp ? 0 : h->sport;
+	k.dstport = icmp ? 0 : h->dport;
+	k.proto = h->proto;
+	k.reject = reject;
+	k.egress = egress;
+	k.traffic_path = egress ? (uint8_t)path : 0;
+	k.pkt_srcaddr = h->src;
+	k.pkt_dstaddr = h->dst;
+	if (flowlog_agg_account(p->st->flow, &k, h->len, h->tcp_flags, p->now_s) < 0) {
+		p->st->stats.flow_records_skipped++;
+		if (k.eni < p->st->cap_eni_of_zone)
+			p->st->zone_skipped[k.eni] = 1;
+	}
+}
+
+/* ---- security groups and conntrack ------------------------------------------- */
+
+static uint16_t sg_key(const struct pkt_hdr *h)
+{
+	if (h->proto == PKT_PROTO_TCP || h->proto == PKT_PROTO_UDP)
+		return h->dport;
+	if (h->proto == PKT_PROTO_ICMP)
+		return sgcls_icmp_key(h->icmp_type, h->icmp_code);
+	return 0;
+}
+
+static void ct_key_for(struct pctx *p, uint32_t eni, bool egress, struct ct_key *k)
+{
+	const struct pkt_hdr *h = &p->h;
+	bool ports = h->proto == PKT_PROTO_TCP || h->proto == PKT_PROTO_UDP ||
+		     h->proto == PKT_PROTO_ICMP;
+
+	memset(k, 0, sizeof(*k));
+	k->zone = p->st->zone_of_eni[eni];
+	k->proto = h->proto;
+	k->local_ip = egress ? h->src : h->dst;
+	k->remote_ip = egress ? h->dst : h->src;
+	if (ports) {
+		k->local_port = egress ? h->sport : h->dport;
+		k->remote_port = egress ? h->dport : h->sport;
+	}
+}
+
+/*
+ * The security-group half of "ENI out" / "ENI in".  Returns 0 to continue, 1
+ * when the packet was dropped and processing stops.
+ */
+static int sg_check(struct pctx *p, uint32_t eni, bool egress)
+{
+	const struct gen_eni *e = &p->g->enis[eni];
+	const struct sgcls *cls = egress ? e->sg_out : e->sg_in;
+	const struct sgcls *other = egress ? e->sg_in : e->sg_out;
+	enum eng_dir dir = egress ? ENG_DIR_EGRESS : ENG_DIR_INGRESS;
+	uint32_t remote = egress ? p->h.dst : p->h.src;
+	struct ct_key key;
+	struct ct_entry *ce;
+	bool wild = false, allowed;
+	int32_t rule_obj = -1, rule = -1;
+
+	ct_key_for(p, eni, egress, &key);
+	ce = ct_lookup(p->st->ct, &key, p->now_ms);
+	if (ce) {
+		p->st->stats.ct_hits++;
+		if (p->mutate)
+			ct_update(p->st->ct, ce, egress ? CT_DIR_OUT : CT_DIR_IN, p->h.tcp_flags,
+				  p->now_ms);
+		trace_add(p, ENG_COMP_SG, dir, eni, false, true, ENG_EXPL_NONE, -1, -1, NULL);
+		return 0;
+	}
+	allowed = sgcls_match(cls, remote, p->h.proto, sg_key(&p->h), &wild);
+	if (p->tr) {
+		uint32_t tag;
+
+		if (allowed && sgcls_explain(cls, remote, p->h.proto, sg_key(&p->h), &tag) == 1) {
+			rule_obj = (int32_t)gen_sg_tag_sg(tag);
+			rule = (int32_t)gen_sg_tag_rule(tag);
+		} else if (!allowed && e->n_sgs) {
+			rule_obj = (int32_t)e->sgs[0];
+		}
+	}
+	if (!allowed) {
+		bool no_rules = true;
+
+		for (size_t i = 0; i < e->n_sgs; i++) {
+			const struct gen_sg *sg = &p->g->sgs[e->sgs[i]];
+
+			if (egress ? sg->n_egress : sg->n_ingress)
+				no_rules = false;
+		}
+		trace_add(p, ENG_COMP_SG, dir, eni, true, false,
+			  no_rules ? ENG_EXPL_SG_HAS_NO_RULES : ENG_EXPL_ENI_SG_RULES_MISMATCH,
+			  rule_obj, -1, NULL);
+		flow_account(p, eni, egress, true, PATH_VPC, &p->h);
+		return block(p, egress ? ENG_DROP_SG_EGRESS : ENG_DROP_SG_INGRESS) ? 1 : 0;
+	}
+	trace_add(p, ENG_COMP_SG, dir, eni, false, false, ENG_EXPL_NONE, rule_obj, rule, NULL);
+	/* Untracked flows (AWS): TCP/UDP allowed by a 0.0.0.0/0 rule whose reply
+	 * direction allows all response traffic; never through a NAT gateway. */
+	if ((p->h.proto == PKT_PROTO_TCP || p->h.proto == PKT_PROTO_UDP) && wild && !p->via_nat &&
+	    sgcls_allows_all_response(other, p->h.proto))
+		return 0;
+	if (p->mutate && !p->blocked) {
+		int r = ct_insert(p->st->ct, &key, egress ? CT_DIR_OUT : CT_DIR_IN, &e->timeouts,
+				  p->now_ms, &ce);
+
+		if (r == -ENOSPC) {
+			p->st->stats.ct_full++;
+			fail(p, ENG_DROP_CT_FULL);
+			return 1;
+		}
+		if (r == 0)
+			ct_update(p->st->ct, ce, egress ? CT_DIR_OUT : CT_DIR_IN, p->h.tcp_flags,
+				  p->now_ms);
+	}
+	return 0;
+}
+
+/* "ENI in": destination check, SG ingress, flow log; the instance receives the packet. */
+static void eni_in(struct pctx *p, uint32_t eni)
+{
+	const struct gen_eni *e = &p->g->enis[eni];
+
+	if (e->src_dst_check && !gen_eni_owns(p->g, eni, p->h.dst)) {
+		trace_add(p, ENG_COMP_ENI, ENG_DIR_INGRESS, eni, true, false,
+			  ENG_EXPL_ENI_SOURCE_DEST_CHECK_RESTRICTION, -1, -1, NULL);
+		flow_account(p, eni, false, true, 0, &p->h);
+		if (block(p, ENG_DROP_SRC_DST_CHECK))
+			return;
+	}
+	if (sg_check(p, eni, false))
+		return;
+	trace_add(p, ENG_COMP_ENI, ENG_DIR_INGRESS, eni, false, false, ENG_EXPL_NONE, -1, -1,
+		  NULL);
+	if (!p->blocked)
+		flow_account(p, eni, false, false, 0, &p->h);
+	finish(p, ENG_DELIVER, ENG_AT_ENI, eni);
+}
+
+/* ---- NACLs --------------------------------------------------------------------- */
+
+/* Returns 0 to continue, 1 when the NACL dropped the packet and processing stops. */
+static int nacl_check(struct pctx *p, uint32_t subnet, bool egress, uint32_t log_eni, int path)
+{
+	const struct gen_subnet *s = &p->g->subnets[subnet];
+	const struct gen_nacl *n;
+	int idx = -1;
+	bool allow;
+	int32_t rule = -1;
+
+	if (s->nacl == GEN_NONE)
+		return 0; /* imported data without ACLs: nothing to enforce */
+	n = &p->g->nacls[s->nacl];
+	allow = nacl_eval(egress ? n->out : n->in, egress ? p->h.dst : p->h.src, p->h.proto,
+			  p->h.dport, p->h.icmp_type, p->h.icmp_code, &idx);
+	if (idx >= 0)
+		rule = (int32_t)nacl_rule_at(egress ? n->out : n->in, idx)->tag;
+	trace_add(p, ENG_COMP_NACL, egress ? ENG_DIR_EGRESS : ENG_DIR_INGRESS, s->nacl, !allow,
+		  false, allow ? ENG_EXPL_NONE : ENG_EXPL_SUBNET_ACL_RESTRICTION, (int32_t)subnet,
+		  rule, NULL);
+	if (allow)
+		return 0;
+	if (log_eni != GEN_NONE)
+		flow_account(p, log_eni, egress, true, path, &p->h);
+	return block(p, egress ? ENG_DROP_NACL_EGRESS : ENG_DROP_NACL_INGRESS) ? 1 : 0;
+}
+
+/* ---- forwarding ------------------------------------------------------------------ */
+
+static void route_from_subnet(struct pctx *p, uint32_t subnet, uint32_t from_eni,
+			      bool log_egress);
+static void natgw_out(struct pctx *p, uint32_t nat, uint32_t from_subnet);
+static void natgw_in(struct pctx *p, uint32_t nat);
+
+/* Deliver to the owner of the destination address inside vpc. */
+static void deliver_local(struct pctx *p, uint32_t vpc, uint32_t from_subnet)
+{
+	uint32_t d = gen_subnet_for_ip(p->g, vpc, p->h.dst);
+	uint32_t owner;
+
+	if (d == GEN_NONE) {
+		trace_add(p, ENG_COMP_SUBNET, ENG_DIR_INGRESS, GEN_NONE, true, false,
+			  ENG_EXPL_NO_POSSIBLE_DESTINATION, -1, -1, NULL);
+		fail(p, ENG_DROP_NO_DESTINATION);
+		return;
+	}
+	owner = gen_owner(p->g, vpc, p->h.dst);
+	if (d != from_subnet && nacl_check(p, d, false, owner, 0))
+		return;
+	if (owner == GEN_NONE) {
+		trace_add(p, ENG_COMP_SUBNET, ENG_DIR_INGRESS, d, true, false,
+			  ENG_EXPL_NO_POSSIBLE_DESTINATION, -1, -1, NULL);
+		fail(p, ENG_DROP_NO_DESTINATION);
+		return;
+	}
+	if (p->g->enis[owner].nat != GEN_NONE) {
+		natgw_in(p, p->g->enis[owner].nat);
+		return;
+	}
+	eni_in(p, owner);
+}
+
+/* Traffic routed to an appliance ENI (a route target): it must accept foreign destinations. */
+static void deliver_appliance(struct pctx *p, uint32_t eni, uint32_t from_subnet)
+{
+	const struct gen_eni *e = &p->g->enis[eni];
+
+	if (e->nat != GEN_NONE) {
+		natgw_out(p, e->nat, from_subnet);
+		return;
+	}
+	if (e->subnet != from_subnet && e->subnet != GEN_NONE &&
+	    nacl_check(p, e->subnet, false, eni, 0))
+		return;
+	eni_in(p, eni);
+}
+
+static void igw_egress(struct pctx *p, uint32_t igw, uint32_t vpc)
+{
+	const struct pkt_hdr in = p->h;
+	uint32_t src_eni, pub;
+
+	if (net_ip4_is_rfc1918(p->h.dst) || net_ip4_is_rfc6598(p->h.dst)) {
+		p->h = in;
+		trace_add(p, ENG_COMP_IGW, ENG_DIR_EGRESS, igw, true, false,
+			  net_ip4_is_rfc1918(in.dst)
+				  ? ENG_EXPL_IGW_DESTINATION_ADDRESS_NOT_IN_RFC1918_EGRESS
+				  : ENG_EXPL_IGW_DESTINATION_ADDRESS_NOT_IN_RFC6598_EGRESS,
+			  -1, -1, &in);
+		fail(p, ENG_DROP_IGW_BAD_ADDRESS);
+		return;
+	}
+	src_eni = gen_owner(p->g, vpc, p->h.src);
+	pub = src_eni == GEN_NONE ? 0 : gen_public_of(p->g, src_eni, p->h.src);
+	if (!pub && src_eni != GEN_NONE && p->g->enis[src_eni].nat != GEN_NONE)
+		pub = p->g->nats[p->g->enis[src_eni].nat].public_ip;
+	if (!pub) {
+		trace_add(p, ENG_COMP_IGW, ENG_DIR_EGRESS, igw, true, false,
+			  ENG_EXPL_IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS, -1, -1, &in);
+		fail(p, ENG_DROP_IGW_NO_PUBLIC_IP);
+		return;
+	}
+	p->h.src = pub; /* 1:1 NAT, private -> public */
+	trace_add(p, ENG_COMP_IGW, ENG_DIR_EGRESS, igw, false, false, ENG_EXPL_NONE, -1, -1, &in);
+	finish(p, ENG_TO_INTERNET, ENG_AT_IGW, igw);
+}
+
+static void vgw_egress(struct pctx *p, uint32_t vgw, uint32_t vpc)
+{
+	const struct gen_vgw *v = &p->g->vgws[vgw];
+	uint32_t unused;
+
+	if (gen_owner(p->g, vpc, p->h.src) == GEN_NONE) {
+		trace_add(p, ENG_COMP_VGW, ENG_DIR_EGRESS, vgw, true, false,
+			  ENG_EXPL_VGW_PRIVATE_IP_ASSOCIATION_FOR_EGRESS, -1, -1, NULL);
+		fail(p, ENG_DROP_VGW_ADDRESS);
+		return;
+	}
+	if (!v->known || lpm4_lookup(v->known, p->h.dst, &unused) != 1) {
+		trace_add(p, ENG_COMP_VGW, ENG_DIR_EGRESS, vgw, true, false,
+			  ENG_EXPL_NO_POSSIBLE_DESTINATION, -1, -1, NULL);
+		fail(p, ENG_DROP_NO_DESTINATION);
+		return;
+	}
+	trace_add(p, ENG_COMP_VGW, ENG_DIR_EGRESS, vgw, false, false, ENG_EXPL_NONE, -1, -1, NULL);
+	finish(p, ENG_TO_VPN, ENG_AT_VGW, vgw);
+}
+
+static int route_path(const struct gen_route *r)
+{
+	switch (r->route.target_type) {
+	case MODEL_TARGET_IGW:
+		return PATH_IGW;
+	case MODEL_TARGET_VGW:
+		return PATH_VGW;
+	default:
+		return PATH_VPC;
+	}
+}
+
+/*
+ * Look up the destination in route table rtb and act on the winning route.
+ * from_subnet is GEN_NONE for traffic entering from a gateway (edge table).
+ */
+static void apply_route(struct pctx *p, uint32_t rtb_idx, uint32_t vpc, uint32_t from_subnet)
+{
+	const struct gen_rtb *t = &p->g->rtbs[rtb_idx];
+	const struct gen_route *r;
+	uint32_t ri;
+
+	if (++p->hops > MAX_HOPS) {
+		fail(p, ENG_DROP_LOOP);
+		return;
+	}
+	if (lpm4_lookup(t->lpm, p->h.dst, &ri) != 1) {
+		trace_add(p, ENG_COMP_RTB, ENG_DIR_EGRESS, rtb_idx, true, false,
+			  ENG_EXPL_NO_ROUTE_TO_DESTINATION, -1, -1, NULL);
+		fail(p, ENG_DROP_NO_ROUTE);
+		return;
+	}
+	r = &t->routes[ri];
+	if (!r->active) {
+		trace_add(p, ENG_COMP_RTB, ENG_DIR_EGRESS, rtb_idx, true, false,
+			  ENG_EXPL_BAD_STATE_ROUTE, -1, (int32_t)ri, NULL);
+		fail(p, ENG_DROP_BLACKHOLE);
+		return;
+	}
+	trace_add(p, ENG_COMP_RTB, ENG_DIR_EGRESS, rtb_idx, false, false, ENG_EXPL_NONE, -1,
+		  (int32_t)ri, NULL);
+	switch (r->route.target_type) {
+	case MODEL_TARGET_LOCAL:
+		deliver_local(p, vpc, from_subnet);
+		return;
+	case MODEL_TARGET_IGW:
+		if (from_subnet == GEN_NONE) {
+			fail(p, ENG_DROP_NO_ROUTE); /* gateway tables never route back out */
+			return;
+		}
+		if (p->from_outside || p->g->igws[r->target].vpc != vpc) {
+			trace_add(p, ENG_COMP_IGW, ENG_DIR_EGRESS, r->target, true, false,
+				  ENG_EXPL_BAD_STATE_ATTACHMENT, -1, -1, NULL);
+			fail(p, ENG_DROP_BLACKHOLE);
+			return;
+		}
+		igw_egress(p, r->target, vpc);
+		return;
+	case MODEL_TARGET_VGW:
+		vgw_egress(p, r->target, vpc);
+		return;
+	case MODEL_TARGET_NAT:
+		natgw_out(p, r->target, from_subnet);
+		return;
+	case MODEL_TARGET_ENI:
+	case MODEL_TARGET_INSTANCE:
+		if (r->target == GEN_NONE) {
+			fail(p, ENG_DROP_BLACKHOLE);
+			return;
+		}
+		deliver_appliance(p, r->target, from_subnet);
+		return;
+	default:
+		/* Peering, transit gateway, endpoints: not modelled as forwarding yet. */
+		trace_add(p, ENG_COMP_RTB, ENG_DIR_EGRESS, rtb_idx, true, false,
+			  ENG_EXPL_NO_POSSIBLE_DESTINATION, -1, (int32_t)ri, NULL);
+		fail(p, ENG_DROP_NO_DESTINATION);
+		return;
+	}
+}
+
+/* Winning route's traffic path for the flow-log record of the leaving ENI. */
+static int lookup_path(struct pctx *p, uint32_t rtb_idx)
+{
+	uint32_t ri;
+
+	if (rtb_idx == GEN_NONE || lpm4_lookup(p->g->rtbs[rtb_idx].lpm, p->h.dst, &ri) != 1)
+		return PATH_VPC;
+	return route_path(&p->g->rtbs[rtb_idx].routes[ri]);
+}
+
+/*
+ * The packet leaves from_eni into subnet: L2 delivery inside the subnet,
+ * else NACL egress and the subnet's route table.
+ */
+static void route_from_subnet(struct pctx *p, uint32_t subnet, uint32_t from_eni,
+			      bool log_egress)
+{
+	const struct gen_subnet *s = &p->g->subnets[subnet];
+	uint32_t log = log_egress ? from_eni : GEN_NONE;
+	int path;
+
+	if (net_cidr4_contains(s->cidr, p->h.dst)) {
+		/* Same subnet: layer 2, no route table, no NACL. */
+		uint32_t owner = gen_owner(p->g, s->vpc, p->h.dst);
+
+		if (log != GEN_NONE && !p->blocked)
+			flow_account(p, log, true, false, PATH_VPC, &p->h);
+		if (owner == GEN_NONE || owner == from_eni) {
+			trace_add(p, ENG_COMP_SUBNET, ENG_DIR_INGRESS, subnet, true, false,
+				  ENG_EXPL_NO_POSSIBLE_DESTINATION, -1, -1, NULL);
+			fail(p, ENG_DROP_NO_DESTINATION);
+			return;
+		}
+		if (p->g->enis[owner].nat != GEN_NONE) {
+			natgw_in(p, p->g->enis[owner].nat);
+			return;
+		}
+		eni_in(p, owner);
+		return;
+	}
+	path = lookup_path(p, s->rtb);
+	if (nacl_check(p, subnet, true, log, path))
+		return;
+	if (log != GEN_NONE && !p->blocked)
+		flow_account(p, log, true, false, path, &p->h);
+	if (s->rtb == GEN_NONE) {
+		fail(p, ENG_DROP_NO_ROUTE);
+		return;
+	}
+	apply_route(p, s->rtb, s->vpc, subnet);
+}
+
+/* ---- NAT gateway ------------------------------------------------------------------ */
+
+static void make_rst(struct pctx *p, const struct pkt_hdr *orig)
+{
+	struct pkt_hdr rst;
+
+	memset(&rst, 0, sizeof(rst));
+	rst.src = orig->dst;
+	rst.dst = orig->src;
+	rst.sport = orig->dport;
+	rst.dport = orig->sport;
+	rst.proto = PKT_PROTO_TCP;
+	rst.tcp_flags = PKT_TCP_RST;
+	rst.len = 40;
+	rst.ttl = 64;
+	p->res->verdict = ENG_REPLY_RST;
+	p->res->drop = ENG_DROP_NAT_NO_MAPPING;
+	p->res->out = rst;
+	p->blocked = true;
+}
+
+static void natgw_out(struct pctx *p, uint32_t nat_idx, uint32_t from_subnet)
+{
+	const struct gen_nat *n = &p->g->nats[nat_idx];
+	const struct pkt_hdr in = p->h;
+	struct nat_flow f;
+	uint16_t port;
+	int r;
+
+	if (!n->available || n->eni == GEN_NONE) {
+		trace_add(p, ENG_COMP_NAT, ENG_DIR_EGRESS, nat_idx, true, false, ENG_EXPL_BAD_STATE,
+			  -1, -1, NULL);
+		fail(p, ENG_DROP_BLACKHOLE);
+		return;
+	}
+	if (p->from_outside || gen_owner(p->g, n->vpc, p->h.src) == GEN_NONE) {
+		trace_add(p, ENG_COMP_NAT, ENG_DIR_EGRESS, nat_idx, true, false,
+			  ENG_EXPL_NGW_REQUIRES_SOURCE_IN_VPC, -1, -1, NULL);
+		fail(p, ENG_DROP_NAT_SOURCE);
+		return;
+	}
+	if (n->subnet != from_subnet && n->subnet != GEN_NONE &&
+	    nacl_check(p, n->subnet, false, n->eni, 0))
+		return;
+	flow_account(p, n->eni, false, false, 0, &p->h);
+	if (p->h.proto != PKT_PROTO_TCP && p->h.proto != PKT_PROTO_UDP &&
+	    p->h.proto != PKT_PROTO_ICMP) {
+		trace_add(p, ENG_COMP_NAT, ENG_DIR_EGRESS, nat_idx, true, false,
+			  ENG_EXPL_PROTOCOL_RESTRICTION, -1, -1, NULL);
+		fail(p, ENG_DROP_NAT_PROTOCOL);
+		return;
+	}
+	if (p->h.frag && p->h.proto != PKT_PROTO_UDP) {
+		trace_add(p, ENG_COMP_NAT, ENG_DIR_EGRESS, nat_idx, true, false,
+			  ENG_EXPL_PROTOCOL_RESTRICTION, -1, -1, NULL);
+		fail(p, ENG_DROP_NAT_FRAGMENT);
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	f.nat_ip = n->private_ip;
+	f.in_ip = p->h.src;
+	f.in_port = p->h.sport;
+	f.dst_ip = p->h.dst;
+	f.dst_port = p->h.proto == PKT_PROTO_ICMP ? p->h.sport : p->h.dport;
+	f.proto = p->h.proto;
+	if (p->mutate && !p->blocked) {
+		r = nat_outbound(p->st->nat, &f, p->h.tcp_flags, p->now_ms, &port);
+	} else {
+		/* Analysis: show a representative translated port without allocating one. */
+		port = p->h.sport >= NAT_PORT_MIN ? p->h.sport : NAT_PORT_MIN;
+		r = 0;
+	}
+	if (r == -ETIMEDOUT) {
+		trace_add(p, ENG_COMP_NAT, ENG_DIR_EGRESS, nat_idx, true, false,
+			  ENG_EXPL_BAD_STATE, -1, -1, NULL);
+		make_rst(p, &in);
+		return;
+	}
+	if (r < 0) {
+		trace_add(p, ENG_COMP_NAT, ENG_DIR_EGRESS, nat_idx, true, false,
+			  ENG_EXPL_REMAP_EPHEMERAL_PORT, -1, -1, NULL);
+		fail(p, r == -EPROTONOSUPPORT ? ENG_DROP_NAT_PROTOCOL : ENG_DROP_NAT_PORTS);
+		return;
+	}
+	p->h.src = n->private_ip;
+	p->h.sport = port;
+	if (p->h.proto == PKT_PROTO_ICMP)
+		p->h.dport = port; /* the echo identifier is the "port" */
+	p->via_nat = true;
+	trace_add(p, ENG_COMP_NAT, ENG_DIR_EGRESS, nat_idx, false, false,
+		  ENG_EXPL_NGW_SOURCE_ADDRESS_REASSIGN, -1, -1, &in);
+	if (n->subnet == GEN_NONE) {
+		fail(p, ENG_DROP_NO_ROUTE);
+		return;
+	}
+	/* Private NAT gateways never reach the internet through an IGW. */
+	if (!n->public_ip) {
+		uint32_t rtb = p->g->subnets[n->subnet].rtb;
+
+		if (lookup_path(p, rtb) == PATH_IGW) {
+			trace_add(p, ENG_COMP_NAT, ENG_DIR_EGRESS, nat_idx, true, false,
+				  ENG_EXPL_NO_POSSIBLE_DESTINATION, -1, -1, NULL);
+			fail(p, ENG_DROP_NO_ROUTE);
+			return;
+		}
+	}
+	route_from_subnet(p, n->subnet, n->eni, true);
+}
+
+static void natgw_in(struct pctx *p, uint32_t nat_idx)
+{
+	const struct gen_nat *n = &p->g->nats[nat_idx];
+	const struct pkt_hdr in = p->h;
+	uint32_t in_ip;
+	uint16_t in_port;
+	/* TCP/UDP: the external port is the destination port; ICMP: the echo id (both ports). */
+	uint16_t ext = p->h.dport;
+	uint16_t remote_port = p->h.proto == PKT_PROTO_ICMP ? ext : p->h.sport;
+	int r = -ENOENT;
+
+	flow_account(p, n->eni, false, false, 0, &p->h);
+	if (p->mutate)
+		r = nat_inbound(p->st->nat, n->private_ip, ext, p->h.src, remote_port, p->h.proto,
+				p->now_ms, &in_ip, &in_port);
+	if (r < 0) {
+		trace_add(p, ENG_COMP_NAT, ENG_DIR_INGRESS, nat_idx, true, false,
+			  ENG_EXPL_NO_POSSIBLE_DESTINATION, -1, -1, NULL);
+		fail(p, ENG_DROP_NAT_NO_MAPPING);
+		return;
+	}
+	p->h.dst = in_ip;
+	p->h.dport = in_port;
+	if (p->h.proto == PKT_PROTO_ICMP)
+		p->h.sport = in_port;
+	p->via_nat = true;
+	trace_add(p, ENG_COMP_NAT, ENG_DIR_INGRESS, nat_idx, false, false, ENG_EXPL_NONE, -1, -1,
+		  &in);
+	if (n->subnet == GEN_NONE) {
+		fail(p, ENG_DROP_NO_ROUTE);
+		return;
+	}
+	p->from_outside = false; /* the NAT gateway forwards from inside the VPC */
+	route_from_subnet(p, n->subnet, n->eni, true);
+}
+
+/* ---- entry points ------------------------------------------------------------------- */
+
+static bool is_service(const struct eng_gen *g, const struct gen_eni *e, uint32_t dst)
+{
+	return dst == SERVICE_IMDS || dst == SERVICE_DNS || dst == SERVICE_TIME ||
+	       dst == g->vpcs[e->vpc].dns_ip;
+}
+
+static void from_eni(struct pctx *p, uint32_t eni)
+{
+	const struct gen_eni *e = &p->g->enis[eni];
+
+	trace_add(p, ENG_COMP_ENI, ENG_DIR_EGRESS, eni, false, false, ENG_EXPL_NONE, -1, -1, NULL);
+	if (is_service(p->g, e, p->h.dst)) {
+		finish(p, ENG_TO_SERVICE, ENG_AT_ENI, eni);
+		return;
+	}
+	if (e->src_dst_check && !gen_eni_owns(p->g, eni, p->h.src)) {
+		if (p->tr && p->tr->n > 0) {
+			p->tr->steps[p->tr->n - 1].blocked = true;
+			p->tr->steps[p->tr->n - 1].explanation =
+				ENG_EXPL_ENI_SOURCE_DEST_CHECK_RESTRICTION;
+		}
+		flow_account(p, eni, true, true, PATH_VPC, &p->h);
+		if (block(p, ENG_DROP_SRC_DST_CHECK))
+			return;
+	}
+	if (sg_check(p, eni, true))
+		return;
+	if (e->subnet == GEN_NONE) {
+		fail(p, ENG_DROP_NO_ROUTE);
+		return;
+	}
+	route_from_subnet(p, e->subnet, eni, true);
+}
+
+static void from_igw(struct pctx *p, uint32_t igw)
+{
+	const struct gen_igw *ig = &p->g->igws[igw];
+	const struct pkt_hdr in = p->h;
+	uint32_t eni, priv;
+
+	p->from_outside = true;
+	if (ig->vpc == GEN_NONE) {
+		trace_add(p, ENG_COMP_IGW, ENG_DIR_INGRESS, igw, true, false,
+			  ENG_EXPL_BAD_STATE_ATTACHMENT, -1, -1, NULL);
+		fail(p, ENG_DROP_IGW_BAD_ADDRESS);
+		return;
+	}
+	if (net_ip4_is_rfc1918(p->h.src) || net_ip4_is_rfc6598(p->h.src)) {
+		trace_add(p, ENG_COMP_IGW, ENG_DIR_INGRESS, igw, true, false,
+			  net_ip4_is_rfc1918(p->h.src)
+				  ? ENG_EXPL_IGW_SOURCE_ADDRESS_NOT_IN_RFC1918_INGRESS
+				  : ENG_EXPL_IGW_SOURCE_ADDRESS_NOT_IN_RFC6598_INGRESS,
+			  -1, -1, NULL);
+		fail(p, ENG_DROP_IGW_BAD_ADDRESS);
+		return;
+	}
+	if (gen_public_lookup(p->g, p->h.dst, &eni, &priv) != 1 ||
+	    p->g->enis[eni].vpc != ig->vpc) {
+		/* A NAT gateway's EIP is also a public address of its ENI. */
+		bool found = false;
+
+		for (size_t i = 0; i < p->g->n_nats && !found; i++) {
+			const struct gen_nat *n = &p->g->nats[i];
+
+			if (n->public_ip == p->h.dst && n->vpc == ig->vpc && n->eni != GEN_NONE) {
+				eni = n->eni;
+				priv = n->private_ip;
+				found = true;
+			}
+		}
+		if (!found) {
+			trace_add(p, ENG_COMP_IGW, ENG_DIR_INGRESS, igw, true, false,
+				  ENG_EXPL_IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS, -1, -1, NULL);
+			fail(p, ENG_DROP_IGW_NO_PUBLIC_IP);
+			return;
+		}
+	}
+	p->h.dst = priv; /* 1:1 NAT, public -> private */
+	trace_add(p, ENG_COMP_IGW, ENG_DIR_INGRESS, igw, false, false, ENG_EXPL_NONE, -1, -1, &in);
+	if (ig->edge_rtb != GEN_NONE)
+		apply_route(p, ig->edge_rtb, ig->vpc, GEN_NONE);
+	else
+		deliver_local(p, ig->vpc, GEN_NONE);
+}
+
+static void from_vgw(struct pctx *p, uint32_t vgw)
+{
+	const struct gen_vgw *v = &p->g->vgws[vgw];
+
+	p->from_outside = true;
+	if (v->vpc == GEN_NONE) {
+		trace_add(p, ENG_COMP_VGW, ENG_DIR_INGRESS, vgw, true, false,
+			  ENG_EXPL_BAD_STATE_ATTACHMENT, -1, -1, NULL);
+		fail(p, ENG_DROP_VGW_ADDRESS);
+		return;
+	}
+	if (gen_owner(p->g, v->vpc, p->h.dst) == GEN_NONE) {
+		trace_add(p, ENG_COMP_VGW, ENG_DIR_INGRESS, vgw, true, false,
+			  ENG_EXPL_VGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS, -1, -1, NULL);
+		fail(p, ENG_DROP_VGW_ADDRESS);
+		return;
+	}
+	trace_add(p, ENG_COMP_VGW, ENG_DIR_INGRESS, vgw, false, false, ENG_EXPL_NONE, -1, -1, NULL);
+	if (v->edge_rtb != GEN_NONE)
+		apply_route(p, v->edge_rtb, v->vpc, GEN_NONE);
+	else
+		deliver_local(p, v->vpc, GEN_NONE);
+}
+
+int eng_process(struct eng_state *st, const struct eng_gen *gen, const struct pkt_hdr *pkt,
+		struct eng_where from, uint64_t now_ms, struct eng_trace *trace,
+		struct eng_result *ret)
+{
+	struct pctx p;
+	struct eng_result res;
+	size_t limit;
+
+	switch (from.point) {
+	case ENG_AT_ENI:
+		limit = gen->n_enis;
+		break;
+	case ENG_AT_IGW:
+		limit = gen->n_igws;
+		break;
+	case ENG_AT_VGW:
+		limit = gen->n_vgws;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (from.idx >= limit)
+		return -EINVAL;
+	if (unlikely(gen != st->adopted_for)) {
+		int r = state_adopt(st, gen);
+
+		if (r < 0)
+			return r;
+	}
+	memset(&res, 0, sizeof(res));
+	res.verdict = ENG_DROP;
+	res.out = *pkt;
+	memset(&p, 0, sizeof(p));
+	p.st = st;
+	p.g = gen;
+	p.now_ms = now_ms;
+	p.now_s = (int64_t)(now_ms / 1000);
+	p.tr = trace;
+	p.cont = trace && trace->continue_past_block;
+	p.mutate = !p.cont;
+	p.h = *pkt;
+	p.res = &res;
+
+	st->stats.packets++;
+	if (st->flow_interval_start == 0)
+		st->flow_interval_start = p.now_s; /* the first interval starts with the first packet */
+	switch (from.point) {
+	case ENG_AT_ENI:
+		from_eni(&p, from.idx);
+		break;
+	case ENG_AT_IGW:
+		from_igw(&p, from.idx);
+		break;
+	case ENG_AT_VGW:
+		from_vgw(&p, from.idx);
+		break;
+	}
+	if (res.verdict == ENG_DROP || res.verdict == ENG_REPLY_RST) {
+		st->stats.dropped++;
+		st->stats.drops[res.drop]++;
+	} else {
+		st->stats.delivered++;
+	}
+	*ret = res;
+	return 0;
+}

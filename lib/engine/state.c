@@ -1,1 +1,208 @@
-/* state: being written. */
+/*
+ * state: creation, generation publishing and zone bookkeeping of the engine
+ * state.  See engine.h and state-private.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/engine/state-private.h"
+#include "lib/util/util.h"
+
+void eng_limits_default(struct eng_limits *l)
+{
+	*l = (struct eng_limits){
+		.ct_max = 1u << 20,
+		.ct_per_eni_max = 65536,
+		.nat_max = 1u << 18,
+		.flow_max = 65536,
+		.seed = 0x6f70656e767063ULL, /* "openvpc" */
+	};
+}
+
+struct eng_state *eng_state_new(const struct eng_limits *limits)
+{
+	struct eng_state *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return NULL;
+	if (limits)
+		st->limits = *limits;
+	else
+		eng_limits_default(&st->limits);
+	atomic_init(&st->pending, NULL);
+	st->ct = ct_new(st->limits.ct_max, st->limits.ct_per_eni_max);
+	st->nat = nat_new(st->limits.nat_max, st->limits.seed);
+	st->flow = flowlog_agg_new(st->limits.flow_max);
+	if (!st->ct || !st->nat || !st->flow)
+		return eng_state_free(st);
+	/* Keyed hashes: a remote peer cannot aim flows at one chain. */
+	(void)ct_set_seed(st->ct, st->limits.seed);
+	(void)flowlog_agg_set_seed(st->flow, st->limits.seed);
+	return st;
+}
+
+struct eng_state *eng_state_free(struct eng_state *st)
+{
+	if (!st)
+		return NULL;
+	eng_gen_unref(atomic_exchange(&st->pending, NULL));
+	eng_gen_unref(st->current);
+	ct_free(st->ct);
+	nat_free(st->nat);
+	flowlog_agg_free(st->flow);
+	free(st->zones);
+	free(st->zone_of_eni);
+	free(st->eni_of_zone);
+	free(st->zone_skipped);
+	free(st);
+	return NULL;
+}
+
+void eng_state_publish(struct eng_state *st, struct eng_gen *gen)
+{
+	struct eng_gen *old = atomic_exchange(&st->pending, eng_gen_ref(gen));
+
+	eng_gen_unref(old);
+}
+
+const struct eng_gen *eng_state_sync(struct eng_state *st)
+{
+	struct eng_gen *next = atomic_exchange(&st->pending, NULL);
+
+	if (next) {
+		if (state_adopt(st, next) < 0) {
+			/* Keep the old generation; retry at the next sync. */
+			struct eng_gen *again = atomic_exchange(&st->pending, next);
+
+			eng_gen_unref(again);
+			return st->current;
+		}
+		eng_gen_unref(st->current);
+		st->current = next;
+	}
+	return st->current;
+}
+
+static int cmp_zone(const void *a, const void *b)
+{
+	return strcmp(((const struct state_zone *)a)->id, ((const struct state_zone *)b)->id);
+}
+
+static struct state_zone *zone_find(struct eng_state *st, const char *id)
+{
+	struct state_zone key;
+
+	if (st->n_zones == 0)
+		return NULL;
+	util_strscpy(key.id, id, sizeof(key.id));
+	return bsearch(&key, st->zones, st->n_zones, sizeof(*st->zones), cmp_zone);
+}
+
+int state_adopt(struct eng_state *st, const struct eng_gen *gen)
+{
+	uint32_t *zone_of_eni;
+	size_t old_cap;
+
+	if (gen == st->adopted_for)
+		return 0;
+	zone_of_eni = calloc(gen->n_enis ? gen->n_enis : 1, sizeof(*zone_of_eni));
+	if (!zone_of_eni)
+		return -ENOMEM;
+	/* Assign zones to ENIs seen for the first time. */
+	for (size_t i = 0; i < gen->n_enis; i++) {
+		struct state_zone *z = zone_find(st, gen->enis[i].id);
+
+		if (z) {
+			zone_of_eni[i] = z->zone;
+			continue;
+		}
+		if (util_grow((void **)&st->zones, &st->cap_zones, st->n_zones + 1,
+			      sizeof(*st->zones)) < 0) {
+			free(zone_of_eni);
+			return -ENOMEM;
+		}
+		util_strscpy(st->zones[st->n_zones].id, gen->enis[i].id, MODEL_ID_LEN);
+		st->zones[st->n_zones].zone = st->next_zone;
+		zone_of_eni[i] = st->next_zone++;
+		st->n_zones++;
+		/* Keep sorted for the remaining lookups of this loop. */
+		qsort(st->zones, st->n_zones, sizeof(*st->zones), cmp_zone);
+	}
+	old_cap = st->cap_eni_of_zone;
+	if (util_grow((void **)&st->eni_of_zone, &st->cap_eni_of_zone,
+		      st->next_zone ? st->next_zone : 1, sizeof(*st->eni_of_zone)) < 0) {
+		free(zone_of_eni);
+		return -ENOMEM;
+	}
+	if (!st->zone_skipped || st->cap_eni_of_zone != old_cap) {
+		uint8_t *skipped = realloc(st->zone_skipped, st->cap_eni_of_zone);
+
+		if (!skipped) {
+			free(zone_of_eni);
+			return -ENOMEM;
+		}
+		memset(skipped + (st->zone_skipped ? old_cap : 0), 0,
+		       st->cap_eni_of_zone - (st->zone_skipped ? old_cap : 0));
+		st->zone_skipped = skipped;
+	}
+	/* Zones whose ENI disappeared lose their tracked connections. */
+	for (uint32_t z = 0; z < st->next_zone; z++) {
+		bool present = false;
+
+		for (size_t i = 0; i < gen->n_enis && !present; i++)
+			present = zone_of_eni[i] == z;
+		if (!present && st->adopted_for && st->eni_of_zone[z] != GEN_NONE)
+			ct_flush_zone(st->ct, z);
+		st->eni_of_zone[z] = GEN_NONE;
+	}
+	for (size_t i = 0; i < gen->n_enis; i++)
+		st->eni_of_zone[zone_of_eni[i]] = (uint32_t)i;
+	free(st->zone_of_eni);
+	st->zone_of_eni = zone_of_eni;
+	st->adopted_for = gen;
+	return 0;
+}
+
+size_t eng_state_expire(struct eng_state *st, uint64_t now_ms, size_t budget)
+{
+	return ct_expire(st->ct, now_ms, budget) + nat_expire(st->nat, now_ms, budget);
+}
+
+void eng_state_stats(const struct eng_state *st, struct eng_stats *ret_stats)
+{
+	struct nat_stats ns;
+
+	*ret_stats = st->stats;
+	ret_stats->ct_entries = ct_count(st->ct);
+	nat_stats(st->nat, &ns);
+	ret_stats->nat_mappings = ns.active;
+	ret_stats->nat_port_alloc_errors = ns.port_alloc_errors;
+	ret_stats->nat_idle_timeouts = ns.idle_timeouts;
+}
+
+const char *eng_explanation_name(enum eng_explanation e)
+{
+	static const char *const names[] = {
+#define ENG_EXPL_NAME(name) #name,
+		ENG_EXPLANATIONS(ENG_EXPL_NAME)
+#undef ENG_EXPL_NAME
+	};
+
+	if (e == ENG_EXPL_NONE || (unsigned)e >= ENG_EXPL__COUNT)
+		return "";
+	return names[e];
+}
+
+const char *eng_drop_name(enum eng_drop d)
+{
+	static const char *const names[] = {
+		"none",		   "malformed",	     "source-dest-check", "sg-egress",
+		"sg-ingress",	   "nacl-egress",    "nacl-ingress",	  "no-route",
+		"blackhole",	   "no-destination", "igw-no-public-ip",  "igw-bad-address",
+		"nat-protocol",	   "nat-ports",	     "nat-no-mapping",	  "nat-source",
+		"nat-fragment",	   "vgw-address",    "conntrack-full",	  "loop",
+	};
+	_Static_assert(ARRAY_SIZE(names) == ENG_DROP__COUNT, "drop names");
+	return (unsigned)d < ENG_DROP__COUNT ? names[d] : "unknown";
+}

@@ -1,0 +1,58 @@
+/*
+ * state-private: the mutable engine state (see engine.h), shared by
+ * state.c, process.c and flowlog-emit.c.
+ *
+ * Zones.  Connection tracking and flow-log counters must survive a new
+ * generation, but generation indices change with every compile.  Each ENI ID
+ * therefore gets a stable zone number the first time a generation containing
+ * it is adopted; zone_of_eni maps the current generation's ENI indices to
+ * zones and eni_of_zone maps back (GEN_NONE once the ENI is gone, when its
+ * connections are flushed).  Adoption happens once per generation change,
+ * never per packet.
+ */
+#ifndef OPENVPC_ENGINE_STATE_PRIVATE_H
+#define OPENVPC_ENGINE_STATE_PRIVATE_H
+
+#include <stdatomic.h>
+
+#include "lib/engine/ct.h"
+#include "lib/engine/flowlog.h"
+#include "lib/engine/gen-private.h"
+#include "lib/engine/nat.h"
+
+struct state_zone {
+	char id[MODEL_ID_LEN];
+	uint32_t zone;
+};
+
+struct eng_state {
+	_Atomic(struct eng_gen *) pending; /* published, not yet adopted (owns a ref) */
+	struct eng_gen *current;	   /* adopted (owns a ref) */
+	const struct eng_gen *adopted_for; /* generation the zone maps describe */
+
+	struct ct_table *ct;
+	struct nat_table *nat;
+	struct flowlog_agg *flow;
+	struct eng_limits limits;
+	struct eng_stats stats;
+
+	struct state_zone *zones; /* sorted by id */
+	size_t n_zones, cap_zones;
+	uint32_t next_zone;
+	uint32_t *zone_of_eni; /* [adopted_for->n_enis] */
+	uint32_t *eni_of_zone; /* [next_zone] */
+	size_t cap_eni_of_zone;
+
+	/* Flow-log interval bookkeeping: start of the current interval (seconds). */
+	int64_t flow_interval_start;
+	/* Zones that lost records in this interval (SKIPDATA). */
+	uint8_t *zone_skipped;
+};
+
+/*
+ * Make the zone maps describe gen (allocates only when gen differs from the
+ * one they describe).  0 or -ENOMEM.
+ */
+int state_adopt(struct eng_state *st, const struct eng_gen *gen);
+
+#endif
