@@ -115,6 +115,32 @@ json_check db-inet-25 '"SUBNET_ACL_RESTRICTION" in codes'
 run 1 web-db-icmp trace $(trace --source $WEB --destination $DB --protocol icmp --output json)
 json_check web-db-icmp 'a["NetworkPathFound"] is False'
 
+# --- on premises through a VPN: the example plus a VPN gateway, a VPN connection
+# with a static route to 192.168.0.0/16 and propagation into the public table.
+mkdir "$work/vpn"
+cp "$ex"/*.json "$work/vpn/"
+cat >"$work/vpn/vpn.json" <<'JSON'
+{"VpnGateways": [{"State": "available", "Type": "ipsec.1", "VpnGatewayId": "vgw-0a1b2c3d4e5f60718",
+  "VpcAttachments": [{"State": "attached", "VpcId": "vpc-0e9c4b7a2f1d35a86"}]}],
+ "VpnConnections": [{"VpnConnectionId": "vpn-0123abcd4567ef890", "State": "available",
+  "VpnGatewayId": "vgw-0a1b2c3d4e5f60718", "CustomerGatewayId": "cgw-0f1e2d3c4b5a69788",
+  "Routes": [{"DestinationCidrBlock": "192.168.0.0/16", "State": "available"}],
+  "VgwTelemetry": [{"OutsideIpAddress": "52.0.0.1", "Status": "UP"}]}]}
+JSON
+python3 - "$work/vpn/route-tables.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for t in d["RouteTables"]:
+    if t["RouteTableId"] == "rtb-03c9e6a1d4f7b2e85":
+        t["PropagatingVgws"] = [{"GatewayId": "vgw-0a1b2c3d4e5f60718"}]
+json.dump(d, open(sys.argv[1], "w"), indent=4)
+PY
+run 0 web-onprem trace --aws-json "$work/vpn" --source $WEB --destination 192.168.1.5 --destination-port 443 --output json
+json_check web-onprem 'a["NetworkPathFound"] is True and "vgw-0a1b2c3d4e5f60718" in ids'
+json_check web-onprem 'any(c.get("RouteTableRoute", {}).get("Origin") == "EnableVgwRoutePropagation" for c in a["ForwardPathComponents"])'
+run 1 onprem-web-22 trace --aws-json "$work/vpn" --source 192.168.1.5 --destination $WEB --destination-port 22 --output json
+json_check onprem-web-22 'ids[0] == "vgw-0a1b2c3d4e5f60718" and codes == ["ENI_SG_RULES_MISMATCH"]'
+
 # --- bad input: exit status 2 and a message naming the option or file and field ----
 run 2 unknown-opt trace $(trace --source $WEB --destination $DB --destination-port 1 --frobnicate)
 contains unknown-opt err '"--frobnicate"'
