@@ -37,6 +37,9 @@ static const struct {
     {api_actions_region, &api_n_actions_region},
     {api_actions_instance_types, &api_n_actions_instance_types},
     {api_actions_tags, &api_n_actions_tags},
+    {api_actions_vpc, &api_n_actions_vpc},
+    {api_actions_secgroup, &api_n_actions_secgroup},
+    {api_actions_eni, &api_n_actions_eni},
 };
 
 static struct api_action *action_table;

@@ -22,5 +22,8 @@
 API_FAMILY_DECLARE(region);
 API_FAMILY_DECLARE(instance_types);
 API_FAMILY_DECLARE(tags);
+API_FAMILY_DECLARE(vpc);
+API_FAMILY_DECLARE(secgroup);
+API_FAMILY_DECLARE(eni);
 
 #endif
