@@ -187,12 +187,18 @@ static int sg_check(struct pctx *p, uint32_t eni, bool egress)
 	ct_key_for(p, eni, egress, &key);
 	ce = ct_lookup(p->st->ct, &key, p->now_ms);
 	if (ce) {
-		p->st->stats.ct_hits++;
+		int u = 0;
+
 		if (p->mutate)
-			ct_update(p->st->ct, ce, egress ? CT_DIR_OUT : CT_DIR_IN, p->h.tcp_flags,
-				  p->now_ms);
-		trace_add(p, ENG_COMP_SG, dir, eni, false, true, ENG_EXPL_NONE, -1, -1, NULL);
-		return 0;
+			u = ct_update(p->st->ct, ce, egress ? CT_DIR_OUT : CT_DIR_IN,
+				      p->h.tcp_flags, p->now_ms);
+		/* After an RST only a new SYN reopens the entry: other packets face the rules. */
+		if (u != -ECONNRESET) {
+			p->st->stats.ct_hits++;
+			trace_add(p, ENG_COMP_SG, dir, eni, false, true, ENG_EXPL_NONE, -1, -1,
+				  NULL);
+			return 0;
+		}
 	}
 	allowed = sgcls_match(cls, remote, p->h.proto, sg_key(&p->h), &wild);
 	if (p->tr) {

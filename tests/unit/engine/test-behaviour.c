@@ -313,6 +313,25 @@ Test(security_groups, stateful_reply_passes_without_a_rule)
 	model_free(m);
 }
 
+Test(security_groups, packets_after_rst_are_not_allowed_by_state)
+{
+	struct model *m = two_tier();
+	struct fx_engine fx = fx_compile(m);
+	struct pkt_hdr syn = fx_tcp("10.0.1.10", 40000, "10.0.2.20", 5432, PKT_TCP_SYN);
+	struct eng_result r;
+
+	cr_assert_eq(fx_send_from(&fx, "eni-web", syn, T0).verdict, ENG_DELIVER);
+	cr_assert_eq(fx_send_from(&fx, "eni-db", fx_reply(&syn, PKT_TCP_SYN | PKT_TCP_ACK), T0 + 1).verdict,
+		     ENG_DELIVER);
+	cr_assert_eq(fx_send_from(&fx, "eni-db", fx_reply(&syn, PKT_TCP_RST), T0 + 2).verdict,
+		     ENG_DELIVER, "the RST itself passes by state");
+	/* The connection is closed: a late ACK from db faces web's ingress rules (none for it). */
+	r = fx_send_from(&fx, "eni-db", fx_reply(&syn, PKT_TCP_ACK), T0 + 3);
+	cr_assert_eq(r.drop, ENG_DROP_SG_INGRESS, "got %s", eng_drop_name(r.drop));
+	fx_done(&fx);
+	model_free(m);
+}
+
 Test(security_groups, tracked_connection_survives_rule_removal)
 {
 	struct model *m = two_tier();
