@@ -82,13 +82,27 @@ static struct model *two_tier(void)
 static struct model_nacl *custom_nacl(struct model *m, const char *id, const char *subnet)
 {
 	struct model_nacl *n = model_add_nacl(m);
-	struct model_nacl *def = model_vpc_default_nacl(m, "vpc-1");
 
 	util_strscpy(n->id, id, sizeof(n->id));
 	util_strscpy(n->vpc_id, "vpc-1", sizeof(n->vpc_id));
+	/* The subnet's explicit association wins over the default ACL (model_subnet_nacl). */
 	model_nacl_add_assoc(n, "aclassoc-x", subnet);
-	(void)def;
 	return n;
+}
+
+/* vgw-1 attached to vpc-1, with one available VPN connection routing cidr, propagated into rtb. */
+static void add_vpn(struct model *m, const char *cidr, struct model_route_table *rtb)
+{
+	struct model_vgw *vgw = model_add_vgw(m);
+	struct model_vpn_connection *vpn = model_add_vpn(m);
+
+	util_strscpy(vgw->id, "vgw-1", sizeof(vgw->id));
+	model_vgw_add_attachment(vgw, "vpc-1", "attached");
+	util_strscpy(vpn->id, "vpn-1", sizeof(vpn->id));
+	util_strscpy(vpn->vgw_id, "vgw-1", sizeof(vpn->vgw_id));
+	vpn->state = MODEL_STATE_AVAILABLE;
+	model_vpn_add_route(vpn, fx_cidr(cidr), "available");
+	model_rtb_add_propagating_vgw(rtb, "vgw-1");
 }
 
 /* ---- 1.4 the implicit router ------------------------------------------------------ */
@@ -122,7 +136,7 @@ Test(routes, longest_prefix_match_wins)
 	struct fx_engine fx;
 	struct eng_result r;
 
-	/* 198.51.100.0/24 more specific than 0/0 -> a blackhole (eni that does not exist). */
+	/* 203.0.113.0/24, more specific than 0.0.0.0/0, to an ENI that does not exist: blackhole. */
 	fx_route(pub, "203.0.113.0/24", "eni-gone", MODEL_ORIGIN_CREATE_ROUTE);
 	fx = fx_compile(m);
 	r = fx_send_from(&fx, "eni-web", fx_tcp("10.0.1.10", 40000, "203.0.113.7", 443, PKT_TCP_SYN), T0);
@@ -137,18 +151,10 @@ Test(routes, static_route_beats_propagated_at_equal_prefix)
 {
 	struct model *m = two_tier();
 	struct model_route_table *pub = model_find_route_table(m, "rtb-pub");
-	struct model_vgw *vgw = model_add_vgw(m);
-	struct model_vpn_connection *vpn = model_add_vpn(m);
 	struct fx_engine fx;
 	struct eng_result r;
 
-	util_strscpy(vgw->id, "vgw-1", sizeof(vgw->id));
-	model_vgw_add_attachment(vgw, "vpc-1", "attached");
-	util_strscpy(vpn->id, "vpn-1", sizeof(vpn->id));
-	util_strscpy(vpn->vgw_id, "vgw-1", sizeof(vpn->vgw_id));
-	vpn->state = MODEL_STATE_AVAILABLE;
-	model_vpn_add_route(vpn, fx_cidr("192.168.0.0/16"), "available");
-	model_rtb_add_propagating_vgw(pub, "vgw-1");
+	add_vpn(m, "192.168.0.0/16", pub);
 	fx = fx_compile(m);
 	r = fx_send_from(&fx, "eni-web", fx_tcp("10.0.1.10", 40000, "192.168.1.1", 22, PKT_TCP_SYN), T0);
 	cr_assert_eq(r.verdict, ENG_TO_VPN, "propagated route used: %s", eng_drop_name(r.drop));
@@ -166,18 +172,10 @@ Test(routes, local_route_beats_more_specific_propagated_route)
 {
 	struct model *m = two_tier();
 	struct model_route_table *pub = model_find_route_table(m, "rtb-pub");
-	struct model_vgw *vgw = model_add_vgw(m);
-	struct model_vpn_connection *vpn = model_add_vpn(m);
 	struct fx_engine fx;
 	struct eng_result r;
 
-	util_strscpy(vgw->id, "vgw-1", sizeof(vgw->id));
-	model_vgw_add_attachment(vgw, "vpc-1", "attached");
-	util_strscpy(vpn->id, "vpn-1", sizeof(vpn->id));
-	util_strscpy(vpn->vgw_id, "vgw-1", sizeof(vpn->vgw_id));
-	vpn->state = MODEL_STATE_AVAILABLE;
-	model_vpn_add_route(vpn, fx_cidr("10.0.2.0/24"), "available");
-	model_rtb_add_propagating_vgw(pub, "vgw-1");
+	add_vpn(m, "10.0.2.0/24", pub);
 	fx = fx_compile(m);
 	r = fx_send_from(&fx, "eni-web", fx_tcp("10.0.1.10", 40000, "10.0.2.20", 5432, PKT_TCP_SYN), T0);
 	cr_assert_eq(r.verdict, ENG_DELIVER, "got %s", eng_drop_name(r.drop));
@@ -614,19 +612,11 @@ Test(vpn, vgw_carries_traffic_to_known_prefixes_and_back)
 {
 	struct model *m = two_tier();
 	struct model_route_table *main_rt = model_vpc_main_route_table(m, "vpc-1");
-	struct model_vgw *vgw = model_add_vgw(m);
-	struct model_vpn_connection *vpn = model_add_vpn(m);
 	struct model_sg *db = model_find_sg(m, "sg-db");
 	struct fx_engine fx;
 	struct eng_result r;
 
-	util_strscpy(vgw->id, "vgw-1", sizeof(vgw->id));
-	model_vgw_add_attachment(vgw, "vpc-1", "attached");
-	util_strscpy(vpn->id, "vpn-1", sizeof(vpn->id));
-	util_strscpy(vpn->vgw_id, "vgw-1", sizeof(vpn->vgw_id));
-	vpn->state = MODEL_STATE_AVAILABLE;
-	model_vpn_add_route(vpn, fx_cidr("192.168.0.0/16"), "available");
-	model_rtb_add_propagating_vgw(main_rt, "vgw-1");
+	add_vpn(m, "192.168.0.0/16", main_rt);
 	fx_rule(db, false, "tcp", 22, 22, "192.168.0.0/16");
 	fx = fx_compile(m);
 	r = fx_send_at(&fx, ENG_AT_VGW, "vgw-1", fx_tcp("192.168.5.5", 50000, "10.0.2.20", 22, PKT_TCP_SYN), T0);
