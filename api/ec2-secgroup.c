@@ -1,6 +1,1053 @@
 /*
- * ec2-secgroup: EC2 actions of this family (being written).
+ * ec2-secgroup: security groups and network ACLs, through
+ * lib/model/ops-sg.h and lib/model/ops-nacl.h.
+ *
+ * CreateSecurityGroup, DescribeSecurityGroups, DeleteSecurityGroup,
+ * Authorize/RevokeSecurityGroupIngress/Egress, DescribeSecurityGroupRules,
+ * CreateNetworkAcl, DescribeNetworkAcls, DeleteNetworkAcl,
+ * Create/Replace/DeleteNetworkAclEntry, ReplaceNetworkAclAssociation.
+ *
+ * Security group rules are rendered in ipPermissions / ipPermissionsEgress
+ * grouped by (protocol, ports), one item per group, in creation order.
  */
-#include "api/families.h"
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
 
-API_FAMILY_DEFINE(secgroup);
+#include "api/api.h"
+#include "api/families.h"
+#include "lib/model/ops-nacl.h"
+#include "lib/model/ops-sg.h"
+#include "lib/util/util.h"
+
+static int oom(struct api_req *r)
+{
+	return api_fail(r, 500, "InternalError", "Out of memory");
+}
+
+static const struct model_vpc *default_vpc(const struct model *m)
+{
+	for (size_t i = 0; i < m->n_vpcs; i++)
+		if (m->vpcs[i]->is_default)
+			return m->vpcs[i];
+	return NULL;
+}
+
+/* Protocols whose ports mean something. */
+static bool proto_has_ports(int p)
+{
+	return p == 6 || p == 17 || p == 1 || p == 58;
+}
+
+/* ---- IpPermissions parsing ------------------------------------------------- */
+
+/*
+ * Parse IpPermissions.N into flat specs (one per peer).  Legacy top-level
+ * CidrIp/IpProtocol/FromPort/ToPort are accepted too.
+ */
+static int get_one_perm_field(struct api_req *r, const char *pfx, size_t i,
+			      struct model_sg_rule_spec *base)
+{
+	const char *proto;
+	long from = -1, to = -1;
+	int e, hf, ht;
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s%zu.IpProtocol", pfx, i);
+	if ((e = api_get_str(r, &proto, API_REQUIRED, "%s", name)) < 0)
+		return e;
+	if (model_protocol_parse(proto, &base->protocol) < 0)
+		return api_fail_invalid_value(r, "Invalid value '%s' for IP protocol. Unknown protocol.",
+					      proto);
+	if ((hf = api_get_long(r, &from, -1, 65535, API_OPTIONAL, "%s%zu.FromPort", pfx, i)) < 0)
+		return hf;
+	if ((ht = api_get_long(r, &to, -1, 65535, API_OPTIONAL, "%s%zu.ToPort", pfx, i)) < 0)
+		return ht;
+	base->has_ports = hf > 0 || ht > 0;
+	base->from_port = (int)from;
+	base->to_port = (int)to;
+	if (base->has_ports && (hf == 0 || ht == 0) &&
+	    (base->protocol == 6 || base->protocol == 17))
+		return api_fail_invalid_value(r, "Invalid value for portRange. Must specify both from "
+						 "and to ports with TCP/UDP.");
+	return 0;
+}
+
+static int push_spec(struct api_req *r, struct model_sg_rule_spec **specs, size_t *n, size_t *cap,
+		     const struct model_sg_rule_spec *s)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 8;
+		struct model_sg_rule_spec *ns = api_alloc(r, nc * sizeof(*ns));
+
+		if (!ns)
+			return oom(r);
+		if (*n)
+			memcpy(ns, *specs, *n * sizeof(*ns));
+		*specs = ns;
+		*cap = nc;
+	}
+	(*specs)[(*n)++] = *s;
+	return 0;
+}
+
+static int get_ip_permissions(struct api_req *r, struct model_sg_rule_spec **ret, size_t *ret_n)
+{
+	struct model_sg_rule_spec *specs = NULL;
+	size_t n = 0, cap = 0, np;
+	int e;
+
+	if ((e = api_get_count(r, &np, "IpPermissions")) < 0)
+		return e;
+	for (size_t i = 1; i <= np; i++) {
+		struct model_sg_rule_spec base = {0};
+		size_t n4, n6, npl, ng, before = n;
+		const char *s;
+
+		if ((e = get_one_perm_field(r, "IpPermissions.", i, &base)) < 0)
+			return e;
+		if ((e = api_get_count(r, &n4, "IpPermissions.%zu.IpRanges", i)) < 0 ||
+		    (e = api_get_count(r, &n6, "IpPermissions.%zu.Ipv6Ranges", i)) < 0 ||
+		    (e = api_get_count(r, &npl, "IpPermissions.%zu.PrefixListIds", i)) < 0 ||
+		    (e = api_get_count(r, &ng, "IpPermissions.%zu.Groups", i)) < 0)
+			return e;
+		for (size_t j = 1; j <= n4; j++) {
+			struct model_sg_rule_spec sp = base;
+
+			if ((e = api_get_str(r, &s, API_REQUIRED, "IpPermissions.%zu.IpRanges.%zu.CidrIp",
+					     i, j)) < 0)
+				return e;
+			if (net_cidr4_parse(s, &sp.cidr4) < 0)
+				return api_fail_invalid_value(
+				    r, "CIDR block %s is malformed", s);
+			sp.has_cidr4 = true;
+			if ((e = api_get_str(r, &sp.description, API_OPTIONAL,
+					     "IpPermissions.%zu.IpRanges.%zu.Description", i, j)) < 0 ||
+			    (e = push_spec(r, &specs, &n, &cap, &sp)) < 0)
+				return e;
+		}
+		for (size_t j = 1; j <= n6; j++) {
+			struct model_sg_rule_spec sp = base;
+
+			if ((e = api_get_str(r, &s, API_REQUIRED,
+					     "IpPermissions.%zu.Ipv6Ranges.%zu.CidrIpv6", i, j)) < 0)
+				return e;
+			if (net_cidr6_parse(s, &sp.cidr6) < 0)
+				return api_fail_invalid_value(r, "CIDR block %s is malformed", s);
+			sp.has_cidr6 = true;
+			if ((e = api_get_str(r, &sp.description, API_OPTIONAL,
+					     "IpPermissions.%zu.Ipv6Ranges.%zu.Description", i, j)) < 0 ||
+			    (e = push_spec(r, &specs, &n, &cap, &sp)) < 0)
+				return e;
+		}
+		for (size_t j = 1; j <= npl; j++) {
+			struct model_sg_rule_spec sp = base;
+
+			if ((e = api_get_str(r, &sp.prefix_list_id, API_REQUIRED,
+					     "IpPermissions.%zu.PrefixListIds.%zu.PrefixListId", i,
+					     j)) < 0 ||
+			    (e = api_get_str(r, &sp.description, API_OPTIONAL,
+					     "IpPermissions.%zu.PrefixListIds.%zu.Description", i, j)) <
+				0 ||
+			    (e = push_spec(r, &specs, &n, &cap, &sp)) < 0)
+				return e;
+		}
+		for (size_t j = 1; j <= ng; j++) {
+			struct model_sg_rule_spec sp = base;
+
+			if ((e = api_get_str(r, &sp.group_id, API_REQUIRED,
+					     "IpPermissions.%zu.Groups.%zu.GroupId", i, j)) < 0 ||
+			    (e = api_get_str(r, &sp.description, API_OPTIONAL,
+					     "IpPermissions.%zu.Groups.%zu.Description", i, j)) < 0 ||
+			    (e = push_spec(r, &specs, &n, &cap, &sp)) < 0)
+				return e;
+		}
+		if (n == before)
+			return api_fail_missing(r, "IpPermissions.N.IpRanges");
+	}
+	/* Legacy flat form: CidrIp + IpProtocol (+ FromPort/ToPort). */
+	{
+		const char *cidr = NULL;
+		int hc;
+
+		if ((hc = api_get_str(r, &cidr, API_OPTIONAL, "CidrIp")) < 0)
+			return hc;
+		if (hc > 0) {
+			struct model_sg_rule_spec sp = {0};
+
+			if ((e = get_one_perm_field(r, "", 0, &sp)) < 0)
+				return e;
+			if (net_cidr4_parse(cidr, &sp.cidr4) < 0)
+				return api_fail_invalid_value(r, "CIDR block %s is malformed", cidr);
+			sp.has_cidr4 = true;
+			if ((e = push_spec(r, &specs, &n, &cap, &sp)) < 0)
+				return e;
+		}
+	}
+	*ret = specs;
+	*ret_n = n;
+	return 0;
+}
+
+/* ---- rendering ----------------------------------------------------------------- */
+
+static bool same_perm(const struct model_sg_rule *a, const struct model_sg_rule *b)
+{
+	return a->egress == b->egress && a->protocol == b->protocol &&
+	       a->from_port == b->from_port && a->to_port == b->to_port;
+}
+
+static void render_peers(struct api_req *r, const struct model_sg *sg,
+			 const struct model_sg_rule *key, enum model_peer_type type,
+			 const char *wrapper)
+{
+	api_xml_start(r, wrapper);
+	for (size_t k = 0; k < sg->n_rules; k++) {
+		const struct model_sg_rule *x = &sg->rules[k];
+		char buf[NET_CIDR6_STRLEN];
+
+		if (!same_perm(x, key) || x->peer_type != type)
+			continue;
+		api_xml_start(r, "item");
+		switch (type) {
+		case MODEL_PEER_CIDR4:
+			api_xml_str(r, "cidrIp", net_cidr4_format(x->cidr, buf));
+			break;
+		case MODEL_PEER_CIDR6:
+			api_xml_str(r, "cidrIpv6", net_cidr6_format(&x->cidr6, buf));
+			break;
+		case MODEL_PEER_PREFIX_LIST:
+			api_xml_str(r, "prefixListId", x->prefix_list_id);
+			break;
+		case MODEL_PEER_GROUP:
+			api_xml_str(r, "groupId", x->group_id);
+			api_xml_str(r, "userId", x->group_owner[0] ? x->group_owner : sg->owner_id);
+			break;
+		}
+		api_xml_str(r, "description", x->description);
+		api_xml_end(r);
+	}
+	api_xml_end(r);
+}
+
+static void render_perms(struct api_req *r, const struct model_sg *sg, bool egress,
+			 const char *wrapper)
+{
+	api_xml_start(r, wrapper);
+	for (size_t i = 0; i < sg->n_rules; i++) {
+		const struct model_sg_rule *ru = &sg->rules[i];
+		char pbuf[8];
+		bool seen = false;
+
+		if (ru->egress != egress)
+			continue;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = same_perm(&sg->rules[k], ru);
+		if (seen)
+			continue;
+		api_xml_start(r, "item");
+		api_xml_str(r, "ipProtocol", model_protocol_name(ru->protocol, pbuf));
+		if (proto_has_ports(ru->protocol)) {
+			api_xml_long(r, "fromPort", ru->from_port);
+			api_xml_long(r, "toPort", ru->to_port);
+		}
+		render_peers(r, sg, ru, MODEL_PEER_GROUP, "groups");
+		render_peers(r, sg, ru, MODEL_PEER_CIDR4, "ipRanges");
+		render_peers(r, sg, ru, MODEL_PEER_CIDR6, "ipv6Ranges");
+		render_peers(r, sg, ru, MODEL_PEER_PREFIX_LIST, "prefixListIds");
+		api_xml_end(r);
+	}
+	api_xml_end(r);
+}
+
+static void render_sg(struct api_req *r, const struct model_sg *sg)
+{
+	api_xml_start(r, "item");
+	api_xml_str(r, "ownerId", sg->owner_id);
+	api_xml_str(r, "groupId", sg->id);
+	api_xml_str(r, "groupName", sg->name);
+	api_xml_str(r, "groupDescription", sg->description);
+	render_perms(r, sg, false, "ipPermissions");
+	render_perms(r, sg, true, "ipPermissionsEgress");
+	api_xml_str(r, "vpcId", sg->vpc_id);
+	api_xml_strf(r, "securityGroupArn", "arn:aws:ec2:%s:%s:security-group/%s", r->region,
+		     sg->owner_id, sg->id);
+	api_xml_tags(r, "tagSet", &sg->tags);
+	api_xml_end(r);
+}
+
+static void render_rule(struct api_req *r, const struct model_sg *sg,
+			const struct model_sg_rule *ru)
+{
+	char buf[NET_CIDR6_STRLEN], pbuf[8];
+
+	api_xml_start(r, "item");
+	api_xml_str(r, "securityGroupRuleId", ru->id);
+	api_xml_str(r, "groupId", sg->id);
+	api_xml_str(r, "groupOwnerId", sg->owner_id);
+	api_xml_bool(r, "isEgress", ru->egress);
+	api_xml_str(r, "ipProtocol", model_protocol_name(ru->protocol, pbuf));
+	api_xml_long(r, "fromPort", ru->from_port);
+	api_xml_long(r, "toPort", ru->to_port);
+	switch (ru->peer_type) {
+	case MODEL_PEER_CIDR4:
+		api_xml_str(r, "cidrIpv4", net_cidr4_format(ru->cidr, buf));
+		break;
+	case MODEL_PEER_CIDR6:
+		api_xml_str(r, "cidrIpv6", net_cidr6_format(&ru->cidr6, buf));
+		break;
+	case MODEL_PEER_PREFIX_LIST:
+		api_xml_str(r, "prefixListId", ru->prefix_list_id);
+		break;
+	case MODEL_PEER_GROUP:
+		api_xml_start(r, "referencedGroupInfo");
+		api_xml_str(r, "groupId", ru->group_id);
+		api_xml_str(r, "userId", ru->group_owner[0] ? ru->group_owner : sg->owner_id);
+		api_xml_end(r);
+		break;
+	}
+	api_xml_str(r, "description", ru->description);
+	api_xml_tags(r, "tagSet", &ru->tags);
+	api_xml_end(r);
+}
+
+/* ---- CreateSecurityGroup / DeleteSecurityGroup ------------------------------------ */
+
+static int create_security_group(struct api_req *r)
+{
+	const char *name, *desc, *vpc_id = NULL;
+	struct model_tags tags = {0};
+	struct model_err err = {0};
+	struct model_sg *sg;
+	int e;
+
+	if ((e = api_get_str(r, &name, API_REQUIRED, "GroupName")) < 0 ||
+	    (e = api_get_str(r, &desc, API_REQUIRED, "GroupDescription")) < 0 ||
+	    (e = api_get_str(r, &vpc_id, API_OPTIONAL, "VpcId")) < 0 ||
+	    (e = api_get_tag_specs(r, "security-group", &tags)) < 0)
+		goto out;
+	if (!vpc_id) {
+		const struct model_vpc *dv = default_vpc(r->model);
+
+		if (!dv) {
+			e = api_fail(r, 400, "VPCIdNotSpecified", "No default VPC for this user");
+			goto out;
+		}
+		vpc_id = dv->id;
+	}
+	if ((e = api_dry_run_check(r)) < 0)
+		goto out;
+	e = model_op_create_security_group(r->model, r->mctx, vpc_id, name, desc, &sg, &err);
+	if (e < 0) {
+		e = api_fail_model(r, e, &err);
+		goto out;
+	}
+	if (tags.n && model_tags_copy(&sg->tags, &tags) < 0) {
+		e = oom(r);
+		goto out;
+	}
+	api_xml_str(r, "groupId", sg->id);
+	api_xml_tags(r, "tagSet", &sg->tags);
+	api_xml_strf(r, "securityGroupArn", "arn:aws:ec2:%s:%s:security-group/%s", r->region,
+		     sg->owner_id, sg->id);
+out:
+	model_tags_clear(&tags);
+	return e;
+}
+
+/* GroupId, or GroupName looked up in the default VPC. */
+static int get_group_id(struct api_req *r, const char **ret)
+{
+	const char *id = NULL, *name = NULL;
+	int e;
+
+	if ((e = api_get_str(r, &id, API_OPTIONAL, "GroupId")) < 0 ||
+	    (e = api_get_str(r, &name, API_OPTIONAL, "GroupName")) < 0)
+		return e;
+	if (id) {
+		*ret = id;
+		return 0;
+	}
+	if (!name)
+		return api_fail_missing(r, "GroupId");
+	const struct model_vpc *dv = default_vpc(r->model);
+	for (size_t i = 0; dv && i < r->model->n_sgs; i++) {
+		const struct model_sg *sg = r->model->sgs[i];
+
+		if (strcmp(sg->vpc_id, dv->id) == 0 && strcmp(sg->name, name) == 0) {
+			if (!(*ret = api_strdup(r, sg->id)))
+				return oom(r);
+			return 0;
+		}
+	}
+	return api_fail(r, 400, "InvalidGroup.NotFound",
+			"The security group '%s' does not exist in default VPC", name);
+}
+
+static int delete_security_group(struct api_req *r)
+{
+	struct model_err err = {0};
+	const char *id;
+	int e;
+
+	if ((e = get_group_id(r, &id)) < 0)
+		return e;
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	if ((e = model_op_delete_security_group(r->model, r->mctx, id, &err)) < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_return_true(r);
+	api_xml_str(r, "groupId", id);
+	return 0;
+}
+
+/* ---- Authorize / Revoke ------------------------------------------------------------ */
+
+static int authorize(struct api_req *r, bool egress)
+{
+	struct model_sg_rule_spec *specs;
+	struct model_tags tags = {0};
+	struct model_err err = {0};
+	char(*ids)[MODEL_ID_LEN];
+	const char *gid;
+	size_t n;
+	int e;
+
+	if ((e = get_group_id(r, &gid)) < 0 || (e = get_ip_permissions(r, &specs, &n)) < 0 ||
+	    (e = api_get_tag_specs(r, "security-group-rule", &tags)) < 0)
+		goto out;
+	if (n == 0) {
+		e = api_fail_missing(r, "IpPermissions");
+		goto out;
+	}
+	if (!(ids = api_alloc(r, n * sizeof(*ids)))) {
+		e = oom(r);
+		goto out;
+	}
+	if ((e = api_dry_run_check(r)) < 0)
+		goto out;
+	e = egress ? model_op_authorize_security_group_egress(r->model, r->mctx, gid, specs, n, ids,
+							      &err)
+		   : model_op_authorize_security_group_ingress(r->model, r->mctx, gid, specs, n,
+							       ids, &err);
+	if (e < 0) {
+		e = api_fail_model(r, e, &err);
+		goto out;
+	}
+	const struct model_sg *sg = model_find_sg(r->model, gid);
+	api_xml_return_true(r);
+	api_xml_start(r, "securityGroupRuleSet");
+	for (size_t i = 0; sg && i < n; i++)
+		for (size_t k = 0; k < sg->n_rules; k++)
+			if (strcmp(sg->rules[k].id, ids[i]) == 0) {
+				if (tags.n)
+					model_tags_copy(&sg->rules[k].tags, &tags);
+				render_rule(r, sg, &sg->rules[k]);
+			}
+	api_xml_end(r);
+out:
+	model_tags_clear(&tags);
+	return e;
+}
+
+static int authorize_ingress(struct api_req *r)
+{
+	return authorize(r, false);
+}
+
+static int authorize_egress(struct api_req *r)
+{
+	return authorize(r, true);
+}
+
+static void render_unknown(struct api_req *r, const struct model_sg_rule_spec *s)
+{
+	char buf[NET_CIDR6_STRLEN], pbuf[8];
+
+	api_xml_start(r, "item");
+	api_xml_str(r, "ipProtocol", model_protocol_name(s->protocol, pbuf));
+	if (s->has_ports) {
+		api_xml_long(r, "fromPort", s->from_port);
+		api_xml_long(r, "toPort", s->to_port);
+	}
+	if (s->has_cidr4) {
+		api_xml_start(r, "ipRanges");
+		api_xml_start(r, "item");
+		api_xml_str(r, "cidrIp", net_cidr4_format(s->cidr4, buf));
+		api_xml_end(r);
+		api_xml_end(r);
+	} else if (s->has_cidr6) {
+		api_xml_start(r, "ipv6Ranges");
+		api_xml_start(r, "item");
+		api_xml_str(r, "cidrIpv6", net_cidr6_format(&s->cidr6, buf));
+		api_xml_end(r);
+		api_xml_end(r);
+	} else if (s->prefix_list_id) {
+		api_xml_start(r, "prefixListIds");
+		api_xml_start(r, "item");
+		api_xml_str(r, "prefixListId", s->prefix_list_id);
+		api_xml_end(r);
+		api_xml_end(r);
+	} else if (s->group_id) {
+		api_xml_start(r, "groups");
+		api_xml_start(r, "item");
+		api_xml_str(r, "groupId", s->group_id);
+		api_xml_end(r);
+		api_xml_end(r);
+	}
+	api_xml_end(r);
+}
+
+static int revoke(struct api_req *r, bool egress)
+{
+	struct model_sg_rule_spec *specs;
+	struct model_err err = {0};
+	const char **rule_ids;
+	size_t n, n_ids, n_unknown = 0, *unknown;
+	const char *gid;
+	int e;
+
+	if ((e = get_group_id(r, &gid)) < 0 || (e = get_ip_permissions(r, &specs, &n)) < 0 ||
+	    (e = api_get_str_list(r, &rule_ids, &n_ids, "SecurityGroupRuleId")) < 0)
+		return e;
+	if (n == 0 && n_ids == 0)
+		return api_fail_missing(r, "IpPermissions");
+	if (!(unknown = api_alloc(r, (n + 1) * sizeof(*unknown))))
+		return oom(r);
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	e = egress ? model_op_revoke_security_group_egress(r->model, r->mctx, gid, specs, n,
+							   rule_ids, n_ids, unknown, &n_unknown,
+							   &err)
+		   : model_op_revoke_security_group_ingress(r->model, r->mctx, gid, specs, n,
+							    rule_ids, n_ids, unknown, &n_unknown,
+							    &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_return_true(r);
+	if (n_unknown) {
+		api_xml_start(r, "unknownIpPermissionSet");
+		for (size_t i = 0; i < n_unknown; i++)
+			render_unknown(r, &specs[unknown[i]]);
+		api_xml_end(r);
+	}
+	return 0;
+}
+
+static int revoke_ingress(struct api_req *r)
+{
+	return revoke(r, false);
+}
+
+static int revoke_egress(struct api_req *r)
+{
+	return revoke(r, true);
+}
+
+/* ---- DescribeSecurityGroups ------------------------------------------------------- */
+
+#define SG(o) ((const struct model_sg *)(o))
+
+static void f_sg_id(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit(m, SG(o)->id);
+}
+static void f_sg_name(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit(m, SG(o)->name);
+}
+static void f_sg_vpc(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit(m, SG(o)->vpc_id);
+}
+static void f_sg_desc(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit(m, SG(o)->description);
+}
+static void f_sg_owner(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit(m, SG(o)->owner_id);
+}
+static const struct model_tags *sg_tags(const void *o)
+{
+	return &SG(o)->tags;
+}
+static const struct api_filter_field sg_fields[] = {
+    {"description", f_sg_desc}, {"group-id", f_sg_id},	   {"group-name", f_sg_name},
+    {"owner-id", f_sg_owner},	{"vpc-id", f_sg_vpc},
+};
+static const struct api_filter_table sg_filters = {sg_fields, ARRAY_SIZE(sg_fields), sg_tags};
+
+static const char *sg_id_of(const void *o)
+{
+	return SG(o)->id;
+}
+
+static int describe_security_groups(struct api_req *r)
+{
+	struct api_filters f;
+	struct api_page pg;
+	const char **ids, **names;
+	size_t n_ids, n_names, start, count, n = 0;
+	bool more;
+	int e;
+
+	if ((e = api_get_str_list(r, &ids, &n_ids, "GroupId")) < 0 ||
+	    (e = api_get_str_list(r, &names, &n_names, "GroupName")) < 0 ||
+	    (e = api_filters_parse(r, &sg_filters, &f)) < 0 ||
+	    (e = api_page_parse_default(r, &pg)) < 0)
+		return e;
+	for (size_t i = 0; i < n_ids; i++)
+		if (!model_find_sg(r->model, ids[i]))
+			return api_fail(r, 400, "InvalidGroup.NotFound",
+					"The security group '%s' does not exist", ids[i]);
+	const struct model_vpc *dv = default_vpc(r->model);
+	for (size_t i = 0; i < n_names; i++) {
+		bool found = false;
+
+		for (size_t k = 0; dv && k < r->model->n_sgs && !found; k++)
+			found = strcmp(r->model->sgs[k]->vpc_id, dv->id) == 0 &&
+				strcmp(r->model->sgs[k]->name, names[i]) == 0;
+		if (!found)
+			return api_fail(r, 400, "InvalidGroup.NotFound",
+					"The security group '%s' does not exist in default VPC",
+					names[i]);
+	}
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	const void **sel = api_alloc(r, (r->model->n_sgs + 1) * sizeof(*sel));
+	if (!sel)
+		return oom(r);
+	for (size_t k = 0; k < r->model->n_sgs; k++) {
+		const struct model_sg *sg = r->model->sgs[k];
+		bool ok = n_ids == 0 && n_names == 0;
+
+		for (size_t i = 0; i < n_ids && !ok; i++)
+			ok = strcmp(ids[i], sg->id) == 0;
+		for (size_t i = 0; i < n_names && !ok; i++)
+			ok = dv && strcmp(sg->vpc_id, dv->id) == 0 && strcmp(names[i], sg->name) == 0;
+		if (ok && api_filters_match(&f, sg))
+			sel[n++] = sg;
+	}
+	api_page_select(&pg, sel, n, sg_id_of, &start, &count, &more);
+	api_xml_start(r, "securityGroupInfo");
+	for (size_t i = start; i < start + count; i++)
+		render_sg(r, sel[i]);
+	api_xml_end(r);
+	if (more)
+		api_xml_next_token(r, sg_id_of(sel[start + count - 1]));
+	return 0;
+}
+
+/* ---- DescribeSecurityGroupRules --------------------------------------------------- */
+
+struct rule_view {
+	const struct model_sg *sg;
+	const struct model_sg_rule *rule;
+};
+
+#define RV(o) ((const struct rule_view *)(o))
+
+static void f_rule_gid(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit(m, RV(o)->sg->id);
+}
+static void f_rule_id(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit(m, RV(o)->rule->id);
+}
+static const struct model_tags *rule_tags(const void *o)
+{
+	return &RV(o)->rule->tags;
+}
+static const struct api_filter_field rule_fields[] = {
+    {"group-id", f_rule_gid},
+    {"security-group-rule-id", f_rule_id},
+};
+static const struct api_filter_table rule_filters = {rule_fields, ARRAY_SIZE(rule_fields),
+						     rule_tags};
+
+static const char *rule_id_of(const void *o)
+{
+	return RV(o)->rule->id;
+}
+
+static int describe_security_group_rules(struct api_req *r)
+{
+	struct api_filters f;
+	struct api_page pg;
+	const char **ids;
+	size_t n_ids, start, count, n = 0, total = 0;
+	bool more;
+	int e;
+
+	if ((e = api_get_str_list(r, &ids, &n_ids, "SecurityGroupRuleId")) < 0 ||
+	    (e = api_filters_parse(r, &rule_filters, &f)) < 0 ||
+	    (e = api_page_parse_default(r, &pg)) < 0)
+		return e;
+	for (size_t k = 0; k < r->model->n_sgs; k++)
+		total += r->model->sgs[k]->n_rules;
+	struct rule_view *views = api_alloc(r, (total + 1) * sizeof(*views));
+	const void **sel = api_alloc(r, (total + 1) * sizeof(*sel));
+	if (!views || !sel)
+		return oom(r);
+	for (size_t i = 0; i < n_ids; i++) {
+		bool found = false;
+
+		for (size_t k = 0; k < r->model->n_sgs && !found; k++)
+			for (size_t j = 0; j < r->model->sgs[k]->n_rules && !found; j++)
+				found = strcmp(r->model->sgs[k]->rules[j].id, ids[i]) == 0;
+		if (!found)
+			return api_fail(r, 400, "InvalidSecurityGroupRuleId.NotFound",
+					"The security group rule ID '%s' does not exist", ids[i]);
+	}
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	for (size_t k = 0; k < r->model->n_sgs; k++) {
+		const struct model_sg *sg = r->model->sgs[k];
+
+		for (size_t j = 0; j < sg->n_rules; j++) {
+			struct rule_view *v = &views[n];
+			bool ok = n_ids == 0;
+
+			for (size_t i = 0; i < n_ids && !ok; i++)
+				ok = strcmp(ids[i], sg->rules[j].id) == 0;
+			v->sg = sg;
+			v->rule = &sg->rules[j];
+			if (ok && api_filters_match(&f, v))
+				sel[n++] = v;
+		}
+	}
+	api_page_select(&pg, sel, n, rule_id_of, &start, &count, &more);
+	api_xml_start(r, "securityGroupRuleSet");
+	for (size_t i = start; i < start + count; i++)
+		render_rule(r, RV(sel[i])->sg, RV(sel[i])->rule);
+	api_xml_end(r);
+	if (more)
+		api_xml_next_token(r, rule_id_of(sel[start + count - 1]));
+	return 0;
+}
+
+/* ---- network ACLs ------------------------------------------------------------------ */
+
+static void render_nacl(struct api_req *r, const struct model_nacl *a, const char *elem)
+{
+	char buf[NET_CIDR6_STRLEN], pbuf[8];
+
+	api_xml_start(r, elem);
+	api_xml_str(r, "networkAclId", a->id);
+	api_xml_str(r, "vpcId", a->vpc_id);
+	api_xml_bool(r, "default", a->is_default);
+	api_xml_start(r, "entrySet");
+	for (size_t i = 0; i < a->n_entries; i++) {
+		const struct model_nacl_entry *x = &a->entries[i];
+
+		api_xml_start(r, "item");
+		api_xml_long(r, "ruleNumber", x->rule_number);
+		api_xml_str(r, "protocol",
+			    x->protocol == MODEL_PROTO_ALL ? "-1"
+							   : (snprintf(pbuf, sizeof(pbuf), "%d",
+								       x->protocol),
+							      pbuf));
+		api_xml_str(r, "ruleAction", x->allow ? "allow" : "deny");
+		api_xml_bool(r, "egress", x->egress);
+		if (x->is_ipv6)
+			api_xml_str(r, "ipv6CidrBlock", net_cidr6_format(&x->cidr6, buf));
+		else
+			api_xml_str(r, "cidrBlock", net_cidr4_format(x->cidr, buf));
+		if (x->protocol == 1 || x->protocol == 58) {
+			api_xml_start(r, "icmpTypeCode");
+			api_xml_long(r, "code", x->icmp_code);
+			api_xml_long(r, "type", x->icmp_type);
+			api_xml_end(r);
+		}
+		if ((x->protocol == 6 || x->protocol == 17) && x->from_port >= 0) {
+			api_xml_start(r, "portRange");
+			api_xml_long(r, "from", x->from_port);
+			api_xml_long(r, "to", x->to_port);
+			api_xml_end(r);
+		}
+		api_xml_end(r);
+	}
+	api_xml_end(r);
+	api_xml_start(r, "associationSet");
+	for (size_t i = 0; i < a->n_assocs; i++) {
+		api_xml_start(r, "item");
+		api_xml_str(r, "networkAclAssociationId", a->assocs[i].id);
+		api_xml_str(r, "networkAclId", a->id);
+		api_xml_str(r, "subnetId", a->assocs[i].subnet_id);
+		api_xml_end(r);
+	}
+	api_xml_end(r);
+	api_xml_tags(r, "tagSet", &a->tags);
+	api_xml_str(r, "ownerId", a->owner_id);
+	api_xml_end(r);
+}
+
+static int create_network_acl(struct api_req *r)
+{
+	const char *vpc_id;
+	struct model_tags tags = {0};
+	struct model_err err = {0};
+	struct model_nacl *a;
+	int e;
+
+	if ((e = api_get_str(r, &vpc_id, API_REQUIRED, "VpcId")) < 0 ||
+	    (e = api_get_tag_specs(r, "network-acl", &tags)) < 0)
+		goto out;
+	if ((e = api_dry_run_check(r)) < 0)
+		goto out;
+	if ((e = model_op_create_network_acl(r->model, r->mctx, vpc_id, &a, &err)) < 0) {
+		e = api_fail_model(r, e, &err);
+		goto out;
+	}
+	if (tags.n && model_tags_copy(&a->tags, &tags) < 0) {
+		e = oom(r);
+		goto out;
+	}
+	render_nacl(r, a, "networkAcl");
+out:
+	model_tags_clear(&tags);
+	return e;
+}
+
+static int delete_network_acl(struct api_req *r)
+{
+	const char *id;
+	struct model_err err = {0};
+	int e;
+
+	if ((e = api_get_str(r, &id, API_REQUIRED, "NetworkAclId")) < 0)
+		return e;
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	if ((e = model_op_delete_network_acl(r->model, r->mctx, id, &err)) < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_return_true(r);
+	return 0;
+}
+
+static int get_entry_spec(struct api_req *r, struct model_nacl_entry_spec *s, bool full)
+{
+	const char *cidr = NULL, *cidr6 = NULL, *action;
+	long num, v1 = 0, v2 = 0;
+	int e, h1, h2;
+
+	memset(s, 0, sizeof(*s));
+	if ((e = api_get_long(r, &num, 1, 32766, API_REQUIRED, "RuleNumber")) < 0 ||
+	    (e = api_get_bool(r, &s->egress, API_REQUIRED, "Egress")) < 0)
+		return e;
+	s->rule_number = (int)num;
+	if (!full)
+		return 0;
+	if ((e = api_get_str(r, &s->protocol, API_REQUIRED, "Protocol")) < 0 ||
+	    (e = api_get_str(r, &action, API_REQUIRED, "RuleAction")) < 0 ||
+	    (e = api_get_str(r, &cidr, API_OPTIONAL, "CidrBlock")) < 0 ||
+	    (e = api_get_str(r, &cidr6, API_OPTIONAL, "Ipv6CidrBlock")) < 0)
+		return e;
+	if (strcmp(action, "allow") == 0)
+		s->allow = true;
+	else if (strcmp(action, "deny") != 0)
+		return api_fail_invalid_value(r, "Invalid value '%s' for ruleAction", action);
+	if (cidr && cidr6)
+		return api_fail_invalid_value(
+		    r, "Only one of CidrBlock and Ipv6CidrBlock may be specified");
+	if (cidr) {
+		if (net_cidr4_parse(cidr, &s->cidr4) < 0)
+			return api_fail_invalid_value(r, "CIDR block %s is malformed", cidr);
+		s->has_cidr4 = true;
+	} else if (cidr6) {
+		if (net_cidr6_parse(cidr6, &s->cidr6) < 0)
+			return api_fail_invalid_value(r, "CIDR block %s is malformed", cidr6);
+		s->has_cidr6 = true;
+	} else {
+		return api_fail_missing(r, "CidrBlock");
+	}
+	if ((h1 = api_get_long(r, &v1, 0, 65535, API_OPTIONAL, "PortRange.From")) < 0 ||
+	    (h2 = api_get_long(r, &v2, 0, 65535, API_OPTIONAL, "PortRange.To")) < 0)
+		return h1 < 0 ? h1 : h2;
+	if (h1 || h2) {
+		s->has_ports = true;
+		s->from_port = h1 ? (int)v1 : 0;
+		s->to_port = h2 ? (int)v2 : 65535;
+	}
+	if ((h1 = api_get_long(r, &v1, -1, 255, API_OPTIONAL, "Icmp.Type")) < 0 ||
+	    (h2 = api_get_long(r, &v2, -1, 255, API_OPTIONAL, "Icmp.Code")) < 0)
+		return h1 < 0 ? h1 : h2;
+	if (h1 || h2) {
+		s->has_icmp = true;
+		s->icmp_type = h1 ? (int)v1 : -1;
+		s->icmp_code = h2 ? (int)v2 : -1;
+	}
+	return 0;
+}
+
+static int nacl_entry(struct api_req *r, int which)
+{
+	struct model_nacl_entry_spec s;
+	struct model_err err = {0};
+	const char *id;
+	int e;
+
+	if ((e = api_get_str(r, &id, API_REQUIRED, "NetworkAclId")) < 0 ||
+	    (e = get_entry_spec(r, &s, which != 2)) < 0)
+		return e;
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	if (which == 0)
+		e = model_op_create_network_acl_entry(r->model, r->mctx, id, &s, &err);
+	else if (which == 1)
+		e = model_op_replace_network_acl_entry(r->model, r->mctx, id, &s, &err);
+	else
+		e = model_op_delete_network_acl_entry(r->model, r->mctx, id, s.rule_number,
+						      s.egress, &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_return_true(r);
+	return 0;
+}
+
+static int create_network_acl_entry(struct api_req *r)
+{
+	return nacl_entry(r, 0);
+}
+static int replace_network_acl_entry(struct api_req *r)
+{
+	return nacl_entry(r, 1);
+}
+static int delete_network_acl_entry(struct api_req *r)
+{
+	return nacl_entry(r, 2);
+}
+
+static int replace_network_acl_association(struct api_req *r)
+{
+	const char *assoc, *id;
+	char new_id[MODEL_ID_LEN];
+	struct model_err err = {0};
+	int e;
+
+	if ((e = api_get_str(r, &assoc, API_REQUIRED, "AssociationId")) < 0 ||
+	    (e = api_get_str(r, &id, API_REQUIRED, "NetworkAclId")) < 0)
+		return e;
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	if ((e = model_op_replace_network_acl_association(r->model, r->mctx, assoc, id, new_id,
+							  &err)) < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_str(r, "newAssociationId", new_id);
+	return 0;
+}
+
+#define NACL(o) ((const struct model_nacl *)(o))
+
+static void f_nacl_id(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit(m, NACL(o)->id);
+}
+static void f_nacl_vpc(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit(m, NACL(o)->vpc_id);
+}
+static void f_nacl_default(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit_bool(m, NACL(o)->is_default);
+}
+static void f_nacl_owner(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit(m, NACL(o)->owner_id);
+}
+static void f_nacl_subnet(const void *o, struct api_filter_match *m)
+{
+	for (size_t i = 0; i < NACL(o)->n_assocs; i++)
+		api_filter_emit(m, NACL(o)->assocs[i].subnet_id);
+}
+static void f_nacl_assoc(const void *o, struct api_filter_match *m)
+{
+	for (size_t i = 0; i < NACL(o)->n_assocs; i++)
+		api_filter_emit(m, NACL(o)->assocs[i].id);
+}
+static void f_nacl_assoc_acl(const void *o, struct api_filter_match *m)
+{
+	if (NACL(o)->n_assocs)
+		api_filter_emit(m, NACL(o)->id);
+}
+static const struct model_tags *nacl_tags(const void *o)
+{
+	return &NACL(o)->tags;
+}
+static const struct api_filter_field nacl_fields[] = {
+    {"association.association-id", f_nacl_assoc},
+    {"association.network-acl-id", f_nacl_assoc_acl},
+    {"association.subnet-id", f_nacl_subnet},
+    {"default", f_nacl_default},
+    {"network-acl-id", f_nacl_id},
+    {"owner-id", f_nacl_owner},
+    {"vpc-id", f_nacl_vpc},
+};
+static const struct api_filter_table nacl_filters = {nacl_fields, ARRAY_SIZE(nacl_fields),
+						     nacl_tags};
+
+static const char *nacl_id_of(const void *o)
+{
+	return NACL(o)->id;
+}
+
+static int describe_network_acls(struct api_req *r)
+{
+	struct api_filters f;
+	struct api_page pg;
+	const char **ids;
+	size_t n_ids, start, count, n = 0;
+	bool more;
+	int e;
+
+	if ((e = api_get_str_list(r, &ids, &n_ids, "NetworkAclId")) < 0 ||
+	    (e = api_filters_parse(r, &nacl_filters, &f)) < 0 ||
+	    (e = api_page_parse_default(r, &pg)) < 0)
+		return e;
+	for (size_t i = 0; i < n_ids; i++)
+		if (!model_find_nacl(r->model, ids[i]))
+			return api_fail(r, 400, "InvalidNetworkAclID.NotFound",
+					"The network ACL ID '%s' does not exist", ids[i]);
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	const void **sel = api_alloc(r, (r->model->n_nacls + 1) * sizeof(*sel));
+	if (!sel)
+		return oom(r);
+	for (size_t k = 0; k < r->model->n_nacls; k++) {
+		const struct model_nacl *a = r->model->nacls[k];
+		bool ok = n_ids == 0;
+
+		for (size_t i = 0; i < n_ids && !ok; i++)
+			ok = strcmp(ids[i], a->id) == 0;
+		if (ok && api_filters_match(&f, a))
+			sel[n++] = a;
+	}
+	api_page_select(&pg, sel, n, nacl_id_of, &start, &count, &more);
+	api_xml_start(r, "networkAclSet");
+	for (size_t i = start; i < start + count; i++)
+		render_nacl(r, sel[i], "item");
+	api_xml_end(r);
+	if (more)
+		api_xml_next_token(r, nacl_id_of(sel[start + count - 1]));
+	return 0;
+}
+
+API_FAMILY_DEFINE(secgroup,
+		  {"CreateSecurityGroup", create_security_group, API_MUTATING},
+		  {"DescribeSecurityGroups", describe_security_groups, API_READ},
+		  {"DeleteSecurityGroup", delete_security_group, API_MUTATING},
+		  {"AuthorizeSecurityGroupIngress", authorize_ingress, API_MUTATING},
+		  {"AuthorizeSecurityGroupEgress", authorize_egress, API_MUTATING},
+		  {"RevokeSecurityGroupIngress", revoke_ingress, API_MUTATING},
+		  {"RevokeSecurityGroupEgress", revoke_egress, API_MUTATING},
+		  {"DescribeSecurityGroupRules", describe_security_group_rules, API_READ},
+		  {"CreateNetworkAcl", create_network_acl, API_MUTATING},
+		  {"DescribeNetworkAcls", describe_network_acls, API_READ},
+		  {"DeleteNetworkAcl", delete_network_acl, API_MUTATING},
+		  {"CreateNetworkAclEntry", create_network_acl_entry, API_MUTATING},
+		  {"ReplaceNetworkAclEntry", replace_network_acl_entry, API_MUTATING},
+		  {"DeleteNetworkAclEntry", delete_network_acl_entry, API_MUTATING},
+		  {"ReplaceNetworkAclAssociation", replace_network_acl_association,
+		   API_MUTATING}, );
