@@ -45,23 +45,21 @@ static bool proto_has_ports(int p)
  * Parse IpPermissions.N into flat specs (one per peer).  Legacy top-level
  * CidrIp/IpProtocol/FromPort/ToPort are accepted too.
  */
-static int get_one_perm_field(struct api_req *r, const char *pfx, size_t i,
+static int get_one_perm_field(struct api_req *r, const char *pfx,
 			      struct model_sg_rule_spec *base)
 {
 	const char *proto;
 	long from = -1, to = -1;
 	int e, hf, ht;
-	char name[64];
 
-	snprintf(name, sizeof(name), "%s%zu.IpProtocol", pfx, i);
-	if ((e = api_get_str(r, &proto, API_REQUIRED, "%s", name)) < 0)
+	if ((e = api_get_str(r, &proto, API_REQUIRED, "%sIpProtocol", pfx)) < 0)
 		return e;
 	if (model_protocol_parse(proto, &base->protocol) < 0)
 		return api_fail_invalid_value(r, "Invalid value '%s' for IP protocol. Unknown protocol.",
 					      proto);
-	if ((hf = api_get_long(r, &from, -1, 65535, API_OPTIONAL, "%s%zu.FromPort", pfx, i)) < 0)
+	if ((hf = api_get_long(r, &from, -1, 65535, API_OPTIONAL, "%sFromPort", pfx)) < 0)
 		return hf;
-	if ((ht = api_get_long(r, &to, -1, 65535, API_OPTIONAL, "%s%zu.ToPort", pfx, i)) < 0)
+	if ((ht = api_get_long(r, &to, -1, 65535, API_OPTIONAL, "%sToPort", pfx)) < 0)
 		return ht;
 	base->has_ports = hf > 0 || ht > 0;
 	base->from_port = (int)from;
@@ -91,7 +89,8 @@ static int push_spec(struct api_req *r, struct model_sg_rule_spec **specs, size_
 	return 0;
 }
 
-static int get_ip_permissions(struct api_req *r, struct model_sg_rule_spec **ret, size_t *ret_n)
+static int get_ip_permissions(struct api_req *r, const char *gid, struct model_sg_rule_spec **ret,
+			      size_t *ret_n)
 {
 	struct model_sg_rule_spec *specs = NULL;
 	size_t n = 0, cap = 0, np;
@@ -104,7 +103,10 @@ static int get_ip_permissions(struct api_req *r, struct model_sg_rule_spec **ret
 		size_t n4, n6, npl, ng, before = n;
 		const char *s;
 
-		if ((e = get_one_perm_field(r, "IpPermissions.", i, &base)) < 0)
+		char pfx[48];
+
+		snprintf(pfx, sizeof(pfx), "IpPermissions.%zu.", i);
+		if ((e = get_one_perm_field(r, pfx, &base)) < 0)
 			return e;
 		if ((e = api_get_count(r, &n4, "IpPermissions.%zu.IpRanges", i)) < 0 ||
 		    (e = api_get_count(r, &n6, "IpPermissions.%zu.Ipv6Ranges", i)) < 0 ||
@@ -165,23 +167,45 @@ static int get_ip_permissions(struct api_req *r, struct model_sg_rule_spec **ret
 		if (n == before)
 			return api_fail_missing(r, "IpPermissions.N.IpRanges");
 	}
-	/* Legacy flat form: CidrIp + IpProtocol (+ FromPort/ToPort). */
+	/*
+	 * Legacy flat form: IpProtocol (+ FromPort/ToPort) with CidrIp or
+	 * SourceSecurityGroupName (a group of the target group's VPC).
+	 */
 	{
-		const char *cidr = NULL;
-		int hc;
+		const char *cidr = NULL, *src = NULL;
+		int hc, hs;
 
 		if ((hc = api_get_str(r, &cidr, API_OPTIONAL, "CidrIp")) < 0)
 			return hc;
-		if (hc > 0) {
+		if ((hs = api_get_str(r, &src, API_OPTIONAL, "SourceSecurityGroupName")) < 0)
+			return hs;
+		if (hc > 0 || hs > 0) {
 			struct model_sg_rule_spec sp = {0};
 
-			if ((e = get_one_perm_field(r, "", 0, &sp)) < 0)
+			if ((e = get_one_perm_field(r, "", &sp)) < 0)
 				return e;
-			if (net_cidr4_parse(cidr, &sp.cidr4) < 0)
-				return api_fail_invalid_value(r, "CIDR block %s is malformed", cidr);
-			sp.has_cidr4 = true;
-			if ((e = push_spec(r, &specs, &n, &cap, &sp)) < 0)
-				return e;
+			if (hc > 0) {
+				if (net_cidr4_parse(cidr, &sp.cidr4) < 0)
+					return api_fail_invalid_value(r, "CIDR block %s is malformed",
+								      cidr);
+				sp.has_cidr4 = true;
+				if ((e = push_spec(r, &specs, &n, &cap, &sp)) < 0)
+					return e;
+			}
+			if (hs > 0) {
+				const struct model_sg *self = model_find_sg(r->model, gid);
+
+				for (size_t k = 0; self && k < r->model->n_sgs && !sp.group_id; k++)
+					if (strcmp(r->model->sgs[k]->vpc_id, self->vpc_id) == 0 &&
+					    strcmp(r->model->sgs[k]->name, src) == 0)
+						sp.group_id = api_strdup(r, r->model->sgs[k]->id);
+				if (!sp.group_id)
+					return api_fail(r, 400, "InvalidGroup.NotFound",
+							"The security group '%s' does not exist", src);
+				sp.has_cidr4 = false;
+				if ((e = push_spec(r, &specs, &n, &cap, &sp)) < 0)
+					return e;
+			}
 		}
 	}
 	*ret = specs;
@@ -413,7 +437,7 @@ static int authorize(struct api_req *r, bool egress)
 	size_t n;
 	int e;
 
-	if ((e = get_group_id(r, &gid)) < 0 || (e = get_ip_permissions(r, &specs, &n)) < 0 ||
+	if ((e = get_group_id(r, &gid)) < 0 || (e = get_ip_permissions(r, gid, &specs, &n)) < 0 ||
 	    (e = api_get_tag_specs(r, "security-group-rule", &tags)) < 0)
 		goto out;
 	if (n == 0) {
@@ -507,7 +531,7 @@ static int revoke(struct api_req *r, bool egress)
 	const char *gid;
 	int e;
 
-	if ((e = get_group_id(r, &gid)) < 0 || (e = get_ip_permissions(r, &specs, &n)) < 0 ||
+	if ((e = get_group_id(r, &gid)) < 0 || (e = get_ip_permissions(r, gid, &specs, &n)) < 0 ||
 	    (e = api_get_str_list(r, &rule_ids, &n_ids, "SecurityGroupRuleId")) < 0)
 		return e;
 	if (n == 0 && n_ids == 0)

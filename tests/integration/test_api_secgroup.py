@@ -378,3 +378,36 @@ def test_describe_network_acls_pagination(ec2):
         if not token:
             break
     assert len(seen) == len(set(seen)) == 7
+
+
+def test_legacy_flat_form_ipv6_and_unknown_revoke(ec2):
+    gid = make_sg(ec2, "legacy")["GroupId"]
+    src = make_sg(ec2, "src")["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=gid, IpProtocol="tcp", FromPort=80, ToPort=80,
+                                         CidrIp="172.16.0.0/12")
+    ec2.authorize_security_group_ingress(GroupId=gid, IpProtocol="tcp", FromPort=81, ToPort=81,
+                                         SourceSecurityGroupName="src")
+    ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+        {"IpProtocol": "icmpv6", "Ipv6Ranges": [{"CidrIpv6": "2001:db8::/32", "Description": "v6"}]}])
+    g = ec2.describe_security_groups(GroupIds=[gid])["SecurityGroups"][0]
+    by_proto = {}
+    for p in g["IpPermissions"]:
+        by_proto.setdefault(p["IpProtocol"], []).append(p)
+    assert {p["FromPort"] for p in by_proto["tcp"]} == {80, 81}
+    assert [p for p in by_proto["tcp"] if p["FromPort"] == 80][0]["IpRanges"] == [{"CidrIp": "172.16.0.0/12"}]
+    assert [p for p in by_proto["tcp"] if p["FromPort"] == 81][0]["UserIdGroupPairs"][0]["GroupId"] == src
+    assert by_proto["icmpv6"][0]["Ipv6Ranges"] == [{"CidrIpv6": "2001:db8::/32", "Description": "v6"}]
+    # default VPC: an unknown permission is reported, not an error
+    r = ec2.revoke_security_group_ingress(GroupId=gid, IpPermissions=[
+        {"IpProtocol": "udp", "FromPort": 9, "ToPort": 9, "IpRanges": [{"CidrIp": "10.9.0.0/16"}]}])
+    assert r["Return"] is True
+    assert r["UnknownIpPermissions"][0]["IpRanges"] == [{"CidrIp": "10.9.0.0/16"}]
+    ec2.revoke_security_group_ingress(GroupId=gid, IpProtocol="tcp", FromPort=80, ToPort=80,
+                                      CidrIp="172.16.0.0/12")
+    ec2.revoke_security_group_ingress(GroupId=gid, IpProtocol="tcp", FromPort=81, ToPort=81,
+                                      SourceSecurityGroupName="src")
+    ec2.delete_security_group(GroupId=src)
+    with pytest.raises(ClientError) as ei:
+        ec2.authorize_security_group_ingress(GroupId=gid, IpProtocol="tcp", FromPort=1, ToPort=1,
+                                             SourceSecurityGroupName="nope")
+    assert error_of(ei) == ("InvalidGroup.NotFound", 400)
