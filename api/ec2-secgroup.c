@@ -592,6 +592,69 @@ static void f_sg_owner(const void *o, struct api_filter_match *m)
 {
 	api_filter_emit(m, SG(o)->owner_id);
 }
+
+/* ip-permission.* (ingress) and egress.ip-permission.* filters: one value per rule. */
+static void emit_rules(const void *o, struct api_filter_match *m, bool egress, int what)
+{
+	const struct model_sg *sg = SG(o);
+
+	for (size_t i = 0; i < sg->n_rules; i++) {
+		const struct model_sg_rule *ru = &sg->rules[i];
+		char buf[NET_CIDR6_STRLEN], pbuf[8];
+
+		if (ru->egress != egress)
+			continue;
+		switch (what) {
+		case 0:
+			if (ru->peer_type == MODEL_PEER_CIDR4)
+				api_filter_emit(m, net_cidr4_format(ru->cidr, buf));
+			break;
+		case 1:
+			if (ru->peer_type == MODEL_PEER_CIDR6)
+				api_filter_emit(m, net_cidr6_format(&ru->cidr6, buf));
+			break;
+		case 2:
+			api_filter_emitf(m, "%d", ru->from_port);
+			break;
+		case 3:
+			api_filter_emitf(m, "%d", ru->to_port);
+			break;
+		case 4:
+			api_filter_emit(m, model_protocol_name(ru->protocol, pbuf));
+			break;
+		case 5:
+			if (ru->peer_type == MODEL_PEER_GROUP)
+				api_filter_emit(m, ru->group_id);
+			break;
+		case 6:
+			if (ru->peer_type == MODEL_PEER_PREFIX_LIST)
+				api_filter_emit(m, ru->prefix_list_id);
+			break;
+		}
+	}
+}
+
+#define RULE_FILTER(fn, egress, what)                                                              \
+	static void fn(const void *o, struct api_filter_match *m)                                  \
+	{                                                                                          \
+		emit_rules(o, m, egress, what);                                                    \
+	}
+RULE_FILTER(f_in_cidr, false, 0)
+RULE_FILTER(f_in_cidr6, false, 1)
+RULE_FILTER(f_in_from, false, 2)
+RULE_FILTER(f_in_to, false, 3)
+RULE_FILTER(f_in_proto, false, 4)
+RULE_FILTER(f_in_group, false, 5)
+RULE_FILTER(f_in_pl, false, 6)
+RULE_FILTER(f_eg_cidr, true, 0)
+RULE_FILTER(f_eg_cidr6, true, 1)
+RULE_FILTER(f_eg_from, true, 2)
+RULE_FILTER(f_eg_to, true, 3)
+RULE_FILTER(f_eg_proto, true, 4)
+RULE_FILTER(f_eg_group, true, 5)
+RULE_FILTER(f_eg_pl, true, 6)
+#undef RULE_FILTER
+
 static const struct model_tags *sg_tags(const void *o)
 {
 	return &SG(o)->tags;
@@ -599,6 +662,20 @@ static const struct model_tags *sg_tags(const void *o)
 static const struct api_filter_field sg_fields[] = {
     {"description", f_sg_desc}, {"group-id", f_sg_id},	   {"group-name", f_sg_name},
     {"owner-id", f_sg_owner},	{"vpc-id", f_sg_vpc},
+    {"ip-permission.cidr", f_in_cidr},
+    {"ip-permission.ipv6-cidr", f_in_cidr6},
+    {"ip-permission.from-port", f_in_from},
+    {"ip-permission.to-port", f_in_to},
+    {"ip-permission.protocol", f_in_proto},
+    {"ip-permission.group-id", f_in_group},
+    {"ip-permission.prefix-list-id", f_in_pl},
+    {"egress.ip-permission.cidr", f_eg_cidr},
+    {"egress.ip-permission.ipv6-cidr", f_eg_cidr6},
+    {"egress.ip-permission.from-port", f_eg_from},
+    {"egress.ip-permission.to-port", f_eg_to},
+    {"egress.ip-permission.protocol", f_eg_proto},
+    {"egress.ip-permission.group-id", f_eg_group},
+    {"egress.ip-permission.prefix-list-id", f_eg_pl},
 };
 static const struct api_filter_table sg_filters = {sg_fields, ARRAY_SIZE(sg_fields), sg_tags};
 

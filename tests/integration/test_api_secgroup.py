@@ -397,6 +397,15 @@ def test_legacy_flat_form_ipv6_and_unknown_revoke(ec2):
     assert [p for p in by_proto["tcp"] if p["FromPort"] == 80][0]["IpRanges"] == [{"CidrIp": "172.16.0.0/12"}]
     assert [p for p in by_proto["tcp"] if p["FromPort"] == 81][0]["UserIdGroupPairs"][0]["GroupId"] == src
     assert by_proto["icmpv6"][0]["Ipv6Ranges"] == [{"CidrIpv6": "2001:db8::/32", "Description": "v6"}]
+    def ids(name, val):
+        return {x["GroupId"] for x in ec2.describe_security_groups(
+            Filters=[{"Name": name, "Values": [val]}])["SecurityGroups"]}
+    assert ids("ip-permission.cidr", "172.16.0.0/12") == {gid}
+    assert ids("ip-permission.group-id", src) == {gid}
+    assert ids("ip-permission.from-port", "81") == {gid}
+    assert ids("ip-permission.protocol", "icmpv6") == {gid}
+    assert gid in ids("egress.ip-permission.cidr", "0.0.0.0/0")
+    assert ids("egress.ip-permission.protocol", "tcp") == set()
     # default VPC: an unknown permission is reported, not an error
     r = ec2.revoke_security_group_ingress(GroupId=gid, IpPermissions=[
         {"IpProtocol": "udp", "FromPort": 9, "ToPort": 9, "IpRanges": [{"CidrIp": "10.9.0.0/16"}]}])
