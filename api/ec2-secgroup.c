@@ -1073,6 +1073,63 @@ static void f_nacl_assoc_acl(const void *o, struct api_filter_match *m)
 	if (NACL(o)->n_assocs)
 		api_filter_emit(m, NACL(o)->id);
 }
+/* entry.* filters: one value per entry. */
+static void emit_entries(const void *o, struct api_filter_match *m, int what)
+{
+	const struct model_nacl *a = NACL(o);
+
+	for (size_t i = 0; i < a->n_entries; i++) {
+		const struct model_nacl_entry *x = &a->entries[i];
+		char buf[NET_CIDR6_STRLEN];
+
+		switch (what) {
+		case 0:
+			if (!x->is_ipv6)
+				api_filter_emit(m, net_cidr4_format(x->cidr, buf));
+			break;
+		case 1:
+			if (x->is_ipv6)
+				api_filter_emit(m, net_cidr6_format(&x->cidr6, buf));
+			break;
+		case 2:
+			api_filter_emit_bool(m, x->egress);
+			break;
+		case 3:
+			api_filter_emitf(m, "%d", x->protocol);
+			break;
+		case 4:
+			api_filter_emit(m, x->allow ? "allow" : "deny");
+			break;
+		case 5:
+			api_filter_emitf(m, "%d", x->rule_number);
+			break;
+		case 6:
+			if (x->from_port >= 0)
+				api_filter_emitf(m, "%d", x->from_port);
+			break;
+		case 7:
+			if (x->to_port >= 0)
+				api_filter_emitf(m, "%d", x->to_port);
+			break;
+		}
+	}
+}
+
+#define ENTRY_FILTER(fn, what)                                                                     \
+	static void fn(const void *o, struct api_filter_match *m)                                  \
+	{                                                                                          \
+		emit_entries(o, m, what);                                                          \
+	}
+ENTRY_FILTER(f_entry_cidr, 0)
+ENTRY_FILTER(f_entry_cidr6, 1)
+ENTRY_FILTER(f_entry_egress, 2)
+ENTRY_FILTER(f_entry_proto, 3)
+ENTRY_FILTER(f_entry_action, 4)
+ENTRY_FILTER(f_entry_number, 5)
+ENTRY_FILTER(f_entry_from, 6)
+ENTRY_FILTER(f_entry_to, 7)
+#undef ENTRY_FILTER
+
 static const struct model_tags *nacl_tags(const void *o)
 {
 	return &NACL(o)->tags;
@@ -1082,6 +1139,14 @@ static const struct api_filter_field nacl_fields[] = {
     {"association.network-acl-id", f_nacl_assoc_acl},
     {"association.subnet-id", f_nacl_subnet},
     {"default", f_nacl_default},
+    {"entry.cidr", f_entry_cidr},
+    {"entry.egress", f_entry_egress},
+    {"entry.ipv6-cidr", f_entry_cidr6},
+    {"entry.port-range.from", f_entry_from},
+    {"entry.port-range.to", f_entry_to},
+    {"entry.protocol", f_entry_proto},
+    {"entry.rule-action", f_entry_action},
+    {"entry.rule-number", f_entry_number},
     {"network-acl-id", f_nacl_id},
     {"owner-id", f_nacl_owner},
     {"vpc-id", f_nacl_vpc},

@@ -283,6 +283,10 @@ def test_network_acl_lifecycle(ec2):
     ec2.create_network_acl_entry(NetworkAclId=aid, RuleNumber=110, Protocol="1", RuleAction="deny",
                                  Egress=True, CidrBlock="0.0.0.0/0",
                                  IcmpTypeCode={"Type": 8, "Code": -1})
+    for name, val in [("entry.cidr", "10.0.0.0/8"), ("entry.rule-number", "110"),
+                      ("entry.port-range.from", "80"), ("entry.protocol", "1")]:
+        got = ec2.describe_network_acls(Filters=[{"Name": name, "Values": [val]}])["NetworkAcls"]
+        assert [x["NetworkAclId"] for x in got] == [aid], name
     e = ec2.describe_network_acls(NetworkAclIds=[aid])["NetworkAcls"][0]["Entries"]
     e100 = [x for x in e if x["RuleNumber"] == 100][0]
     assert e100["PortRange"] == {"From": 80, "To": 443} and e100["Protocol"] == "6"
