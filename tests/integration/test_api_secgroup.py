@@ -424,3 +424,29 @@ def test_legacy_flat_form_ipv6_and_unknown_revoke(ec2):
         ec2.authorize_security_group_ingress(GroupId=gid, IpProtocol="tcp", FromPort=1, ToPort=1,
                                              SourceSecurityGroupName="nope")
     assert error_of(ei) == ("InvalidGroup.NotFound", 400)
+
+
+def test_rule_quota_and_rule_tags(ec2):
+    gid = make_sg(ec2, "quota")["GroupId"]
+    with pytest.raises(ClientError) as ei:
+        ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 1, "ToPort": 1,
+             "IpRanges": [{"CidrIp": f"10.{i}.0.0/16"} for i in range(61)]}])
+    assert error_of(ei) == ("RulesPerSecurityGroupLimitExceeded", 400)
+    assert ec2.describe_security_groups(GroupIds=[gid])["SecurityGroups"][0]["IpPermissions"] == []
+    r = ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+        {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}],
+        TagSpecifications=[{"ResourceType": "security-group-rule", "Tags": [{"Key": "t", "Value": "1"}]}])
+    rid = r["SecurityGroupRules"][0]["SecurityGroupRuleId"]
+    got = ec2.describe_security_group_rules(Filters=[{"Name": "tag:t", "Values": ["1"]}])
+    assert [x["SecurityGroupRuleId"] for x in got["SecurityGroupRules"]] == [rid]
+    with pytest.raises(ClientError) as ei:
+        ec2.describe_security_group_rules(DryRun=True)
+    assert error_of(ei) == ("DryRunOperation", 412)
+    with pytest.raises(ClientError) as ei:
+        ec2.describe_network_acls(DryRun=True)
+    assert error_of(ei) == ("DryRunOperation", 412)
+    with pytest.raises(ClientError) as ei:
+        ec2.create_security_group(GroupName="t", Description="t", TagSpecifications=[
+            {"ResourceType": "vpc", "Tags": [{"Key": "a", "Value": "b"}]}])
+    assert error_of(ei) == ("InvalidParameterValue", 400)
