@@ -18,5 +18,5 @@ while IFS= read -r f; do
 	tail -n 1 "$work.log"
 	rm -rf "$work" "$work.log"
 	found=$((found + 1))
-done < <(find "$build/tests/fuzz" -type f -name 'fuzz-*' -perm -u+x | sort)
+done < <(find "$build/tests" -type f -name 'fuzz-*' -perm -u+x | sort)
 echo "fuzz: $found targets ran clean"
