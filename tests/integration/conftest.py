@@ -1,7 +1,7 @@
 """Shared pytest fixtures for vpcd integration tests.
 
 Fixtures:
-  vpcd_binary  path of the built vpcd (env VPCD, else build*/daemon/vpcd); a
+  vpcd_binary  path of the built vpcd (env VPCD, else $OPENVPC_BUILD/daemon/vpcd, else build*/daemon/vpcd); a
                missing binary FAILS the test run, it never skips.
   start_vpcd   factory: start_vpcd(*extra_args) -> Vpcd (url, state_dir, log);
                every daemon started is stopped with SIGTERM at teardown and must
@@ -40,6 +40,10 @@ def _find_vpcd():
     env = os.environ.get("VPCD")
     if env:
         return env if os.access(env, os.X_OK) else None
+    build = os.environ.get("OPENVPC_BUILD")  # set by tests/integration/run.sh
+    if build:
+        path = os.path.join(build, "daemon", "vpcd")
+        return path if os.access(path, os.X_OK) else None
     found = [p for p in glob.glob(os.path.join(ROOT, "build*", "daemon", "vpcd"))
              if os.access(p, os.X_OK)]
     if not found:
