@@ -158,6 +158,7 @@ size_t eng_flowlog_flush(struct eng_state *st, const struct eng_gen *gen, uint64
 			emit_status(&x, (uint32_t)i, ENG_FLOW_NODATA);
 	}
 	memset(st->zone_skipped, 0, st->cap_eni_of_zone);
+	state_release_quarantine(st);
 	st->flow_interval_start = now_s;
 	free(x.seen);
 	return x.count;

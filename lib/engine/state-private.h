@@ -7,8 +7,9 @@
  * therefore gets a stable zone number the first time a generation containing
  * it is adopted; zone_of_eni maps the current generation's ENI indices to
  * zones and eni_of_zone maps back (GEN_NONE once the ENI is gone, when its
- * connections are flushed).  Adoption happens once per generation change,
- * never per packet.
+ * connections are flushed and the zone, after a quarantine, is reused).
+ * Adoption happens once per generation change, never per packet, and costs
+ * O(n log n) in the number of ENIs.
  */
 #ifndef OPENVPC_ENGINE_STATE_PRIVATE_H
 #define OPENVPC_ENGINE_STATE_PRIVATE_H
@@ -47,6 +48,17 @@ struct eng_state {
 	int64_t flow_interval_start;
 	/* Zones that lost records in this interval (SKIPDATA). */
 	uint8_t *zone_skipped;
+
+	/*
+	 * Zones of ENIs that disappeared: quarantined until the aggregator holds
+	 * no record that could name them (the next flow-log flush, or at once when
+	 * it is empty), then free for reuse, so a long-lived daemon never runs out
+	 * of zones however many ENIs come and go.
+	 */
+	uint32_t *quarantine;
+	size_t n_quarantine, cap_quarantine;
+	uint32_t *free_zones;
+	size_t n_free_zones, cap_free_zones;
 };
 
 /*
@@ -54,5 +66,7 @@ struct eng_state {
  * one they describe).  0 or -ENOMEM.
  */
 int state_adopt(struct eng_state *st, const struct eng_gen *gen);
+/* Quarantined zones become reusable (called once no record can name them). */
+void state_release_quarantine(struct eng_state *st);
 
 #endif

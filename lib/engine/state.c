@@ -55,6 +55,8 @@ struct eng_state *eng_state_free(struct eng_state *st)
 	free(st->zone_of_eni);
 	free(st->eni_of_zone);
 	free(st->zone_skipped);
+	free(st->quarantine);
+	free(st->free_zones);
 	free(st);
 	return NULL;
 }
@@ -99,69 +101,118 @@ static struct state_zone *zone_find(struct eng_state *st, const char *id)
 	return bsearch(&key, st->zones, st->n_zones, sizeof(*st->zones), cmp_zone);
 }
 
+static int grow_zone_arrays(struct eng_state *st, size_t zones)
+{
+	size_t old_cap = st->cap_eni_of_zone;
+	uint8_t *skipped;
+
+	if (util_grow((void **)&st->eni_of_zone, &st->cap_eni_of_zone, zones ? zones : 1,
+		      sizeof(*st->eni_of_zone)) < 0)
+		return -ENOMEM;
+	if (st->zone_skipped && st->cap_eni_of_zone == old_cap)
+		return 0;
+	skipped = realloc(st->zone_skipped, st->cap_eni_of_zone);
+	if (!skipped)
+		return -ENOMEM;
+	if (!st->zone_skipped)
+		old_cap = 0;
+	memset(skipped + old_cap, 0, st->cap_eni_of_zone - old_cap);
+	st->zone_skipped = skipped;
+	return 0;
+}
+
+void state_release_quarantine(struct eng_state *st)
+{
+	/* Capacity was reserved when the zones were quarantined. */
+	for (size_t i = 0; i < st->n_quarantine; i++)
+		st->free_zones[st->n_free_zones++] = st->quarantine[i];
+	st->n_quarantine = 0;
+}
+
 int state_adopt(struct eng_state *st, const struct eng_gen *gen)
 {
-	uint32_t *zone_of_eni;
-	size_t old_cap;
+	size_t n_old = st->n_zones, n_new = 0, k = 0, max_zones;
+	uint32_t *zone_of_eni = NULL;
+	uint8_t *kept = NULL;
+	struct state_zone *zones = NULL;
+	int r = -ENOMEM;
 
 	if (gen == st->adopted_for)
 		return 0;
+	/* Allocate everything first: a failure leaves the state as it was. */
 	zone_of_eni = calloc(gen->n_enis ? gen->n_enis : 1, sizeof(*zone_of_eni));
-	if (!zone_of_eni)
-		return -ENOMEM;
-	/* Assign zones to ENIs seen for the first time. */
+	kept = calloc(n_old ? n_old : 1, 1);
+	if (!zone_of_eni || !kept)
+		goto out;
 	for (size_t i = 0; i < gen->n_enis; i++) {
 		struct state_zone *z = zone_find(st, gen->enis[i].id);
 
 		if (z) {
 			zone_of_eni[i] = z->zone;
+			kept[z - st->zones] = 1;
+		} else {
+			zone_of_eni[i] = GEN_NONE;
+			n_new++;
+		}
+	}
+	zones = malloc((n_old + n_new ? n_old + n_new : 1) * sizeof(*zones));
+	if (!zones)
+		goto out;
+	max_zones = st->next_zone + n_new;
+	if (max_zones > CT_ZONES_MAX) {
+		r = -E2BIG;
+		goto out;
+	}
+	if (grow_zone_arrays(st, max_zones) < 0 ||
+	    util_grow((void **)&st->quarantine, &st->cap_quarantine, st->n_quarantine + n_old + 1,
+		      sizeof(*st->quarantine)) < 0 ||
+	    util_grow((void **)&st->free_zones, &st->cap_free_zones,
+		      st->n_free_zones + st->n_quarantine + n_old + 1,
+		      sizeof(*st->free_zones)) < 0)
+		goto out;
+
+	/* Zones whose ENI disappeared lose their connections and wait in quarantine
+	 * until no flow-log record can still name them. */
+	for (size_t j = 0; j < n_old; j++) {
+		if (kept[j]) {
+			zones[k++] = st->zones[j];
 			continue;
 		}
-		if (util_grow((void **)&st->zones, &st->cap_zones, st->n_zones + 1,
-			      sizeof(*st->zones)) < 0) {
-			free(zone_of_eni);
-			return -ENOMEM;
-		}
-		util_strscpy(st->zones[st->n_zones].id, gen->enis[i].id, MODEL_ID_LEN);
-		st->zones[st->n_zones].zone = st->next_zone;
-		zone_of_eni[i] = st->next_zone++;
-		st->n_zones++;
-		/* Keep sorted for the remaining lookups of this loop. */
-		qsort(st->zones, st->n_zones, sizeof(*st->zones), cmp_zone);
+		ct_flush_zone(st->ct, st->zones[j].zone);
+		st->quarantine[st->n_quarantine++] = st->zones[j].zone;
 	}
-	old_cap = st->cap_eni_of_zone;
-	if (util_grow((void **)&st->eni_of_zone, &st->cap_eni_of_zone,
-		      st->next_zone ? st->next_zone : 1, sizeof(*st->eni_of_zone)) < 0) {
-		free(zone_of_eni);
-		return -ENOMEM;
-	}
-	if (!st->zone_skipped || st->cap_eni_of_zone != old_cap) {
-		uint8_t *skipped = realloc(st->zone_skipped, st->cap_eni_of_zone);
+	if (flowlog_agg_count(st->flow) == 0)
+		state_release_quarantine(st);
+	for (size_t i = 0; i < gen->n_enis; i++) {
+		uint32_t zone;
 
-		if (!skipped) {
-			free(zone_of_eni);
-			return -ENOMEM;
-		}
-		memset(skipped + (st->zone_skipped ? old_cap : 0), 0,
-		       st->cap_eni_of_zone - (st->zone_skipped ? old_cap : 0));
-		st->zone_skipped = skipped;
+		if (zone_of_eni[i] != GEN_NONE)
+			continue;
+		zone = st->n_free_zones ? st->free_zones[--st->n_free_zones] : st->next_zone++;
+		st->zone_skipped[zone] = 0;
+		util_strscpy(zones[k].id, gen->enis[i].id, MODEL_ID_LEN);
+		zones[k++].zone = zone;
+		zone_of_eni[i] = zone;
 	}
-	/* Zones whose ENI disappeared lose their tracked connections. */
-	for (uint32_t z = 0; z < st->next_zone; z++) {
-		bool present = false;
-
-		for (size_t i = 0; i < gen->n_enis && !present; i++)
-			present = zone_of_eni[i] == z;
-		if (!present && st->adopted_for && st->eni_of_zone[z] != GEN_NONE)
-			ct_flush_zone(st->ct, z);
+	qsort(zones, k, sizeof(*zones), cmp_zone);
+	free(st->zones);
+	st->zones = zones;
+	st->n_zones = st->cap_zones = k;
+	zones = NULL;
+	for (uint32_t z = 0; z < st->next_zone; z++)
 		st->eni_of_zone[z] = GEN_NONE;
-	}
 	for (size_t i = 0; i < gen->n_enis; i++)
 		st->eni_of_zone[zone_of_eni[i]] = (uint32_t)i;
 	free(st->zone_of_eni);
 	st->zone_of_eni = zone_of_eni;
+	zone_of_eni = NULL;
 	st->adopted_for = gen;
-	return 0;
+	r = 0;
+out:
+	free(zones);
+	free(kept);
+	free(zone_of_eni);
+	return r;
 }
 
 size_t eng_state_expire(struct eng_state *st, uint64_t now_ms, size_t budget)

@@ -17,6 +17,8 @@
  */
 #include "fixture.h"
 
+#include <inttypes.h>
+
 #include "lib/engine/flowlog-format.h"
 
 #define T0 1700000000000ULL /* ms */
@@ -839,5 +841,45 @@ Test(analysis, blocked_path_lists_every_block)
 		blocks += a.forward.steps[i].blocked;
 	cr_assert_eq(blocks, 2, "the NACL and the security group both block");
 	eng_gen_unref(g);
+	model_free(m);
+}
+
+/* ---- state across generations -------------------------------------------------------------- */
+
+Test(generations, removed_eni_loses_its_connections_and_its_zone_is_reused)
+{
+	struct model *m = two_tier();
+	struct fx_engine fx = fx_compile(m);
+	struct pkt_hdr syn = fx_tcp("10.0.1.10", 40000, "10.0.2.20", 5432, PKT_TCP_SYN);
+	struct eng_result r;
+	struct model_eni *db;
+	char id[MODEL_ID_LEN];
+
+	cr_assert_eq(fx_send_from(&fx, "eni-web", syn, T0).verdict, ENG_DELIVER);
+	/*
+	 * Replace eni-db by new ENIs with the same address, many more times than
+	 * there are conntrack zones: zones must be recycled, and a new ENI must not
+	 * inherit the old one's connections.
+	 */
+	for (int i = 0; i < 70000; i++) {
+		model_remove_eni(m, model_find_eni_by_ip(m, "vpc-1", fx_ip("10.0.2.20"))->id);
+		snprintf(id, sizeof(id), "eni-db-%d", i);
+		db = fx_eni(m, id, "subnet-db", "10.0.2.20", "sg-db");
+		fx_recompile(&fx, m);
+		cr_assert_eq(fx_send_from(&fx, id, fx_reply(&syn, PKT_TCP_ACK), T0 + 1).verdict,
+			     ENG_DELIVER, "web's own entry lets the reply in (iteration %d)", i);
+	}
+	(void)db;
+	(void)r;
+	/* Every replaced ENI's entry was flushed with it; the latest one tracks its
+	 * reply in a recycled zone (beyond 65,536 zones an insert would fail). */
+	{
+		struct eng_stats st;
+
+		eng_state_stats(fx.st, &st);
+		cr_assert_eq(st.ct_entries, 2, "web's entry and the latest db ENI's: %" PRIu64,
+			     st.ct_entries);
+	}
+	fx_done(&fx);
 	model_free(m);
 }
