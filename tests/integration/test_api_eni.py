@@ -1,0 +1,170 @@
+"""Integration tests of the eni family: Create/Describe/DeleteNetworkInterface."""
+import os
+import re
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import make_client
+
+
+def _code(exc):
+    return exc.value.response["Error"]["Code"]
+
+
+@pytest.fixture
+def env(start_vpcd):
+    v = start_vpcd()
+    c = make_client(v.url)
+    c.describe_security_groups()  # creates the Region and its default VPC
+    found = set()
+    for root, _, files in os.walk(v.state_dir):
+        for f in files:
+            with open(os.path.join(root, f), "rb") as fh:
+                found |= set(re.findall(rb"subnet-[0-9a-f]{17}", fh.read()))
+    subnets = sorted(s.decode() for s in found)
+    assert subnets
+    return c, subnets
+
+
+def _subnet(c, subnets):
+    # A subnet vpcd accepts (every ID read from the store should be live).
+    for s in subnets:
+        try:
+            eni = c.create_network_interface(SubnetId=s)["NetworkInterface"]
+        except ClientError:
+            continue
+        c.delete_network_interface(NetworkInterfaceId=eni["NetworkInterfaceId"])
+        return s, eni["VpcId"]
+    pytest.fail("no usable subnet")
+
+
+def test_create_describe_delete(env):
+    c, subnets = env
+    subnet, vpc = _subnet(c, subnets)
+    eni = c.create_network_interface(
+        SubnetId=subnet, Description="web", SecondaryPrivateIpAddressCount=2,
+        TagSpecifications=[{"ResourceType": "network-interface",
+                            "Tags": [{"Key": "Name", "Value": "e1"}]}])["NetworkInterface"]
+    eid = eni["NetworkInterfaceId"]
+    assert eid.startswith("eni-")
+    assert eni["SubnetId"] == subnet and eni["VpcId"] == vpc
+    assert eni["Status"] == "available"
+    assert eni["Description"] == "web"
+    assert eni["TagSet"] == [{"Key": "Name", "Value": "e1"}]
+    assert len(eni["PrivateIpAddresses"]) == 3
+    assert sum(1 for p in eni["PrivateIpAddresses"] if p["Primary"]) == 1
+    assert eni["PrivateIpAddress"] == eni["PrivateIpAddresses"][0]["PrivateIpAddress"]
+    assert len(eni["Groups"]) == 1  # the VPC's default group
+    assert eni["InterfaceType"] == "interface"
+    assert eni["SourceDestCheck"] is True
+
+    got = c.describe_network_interfaces(NetworkInterfaceIds=[eid])["NetworkInterfaces"]
+    assert [e["NetworkInterfaceId"] for e in got] == [eid]
+    assert got[0]["TagSet"] == [{"Key": "Name", "Value": "e1"}]
+
+    c.delete_network_interface(NetworkInterfaceId=eid)
+    assert c.describe_network_interfaces(
+        Filters=[{"Name": "network-interface-id", "Values": [eid]}])["NetworkInterfaces"] == []
+    with pytest.raises(ClientError) as e:
+        c.delete_network_interface(NetworkInterfaceId=eid)
+    assert _code(e) == "InvalidNetworkInterfaceID.NotFound"
+
+
+def test_explicit_ip_and_errors(env):
+    c, subnets = env
+    subnet, _ = _subnet(c, subnets)
+    eni = c.create_network_interface(SubnetId=subnet)["NetworkInterface"]
+    ip = eni["PrivateIpAddress"]
+    # The same address again is in use.
+    with pytest.raises(ClientError) as e:
+        c.create_network_interface(SubnetId=subnet, PrivateIpAddress=ip)
+    assert _code(e) == "InvalidIPAddress.InUse"
+    with pytest.raises(ClientError) as e:
+        c.create_network_interface(SubnetId="subnet-0123456789abcdef0")
+    assert _code(e) == "InvalidSubnetID.NotFound"
+    with pytest.raises(ClientError) as e:
+        c.create_network_interface(SubnetId=subnet, Groups=["sg-0123456789abcdef0"])
+    assert _code(e) == "InvalidGroup.NotFound"
+    with pytest.raises(ClientError) as e:
+        c.create_network_interface(SubnetId=subnet, PrivateIpAddress="not-an-ip")
+    assert _code(e) == "InvalidParameterValue"
+    with pytest.raises(ClientError) as e:
+        c.create_network_interface(SubnetId=subnet, TagSpecifications=[
+            {"ResourceType": "vpc", "Tags": [{"Key": "k", "Value": "v"}]}])
+    assert _code(e) == "InvalidParameterValue"
+    with pytest.raises(ClientError) as e:
+        c.describe_network_interfaces(NetworkInterfaceIds=["eni-0123456789abcdef0"])
+    assert _code(e) == "InvalidNetworkInterfaceID.NotFound"
+    with pytest.raises(ClientError) as e:
+        c.describe_network_interfaces(Filters=[{"Name": "bogus", "Values": ["x"]}])
+    assert _code(e) == "InvalidParameterValue"
+    with pytest.raises(ClientError) as e:
+        c.describe_network_interfaces(MaxResults=1001)
+    assert _code(e) == "InvalidParameterValue"
+    c.delete_network_interface(NetworkInterfaceId=eni["NetworkInterfaceId"])
+
+
+def test_dry_run(env):
+    c, subnets = env
+    subnet, _ = _subnet(c, subnets)
+    with pytest.raises(ClientError) as e:
+        c.create_network_interface(SubnetId=subnet, DryRun=True)
+    assert _code(e) == "DryRunOperation"
+    assert c.describe_network_interfaces()["NetworkInterfaces"] == []
+    eid = c.create_network_interface(SubnetId=subnet)["NetworkInterface"]["NetworkInterfaceId"]
+    with pytest.raises(ClientError) as e:
+        c.describe_network_interfaces(DryRun=True)
+    assert _code(e) == "DryRunOperation"
+    with pytest.raises(ClientError) as e:
+        c.delete_network_interface(NetworkInterfaceId=eid, DryRun=True)
+    assert _code(e) == "DryRunOperation"
+    assert len(c.describe_network_interfaces()["NetworkInterfaces"]) == 1
+
+
+def test_filters_and_pagination(env):
+    c, subnets = env
+    subnet, vpc = _subnet(c, subnets)
+    ids = []
+    for i in range(7):
+        tags = [{"ResourceType": "network-interface", "Tags": [{"Key": "idx", "Value": str(i)}]}]
+        ids.append(c.create_network_interface(
+            SubnetId=subnet, Description=f"d{i}",
+            TagSpecifications=tags if i < 3 else [])["NetworkInterface"])
+    all_ids = sorted(e["NetworkInterfaceId"] for e in ids)
+
+    def names(**kw):
+        return sorted(e["NetworkInterfaceId"]
+                      for e in c.describe_network_interfaces(**kw)["NetworkInterfaces"])
+
+    assert names(Filters=[{"Name": "subnet-id", "Values": [subnet]}]) == all_ids
+    assert names(Filters=[{"Name": "vpc-id", "Values": [vpc]}]) == all_ids
+    assert names(Filters=[{"Name": "vpc-id", "Values": ["vpc-0123456789abcdef0"]}]) == []
+    assert names(Filters=[{"Name": "status", "Values": ["available"]}]) == all_ids
+    assert names(Filters=[{"Name": "status", "Values": ["in-use"]}]) == []
+    assert names(Filters=[{"Name": "interface-type", "Values": ["interface"]}]) == all_ids
+    assert len(names(Filters=[{"Name": "tag-key", "Values": ["idx"]}])) == 3
+    assert len(names(Filters=[{"Name": "tag:idx", "Values": ["1", "2"]}])) == 2
+    gid = ids[0]["Groups"][0]["GroupId"]
+    assert names(Filters=[{"Name": "group-id", "Values": [gid]}]) == all_ids
+    ip = ids[4]["PrivateIpAddress"]
+    assert names(Filters=[{"Name": "private-ip-address", "Values": [ip]}]) == [
+        ids[4]["NetworkInterfaceId"]]
+    assert names(Filters=[{"Name": "attachment.instance-id", "Values": ["i-*"]}]) == []
+    assert names(Filters=[{"Name": "network-interface-id",
+                           "Values": [all_ids[0], all_ids[1]]},
+                          {"Name": "description", "Values": ["d*"]}]) == all_ids[:2]
+
+    # Pagination: 5 + 2, sorted by ID, no repeats.
+    p1 = c.describe_network_interfaces(MaxResults=5)
+    assert len(p1["NetworkInterfaces"]) == 5 and p1.get("NextToken")
+    p2 = c.describe_network_interfaces(MaxResults=5, NextToken=p1["NextToken"])
+    assert "NextToken" not in p2
+    got = [e["NetworkInterfaceId"] for e in p1["NetworkInterfaces"] + p2["NetworkInterfaces"]]
+    assert got == all_ids
+    pages = list(c.get_paginator("describe_network_interfaces").paginate(
+        PaginationConfig={"PageSize": 5}))
+    assert sum(len(p["NetworkInterfaces"]) for p in pages) == 7
+    with pytest.raises(ClientError) as e:
+        c.describe_network_interfaces(NextToken="garbage")
+    assert _code(e) == "InvalidNextToken"
