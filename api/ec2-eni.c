@@ -1,6 +1,7 @@
 /*
  * ec2-eni: network interface actions through lib/model/ops-eni.h:
- * CreateNetworkInterface, DescribeNetworkInterfaces, DeleteNetworkInterface.
+ * CreateNetworkInterface, DescribeNetworkInterfaces, DeleteNetworkInterface,
+ * Assign/UnassignPrivateIpAddresses, ModifyNetworkInterfaceAttribute.
  */
 #include <stdio.h>
 #include <string.h>
@@ -268,7 +269,153 @@ static int describe_network_interfaces(struct api_req *r)
 	return 0;
 }
 
+
+static int get_ip_list(struct api_req *r, const char *name, uint32_t **ret, size_t *ret_n)
+{
+	const char **s;
+	size_t n;
+	int e;
+
+	if ((e = api_get_str_list(r, &s, &n, "%s", name)) < 0)
+		return e;
+	*ret = api_alloc(r, (n + 1) * sizeof(**ret));
+	if (!*ret)
+		return api_fail(r, 500, "InternalError", "Out of memory");
+	for (size_t i = 0; i < n; i++)
+		if ((e = get_ip(r, &(*ret)[i], s[i])) < 0)
+			return e;
+	*ret_n = n;
+	return 0;
+}
+
+static int get_prefix_list(struct api_req *r, struct net_cidr4 **ret, size_t *ret_n)
+{
+	const char **s;
+	size_t n;
+	int e;
+
+	if ((e = api_get_str_list(r, &s, &n, "Ipv4Prefix")) < 0)
+		return e;
+	*ret = api_alloc(r, (n + 1) * sizeof(**ret));
+	if (!*ret)
+		return api_fail(r, 500, "InternalError", "Out of memory");
+	for (size_t i = 0; i < n; i++)
+		if (net_cidr4_parse(s[i], &(*ret)[i]) < 0)
+			return api_fail_invalid_value(r, "Invalid IPv4 prefix: %s", s[i]);
+	*ret_n = n;
+	return 0;
+}
+
+static int assign_private_ip_addresses(struct api_req *r)
+{
+	struct model_err err = {0};
+	struct model_eni_assigned as = {0};
+	const struct model_eni *eni;
+	const char *id;
+	uint32_t *ips;
+	struct net_cidr4 *pfx;
+	size_t n_ips, n_pfx;
+	long cnt = 0, pcnt = 0;
+	bool realloc_ok = false;
+	char buf[NET_CIDR4_STRLEN];
+	int e;
+
+	if ((e = api_get_str(r, &id, API_REQUIRED, "NetworkInterfaceId")) < 0 ||
+	    (e = get_ip_list(r, "PrivateIpAddress", &ips, &n_ips)) < 0 ||
+	    (e = get_prefix_list(r, &pfx, &n_pfx)) < 0 ||
+	    (e = api_get_long(r, &cnt, 1, 1000, API_OPTIONAL, "SecondaryPrivateIpAddressCount")) < 0 ||
+	    (e = api_get_long(r, &pcnt, 1, 1000, API_OPTIONAL, "Ipv4PrefixCount")) < 0 ||
+	    (e = api_get_bool(r, &realloc_ok, API_OPTIONAL, "AllowReassignment")) < 0)
+		return e;
+	e = model_op_assign_private_ip_addresses(r->model, r->mctx, id, ips, n_ips, (int)cnt, pfx,
+						 n_pfx, (int)pcnt, realloc_ok, &as, &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	eni = model_find_eni(r->model, id);
+	api_xml_str(r, "networkInterfaceId", id);
+	api_xml_start(r, "assignedPrivateIpAddressesSet");
+	for (size_t i = as.first_ip; eni && i < as.first_ip + as.n_ips && i < eni->n_ips; i++) {
+		api_xml_start(r, "item");
+		api_xml_str(r, "privateIpAddress", net_ip4_format(eni->ips[i].ip, buf));
+		api_xml_end(r);
+	}
+	api_xml_end(r);
+	api_xml_start(r, "assignedIpv4PrefixSet");
+	for (size_t i = as.first_prefix;
+	     eni && i < as.first_prefix + as.n_prefixes && i < eni->n_prefixes; i++) {
+		api_xml_start(r, "item");
+		api_xml_str(r, "ipv4Prefix", net_cidr4_format(eni->prefixes[i], buf));
+		api_xml_end(r);
+	}
+	api_xml_end(r);
+	api_xml_return_true(r);
+	return 0;
+}
+
+static int unassign_private_ip_addresses(struct api_req *r)
+{
+	struct model_err err = {0};
+	const char *id;
+	uint32_t *ips;
+	struct net_cidr4 *pfx;
+	size_t n_ips, n_pfx;
+	int e;
+
+	if ((e = api_get_str(r, &id, API_REQUIRED, "NetworkInterfaceId")) < 0 ||
+	    (e = get_ip_list(r, "PrivateIpAddress", &ips, &n_ips)) < 0 ||
+	    (e = get_prefix_list(r, &pfx, &n_pfx)) < 0)
+		return e;
+	e = model_op_unassign_private_ip_addresses(r->model, r->mctx, id, ips, n_ips, pfx, n_pfx,
+						   &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_return_true(r);
+	return 0;
+}
+
+static int modify_network_interface_attribute(struct api_req *r)
+{
+	struct model_eni_modify mod = {0};
+	struct model_err err = {0};
+	const char *id, **sgs;
+	size_t n_sgs;
+	bool sdc, dot;
+	int e;
+
+	if ((e = api_get_str(r, &id, API_REQUIRED, "NetworkInterfaceId")) < 0 ||
+	    (e = api_get_str(r, &mod.description, API_OPTIONAL, "Description.Value")) < 0 ||
+	    (e = api_get_str_list(r, &sgs, &n_sgs, "SecurityGroupId")) < 0 ||
+	    (e = api_get_str(r, &mod.attachment_id, API_OPTIONAL, "Attachment.AttachmentId")) < 0)
+		return e;
+	if (n_sgs > 0) {
+		mod.set_groups = true;
+		mod.sg_ids = sgs;
+		mod.n_sg_ids = n_sgs;
+	}
+	if ((e = api_get_bool(r, &sdc, API_OPTIONAL, "SourceDestCheck.Value")) < 0)
+		return e;
+	if (e > 0)
+		mod.source_dest_check = &sdc;
+	if ((e = api_get_bool(r, &dot, API_OPTIONAL, "Attachment.DeleteOnTermination")) < 0)
+		return e;
+	if (e > 0)
+		mod.delete_on_termination = &dot;
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	e = model_op_modify_network_interface_attribute(r->model, r->mctx, id, &mod, &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_return_true(r);
+	return 0;
+}
+
 API_FAMILY_DEFINE(eni,
 		  {"CreateNetworkInterface", create_network_interface, API_MUTATING},
 		  {"DescribeNetworkInterfaces", describe_network_interfaces, API_READ},
-		  {"DeleteNetworkInterface", delete_network_interface, API_MUTATING}, );
+		  {"DeleteNetworkInterface", delete_network_interface, API_MUTATING},
+		  {"AssignPrivateIpAddresses", assign_private_ip_addresses,
+		   API_MUTATING | API_NO_DRY_RUN},
+		  {"UnassignPrivateIpAddresses", unassign_private_ip_addresses,
+		   API_MUTATING | API_NO_DRY_RUN},
+		  {"ModifyNetworkInterfaceAttribute", modify_network_interface_attribute,
+		   API_MUTATING}, );

@@ -168,3 +168,75 @@ def test_filters_and_pagination(env):
     with pytest.raises(ClientError) as e:
         c.describe_network_interfaces(NextToken="garbage")
     assert _code(e) == "InvalidNextToken"
+
+
+def test_assign_unassign(env):
+    c, subnets = env
+    subnet, _ = _subnet(c, subnets)
+    eni = c.create_network_interface(SubnetId=subnet)["NetworkInterface"]
+    eid = eni["NetworkInterfaceId"]
+    other = c.create_network_interface(SubnetId=subnet)["NetworkInterface"]
+    r = c.assign_private_ip_addresses(NetworkInterfaceId=eid, SecondaryPrivateIpAddressCount=2)
+    got = [a["PrivateIpAddress"] for a in r["AssignedPrivateIpAddresses"]]
+    assert len(got) == 2 and r["NetworkInterfaceId"] == eid
+    desc = c.describe_network_interfaces(NetworkInterfaceIds=[eid])["NetworkInterfaces"][0]
+    assert len(desc["PrivateIpAddresses"]) == 3
+    # Someone else's address: in use unless reassignment is allowed.
+    oip = other["PrivateIpAddress"]
+    with pytest.raises(ClientError) as e:
+        c.assign_private_ip_addresses(NetworkInterfaceId=eid, PrivateIpAddresses=[oip])
+    assert _code(e) in ("InvalidIPAddress.InUse", "InvalidParameterValue")
+    with pytest.raises(ClientError) as e:
+        c.assign_private_ip_addresses(NetworkInterfaceId="eni-0123456789abcdef0",
+                                      SecondaryPrivateIpAddressCount=1)
+    assert _code(e) == "InvalidNetworkInterfaceID.NotFound"
+    with pytest.raises(ClientError) as e:
+        c.assign_private_ip_addresses(NetworkInterfaceId=eid, PrivateIpAddresses=["x.y"])
+    assert _code(e) == "InvalidParameterValue"
+    # Past the unattached limit (50 addresses).
+    with pytest.raises(ClientError) as e:
+        c.assign_private_ip_addresses(NetworkInterfaceId=eid, SecondaryPrivateIpAddressCount=60)
+    assert _code(e) == "PrivateIpAddressLimitExceeded"
+
+    c.unassign_private_ip_addresses(NetworkInterfaceId=eid, PrivateIpAddresses=[got[0]])
+    desc = c.describe_network_interfaces(NetworkInterfaceIds=[eid])["NetworkInterfaces"][0]
+    left = [p["PrivateIpAddress"] for p in desc["PrivateIpAddresses"]]
+    assert got[0] not in left and got[1] in left
+    with pytest.raises(ClientError) as e:
+        c.unassign_private_ip_addresses(NetworkInterfaceId=eid, PrivateIpAddresses=[got[0]])
+    assert _code(e) in ("InvalidParameterValue", "InvalidIPAddress.NotFound")
+    with pytest.raises(ClientError) as e:  # the primary address cannot go
+        c.unassign_private_ip_addresses(NetworkInterfaceId=eid,
+                                        PrivateIpAddresses=[eni["PrivateIpAddress"]])
+    assert e.value.response["Error"]["Code"]
+
+
+def test_modify_attribute(env):
+    c, subnets = env
+    subnet, _ = _subnet(c, subnets)
+    eni = c.create_network_interface(SubnetId=subnet)["NetworkInterface"]
+    eid = eni["NetworkInterfaceId"]
+    c.modify_network_interface_attribute(NetworkInterfaceId=eid, Description={"Value": "new"})
+    c.modify_network_interface_attribute(NetworkInterfaceId=eid,
+                                         SourceDestCheck={"Value": False})
+    d = c.describe_network_interfaces(NetworkInterfaceIds=[eid])["NetworkInterfaces"][0]
+    assert d["Description"] == "new" and d["SourceDestCheck"] is False
+    assert c.describe_network_interfaces(
+        Filters=[{"Name": "description", "Values": ["new"]}])["NetworkInterfaces"][0][
+            "NetworkInterfaceId"] == eid
+    gid = eni["Groups"][0]["GroupId"]
+    c.modify_network_interface_attribute(NetworkInterfaceId=eid, Groups=[gid])
+    with pytest.raises(ClientError) as e:
+        c.modify_network_interface_attribute(NetworkInterfaceId=eid,
+                                             Groups=["sg-0123456789abcdef0"])
+    assert _code(e) == "InvalidGroup.NotFound"
+    with pytest.raises(ClientError) as e:
+        c.modify_network_interface_attribute(NetworkInterfaceId="eni-0123456789abcdef0",
+                                             Description={"Value": "x"})
+    assert _code(e) == "InvalidNetworkInterfaceID.NotFound"
+    with pytest.raises(ClientError) as e:
+        c.modify_network_interface_attribute(NetworkInterfaceId=eid,
+                                             Description={"Value": "dry"}, DryRun=True)
+    assert _code(e) == "DryRunOperation"
+    d = c.describe_network_interfaces(NetworkInterfaceIds=[eid])["NetworkInterfaces"][0]
+    assert d["Description"] == "new"
