@@ -1,7 +1,9 @@
 /*
  * ec2-eni: network interface actions through lib/model/ops-eni.h:
  * CreateNetworkInterface, DescribeNetworkInterfaces, DeleteNetworkInterface,
- * Assign/UnassignPrivateIpAddresses, ModifyNetworkInterfaceAttribute.
+ * Assign/UnassignPrivateIpAddresses, ModifyNetworkInterfaceAttribute, and
+ * through ops-instance.h RunInstances, DescribeInstances, TerminateInstances,
+ * Attach/DetachNetworkInterface.
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 #include "api/api.h"
 #include "api/families.h"
 #include "lib/model/ops-eni.h"
+#include "lib/model/ops-instance.h"
 #include "lib/net/net.h"
 #include "lib/util/util.h"
 
@@ -409,6 +412,351 @@ static int modify_network_interface_attribute(struct api_req *r)
 	return 0;
 }
 
+
+/* ---- instances -------------------------------------------------------------- */
+
+static void render_state(struct api_req *r, const char *name, enum model_instance_state s)
+{
+	api_xml_start(r, name);
+	api_xml_long(r, "code", model_instance_state_code(s));
+	api_xml_str(r, "name", model_instance_state_name(s));
+	api_xml_end(r);
+}
+
+static void render_instance(struct api_req *r, const struct model_instance *in)
+{
+	char buf[NET_IP4_STRLEN];
+	const struct model_eni *primary = NULL;
+
+	for (size_t i = 0; i < r->model->n_enis; i++) {
+		const struct model_eni *e = r->model->enis[i];
+		if (e->attachment.present && strcmp(e->attachment.instance_id, in->id) == 0 &&
+		    e->attachment.device_index == 0)
+			primary = e;
+	}
+	api_xml_start(r, "item");
+	api_xml_str(r, "instanceId", in->id);
+	api_xml_str(r, "imageId", in->image_id);
+	render_state(r, "instanceState", in->state);
+	api_xml_str(r, "keyName", in->key_name);
+	api_xml_long(r, "amiLaunchIndex", in->ami_launch_index);
+	api_xml_str(r, "instanceType", in->instance_type);
+	api_xml_time(r, "launchTime", in->launch_time);
+	api_xml_start(r, "placement");
+	api_xml_str(r, "availabilityZone", in->az);
+	api_xml_str(r, "tenancy", "default");
+	api_xml_end(r);
+	if (in->state != MODEL_INSTANCE_TERMINATED) {
+		api_xml_str(r, "subnetId", in->subnet_id);
+		api_xml_str(r, "vpcId", in->vpc_id);
+		if (primary && primary->n_ips > 0) {
+			api_xml_str(r, "privateIpAddress", net_ip4_format(primary->ips[0].ip, buf));
+			if (primary->ips[0].public_ip)
+				api_xml_str(r, "ipAddress",
+					    net_ip4_format(primary->ips[0].public_ip, buf));
+		}
+	}
+	api_xml_tags(r, "tagSet", &in->tags);
+	api_xml_start(r, "networkInterfaceSet");
+	for (size_t i = 0; i < r->model->n_enis; i++) {
+		const struct model_eni *e = r->model->enis[i];
+		if (!e->attachment.present || strcmp(e->attachment.instance_id, in->id) != 0)
+			continue;
+		api_xml_start(r, "item");
+		api_xml_str(r, "networkInterfaceId", e->id);
+		api_xml_str(r, "subnetId", e->subnet_id);
+		api_xml_str(r, "vpcId", e->vpc_id);
+		api_xml_str(r, "status", model_eni_status_name(e->status));
+		if (e->n_ips > 0)
+			api_xml_str(r, "privateIpAddress", net_ip4_format(e->ips[0].ip, buf));
+		api_xml_start(r, "attachment");
+		api_xml_str(r, "attachmentId", e->attachment.id);
+		api_xml_long(r, "deviceIndex", e->attachment.device_index);
+		api_xml_str(r, "status", e->attachment.status);
+		api_xml_bool(r, "deleteOnTermination", e->attachment.delete_on_termination);
+		api_xml_end(r);
+		api_xml_end(r);
+	}
+	api_xml_end(r);
+	api_xml_end(r);
+}
+
+static int get_nic_specs(struct api_req *r, struct model_instance_nic_spec **ret, size_t *ret_n)
+{
+	size_t n;
+	int e;
+
+	if ((e = api_get_count(r, &n, "NetworkInterface")) < 0)
+		return e;
+	struct model_instance_nic_spec *s = api_alloc(r, (n + 1) * sizeof(*s));
+	if (!s)
+		return api_fail(r, 500, "InternalError", "Out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const char *ip, **sgs;
+		long l;
+		bool b;
+		s[i].associate_public_ip = -1;
+		s[i].delete_on_termination = -1;
+		l = 0;
+		if ((e = api_get_long(r, &l, 0, 1000, API_OPTIONAL, "NetworkInterface.%zu.DeviceIndex",
+				      i + 1)) < 0)
+			return e;
+		s[i].device_index = (int)l;
+		if ((e = api_get_str(r, &s[i].network_interface_id, API_OPTIONAL,
+				     "NetworkInterface.%zu.NetworkInterfaceId", i + 1)) < 0 ||
+		    (e = api_get_str(r, &s[i].subnet_id, API_OPTIONAL,
+				     "NetworkInterface.%zu.SubnetId", i + 1)) < 0 ||
+		    (e = api_get_str(r, &s[i].description, API_OPTIONAL,
+				     "NetworkInterface.%zu.Description", i + 1)) < 0 ||
+		    (e = api_get_str_list(r, &sgs, &s[i].n_sg_ids,
+					  "NetworkInterface.%zu.SecurityGroupId", i + 1)) < 0)
+			return e;
+		s[i].sg_ids = sgs;
+		if ((e = api_get_str(r, &ip, API_OPTIONAL, "NetworkInterface.%zu.PrivateIpAddress",
+				     i + 1)) < 0)
+			return e;
+		if (e > 0) {
+			if ((e = get_ip(r, &s[i].private_ip, ip)) < 0)
+				return e;
+			s[i].has_private_ip = true;
+		}
+		l = 0;
+		if ((e = api_get_long(r, &l, 0, 1000, API_OPTIONAL,
+				      "NetworkInterface.%zu.SecondaryPrivateIpAddressCount", i + 1)) < 0)
+			return e;
+		s[i].secondary_count = (int)l;
+		if ((e = api_get_bool(r, &b, API_OPTIONAL,
+				      "NetworkInterface.%zu.AssociatePublicIpAddress", i + 1)) < 0)
+			return e;
+		if (e > 0)
+			s[i].associate_public_ip = b;
+		if ((e = api_get_bool(r, &b, API_OPTIONAL, "NetworkInterface.%zu.DeleteOnTermination",
+				      i + 1)) < 0)
+			return e;
+		if (e > 0)
+			s[i].delete_on_termination = b;
+	}
+	*ret = s;
+	*ret_n = n;
+	return 0;
+}
+
+static int run_instances(struct api_req *r)
+{
+	struct model_run_instances o = {0};
+	struct model_instance_nic_spec *nics = NULL;
+	struct model_tags tags = {0};
+	struct model_err err = {0};
+	struct model_instance **out;
+	const char *ip, **sgs;
+	size_t n_out = 0;
+	long minc, maxc;
+	int e;
+
+	o.associate_public_ip = -1;
+	if ((e = api_get_str(r, &o.image_id, API_REQUIRED, "ImageId")) < 0 ||
+	    (e = api_get_str(r, &o.instance_type, API_REQUIRED, "InstanceType")) < 0 ||
+	    (e = api_get_long(r, &minc, 1, 100000, API_REQUIRED, "MinCount")) < 0 ||
+	    (e = api_get_long(r, &maxc, 1, 100000, API_REQUIRED, "MaxCount")) < 0 ||
+	    (e = api_get_str(r, &o.subnet_id, API_OPTIONAL, "SubnetId")) < 0 ||
+	    (e = api_get_str(r, &o.key_name, API_OPTIONAL, "KeyName")) < 0 ||
+	    (e = api_get_str(r, &o.az, API_OPTIONAL, "Placement.AvailabilityZone")) < 0 ||
+	    (e = api_get_str_list(r, &sgs, &o.n_sg_ids, "SecurityGroupId")) < 0 ||
+	    (e = get_nic_specs(r, &nics, &o.n_nics)) < 0)
+		return e;
+	if (minc > maxc)
+		return api_fail_invalid_value(
+		    r, "MinCount (%ld) must be less than or equal to MaxCount (%ld)", minc, maxc);
+	o.min_count = (int)minc;
+	o.max_count = (int)maxc;
+	o.sg_ids = sgs;
+	o.nics = nics;
+	if ((e = api_get_str(r, &ip, API_OPTIONAL, "PrivateIpAddress")) < 0)
+		return e;
+	if (e > 0) {
+		if ((e = get_ip(r, &o.private_ip, ip)) < 0)
+			return e;
+		o.has_private_ip = true;
+	}
+	if ((e = api_get_tag_specs(r, "instance", &tags)) < 0)
+		return e;
+	if ((e = api_dry_run_check(r)) < 0)
+		goto out;
+	out = api_alloc(r, (size_t)maxc * sizeof(*out));
+	if (!out) {
+		e = api_fail(r, 500, "InternalError", "Out of memory");
+		goto out;
+	}
+	e = model_op_run_instances(r->model, r->mctx, &o, out, &n_out, &err);
+	if (e < 0) {
+		e = api_fail_model(r, e, &err);
+		goto out;
+	}
+	for (size_t i = 0; i < n_out && tags.n > 0; i++)
+		if (model_tags_copy(&out[i]->tags, &tags) < 0) {
+			e = api_fail(r, 500, "InternalError", "Out of memory");
+			goto out;
+		}
+	api_xml_str(r, "reservationId", n_out ? out[0]->reservation_id : NULL);
+	api_xml_str(r, "ownerId", r->account_id);
+	api_xml_start(r, "groupSet");
+	api_xml_end(r);
+	api_xml_start(r, "instancesSet");
+	for (size_t i = 0; i < n_out; i++)
+		render_instance(r, out[i]);
+	api_xml_end(r);
+out:
+	model_tags_clear(&tags);
+	return e;
+}
+
+#define INST(o) ((const struct model_instance *)(o))
+static void fi_id(const void *o, struct api_filter_match *m) { api_filter_emit(m, INST(o)->id); }
+static void fi_subnet(const void *o, struct api_filter_match *m) { api_filter_emit(m, INST(o)->subnet_id); }
+static void fi_vpc(const void *o, struct api_filter_match *m) { api_filter_emit(m, INST(o)->vpc_id); }
+static void fi_type(const void *o, struct api_filter_match *m) { api_filter_emit(m, INST(o)->instance_type); }
+static void fi_state(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit(m, model_instance_state_name(INST(o)->state));
+}
+static const struct model_tags *inst_tags(const void *o) { return &INST(o)->tags; }
+static const struct api_filter_field inst_fields[] = {
+    {"instance-id", fi_id},	      {"subnet-id", fi_subnet}, {"vpc-id", fi_vpc},
+    {"instance-state-name", fi_state}, {"instance-type", fi_type},
+};
+static const struct api_filter_table inst_filters = {inst_fields, ARRAY_SIZE(inst_fields),
+						     inst_tags};
+
+static int describe_instances(struct api_req *r)
+{
+	struct api_filters f;
+	const char **ids;
+	size_t n_ids;
+	int e;
+
+	if ((e = api_get_str_list(r, &ids, &n_ids, "InstanceId")) < 0 ||
+	    (e = api_filters_parse(r, &inst_filters, &f)) < 0)
+		return e;
+	for (size_t i = 0; i < n_ids; i++)
+		if (!model_find_instance(r->model, ids[i]))
+			return api_fail(r, 400, "InvalidInstanceID.NotFound",
+					"The instance ID '%s' does not exist", ids[i]);
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	/* One reservation per instance group, in model order. */
+	api_xml_start(r, "reservationSet");
+	for (size_t i = 0; i < r->model->n_instances; i++) {
+		const struct model_instance *in = r->model->instances[i];
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(r->model->instances[k]->reservation_id, in->reservation_id) == 0;
+		if (seen)
+			continue;
+		bool open = false;
+		for (size_t j = i; j < r->model->n_instances; j++) {
+			const struct model_instance *x = r->model->instances[j];
+			bool want = n_ids == 0;
+			if (strcmp(x->reservation_id, in->reservation_id) != 0)
+				continue;
+			for (size_t k = 0; k < n_ids && !want; k++)
+				want = strcmp(ids[k], x->id) == 0;
+			if (!want || !api_filters_match(&f, x))
+				continue;
+			if (!open) {
+				api_xml_start(r, "item");
+				api_xml_str(r, "reservationId", x->reservation_id);
+				api_xml_str(r, "ownerId", x->owner_id);
+				api_xml_start(r, "groupSet");
+				api_xml_end(r);
+				api_xml_start(r, "instancesSet");
+				open = true;
+			}
+			render_instance(r, x);
+		}
+		if (open) {
+			api_xml_end(r);
+			api_xml_end(r);
+		}
+	}
+	api_xml_end(r);
+	return 0;
+}
+
+static int terminate_instances(struct api_req *r)
+{
+	struct model_err err = {0};
+	struct model_instance_state_change *ch;
+	const char **ids;
+	size_t n;
+	int e;
+
+	if ((e = api_get_str_list(r, &ids, &n, "InstanceId")) < 0)
+		return e;
+	if (n == 0)
+		return api_fail_missing(r, "InstanceId");
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	ch = api_alloc(r, n * sizeof(*ch));
+	if (!ch)
+		return api_fail(r, 500, "InternalError", "Out of memory");
+	e = model_op_terminate_instances(r->model, r->mctx, ids, n, ch, &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_start(r, "instancesSet");
+	for (size_t i = 0; i < n; i++) {
+		api_xml_start(r, "item");
+		api_xml_str(r, "instanceId", ch[i].instance_id);
+		render_state(r, "currentState", ch[i].current);
+		render_state(r, "previousState", ch[i].previous);
+		api_xml_end(r);
+	}
+	api_xml_end(r);
+	return 0;
+}
+
+static int attach_network_interface(struct api_req *r)
+{
+	struct model_err err = {0};
+	char att[MODEL_ID_LEN];
+	const char *eni, *inst;
+	long dev, card = 0;
+	int e;
+
+	if ((e = api_get_str(r, &eni, API_REQUIRED, "NetworkInterfaceId")) < 0 ||
+	    (e = api_get_str(r, &inst, API_REQUIRED, "InstanceId")) < 0 ||
+	    (e = api_get_long(r, &dev, 0, 1000, API_REQUIRED, "DeviceIndex")) < 0 ||
+	    (e = api_get_long(r, &card, 0, 1000, API_OPTIONAL, "NetworkCardIndex")) < 0)
+		return e;
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	e = model_op_attach_network_interface(r->model, r->mctx, eni, inst, (int)dev, (int)card,
+					      att, &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_str(r, "attachmentId", att);
+	api_xml_long(r, "networkCardIndex", card);
+	return 0;
+}
+
+static int detach_network_interface(struct api_req *r)
+{
+	struct model_err err = {0};
+	const char *att;
+	bool force = false;
+	int e;
+
+	if ((e = api_get_str(r, &att, API_REQUIRED, "AttachmentId")) < 0 ||
+	    (e = api_get_bool(r, &force, API_OPTIONAL, "Force")) < 0)
+		return e;
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	e = model_op_detach_network_interface(r->model, r->mctx, att, force, &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_return_true(r);
+	return 0;
+}
+
 API_FAMILY_DEFINE(eni,
 		  {"CreateNetworkInterface", create_network_interface, API_MUTATING},
 		  {"DescribeNetworkInterfaces", describe_network_interfaces, API_READ},
@@ -418,4 +766,9 @@ API_FAMILY_DEFINE(eni,
 		  {"UnassignPrivateIpAddresses", unassign_private_ip_addresses,
 		   API_MUTATING | API_NO_DRY_RUN},
 		  {"ModifyNetworkInterfaceAttribute", modify_network_interface_attribute,
-		   API_MUTATING}, );
+		   API_MUTATING},
+		  {"RunInstances", run_instances, API_MUTATING},
+		  {"DescribeInstances", describe_instances, API_READ},
+		  {"TerminateInstances", terminate_instances, API_MUTATING},
+		  {"AttachNetworkInterface", attach_network_interface, API_MUTATING},
+		  {"DetachNetworkInterface", detach_network_interface, API_MUTATING}, );

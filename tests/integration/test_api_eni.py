@@ -240,3 +240,89 @@ def test_modify_attribute(env):
     assert _code(e) == "DryRunOperation"
     d = c.describe_network_interfaces(NetworkInterfaceIds=[eid])["NetworkInterfaces"][0]
     assert d["Description"] == "new"
+
+
+AMI = "ami-0123456789abcdef0"
+
+
+def test_instances_attach_detach(env):
+    c, subnets = env
+    subnet, vpc = _subnet(c, subnets)
+    res = c.run_instances(ImageId=AMI, InstanceType="t3.micro", MinCount=2, MaxCount=2,
+                          SubnetId=subnet, TagSpecifications=[
+                              {"ResourceType": "instance",
+                               "Tags": [{"Key": "role", "Value": "web"}]}])
+    insts = res["Instances"]
+    assert len(insts) == 2 and res["ReservationId"].startswith("r-")
+    iid = insts[0]["InstanceId"]
+    assert insts[0]["State"]["Name"] == "running"
+    assert insts[0]["SubnetId"] == subnet and insts[0]["VpcId"] == vpc
+    assert insts[0]["Tags"] == [{"Key": "role", "Value": "web"}]
+    assert len(insts[0]["NetworkInterfaces"]) == 1
+
+    d = c.describe_instances(InstanceIds=[iid])["Reservations"]
+    assert [i["InstanceId"] for r in d for i in r["Instances"]] == [iid]
+    d = c.describe_instances(Filters=[{"Name": "subnet-id", "Values": [subnet]},
+                                      {"Name": "instance-state-name", "Values": ["running"]}])
+    assert sorted(i["InstanceId"] for r in d["Reservations"] for i in r["Instances"]) == sorted(
+        i["InstanceId"] for i in insts)
+    assert c.describe_instances(
+        Filters=[{"Name": "vpc-id", "Values": ["vpc-0123456789abcdef0"]}])["Reservations"] == []
+    with pytest.raises(ClientError) as e:
+        c.describe_instances(InstanceIds=["i-0123456789abcdef0"])
+    assert _code(e) == "InvalidInstanceID.NotFound"
+    with pytest.raises(ClientError) as e:
+        c.run_instances(ImageId="bogus", InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                        SubnetId=subnet)
+    assert _code(e) == "InvalidAMIID.Malformed"
+    with pytest.raises(ClientError) as e:
+        c.run_instances(ImageId=AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                        SubnetId=subnet, DryRun=True)
+    assert _code(e) == "DryRunOperation"
+    eni_filter = [{"Name": "attachment.instance-id", "Values": [iid]}]
+    assert len(c.describe_network_interfaces(Filters=eni_filter)["NetworkInterfaces"]) == 1
+
+    # t3.micro: 2 ENIs, 2 addresses per ENI.
+    e1 = c.create_network_interface(SubnetId=subnet)["NetworkInterface"]["NetworkInterfaceId"]
+    e2 = c.create_network_interface(SubnetId=subnet)["NetworkInterface"]["NetworkInterfaceId"]
+    att = c.attach_network_interface(NetworkInterfaceId=e1, InstanceId=iid,
+                                     DeviceIndex=1)["AttachmentId"]
+    assert att.startswith("eni-attach-")
+    d = c.describe_network_interfaces(NetworkInterfaceIds=[e1])["NetworkInterfaces"][0]
+    assert d["Status"] == "in-use" and d["Attachment"]["InstanceId"] == iid
+    assert len(c.describe_network_interfaces(Filters=eni_filter)["NetworkInterfaces"]) == 2
+    with pytest.raises(ClientError) as e:
+        c.attach_network_interface(NetworkInterfaceId=e2, InstanceId=iid, DeviceIndex=2)
+    assert _code(e) == "AttachmentLimitExceeded"
+    c.assign_private_ip_addresses(NetworkInterfaceId=e1, SecondaryPrivateIpAddressCount=1)
+    with pytest.raises(ClientError) as e:
+        c.assign_private_ip_addresses(NetworkInterfaceId=e1, SecondaryPrivateIpAddressCount=1)
+    assert _code(e) == "PrivateIpAddressLimitExceeded"
+    with pytest.raises(ClientError) as e:
+        c.delete_network_interface(NetworkInterfaceId=e1)
+    assert _code(e) == "InvalidNetworkInterface.InUse"
+    c.modify_network_interface_attribute(NetworkInterfaceId=e1, Attachment={
+        "AttachmentId": att, "DeleteOnTermination": False})
+    with pytest.raises(ClientError) as e:
+        c.detach_network_interface(AttachmentId=att, DryRun=True)
+    assert _code(e) == "DryRunOperation"
+    c.detach_network_interface(AttachmentId=att)
+    d = c.describe_network_interfaces(NetworkInterfaceIds=[e1])["NetworkInterfaces"][0]
+    assert d["Status"] == "available" and "Attachment" not in d
+    with pytest.raises(ClientError) as e:
+        c.detach_network_interface(AttachmentId=att)
+    assert _code(e) == "InvalidAttachmentID.NotFound"
+    with pytest.raises(ClientError) as e:
+        c.attach_network_interface(NetworkInterfaceId=e2, InstanceId="i-0123456789abcdef0",
+                                   DeviceIndex=1)
+    assert _code(e) == "InvalidInstanceID.NotFound"
+
+    t = c.terminate_instances(InstanceIds=[iid])["TerminatingInstances"]
+    assert t[0]["InstanceId"] == iid and t[0]["CurrentState"]["Name"] == "terminated"
+    assert t[0]["PreviousState"]["Name"] == "running"
+    d = c.describe_instances(Filters=[{"Name": "instance-state-name",
+                                       "Values": ["terminated"]}])["Reservations"]
+    assert [i["InstanceId"] for r in d for i in r["Instances"]] == [iid]
+    with pytest.raises(ClientError) as e:
+        c.terminate_instances(InstanceIds=["i-0123456789abcdef0"])
+    assert _code(e) == "InvalidInstanceID.NotFound"
