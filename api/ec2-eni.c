@@ -3,7 +3,9 @@
  * CreateNetworkInterface, DescribeNetworkInterfaces, DeleteNetworkInterface,
  * Assign/UnassignPrivateIpAddresses, ModifyNetworkInterfaceAttribute, and
  * through ops-instance.h RunInstances, DescribeInstances, TerminateInstances,
- * Attach/DetachNetworkInterface.
+ * Attach/DetachNetworkInterface, and through ops-vpc.h the Elastic IP actions
+ * (Allocate/Associate/Disassociate/Release/DescribeAddresses) and
+ * Create/Describe/DeleteNatGateway.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "api/families.h"
 #include "lib/model/ops-eni.h"
 #include "lib/model/ops-instance.h"
+#include "lib/model/ops-vpc.h"
 #include "lib/net/net.h"
 #include "lib/util/util.h"
 
@@ -757,6 +760,377 @@ static int detach_network_interface(struct api_req *r)
 	return 0;
 }
 
+
+/* ---- Elastic IPs ------------------------------------------------------------- */
+
+static void render_eip(struct api_req *r, const struct model_eip *a)
+{
+	char buf[NET_IP4_STRLEN];
+
+	api_xml_start(r, "item");
+	api_xml_str(r, "publicIp", net_ip4_format(a->public_ip, buf));
+	api_xml_str(r, "allocationId", a->allocation_id);
+	api_xml_str(r, "domain", "vpc");
+	if (a->association_id[0]) {
+		api_xml_str(r, "associationId", a->association_id);
+		if (a->instance_id[0])
+			api_xml_str(r, "instanceId", a->instance_id);
+		api_xml_str(r, "networkInterfaceId", a->eni_id);
+		api_xml_str(r, "networkInterfaceOwnerId", a->eni_owner);
+		api_xml_str(r, "privateIpAddress", net_ip4_format(a->private_ip, buf));
+	}
+	api_xml_str(r, "publicIpv4Pool", "amazon");
+	api_xml_str(r, "networkBorderGroup", a->network_border_group);
+	api_xml_tags(r, "tagSet", &a->tags);
+	api_xml_end(r);
+}
+
+static int allocate_address(struct api_req *r)
+{
+	struct model_tags tags = {0};
+	struct model_err err = {0};
+	struct model_eip *a;
+	const char *domain;
+	char buf[NET_IP4_STRLEN];
+	int e;
+
+	if ((e = api_get_str(r, &domain, API_OPTIONAL, "Domain")) < 0)
+		return e;
+	if (e > 0 && strcmp(domain, "vpc") != 0 && strcmp(domain, "standard") != 0)
+		return api_fail_invalid_value(r, "Invalid value '%s' for domain.", domain);
+	if ((e = api_get_tag_specs(r, "elastic-ip", &tags)) < 0)
+		return e;
+	if ((e = api_dry_run_check(r)) < 0)
+		goto out;
+	e = model_op_allocate_address(r->model, r->mctx, &a, &err);
+	if (e < 0) {
+		e = api_fail_model(r, e, &err);
+		goto out;
+	}
+	if (tags.n > 0 && model_tags_copy(&a->tags, &tags) < 0) {
+		e = api_fail(r, 500, "InternalError", "Out of memory");
+		goto out;
+	}
+	api_xml_str(r, "publicIp", net_ip4_format(a->public_ip, buf));
+	api_xml_str(r, "allocationId", a->allocation_id);
+	api_xml_str(r, "publicIpv4Pool", "amazon");
+	api_xml_str(r, "networkBorderGroup", a->network_border_group);
+	api_xml_str(r, "domain", "vpc");
+out:
+	model_tags_clear(&tags);
+	return e;
+}
+
+static int associate_address(struct api_req *r)
+{
+	struct model_err err = {0};
+	const char *alloc = NULL, *eni = NULL, *inst = NULL, *ip, *pub;
+	char assoc[MODEL_ID_LEN];
+	uint32_t pip = 0;
+	bool re = false;
+	int e;
+
+	if ((e = api_get_str(r, &pub, API_OPTIONAL, "PublicIp")) < 0)
+		return e;
+	if (e > 0)
+		return api_fail_invalid_value(r, "PublicIp is not supported in a VPC; use AllocationId");
+	if ((e = api_get_str(r, &alloc, API_OPTIONAL, "AllocationId")) < 0 ||
+	    (e = api_get_str(r, &eni, API_OPTIONAL, "NetworkInterfaceId")) < 0 ||
+	    (e = api_get_str(r, &inst, API_OPTIONAL, "InstanceId")) < 0 ||
+	    (e = api_get_bool(r, &re, API_OPTIONAL, "AllowReassociation")) < 0)
+		return e;
+	if (!alloc)
+		return api_fail_missing(r, "AllocationId");
+	if (!eni && !inst)
+		return api_fail_missing(r, "InstanceId");
+	if ((e = api_get_str(r, &ip, API_OPTIONAL, "PrivateIpAddress")) < 0)
+		return e;
+	if (e > 0 && (e = get_ip(r, &pip, ip)) < 0)
+		return e;
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	e = model_op_associate_address(r->model, r->mctx, alloc, eni, inst, pip, re, assoc, &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_return_true(r);
+	api_xml_str(r, "associationId", assoc);
+	return 0;
+}
+
+static int disassociate_address(struct api_req *r)
+{
+	struct model_err err = {0};
+	const char *assoc = NULL, *pub;
+	int e;
+
+	if ((e = api_get_str(r, &pub, API_OPTIONAL, "PublicIp")) < 0)
+		return e;
+	if (e > 0)
+		return api_fail_invalid_value(r, "PublicIp is not supported in a VPC; use AssociationId");
+	if ((e = api_get_str(r, &assoc, API_OPTIONAL, "AssociationId")) < 0)
+		return e;
+	if (!assoc)
+		return api_fail_missing(r, "AssociationId");
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	e = model_op_disassociate_address(r->model, r->mctx, assoc, &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_return_true(r);
+	return 0;
+}
+
+static int release_address(struct api_req *r)
+{
+	struct model_err err = {0};
+	const char *alloc = NULL, *pub;
+	int e;
+
+	if ((e = api_get_str(r, &pub, API_OPTIONAL, "PublicIp")) < 0)
+		return e;
+	if (e > 0)
+		return api_fail_invalid_value(r, "PublicIp is not supported in a VPC; use AllocationId");
+	if ((e = api_get_str(r, &alloc, API_OPTIONAL, "AllocationId")) < 0)
+		return e;
+	if (!alloc)
+		return api_fail_missing(r, "AllocationId");
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	e = model_op_release_address(r->model, r->mctx, alloc, &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_return_true(r);
+	return 0;
+}
+
+#define EIP(o) ((const struct model_eip *)(o))
+static void fa_alloc(const void *o, struct api_filter_match *m) { api_filter_emit(m, EIP(o)->allocation_id); }
+static void fa_assoc(const void *o, struct api_filter_match *m)
+{
+	if (EIP(o)->association_id[0])
+		api_filter_emit(m, EIP(o)->association_id);
+}
+static void fa_eni(const void *o, struct api_filter_match *m)
+{
+	if (EIP(o)->association_id[0])
+		api_filter_emit(m, EIP(o)->eni_id);
+}
+static void fa_inst(const void *o, struct api_filter_match *m)
+{
+	if (EIP(o)->instance_id[0])
+		api_filter_emit(m, EIP(o)->instance_id);
+}
+static void fa_pub(const void *o, struct api_filter_match *m)
+{
+	char buf[NET_IP4_STRLEN];
+	api_filter_emit(m, net_ip4_format(EIP(o)->public_ip, buf));
+}
+static void fa_priv(const void *o, struct api_filter_match *m)
+{
+	char buf[NET_IP4_STRLEN];
+	if (EIP(o)->association_id[0])
+		api_filter_emit(m, net_ip4_format(EIP(o)->private_ip, buf));
+}
+static void fa_domain(const void *o, struct api_filter_match *m) { api_filter_emit(m, "vpc"); }
+static const struct model_tags *eip_tags(const void *o) { return &EIP(o)->tags; }
+static const struct api_filter_field eip_fields[] = {
+    {"allocation-id", fa_alloc},	 {"association-id", fa_assoc},
+    {"network-interface-id", fa_eni}, {"instance-id", fa_inst},
+    {"public-ip", fa_pub},		 {"private-ip-address", fa_priv},
+    {"domain", fa_domain},
+};
+static const struct api_filter_table eip_filters = {eip_fields, ARRAY_SIZE(eip_fields), eip_tags};
+
+static int describe_addresses(struct api_req *r)
+{
+	struct api_filters f;
+	const char **ids, **pubs;
+	size_t n_ids, n_pubs;
+	char buf[NET_IP4_STRLEN];
+	int e;
+
+	if ((e = api_get_str_list(r, &ids, &n_ids, "AllocationId")) < 0 ||
+	    (e = api_get_str_list(r, &pubs, &n_pubs, "PublicIp")) < 0 ||
+	    (e = api_filters_parse(r, &eip_filters, &f)) < 0)
+		return e;
+	for (size_t i = 0; i < n_ids; i++)
+		if (!model_find_eip(r->model, ids[i]))
+			return api_fail(r, 400, "InvalidAllocationID.NotFound",
+					"The allocation ID '%s' does not exist", ids[i]);
+	for (size_t i = 0; i < n_pubs; i++) {
+		bool found = false;
+		for (size_t j = 0; j < r->model->n_eips && !found; j++)
+			found = strcmp(net_ip4_format(r->model->eips[j]->public_ip, buf), pubs[i]) == 0;
+		if (!found)
+			return api_fail(r, 400, "InvalidAddress.NotFound",
+					"Address '%s' not found.", pubs[i]);
+	}
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	api_xml_start(r, "addressesSet");
+	for (size_t i = 0; i < r->model->n_eips; i++) {
+		const struct model_eip *a = r->model->eips[i];
+		bool want = n_ids == 0 && n_pubs == 0;
+		for (size_t k = 0; k < n_ids && !want; k++)
+			want = strcmp(ids[k], a->allocation_id) == 0;
+		for (size_t k = 0; k < n_pubs && !want; k++)
+			want = strcmp(pubs[k], net_ip4_format(a->public_ip, buf)) == 0;
+		if (want && api_filters_match(&f, a))
+			render_eip(r, a);
+	}
+	api_xml_end(r);
+	return 0;
+}
+
+/* ---- NAT gateways ----------------------------------------------------------- */
+
+static void render_nat(struct api_req *r, const struct model_nat_gateway *n, const char *wrap)
+{
+	char buf[NET_IP4_STRLEN];
+
+	api_xml_start(r, wrap);
+	api_xml_time(r, "createTime", n->create_time);
+	if (n->delete_time)
+		api_xml_time(r, "deleteTime", n->delete_time);
+	api_xml_str(r, "failureCode", n->failure_code);
+	api_xml_str(r, "failureMessage", n->failure_message);
+	api_xml_start(r, "natGatewayAddressSet");
+	api_xml_start(r, "item");
+	if (n->allocation_id[0])
+		api_xml_str(r, "allocationId", n->allocation_id);
+	api_xml_str(r, "networkInterfaceId", n->eni_id[0] ? n->eni_id : NULL);
+	if (n->private_ip)
+		api_xml_str(r, "privateIp", net_ip4_format(n->private_ip, buf));
+	if (n->public_ip)
+		api_xml_str(r, "publicIp", net_ip4_format(n->public_ip, buf));
+	api_xml_end(r);
+	api_xml_end(r);
+	api_xml_str(r, "natGatewayId", n->id);
+	api_xml_str(r, "state", model_state_name(n->state));
+	api_xml_str(r, "subnetId", n->subnet_id);
+	api_xml_str(r, "vpcId", n->vpc_id);
+	api_xml_tags(r, "tagSet", &n->tags);
+	api_xml_str(r, "connectivityType", n->connectivity == MODEL_NAT_PRIVATE ? "private" : "public");
+	api_xml_end(r);
+}
+
+static int create_nat_gateway(struct api_req *r)
+{
+	struct model_tags tags = {0};
+	struct model_err err = {0};
+	struct model_nat_gateway *nat;
+	const char *subnet, *alloc = NULL, *ct, *ip, *token = NULL;
+	enum model_nat_connectivity conn = MODEL_NAT_PUBLIC;
+	uint32_t pip = 0;
+	int e;
+
+	if ((e = api_get_str(r, &subnet, API_REQUIRED, "SubnetId")) < 0 ||
+	    (e = api_get_str(r, &alloc, API_OPTIONAL, "AllocationId")) < 0 ||
+	    (e = api_get_str(r, &token, API_OPTIONAL, "ClientToken")) < 0 ||
+	    (e = api_get_str(r, &ct, API_OPTIONAL, "ConnectivityType")) < 0)
+		return e;
+	if (e > 0) {
+		if (strcmp(ct, "private") == 0)
+			conn = MODEL_NAT_PRIVATE;
+		else if (strcmp(ct, "public") != 0)
+			return api_fail_invalid_value(r, "Invalid value '%s' for ConnectivityType", ct);
+	}
+	if ((e = api_get_str(r, &ip, API_OPTIONAL, "PrivateIpAddress")) < 0)
+		return e;
+	if (e > 0 && (e = get_ip(r, &pip, ip)) < 0)
+		return e;
+	if ((e = api_get_tag_specs(r, "natgateway", &tags)) < 0)
+		return e;
+	if ((e = api_dry_run_check(r)) < 0)
+		goto out;
+	e = model_op_create_nat_gateway(r->model, r->mctx, subnet, conn, alloc, pip, &nat, &err);
+	if (e < 0) {
+		e = api_fail_model(r, e, &err);
+		goto out;
+	}
+	if (tags.n > 0 && model_tags_copy(&nat->tags, &tags) < 0) {
+		e = api_fail(r, 500, "InternalError", "Out of memory");
+		goto out;
+	}
+	api_xml_str(r, "clientToken", token);
+	render_nat(r, nat, "natGateway");
+out:
+	model_tags_clear(&tags);
+	return e;
+}
+
+static int delete_nat_gateway(struct api_req *r)
+{
+	struct model_err err = {0};
+	const char *id;
+	int e;
+
+	if ((e = api_get_str(r, &id, API_REQUIRED, "NatGatewayId")) < 0)
+		return e;
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	e = model_op_delete_nat_gateway(r->model, r->mctx, id, &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_str(r, "natGatewayId", id);
+	return 0;
+}
+
+#define NAT(o) ((const struct model_nat_gateway *)(o))
+static void fn_id(const void *o, struct api_filter_match *m) { api_filter_emit(m, NAT(o)->id); }
+static void fn_subnet(const void *o, struct api_filter_match *m) { api_filter_emit(m, NAT(o)->subnet_id); }
+static void fn_vpc(const void *o, struct api_filter_match *m) { api_filter_emit(m, NAT(o)->vpc_id); }
+static void fn_state(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit(m, model_state_name(NAT(o)->state));
+}
+static const struct model_tags *nat_tags(const void *o) { return &NAT(o)->tags; }
+static const struct api_filter_field nat_fields[] = {
+    {"nat-gateway-id", fn_id}, {"subnet-id", fn_subnet}, {"vpc-id", fn_vpc}, {"state", fn_state},
+};
+static const struct api_filter_table nat_filters = {nat_fields, ARRAY_SIZE(nat_fields), nat_tags};
+static const char *nat_id(const void *o) { return NAT(o)->id; }
+
+static int describe_nat_gateways(struct api_req *r)
+{
+	struct api_filters f;
+	struct api_page pg;
+	const char **ids;
+	size_t n_ids, start, count, n = 0;
+	bool more;
+	int e;
+
+	if ((e = api_get_str_list(r, &ids, &n_ids, "NatGatewayId")) < 0 ||
+	    (e = api_filters_parse(r, &nat_filters, &f)) < 0 ||
+	    (e = api_page_parse_default(r, &pg)) < 0)
+		return e;
+	for (size_t i = 0; i < n_ids; i++)
+		if (!model_find_nat_gateway(r->model, ids[i]))
+			return api_fail(r, 400, "NatGatewayNotFound",
+					"NAT gateway %s was not found", ids[i]);
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	const void **sel = api_alloc(r, (r->model->n_nat_gateways + 1) * sizeof(*sel));
+	if (!sel)
+		return api_fail(r, 500, "InternalError", "Out of memory");
+	for (size_t i = 0; i < r->model->n_nat_gateways; i++) {
+		const struct model_nat_gateway *x = r->model->nat_gateways[i];
+		bool want = n_ids == 0;
+		for (size_t k = 0; k < n_ids && !want; k++)
+			want = strcmp(ids[k], x->id) == 0;
+		if (want && api_filters_match(&f, x))
+			sel[n++] = x;
+	}
+	api_page_select(&pg, sel, n, nat_id, &start, &count, &more);
+	api_xml_start(r, "natGatewaySet");
+	for (size_t i = start; i < start + count; i++)
+		render_nat(r, sel[i], "item");
+	api_xml_end(r);
+	if (more)
+		api_xml_next_token(r, nat_id(sel[start + count - 1]));
+	return 0;
+}
+
 API_FAMILY_DEFINE(eni,
 		  {"CreateNetworkInterface", create_network_interface, API_MUTATING},
 		  {"DescribeNetworkInterfaces", describe_network_interfaces, API_READ},
@@ -771,4 +1145,12 @@ API_FAMILY_DEFINE(eni,
 		  {"DescribeInstances", describe_instances, API_READ},
 		  {"TerminateInstances", terminate_instances, API_MUTATING},
 		  {"AttachNetworkInterface", attach_network_interface, API_MUTATING},
-		  {"DetachNetworkInterface", detach_network_interface, API_MUTATING}, );
+		  {"DetachNetworkInterface", detach_network_interface, API_MUTATING},
+		  {"AllocateAddress", allocate_address, API_MUTATING},
+		  {"AssociateAddress", associate_address, API_MUTATING},
+		  {"DisassociateAddress", disassociate_address, API_MUTATING},
+		  {"ReleaseAddress", release_address, API_MUTATING},
+		  {"DescribeAddresses", describe_addresses, API_READ},
+		  {"CreateNatGateway", create_nat_gateway, API_MUTATING},
+		  {"DescribeNatGateways", describe_nat_gateways, API_READ},
+		  {"DeleteNatGateway", delete_nat_gateway, API_MUTATING}, );

@@ -1,4 +1,4 @@
-"""Integration tests of the eni family: Create/Describe/DeleteNetworkInterface."""
+"""Integration tests of the eni family: ENIs, instances, Elastic IPs, NAT gateways."""
 import os
 import re
 
@@ -326,3 +326,106 @@ def test_instances_attach_detach(env):
     with pytest.raises(ClientError) as e:
         c.terminate_instances(InstanceIds=["i-0123456789abcdef0"])
     assert _code(e) == "InvalidInstanceID.NotFound"
+
+
+def test_addresses(env):
+    c, subnets = env
+    subnet, _ = _subnet(c, subnets)
+    a = c.allocate_address(Domain="vpc", TagSpecifications=[
+        {"ResourceType": "elastic-ip", "Tags": [{"Key": "k", "Value": "v"}]}])
+    alloc = a["AllocationId"]
+    assert alloc.startswith("eipalloc-") and a["Domain"] == "vpc" and a["PublicIp"]
+    with pytest.raises(ClientError) as e:
+        c.allocate_address(Domain="vpc", DryRun=True)
+    assert _code(e) == "DryRunOperation"
+    eni = c.create_network_interface(SubnetId=subnet)["NetworkInterface"]
+    eid = eni["NetworkInterfaceId"]
+    with pytest.raises(ClientError) as e:
+        c.associate_address(AllocationId=alloc, NetworkInterfaceId=eid, DryRun=True)
+    assert _code(e) == "DryRunOperation"
+    assoc = c.associate_address(AllocationId=alloc, NetworkInterfaceId=eid)["AssociationId"]
+    assert assoc.startswith("eipassoc-")
+    got = c.describe_addresses(AllocationIds=[alloc])["Addresses"][0]
+    assert got["AssociationId"] == assoc and got["NetworkInterfaceId"] == eid
+    assert got["PrivateIpAddress"] == eni["PrivateIpAddress"]
+    assert got["Tags"] == [{"Key": "k", "Value": "v"}]
+    d = c.describe_network_interfaces(NetworkInterfaceIds=[eid])["NetworkInterfaces"][0]
+    assert d["Association"]["PublicIp"] == a["PublicIp"]
+    assert [x["AllocationId"] for x in c.describe_addresses(
+        Filters=[{"Name": "network-interface-id", "Values": [eid]}])["Addresses"]] == [alloc]
+    assert [x["AllocationId"] for x in c.describe_addresses(
+        PublicIps=[a["PublicIp"]])["Addresses"]] == [alloc]
+    assert c.describe_addresses(
+        Filters=[{"Name": "tag:k", "Values": ["nope"]}])["Addresses"] == []
+    with pytest.raises(ClientError) as e:
+        c.release_address(AllocationId=alloc)
+    assert _code(e) == "InvalidIPAddress.InUse"
+    c.disassociate_address(AssociationId=assoc)
+    with pytest.raises(ClientError) as e:
+        c.disassociate_address(AssociationId=assoc)
+    assert _code(e) == "InvalidAssociationID.NotFound"
+    with pytest.raises(ClientError) as e:
+        c.associate_address(AllocationId="eipalloc-0123456789abcdef0", NetworkInterfaceId=eid)
+    assert _code(e) == "InvalidAllocationID.NotFound"
+    c.release_address(AllocationId=alloc)
+    with pytest.raises(ClientError) as e:
+        c.release_address(AllocationId=alloc)
+    assert _code(e) == "InvalidAllocationID.NotFound"
+    with pytest.raises(ClientError) as e:
+        c.describe_addresses(AllocationIds=[alloc])
+    assert _code(e) == "InvalidAllocationID.NotFound"
+
+
+def test_nat_gateways(env):
+    c, subnets = env
+    subnet, vpc = _subnet(c, subnets)
+    alloc = c.allocate_address(Domain="vpc")["AllocationId"]
+    with pytest.raises(ClientError) as e:
+        c.create_nat_gateway(SubnetId=subnet, AllocationId=alloc, DryRun=True)
+    assert _code(e) == "DryRunOperation"
+    nat = c.create_nat_gateway(SubnetId=subnet, AllocationId=alloc, TagSpecifications=[
+        {"ResourceType": "natgateway", "Tags": [{"Key": "n", "Value": "1"}]}])["NatGateway"]
+    nid = nat["NatGatewayId"]
+    assert nid.startswith("nat-") and nat["State"] == "available"
+    assert nat["SubnetId"] == subnet and nat["VpcId"] == vpc
+    assert nat["NatGatewayAddresses"][0]["AllocationId"] == alloc
+    assert nat["Tags"] == [{"Key": "n", "Value": "1"}]
+    priv = [c.create_nat_gateway(SubnetId=subnet, ConnectivityType="private")["NatGateway"]
+            for _ in range(4)]
+    assert all(p["ConnectivityType"] == "private" for p in priv)
+    with pytest.raises(ClientError) as e:  # 5 per AZ
+        c.create_nat_gateway(SubnetId=subnet, ConnectivityType="private")
+    assert _code(e) == "NatGatewayLimitExceeded"
+    other = [s for s in subnets if s != subnet][0]
+    priv += [c.create_nat_gateway(SubnetId=other, ConnectivityType="private")["NatGateway"]
+             for _ in range(2)]
+    with pytest.raises(ClientError) as e:
+        c.create_nat_gateway(SubnetId=subnet, ConnectivityType="private", AllocationId=alloc)
+    assert e.value.response["Error"]["Code"]
+    with pytest.raises(ClientError) as e:
+        c.create_nat_gateway(SubnetId="subnet-0123456789abcdef0", ConnectivityType="private")
+    assert _code(e) == "InvalidSubnetID.NotFound"
+
+    all_ids = sorted([nid] + [p["NatGatewayId"] for p in priv])
+    p1 = c.describe_nat_gateways(MaxResults=5)
+    p2 = c.describe_nat_gateways(MaxResults=5, NextToken=p1["NextToken"])
+    assert [n["NatGatewayId"] for n in p1["NatGateways"] + p2["NatGateways"]] == all_ids
+    assert [n["NatGatewayId"] for n in c.describe_nat_gateways(
+        Filter=[{"Name": "tag-key", "Values": ["n"]}])["NatGateways"]] == [nid]
+    assert len(c.describe_nat_gateways(
+        Filter=[{"Name": "subnet-id", "Values": [subnet]}])["NatGateways"]) == 5
+    with pytest.raises(ClientError) as e:
+        c.describe_nat_gateways(NatGatewayIds=["nat-0123456789abcdef0"])
+    assert _code(e) == "NatGatewayNotFound"
+
+    with pytest.raises(ClientError) as e:
+        c.delete_nat_gateway(NatGatewayId=nid, DryRun=True)
+    assert _code(e) == "DryRunOperation"
+    assert c.delete_nat_gateway(NatGatewayId=nid)["NatGatewayId"] == nid
+    d = c.describe_nat_gateways(NatGatewayIds=[nid])["NatGateways"][0]
+    assert d["State"] == "deleted"
+    assert [n["NatGatewayId"] for n in c.describe_nat_gateways(
+        Filter=[{"Name": "state", "Values": ["deleted"]}])["NatGateways"]] == [nid]
+    with pytest.raises(ClientError) as e:
+        c.delete_nat_gateway(NatGatewayId="nat-0123456789abcdef0")
+    assert _code(e) == "NatGatewayNotFound"
