@@ -429,3 +429,49 @@ def test_nat_gateways(env):
     with pytest.raises(ClientError) as e:
         c.delete_nat_gateway(NatGatewayId="nat-0123456789abcdef0")
     assert _code(e) == "NatGatewayNotFound"
+
+
+def test_run_instances_specs(env):
+    c, subnets = env
+    subnet, vpc = _subnet(c, subnets)
+    gid = c.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]}])[
+        "SecurityGroups"][0]["GroupId"]
+    eni = c.create_network_interface(SubnetId=subnet)["NetworkInterface"]
+    r = c.run_instances(ImageId=AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                        NetworkInterfaces=[{"DeviceIndex": 0,
+                                            "NetworkInterfaceId": eni["NetworkInterfaceId"]}])
+    inst = r["Instances"][0]
+    assert inst["NetworkInterfaces"][0]["NetworkInterfaceId"] == eni["NetworkInterfaceId"]
+    assert inst["PrivateIpAddress"] == eni["PrivateIpAddress"]
+    # Explicit address and group on a new ENI.
+    base = eni["PrivateIpAddress"].rsplit(".", 1)[0]
+    ip = next(f"{base}.{n}" for n in range(200, 250)
+              if not c.describe_network_interfaces(Filters=[
+                  {"Name": "private-ip-address", "Values": [f"{base}.{n}"]}])[
+                      "NetworkInterfaces"])
+    r2 = c.run_instances(ImageId=AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                         SubnetId=subnet, SecurityGroupIds=[gid], PrivateIpAddress=ip)
+    i2 = r2["Instances"][0]
+    assert i2["PrivateIpAddress"] == ip
+    with pytest.raises(ClientError) as e:  # explicit IP needs MaxCount 1
+        c.run_instances(ImageId=AMI, InstanceType="t3.micro", MinCount=1, MaxCount=2,
+                        SubnetId=subnet, PrivateIpAddress=ip)
+    assert e.value.response["Error"]["Code"]
+    with pytest.raises(ClientError) as e:
+        c.run_instances(ImageId=AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                        SubnetId="subnet-0123456789abcdef0")
+    assert _code(e) == "InvalidSubnetID.NotFound"
+    # An EIP by instance ID lands on its primary ENI.
+    alloc = c.allocate_address(Domain="vpc")
+    assoc = c.associate_address(AllocationId=alloc["AllocationId"],
+                                InstanceId=i2["InstanceId"])["AssociationId"]
+    got = c.describe_addresses(Filters=[{"Name": "instance-id",
+                                         "Values": [i2["InstanceId"]]}])["Addresses"]
+    assert [a["AssociationId"] for a in got] == [assoc]
+    d = c.describe_instances(InstanceIds=[i2["InstanceId"]])["Reservations"][0]["Instances"][0]
+    assert d["PublicIpAddress"] == alloc["PublicIp"]
+    c.terminate_instances(InstanceIds=[inst["InstanceId"], i2["InstanceId"]])
+    # The launched-with ENI (existing, DeleteOnTermination false) survives.
+    d = c.describe_network_interfaces(
+        NetworkInterfaceIds=[eni["NetworkInterfaceId"]])["NetworkInterfaces"][0]
+    assert d["Status"] == "available"
