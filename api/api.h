@@ -307,6 +307,36 @@ int api_page_token_decode(const char *action, const char *token, char *ret_id, s
 /* Seed the token checksum key (the server does it from its rng). */
 void api_page_set_key(uint64_t key);
 
+/* ---- Describe* skeleton ------------------------------------------------------ */
+
+/*
+ * The common shape of a Describe action.  api_describe_run() parses
+ * "<id_param>.N", Filter.N (when filters), MaxResults/NextToken (when
+ * paginated), fails with not_found_code / not_found_fmt (one %s: the ID)
+ * for a listed ID that is not among objs, runs the DryRun check, selects
+ * the objects that are listed (or all when none is), visible and match the
+ * filters, orders them by ID, and writes <set_name> with render() once per
+ * object of the page (render writes the <item>), then <nextToken> when more
+ * remain.  Handlers with extra parameters parse them first (then they must
+ * not call api_dry_run_check themselves).  0 or negative.
+ */
+struct api_describe {
+	const char *id_param; /* "VpcId"; NULL: the action takes no ID list */
+	const char *not_found_code;
+	const char *not_found_fmt;
+	const struct api_filter_table *filters; /* NULL: no Filter.N */
+	bool paginated;
+	bool ids_exclude_max_results; /* IDs and MaxResults together -> InvalidParameterCombination */
+	const void *const *objs;      /* e.g. (const void *const *)r->model->vpcs */
+	size_t n_objs;
+	const char *(*id_of)(const void *obj);
+	/* Optional extra selection (e.g. only what the action may show); NULL: all. */
+	bool (*visible)(struct api_req *r, const void *obj);
+	const char *set_name; /* "vpcSet" */
+	void (*render)(struct api_req *r, const void *obj);
+};
+int api_describe_run(struct api_req *r, const struct api_describe *d);
+
 /* ---- XML writer --------------------------------------------------------------- */
 
 /*

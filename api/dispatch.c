@@ -40,6 +40,10 @@ static const struct {
     {api_actions_vpc, &api_n_actions_vpc},
     {api_actions_secgroup, &api_n_actions_secgroup},
     {api_actions_eni, &api_n_actions_eni},
+    {api_actions_route, &api_n_actions_route},
+    {api_actions_nacl, &api_n_actions_nacl},
+    {api_actions_vpn, &api_n_actions_vpn},
+    {api_actions_flowlogs, &api_n_actions_flowlogs},
 };
 
 static struct api_action *action_table;
