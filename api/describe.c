@@ -43,8 +43,13 @@ int api_describe_run(struct api_req *r, const struct api_describe *d)
 
 		for (size_t k = 0; k < d->n_objs && !found; k++)
 			found = strcmp(d->id_of(d->objs[k]), ids[i]) == 0;
-		if (!found)
+		if (!found) {
+			/* not_found_fmt is a family's constant with exactly one %s. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 			return api_fail(r, 400, d->not_found_code, d->not_found_fmt, ids[i]);
+#pragma GCC diagnostic pop
+		}
 	}
 	if ((e = api_dry_run_check(r)) < 0)
 		return e;
