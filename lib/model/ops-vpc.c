@@ -620,6 +620,9 @@ int model_op_modify_vpc_attribute(struct model *m, struct model_ctx *ctx, const 
 					     "enableDnsSupport is enabled.");
 		vpc->enable_dns_hostnames = value;
 		return 0;
+	case MODEL_VPC_ATTR_NAU_METRICS:
+		vpc->enable_nau_metrics = value;
+		return 0;
 	}
 	return model_err_set(err, -EINVAL, MODEL_ERR_INVALID_PARAMETER, "Unknown VPC attribute.");
 }

@@ -90,6 +90,7 @@ int model_op_disassociate_vpc_cidr_block(struct model *m, struct model_ctx *ctx,
 enum model_vpc_attr {
 	MODEL_VPC_ATTR_DNS_SUPPORT,
 	MODEL_VPC_ATTR_DNS_HOSTNAMES,
+	MODEL_VPC_ATTR_NAU_METRICS, /* enableNetworkAddressUsageMetrics */
 };
 
 /* ModifyVpcAttribute, one attribute per call; hostnames=true requires DNS support. */

@@ -519,6 +519,19 @@ Test(ops_vpc, modify_vpc_attribute_hostnames_requires_dns_support)
 		    "InvalidVpcID.NotFound");
 }
 
+Test(ops_vpc, modify_vpc_attribute_nau_metrics)
+{
+	struct model_vpc *v = mkvpc("10.0.0.0/16");
+
+	cr_assert_not(v->enable_nau_metrics);
+	OK(model_op_modify_vpc_attribute(m, &ctx, v->id, MODEL_VPC_ATTR_NAU_METRICS, true, &err));
+	cr_assert(v->enable_nau_metrics);
+	cr_assert(v->enable_dns_support);
+	cr_assert_not(v->enable_dns_hostnames);
+	OK(model_op_modify_vpc_attribute(m, &ctx, v->id, MODEL_VPC_ATTR_NAU_METRICS, false, &err));
+	cr_assert_not(v->enable_nau_metrics);
+}
+
 Test(ops_vpc, create_default_vpc_has_subnet_per_az_igw_and_default_route)
 {
 	struct model_vpc *v = NULL;
