@@ -1181,6 +1181,9 @@ static void ser_instance(struct ser *s, const struct model_instance *o)
 	put_bool(s, "metadata_tokens_required", o->metadata_tokens_required);
 	put_int(s, "metadata_hop_limit", o->metadata_hop_limit);
 	put_bool(s, "metadata_endpoint_enabled", o->metadata_endpoint_enabled);
+	put_bool(s, "metadata_protocol_ipv6", o->metadata_protocol_ipv6);
+	put_bool(s, "metadata_tags_enabled", o->metadata_tags_enabled);
+	put_bool(s, "auto_public_ip", o->auto_public_ip);
 	put_tags(s, "tags", &o->tags);
 }
 
@@ -1201,6 +1204,10 @@ static void des_instance(struct des *d, struct model_instance *o)
 	get_bool(d, "metadata_tokens_required", &o->metadata_tokens_required);
 	GET_INT(d, "metadata_hop_limit", o->metadata_hop_limit);
 	get_bool(d, "metadata_endpoint_enabled", &o->metadata_endpoint_enabled);
+	/* Absent in rows written before these fields existed: false, the defaults. */
+	get_bool(d, "metadata_protocol_ipv6", &o->metadata_protocol_ipv6);
+	get_bool(d, "metadata_tags_enabled", &o->metadata_tags_enabled);
+	get_bool(d, "auto_public_ip", &o->auto_public_ip);
 	get_tags(d, "tags", &o->tags);
 }
 

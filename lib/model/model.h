@@ -366,6 +366,8 @@ struct model_instance {
 	bool metadata_tokens_required; /* HttpTokens=required (IMDSv2 only) */
 	int metadata_hop_limit;	       /* default 1 */
 	bool metadata_endpoint_enabled;
+	bool metadata_protocol_ipv6;   /* HttpProtocolIpv6=enabled */
+	bool metadata_tags_enabled;    /* InstanceMetadataTags=enabled */
 	/* Launched with an auto-assigned public IPv4: released on stop, a new one on start. */
 	bool auto_public_ip;
 	struct model_tags tags;

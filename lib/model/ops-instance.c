@@ -59,21 +59,48 @@ static size_t live_instances(const struct model *m)
 	return n;
 }
 
-static int check_metadata(const char *tokens, int hop_limit, const char *endpoint,
-			  struct model_err *err)
+static int check_enabled(const char *v, const char *name, struct model_err *err)
 {
-	if (tokens && strcmp(tokens, "optional") != 0 && strcmp(tokens, "required") != 0)
+	if (v && strcmp(v, "enabled") != 0 && strcmp(v, "disabled") != 0)
 		return model_err_set(err, -EINVAL, MODEL_ERR_INVALID_PARAMETER_VALUE,
-				     "Invalid value '%s' for HttpTokens", tokens);
-	if (hop_limit != 0 && (hop_limit < 1 || hop_limit > METADATA_HOP_LIMIT_MAX))
+				     "Invalid value '%s' for %s. Must be enabled or disabled.", v,
+				     name);
+	return 0;
+}
+
+static int check_metadata(const struct model_metadata_options *o, struct model_err *err)
+{
+	int r;
+
+	if (o->http_tokens && strcmp(o->http_tokens, "optional") != 0 &&
+	    strcmp(o->http_tokens, "required") != 0)
+		return model_err_set(err, -EINVAL, MODEL_ERR_INVALID_PARAMETER_VALUE,
+				     "Invalid value '%s' for HttpTokens", o->http_tokens);
+	if (o->hop_limit != 0 && (o->hop_limit < 1 || o->hop_limit > METADATA_HOP_LIMIT_MAX))
 		return model_err_set(
 		    err, -EINVAL, MODEL_ERR_INVALID_PARAMETER_VALUE,
-		    "Invalid value '%d' for HttpPutResponseHopLimit. Must be 1-%d.", hop_limit,
+		    "Invalid value '%d' for HttpPutResponseHopLimit. Must be 1-%d.", o->hop_limit,
 		    METADATA_HOP_LIMIT_MAX);
-	if (endpoint && strcmp(endpoint, "enabled") != 0 && strcmp(endpoint, "disabled") != 0)
-		return model_err_set(err, -EINVAL, MODEL_ERR_INVALID_PARAMETER_VALUE,
-				     "Invalid value '%s' for HttpEndpoint", endpoint);
+	if ((r = check_enabled(o->http_endpoint, "HttpEndpoint", err)) < 0 ||
+	    (r = check_enabled(o->http_protocol_ipv6, "HttpProtocolIpv6", err)) < 0 ||
+	    (r = check_enabled(o->instance_metadata_tags, "InstanceMetadataTags", err)) < 0)
+		return r;
 	return 0;
+}
+
+/* Apply the members of o that are set (check_metadata() has accepted them). */
+static void apply_metadata(struct model_instance *inst, const struct model_metadata_options *o)
+{
+	if (o->http_tokens)
+		inst->metadata_tokens_required = strcmp(o->http_tokens, "required") == 0;
+	if (o->hop_limit)
+		inst->metadata_hop_limit = o->hop_limit;
+	if (o->http_endpoint)
+		inst->metadata_endpoint_enabled = strcmp(o->http_endpoint, "enabled") == 0;
+	if (o->http_protocol_ipv6)
+		inst->metadata_protocol_ipv6 = strcmp(o->http_protocol_ipv6, "enabled") == 0;
+	if (o->instance_metadata_tags)
+		inst->metadata_tags_enabled = strcmp(o->instance_metadata_tags, "enabled") == 0;
 }
 
 /* The default subnet of the default VPC (in az when given), or an error. */
@@ -274,11 +301,13 @@ static int launch_one(struct model *m, struct model_ctx *ctx, const struct model
 	inst->state = MODEL_INSTANCE_RUNNING;
 	inst->launch_time = ctx->now;
 	inst->ami_launch_index = index;
-	inst->metadata_tokens_required = o->http_tokens && strcmp(o->http_tokens, "required") == 0;
-	inst->metadata_hop_limit =
-	    o->http_put_response_hop_limit ? o->http_put_response_hop_limit : 1;
-	inst->metadata_endpoint_enabled =
-	    !o->http_endpoint || strcmp(o->http_endpoint, "enabled") == 0;
+	/* The API defaults (ops-instance.h), then what the request asked for. */
+	inst->metadata_tokens_required = false;
+	inst->metadata_hop_limit = 1;
+	inst->metadata_endpoint_enabled = true;
+	inst->metadata_protocol_ipv6 = false;
+	inst->metadata_tags_enabled = false;
+	apply_metadata(inst, &o->metadata);
 	inst->auto_public_ip = auto_ip;
 
 	for (size_t i = 0; i < n; i++) {
@@ -352,7 +381,7 @@ int model_op_run_instances(struct model *m, struct model_ctx *ctx,
 		    err, -EINVAL, MODEL_ERR_INVALID_PARAMETER_VALUE,
 		    "Invalid MinCount %d / MaxCount %d: need 1 <= MinCount <= MaxCount",
 		    o->min_count, o->max_count);
-	r = check_metadata(o->http_tokens, o->http_put_response_hop_limit, o->http_endpoint, err);
+	r = check_metadata(&o->metadata, err);
 	if (r < 0)
 		return r;
 	if (o->n_nics > 0 &&
@@ -541,7 +570,7 @@ int model_op_stop_instances(struct model *m, struct model_ctx *ctx, const char *
 
 		if (inst->state == MODEL_INSTANCE_TERMINATED)
 			return model_err_set(
-			    err, -EINVAL, MODEL_ERR_INCORRECT_STATE,
+			    err, -EINVAL, MODEL_ERR_INCORRECT_INSTANCE_STATE,
 			    "This instance '%s' is not in a state from which it can be stopped.",
 			    inst->id);
 	}
@@ -572,7 +601,7 @@ int model_op_start_instances(struct model *m, struct model_ctx *ctx,
 
 		if (inst->state == MODEL_INSTANCE_TERMINATED)
 			return model_err_set(
-			    err, -EINVAL, MODEL_ERR_INCORRECT_STATE,
+			    err, -EINVAL, MODEL_ERR_INCORRECT_INSTANCE_STATE,
 			    "The instance '%s' is not in a state from which it can be started.",
 			    inst->id);
 	}
@@ -613,8 +642,8 @@ int model_op_start_instances(struct model *m, struct model_ctx *ctx,
 }
 
 int model_op_modify_instance_metadata_options(struct model *m, struct model_ctx *ctx,
-					      const char *instance_id, const char *http_tokens,
-					      int hop_limit, const char *http_endpoint,
+					      const char *instance_id,
+					      const struct model_metadata_options *opts,
 					      struct model_err *err)
 {
 	struct model_instance *inst = instance_lookup(m, instance_id, err);
@@ -625,16 +654,11 @@ int model_op_modify_instance_metadata_options(struct model *m, struct model_ctx 
 		return -ENOENT;
 	if (inst->state == MODEL_INSTANCE_TERMINATED)
 		return model_err_set(
-		    err, -EINVAL, MODEL_ERR_INCORRECT_STATE,
+		    err, -EINVAL, MODEL_ERR_INCORRECT_INSTANCE_STATE,
 		    "The instance '%s' is not in a valid state for this operation.", inst->id);
-	r = check_metadata(http_tokens, hop_limit, http_endpoint, err);
+	r = check_metadata(opts, err);
 	if (r < 0)
 		return r;
-	if (http_tokens)
-		inst->metadata_tokens_required = strcmp(http_tokens, "required") == 0;
-	if (hop_limit)
-		inst->metadata_hop_limit = hop_limit;
-	if (http_endpoint)
-		inst->metadata_endpoint_enabled = strcmp(http_endpoint, "enabled") == 0;
+	apply_metadata(inst, opts);
 	return 0;
 }

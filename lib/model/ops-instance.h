@@ -32,6 +32,27 @@
 
 #include "lib/model/ops.h"
 
+/*
+ * Instance metadata options (RunInstances MetadataOptions.*,
+ * ModifyInstanceMetadataOptions).  A NULL string / 0 hop limit means "the
+ * default" at launch and "unchanged" on modify.  Values: http_tokens
+ * "optional"|"required"; hop_limit 1..64; http_endpoint, http_protocol_ipv6,
+ * instance_metadata_tags "enabled"|"disabled" (else InvalidParameterValue).
+ *
+ * Defaults are the EC2 API's own (HttpTokens optional, hop limit 1, endpoint
+ * enabled, IPv6 endpoint disabled, tags disabled).  Newer AMIs (Amazon Linux
+ * 2023, ImdsSupport=v2.0) launch with HttpTokens required and hop limit 2 on
+ * AWS; openvpc does not model AMIs, so it always applies the API defaults:
+ * a caller wanting IMDSv2-only asks for it explicitly.
+ */
+struct model_metadata_options {
+	const char *http_tokens;
+	int hop_limit;
+	const char *http_endpoint;
+	const char *http_protocol_ipv6;
+	const char *instance_metadata_tags;
+};
+
 /* One NetworkInterface launch specification. */
 struct model_instance_nic_spec {
 	int device_index;
@@ -62,10 +83,8 @@ struct model_run_instances {
 	size_t n_nics;
 	const char *key_name;
 	const char *az; /* Placement.AvailabilityZone, NULL: the subnet's */
-	/* MetadataOptions: NULL / 0 = defaults (optional, 1, enabled). */
-	const char *http_tokens;
-	int http_put_response_hop_limit;
-	const char *http_endpoint;
+	/* MetadataOptions.*: NULL / 0 members = the defaults (see below). */
+	struct model_metadata_options metadata;
 };
 
 /*
@@ -87,8 +106,10 @@ struct model_instance_state_change {
 
 /*
  * TerminateInstances / StopInstances / StartInstances.  Every ID must exist
- * (else InvalidInstanceID.NotFound, nothing changes).  ret_changes (optional)
- * must hold n entries.
+ * (else InvalidInstanceID.NotFound, nothing changes); stopping or starting
+ * a terminated instance -> IncorrectInstanceState.  A stopped instance keeps
+ * its ENIs, private IPs and Elastic IPs (only an auto-assigned public IP is
+ * released).  ret_changes (optional) must hold n entries.
  */
 int model_op_terminate_instances(struct model *m, struct model_ctx *ctx,
 				 const char *const *instance_ids, size_t n,
@@ -103,12 +124,12 @@ int model_op_start_instances(struct model *m, struct model_ctx *ctx,
 			     struct model_err *err);
 
 /*
- * ModifyInstanceMetadataOptions: http_tokens "optional"|"required",
- * hop_limit 1..64, http_endpoint "enabled"|"disabled"; NULL / 0 = unchanged.
+ * ModifyInstanceMetadataOptions: the members of opts that are set replace the
+ * instance's; a terminated instance -> IncorrectInstanceState.
  */
 int model_op_modify_instance_metadata_options(struct model *m, struct model_ctx *ctx,
-					      const char *instance_id, const char *http_tokens,
-					      int hop_limit, const char *http_endpoint,
+					      const char *instance_id,
+					      const struct model_metadata_options *opts,
 					      struct model_err *err);
 
 #endif

@@ -38,6 +38,7 @@
 	X(DEPENDENCY_VIOLATION, "DependencyViolation", 400)                                    \
 	X(OPERATION_NOT_PERMITTED, "OperationNotPermitted", 400)                               \
 	X(INCORRECT_STATE, "IncorrectState", 400)                                              \
+	X(INCORRECT_INSTANCE_STATE, "IncorrectInstanceState", 400)                             \
 	X(RESOURCE_ALREADY_ASSOCIATED, "Resource.AlreadyAssociated", 400)                      \
 	X(TAG_LIMIT_EXCEEDED, "TagLimitExceeded", 400)                                         \
 	X(IDEMPOTENT_PARAMETER_MISMATCH, "IdempotentParameterMismatch", 400)                   \

@@ -232,8 +232,10 @@ static inline char *fx_digest(const struct model *m)
 	for (size_t i = 0; i < m->n_instances; i++) {
 		const struct model_instance *in = m->instances[i];
 
-		fx_put(&b, "i %s %d %d %d %d %d", in->id, in->state, in->metadata_tokens_required,
-		       in->metadata_hop_limit, in->metadata_endpoint_enabled, in->auto_public_ip);
+		fx_put(&b, "i %s %d %d %d %d %d %d %d", in->id, in->state,
+		       in->metadata_tokens_required, in->metadata_hop_limit,
+		       in->metadata_endpoint_enabled, in->metadata_protocol_ipv6,
+		       in->metadata_tags_enabled, in->auto_public_ip);
 		fx_put_tags(&b, &in->tags);
 		fx_put(&b, "\n");
 	}

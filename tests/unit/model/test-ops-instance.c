@@ -286,7 +286,10 @@ Test(ops_instance, terminate_deletes_or_detaches_enis_and_releases_public_ips)
 	/* Terminating again is fine. */
 	FX_OK(f, model_op_terminate_instances(f.m, &f.ctx, ids, 1, ch, &f.err));
 	cr_assert_eq(ch[0].previous, MODEL_INSTANCE_TERMINATED);
-	FX_FAILS(f, model_op_start_instances(f.m, &f.ctx, ids, 1, NULL, &f.err), "IncorrectState");
+	FX_FAILS(f, model_op_start_instances(f.m, &f.ctx, ids, 1, NULL, &f.err),
+		 "IncorrectInstanceState");
+	FX_FAILS(f, model_op_stop_instances(f.m, &f.ctx, ids, 1, NULL, &f.err),
+		 "IncorrectInstanceState");
 }
 
 Test(ops_instance, stop_releases_and_start_reassigns_the_public_ip)
@@ -336,33 +339,58 @@ Test(ops_instance, start_with_a_dry_pool_changes_nothing)
 Test(ops_instance, metadata_options)
 {
 	struct model_run_instances o = run_opts(subnet->id);
+	struct model_metadata_options mo = {0};
 	struct model_instance *inst;
+	const char *ids[1];
 
-	o.http_tokens = "sometimes";
+	o.metadata.http_tokens = "sometimes";
 	FX_FAILS(f, model_op_run_instances(f.m, &f.ctx, &o, NULL, NULL, &f.err),
 		 "InvalidParameterValue");
-	o.http_tokens = "required";
-	o.http_put_response_hop_limit = 2;
+	o.metadata.http_tokens = "required";
+	o.metadata.http_protocol_ipv6 = "on";
+	FX_FAILS(f, model_op_run_instances(f.m, &f.ctx, &o, NULL, NULL, &f.err),
+		 "InvalidParameterValue");
+	o.metadata.http_protocol_ipv6 = NULL;
+	o.metadata.hop_limit = 2;
+	o.metadata.instance_metadata_tags = "enabled";
 	inst = run_one(&o);
 	cr_assert(inst->metadata_tokens_required);
 	cr_assert_eq(inst->metadata_hop_limit, 2);
-	FX_FAILS(f,
-		 model_op_modify_instance_metadata_options(f.m, &f.ctx, inst->id, NULL, 65, NULL,
-							   &f.err),
+	cr_assert(inst->metadata_endpoint_enabled);
+	cr_assert_not(inst->metadata_protocol_ipv6);
+	cr_assert(inst->metadata_tags_enabled);
+	mo.hop_limit = 65;
+	FX_FAILS(f, model_op_modify_instance_metadata_options(f.m, &f.ctx, inst->id, &mo, &f.err),
 		 "InvalidParameterValue");
-	FX_FAILS(f,
-		 model_op_modify_instance_metadata_options(f.m, &f.ctx, inst->id, NULL, 0, "off",
-							   &f.err),
+	mo.hop_limit = 0;
+	mo.http_endpoint = "off";
+	FX_FAILS(f, model_op_modify_instance_metadata_options(f.m, &f.ctx, inst->id, &mo, &f.err),
 		 "InvalidParameterValue");
-	FX_OK(f, model_op_modify_instance_metadata_options(f.m, &f.ctx, inst->id, "optional", 64,
-							   "disabled", &f.err));
+	mo.http_endpoint = NULL;
+	mo.instance_metadata_tags = "yes";
+	FX_FAILS(f, model_op_modify_instance_metadata_options(f.m, &f.ctx, inst->id, &mo, &f.err),
+		 "InvalidParameterValue");
+	cr_assert(inst->metadata_tags_enabled, "a failed modify changes nothing");
+	mo = (struct model_metadata_options){"optional", 64, "disabled", "enabled", "disabled"};
+	FX_OK(f, model_op_modify_instance_metadata_options(f.m, &f.ctx, inst->id, &mo, &f.err));
 	cr_assert_not(inst->metadata_tokens_required);
 	cr_assert_eq(inst->metadata_hop_limit, 64);
 	cr_assert_not(inst->metadata_endpoint_enabled);
+	cr_assert(inst->metadata_protocol_ipv6);
+	cr_assert_not(inst->metadata_tags_enabled);
+	/* Unset members leave the instance's values alone. */
+	mo = (struct model_metadata_options){.http_tokens = "required"};
+	FX_OK(f, model_op_modify_instance_metadata_options(f.m, &f.ctx, inst->id, &mo, &f.err));
+	cr_assert(inst->metadata_tokens_required);
+	cr_assert_eq(inst->metadata_hop_limit, 64);
+	cr_assert(inst->metadata_protocol_ipv6);
 	FX_FAILS(f,
-		 model_op_modify_instance_metadata_options(f.m, &f.ctx, "i-00000000", NULL, 1, NULL,
-							   &f.err),
+		 model_op_modify_instance_metadata_options(f.m, &f.ctx, "i-00000000", &mo, &f.err),
 		 "InvalidInstanceID.NotFound");
+	ids[0] = inst->id;
+	FX_OK(f, model_op_terminate_instances(f.m, &f.ctx, ids, 1, NULL, &f.err));
+	FX_FAILS(f, model_op_modify_instance_metadata_options(f.m, &f.ctx, inst->id, &mo, &f.err),
+		 "IncorrectInstanceState");
 }
 
 /* ---- tags ------------------------------------------------------------------ */

@@ -254,6 +254,9 @@ static inline struct model *fx_full_model(void)
 	in->metadata_tokens_required = true;
 	in->metadata_hop_limit = 2;
 	in->metadata_endpoint_enabled = true;
+	in->metadata_protocol_ipv6 = true;
+	in->metadata_tags_enabled = true;
+	in->auto_public_ip = true;
 	fx_tags(&in->tags, "instance");
 
 	struct model_igw *igw = model_add_igw(m);

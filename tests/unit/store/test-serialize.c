@@ -258,6 +258,11 @@ Test(serialize, field_by_field_equality_for_a_sample)
 	cr_assert_eq(m->eips[0]->private_ip, m2->eips[0]->private_ip);
 	cr_assert_eq(m->instances[0]->launch_time, m2->instances[0]->launch_time);
 	cr_assert_eq(m->instances[0]->metadata_hop_limit, m2->instances[0]->metadata_hop_limit);
+	cr_assert_eq(m->instances[0]->state, m2->instances[0]->state);
+	cr_assert(m2->instances[0]->metadata_tokens_required);
+	cr_assert(m2->instances[0]->metadata_protocol_ipv6);
+	cr_assert(m2->instances[0]->metadata_tags_enabled);
+	cr_assert(m2->instances[0]->auto_public_ip);
 	str_equal(m->instances[0]->key_name, m2->instances[0]->key_name);
 	cr_assert_eq(m->cgws[0]->bgp_asn, m2->cgws[0]->bgp_asn);
 	cr_assert_eq(m->vgws[0]->amazon_side_asn, m2->vgws[0]->amazon_side_asn);
