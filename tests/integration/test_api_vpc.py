@@ -1,0 +1,365 @@
+"""Integration tests of the vpc family: VPCs, their CIDR blocks and attributes, subnets.
+
+Every test starts its own vpcd (fixtures in conftest.py).  The Region's first
+request creates the default VPC (172.31.0.0/16, a /20 per AZ), which counts
+against the quota of 5 VPCs per Region.
+"""
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from conftest import make_client
+
+
+def _code(exc):
+    return exc.value.response["Error"]["Code"]
+
+
+def _err(fn, **kw):
+    with pytest.raises(ClientError) as e:
+        fn(**kw)
+    return _code(e)
+
+
+def _vpc(c, cidr="10.0.0.0/16", **kw):
+    return c.create_vpc(CidrBlock=cidr, **kw)["Vpc"]
+
+
+def _default_vpc(c):
+    vpcs = c.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+    assert len(vpcs) == 1
+    return vpcs[0]
+
+
+# ---- VPCs ------------------------------------------------------------------------
+
+
+def test_create_vpc_shape_and_what_comes_with_it(ec2):
+    v = _vpc(ec2, "10.0.0.0/16", InstanceTenancy="default",
+             TagSpecifications=[{"ResourceType": "vpc",
+                                 "Tags": [{"Key": "Name", "Value": "demo"}]}])
+    vid = v["VpcId"]
+    assert vid.startswith("vpc-") and len(vid) == 21
+    assert v["CidrBlock"] == "10.0.0.0/16"
+    assert v["State"] in ("pending", "available")
+    assert v["OwnerId"] == "123456789012"
+    assert v["InstanceTenancy"] == "default"
+    assert v["IsDefault"] is False
+    assert v["DhcpOptionsId"].startswith("dopt-")
+    assert v["Tags"] == [{"Key": "Name", "Value": "demo"}]
+    [a] = v["CidrBlockAssociationSet"]
+    assert a["AssociationId"].startswith("vpc-cidr-assoc-")
+    assert a["CidrBlock"] == "10.0.0.0/16"
+    assert a["CidrBlockState"]["State"] == "associated"
+    # The Region's DHCP options set is shared with the default VPC.
+    assert v["DhcpOptionsId"] == _default_vpc(ec2)["DhcpOptionsId"]
+
+    got = ec2.describe_vpcs(VpcIds=[vid])["Vpcs"]
+    assert len(got) == 1
+    assert {k: got[0][k] for k in v} == v
+    assert got[0]["State"] == "available"
+
+    # A default security group and a default network ACL come with it.
+    sgs = ec2.describe_security_groups(Filters=[
+        {"Name": "vpc-id", "Values": [vid]}])["SecurityGroups"]
+    assert [g["GroupName"] for g in sgs] == ["default"]
+    acls = ec2.describe_network_acls(Filters=[
+        {"Name": "vpc-id", "Values": [vid]}, {"Name": "default", "Values": ["true"]}])
+    assert len(acls["NetworkAcls"]) == 1
+    # Host bits are cleared, as AWS canonicalises the block.
+    v2 = _vpc(ec2, "10.9.1.7/16")
+    assert v2["CidrBlock"] == "10.9.0.0/16"
+
+
+def test_create_vpc_errors(ec2):
+    assert _err(ec2.create_vpc, CidrBlock="10.0.0.0/29") == "InvalidVpc.Range"
+    assert _err(ec2.create_vpc, CidrBlock="10.0.0.0/15") == "InvalidVpc.Range"
+    assert _err(ec2.create_vpc, CidrBlock="169.254.0.0/16") == "InvalidVpc.Range"
+    assert _err(ec2.create_vpc, CidrBlock="not-a-cidr") == "InvalidParameterValue"
+    assert _err(ec2.create_vpc, CidrBlock="10.0.0.0") == "InvalidParameterValue"
+    assert _err(ec2.create_vpc, InstanceTenancy="default") == "MissingParameter"
+    assert _err(ec2.create_vpc, CidrBlock="10.0.0.0/16",
+                InstanceTenancy="host") == "InvalidParameterValue"
+    assert _err(ec2.create_vpc, CidrBlock="10.0.0.0/16",
+                AmazonProvidedIpv6CidrBlock=True) == "UnsupportedOperation"
+    assert _err(ec2.create_vpc, CidrBlock="10.0.0.0/16",
+                Ipv4IpamPoolId="ipam-pool-0123456789abcdef0") == "UnsupportedOperation"
+    assert _err(ec2.create_vpc, CidrBlock="10.0.0.0/16", TagSpecifications=[
+        {"ResourceType": "subnet", "Tags": [{"Key": "k", "Value": "v"}]}]) == \
+        "InvalidParameterValue"
+    # Nothing of the above created a VPC; AmazonProvidedIpv6CidrBlock=false is accepted
+    # (Terraform sends it).
+    assert len(ec2.describe_vpcs()["Vpcs"]) == 1
+    v = _vpc(ec2, "10.0.0.0/16", AmazonProvidedIpv6CidrBlock=False, InstanceTenancy="dedicated")
+    assert v["InstanceTenancy"] == "dedicated"
+
+
+def test_vpc_quota_counts_the_default_vpc(ec2):
+    assert len(ec2.describe_vpcs()["Vpcs"]) == 1
+    for i in range(4):
+        _vpc(ec2, f"10.{i}.0.0/16")
+    assert _err(ec2.create_vpc, CidrBlock="10.9.0.0/16") == "VpcLimitExceeded"
+    assert len(ec2.describe_vpcs()["Vpcs"]) == 5
+    # Deleting one frees a slot.
+    victim = [v for v in ec2.describe_vpcs()["Vpcs"] if not v["IsDefault"]][0]
+    ec2.delete_vpc(VpcId=victim["VpcId"])
+    _vpc(ec2, "10.9.0.0/16")
+
+
+def test_delete_vpc_dependencies_and_not_found(ec2):
+    vid = _vpc(ec2)["VpcId"]
+    sid = ec2.create_subnet(VpcId=vid, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    assert _err(ec2.delete_vpc, VpcId=vid) == "DependencyViolation"
+    sg = ec2.create_security_group(GroupName="web", Description="web", VpcId=vid)["GroupId"]
+    ec2.delete_subnet(SubnetId=sid)
+    assert _err(ec2.delete_vpc, VpcId=vid) == "DependencyViolation"  # the non-default SG
+    ec2.delete_security_group(GroupId=sg)
+    ec2.delete_vpc(VpcId=vid)
+    assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vid]}])["Vpcs"] == []
+    # Its default SG and default NACL went with it.
+    assert ec2.describe_security_groups(Filters=[
+        {"Name": "vpc-id", "Values": [vid]}])["SecurityGroups"] == []
+    assert ec2.describe_network_acls(Filters=[
+        {"Name": "vpc-id", "Values": [vid]}])["NetworkAcls"] == []
+    assert _err(ec2.delete_vpc, VpcId=vid) == "InvalidVpcID.NotFound"
+    assert _err(ec2.describe_vpcs, VpcIds=[vid]) == "InvalidVpcID.NotFound"
+    # The default VPC has an attached IGW and default subnets.
+    assert _err(ec2.delete_vpc, VpcId=_default_vpc(ec2)["VpcId"]) == "DependencyViolation"
+
+
+def test_dry_run(ec2):
+    n = len(ec2.describe_vpcs()["Vpcs"])
+    assert _err(ec2.create_vpc, CidrBlock="10.0.0.0/16", DryRun=True) == "DryRunOperation"
+    assert len(ec2.describe_vpcs()["Vpcs"]) == n
+    # Parameters are still validated first.
+    assert _err(ec2.create_vpc, CidrBlock="junk", DryRun=True) == "InvalidParameterValue"
+    vid = _vpc(ec2)["VpcId"]
+    assert _err(ec2.delete_vpc, VpcId=vid, DryRun=True) == "DryRunOperation"
+    assert _err(ec2.delete_vpc, VpcId="vpc-0123456789abcdef0",
+                DryRun=True) == "InvalidVpcID.NotFound"
+    assert _err(ec2.describe_vpcs, DryRun=True) == "DryRunOperation"
+    assert _err(ec2.describe_vpc_attribute, VpcId=vid, Attribute="enableDnsSupport",
+                DryRun=True) == "DryRunOperation"
+    assert _err(ec2.create_subnet, VpcId=vid, CidrBlock="10.0.0.0/24",
+                DryRun=True) == "DryRunOperation"
+    assert ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vid]}])["Subnets"] == []
+    sid = ec2.create_subnet(VpcId=vid, CidrBlock="10.0.0.0/24")["Subnet"]["SubnetId"]
+    assert _err(ec2.delete_subnet, SubnetId=sid, DryRun=True) == "DryRunOperation"
+    assert _err(ec2.describe_subnets, DryRun=True) == "DryRunOperation"
+    assert ec2.describe_vpcs(VpcIds=[vid])["Vpcs"][0]["VpcId"] == vid
+    assert len(ec2.describe_subnets(SubnetIds=[sid])["Subnets"]) == 1
+
+
+def test_describe_vpcs_filters(ec2):
+    a = _vpc(ec2, "10.0.0.0/16", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "alpha"},
+                                         {"Key": "env", "Value": "prod"}]}])
+    b = _vpc(ec2, "192.168.0.0/20", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "beta"}]}])
+    assoc = ec2.associate_vpc_cidr_block(VpcId=a["VpcId"], CidrBlock="10.1.0.0/16")
+    aid = assoc["CidrBlockAssociation"]["AssociationId"]
+    dflt = _default_vpc(ec2)
+
+    def ids(*filters):
+        return sorted(v["VpcId"] for v in ec2.describe_vpcs(
+            Filters=[{"Name": n, "Values": vals} for n, vals in filters])["Vpcs"])
+
+    every = sorted([a["VpcId"], b["VpcId"], dflt["VpcId"]])
+    assert ids(("vpc-id", [a["VpcId"]])) == [a["VpcId"]]
+    assert ids(("cidr", ["10.0.0.0/16"])) == [a["VpcId"]]
+    assert ids(("cidr", ["10.1.0.0/16"])) == []  # cidr is the primary block only
+    assert ids(("cidr-block-association.cidr-block", ["10.1.0.0/16"])) == [a["VpcId"]]
+    assert ids(("cidr-block-association.association-id", [aid])) == [a["VpcId"]]
+    assert ids(("cidr-block-association.state", ["associated"])) == every
+    assert ids(("is-default", ["true"])) == [dflt["VpcId"]]
+    assert ids(("is-default", ["false"])) == sorted([a["VpcId"], b["VpcId"]])
+    assert ids(("state", ["available"])) == every
+    assert ids(("state", ["pending"])) == []
+    assert ids(("owner-id", ["123456789012"])) == every
+    assert ids(("dhcp-options-id", [dflt["DhcpOptionsId"]])) == every
+    assert ids(("tag:Name", ["alpha", "beta"])) == sorted([a["VpcId"], b["VpcId"]])
+    assert ids(("tag:Name", ["al*"])) == [a["VpcId"]]
+    assert ids(("tag-key", ["env"])) == [a["VpcId"]]
+    assert ids(("tag-value", ["beta"])) == [b["VpcId"]]
+    # AND across filters, OR across values.
+    assert ids(("tag:Name", ["alpha", "beta"]), ("cidr", ["192.168.*"])) == [b["VpcId"]]
+    assert _err(ec2.describe_vpcs, Filters=[{"Name": "bogus", "Values": ["x"]}]) == \
+        "InvalidParameterValue"
+
+
+def test_describe_vpcs_pagination(ec2):
+    for i in range(4):
+        _vpc(ec2, f"10.{i}.0.0/16")
+    page = ec2.describe_vpcs(MaxResults=5)
+    assert len(page["Vpcs"]) == 5 and not page.get("NextToken")
+    ids = [v["VpcId"] for v in page["Vpcs"]]
+    assert ids == sorted(ids)
+    assert _err(ec2.describe_vpcs, NextToken="bogus-token") in ("InvalidNextToken",
+                                                                "InvalidParameterValue")
+    assert _err(ec2.describe_vpcs, MaxResults=1001) == "InvalidParameterValue"
+    # Below the model's minimum of 5 (botocore would refuse it before sending).
+    raw = _unvalidated(ec2)
+    assert _err(raw.describe_vpcs, MaxResults=2) == "InvalidParameterValue"
+
+
+def _unvalidated(c):
+    """A client for the same endpoint that sends what botocore would refuse."""
+    return boto3.client("ec2", endpoint_url=c.meta.endpoint_url, region_name="us-east-1",
+                        aws_access_key_id="AKIDTEST", aws_secret_access_key="test-secret",
+                        config=Config(parameter_validation=False, retries={"max_attempts": 1}))
+
+
+def test_vpc_attributes(ec2):
+    vid = _vpc(ec2)["VpcId"]
+
+    def attr(name):
+        r = ec2.describe_vpc_attribute(VpcId=vid, Attribute=name)
+        assert r["VpcId"] == vid
+        return r[name[0].upper() + name[1:]]["Value"]
+
+    assert attr("enableDnsSupport") is True
+    assert attr("enableDnsHostnames") is False
+    assert attr("enableNetworkAddressUsageMetrics") is False
+    d = _default_vpc(ec2)["VpcId"]
+    assert ec2.describe_vpc_attribute(VpcId=d, Attribute="enableDnsHostnames")[
+        "EnableDnsHostnames"]["Value"] is True
+
+    ec2.modify_vpc_attribute(VpcId=vid, EnableDnsHostnames={"Value": True})
+    assert attr("enableDnsHostnames") is True
+    ec2.modify_vpc_attribute(VpcId=vid, EnableNetworkAddressUsageMetrics={"Value": True})
+    assert attr("enableNetworkAddressUsageMetrics") is True
+    # DNS support cannot go while hostnames are on.
+    assert _err(ec2.modify_vpc_attribute, VpcId=vid,
+                EnableDnsSupport={"Value": False}) == "InvalidParameterValue"
+    ec2.modify_vpc_attribute(VpcId=vid, EnableDnsHostnames={"Value": False})
+    ec2.modify_vpc_attribute(VpcId=vid, EnableDnsSupport={"Value": False})
+    assert attr("enableDnsSupport") is False
+    assert _err(ec2.modify_vpc_attribute, VpcId=vid,
+                EnableDnsHostnames={"Value": True}) == "InvalidParameterValue"
+    # One attribute per call, as on AWS.
+    with pytest.raises(ClientError) as e:
+        ec2.modify_vpc_attribute(VpcId=vid, EnableDnsSupport={"Value": True},
+                                 EnableDnsHostnames={"Value": True})
+    assert _code(e) == "InvalidParameterCombination"
+    assert "multiple attribute" in e.value.response["Error"]["Message"]
+    assert _err(ec2.modify_vpc_attribute, VpcId=vid) == "InvalidParameterCombination"
+    assert attr("enableDnsSupport") is False  # the refused call changed nothing
+    assert _err(ec2.modify_vpc_attribute, VpcId="vpc-0123456789abcdef0",
+                EnableDnsSupport={"Value": True}) == "InvalidVpcID.NotFound"
+    assert _err(ec2.describe_vpc_attribute, VpcId=vid,
+                Attribute="instanceTenancy") == "InvalidParameterValue"
+    assert _err(ec2.describe_vpc_attribute, VpcId="vpc-0123456789abcdef0",
+                Attribute="enableDnsSupport") == "InvalidVpcID.NotFound"
+
+
+def test_secondary_cidr_blocks(ec2):
+    v = _vpc(ec2, "10.0.0.0/16")
+    vid = v["VpcId"]
+    r = ec2.associate_vpc_cidr_block(VpcId=vid, CidrBlock="10.1.0.0/16")
+    assert r["VpcId"] == vid
+    ca = r["CidrBlockAssociation"]
+    assert ca["CidrBlock"] == "10.1.0.0/16"
+    assert ca["AssociationId"].startswith("vpc-cidr-assoc-")
+    assert ca["CidrBlockState"]["State"] in ("associating", "associated")
+    got = ec2.describe_vpcs(VpcIds=[vid])["Vpcs"][0]
+    assert [a["CidrBlock"] for a in got["CidrBlockAssociationSet"]] == \
+        ["10.0.0.0/16", "10.1.0.0/16"]
+    assert got["CidrBlock"] == "10.0.0.0/16"
+    # A subnet may live in the secondary block; then the block cannot go.
+    sid = ec2.create_subnet(VpcId=vid, CidrBlock="10.1.2.0/24")["Subnet"]["SubnetId"]
+    assert _err(ec2.disassociate_vpc_cidr_block,
+                AssociationId=ca["AssociationId"]) == "DependencyViolation"
+    ec2.delete_subnet(SubnetId=sid)
+    # Restricted and conflicting blocks (section 1.3 of the VPC rules).
+    assert _err(ec2.associate_vpc_cidr_block, VpcId=vid,
+                CidrBlock="192.168.0.0/16") == "InvalidVpc.Range"
+    assert _err(ec2.associate_vpc_cidr_block, VpcId=vid,
+                CidrBlock="10.0.128.0/17") == "InvalidVpc.Range"
+    assert _err(ec2.associate_vpc_cidr_block, VpcId=vid,
+                CidrBlock="10.2.0.0/29") == "InvalidVpc.Range"
+    assert _err(ec2.associate_vpc_cidr_block, VpcId=vid,
+                CidrBlock="x") == "InvalidParameterValue"
+    assert _err(ec2.associate_vpc_cidr_block, VpcId="vpc-0123456789abcdef0",
+                CidrBlock="10.2.0.0/16") == "InvalidVpcID.NotFound"
+    assert _err(ec2.associate_vpc_cidr_block, VpcId=vid,
+                AmazonProvidedIpv6CidrBlock=True) == "UnsupportedOperation"
+    # Public blocks and 100.64.0.0/10 are allowed; the quota is 5 blocks per VPC.
+    ec2.associate_vpc_cidr_block(VpcId=vid, CidrBlock="100.64.0.0/16")
+    ec2.associate_vpc_cidr_block(VpcId=vid, CidrBlock="10.2.0.0/16")
+    ec2.associate_vpc_cidr_block(VpcId=vid, CidrBlock="10.3.0.0/16")
+    assert _err(ec2.associate_vpc_cidr_block, VpcId=vid,
+                CidrBlock="10.4.0.0/16") == "CidrLimitExceeded"
+    # The primary block cannot be removed; a secondary one can.
+    primary = got["CidrBlockAssociationSet"][0]["AssociationId"]
+    assert _err(ec2.disassociate_vpc_cidr_block,
+                AssociationId=primary) == "OperationNotPermitted"
+    d = ec2.disassociate_vpc_cidr_block(AssociationId=ca["AssociationId"])
+    assert d["VpcId"] == vid
+    assert d["CidrBlockAssociation"]["CidrBlock"] == "10.1.0.0/16"
+    assert d["CidrBlockAssociation"]["CidrBlockState"]["State"] in ("disassociating",
+                                                                    "disassociated")
+    blocks = [a["CidrBlock"] for a in
+              ec2.describe_vpcs(VpcIds=[vid])["Vpcs"][0]["CidrBlockAssociationSet"]
+              if a["CidrBlockState"]["State"] == "associated"]
+    assert "10.1.0.0/16" not in blocks and len(blocks) == 4
+    assert _err(ec2.disassociate_vpc_cidr_block, AssociationId=ca["AssociationId"]) == \
+        "InvalidVpcCidrBlockAssociationID.NotFound"
+
+
+def test_restart_keeps_vpcs_and_subnets(start_vpcd):
+    v = start_vpcd()
+    c = make_client(v.url)
+    vpc = _vpc(c, "10.5.0.0/16", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "keep"}]}])
+    vid = vpc["VpcId"]
+    c.associate_vpc_cidr_block(VpcId=vid, CidrBlock="10.6.0.0/16")
+    c.modify_vpc_attribute(VpcId=vid, EnableDnsHostnames={"Value": True})
+    sub = c.create_subnet(VpcId=vid, CidrBlock="10.6.1.0/24", AvailabilityZone="us-east-1c",
+                          TagSpecifications=[{"ResourceType": "subnet",
+                                              "Tags": [{"Key": "tier", "Value": "app"}]}])
+    sid = sub["Subnet"]["SubnetId"]
+    c.modify_subnet_attribute(SubnetId=sid, MapPublicIpOnLaunch={"Value": True})
+    before_vpcs = c.describe_vpcs()["Vpcs"]
+    before_subnets = c.describe_subnets()["Subnets"]
+    assert v.stop() == 0
+
+    v2 = start_vpcd(state_dir=v.state_dir)
+    c2 = make_client(v2.url)
+    assert c2.describe_vpcs()["Vpcs"] == before_vpcs
+    assert c2.describe_subnets()["Subnets"] == before_subnets
+    got = c2.describe_subnets(SubnetIds=[sid])["Subnets"][0]
+    assert got["MapPublicIpOnLaunch"] is True and got["AvailabilityZone"] == "us-east-1c"
+    assert got["Tags"] == [{"Key": "tier", "Value": "app"}]
+    assert c2.describe_vpc_attribute(VpcId=vid, Attribute="enableDnsHostnames")[
+        "EnableDnsHostnames"]["Value"] is True
+    # Still one default VPC after the restart.
+    assert len(c2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])[
+        "Vpcs"]) == 1
+
+
+def test_aws_cli_v2(aws_cli):
+    p = aws_cli("ec2", "create-vpc", "--cidr-block", "10.7.0.0/16", "--tag-specifications",
+                "ResourceType=vpc,Tags=[{Key=Name,Value=cli}]")
+    assert p.returncode == 0, p.stderr
+    vid = p.json["Vpc"]["VpcId"]
+    assert p.json["Vpc"]["CidrBlock"] == "10.7.0.0/16"
+    p = aws_cli("ec2", "describe-vpcs", "--filters", "Name=tag:Name,Values=cli")
+    assert p.returncode == 0, p.stderr
+    assert [v["VpcId"] for v in p.json["Vpcs"]] == [vid]
+    p = aws_cli("ec2", "create-subnet", "--vpc-id", vid, "--cidr-block", "10.7.3.0/24",
+                "--availability-zone-id", "use1-az1")
+    assert p.returncode == 0, p.stderr
+    assert p.json["Subnet"]["AvailabilityZoneId"] == "use1-az1"
+    assert p.json["Subnet"]["AvailableIpAddressCount"] == 251
+    p = aws_cli("ec2", "describe-subnets", "--filters", f"Name=vpc-id,Values={vid}")
+    assert p.returncode == 0, p.stderr
+    assert [s["CidrBlock"] for s in p.json["Subnets"]] == ["10.7.3.0/24"]
+    p = aws_cli("ec2", "modify-vpc-attribute", "--vpc-id", vid, "--enable-dns-hostnames")
+    assert p.returncode == 0, p.stderr
+    p = aws_cli("ec2", "describe-vpc-attribute", "--vpc-id", vid, "--attribute",
+                "enableDnsHostnames")
+    assert p.returncode == 0, p.stderr
+    assert p.json["EnableDnsHostnames"]["Value"] is True
+    p = aws_cli("ec2", "delete-vpc", "--vpc-id", vid)
+    assert p.returncode != 0 and "DependencyViolation" in p.stderr
