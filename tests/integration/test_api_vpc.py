@@ -363,3 +363,259 @@ def test_aws_cli_v2(aws_cli):
     assert p.json["EnableDnsHostnames"]["Value"] is True
     p = aws_cli("ec2", "delete-vpc", "--vpc-id", vid)
     assert p.returncode != 0 and "DependencyViolation" in p.stderr
+
+
+# ---- subnets -----------------------------------------------------------------------
+
+
+def test_default_vpc_subnets(ec2):
+    d = _default_vpc(ec2)
+    assert d["CidrBlock"] == "172.31.0.0/16"
+    subnets = ec2.describe_subnets(Filters=[
+        {"Name": "vpc-id", "Values": [d["VpcId"]]}])["Subnets"]
+    azs = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
+    assert len(subnets) == len(azs) == 6
+    by_az = {s["AvailabilityZone"]: s for s in subnets}
+    assert sorted(by_az) == sorted(azs)
+    for i, az in enumerate(azs):
+        s = by_az[az]
+        assert s["CidrBlock"] == f"172.31.{16 * i}.0/20"
+        assert s["DefaultForAz"] is True
+        assert s["MapPublicIpOnLaunch"] is True
+        assert s["AvailableIpAddressCount"] == 4091
+        assert s["State"] == "available"
+    default_for_az = ec2.describe_subnets(Filters=[
+        {"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
+    assert len(default_for_az) == 6
+    a = ec2.describe_subnets(Filters=[{"Name": "availability-zone", "Values": [azs[0]]},
+                                      {"Name": "default-for-az", "Values": ["true"]}])
+    assert [s["CidrBlock"] for s in a["Subnets"]] == ["172.31.0.0/20"]
+
+
+def test_create_subnet_shape(ec2):
+    vid = _vpc(ec2, "10.0.0.0/16")["VpcId"]
+    s = ec2.create_subnet(VpcId=vid, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1b",
+                          TagSpecifications=[{"ResourceType": "subnet",
+                                              "Tags": [{"Key": "Name", "Value": "s1"}]}]
+                          )["Subnet"]
+    sid = s["SubnetId"]
+    assert sid.startswith("subnet-") and len(sid) == 24
+    assert s["VpcId"] == vid
+    assert s["CidrBlock"] == "10.0.1.0/24"
+    assert s["AvailabilityZone"] == "us-east-1b"
+    assert s["AvailabilityZoneId"] == [
+        z["ZoneId"] for z in ec2.describe_availability_zones()["AvailabilityZones"]
+        if z["ZoneName"] == "us-east-1b"][0]
+    assert s["AvailableIpAddressCount"] == 251
+    assert s["DefaultForAz"] is False
+    assert s["MapPublicIpOnLaunch"] is False
+    assert s["AssignIpv6AddressOnCreation"] is False
+    assert s["Ipv6Native"] is False
+    assert s["EnableDns64"] is False
+    assert s["State"] == "available"
+    assert s["OwnerId"] == "123456789012"
+    assert s["SubnetArn"] == f"arn:aws:ec2:us-east-1:123456789012:subnet/{sid}"
+    assert s["PrivateDnsNameOptionsOnLaunch"] == {
+        "HostnameType": "ip-name", "EnableResourceNameDnsARecord": False,
+        "EnableResourceNameDnsAAAARecord": False}
+    assert s["Tags"] == [{"Key": "Name", "Value": "s1"}]
+    got = ec2.describe_subnets(SubnetIds=[sid])["Subnets"]
+    assert got == [s]
+    # Without a zone: the first one.  /28 is the smallest subnet (16 - 5 = 11 addresses).
+    t = ec2.create_subnet(VpcId=vid, CidrBlock="10.0.2.0/28")["Subnet"]
+    assert t["AvailabilityZone"] == "us-east-1a"
+    assert t["AvailableIpAddressCount"] == 11
+    # The subnet joins the VPC's default network ACL.
+    acl = ec2.describe_network_acls(Filters=[
+        {"Name": "association.subnet-id", "Values": [sid]}])["NetworkAcls"]
+    assert len(acl) == 1 and acl[0]["IsDefault"] is True and acl[0]["VpcId"] == vid
+
+
+def test_create_subnet_errors(ec2):
+    vid = _vpc(ec2, "10.0.0.0/16")["VpcId"]
+    ec2.create_subnet(VpcId=vid, CidrBlock="10.0.1.0/24")
+    assert _err(ec2.create_subnet, VpcId=vid, CidrBlock="10.0.1.0/25") == \
+        "InvalidSubnet.Conflict"
+    assert _err(ec2.create_subnet, VpcId=vid, CidrBlock="10.0.0.0/16") == \
+        "InvalidSubnet.Conflict"
+    assert _err(ec2.create_subnet, VpcId=vid, CidrBlock="10.1.0.0/24") == \
+        "InvalidSubnet.Range"
+    assert _err(ec2.create_subnet, VpcId=vid, CidrBlock="10.0.9.0/29") == \
+        "InvalidSubnet.Range"
+    assert _err(ec2.create_subnet, VpcId=vid, CidrBlock="10.0.9.0") == "InvalidParameterValue"
+    assert _err(ec2.create_subnet, VpcId=vid) == "MissingParameter"
+    assert _err(ec2.create_subnet, VpcId="vpc-0123456789abcdef0",
+                CidrBlock="10.0.2.0/24") == "InvalidVpcID.NotFound"
+    assert _err(ec2.create_subnet, VpcId=vid, CidrBlock="10.0.2.0/24",
+                AvailabilityZone="us-east-1z") == "InvalidParameterValue"
+    assert _err(ec2.create_subnet, VpcId=vid, CidrBlock="10.0.2.0/24",
+                AvailabilityZoneId="use1-az99") == "InvalidParameterValue"
+    zones = ec2.describe_availability_zones()["AvailabilityZones"]
+    assert _err(ec2.create_subnet, VpcId=vid, CidrBlock="10.0.2.0/24",
+                AvailabilityZone=zones[0]["ZoneName"],
+                AvailabilityZoneId=zones[1]["ZoneId"]) == "InvalidParameterCombination"
+    assert _err(ec2.create_subnet, VpcId=vid, CidrBlock="10.0.2.0/24",
+                Ipv6CidrBlock="2600:1f18::/64") == "UnsupportedOperation"
+    assert _err(ec2.create_subnet, VpcId=vid, CidrBlock="10.0.2.0/24", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": "k", "Value": "v"}]}]) == \
+        "InvalidParameterValue"
+    # None of them created anything.
+    assert len(ec2.describe_subnets(Filters=[
+        {"Name": "vpc-id", "Values": [vid]}])["Subnets"]) == 1
+    assert _err(ec2.describe_subnets, SubnetIds=["subnet-0123456789abcdef0"]) == \
+        "InvalidSubnetID.NotFound"
+    assert _err(ec2.describe_subnets, Filters=[{"Name": "nope", "Values": ["x"]}]) == \
+        "InvalidParameterValue"
+
+
+def test_available_ip_address_count_follows_enis(ec2):
+    vid = _vpc(ec2, "10.0.0.0/16")["VpcId"]
+    sid = ec2.create_subnet(VpcId=vid, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+
+    def avail():
+        return ec2.describe_subnets(SubnetIds=[sid])["Subnets"][0]["AvailableIpAddressCount"]
+
+    assert avail() == 251
+    e1 = ec2.create_network_interface(SubnetId=sid, SecondaryPrivateIpAddressCount=2)[
+        "NetworkInterface"]["NetworkInterfaceId"]
+    assert avail() == 248
+    e2 = ec2.create_network_interface(SubnetId=sid, Ipv4PrefixCount=1)[
+        "NetworkInterface"]["NetworkInterfaceId"]
+    assert avail() == 248 - 1 - 16
+    hit = ec2.describe_subnets(Filters=[
+        {"Name": "available-ip-address-count", "Values": [str(248 - 17)]}])["Subnets"]
+    assert [s["SubnetId"] for s in hit] == [sid]
+    # A subnet with ENIs cannot be deleted.
+    assert _err(ec2.delete_subnet, SubnetId=sid) == "DependencyViolation"
+    ec2.delete_network_interface(NetworkInterfaceId=e1)
+    ec2.delete_network_interface(NetworkInterfaceId=e2)
+    assert avail() == 251
+    ec2.delete_subnet(SubnetId=sid)
+    assert _err(ec2.delete_subnet, SubnetId=sid) == "InvalidSubnetID.NotFound"
+    assert _err(ec2.describe_subnets, SubnetIds=[sid]) == "InvalidSubnetID.NotFound"
+
+
+def test_describe_subnets_filters(ec2):
+    vid = _vpc(ec2, "10.0.0.0/16")["VpcId"]
+    a = ec2.create_subnet(VpcId=vid, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a",
+                          TagSpecifications=[{"ResourceType": "subnet", "Tags": [
+                              {"Key": "Name", "Value": "web-a"}, {"Key": "tier", "Value": "web"}
+                          ]}])["Subnet"]
+    b = ec2.create_subnet(VpcId=vid, CidrBlock="10.0.2.0/24", AvailabilityZone="us-east-1b",
+                          TagSpecifications=[{"ResourceType": "subnet", "Tags": [
+                              {"Key": "Name", "Value": "db-b"}]}])["Subnet"]
+    ec2.modify_subnet_attribute(SubnetId=b["SubnetId"], MapPublicIpOnLaunch={"Value": True})
+
+    def ids(*filters):
+        return sorted(s["SubnetId"] for s in ec2.describe_subnets(
+            Filters=[{"Name": "vpc-id", "Values": [vid]}] +
+            [{"Name": n, "Values": vals} for n, vals in filters])["Subnets"])
+
+    both = sorted([a["SubnetId"], b["SubnetId"]])
+    assert ids() == both
+    assert ids(("subnet-id", [a["SubnetId"]])) == [a["SubnetId"]]
+    assert ids(("cidr-block", ["10.0.2.0/24"])) == [b["SubnetId"]]
+    assert ids(("cidr", ["10.0.1.0/24"])) == [a["SubnetId"]]
+    assert ids(("cidr-block", ["10.0.*"])) == both
+    assert ids(("availability-zone", ["us-east-1b"])) == [b["SubnetId"]]
+    assert ids(("availability-zone-id", [b["AvailabilityZoneId"]])) == [b["SubnetId"]]
+    assert ids(("available-ip-address-count", ["251"])) == both
+    assert ids(("default-for-az", ["false"])) == both
+    assert ids(("default-for-az", ["true"])) == []
+    assert ids(("map-public-ip-on-launch", ["true"])) == [b["SubnetId"]]
+    assert ids(("map-public-ip-on-launch", ["false"])) == [a["SubnetId"]]
+    assert ids(("state", ["available"])) == both
+    assert ids(("owner-id", ["123456789012"])) == both
+    assert ids(("owner-id", ["999999999999"])) == []
+    assert ids(("tag:Name", ["web-*"])) == [a["SubnetId"]]
+    assert ids(("tag-key", ["tier"])) == [a["SubnetId"]]
+    assert ids(("tag-value", ["db-b", "web"])) == both
+    assert ids(("subnet-arn", [b["SubnetArn"]])) == [b["SubnetId"]]
+    # SubnetId.N and filters together.
+    got = ec2.describe_subnets(SubnetIds=[a["SubnetId"], b["SubnetId"]],
+                               Filters=[{"Name": "availability-zone", "Values": ["us-east-1a"]}])
+    assert [s["SubnetId"] for s in got["Subnets"]] == [a["SubnetId"]]
+
+
+def test_describe_subnets_pagination(ec2):
+    vid = _vpc(ec2, "10.0.0.0/16")["VpcId"]
+    for i in range(6):
+        ec2.create_subnet(VpcId=vid, CidrBlock=f"10.0.{i}.0/24")
+    every = sorted(s["SubnetId"] for s in ec2.describe_subnets()["Subnets"])
+    assert len(every) == 12  # six default subnets and six new ones
+    seen, token, pages = [], None, 0
+    while True:
+        kw = {"MaxResults": 5}
+        if token:
+            kw["NextToken"] = token
+        page = ec2.describe_subnets(**kw)
+        pages += 1
+        assert len(page["Subnets"]) <= 5
+        seen += [s["SubnetId"] for s in page["Subnets"]]
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert pages == 3
+    assert seen == every
+    # The boto3 paginator walks the same pages, with a filter.
+    pg = ec2.get_paginator("describe_subnets")
+    got = [s["SubnetId"] for p in pg.paginate(
+        Filters=[{"Name": "vpc-id", "Values": [vid]}], PaginationConfig={"PageSize": 5})
+        for s in p["Subnets"]]
+    assert len(got) == 6 and len(set(got)) == 6
+    assert _err(ec2.describe_subnets, NextToken="garbage") in ("InvalidNextToken",
+                                                               "InvalidParameterValue")
+
+
+def test_modify_subnet_attribute(ec2):
+    vid = _vpc(ec2, "10.0.0.0/16")["VpcId"]
+    sid = ec2.create_subnet(VpcId=vid, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+
+    def get():
+        return ec2.describe_subnets(SubnetIds=[sid])["Subnets"][0]
+
+    ec2.modify_subnet_attribute(SubnetId=sid, MapPublicIpOnLaunch={"Value": True})
+    assert get()["MapPublicIpOnLaunch"] is True
+    ec2.modify_subnet_attribute(SubnetId=sid, EnableDns64={"Value": True})
+    assert get()["EnableDns64"] is True
+    ec2.modify_subnet_attribute(SubnetId=sid, PrivateDnsHostnameTypeOnLaunch="resource-name")
+    ec2.modify_subnet_attribute(SubnetId=sid,
+                                EnableResourceNameDnsARecordOnLaunch={"Value": True})
+    opts = get()["PrivateDnsNameOptionsOnLaunch"]
+    assert opts["HostnameType"] == "resource-name"
+    assert opts["EnableResourceNameDnsARecord"] is True
+    assert opts["EnableResourceNameDnsAAAARecord"] is False
+    ec2.modify_subnet_attribute(SubnetId=sid, MapPublicIpOnLaunch={"Value": False})
+    assert get()["MapPublicIpOnLaunch"] is False
+    # One attribute per call.
+    assert _err(ec2.modify_subnet_attribute, SubnetId=sid, MapPublicIpOnLaunch={"Value": True},
+                EnableDns64={"Value": False}) == "InvalidParameterCombination"
+    assert _err(ec2.modify_subnet_attribute, SubnetId=sid, MapPublicIpOnLaunch={"Value": True},
+                PrivateDnsHostnameTypeOnLaunch="ip-name") == "InvalidParameterCombination"
+    assert _err(ec2.modify_subnet_attribute, SubnetId=sid) == "InvalidParameterCombination"
+    assert get()["MapPublicIpOnLaunch"] is False
+    # The model's rules: no IPv6 block, so no IPv6 on creation; hostname type values.
+    assert _err(ec2.modify_subnet_attribute, SubnetId=sid,
+                AssignIpv6AddressOnCreation={"Value": True}) == "InvalidParameterValue"
+    assert _err(ec2.modify_subnet_attribute, SubnetId=sid,
+                PrivateDnsHostnameTypeOnLaunch="fqdn") == "InvalidParameterValue"
+    assert _err(ec2.modify_subnet_attribute, SubnetId=sid,
+                MapCustomerOwnedIpOnLaunch={"Value": True}) == "UnsupportedOperation"
+    assert _err(ec2.modify_subnet_attribute, SubnetId="subnet-0123456789abcdef0",
+                MapPublicIpOnLaunch={"Value": True}) == "InvalidSubnetID.NotFound"
+    # An ENI created after the change would inherit it; Describe shows the new value.
+    ec2.modify_subnet_attribute(SubnetId=sid, MapPublicIpOnLaunch={"Value": True})
+    assert [s["SubnetId"] for s in ec2.describe_subnets(Filters=[
+        {"Name": "map-public-ip-on-launch", "Values": ["true"]},
+        {"Name": "vpc-id", "Values": [vid]}])["Subnets"]] == [sid]
+
+
+def test_subnet_quota_per_vpc(ec2):
+    vid = _vpc(ec2, "10.0.0.0/16")["VpcId"]
+    for i in range(200):
+        ec2.create_subnet(VpcId=vid, CidrBlock=f"10.0.{i}.0/24")
+    assert _err(ec2.create_subnet, VpcId=vid, CidrBlock="10.0.250.0/24") == \
+        "SubnetLimitExceeded"
+    got = [s for p in ec2.get_paginator("describe_subnets").paginate(
+        Filters=[{"Name": "vpc-id", "Values": [vid]}]) for s in p["Subnets"]]
+    assert len(got) == 200
