@@ -2,7 +2,8 @@
  * ec2-route: route tables, routes, route table associations, VGW route
  * propagation and internet gateways, through lib/model/ops-vpc.h:
  * CreateRouteTable, DeleteRouteTable, DescribeRouteTables, CreateRoute,
- * ReplaceRoute, DeleteRoute.
+ * ReplaceRoute, DeleteRoute, AssociateRouteTable, DisassociateRouteTable,
+ * ReplaceRouteTableAssociation, Enable/DisableVgwRoutePropagation.
  *
  * How a route is shown.  One function, route_view(), turns a model route
  * (stored, or propagated from a VGW's VPN connections) into the fields AWS
@@ -589,10 +590,103 @@ static int delete_route(struct api_req *r)
 	return 0;
 }
 
+/* ---- associations and propagation ------------------------------------------------ */
+
+static int associate_route_table(struct api_req *r)
+{
+	struct model_err err = {0};
+	const char *rtb_id, *subnet_id = NULL, *gateway_id = NULL;
+	char assoc_id[MODEL_ID_LEN];
+	int e;
+
+	if ((e = api_get_str(r, &rtb_id, API_REQUIRED, "RouteTableId")) < 0 ||
+	    (e = api_get_str(r, &subnet_id, API_OPTIONAL, "SubnetId")) < 0 ||
+	    (e = api_get_str(r, &gateway_id, API_OPTIONAL, "GatewayId")) < 0 ||
+	    (e = need_rtb(r, rtb_id)) < 0 || (e = api_dry_run_check(r)) < 0)
+		return e;
+	e = model_op_associate_route_table(r->model, r->mctx, rtb_id, subnet_id, gateway_id,
+					   assoc_id, &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_str(r, "associationId", assoc_id);
+	render_assoc_state(r);
+	return 0;
+}
+
+static int disassociate_route_table(struct api_req *r)
+{
+	struct model_err err = {0};
+	const char *assoc_id;
+	int e;
+
+	if ((e = api_get_str(r, &assoc_id, API_REQUIRED, "AssociationId")) < 0 ||
+	    (e = api_dry_run_check(r)) < 0)
+		return e;
+	e = model_op_disassociate_route_table(r->model, r->mctx, assoc_id, &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_return_true(r);
+	return 0;
+}
+
+static int replace_route_table_association(struct api_req *r)
+{
+	struct model_err err = {0};
+	const char *assoc_id, *rtb_id;
+	char new_id[MODEL_ID_LEN];
+	int e;
+
+	if ((e = api_get_str(r, &assoc_id, API_REQUIRED, "AssociationId")) < 0 ||
+	    (e = api_get_str(r, &rtb_id, API_REQUIRED, "RouteTableId")) < 0 ||
+	    (e = need_rtb(r, rtb_id)) < 0 || (e = api_dry_run_check(r)) < 0)
+		return e;
+	e = model_op_replace_route_table_association(r->model, r->mctx, assoc_id, rtb_id, new_id,
+						     &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_str(r, "newAssociationId", new_id);
+	render_assoc_state(r);
+	return 0;
+}
+
+static int vgw_route_propagation(struct api_req *r, bool enable)
+{
+	struct model_err err = {0};
+	const char *rtb_id, *vgw_id;
+	int e;
+
+	if ((e = api_get_str(r, &vgw_id, API_REQUIRED, "GatewayId")) < 0 ||
+	    (e = api_get_str(r, &rtb_id, API_REQUIRED, "RouteTableId")) < 0 ||
+	    (e = need_rtb(r, rtb_id)) < 0 || (e = api_dry_run_check(r)) < 0)
+		return e;
+	e = enable ? model_op_enable_vgw_route_propagation(r->model, r->mctx, rtb_id, vgw_id, &err)
+		   : model_op_disable_vgw_route_propagation(r->model, r->mctx, rtb_id, vgw_id,
+							    &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_return_true(r);
+	return 0;
+}
+
+static int enable_vgw_route_propagation(struct api_req *r)
+{
+	return vgw_route_propagation(r, true);
+}
+
+static int disable_vgw_route_propagation(struct api_req *r)
+{
+	return vgw_route_propagation(r, false);
+}
+
 API_FAMILY_DEFINE(route,
 	{"CreateRouteTable", create_route_table, API_MUTATING},
 	{"DeleteRouteTable", delete_route_table, API_MUTATING},
 	{"DescribeRouteTables", describe_route_tables, API_READ},
 	{"CreateRoute", create_route, API_MUTATING},
 	{"ReplaceRoute", replace_route, API_MUTATING},
-	{"DeleteRoute", delete_route, API_MUTATING}, );
+	{"DeleteRoute", delete_route, API_MUTATING},
+	{"AssociateRouteTable", associate_route_table, API_MUTATING},
+	{"DisassociateRouteTable", disassociate_route_table, API_MUTATING},
+	{"ReplaceRouteTableAssociation", replace_route_table_association, API_MUTATING},
+	{"EnableVgwRoutePropagation", enable_vgw_route_propagation, API_MUTATING},
+	{"DisableVgwRoutePropagation", disable_vgw_route_propagation, API_MUTATING}, );

@@ -410,3 +410,151 @@ def test_aws_cli_v2(env):
     p = run_aws_cli(url, "ec2", "delete-route", "--route-table-id", rid,
                     "--destination-cidr-block", "10.0.0.0/8")
     assert p.returncode != 0 and "InvalidRoute.NotFound" in p.stderr
+
+
+# ---- associations -------------------------------------------------------------------
+
+
+def test_subnet_association(env):
+    c = env.c
+    rid = env.table()["RouteTableId"]
+    other = env.table()["RouteTableId"]
+    subnet = next(iter(env.subnets))
+    with pytest.raises(ClientError) as e:
+        c.associate_route_table(RouteTableId=rid, SubnetId=subnet, DryRun=True)
+    assert _code(e) == "DryRunOperation"
+    assert env.get(rid)["Associations"] == []
+    out = c.associate_route_table(RouteTableId=rid, SubnetId=subnet)
+    aid = out["AssociationId"]
+    assert aid.startswith("rtbassoc-")
+    assert out["AssociationState"] == {"State": "associated"}
+    assert env.get(rid)["Associations"] == [{
+        "Main": False, "RouteTableAssociationId": aid, "RouteTableId": rid,
+        "SubnetId": subnet, "AssociationState": {"State": "associated"}}]
+
+    def ids(name, *values):
+        return _ids(c.describe_route_tables(
+            Filters=[{"Name": name, "Values": list(values)}])["RouteTables"])
+
+    assert ids("association.subnet-id", subnet) == [rid]
+    assert ids("association.route-table-association-id", aid) == [rid]
+    assert ids("association.route-table-id", rid) == [rid]
+    assert ids("association.main", "false") == [rid]
+    assert ids("association.main", "true") == [env.main["RouteTableId"]]
+
+    # A subnet has one association; the table cannot be deleted while it has one.
+    with pytest.raises(ClientError) as e:
+        c.associate_route_table(RouteTableId=other, SubnetId=subnet)
+    assert _code(e) == "Resource.AlreadyAssociated"
+    with pytest.raises(ClientError) as e:
+        c.delete_route_table(RouteTableId=rid)
+    assert _code(e) == "DependencyViolation"
+
+    # Replace: the subnet moves to the other table under a new association ID.
+    out = c.replace_route_table_association(AssociationId=aid, RouteTableId=other)
+    new = out["NewAssociationId"]
+    assert new.startswith("rtbassoc-") and new != aid
+    assert out["AssociationState"] == {"State": "associated"}
+    assert env.get(rid)["Associations"] == []
+    assert [(a["SubnetId"], a["RouteTableAssociationId"])
+            for a in env.get(other)["Associations"]] == [(subnet, new)]
+    with pytest.raises(ClientError) as e:
+        c.disassociate_route_table(AssociationId=aid)
+    assert _code(e) == "InvalidAssociationID.NotFound"
+
+    with pytest.raises(ClientError) as e:
+        c.disassociate_route_table(AssociationId=new, DryRun=True)
+    assert _code(e) == "DryRunOperation"
+    c.disassociate_route_table(AssociationId=new)
+    assert env.get(other)["Associations"] == []
+    c.delete_route_table(RouteTableId=other)
+    c.delete_route_table(RouteTableId=rid)
+
+
+def test_association_errors(env):
+    c = env.c
+    rid = env.table()["RouteTableId"]
+    subnet = next(iter(env.subnets))
+
+    def err(fn, **kw):
+        with pytest.raises(ClientError) as e:
+            fn(**kw)
+        return _code(e)
+
+    assert err(c.associate_route_table, RouteTableId=rid,
+               SubnetId="subnet-00000000000000000") == "InvalidSubnetID.NotFound"
+    assert err(c.associate_route_table, RouteTableId="rtb-00000000000000000",
+               SubnetId=subnet) == "InvalidRouteTableID.NotFound"
+    assert err(c.associate_route_table, RouteTableId=rid) == "MissingParameter"
+    assert err(c.associate_route_table, RouteTableId=rid, SubnetId=subnet,
+               GatewayId=env.igw) == "InvalidParameterCombination"
+    assert err(c.associate_route_table, RouteTableId=rid,
+               GatewayId="igw-00000000000000000") == "InvalidGatewayID.NotFound"
+    assert err(c.disassociate_route_table,
+               AssociationId="rtbassoc-00000000000000000") == "InvalidAssociationID.NotFound"
+    assert err(c.replace_route_table_association, AssociationId="rtbassoc-00000000000000000",
+               RouteTableId=rid) == "InvalidAssociationID.NotFound"
+    main_assoc = env.main["Associations"][0]["RouteTableAssociationId"]
+    assert err(c.replace_route_table_association, AssociationId=main_assoc,
+               RouteTableId="rtb-00000000000000000") == "InvalidRouteTableID.NotFound"
+    # The main association can be replaced, never removed.
+    assert err(c.disassociate_route_table, AssociationId=main_assoc) == "InvalidParameterValue"
+    assert env.get(env.main["RouteTableId"])["Associations"][0]["Main"] is True
+
+
+def test_gateway_association(env):
+    c = env.c
+    rid = env.table()["RouteTableId"]
+    aid = c.associate_route_table(RouteTableId=rid, GatewayId=env.igw)["AssociationId"]
+    assoc = env.get(rid)["Associations"]
+    assert assoc == [{"Main": False, "RouteTableAssociationId": aid, "RouteTableId": rid,
+                      "GatewayId": env.igw, "AssociationState": {"State": "associated"}}]
+    assert _ids(c.describe_route_tables(Filters=[
+        {"Name": "association.gateway-id", "Values": [env.igw]}])["RouteTables"]) == [rid]
+    other = env.table()["RouteTableId"]
+    with pytest.raises(ClientError) as e:
+        c.associate_route_table(RouteTableId=other, GatewayId=env.igw)
+    assert _code(e) == "Resource.AlreadyAssociated"
+    c.disassociate_route_table(AssociationId=aid)
+    assert env.get(rid)["Associations"] == []
+
+
+def test_replace_main_association(env):
+    c = env.c
+    old_main = env.main["RouteTableId"]
+    main_assoc = env.main["Associations"][0]["RouteTableAssociationId"]
+    rid = env.table()["RouteTableId"]
+    new = c.replace_route_table_association(AssociationId=main_assoc,
+                                            RouteTableId=rid)["NewAssociationId"]
+    t = env.get(rid)
+    assert [(a["Main"], a["RouteTableAssociationId"]) for a in t["Associations"]] == \
+        [(True, new)]
+    assert env.get(old_main)["Associations"] == []
+    assert _ids(c.describe_route_tables(Filters=[
+        {"Name": "association.main", "Values": ["true"]},
+        {"Name": "vpc-id", "Values": [env.vpc]}])["RouteTables"]) == [rid]
+    # The new main table cannot be deleted; the former one now can.
+    with pytest.raises(ClientError) as e:
+        c.delete_route_table(RouteTableId=rid)
+    assert _code(e) == "DependencyViolation"
+    c.delete_route_table(RouteTableId=old_main)
+
+
+def test_vgw_propagation_errors(env):
+    c = env.c
+    rid = env.table()["RouteTableId"]
+    with pytest.raises(ClientError) as e:
+        c.enable_vgw_route_propagation(RouteTableId=rid, GatewayId="vgw-00000000000000000")
+    assert _code(e) == "InvalidVpnGatewayID.NotFound"
+    with pytest.raises(ClientError) as e:
+        c.disable_vgw_route_propagation(RouteTableId=rid, GatewayId="vgw-00000000000000000")
+    assert _code(e) == "InvalidVpnGatewayID.NotFound"
+    with pytest.raises(ClientError) as e:
+        c.enable_vgw_route_propagation(RouteTableId="rtb-00000000000000000",
+                                       GatewayId="vgw-00000000000000000")
+    assert _code(e) == "InvalidRouteTableID.NotFound"
+    with pytest.raises(ClientError) as e:
+        c.enable_vgw_route_propagation(RouteTableId=rid, GatewayId="vgw-00000000000000000",
+                                       DryRun=True)
+    assert _code(e) == "DryRunOperation"
+    assert env.get(rid)["PropagatingVgws"] == []
