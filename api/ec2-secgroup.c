@@ -1,11 +1,10 @@
 /*
- * ec2-secgroup: security groups and network ACLs, through
- * lib/model/ops-sg.h and lib/model/ops-nacl.h.
+ * ec2-secgroup: security groups, through lib/model/ops-sg.h (network ACLs
+ * are in ec2-nacl.c).
  *
  * CreateSecurityGroup, DescribeSecurityGroups, DeleteSecurityGroup,
  * Authorize/RevokeSecurityGroupIngress/Egress, DescribeSecurityGroupRules,
- * CreateNetworkAcl, DescribeNetworkAcls, DeleteNetworkAcl,
- * Create/Replace/DeleteNetworkAclEntry, ReplaceNetworkAclAssociation.
+ * ModifySecurityGroupRules.
  *
  * Security group rules are rendered in ipPermissions / ipPermissionsEgress
  * grouped by (protocol, ports), one item per group, in creation order.
@@ -16,7 +15,6 @@
 
 #include "api/api.h"
 #include "api/families.h"
-#include "lib/model/ops-nacl.h"
 #include "lib/model/ops-sg.h"
 #include "lib/util/util.h"
 
@@ -568,6 +566,86 @@ static int revoke_egress(struct api_req *r)
 	return revoke(r, true);
 }
 
+/* ---- ModifySecurityGroupRules ------------------------------------------------------ */
+
+/* SecurityGroupRule.N.SecurityGroupRule.*: one rule request; the model checks the peer. */
+static int get_rule_request(struct api_req *r, size_t i, struct model_sg_rule_spec *ret)
+{
+	struct model_sg_rule_spec sp = {0};
+	const char *cidr = NULL, *cidr6 = NULL;
+	char pfx[64];
+	int e;
+
+	snprintf(pfx, sizeof(pfx), "SecurityGroupRule.%zu.SecurityGroupRule.", i);
+	if ((e = get_one_perm_field(r, pfx, &sp)) < 0 ||
+	    (e = api_get_str(r, &cidr, API_OPTIONAL, "%sCidrIpv4", pfx)) < 0 ||
+	    (e = api_get_str(r, &cidr6, API_OPTIONAL, "%sCidrIpv6", pfx)) < 0 ||
+	    (e = api_get_str(r, &sp.prefix_list_id, API_OPTIONAL, "%sPrefixListId", pfx)) < 0 ||
+	    (e = api_get_str(r, &sp.group_id, API_OPTIONAL, "%sReferencedGroupId", pfx)) < 0 ||
+	    (e = api_get_str(r, &sp.description, API_OPTIONAL, "%sDescription", pfx)) < 0)
+		return e;
+	if (cidr) {
+		if (net_cidr4_parse(cidr, &sp.cidr4) < 0)
+			return api_fail_invalid_value(r, "CIDR block %s is malformed", cidr);
+		sp.has_cidr4 = true;
+	}
+	if (cidr6) {
+		if (net_cidr6_parse(cidr6, &sp.cidr6) < 0)
+			return api_fail_invalid_value(r, "CIDR block %s is malformed", cidr6);
+		sp.has_cidr6 = true;
+	}
+	*ret = sp;
+	return 0;
+}
+
+static bool sg_has_rule(const struct model_sg *sg, const char *rule_id)
+{
+	for (size_t k = 0; k < sg->n_rules; k++)
+		if (strcmp(sg->rules[k].id, rule_id) == 0)
+			return true;
+	return false;
+}
+
+/* Each listed rule is replaced in place: same sgr- ID, same direction, same tags. */
+static int modify_security_group_rules(struct api_req *r)
+{
+	struct model_sg_rule_spec *specs;
+	struct model_err err = {0};
+	const struct model_sg *sg;
+	const char *gid, **rule_ids;
+	size_t n;
+	int e;
+
+	if ((e = api_get_str(r, &gid, API_REQUIRED, "GroupId")) < 0 ||
+	    (e = api_get_count(r, &n, "SecurityGroupRule")) < 0)
+		return e;
+	if (n == 0)
+		return api_fail_missing(r, "SecurityGroupRule");
+	specs = api_alloc(r, n * sizeof(*specs));
+	rule_ids = api_alloc(r, n * sizeof(*rule_ids));
+	if (!specs || !rule_ids)
+		return oom(r);
+	for (size_t i = 0; i < n; i++)
+		if ((e = api_get_str(r, &rule_ids[i], API_REQUIRED,
+				     "SecurityGroupRule.%zu.SecurityGroupRuleId", i + 1)) < 0 ||
+		    (e = get_rule_request(r, i + 1, &specs[i])) < 0)
+			return e;
+	if (!(sg = model_find_sg(r->model, gid)))
+		return api_fail(r, 400, "InvalidGroup.NotFound",
+				"The security group '%s' does not exist", gid);
+	for (size_t i = 0; i < n; i++)
+		if (!sg_has_rule(sg, rule_ids[i]))
+			return api_fail(r, 400, "InvalidSecurityGroupRuleId.NotFound",
+					"The security group rule ID '%s' does not exist", rule_ids[i]);
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	e = model_op_modify_security_group_rules(r->model, r->mctx, gid, rule_ids, specs, n, &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_return_true(r);
+	return 0;
+}
+
 /* ---- DescribeSecurityGroups ------------------------------------------------------- */
 
 #define SG(o) ((const struct model_sg *)(o))
@@ -684,18 +762,66 @@ static const char *sg_id_of(const void *o)
 	return SG(o)->id;
 }
 
+static void render_sg_item(struct api_req *r, const void *o)
+{
+	render_sg(r, o);
+}
+
+static bool str_listed(const char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* With GroupName.N: the groups listed by GroupId.N, or by name in the default VPC. */
+static bool sg_listed(struct api_req *r, const void *o)
+{
+	const struct model_vpc *dv = default_vpc(r->model);
+	const char **ids = NULL, **names = NULL;
+	size_t n_ids = 0, n_names = 0;
+
+	/* Parsed without error before the skeleton ran, so these cannot fail now. */
+	if (api_get_str_list(r, &ids, &n_ids, "GroupId") < 0 ||
+	    api_get_str_list(r, &names, &n_names, "GroupName") < 0)
+		return false;
+	return str_listed(ids, n_ids, SG(o)->id) ||
+	       (dv && strcmp(SG(o)->vpc_id, dv->id) == 0 && str_listed(names, n_names, SG(o)->name));
+}
+
+/*
+ * GroupId.N and GroupName.N (names of the default VPC's groups) select
+ * together; each listed one must exist.  Without names this is the plain
+ * skeleton; with names the IDs and names are checked here (in the order the
+ * skeleton would) and the skeleton selects through sg_listed.
+ */
 static int describe_security_groups(struct api_req *r)
 {
+	struct api_describe d = {
+	    .id_param = "GroupId",
+	    .not_found_code = "InvalidGroup.NotFound",
+	    .not_found_fmt = "The security group '%s' does not exist",
+	    .filters = &sg_filters,
+	    .paginated = true,
+	    .objs = (const void *const *)r->model->sgs,
+	    .n_objs = r->model->n_sgs,
+	    .id_of = sg_id_of,
+	    .set_name = "securityGroupInfo",
+	    .render = render_sg_item,
+	};
+	const char **ids, **names;
+	size_t n_ids, n_names;
 	struct api_filters f;
 	struct api_page pg;
-	const char **ids, **names;
-	size_t n_ids, n_names, start, count, n = 0;
-	bool more;
 	int e;
 
 	if ((e = api_get_str_list(r, &ids, &n_ids, "GroupId")) < 0 ||
-	    (e = api_get_str_list(r, &names, &n_names, "GroupName")) < 0 ||
-	    (e = api_filters_parse(r, &sg_filters, &f)) < 0 ||
+	    (e = api_get_str_list(r, &names, &n_names, "GroupName")) < 0)
+		return e;
+	if (n_names == 0)
+		return api_describe_run(r, &d);
+	if ((e = api_filters_parse(r, &sg_filters, &f)) < 0 ||
 	    (e = api_page_parse_default(r, &pg)) < 0)
 		return e;
 	for (size_t i = 0; i < n_ids; i++)
@@ -714,30 +840,9 @@ static int describe_security_groups(struct api_req *r)
 					"The security group '%s' does not exist in default VPC",
 					names[i]);
 	}
-	if ((e = api_dry_run_check(r)) < 0)
-		return e;
-	const void **sel = api_alloc(r, (r->model->n_sgs + 1) * sizeof(*sel));
-	if (!sel)
-		return oom(r);
-	for (size_t k = 0; k < r->model->n_sgs; k++) {
-		const struct model_sg *sg = r->model->sgs[k];
-		bool ok = n_ids == 0 && n_names == 0;
-
-		for (size_t i = 0; i < n_ids && !ok; i++)
-			ok = strcmp(ids[i], sg->id) == 0;
-		for (size_t i = 0; i < n_names && !ok; i++)
-			ok = dv && strcmp(sg->vpc_id, dv->id) == 0 && strcmp(names[i], sg->name) == 0;
-		if (ok && api_filters_match(&f, sg))
-			sel[n++] = sg;
-	}
-	api_page_select(&pg, sel, n, sg_id_of, &start, &count, &more);
-	api_xml_start(r, "securityGroupInfo");
-	for (size_t i = start; i < start + count; i++)
-		render_sg(r, sel[i]);
-	api_xml_end(r);
-	if (more)
-		api_xml_next_token(r, sg_id_of(sel[start + count - 1]));
-	return 0;
+	d.id_param = NULL;
+	d.visible = sg_listed;
+	return api_describe_run(r, &d);
 }
 
 /* ---- DescribeSecurityGroupRules --------------------------------------------------- */
@@ -773,431 +878,43 @@ static const char *rule_id_of(const void *o)
 	return RV(o)->rule->id;
 }
 
+static void render_rule_item(struct api_req *r, const void *o)
+{
+	render_rule(r, RV(o)->sg, RV(o)->rule);
+}
+
+/* The skeleton runs over a view (group, rule) of every rule of every group. */
 static int describe_security_group_rules(struct api_req *r)
 {
-	struct api_filters f;
-	struct api_page pg;
-	const char **ids;
-	size_t n_ids, start, count, n = 0, total = 0;
-	bool more;
-	int e;
+	size_t total = 0, n = 0;
 
-	if ((e = api_get_str_list(r, &ids, &n_ids, "SecurityGroupRuleId")) < 0 ||
-	    (e = api_filters_parse(r, &rule_filters, &f)) < 0 ||
-	    (e = api_page_parse_default(r, &pg)) < 0)
-		return e;
 	for (size_t k = 0; k < r->model->n_sgs; k++)
 		total += r->model->sgs[k]->n_rules;
 	struct rule_view *views = api_alloc(r, (total + 1) * sizeof(*views));
-	const void **sel = api_alloc(r, (total + 1) * sizeof(*sel));
-	if (!views || !sel)
+	const void **objs = api_alloc(r, (total + 1) * sizeof(*objs));
+	if (!views || !objs)
 		return oom(r);
-	for (size_t i = 0; i < n_ids; i++) {
-		bool found = false;
-
-		for (size_t k = 0; k < r->model->n_sgs && !found; k++)
-			for (size_t j = 0; j < r->model->sgs[k]->n_rules && !found; j++)
-				found = strcmp(r->model->sgs[k]->rules[j].id, ids[i]) == 0;
-		if (!found)
-			return api_fail(r, 400, "InvalidSecurityGroupRuleId.NotFound",
-					"The security group rule ID '%s' does not exist", ids[i]);
-	}
-	if ((e = api_dry_run_check(r)) < 0)
-		return e;
-	for (size_t k = 0; k < r->model->n_sgs; k++) {
-		const struct model_sg *sg = r->model->sgs[k];
-
-		for (size_t j = 0; j < sg->n_rules; j++) {
-			struct rule_view *v = &views[n];
-			bool ok = n_ids == 0;
-
-			for (size_t i = 0; i < n_ids && !ok; i++)
-				ok = strcmp(ids[i], sg->rules[j].id) == 0;
-			v->sg = sg;
-			v->rule = &sg->rules[j];
-			if (ok && api_filters_match(&f, v))
-				sel[n++] = v;
+	for (size_t k = 0; k < r->model->n_sgs; k++)
+		for (size_t j = 0; j < r->model->sgs[k]->n_rules; j++) {
+			views[n].sg = r->model->sgs[k];
+			views[n].rule = &r->model->sgs[k]->rules[j];
+			objs[n] = &views[n];
+			n++;
 		}
-	}
-	api_page_select(&pg, sel, n, rule_id_of, &start, &count, &more);
-	api_xml_start(r, "securityGroupRuleSet");
-	for (size_t i = start; i < start + count; i++)
-		render_rule(r, RV(sel[i])->sg, RV(sel[i])->rule);
-	api_xml_end(r);
-	if (more)
-		api_xml_next_token(r, rule_id_of(sel[start + count - 1]));
-	return 0;
-}
 
-/* ---- network ACLs ------------------------------------------------------------------ */
-
-static void render_nacl(struct api_req *r, const struct model_nacl *a, const char *elem)
-{
-	char buf[NET_CIDR6_STRLEN], pbuf[8];
-
-	api_xml_start(r, elem);
-	api_xml_str(r, "networkAclId", a->id);
-	api_xml_str(r, "vpcId", a->vpc_id);
-	api_xml_bool(r, "default", a->is_default);
-	api_xml_start(r, "entrySet");
-	for (size_t i = 0; i < a->n_entries; i++) {
-		const struct model_nacl_entry *x = &a->entries[i];
-
-		api_xml_start(r, "item");
-		api_xml_long(r, "ruleNumber", x->rule_number);
-		api_xml_str(r, "protocol",
-			    x->protocol == MODEL_PROTO_ALL ? "-1"
-							   : (snprintf(pbuf, sizeof(pbuf), "%d",
-								       x->protocol),
-							      pbuf));
-		api_xml_str(r, "ruleAction", x->allow ? "allow" : "deny");
-		api_xml_bool(r, "egress", x->egress);
-		if (x->is_ipv6)
-			api_xml_str(r, "ipv6CidrBlock", net_cidr6_format(&x->cidr6, buf));
-		else
-			api_xml_str(r, "cidrBlock", net_cidr4_format(x->cidr, buf));
-		if (x->protocol == 1 || x->protocol == 58) {
-			api_xml_start(r, "icmpTypeCode");
-			api_xml_long(r, "code", x->icmp_code);
-			api_xml_long(r, "type", x->icmp_type);
-			api_xml_end(r);
-		}
-		if ((x->protocol == 6 || x->protocol == 17) && x->from_port >= 0) {
-			api_xml_start(r, "portRange");
-			api_xml_long(r, "from", x->from_port);
-			api_xml_long(r, "to", x->to_port);
-			api_xml_end(r);
-		}
-		api_xml_end(r);
-	}
-	api_xml_end(r);
-	api_xml_start(r, "associationSet");
-	for (size_t i = 0; i < a->n_assocs; i++) {
-		api_xml_start(r, "item");
-		api_xml_str(r, "networkAclAssociationId", a->assocs[i].id);
-		api_xml_str(r, "networkAclId", a->id);
-		api_xml_str(r, "subnetId", a->assocs[i].subnet_id);
-		api_xml_end(r);
-	}
-	api_xml_end(r);
-	api_xml_tags(r, "tagSet", &a->tags);
-	api_xml_str(r, "ownerId", a->owner_id);
-	api_xml_end(r);
-}
-
-static int create_network_acl(struct api_req *r)
-{
-	const char *vpc_id;
-	struct model_tags tags = {0};
-	struct model_err err = {0};
-	struct model_nacl *a;
-	int e;
-
-	if ((e = api_get_str(r, &vpc_id, API_REQUIRED, "VpcId")) < 0 ||
-	    (e = api_get_tag_specs(r, "network-acl", &tags)) < 0)
-		goto out;
-	if ((e = api_dry_run_check(r)) < 0)
-		goto out;
-	if ((e = model_op_create_network_acl(r->model, r->mctx, vpc_id, &a, &err)) < 0) {
-		e = api_fail_model(r, e, &err);
-		goto out;
-	}
-	if (tags.n && model_tags_copy(&a->tags, &tags) < 0) {
-		e = oom(r);
-		goto out;
-	}
-	render_nacl(r, a, "networkAcl");
-out:
-	model_tags_clear(&tags);
-	return e;
-}
-
-static int delete_network_acl(struct api_req *r)
-{
-	const char *id;
-	struct model_err err = {0};
-	int e;
-
-	if ((e = api_get_str(r, &id, API_REQUIRED, "NetworkAclId")) < 0)
-		return e;
-	if ((e = api_dry_run_check(r)) < 0)
-		return e;
-	if ((e = model_op_delete_network_acl(r->model, r->mctx, id, &err)) < 0)
-		return api_fail_model(r, e, &err);
-	api_xml_return_true(r);
-	return 0;
-}
-
-static int get_entry_spec(struct api_req *r, struct model_nacl_entry_spec *s, bool full)
-{
-	const char *cidr = NULL, *cidr6 = NULL, *action;
-	long num, v1 = 0, v2 = 0;
-	int e, h1, h2;
-
-	memset(s, 0, sizeof(*s));
-	if ((e = api_get_long(r, &num, 1, 32766, API_REQUIRED, "RuleNumber")) < 0 ||
-	    (e = api_get_bool(r, &s->egress, API_REQUIRED, "Egress")) < 0)
-		return e;
-	s->rule_number = (int)num;
-	if (!full)
-		return 0;
-	if ((e = api_get_str(r, &s->protocol, API_REQUIRED, "Protocol")) < 0 ||
-	    (e = api_get_str(r, &action, API_REQUIRED, "RuleAction")) < 0 ||
-	    (e = api_get_str(r, &cidr, API_OPTIONAL, "CidrBlock")) < 0 ||
-	    (e = api_get_str(r, &cidr6, API_OPTIONAL, "Ipv6CidrBlock")) < 0)
-		return e;
-	if (strcmp(action, "allow") == 0)
-		s->allow = true;
-	else if (strcmp(action, "deny") != 0)
-		return api_fail_invalid_value(r, "Invalid value '%s' for ruleAction", action);
-	if (cidr && cidr6)
-		return api_fail_invalid_value(
-		    r, "Only one of CidrBlock and Ipv6CidrBlock may be specified");
-	if (cidr) {
-		if (net_cidr4_parse(cidr, &s->cidr4) < 0)
-			return api_fail_invalid_value(r, "CIDR block %s is malformed", cidr);
-		s->has_cidr4 = true;
-	} else if (cidr6) {
-		if (net_cidr6_parse(cidr6, &s->cidr6) < 0)
-			return api_fail_invalid_value(r, "CIDR block %s is malformed", cidr6);
-		s->has_cidr6 = true;
-	} else {
-		return api_fail_missing(r, "CidrBlock");
-	}
-	if ((h1 = api_get_long(r, &v1, 0, 65535, API_OPTIONAL, "PortRange.From")) < 0 ||
-	    (h2 = api_get_long(r, &v2, 0, 65535, API_OPTIONAL, "PortRange.To")) < 0)
-		return h1 < 0 ? h1 : h2;
-	if (h1 || h2) {
-		s->has_ports = true;
-		s->from_port = h1 ? (int)v1 : 0;
-		s->to_port = h2 ? (int)v2 : 65535;
-	}
-	if ((h1 = api_get_long(r, &v1, -1, 255, API_OPTIONAL, "Icmp.Type")) < 0 ||
-	    (h2 = api_get_long(r, &v2, -1, 255, API_OPTIONAL, "Icmp.Code")) < 0)
-		return h1 < 0 ? h1 : h2;
-	if (h1 || h2) {
-		s->has_icmp = true;
-		s->icmp_type = h1 ? (int)v1 : -1;
-		s->icmp_code = h2 ? (int)v2 : -1;
-	}
-	return 0;
-}
-
-static int nacl_entry(struct api_req *r, int which)
-{
-	struct model_nacl_entry_spec s;
-	struct model_err err = {0};
-	const char *id;
-	int e;
-
-	if ((e = api_get_str(r, &id, API_REQUIRED, "NetworkAclId")) < 0 ||
-	    (e = get_entry_spec(r, &s, which != 2)) < 0)
-		return e;
-	if ((e = api_dry_run_check(r)) < 0)
-		return e;
-	if (which == 0)
-		e = model_op_create_network_acl_entry(r->model, r->mctx, id, &s, &err);
-	else if (which == 1)
-		e = model_op_replace_network_acl_entry(r->model, r->mctx, id, &s, &err);
-	else
-		e = model_op_delete_network_acl_entry(r->model, r->mctx, id, s.rule_number,
-						      s.egress, &err);
-	if (e < 0)
-		return api_fail_model(r, e, &err);
-	api_xml_return_true(r);
-	return 0;
-}
-
-static int create_network_acl_entry(struct api_req *r)
-{
-	return nacl_entry(r, 0);
-}
-static int replace_network_acl_entry(struct api_req *r)
-{
-	return nacl_entry(r, 1);
-}
-static int delete_network_acl_entry(struct api_req *r)
-{
-	return nacl_entry(r, 2);
-}
-
-static int replace_network_acl_association(struct api_req *r)
-{
-	const char *assoc, *id;
-	char new_id[MODEL_ID_LEN];
-	struct model_err err = {0};
-	int e;
-
-	if ((e = api_get_str(r, &assoc, API_REQUIRED, "AssociationId")) < 0 ||
-	    (e = api_get_str(r, &id, API_REQUIRED, "NetworkAclId")) < 0)
-		return e;
-	if ((e = api_dry_run_check(r)) < 0)
-		return e;
-	if ((e = model_op_replace_network_acl_association(r->model, r->mctx, assoc, id, new_id,
-							  &err)) < 0)
-		return api_fail_model(r, e, &err);
-	api_xml_str(r, "newAssociationId", new_id);
-	return 0;
-}
-
-#define NACL(o) ((const struct model_nacl *)(o))
-
-static void f_nacl_id(const void *o, struct api_filter_match *m)
-{
-	api_filter_emit(m, NACL(o)->id);
-}
-static void f_nacl_vpc(const void *o, struct api_filter_match *m)
-{
-	api_filter_emit(m, NACL(o)->vpc_id);
-}
-static void f_nacl_default(const void *o, struct api_filter_match *m)
-{
-	api_filter_emit_bool(m, NACL(o)->is_default);
-}
-static void f_nacl_owner(const void *o, struct api_filter_match *m)
-{
-	api_filter_emit(m, NACL(o)->owner_id);
-}
-static void f_nacl_subnet(const void *o, struct api_filter_match *m)
-{
-	for (size_t i = 0; i < NACL(o)->n_assocs; i++)
-		api_filter_emit(m, NACL(o)->assocs[i].subnet_id);
-}
-static void f_nacl_assoc(const void *o, struct api_filter_match *m)
-{
-	for (size_t i = 0; i < NACL(o)->n_assocs; i++)
-		api_filter_emit(m, NACL(o)->assocs[i].id);
-}
-static void f_nacl_assoc_acl(const void *o, struct api_filter_match *m)
-{
-	if (NACL(o)->n_assocs)
-		api_filter_emit(m, NACL(o)->id);
-}
-/* entry.* filters: one value per entry. */
-static void emit_entries(const void *o, struct api_filter_match *m, int what)
-{
-	const struct model_nacl *a = NACL(o);
-
-	for (size_t i = 0; i < a->n_entries; i++) {
-		const struct model_nacl_entry *x = &a->entries[i];
-		char buf[NET_CIDR6_STRLEN];
-
-		switch (what) {
-		case 0:
-			if (!x->is_ipv6)
-				api_filter_emit(m, net_cidr4_format(x->cidr, buf));
-			break;
-		case 1:
-			if (x->is_ipv6)
-				api_filter_emit(m, net_cidr6_format(&x->cidr6, buf));
-			break;
-		case 2:
-			api_filter_emit_bool(m, x->egress);
-			break;
-		case 3:
-			api_filter_emitf(m, "%d", x->protocol);
-			break;
-		case 4:
-			api_filter_emit(m, x->allow ? "allow" : "deny");
-			break;
-		case 5:
-			api_filter_emitf(m, "%d", x->rule_number);
-			break;
-		case 6:
-			if (x->from_port >= 0)
-				api_filter_emitf(m, "%d", x->from_port);
-			break;
-		case 7:
-			if (x->to_port >= 0)
-				api_filter_emitf(m, "%d", x->to_port);
-			break;
-		}
-	}
-}
-
-#define ENTRY_FILTER(fn, what)                                                                     \
-	static void fn(const void *o, struct api_filter_match *m)                                  \
-	{                                                                                          \
-		emit_entries(o, m, what);                                                          \
-	}
-ENTRY_FILTER(f_entry_cidr, 0)
-ENTRY_FILTER(f_entry_cidr6, 1)
-ENTRY_FILTER(f_entry_egress, 2)
-ENTRY_FILTER(f_entry_proto, 3)
-ENTRY_FILTER(f_entry_action, 4)
-ENTRY_FILTER(f_entry_number, 5)
-ENTRY_FILTER(f_entry_from, 6)
-ENTRY_FILTER(f_entry_to, 7)
-#undef ENTRY_FILTER
-
-static const struct model_tags *nacl_tags(const void *o)
-{
-	return &NACL(o)->tags;
-}
-static const struct api_filter_field nacl_fields[] = {
-    {"association.association-id", f_nacl_assoc},
-    {"association.network-acl-id", f_nacl_assoc_acl},
-    {"association.subnet-id", f_nacl_subnet},
-    {"default", f_nacl_default},
-    {"entry.cidr", f_entry_cidr},
-    {"entry.egress", f_entry_egress},
-    {"entry.ipv6-cidr", f_entry_cidr6},
-    {"entry.port-range.from", f_entry_from},
-    {"entry.port-range.to", f_entry_to},
-    {"entry.protocol", f_entry_proto},
-    {"entry.rule-action", f_entry_action},
-    {"entry.rule-number", f_entry_number},
-    {"network-acl-id", f_nacl_id},
-    {"owner-id", f_nacl_owner},
-    {"vpc-id", f_nacl_vpc},
-};
-static const struct api_filter_table nacl_filters = {nacl_fields, ARRAY_SIZE(nacl_fields),
-						     nacl_tags};
-
-static const char *nacl_id_of(const void *o)
-{
-	return NACL(o)->id;
-}
-
-static int describe_network_acls(struct api_req *r)
-{
-	struct api_filters f;
-	struct api_page pg;
-	const char **ids;
-	size_t n_ids, start, count, n = 0;
-	bool more;
-	int e;
-
-	if ((e = api_get_str_list(r, &ids, &n_ids, "NetworkAclId")) < 0 ||
-	    (e = api_filters_parse(r, &nacl_filters, &f)) < 0 ||
-	    (e = api_page_parse_default(r, &pg)) < 0)
-		return e;
-	for (size_t i = 0; i < n_ids; i++)
-		if (!model_find_nacl(r->model, ids[i]))
-			return api_fail(r, 400, "InvalidNetworkAclID.NotFound",
-					"The network ACL ID '%s' does not exist", ids[i]);
-	if ((e = api_dry_run_check(r)) < 0)
-		return e;
-	const void **sel = api_alloc(r, (r->model->n_nacls + 1) * sizeof(*sel));
-	if (!sel)
-		return oom(r);
-	for (size_t k = 0; k < r->model->n_nacls; k++) {
-		const struct model_nacl *a = r->model->nacls[k];
-		bool ok = n_ids == 0;
-
-		for (size_t i = 0; i < n_ids && !ok; i++)
-			ok = strcmp(ids[i], a->id) == 0;
-		if (ok && api_filters_match(&f, a))
-			sel[n++] = a;
-	}
-	api_page_select(&pg, sel, n, nacl_id_of, &start, &count, &more);
-	api_xml_start(r, "networkAclSet");
-	for (size_t i = start; i < start + count; i++)
-		render_nacl(r, sel[i], "item");
-	api_xml_end(r);
-	if (more)
-		api_xml_next_token(r, nacl_id_of(sel[start + count - 1]));
-	return 0;
+	const struct api_describe d = {
+	    .id_param = "SecurityGroupRuleId",
+	    .not_found_code = "InvalidSecurityGroupRuleId.NotFound",
+	    .not_found_fmt = "The security group rule ID '%s' does not exist",
+	    .filters = &rule_filters,
+	    .paginated = true,
+	    .objs = objs,
+	    .n_objs = n,
+	    .id_of = rule_id_of,
+	    .set_name = "securityGroupRuleSet",
+	    .render = render_rule_item,
+	};
+	return api_describe_run(r, &d);
 }
 
 API_FAMILY_DEFINE(secgroup,
@@ -1209,11 +926,4 @@ API_FAMILY_DEFINE(secgroup,
 		  {"RevokeSecurityGroupIngress", revoke_ingress, API_MUTATING},
 		  {"RevokeSecurityGroupEgress", revoke_egress, API_MUTATING},
 		  {"DescribeSecurityGroupRules", describe_security_group_rules, API_READ},
-		  {"CreateNetworkAcl", create_network_acl, API_MUTATING},
-		  {"DescribeNetworkAcls", describe_network_acls, API_READ},
-		  {"DeleteNetworkAcl", delete_network_acl, API_MUTATING},
-		  {"CreateNetworkAclEntry", create_network_acl_entry, API_MUTATING},
-		  {"ReplaceNetworkAclEntry", replace_network_acl_entry, API_MUTATING},
-		  {"DeleteNetworkAclEntry", delete_network_acl_entry, API_MUTATING},
-		  {"ReplaceNetworkAclAssociation", replace_network_acl_association,
-		   API_MUTATING}, );
+		  {"ModifySecurityGroupRules", modify_security_group_rules, API_MUTATING}, );
