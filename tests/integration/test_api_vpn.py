@@ -222,6 +222,13 @@ def test_invalid_values(ec2):
             call()
         assert _code(e) == "InvalidParameterValue"
     with pytest.raises(ClientError) as e:
+        c.create_vpn_gateway(Type="ipsec.1", AmazonSideAsn=4294967295)
+    assert _code(e) == "InvalidParameterValue"
+    # 4-byte private ASNs are accepted and come back as numbers.
+    g4 = c.create_vpn_gateway(Type="ipsec.1", AmazonSideAsn=4200000000)["VpnGateway"]
+    assert g4["AmazonSideAsn"] == 4200000000
+    c.delete_vpn_gateway(VpnGatewayId=g4["VpnGatewayId"])
+    with pytest.raises(ClientError) as e:
         c.create_customer_gateway(Type="ipsec.1", BgpAsn=65000)
     assert _code(e) == "MissingParameter"
     with pytest.raises(ClientError) as e:
