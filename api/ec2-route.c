@@ -3,7 +3,10 @@
  * propagation and internet gateways, through lib/model/ops-vpc.h:
  * CreateRouteTable, DeleteRouteTable, DescribeRouteTables, CreateRoute,
  * ReplaceRoute, DeleteRoute, AssociateRouteTable, DisassociateRouteTable,
- * ReplaceRouteTableAssociation, Enable/DisableVgwRoutePropagation.
+ * ReplaceRouteTableAssociation, Enable/DisableVgwRoutePropagation,
+ * CreateInternetGateway, DeleteInternetGateway, DescribeInternetGateways,
+ * Attach/DetachInternetGateway.  An attached IGW shows its attachment state
+ * as "available", as AWS does.
  *
  * How a route is shown.  One function, route_view(), turns a model route
  * (stored, or propagated from a VGW's VPN connections) into the fields AWS
@@ -678,6 +681,166 @@ static int disable_vgw_route_propagation(struct api_req *r)
 	return vgw_route_propagation(r, false);
 }
 
+/* ---- internet gateways -------------------------------------------------------------- */
+
+static int need_igw(struct api_req *r, const char *id)
+{
+	if (model_find_igw(r->model, id))
+		return 0;
+	return api_fail(r, 400, "InvalidInternetGatewayID.NotFound",
+			"The internetGateway ID '%s' does not exist", id);
+}
+
+static void render_igw(struct api_req *r, const struct model_igw *g, const char *wrap)
+{
+	api_xml_start(r, wrap);
+	api_xml_start(r, "attachmentSet");
+	if (g->attachment.vpc_id[0]) {
+		api_xml_start(r, "item");
+		api_xml_str(r, "state", g->attachment.state);
+		api_xml_str(r, "vpcId", g->attachment.vpc_id);
+		api_xml_end(r);
+	}
+	api_xml_end(r);
+	api_xml_str(r, "internetGatewayId", g->id);
+	api_xml_str(r, "ownerId", g->owner_id);
+	api_xml_tags(r, "tagSet", &g->tags);
+	api_xml_end(r);
+}
+
+static int create_internet_gateway(struct api_req *r)
+{
+	struct model_tags tags = {0};
+	struct model_err err = {0};
+	struct model_igw *g;
+	int e;
+
+	if ((e = api_get_tag_specs(r, "internet-gateway", &tags)) < 0 ||
+	    (e = api_dry_run_check(r)) < 0)
+		goto out;
+	e = model_op_create_internet_gateway(r->model, r->mctx, &g, &err);
+	if (e < 0) {
+		e = api_fail_model(r, e, &err);
+		goto out;
+	}
+	if (tags.n && model_tags_copy(&g->tags, &tags) < 0) {
+		e = oom(r);
+		goto out;
+	}
+	render_igw(r, g, "internetGateway");
+out:
+	model_tags_clear(&tags);
+	return e;
+}
+
+static int delete_internet_gateway(struct api_req *r)
+{
+	struct model_err err = {0};
+	const char *id;
+	int e;
+
+	if ((e = api_get_str(r, &id, API_REQUIRED, "InternetGatewayId")) < 0 ||
+	    (e = need_igw(r, id)) < 0 || (e = api_dry_run_check(r)) < 0)
+		return e;
+	e = model_op_delete_internet_gateway(r->model, r->mctx, id, &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_return_true(r);
+	return 0;
+}
+
+static int attach_or_detach_internet_gateway(struct api_req *r, bool attach)
+{
+	struct model_err err = {0};
+	const char *igw_id, *vpc_id;
+	int e;
+
+	if ((e = api_get_str(r, &igw_id, API_REQUIRED, "InternetGatewayId")) < 0 ||
+	    (e = api_get_str(r, &vpc_id, API_REQUIRED, "VpcId")) < 0 ||
+	    (e = need_igw(r, igw_id)) < 0 || (e = need_vpc(r, vpc_id)) < 0 ||
+	    (e = api_dry_run_check(r)) < 0)
+		return e;
+	e = attach ? model_op_attach_internet_gateway(r->model, r->mctx, igw_id, vpc_id, &err)
+		   : model_op_detach_internet_gateway(r->model, r->mctx, igw_id, vpc_id, &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_return_true(r);
+	return 0;
+}
+
+static int attach_internet_gateway(struct api_req *r)
+{
+	return attach_or_detach_internet_gateway(r, true);
+}
+
+static int detach_internet_gateway(struct api_req *r)
+{
+	return attach_or_detach_internet_gateway(r, false);
+}
+
+#define IGW(o) ((const struct model_igw *)(o))
+
+static const char *igw_id(const void *o)
+{
+	return IGW(o)->id;
+}
+
+static const struct model_tags *igw_tags(const void *o)
+{
+	return &IGW(o)->tags;
+}
+
+static void f_igw_id(const void *o, struct api_filter_match *fm)
+{
+	api_filter_emit(fm, IGW(o)->id);
+}
+
+static void f_igw_owner(const void *o, struct api_filter_match *fm)
+{
+	api_filter_emit(fm, IGW(o)->owner_id);
+}
+
+static void f_igw_att_state(const void *o, struct api_filter_match *fm)
+{
+	if (IGW(o)->attachment.vpc_id[0])
+		api_filter_emit(fm, IGW(o)->attachment.state);
+}
+
+static void f_igw_att_vpc(const void *o, struct api_filter_match *fm)
+{
+	if (IGW(o)->attachment.vpc_id[0])
+		api_filter_emit(fm, IGW(o)->attachment.vpc_id);
+}
+
+static const struct api_filter_field igw_fields[] = {
+    {"internet-gateway-id", f_igw_id},
+    {"owner-id", f_igw_owner},
+    {"attachment.state", f_igw_att_state},
+    {"attachment.vpc-id", f_igw_att_vpc},
+};
+static const struct api_filter_table igw_filters = {igw_fields, ARRAY_SIZE(igw_fields), igw_tags};
+
+static void render_igw_item(struct api_req *r, const void *o)
+{
+	render_igw(r, IGW(o), "item");
+}
+
+static int describe_internet_gateways(struct api_req *r)
+{
+	return api_describe_run(r, &(struct api_describe){
+				       .id_param = "InternetGatewayId",
+				       .not_found_code = "InvalidInternetGatewayID.NotFound",
+				       .not_found_fmt = "The internetGateway ID '%s' does not exist",
+				       .filters = &igw_filters,
+				       .paginated = true,
+				       .objs = (const void *const *)r->model->igws,
+				       .n_objs = r->model->n_igws,
+				       .id_of = igw_id,
+				       .set_name = "internetGatewaySet",
+				       .render = render_igw_item,
+				   });
+}
+
 API_FAMILY_DEFINE(route,
 	{"CreateRouteTable", create_route_table, API_MUTATING},
 	{"DeleteRouteTable", delete_route_table, API_MUTATING},
@@ -689,4 +852,9 @@ API_FAMILY_DEFINE(route,
 	{"DisassociateRouteTable", disassociate_route_table, API_MUTATING},
 	{"ReplaceRouteTableAssociation", replace_route_table_association, API_MUTATING},
 	{"EnableVgwRoutePropagation", enable_vgw_route_propagation, API_MUTATING},
-	{"DisableVgwRoutePropagation", disable_vgw_route_propagation, API_MUTATING}, );
+	{"DisableVgwRoutePropagation", disable_vgw_route_propagation, API_MUTATING},
+	{"CreateInternetGateway", create_internet_gateway, API_MUTATING},
+	{"DeleteInternetGateway", delete_internet_gateway, API_MUTATING},
+	{"DescribeInternetGateways", describe_internet_gateways, API_READ},
+	{"AttachInternetGateway", attach_internet_gateway, API_MUTATING},
+	{"DetachInternetGateway", detach_internet_gateway, API_MUTATING}, );

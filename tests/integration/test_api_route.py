@@ -1,9 +1,5 @@
 """Integration tests of the route family: route tables, routes, associations, VGW
 propagation and internet gateways (api/ec2-route.c) against a real vpcd."""
-import ipaddress
-import os
-import re
-
 import boto3
 import pytest
 from botocore.config import Config
@@ -16,17 +12,8 @@ def _code(exc):
     return exc.value.response["Error"]["Code"]
 
 
-def _store_ids(v, prefix):
-    found = set()
-    for root, _, files in os.walk(v.state_dir):
-        for f in files:
-            with open(os.path.join(root, f), "rb") as fh:
-                found |= set(re.findall(rb"%s-[0-9a-f]{17}" % prefix.encode(), fh.read()))
-    return sorted(s.decode() for s in found)
-
-
 class Env:
-    """A vpcd with its default VPC: client, VPC, main table, IGW, subnets."""
+    """A vpcd with its default VPC: client, VPC, main table, IGW, {subnet: CIDR}."""
 
     def __init__(self, v):
         self.v = v
@@ -38,23 +25,10 @@ class Env:
         self.vpc = self.main["VpcId"]
         self.igw = next(r["GatewayId"] for r in self.main["Routes"]
                         if r["DestinationCidrBlock"] == "0.0.0.0/0")
-        self.subnets = self._live_subnets()
-
-    def _live_subnets(self):
-        """{subnet id: CIDR} of the default VPC's subnets, from the store."""
-        out = {}
-        for s in _store_ids(self.v, "subnet"):
-            try:
-                eni = self.c.create_network_interface(SubnetId=s)["NetworkInterface"]
-            except ClientError:
-                continue
-            self.c.delete_network_interface(NetworkInterfaceId=eni["NetworkInterfaceId"])
-            if eni["VpcId"] == self.vpc:
-                # Default subnets are /20s (172.31.0.0/20, 172.31.16.0/20, ...).
-                out[s] = str(ipaddress.ip_network(eni["PrivateIpAddress"] + "/20",
-                                                  strict=False))
-        assert len(out) >= 2, out
-        return out
+        self.subnets = {
+            sn["SubnetId"]: sn["CidrBlock"] for sn in self.c.describe_subnets(
+                Filters=[{"Name": "vpc-id", "Values": [self.vpc]}])["Subnets"]}
+        assert len(self.subnets) >= 2, self.subnets
 
     def table(self, **kw):
         return self.c.create_route_table(VpcId=self.vpc, **kw)["RouteTable"]
@@ -558,3 +532,322 @@ def test_vgw_propagation_errors(env):
                                        DryRun=True)
     assert _code(e) == "DryRunOperation"
     assert env.get(rid)["PropagatingVgws"] == []
+
+
+# ---- VPCs made with CreateVpc ---------------------------------------------------------
+
+
+def _new_vpc(c, cidr="10.0.0.0/16"):
+    vpc = c.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+    main = c.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                            {"Name": "association.main", "Values": ["true"]}])
+    return vpc, main["RouteTables"][0]["RouteTableId"]
+
+
+def test_new_vpc_tables(env):
+    c = env.c
+    vpc, main = _new_vpc(c)
+    t = env.get(main)
+    assert t["VpcId"] == vpc and [a["Main"] for a in t["Associations"]] == [True]
+    assert t["Routes"] == [{"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local",
+                            "Origin": "CreateRouteTable", "State": "active"}]
+    rid = c.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    # A secondary CIDR adds a local route to every table of the VPC.
+    c.associate_vpc_cidr_block(VpcId=vpc, CidrBlock="10.1.0.0/16")
+    for table in (main, rid):
+        locals_ = sorted(r["DestinationCidrBlock"] for r in env.get(table)["Routes"]
+                         if r.get("GatewayId") == "local")
+        assert locals_ == ["10.0.0.0/16", "10.1.0.0/16"]
+    # Nothing of another VPC can be used here.
+    with pytest.raises(ClientError) as e:
+        c.create_route(RouteTableId=rid, DestinationCidrBlock="0.0.0.0/0", GatewayId=env.igw)
+    assert _code(e) == "InvalidParameterValue"
+    with pytest.raises(ClientError) as e:
+        c.associate_route_table(RouteTableId=rid, SubnetId=next(iter(env.subnets)))
+    assert _code(e) == "InvalidParameterValue"
+    with pytest.raises(ClientError) as e:
+        c.replace_route_table_association(
+            AssociationId=env.main["Associations"][0]["RouteTableAssociationId"],
+            RouteTableId=rid)
+    assert _code(e) == "InvalidParameterValue"
+    # A subnet of the new VPC: associate, then a route to an ENI for the subnet's CIDR.
+    sub = c.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    aid = c.associate_route_table(RouteTableId=rid, SubnetId=sub)["AssociationId"]
+    eni = c.create_network_interface(SubnetId=sub)["NetworkInterface"]["NetworkInterfaceId"]
+    c.create_route(RouteTableId=main, DestinationCidrBlock="10.0.1.0/24", NetworkInterfaceId=eni)
+    assert env.route(main, "10.0.1.0/24")["NetworkInterfaceId"] == eni
+    # The VPC cannot go while it has a non-main table.
+    with pytest.raises(ClientError) as e:
+        c.delete_vpc(VpcId=vpc)
+    assert _code(e) == "DependencyViolation"
+    # Deleting the subnet removes its association.
+    c.delete_network_interface(NetworkInterfaceId=eni)
+    c.delete_subnet(SubnetId=sub)
+    assert env.get(rid)["Associations"] == []
+    with pytest.raises(ClientError) as e:
+        c.disassociate_route_table(AssociationId=aid)
+    assert _code(e) == "InvalidAssociationID.NotFound"
+    c.delete_route_table(RouteTableId=rid)
+    c.delete_vpc(VpcId=vpc)
+    with pytest.raises(ClientError) as e:
+        c.describe_route_tables(RouteTableIds=[main])
+    assert _code(e) == "InvalidRouteTableID.NotFound"
+
+
+# ---- internet gateways --------------------------------------------------------------
+
+
+def _igw(c, gid):
+    return c.describe_internet_gateways(InternetGatewayIds=[gid])["InternetGateways"][0]
+
+
+def _igw_ids(c, *filters):
+    return sorted(g["InternetGatewayId"] for g in c.describe_internet_gateways(
+        Filters=[{"Name": n, "Values": v} for n, v in filters])["InternetGateways"])
+
+
+def test_default_vpc_igw(env):
+    g = _igw(env.c, env.igw)
+    assert g == {"Attachments": [{"State": "available", "VpcId": env.vpc}],
+                 "InternetGatewayId": env.igw, "OwnerId": "123456789012", "Tags": []}
+    assert _igw_ids(env.c, ("attachment.vpc-id", [env.vpc])) == [env.igw]
+    assert env.c.describe_vpcs(VpcIds=[env.vpc])["Vpcs"][0]["IsDefault"] is True
+
+
+def test_internet_gateway_lifecycle(env):
+    c = env.c
+    vpc, main = _new_vpc(c)
+    g = c.create_internet_gateway(TagSpecifications=[
+        {"ResourceType": "internet-gateway", "Tags": [{"Key": "Name", "Value": "gw"}]}])
+    g = g["InternetGateway"]
+    gid = g["InternetGatewayId"]
+    assert gid.startswith("igw-")
+    assert g == {"Attachments": [], "InternetGatewayId": gid, "OwnerId": "123456789012",
+                 "Tags": [{"Key": "Name", "Value": "gw"}]}
+    assert _igw(c, gid) == g
+    # A route to an IGW that is not attached to the table's VPC is refused.
+    with pytest.raises(ClientError) as e:
+        c.create_route(RouteTableId=main, DestinationCidrBlock="0.0.0.0/0", GatewayId=gid)
+    assert _code(e) == "InvalidParameterValue"
+    with pytest.raises(ClientError) as e:
+        c.detach_internet_gateway(InternetGatewayId=gid, VpcId=vpc)
+    assert _code(e) == "Gateway.NotAttached"
+
+    with pytest.raises(ClientError) as e:
+        c.attach_internet_gateway(InternetGatewayId=gid, VpcId=vpc, DryRun=True)
+    assert _code(e) == "DryRunOperation"
+    assert _igw(c, gid)["Attachments"] == []
+    c.attach_internet_gateway(InternetGatewayId=gid, VpcId=vpc)
+    assert _igw(c, gid)["Attachments"] == [{"State": "available", "VpcId": vpc}]
+    assert _igw_ids(c, ("attachment.vpc-id", [vpc])) == [gid]
+    assert _igw_ids(c, ("attachment.state", ["available"])) == sorted([gid, env.igw])
+    assert _igw_ids(c, ("tag:Name", ["gw"])) == [gid]
+    assert _igw_ids(c, ("tag-key", ["Name"]), ("internet-gateway-id", [gid, env.igw])) == [gid]
+    assert _igw_ids(c, ("tag-value", ["g*"])) == [gid]
+    assert _igw_ids(c, ("owner-id", ["123456789012"])) == sorted([gid, env.igw])
+
+    # One IGW per VPC, one VPC per IGW.
+    with pytest.raises(ClientError) as e:
+        c.attach_internet_gateway(InternetGatewayId=env.igw, VpcId=vpc)
+    assert _code(e) == "Resource.AlreadyAssociated"
+    with pytest.raises(ClientError) as e:
+        c.attach_internet_gateway(InternetGatewayId=gid, VpcId=env.vpc)
+    assert _code(e) == "Resource.AlreadyAssociated"
+    with pytest.raises(ClientError) as e:
+        c.delete_internet_gateway(InternetGatewayId=gid)
+    assert _code(e) == "DependencyViolation"
+    with pytest.raises(ClientError) as e:
+        c.delete_vpc(VpcId=vpc)
+    assert _code(e) == "DependencyViolation"
+
+    c.create_route(RouteTableId=main, DestinationCidrBlock="0.0.0.0/0", GatewayId=gid)
+    assert env.route(main, "0.0.0.0/0")["State"] == "active"
+    with pytest.raises(ClientError) as e:
+        c.detach_internet_gateway(InternetGatewayId=gid, VpcId=vpc, DryRun=True)
+    assert _code(e) == "DryRunOperation"
+    c.detach_internet_gateway(InternetGatewayId=gid, VpcId=vpc)
+    assert _igw(c, gid)["Attachments"] == []
+    assert _igw_ids(c, ("attachment.vpc-id", [vpc])) == []
+    # The route stays, as a blackhole.
+    assert env.route(main, "0.0.0.0/0") == {"DestinationCidrBlock": "0.0.0.0/0",
+                                            "GatewayId": gid, "Origin": "CreateRoute",
+                                            "State": "blackhole"}
+    with pytest.raises(ClientError) as e:
+        c.delete_internet_gateway(InternetGatewayId=gid, DryRun=True)
+    assert _code(e) == "DryRunOperation"
+    c.delete_internet_gateway(InternetGatewayId=gid)
+    with pytest.raises(ClientError) as e:
+        c.describe_internet_gateways(InternetGatewayIds=[gid])
+    assert _code(e) == "InvalidInternetGatewayID.NotFound"
+    with pytest.raises(ClientError) as e:
+        c.delete_internet_gateway(InternetGatewayId=gid)
+    assert _code(e) == "InvalidInternetGatewayID.NotFound"
+    assert env.route(main, "0.0.0.0/0")["State"] == "blackhole"
+    c.delete_route(RouteTableId=main, DestinationCidrBlock="0.0.0.0/0")
+    c.delete_vpc(VpcId=vpc)
+
+
+def test_internet_gateway_errors(env):
+    c = env.c
+    gid = c.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+
+    def err(fn, **kw):
+        with pytest.raises(ClientError) as e:
+            fn(**kw)
+        return _code(e)
+
+    nf = "igw-00000000000000000"
+    assert err(c.attach_internet_gateway, InternetGatewayId=nf, VpcId=env.vpc) == \
+        "InvalidInternetGatewayID.NotFound"
+    assert err(c.attach_internet_gateway, InternetGatewayId=gid,
+               VpcId="vpc-00000000000000000") == "InvalidVpcID.NotFound"
+    assert err(c.attach_internet_gateway, InternetGatewayId=gid,
+               VpcId="vpc-00000000000000000", DryRun=True) == "InvalidVpcID.NotFound"
+    assert err(c.detach_internet_gateway, InternetGatewayId=nf, VpcId=env.vpc) == \
+        "InvalidInternetGatewayID.NotFound"
+    assert err(c.delete_internet_gateway, InternetGatewayId=nf) == \
+        "InvalidInternetGatewayID.NotFound"
+    assert err(c.describe_internet_gateways, InternetGatewayIds=[gid, nf]) == \
+        "InvalidInternetGatewayID.NotFound"
+    assert err(c.describe_internet_gateways,
+               Filters=[{"Name": "attachment.bogus", "Values": ["x"]}]) == \
+        "InvalidParameterValue"
+    assert err(c.create_internet_gateway, TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": "k", "Value": "v"}]}]) == \
+        "InvalidParameterValue"
+    before = _igw_ids(c)
+    assert err(c.create_internet_gateway, DryRun=True) == "DryRunOperation"
+    assert err(c.describe_internet_gateways, DryRun=True) == "DryRunOperation"
+    assert _igw_ids(c) == before
+
+
+def test_detach_with_public_addresses(env):
+    c = env.c
+    subnet = next(iter(env.subnets))
+    eni = c.create_network_interface(SubnetId=subnet)["NetworkInterface"]["NetworkInterfaceId"]
+    alloc = c.allocate_address(Domain="vpc")["AllocationId"]
+    assoc = c.associate_address(AllocationId=alloc, NetworkInterfaceId=eni)["AssociationId"]
+    with pytest.raises(ClientError) as e:
+        c.detach_internet_gateway(InternetGatewayId=env.igw, VpcId=env.vpc)
+    assert _code(e) == "DependencyViolation"
+    assert _igw(c, env.igw)["Attachments"] == [{"State": "available", "VpcId": env.vpc}]
+    c.disassociate_address(AssociationId=assoc)
+    c.detach_internet_gateway(InternetGatewayId=env.igw, VpcId=env.vpc)
+    # The default route of the default VPC now leads nowhere.
+    assert env.route(env.main["RouteTableId"], "0.0.0.0/0")["State"] == "blackhole"
+    c.attach_internet_gateway(InternetGatewayId=env.igw, VpcId=env.vpc)
+    assert env.route(env.main["RouteTableId"], "0.0.0.0/0")["State"] == "active"
+
+
+def test_internet_gateway_quota_and_paging(env):
+    c = env.c
+    # Five IGWs per Region (AWS default), the default VPC's included.
+    made = [c.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+            for _ in range(4)]
+    with pytest.raises(ClientError) as e:
+        c.create_internet_gateway()
+    assert _code(e) == "InternetGatewayLimitExceeded"
+    everything = _igw_ids(c)
+    assert sorted(made + [env.igw]) == everything
+    # The quota keeps a Region at 5, which is the smallest page: one full page, no token.
+    p1 = c.describe_internet_gateways(MaxResults=5)
+    assert sorted(g["InternetGatewayId"] for g in p1["InternetGateways"]) == everything
+    assert not p1.get("NextToken")
+    with pytest.raises(ClientError) as e:
+        c.describe_internet_gateways(NextToken="garbage")
+    assert _code(e) == "InvalidNextToken"
+    c.delete_internet_gateway(InternetGatewayId=made[0])
+    c.create_internet_gateway()
+    p = run_aws_cli(env.v.url, "ec2", "describe-internet-gateways", "--filters",
+                    f"Name=attachment.vpc-id,Values={env.vpc}")
+    assert p.returncode == 0, p.stderr
+    assert p.json["InternetGateways"] == [{"Attachments": [{"State": "available",
+                                                            "VpcId": env.vpc}],
+                                           "InternetGatewayId": env.igw,
+                                           "OwnerId": "123456789012", "Tags": []}]
+
+
+# ---- VGW routes and propagation ---------------------------------------------------------
+
+
+def test_vgw_routes_and_propagation(env):
+    c = env.c
+    rid = env.table()["RouteTableId"]
+    vgw = c.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    # Not attached yet: neither a route nor propagation.
+    with pytest.raises(ClientError) as e:
+        c.enable_vgw_route_propagation(RouteTableId=rid, GatewayId=vgw)
+    assert _code(e) == "Gateway.NotAttached"
+    with pytest.raises(ClientError) as e:
+        c.create_route(RouteTableId=rid, DestinationCidrBlock="10.50.0.0/16", GatewayId=vgw)
+    assert _code(e) == "InvalidParameterValue"
+    c.attach_vpn_gateway(VpnGatewayId=vgw, VpcId=env.vpc)
+    cgw = c.create_customer_gateway(Type="ipsec.1", BgpAsn=65000,
+                                    IpAddress="192.0.2.10")["CustomerGateway"]
+    vpn = c.create_vpn_connection(Type="ipsec.1", CustomerGatewayId=cgw["CustomerGatewayId"],
+                                  VpnGatewayId=vgw, Options={"StaticRoutesOnly": True})
+    vpn_id = vpn["VpnConnection"]["VpnConnectionId"]
+    c.create_vpn_connection_route(VpnConnectionId=vpn_id, DestinationCidrBlock="10.60.0.0/16")
+    c.create_route(RouteTableId=rid, DestinationCidrBlock="10.50.0.0/16", GatewayId=vgw)
+    assert env.route(rid, "10.60.0.0/16") is None  # not propagated yet
+
+    c.enable_vgw_route_propagation(RouteTableId=rid, GatewayId=vgw)
+    c.enable_vgw_route_propagation(RouteTableId=rid, GatewayId=vgw)  # idempotent
+    t = env.get(rid)
+    assert t["PropagatingVgws"] == [{"GatewayId": vgw}]
+    assert env.route(rid, "10.60.0.0/16") == {
+        "DestinationCidrBlock": "10.60.0.0/16", "GatewayId": vgw,
+        "Origin": "EnableVgwRoutePropagation", "State": "active"}
+    assert env.route(rid, "10.50.0.0/16") == {
+        "DestinationCidrBlock": "10.50.0.0/16", "GatewayId": vgw, "Origin": "CreateRoute",
+        "State": "active"}
+    assert _ids(c.describe_route_tables(Filters=[
+        {"Name": "route.origin", "Values": ["EnableVgwRoutePropagation"]}])["RouteTables"]) \
+        == [rid]
+    assert _ids(c.describe_route_tables(Filters=[
+        {"Name": "route.destination-cidr-block", "Values": ["10.60.0.0/16"]}])["RouteTables"]) \
+        == [rid]
+    # A propagated route is not a static one: DeleteRoute does not find it.
+    with pytest.raises(ClientError) as e:
+        c.delete_route(RouteTableId=rid, DestinationCidrBlock="10.60.0.0/16")
+    assert _code(e) == "InvalidRoute.NotFound"
+
+    c.disable_vgw_route_propagation(RouteTableId=rid, GatewayId=vgw)
+    t = env.get(rid)
+    assert t["PropagatingVgws"] == []
+    assert env.route(rid, "10.60.0.0/16") is None
+    c.enable_vgw_route_propagation(RouteTableId=rid, GatewayId=vgw)
+    # Detaching the VGW: the static route is a blackhole, propagation stops.
+    c.delete_vpn_connection(VpnConnectionId=vpn_id)
+    c.detach_vpn_gateway(VpnGatewayId=vgw, VpcId=env.vpc)
+    assert env.route(rid, "10.50.0.0/16")["State"] == "blackhole"
+    assert env.route(rid, "10.60.0.0/16") is None
+
+
+def test_restart_keeps_associations_and_gateways(start_vpcd):
+    env = Env(start_vpcd())
+    c = env.c
+    rid = env.table()["RouteTableId"]
+    subnet = next(iter(env.subnets))
+    aid = c.associate_route_table(RouteTableId=rid, SubnetId=subnet)["AssociationId"]
+    gid = c.create_internet_gateway(TagSpecifications=[
+        {"ResourceType": "internet-gateway",
+         "Tags": [{"Key": "k", "Value": "v"}]}])["InternetGateway"]["InternetGatewayId"]
+    vpc, main = _new_vpc(c, "10.7.0.0/16")
+    c.attach_internet_gateway(InternetGatewayId=gid, VpcId=vpc)
+    c.create_route(RouteTableId=main, DestinationCidrBlock="0.0.0.0/0", GatewayId=gid)
+    tables = sorted(c.describe_route_tables()["RouteTables"], key=lambda t: t["RouteTableId"])
+    igws = sorted(c.describe_internet_gateways()["InternetGateways"],
+                  key=lambda g: g["InternetGatewayId"])
+    assert env.v.stop() == 0
+    c2 = make_client(start_vpcd(state_dir=env.v.state_dir).url)
+    assert sorted(c2.describe_route_tables()["RouteTables"],
+                  key=lambda t: t["RouteTableId"]) == tables
+    assert sorted(c2.describe_internet_gateways()["InternetGateways"],
+                  key=lambda g: g["InternetGatewayId"]) == igws
+    assert _igw(c2, gid)["Attachments"] == [{"State": "available", "VpcId": vpc}]
+    got = c2.describe_route_tables(Filters=[
+        {"Name": "association.route-table-association-id", "Values": [aid]}])["RouteTables"]
+    assert [t["RouteTableId"] for t in got] == [rid]
+    # The restored state still works: the association can be removed.
+    c2.disassociate_route_table(AssociationId=aid)
