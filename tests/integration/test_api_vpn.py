@@ -515,3 +515,36 @@ def test_cli_v2(aws_cli, ec2):
     p = aws_cli("ec2", "describe-vpn-gateways", "--vpn-gateway-ids", "vgw-0123456789abcdef0")
     assert p.returncode != 0
     assert "InvalidVpnGatewayID.NotFound" in p.stderr
+
+
+def test_static_routes_propagate_to_route_tables(ec2):
+    c = ec2
+    vpc = _default_vpc(c)
+    gid, cid, vid = _chain(c, vpc)
+    main = c.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                            {"Name": "association.main", "Values": ["true"]}])
+    rtb = main["RouteTables"][0]["RouteTableId"]
+
+    def propagated():
+        t = c.describe_route_tables(RouteTableIds=[rtb])["RouteTables"][0]
+        return sorted((r["DestinationCidrBlock"], r.get("GatewayId"), r["State"])
+                      for r in t["Routes"] if r["Origin"] == "EnableVgwRoutePropagation")
+
+    c.create_vpn_connection_route(VpnConnectionId=vid, DestinationCidrBlock="10.99.0.0/16")
+    assert propagated() == []  # propagation not enabled yet
+    c.enable_vgw_route_propagation(RouteTableId=rtb, GatewayId=gid)
+    assert propagated() == [("10.99.0.0/16", gid, "active")]
+    c.create_vpn_connection_route(VpnConnectionId=vid, DestinationCidrBlock="10.98.0.0/24")
+    assert propagated() == [("10.98.0.0/24", gid, "active"), ("10.99.0.0/16", gid, "active")]
+    c.delete_vpn_connection_route(VpnConnectionId=vid, DestinationCidrBlock="10.99.0.0/16")
+    assert propagated() == [("10.98.0.0/24", gid, "active")]
+    c.delete_vpn_connection(VpnConnectionId=vid)
+    assert propagated() == []
+    # A new connection on the same VGW propagates; detaching the VGW stops it.
+    vid2 = c.create_vpn_connection(Type="ipsec.1", CustomerGatewayId=cid, VpnGatewayId=gid,
+                                   Options={"StaticRoutesOnly": True})
+    vid2 = vid2["VpnConnection"]["VpnConnectionId"]
+    c.create_vpn_connection_route(VpnConnectionId=vid2, DestinationCidrBlock="172.16.0.0/12")
+    assert propagated() == [("172.16.0.0/12", gid, "active")]
+    c.detach_vpn_gateway(VpnGatewayId=gid, VpcId=vpc)
+    assert propagated() == []
