@@ -260,6 +260,13 @@ def test_route_errors(env):
     assert err(RouteTableId="rtb-00000000000000000", DestinationCidrBlock="10.0.0.0/8",
                GatewayId=env.igw, DryRun=True) == "InvalidRouteTableID.NotFound"
     assert err(DestinationIpv6CidrBlock="::/0", GatewayId=env.igw) == "InvalidParameterValue"
+    assert err(DestinationPrefixListId="pl-00000000000000000", GatewayId=env.igw) == \
+        "InvalidPrefixListID.NotFound"
+    pcx = "pcx-00000000000000000"
+    assert err(DestinationCidrBlock="10.0.0.0/8", VpcPeeringConnectionId=pcx) == \
+        "InvalidVpcPeeringConnectionID.NotFound"
+    assert err(DestinationCidrBlock="10.0.0.0/8", TransitGatewayId="tgw-00000000000000000") == \
+        "InvalidTransitGatewayID.NotFound"
     # More specific than the local route: only a whole subnet CIDR, to a NAT gateway or ENI.
     assert err(DestinationCidrBlock="172.31.5.0/24", GatewayId=env.igw) == \
         "InvalidParameterValue"
@@ -270,6 +277,17 @@ def test_route_errors(env):
         "InvalidParameterValue"
     c.create_route(RouteTableId=rid, DestinationCidrBlock=cidr, NetworkInterfaceId=eni)
     assert env.route(rid, cidr)["NetworkInterfaceId"] == eni
+    # The local route's target can become an ENI (middlebox) and be restored with LocalTarget.
+    local = "172.31.0.0/16"
+    with pytest.raises(ClientError) as e:
+        c.replace_route(RouteTableId=rid, DestinationCidrBlock=local, GatewayId=env.igw)
+    assert _code(e) == "InvalidParameterValue"
+    c.replace_route(RouteTableId=rid, DestinationCidrBlock=local, NetworkInterfaceId=eni)
+    r = env.route(rid, local)
+    assert r["NetworkInterfaceId"] == eni and r["Origin"] == "CreateRouteTable"
+    c.replace_route(RouteTableId=rid, DestinationCidrBlock=local, LocalTarget=True)
+    assert env.route(rid, local) == {"DestinationCidrBlock": local, "GatewayId": "local",
+                                     "Origin": "CreateRouteTable", "State": "active"}
     # DryRun of a valid route changes nothing.
     assert err(DestinationCidrBlock="10.0.0.0/8", GatewayId=env.igw, DryRun=True) == \
         "DryRunOperation"
@@ -317,6 +335,20 @@ def test_route_targets_filters_and_blackhole(env):
     assert r["NetworkInterfaceId"] == ieni and r["State"] == "active"
     r = env.route(rid, "10.1.0.0/16")
     assert r["NetworkInterfaceId"] == eni and "InstanceId" not in r
+    # An ENI target attached to an instance also names the instance.
+    c.create_route(RouteTableId=rid, DestinationCidrBlock="10.2.0.0/16", NetworkInterfaceId=ieni)
+    r = env.route(rid, "10.2.0.0/16")
+    assert (r["NetworkInterfaceId"], r["InstanceId"], r["InstanceOwnerId"]) == \
+        (ieni, iid, "123456789012")
+    # An instance with two ENIs is ambiguous as a target.
+    c.attach_network_interface(NetworkInterfaceId=eni, InstanceId=iid, DeviceIndex=1)
+    with pytest.raises(ClientError) as e:
+        c.create_route(RouteTableId=rid, DestinationCidrBlock="10.3.0.0/16", InstanceId=iid)
+    assert _code(e) == "InvalidInstanceID"
+    assert env.route(rid, "192.168.0.0/16")["State"] == "blackhole"  # two ENIs now
+    att = c.describe_network_interfaces(NetworkInterfaceIds=[eni])["NetworkInterfaces"][0]
+    c.detach_network_interface(AttachmentId=att["Attachment"]["AttachmentId"])
+    assert env.route(rid, "192.168.0.0/16")["State"] == "active"
 
     def ids(name, *values):
         return _ids(c.describe_route_tables(
