@@ -136,6 +136,8 @@ __attribute__((format(printf, 1, 2))) static inline char *fx_sh(const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
+	if (getenv("FX_SH_TRACE"))
+		fprintf(stderr, "[%d] %s\n", getpid(), cmd);
 	f = popen(cmd, "r");
 	if (f) {
 		while ((c = fgetc(f)) != EOF) {
@@ -192,7 +194,7 @@ static inline void fx_names_init(struct fx_names *n)
 /* Remove every namespace whose name starts with the prefix (links go with them). */
 static inline void fx_cleanup_namespaces(const struct fx_names *n)
 {
-	free(fx_sh("for ns in $(ip netns list | awk '{print $1}' | grep '^%s'); do "
+	free(fx_sh("for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^%s'); do "
 		   "ip netns del \"$ns\"; done",
 		   n->ns_prefix));
 }

@@ -5,12 +5,19 @@
  * failed assertion, and every test checks that the root namespace did not
  * change.
  */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fabric/netns.h"
 #include "fabric/plumb.h"
 #include "test-plumb-fixture.h"
 
@@ -75,14 +82,14 @@ static struct plumb_counts reconcile(struct fabric_port **ports, size_t *n)
 /* `ip netns list` names with our prefix, sorted, space-separated. */
 static char *our_namespaces(void)
 {
-	return fx_sh("ip netns list | awk '{print $1}' | grep '^%s' | LC_ALL=C sort | tr '\\n' ' '",
+	return fx_sh("ip netns list 2>/dev/null | awk '{print $1}' | grep '^%s' | LC_ALL=C sort | tr '\\n' ' '",
 		     names.ns_prefix);
 }
 
 /* Our links in the fabric namespace: "name alias" lines, sorted. */
 static char *fabric_links(void)
 {
-	return fx_sh("ip -n %s -o -d link show | awk '{n=$2; sub(\"@.*\",\"\",n); sub(\":$\",\"\",n);"
+	return fx_sh("ip -n %s -o -d link show 2>/dev/null | awk '{n=$2; sub(\"@.*\",\"\",n); sub(\":$\",\"\",n);"
 		     " a=\"\"; for(i=1;i<NF;i++) if($i==\"alias\") a=$(i+1); print n, a}' |"
 		     " grep '^%s' | sort | tr '\\n' ';'",
 		     names.fabric_ns, names.link_prefix);
@@ -112,7 +119,7 @@ static void assert_eth(const char *inst, const char *eth, const char *mac, const
 {
 	char cmd[128], *s;
 
-	snprintf(cmd, sizeof(cmd), "-o -d link show dev %s", eth);
+	snprintf(cmd, sizeof(cmd), "-o -d link show dev %s 2>/dev/null", eth);
 	s = in_ns(inst, cmd);
 	cr_assert(contains(s, mac), "%s %s: MAC %s in: %s", inst, eth, mac, s);
 	cr_assert(contains(s, "mtu 9001"), "%s", s);
@@ -253,10 +260,9 @@ Test(plumb, detach_and_terminate_remove_exactly_those)
 	struct plumb_counts c;
 	struct fabric_port *ports;
 	size_t n;
-	char *s, *before_b;
+	char *s;
 
 	reconcile(NULL, NULL);
-	before_b = in_ns(FX_INST_B, "-o -d link show dev eth0");
 
 	/* DetachNetworkInterface of eth1. */
 	model_find_eni(model, FX_ENI_A1)->attachment.present = false;
@@ -295,7 +301,6 @@ Test(plumb, detach_and_terminate_remove_exactly_those)
 	c = reconcile(NULL, NULL);
 	assert_counts(c, 0, 0, 1, 1, 0, 0, 1);
 	assert_eth(FX_INST_A, "eth1", FX_MAC_A1, FX_ENI_A1, "10.0.2.20/24");
-	free(before_b);
 	assert_root_unchanged();
 }
 
@@ -384,7 +389,7 @@ Test(plumb, adopts_after_restart_and_leaves_foreign_objects)
 	fabric_ports_free(ports);
 	fabric_ports_free(again);
 
-	s = fx_sh("ip netns list | awk '{print $1}' | grep -c '^%sother$'", names.ns_prefix);
+	s = fx_sh("ip netns list 2>/dev/null | awk '{print $1}' | grep -c '^%sother$'", names.ns_prefix);
 	cr_assert_str_eq(s, "1\n");
 	free(s);
 	s = fx_sh("ip -n %s -o link show | grep -c 'xfoo\\|xbar'", names.fabric_ns);
@@ -444,5 +449,80 @@ Test(plumb, teardown_leaves_nothing)
 	/* Teardown again: nothing left to remove, no error. */
 	cr_assert_eq(plumb_teardown(plumb, &c), 0);
 	cr_assert_eq(c.ns_removed + c.ports_removed, 0);
+	assert_root_unchanged();
+}
+
+Test(plumb, moved_eni_follows_its_instance)
+{
+	struct plumb_counts c;
+	struct model_eni *a1;
+	char *s;
+
+	reconcile(NULL, NULL);
+	/* Detach eth1 from A and attach it to B as eth1, between two reconciles. */
+	a1 = model_find_eni(model, FX_ENI_A1);
+	snprintf(a1->attachment.instance_id, sizeof(a1->attachment.instance_id), "%s", FX_INST_B);
+	c = reconcile(NULL, NULL);
+	assert_counts(c, 0, 0, 2, 1, 1, 0, 2);
+	assert_eth(FX_INST_B, "eth1", FX_MAC_A1, FX_ENI_A1, "10.0.2.20/24");
+	s = in_ns(FX_INST_A, "-o link show | awk '{print $2}' | sed 's/@.*//' | tr '\\n' ' '");
+	cr_assert_str_eq(s, "lo: eth0 ");
+	free(s);
+	/* Same instance, another device index: eth1 becomes eth3. */
+	a1->attachment.device_index = 3;
+	c = reconcile(NULL, NULL);
+	assert_counts(c, 0, 0, 2, 1, 1, 0, 2);
+	s = in_ns(FX_INST_B, "-o link show | awk '{print $2}' | sed 's/@.*//' | tr '\\n' ' '");
+	cr_assert_str_eq(s, "lo: eth0 eth3 ");
+	free(s);
+	c = reconcile(NULL, NULL);
+	assert_counts(c, 0, 0, 2, 0, 0, 0, 3);
+	assert_root_unchanged();
+}
+
+/*
+ * The port table is what the data path reads frames from: a frame the
+ * instance sends on eth0 (the ARP request for its router, made by a ping that
+ * nothing answers) arrives on the fabric-side ifindex of that ENI, read with
+ * an AF_PACKET socket opened inside the fabric namespace.
+ */
+Test(plumb, frames_from_eth0_arrive_on_the_fabric_port)
+{
+	struct fabric_port *ports;
+	const struct fabric_port *a0;
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP) };
+	struct timeval tv = { .tv_sec = 3 };
+	uint8_t frame[256], mac[6] = { 0x0a, 0, 0, 0, 0x0a, 0 };
+	size_t n;
+	ssize_t len;
+	int fd, s;
+
+	reconcile(&ports, &n);
+	a0 = find_port(ports, n, FX_ENI_A0);
+	cr_assert_not_null(a0);
+	fd = netns_open(names.fabric_ns);
+	cr_assert_geq(fd, 0);
+	s = netns_socket(fd, AF_PACKET, SOCK_RAW, htons(ETH_P_ARP));
+	close(fd);
+	cr_assert_geq(s, 0);
+	sll.sll_ifindex = a0->ifindex;
+	cr_assert_eq(bind(s, (struct sockaddr *)&sll, sizeof(sll)), 0);
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+
+	free(fx_sh("ip netns exec %s%s ping -c1 -W1 10.0.1.1 >/dev/null 2>&1", names.ns_prefix,
+		   FX_INST_A));
+	len = recv(s, frame, sizeof(frame), 0);
+	close(s);
+	cr_assert_geq(len, 42, "an ARP frame arrived (%zd)", len);
+	cr_assert_eq(memcmp(frame + 6, mac, 6), 0, "from the ENI's MAC");
+	cr_assert_eq(memcmp(frame + 6, a0->mac, 6), 0);
+	cr_assert_eq(frame[12], 0x08);
+	cr_assert_eq(frame[13], 0x06);
+	/* ARP: sender IP at 28, target IP at 38. */
+	cr_assert_eq(frame[20], 0);
+	cr_assert_eq(frame[21], 1, "a request");
+	cr_assert_eq(memcmp(frame + 28, (uint8_t[]){ 10, 0, 1, 10 }, 4), 0);
+	cr_assert_eq(memcmp(frame + 38, (uint8_t[]){ 10, 0, 1, 1 }, 4), 0);
+	fabric_ports_free(ports);
 	assert_root_unchanged();
 }
