@@ -1,0 +1,174 @@
+/*
+ * dp: the fabric's data path.  Every frame an instance sends crosses it.
+ *
+ * What it is.  One thread, inside the fabric's network namespace, reads the
+ * frames arriving on a set of ports (the fabric-side ends of veth pairs), and
+ * for each one:
+ *   - ARP: answered the way the VPC answers it (fabric/arp.h), never
+ *     forwarded;
+ *   - IPv4: run through the engine (eng_process) entering at the port's ENI
+ *     or gateway; on a verdict to an ENI or a gateway the frame is copied to
+ *     the egress port with its L2 header rewritten and, when NAT applied, the
+ *     engine's rewritten IP/L4 header; everything else is dropped and
+ *     counted;
+ *   - anything else (IPv6, other ethertypes, truncated frames): dropped and
+ *     counted.
+ * Nothing is ever flooded or broadcast.
+ *
+ * L2 rewriting (openvpc's choice, close to what an instance sees on AWS):
+ *  - to an ENI: destination MAC = the ENI's MAC (the instance-side address);
+ *    source MAC = the sender's own MAC when sender and receiver are ENIs of
+ *    the same subnet (layer 2 delivery, vpc-semantics.md 1.4), otherwise the
+ *    router MAC (routed through the subnet router, or from a gateway);
+ *  - to a gateway: destination = the outside peer's MAC (configured, or
+ *    learned from the last frame received on that port), source = router MAC;
+ *  - the TTL is not decremented: the VPC router does not show as a hop, as on
+ *    AWS.
+ *
+ * Ports.  A port is an ENI (its ID, the fabric-side ifindex, the ENI's MAC,
+ * its subnet CIDR for ARP) or a gateway (IGW or VGW ID, ifindex, the outside
+ * peer's MAC or zero to learn it).  The ENI/gateway indexes of the current
+ * engine generation are looked up by ID whenever the generation or the port
+ * table changes, so ports and generations can change independently.  A
+ * port whose ID is not in the generation receives nothing and its frames
+ * are dropped (counted as no_port).
+ *
+ * Generations.  fabric_dp_publish() hands a new generation to the engine state
+ * (eng_state_publish) and wakes the thread, which adopts it between two
+ * batches (eng_state_sync); connection tracking lives in the state, so
+ * established flows that the new rules still allow continue, and a flow
+ * whose SG rule was removed continues too (tracked, as on AWS) while a new
+ * one is refused.
+ *
+ * Time.  The thread reads CLOCK_MONOTONIC once per batch and adds the
+ * Unix-epoch offset taken at start (so conntrack timeouts never jump with
+ * the wall clock and flow-log timestamps are still Unix times).
+ *
+ * Threads and ownership.  The caller creates the engine state and lends it:
+ * while the data path runs, only its thread touches the state (idle expiry,
+ * flow-log flushes through cfg.flowlog_fn happen there), except
+ * eng_state_publish() which is thread-safe.  fabric_dp_* functions may be
+ * called from any one control thread.  set_ports and stats wait until the
+ * data-path thread has acted (a round trip through an eventfd).
+ *
+ * Port I/O goes through dp-io.h (AF_PACKET rings today, AF_XDP later).  The
+ * instance-side ends must not use TSO/GSO (frames larger than the ring's
+ * frame are dropped as truncated); checksum offload is fine: a frame whose
+ * L4 checksum is left to offload is completed in software before it leaves.
+ * fabric_dp_link_no_offload() turns TSO/GSO/checksum offload off on a link
+ * of the calling thread's namespace.
+ */
+#ifndef OPENVPC_FABRIC_DP_H
+#define OPENVPC_FABRIC_DP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fabric/dp-io.h"
+#include "lib/engine/engine.h"
+#include "lib/model/model.h"
+#include "lib/net/net.h"
+
+struct fabric_dp;
+
+enum fabric_dp_port_kind {
+	FABRIC_DP_PORT_ENI,
+	FABRIC_DP_PORT_IGW, /* an "internet" namespace behind the IGW */
+	FABRIC_DP_PORT_VGW, /* the VPN side */
+};
+
+/* One port, as the control plane describes it (copied by the data path). */
+struct fabric_dp_port {
+	enum fabric_dp_port_kind kind;
+	char id[MODEL_ID_LEN]; /* eni-..., igw-..., vgw-... */
+	int ifindex;	       /* fabric-side end, in the fabric's namespace */
+	uint8_t mac[6];	       /* ENI: the ENI's (instance-side) MAC; gateway: peer's, 0 = learn */
+	struct net_cidr4 subnet; /* ENI: its subnet (ARP answers); unused for gateways */
+};
+
+/* Counters of the data path (the engine's own are in .eng). */
+struct fabric_dp_stats {
+	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;
+	uint64_t arp_requests, arp_replies;
+	uint64_t ipv4;
+	uint64_t delivered, to_internet, to_vpn, to_service, reply_rst;
+	uint64_t drop_engine;	   /* dropped by the engine (reasons in eng.drops) */
+	uint64_t drop_no_port;	   /* no port for the ingress or egress object */
+	uint64_t drop_malformed;   /* not parseable as IPv4 over Ethernet */
+	uint64_t drop_truncated;   /* larger than the ring's frames (TSO left on?) */
+	uint64_t drop_other;	   /* IPv6, other ethertypes, ARP not answered */
+	uint64_t drop_tx_full;	   /* egress ring full */
+	uint64_t generations;	   /* generations adopted */
+	size_t ports_open;
+	struct eng_stats eng;
+};
+
+struct fabric_dp_config {
+	/*
+	 * The fabric's network namespace (an open fd, e.g. from netns_open());
+	 * -1 = the namespace of the thread calling fabric_dp_start().  Borrowed:
+	 * only used during fabric_dp_start().
+	 */
+	int netns_fd;
+	uint8_t router_mac[6];	 /* the VPC router's MAC; zero = 02:76:70:63:00:01 */
+	const struct dp_io_ops *io; /* NULL = AF_PACKET rings (ring_io_ops) */
+	struct dp_io_config io_cfg; /* zero = the backend's defaults */
+	/* Flow-log flushing on the data-path thread (NULL = never flush). */
+	void (*flowlog_fn)(const struct eng_flow_record *rec, void *userdata);
+	void *flowlog_userdata;
+	uint32_t flowlog_interval_override_s; /* 0 = the flow logs' own intervals */
+};
+
+/* Fill *cfg with defaults (netns_fd -1, default router MAC, AF_PACKET). */
+void fabric_dp_config_default(struct fabric_dp_config *cfg);
+
+/*
+ * New data path over the state st (borrowed; must outlive the data path).
+ * 0, -ENOMEM, or another negative errno (eventfd).
+ */
+int fabric_dp_new(const struct fabric_dp_config *cfg, struct eng_state *st,
+		  struct fabric_dp **ret_dp);
+
+/*
+ * Replace the port table (ports are copied).  Before start: stored.  While
+ * running: waits until the thread has opened the new ports and closed the
+ * removed ones; returns the first open error (that port stays closed, the
+ * others are applied).  -EINVAL for a bad entry (ifindex <= 0, a duplicate
+ * ifindex or ID).
+ */
+int fabric_dp_set_ports(struct fabric_dp *dp, const struct fabric_dp_port *ports, size_t n);
+
+/* Publish a generation (takes its own reference) and wake the thread. */
+void fabric_dp_publish(struct fabric_dp *dp, struct eng_gen *gen);
+
+/*
+ * Start the thread: it enters cfg.netns_fd and opens the ports.  Returns 0
+ * once it runs, or the error that stopped it (the namespace could not be
+ * entered; a port that fails to open is an error too).
+ */
+int fabric_dp_start(struct fabric_dp *dp);
+
+/* Stop the thread (ports closed).  Idempotent. */
+void fabric_dp_stop(struct fabric_dp *dp);
+
+/* Stops and frees.  Accepts NULL; returns NULL. */
+struct fabric_dp *fabric_dp_free(struct fabric_dp *dp);
+
+/*
+ * Counters, current to the moment of the call (a round trip to the thread
+ * while it runs).  0, or -ESHUTDOWN when the thread died.
+ */
+int fabric_dp_stats(struct fabric_dp *dp, struct fabric_dp_stats *ret_stats);
+
+/* Per-port counters by ID (rx/tx frames); 0 or -ENOENT. */
+int fabric_dp_port_stats(struct fabric_dp *dp, const char *id, uint64_t *ret_rx,
+			 uint64_t *ret_tx);
+
+/*
+ * Turn TSO, GSO, GRO and TX checksum offload off on ifname in the calling
+ * thread's namespace (SIOCETHTOOL).  0 or a negative errno.
+ */
+int fabric_dp_link_no_offload(const char *ifname);
+
+#endif
