@@ -185,7 +185,12 @@ static void render_cidr_assoc(struct api_req *r, const char *wrap, const char *a
 	api_xml_end(r);
 }
 
-static void render_vpc_body(struct api_req *r, const struct model_vpc *v)
+/*
+ * The VPC's members.  AWS writes an empty <ipv6CidrBlockAssociationSet/> in
+ * CreateVpc's answer but leaves the set out of DescribeVpcs for a VPC
+ * without IPv6 blocks: empty_ipv6_set chooses.
+ */
+static void render_vpc_body(struct api_req *r, const struct model_vpc *v, bool empty_ipv6_set)
 {
 	char buf[NET_CIDR6_STRLEN];
 
@@ -196,7 +201,7 @@ static void render_vpc_body(struct api_req *r, const struct model_vpc *v)
 	api_xml_str(r, "vpcId", v->id);
 	api_xml_str(r, "ownerId", v->owner_id);
 	api_xml_str(r, "instanceTenancy", v->instance_tenancy[0] ? v->instance_tenancy : "default");
-	if (v->n_cidrs6 > 0) {
+	if (v->n_cidrs6 > 0 || empty_ipv6_set) {
 		api_xml_start(r, "ipv6CidrBlockAssociationSet");
 		for (size_t i = 0; i < v->n_cidrs6; i++) {
 			const struct model_vpc_cidr6 *c = &v->cidrs6[i];
@@ -225,7 +230,7 @@ static void render_vpc_body(struct api_req *r, const struct model_vpc *v)
 static void render_vpc_item(struct api_req *r, const void *o)
 {
 	api_xml_start(r, "item");
-	render_vpc_body(r, o);
+	render_vpc_body(r, o, false);
 	api_xml_end(r);
 }
 
@@ -262,7 +267,7 @@ static int create_vpc(struct api_req *r)
 	if ((e = copy_tags(r, &vpc->tags, &tags)) < 0)
 		goto out;
 	api_xml_start(r, "vpc");
-	render_vpc_body(r, vpc);
+	render_vpc_body(r, vpc, true);
 	api_xml_end(r);
 out:
 	model_tags_clear(&tags);

@@ -55,12 +55,23 @@ def test_create_vpc_shape_and_what_comes_with_it(ec2):
     # The Region's DHCP options set is shared with the default VPC.
     assert v["DhcpOptionsId"] == _default_vpc(ec2)["DhcpOptionsId"]
 
+    # CreateVpc writes an empty IPv6 set, DescribeVpcs leaves it out (as AWS does).
+    assert v.pop("Ipv6CidrBlockAssociationSet") == []
     got = ec2.describe_vpcs(VpcIds=[vid])["Vpcs"]
     assert len(got) == 1
+    assert "Ipv6CidrBlockAssociationSet" not in got[0]
     assert {k: got[0][k] for k in v} == v
     assert got[0]["State"] == "available"
 
-    # A default security group and a default network ACL come with it.
+    # The main route table with the local route, a default security group and a
+    # default network ACL come with it.
+    [main] = ec2.describe_route_tables(Filters=[
+        {"Name": "vpc-id", "Values": [vid]},
+        {"Name": "association.main", "Values": ["true"]}])["RouteTables"]
+    assert [(r["DestinationCidrBlock"], r["GatewayId"], r["State"]) for r in main["Routes"]] \
+        == [("10.0.0.0/16", "local", "active")]
+    assert len(ec2.describe_route_tables(Filters=[
+        {"Name": "vpc-id", "Values": [vid]}])["RouteTables"]) == 1
     sgs = ec2.describe_security_groups(Filters=[
         {"Name": "vpc-id", "Values": [vid]}])["SecurityGroups"]
     assert [g["GroupName"] for g in sgs] == ["default"]
@@ -266,6 +277,16 @@ def test_secondary_cidr_blocks(ec2):
     assert [a["CidrBlock"] for a in got["CidrBlockAssociationSet"]] == \
         ["10.0.0.0/16", "10.1.0.0/16"]
     assert got["CidrBlock"] == "10.0.0.0/16"
+
+    def local_routes():
+        tables = ec2.describe_route_tables(Filters=[
+            {"Name": "vpc-id", "Values": [vid]}])["RouteTables"]
+        return [sorted(r["DestinationCidrBlock"] for r in t["Routes"]
+                       if r.get("GatewayId") == "local") for t in tables]
+
+    # Every route table of the VPC gets a local route for the new block.
+    ec2.create_route_table(VpcId=vid)
+    assert local_routes() == [["10.0.0.0/16", "10.1.0.0/16"]] * 2
     # A subnet may live in the secondary block; then the block cannot go.
     sid = ec2.create_subnet(VpcId=vid, CidrBlock="10.1.2.0/24")["Subnet"]["SubnetId"]
     assert _err(ec2.disassociate_vpc_cidr_block,
@@ -303,6 +324,7 @@ def test_secondary_cidr_blocks(ec2):
               ec2.describe_vpcs(VpcIds=[vid])["Vpcs"][0]["CidrBlockAssociationSet"]
               if a["CidrBlockState"]["State"] == "associated"]
     assert "10.1.0.0/16" not in blocks and len(blocks) == 4
+    assert all("10.1.0.0/16" not in t for t in local_routes())
     assert _err(ec2.disassociate_vpc_cidr_block, AssociationId=ca["AssociationId"]) == \
         "InvalidVpcCidrBlockAssociationID.NotFound"
 
