@@ -24,6 +24,7 @@ static struct eng_state *analysis_state(void)
 	l.ct_per_eni_max = 1024;
 	l.nat_max = 1024;
 	l.flow_max = 64;
+	l.flow_cache_max = 0; /* traced packets never use the cache */
 	return eng_state_new(&l);
 }
 

@@ -52,6 +52,12 @@ struct ct_l4_proto {
 	const char *(*state_name)(const struct ct_entry *e);
 };
 
+/* TCP ESTABLISHED state value (ct-tcp.c), for ct_update()'s fast path. */
+#define CT_TCP_STATE_ESTABLISHED 3
+
+/* TCP: would packet() refuse a packet with these flags (-ECONNRESET)? */
+bool ct_tcp_refuses(const struct ct_entry *e, uint8_t tcp_flags);
+
 extern const struct ct_l4_proto ct_proto_tcp;
 extern const struct ct_l4_proto ct_proto_udp;
 extern const struct ct_l4_proto ct_proto_icmp;

@@ -22,6 +22,8 @@ enum ct_tcp_state {
 	CT_TCP__COUNT
 };
 
+_Static_assert(CT_TCP_ESTABLISHED == CT_TCP_STATE_ESTABLISHED, "ct-private.h");
+
 static const char *const tcp_state_names[CT_TCP__COUNT] = {
     [CT_TCP_NEW] = "NEW",	    [CT_TCP_SYN_SENT] = "SYN_SENT",
     [CT_TCP_SYN_RECV] = "SYN_RECV", [CT_TCP_ESTABLISHED] = "ESTABLISHED",
@@ -124,6 +126,14 @@ static int tcp_packet(struct ct_entry *e, enum ct_dir dir, uint8_t flags, uint64
 	e->state = st;
 	*ret_timeout_ms = tcp_timeout_ms(e);
 	return 0;
+}
+
+bool ct_tcp_refuses(const struct ct_entry *e, uint8_t flags)
+{
+	bool reopen = (flags & PKT_TCP_SYN) &&
+		      !(flags & (PKT_TCP_ACK | PKT_TCP_RST | PKT_TCP_FIN));
+
+	return e->state == CT_TCP_CLOSED && !reopen;
 }
 
 static const char *tcp_state_name(const struct ct_entry *e)

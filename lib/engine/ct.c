@@ -392,6 +392,53 @@ struct ct_entry *ct_lookup(struct ct_table *t, const struct ct_key *k, uint64_t 
 	return NULL;
 }
 
+struct ct_entry *ct_lookup_hint(struct ct_table *t, const struct ct_key *k, uint32_t hint,
+				uint64_t now_ms)
+{
+	if (likely(hint < t->capacity)) {
+		struct ct_entry *e = &t->entries[hint];
+		bool ports = proto_has_ports(k->proto);
+
+		if ((e->flags & CT_F_USED) && e->key.local_ip == k->local_ip &&
+		    e->key.remote_ip == k->remote_ip && e->key.zone == k->zone &&
+		    e->key.proto == k->proto &&
+		    e->key.local_port == (ports ? k->local_port : 0) &&
+		    e->key.remote_port == (ports ? k->remote_port : 0) && !expired(e, now_ms))
+			return e;
+	}
+	return ct_lookup(t, k, now_ms);
+}
+
+uint32_t ct_entry_index(const struct ct_table *t, const struct ct_entry *e)
+{
+	return (uint32_t)(e - t->entries);
+}
+
+void ct_prefetch_hint(const struct ct_table *t, uint32_t hint)
+{
+	if (hint < t->capacity)
+		__builtin_prefetch(&t->entries[hint], 1);
+}
+
+bool ct_would_pass(const struct ct_table *t, const struct ct_key *k, uint8_t tcp_flags,
+		   uint64_t now_ms)
+{
+	struct ct_key key;
+
+	key_norm(&key, k);
+	for (uint32_t i = t->buckets[key_hash(t, &key) & t->mask]; i != CT_NONE;
+	     i = t->entries[i].next) {
+		const struct ct_entry *e = &t->entries[i];
+
+		if (!key_eq(&e->key, &key))
+			continue;
+		if (expired(e, now_ms))
+			return false;
+		return !(key.proto == PKT_PROTO_TCP && ct_tcp_refuses(e, tcp_flags));
+	}
+	return false;
+}
+
 int ct_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 	      const struct ct_timeouts *to, uint64_t now_ms, struct ct_entry **ret_entry)
 {
@@ -472,9 +519,15 @@ int ct_update(struct ct_table *t, struct ct_entry *e, enum ct_dir dir, uint8_t t
 	uint64_t timeout_ms;
 	int r;
 
-	r = l4_of(e->key.proto)->packet(e, dir, tcp_flags, &timeout_ms);
-	if (r < 0)
-		return r;
+	if (likely(e->key.proto == PKT_PROTO_TCP && e->state == CT_TCP_STATE_ESTABLISHED &&
+		   !(tcp_flags & (PKT_TCP_SYN | PKT_TCP_FIN | PKT_TCP_RST)))) {
+		/* What tcp_packet() does for this case, without the indirect call. */
+		timeout_ms = CT_MS(e->long_s);
+	} else {
+		r = l4_of(e->key.proto)->packet(e, dir, tcp_flags, &timeout_ms);
+		if (r < 0)
+			return r;
+	}
 	if (dir != (enum ct_dir)e->origin)
 		e->flags |= CT_F_REPLIED;
 	e->flags |= CT_F_SEEN;

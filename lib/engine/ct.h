@@ -166,6 +166,27 @@ int ct_set_seed(struct ct_table *t, uint64_t seed);
 struct ct_entry *ct_lookup(struct ct_table *t, const struct ct_key *k, uint64_t now_ms);
 
 /*
+ * ct_lookup() with a hint: hint is the pool index of the entry a previous
+ * lookup returned for this key (ct_entry_index()), or any value.  When the
+ * hinted entry holds this key and is live it is returned without touching
+ * the hash buckets; otherwise this is ct_lookup().  Same result and same
+ * side effects as ct_lookup() in every case (one entry per key at most).
+ */
+struct ct_entry *ct_lookup_hint(struct ct_table *t, const struct ct_key *k, uint32_t hint,
+				uint64_t now_ms);
+/* Pool index of an entry (for ct_lookup_hint()). */
+uint32_t ct_entry_index(const struct ct_table *t, const struct ct_entry *e);
+/* Prefetch the entry at a hint (any value is safe). */
+void ct_prefetch_hint(const struct ct_table *t, uint32_t hint);
+/*
+ * Would ct_lookup() followed by ct_update() with a packet carrying tcp_flags
+ * pass it by state now (a live entry, not a closed TCP connection that the
+ * packet does not reopen)?  Changes nothing.
+ */
+bool ct_would_pass(const struct ct_table *t, const struct ct_key *k, uint8_t tcp_flags,
+		   uint64_t now_ms);
+
+/*
  * Create an entry (state NEW) for a flow whose first packet goes in
  * direction dir; the timeouts are copied into the entry.  Then call
  * ct_update() with that packet.  Returns 0 and *ret_entry (may be NULL),

@@ -123,6 +123,7 @@ struct gen_pubmap {
 
 struct eng_gen {
 	atomic_int refs;
+	uint64_t serial; /* unique per compiled generation in this process */
 	char account_id[MODEL_ACCOUNT_LEN];
 	char region[MODEL_AZ_LEN];
 	struct gen_vpc *vpcs;

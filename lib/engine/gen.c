@@ -760,6 +760,9 @@ static int compile_vgw_known(const struct model *m, const struct model_vgw *v, s
 		g->n_##field = (count);                                                        \
 	} while (0)
 
+/* Serial numbers of generations (state.c tells generations apart by them). */
+static atomic_uint_fast64_t gen_serial;
+
 int eng_compile(const struct model *m, struct eng_gen **ret_gen)
 {
 	struct eng_gen *g;
@@ -771,6 +774,7 @@ int eng_compile(const struct model *m, struct eng_gen **ret_gen)
 	if (!g)
 		return -ENOMEM;
 	atomic_init(&g->refs, 1);
+	g->serial = atomic_fetch_add(&gen_serial, 1) + 1;
 	util_strscpy(g->account_id, m->account_id, sizeof(g->account_id));
 	util_strscpy(g->region, m->region, sizeof(g->region));
 

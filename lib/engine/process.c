@@ -40,6 +40,23 @@
 #define PATH_IGW 2
 #define PATH_VGW 3
 
+/*
+ * What the slow path records for the flow cache (see fcache.h): the
+ * stateful steps in order, the conntrack entries of the SG steps, and
+ * whether the path can be cached at all (not through a NAT gateway, no
+ * conntrack exhaustion, few enough steps).
+ */
+struct fc_rec {
+	bool bad;
+	bool sg_terminal; /* stopped at an SG step that blocked */
+	bool has_final;
+	uint8_t n_ops, n_sg;
+	uint32_t final_src, final_dst;
+	struct fc_op ops[FC_OPS_MAX];
+	uint32_t hint[FC_SG_MAX];
+	struct ct_key sgkey[FC_SG_MAX];
+};
+
 struct pctx {
 	struct eng_state *st;
 	const struct eng_gen *g;
@@ -54,6 +71,8 @@ struct pctx {
 	bool via_nat;
 	bool from_outside; /* entered at a gateway */
 	unsigned hops;
+	const struct pkt_hdr *in0; /* the packet as it entered */
+	struct fc_rec *rec;	   /* recording for the flow cache, or NULL */
 };
 
 /* ---- trace and verdict helpers --------------------------------------------- */
@@ -110,19 +129,48 @@ static void finish(struct pctx *p, enum eng_verdict v, enum eng_point point, uin
 	p->res->out = p->h;
 }
 
+/* ---- flow-cache recording ------------------------------------------------------ */
+
+/* FC_OP_FINAL when the current header is the rewritten one (checked at store time). */
+static uint8_t rec_hdr_flag(struct pctx *p)
+{
+	struct fc_rec *r = p->rec;
+
+	if (p->h.src == p->in0->src && p->h.dst == p->in0->dst)
+		return 0;
+	if (r->has_final && (r->final_src != p->h.src || r->final_dst != p->h.dst))
+		r->bad = true; /* two different rewrites: not cacheable */
+	r->has_final = true;
+	r->final_src = p->h.src;
+	r->final_dst = p->h.dst;
+	return FC_OP_FINAL;
+}
+
+static void rec_op(struct pctx *p, uint32_t eni, uint8_t flags, int path)
+{
+	struct fc_rec *r = p->rec;
+
+	if (r->n_ops >= FC_OPS_MAX || eni > UINT16_MAX) {
+		r->bad = true;
+		return;
+	}
+	r->ops[r->n_ops++] = (struct fc_op){(uint16_t)eni, flags, (uint8_t)path};
+}
+
 /* ---- flow logs ---------------------------------------------------------------- */
 
-static void flow_account(struct pctx *p, uint32_t eni, bool egress, bool reject, int path,
-			 const struct pkt_hdr *h)
+static void flow_account_raw(struct eng_state *st, const struct eng_gen *g, uint32_t eni,
+			     bool egress, bool reject, int path, const struct pkt_hdr *h,
+			     int64_t now_s)
 {
-	const struct gen_eni *e = &p->g->enis[eni];
+	const struct gen_eni *e = &g->enis[eni];
 	struct flowlog_key k;
 	bool icmp = h->proto == PKT_PROTO_ICMP;
 
-	if (!p->mutate || e->n_flow_logs == 0)
+	if (e->n_flow_logs == 0)
 		return;
 	memset(&k, 0, sizeof(k));
-	k.eni = p->st->zone_of_eni[eni];
+	k.eni = st->zone_of_eni[eni];
 	k.srcaddr = egress ? e->primary_ip : h->src;
 	k.dstaddr = egress ? h->dst : e->primary_ip;
 	k.srcport = icmp ? 0 : h->sport;
@@ -133,11 +181,24 @@ static void flow_account(struct pctx *p, uint32_t eni, bool egress, bool reject,
 	k.traffic_path = egress ? (uint8_t)path : 0;
 	k.pkt_srcaddr = h->src;
 	k.pkt_dstaddr = h->dst;
-	if (flowlog_agg_account(p->st->flow, &k, h->len, h->tcp_flags, p->now_s) < 0) {
-		p->st->stats.flow_records_skipped++;
-		if (k.eni < p->st->cap_eni_of_zone)
-			p->st->zone_skipped[k.eni] = 1;
+	if (flowlog_agg_account(st->flow, &k, h->len, h->tcp_flags, now_s) < 0) {
+		st->stats.flow_records_skipped++;
+		if (k.eni < st->cap_eni_of_zone)
+			st->zone_skipped[k.eni] = 1;
 	}
+}
+
+static void flow_account(struct pctx *p, uint32_t eni, bool egress, bool reject, int path,
+			 const struct pkt_hdr *h)
+{
+	if (!p->mutate || p->g->enis[eni].n_flow_logs == 0)
+		return;
+	if (p->rec)
+		rec_op(p, eni,
+		       (uint8_t)((egress ? FC_OP_EGRESS : 0) | (reject ? FC_OP_REJECT : 0) |
+				 rec_hdr_flag(p)),
+		       path);
+	flow_account_raw(p->st, p->g, eni, egress, reject, path, h, p->now_s);
 }
 
 /* ---- security groups and conntrack ------------------------------------------- */
@@ -151,14 +212,14 @@ static uint16_t sg_key(const struct pkt_hdr *h)
 	return 0;
 }
 
-static void ct_key_for(struct pctx *p, uint32_t eni, bool egress, struct ct_key *k)
+static void ct_key_of(const struct eng_state *st, uint32_t eni, bool egress,
+		      const struct pkt_hdr *h, struct ct_key *k)
 {
-	const struct pkt_hdr *h = &p->h;
 	bool ports = h->proto == PKT_PROTO_TCP || h->proto == PKT_PROTO_UDP ||
 		     h->proto == PKT_PROTO_ICMP;
 
 	memset(k, 0, sizeof(*k));
-	k->zone = p->st->zone_of_eni[eni];
+	k->zone = st->zone_of_eni[eni];
 	k->proto = h->proto;
 	k->local_ip = egress ? h->src : h->dst;
 	k->remote_ip = egress ? h->dst : h->src;
@@ -166,6 +227,50 @@ static void ct_key_for(struct pctx *p, uint32_t eni, bool egress, struct ct_key 
 		k->local_port = egress ? h->sport : h->dport;
 		k->remote_port = egress ? h->dport : h->sport;
 	}
+}
+
+static void ct_key_for(struct pctx *p, uint32_t eni, bool egress, struct ct_key *k)
+{
+	ct_key_of(p->st, eni, egress, &p->h, k);
+}
+
+/* AWS untracked flows: TCP/UDP allowed by a 0.0.0.0/0 rule whose reply direction
+ * allows all response traffic; never through a NAT gateway. */
+static bool sg_untracked(const struct pctx *p, bool wild, const struct sgcls *other)
+{
+	return (p->h.proto == PKT_PROTO_TCP || p->h.proto == PKT_PROTO_UDP) && wild &&
+	       !p->via_nat && sgcls_allows_all_response(other, p->h.proto);
+}
+
+static bool ct_key_same(const struct ct_key *a, const struct ct_key *b)
+{
+	return a->zone == b->zone && a->local_ip == b->local_ip && a->remote_ip == b->remote_ip &&
+	       a->local_port == b->local_port && a->remote_port == b->remote_port &&
+	       a->proto == b->proto;
+}
+
+/* Record an SG step (the rules' verdict is computed even when state passes it). */
+static int rec_sg(struct pctx *p, uint32_t eni, bool egress, const struct ct_key *key,
+		  bool allowed, bool wild, const struct sgcls *other)
+{
+	struct fc_rec *r = p->rec;
+	uint8_t flags = (uint8_t)(FC_OP_SG | (egress ? FC_OP_EGRESS : 0) | rec_hdr_flag(p));
+
+	if (allowed)
+		flags |= FC_OP_ALLOW;
+	if (!sg_untracked(p, wild, other))
+		flags |= FC_OP_TRACK;
+	if (r->n_sg >= FC_SG_MAX) {
+		r->bad = true;
+		return -1;
+	}
+	for (unsigned i = 0; i < r->n_sg; i++)
+		if (ct_key_same(&r->sgkey[i], key))
+			r->bad = true; /* the replay checks steps independently */
+	r->sgkey[r->n_sg] = *key;
+	r->hint[r->n_sg] = UINT32_MAX;
+	rec_op(p, eni, flags, 0);
+	return r->n_sg++;
 }
 
 /*
@@ -181,14 +286,21 @@ static int sg_check(struct pctx *p, uint32_t eni, bool egress)
 	uint32_t remote = egress ? p->h.dst : p->h.src;
 	struct ct_key key;
 	struct ct_entry *ce;
-	bool wild = false, allowed;
+	bool wild = false, allowed = false;
 	int32_t rule_obj = -1, rule = -1;
+	int ri = -1; /* recorded SG step */
 
 	ct_key_for(p, eni, egress, &key);
+	if (p->rec) {
+		allowed = sgcls_match(cls, remote, p->h.proto, sg_key(&p->h), &wild);
+		ri = rec_sg(p, eni, egress, &key, allowed, wild, other);
+	}
 	ce = ct_lookup(p->st->ct, &key, p->now_ms);
 	if (ce) {
 		int u = 0;
 
+		if (ri >= 0)
+			p->rec->hint[ri] = ct_entry_index(p->st->ct, ce);
 		if (p->mutate)
 			u = ct_update(p->st->ct, ce, egress ? CT_DIR_OUT : CT_DIR_IN,
 				      p->h.tcp_flags, p->now_ms);
@@ -200,7 +312,8 @@ static int sg_check(struct pctx *p, uint32_t eni, bool egress)
 			return 0;
 		}
 	}
-	allowed = sgcls_match(cls, remote, p->h.proto, sg_key(&p->h), &wild);
+	if (!p->rec)
+		allowed = sgcls_match(cls, remote, p->h.proto, sg_key(&p->h), &wild);
 	if (p->tr) {
 		uint32_t tag;
 
@@ -223,14 +336,15 @@ static int sg_check(struct pctx *p, uint32_t eni, bool egress)
 		trace_add(p, ENG_COMP_SG, dir, eni, true, false,
 			  no_rules ? ENG_EXPL_SG_HAS_NO_RULES : ENG_EXPL_ENI_SG_RULES_MISMATCH,
 			  rule_obj, -1, NULL);
-		flow_account(p, eni, egress, true, PATH_VPC, &p->h);
+		/* Part of the recorded SG step (the replay logs it when the step blocks). */
+		if (p->mutate)
+			flow_account_raw(p->st, p->g, eni, egress, true, PATH_VPC, &p->h, p->now_s);
+		if (p->rec)
+			p->rec->sg_terminal = true;
 		return block(p, egress ? ENG_DROP_SG_EGRESS : ENG_DROP_SG_INGRESS) ? 1 : 0;
 	}
 	trace_add(p, ENG_COMP_SG, dir, eni, false, false, ENG_EXPL_NONE, rule_obj, rule, NULL);
-	/* Untracked flows (AWS): TCP/UDP allowed by a 0.0.0.0/0 rule whose reply
-	 * direction allows all response traffic; never through a NAT gateway. */
-	if ((p->h.proto == PKT_PROTO_TCP || p->h.proto == PKT_PROTO_UDP) && wild && !p->via_nat &&
-	    sgcls_allows_all_response(other, p->h.proto))
+	if (sg_untracked(p, wild, other))
 		return 0;
 	if (p->mutate && !p->blocked) {
 		int r = ct_insert(p->st->ct, &key, egress ? CT_DIR_OUT : CT_DIR_IN, &e->timeouts,
@@ -238,12 +352,17 @@ static int sg_check(struct pctx *p, uint32_t eni, bool egress)
 
 		if (r == -ENOSPC) {
 			p->st->stats.ct_full++;
+			if (p->rec)
+				p->rec->bad = true;
 			fail(p, ENG_DROP_CT_FULL);
 			return 1;
 		}
-		if (r == 0)
+		if (r == 0) {
+			if (ri >= 0)
+				p->rec->hint[ri] = ct_entry_index(p->st->ct, ce);
 			ct_update(p->st->ct, ce, egress ? CT_DIR_OUT : CT_DIR_IN, p->h.tcp_flags,
 				  p->now_ms);
+		}
 	}
 	return 0;
 }
@@ -560,6 +679,8 @@ static void natgw_out(struct pctx *p, uint32_t nat_idx, uint32_t from_subnet)
 	uint16_t port;
 	int r;
 
+	if (p->rec)
+		p->rec->bad = true; /* NAT gateway state (ports, idle timers) is per packet */
 	if (!n->available || n->eni == GEN_NONE) {
 		trace_add(p, ENG_COMP_NAT, ENG_DIR_EGRESS, nat_idx, true, false, ENG_EXPL_BAD_STATE,
 			  -1, -1, NULL);
@@ -651,6 +772,8 @@ static void natgw_in(struct pctx *p, uint32_t nat_idx)
 	uint16_t remote_port = p->h.proto == PKT_PROTO_ICMP ? ext : p->h.sport;
 	int r = -ENOENT;
 
+	if (p->rec)
+		p->rec->bad = true;
 	flow_account(p, n->eni, false, false, 0, &p->h);
 	if (p->mutate)
 		r = nat_inbound(p->st->nat, n->private_ip, ext, p->h.src, remote_port, p->h.proto,
@@ -787,12 +910,151 @@ static void from_vgw(struct pctx *p, uint32_t vgw)
 		deliver_local(p, v->vpc, GEN_NONE);
 }
 
+/* ---- flow cache ---------------------------------------------------------------------- */
+
+static void fc_key_of(struct fc_key *k, const struct pkt_hdr *h, struct eng_where from)
+{
+	k->src = h->src;
+	k->dst = h->dst;
+	k->sport = h->sport;
+	k->dport = h->dport;
+	k->proto = h->proto;
+	k->icmp_type = h->icmp_type;
+	k->icmp_code = h->icmp_code;
+	k->point = (uint8_t)from.point;
+	k->idx = from.idx;
+}
+
+/*
+ * Run a packet on a cache entry: the recorded result, with every stateful
+ * step re-run exactly as the slow path runs it (sg_check(), flow_account()).
+ * Returns 1, having changed nothing, when the entry cannot answer (its path
+ * ended at an SG block that connection tracking would now pass: the
+ * continuation was never recorded); the caller then takes the slow path.
+ */
+static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_entry *e,
+		     const struct pkt_hdr *pkt, uint64_t now_ms, struct eng_result *res)
+{
+	struct pkt_hdr fin = *pkt;
+	int64_t now_s = (int64_t)(now_ms / 1000);
+	unsigned sg = 0;
+
+	fin.src = e->out_src;
+	fin.dst = e->out_dst;
+	if (e->flags & FC_E_SG_TERMINAL) {
+		const struct fc_op *op = &e->ops[e->n_ops - 1];
+		struct ct_key key;
+
+		ct_key_of(st, op->eni, op->flags & FC_OP_EGRESS,
+			  (op->flags & FC_OP_FINAL) ? &fin : pkt, &key);
+		if (ct_would_pass(st->ct, &key, pkt->tcp_flags, now_ms))
+			return 1;
+	}
+	memset(res, 0, sizeof(*res));
+	res->out = *pkt;
+	for (unsigned i = 0; i < e->n_ops; i++) {
+		const struct fc_op *op = &e->ops[i];
+		const struct pkt_hdr *h = (op->flags & FC_OP_FINAL) ? &fin : pkt;
+		bool egress = op->flags & FC_OP_EGRESS;
+		enum ct_dir dir = egress ? CT_DIR_OUT : CT_DIR_IN;
+		struct ct_key key;
+		struct ct_entry *ce;
+		int r;
+
+		if (!(op->flags & FC_OP_SG)) {
+			flow_account_raw(st, g, op->eni, egress, op->flags & FC_OP_REJECT, op->path,
+					 h, now_s);
+			continue;
+		}
+		ct_key_of(st, op->eni, egress, h, &key);
+		ce = ct_lookup_hint(st->ct, &key, e->hint[sg], now_ms);
+		if (ce) {
+			e->hint[sg] = ct_entry_index(st->ct, ce);
+			if (ct_update(st->ct, ce, dir, pkt->tcp_flags, now_ms) != -ECONNRESET) {
+				st->stats.ct_hits++;
+				sg++;
+				continue;
+			}
+		}
+		if (!(op->flags & FC_OP_ALLOW)) {
+			flow_account_raw(st, g, op->eni, egress, true, PATH_VPC, h, now_s);
+			res->verdict = ENG_DROP;
+			res->drop = egress ? ENG_DROP_SG_EGRESS : ENG_DROP_SG_INGRESS;
+			return 0;
+		}
+		if (op->flags & FC_OP_TRACK) {
+			r = ct_insert(st->ct, &key, dir, &g->enis[op->eni].timeouts, now_ms, &ce);
+			if (r == -ENOSPC) {
+				st->stats.ct_full++;
+				res->verdict = ENG_DROP;
+				res->drop = ENG_DROP_CT_FULL;
+				return 0;
+			}
+			if (r == 0) {
+				e->hint[sg] = ct_entry_index(st->ct, ce);
+				ct_update(st->ct, ce, dir, pkt->tcp_flags, now_ms);
+			}
+		}
+		sg++;
+	}
+	res->verdict = (enum eng_verdict)e->verdict;
+	res->drop = (enum eng_drop)e->drop;
+	res->to.point = (enum eng_point)e->to_point;
+	res->to.idx = e->to_idx;
+	if (res->verdict != ENG_DROP)
+		res->out = fin;
+	return 0;
+}
+
+/* Keep what the slow path decided, when the replay would reproduce it exactly. */
+static void fc_store(struct eng_state *st, const struct fc_key *k, const struct fc_rec *rec,
+		     const struct pctx *p, const struct eng_result *res)
+{
+	const struct pkt_hdr *in = p->in0;
+	struct pkt_hdr fin = *in;
+	struct fc_entry *e;
+
+	if (rec->bad || res->verdict == ENG_REPLY_RST || res->to.idx > UINT16_MAX)
+		return;
+	/* Only the addresses may have been rewritten (IGW 1:1 NAT), once. */
+	if (p->h.sport != in->sport || p->h.dport != in->dport || p->h.proto != in->proto ||
+	    p->h.icmp_type != in->icmp_type || p->h.icmp_code != in->icmp_code ||
+	    p->h.tcp_flags != in->tcp_flags || p->h.len != in->len || p->h.ttl != in->ttl ||
+	    p->h.frag != in->frag)
+		return;
+	if (rec->has_final && (rec->final_src != p->h.src || rec->final_dst != p->h.dst))
+		return;
+	fin.src = p->h.src;
+	fin.dst = p->h.dst;
+	if (memcmp(&res->out, res->verdict == ENG_DROP ? in : &fin, sizeof(fin)) != 0)
+		return;
+	if (rec->sg_terminal &&
+	    (rec->n_ops == 0 || !(rec->ops[rec->n_ops - 1].flags & FC_OP_SG)))
+		return;
+	e = fcache_slot(st->fc, k);
+	e->out_src = p->h.src;
+	e->out_dst = p->h.dst;
+	e->verdict = (uint8_t)res->verdict;
+	e->drop = (uint8_t)res->drop;
+	e->to_point = (uint8_t)res->to.point;
+	e->to_idx = (uint16_t)res->to.idx;
+	e->n_ops = rec->n_ops;
+	e->n_sg = rec->n_sg;
+	e->flags = rec->sg_terminal ? FC_E_SG_TERMINAL : 0;
+	memcpy(e->ops, rec->ops, sizeof(e->ops));
+	memcpy(e->hint, rec->hint, sizeof(e->hint));
+	fcache_commit(st->fc, e, k);
+}
+
 int eng_process(struct eng_state *st, const struct eng_gen *gen, const struct pkt_hdr *pkt,
 		struct eng_where from, uint64_t now_ms, struct eng_trace *trace,
 		struct eng_result *ret)
 {
 	struct pctx p;
 	struct eng_result res;
+	struct fc_key fk;
+	struct fc_rec rec;
+	bool use_fc;
 	size_t limit;
 
 	switch (from.point) {
@@ -810,11 +1072,26 @@ int eng_process(struct eng_state *st, const struct eng_gen *gen, const struct pk
 	}
 	if (from.idx >= limit)
 		return -EINVAL;
-	if (unlikely(gen != st->adopted_for)) {
+	if (unlikely(gen != st->adopted_for || gen->serial != st->adopted_serial)) {
 		int r = state_adopt(st, gen);
 
 		if (r < 0)
 			return r;
+	}
+	st->stats.packets++;
+	if (st->flow_interval_start == 0)
+		st->flow_interval_start = (int64_t)(now_ms / 1000); /* the first interval starts with the first packet */
+	/* Traced packets (analyses, debugging) always take the slow path. */
+	use_fc = st->fc && !trace;
+	if (use_fc) {
+		struct fc_entry *e;
+
+		fc_key_of(&fk, pkt, from);
+		e = fcache_lookup(st->fc, &fk);
+		if (e && fc_replay(st, gen, e, pkt, now_ms, &res) == 0) {
+			st->stats.flow_cache_hits++;
+			goto done;
+		}
 	}
 	memset(&res, 0, sizeof(res));
 	res.verdict = ENG_DROP;
@@ -829,10 +1106,11 @@ int eng_process(struct eng_state *st, const struct eng_gen *gen, const struct pk
 	p.mutate = !p.cont;
 	p.h = *pkt;
 	p.res = &res;
-
-	st->stats.packets++;
-	if (st->flow_interval_start == 0)
-		st->flow_interval_start = p.now_s; /* the first interval starts with the first packet */
+	p.in0 = pkt;
+	if (use_fc) {
+		memset(&rec, 0, sizeof(rec));
+		p.rec = &rec;
+	}
 	switch (from.point) {
 	case ENG_AT_ENI:
 		from_eni(&p, from.idx);
@@ -844,6 +1122,9 @@ int eng_process(struct eng_state *st, const struct eng_gen *gen, const struct pk
 		from_vgw(&p, from.idx);
 		break;
 	}
+	if (use_fc)
+		fc_store(st, &fk, &rec, &p, &res);
+done:
 	if (res.verdict == ENG_DROP || res.verdict == ENG_REPLY_RST) {
 		st->stats.dropped++;
 		st->stats.drops[res.drop]++;

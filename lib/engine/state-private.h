@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 
 #include "lib/engine/ct.h"
+#include "lib/engine/fcache.h"
 #include "lib/engine/flowlog.h"
 #include "lib/engine/gen-private.h"
 #include "lib/engine/nat.h"
@@ -30,10 +31,12 @@ struct eng_state {
 	_Atomic(struct eng_gen *) pending; /* published, not yet adopted (owns a ref) */
 	struct eng_gen *current;	   /* adopted (owns a ref) */
 	const struct eng_gen *adopted_for; /* generation the zone maps describe */
+	uint64_t adopted_serial;	   /* its serial (a freed generation's address may be reused) */
 
 	struct ct_table *ct;
 	struct nat_table *nat;
 	struct flowlog_agg *flow;
+	struct fcache *fc; /* NULL when disabled; invalidated whenever a generation is adopted */
 	struct eng_limits limits;
 	struct eng_stats stats;
 

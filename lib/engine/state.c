@@ -17,6 +17,7 @@ void eng_limits_default(struct eng_limits *l)
 		.nat_max = 1u << 18,
 		.flow_max = 65536,
 		.seed = 0x6f70656e767063ULL, /* "openvpc" */
+		.flow_cache_max = 1u << 18,
 	};
 }
 
@@ -34,6 +35,11 @@ struct eng_state *eng_state_new(const struct eng_limits *limits)
 	st->ct = ct_new(st->limits.ct_max, st->limits.ct_per_eni_max);
 	st->nat = nat_new(st->limits.nat_max, st->limits.seed);
 	st->flow = flowlog_agg_new(st->limits.flow_max);
+	if (st->limits.flow_cache_max) {
+		st->fc = fcache_new(st->limits.flow_cache_max, st->limits.seed);
+		if (!st->fc)
+			return eng_state_free(st);
+	}
 	if (!st->ct || !st->nat || !st->flow)
 		return eng_state_free(st);
 	/* Keyed hashes: a remote peer cannot aim flows at one chain. */
@@ -51,6 +57,7 @@ struct eng_state *eng_state_free(struct eng_state *st)
 	ct_free(st->ct);
 	nat_free(st->nat);
 	flowlog_agg_free(st->flow);
+	fcache_free(st->fc);
 	free(st->zones);
 	free(st->zone_of_eni);
 	free(st->eni_of_zone);
@@ -137,7 +144,7 @@ int state_adopt(struct eng_state *st, const struct eng_gen *gen)
 	struct state_zone *zones = NULL;
 	int r = -ENOMEM;
 
-	if (gen == st->adopted_for)
+	if (gen == st->adopted_for && gen->serial == st->adopted_serial)
 		return 0;
 	/* Allocate everything first: a failure leaves the state as it was. */
 	zone_of_eni = calloc(gen->n_enis ? gen->n_enis : 1, sizeof(*zone_of_eni));
@@ -207,6 +214,9 @@ int state_adopt(struct eng_state *st, const struct eng_gen *gen)
 	st->zone_of_eni = zone_of_eni;
 	zone_of_eni = NULL;
 	st->adopted_for = gen;
+	st->adopted_serial = gen->serial;
+	if (st->fc)
+		fcache_invalidate(st->fc);
 	r = 0;
 out:
 	free(zones);

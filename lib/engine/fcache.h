@@ -1,0 +1,95 @@
+/*
+ * fcache: the per-generation exact-match flow cache in front of the packet
+ * pipeline (as Open vSwitch's EMC or VPP's stateful ACL session cache).
+ *
+ * What.  A fixed-size set-associative table keyed by the ingress point and
+ * the header fields the pipeline's decisions depend on (addresses, ports,
+ * protocol, ICMP type and code).  An entry holds what the slow path decided
+ * for that key in the current generation: the result (verdict, drop reason,
+ * egress point, the rewritten addresses of IGW 1:1 NAT) and a short program
+ * of the stateful steps the slow path ran, in its order: security-group
+ * steps (the rules' verdict for this header, whether an allowed flow is
+ * tracked, a hint to the conntrack entry) and flow-log accounting steps.
+ * Everything stateless (NACLs, routes, ownership, gateway checks) is a pure
+ * function of (generation, header) and is replayed as its result; the
+ * stateful steps are re-run on every packet by process.c (conntrack lookup,
+ * state machine and timers, inserts, flow-log counters), so a packet gives
+ * the same result and the same state change with or without the cache.
+ *
+ * Invalidation.  fcache_invalidate() starts a new epoch (the engine calls it
+ * whenever it adopts a generation); entries of older epochs never match.
+ *
+ * Layout.  Sets of FC_WAYS 64-byte entries plus a separate array of 16-bit
+ * signatures (one 8-byte word per set), so that a lookup reads one word and
+ * at most one entry in the common case.  Replacement: an entry with the same
+ * key (of any epoch), else an empty way, else round robin.
+ *
+ * Memory.  fcache_new() allocates everything; lookups and stores never
+ * allocate.  Not thread-safe (one cache per packet thread, like the state).
+ */
+#ifndef OPENVPC_ENGINE_FCACHE_H
+#define OPENVPC_ENGINE_FCACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FC_WAYS 4
+#define FC_OPS_MAX 4
+#define FC_SG_MAX 2
+#define FC_ENTRIES_MAX (1u << 24)
+
+/* Step flags. */
+#define FC_OP_SG     0x01 /* security-group step (else flow-log accounting) */
+#define FC_OP_EGRESS 0x02
+#define FC_OP_FINAL  0x04 /* on the rewritten header (after IGW 1:1 NAT) */
+#define FC_OP_REJECT 0x08 /* accounting: REJECT */
+#define FC_OP_ALLOW  0x10 /* SG: the rules allow this header */
+#define FC_OP_TRACK  0x20 /* SG: an allowed new flow is tracked (not untracked) */
+
+struct fc_op {
+	uint16_t eni; /* ENI index in the generation */
+	uint8_t flags;
+	uint8_t path; /* accounting: traffic path */
+};
+
+struct fc_key {
+	uint32_t src, dst;
+	uint16_t sport, dport;
+	uint8_t proto, icmp_type, icmp_code, point;
+	uint32_t idx; /* ingress index */
+};
+
+/* Entry flags. */
+#define FC_E_SG_TERMINAL 0x01 /* the last step is an SG step that blocked */
+
+struct fc_entry {
+	struct fc_key key; /* 20 bytes */
+	uint32_t epoch;
+	uint32_t out_src, out_dst; /* header after the rewrite (IGW 1:1 NAT) */
+	uint16_t to_idx;
+	uint8_t verdict, drop, to_point, n_ops, flags, n_sg;
+	uint32_t hint[FC_SG_MAX]; /* conntrack entries of the SG steps */
+	struct fc_op ops[FC_OPS_MAX];
+};
+
+struct fcache;
+
+/* A cache of at least entries entries (rounded up to a power of two, >= FC_WAYS). NULL on OOM. */
+struct fcache *fcache_new(uint32_t entries, uint64_t seed);
+/* Accepts NULL; returns NULL. */
+struct fcache *fcache_free(struct fcache *c);
+/* Forget every entry (a new generation). */
+void fcache_invalidate(struct fcache *c);
+/* The current epoch's entry for k, or NULL. */
+struct fc_entry *fcache_lookup(struct fcache *c, const struct fc_key *k);
+/*
+ * The entry to fill for k (same key of an older epoch, an empty way or a
+ * victim); its signature is set, the caller fills the rest and sets
+ * key and epoch with fcache_commit().
+ */
+struct fc_entry *fcache_slot(struct fcache *c, const struct fc_key *k);
+void fcache_commit(struct fcache *c, struct fc_entry *e, const struct fc_key *k);
+/* Prefetch the signature word of k's set. */
+void fcache_prefetch(const struct fcache *c, const struct fc_key *k);
+
+#endif

@@ -1,0 +1,488 @@
+/*
+ * Flow-cache differential test: the same random sequences of packets, clock
+ * steps, expiry sweeps, flow-log flushes, traced packets and generation swaps
+ * run through three engine states that differ only in their flow cache
+ * (disabled, a single 4-way set so that entries are evicted constantly, the
+ * default size).  Every verdict, drop reason, egress point, rewritten header,
+ * trace, statistic and flow-log record must be identical.
+ *
+ * The topology is the behaviour tests' two-tier VPC (public subnet with an
+ * IGW, a private subnet behind a NAT gateway) plus a VPN, flow logs, and
+ * model variants that remove rules (cutting untracked and tracked flows),
+ * add NACL denies, remove an ENI and change routes.  Packets are random
+ * headers between a pool of addresses, and replies to earlier deliveries
+ * (so that connections are established, NAT mappings used and closed).
+ */
+#include "fixture.h"
+
+#include <inttypes.h>
+
+#define T0 1700000000000ULL /* ms */
+#define N_STATES 3
+
+enum {
+	V_NO_WEB80 = 1 << 0,   /* remove sg-web's tcp 80 from 0.0.0.0/0 (untracked flows) */
+	V_NACL_DB = 1 << 1,    /* subnet-db NACL: deny tcp 5432 in, deny udp out */
+	V_NO_DB_ICMP = 1 << 2, /* remove sg-db's icmp rule */
+	V_NO_WEB2 = 1 << 3,    /* eni-web2 removed (its connections flushed) */
+	V_DB_ROUTE = 1 << 4,   /* main table: 203.0.113.0/24 -> blackhole (detached IGW) */
+	V_NO_FLOWLOG = 1 << 5, /* no flow log on eni-web */
+	V__ALL = (1 << 6) - 1,
+};
+
+static void add_flow_log(struct model *m, const char *resource, enum model_flow_traffic t)
+{
+	struct model_flow_log *fl = model_add_flow_log(m);
+
+	snprintf(fl->id, sizeof(fl->id), "fl-%s", resource);
+	util_strscpy(fl->resource_id, resource, sizeof(fl->resource_id));
+	fl->traffic_type = t;
+	fl->max_aggregation_interval = 60;
+}
+
+static struct model *build(unsigned v)
+{
+	struct model *m = model_new("123456789012", "us-east-1");
+	struct model_route_table *pub, *main_rt;
+	struct model_rtb_assoc a = {0};
+	struct model_sg *web, *db;
+	struct model_eni *e;
+	struct model_igw *igw;
+	struct model_nat_gateway *nat;
+	struct model_vgw *vgw;
+	struct model_vpn_connection *vpn;
+
+	fx_vpc(m, "vpc-1", "10.0.0.0/16");
+	fx_subnet(m, "subnet-pub", "vpc-1", "10.0.1.0/24");
+	fx_subnet(m, "subnet-db", "vpc-1", "10.0.2.0/24");
+	igw = model_add_igw(m);
+	util_strscpy(igw->id, "igw-1", sizeof(igw->id));
+	util_strscpy(igw->attachment.vpc_id, "vpc-1", sizeof(igw->attachment.vpc_id));
+	util_strscpy(igw->attachment.state, "available", sizeof(igw->attachment.state));
+
+	pub = model_add_route_table(m);
+	util_strscpy(pub->id, "rtb-pub", sizeof(pub->id));
+	util_strscpy(pub->vpc_id, "vpc-1", sizeof(pub->vpc_id));
+	fx_route(pub, "10.0.0.0/16", "local", MODEL_ORIGIN_CREATE_ROUTE_TABLE);
+	fx_route(pub, "0.0.0.0/0", "igw-1", MODEL_ORIGIN_CREATE_ROUTE);
+	util_strscpy(a.id, "rtbassoc-pub", sizeof(a.id));
+	util_strscpy(a.subnet_id, "subnet-pub", sizeof(a.subnet_id));
+	model_rtb_add_assoc(pub, &a);
+	main_rt = model_vpc_main_route_table(m, "vpc-1");
+	fx_route(main_rt, "0.0.0.0/0", "nat-1", MODEL_ORIGIN_CREATE_ROUTE);
+	if (v & V_DB_ROUTE)
+		fx_route(main_rt, "203.0.113.0/24", "igw-gone", MODEL_ORIGIN_CREATE_ROUTE);
+
+	web = fx_sg(m, "sg-web", "vpc-1");
+	if (!(v & V_NO_WEB80))
+		fx_rule(web, false, "tcp", 80, 80, "0.0.0.0/0");
+	fx_rule(web, false, "tcp", 22, 22, "203.0.113.0/24");
+	fx_rule(web, false, "udp", 53, 53, "0.0.0.0/0");
+	fx_rule(web, false, "icmp", -1, -1, "0.0.0.0/0");
+	fx_rule(web, true, "-1", -1, -1, "0.0.0.0/0");
+	db = fx_sg(m, "sg-db", "vpc-1");
+	fx_rule(db, false, "tcp", 5432, 5432, "sg-web");
+	if (!(v & V_NO_DB_ICMP))
+		fx_rule(db, false, "icmp", -1, -1, "10.0.0.0/16");
+	fx_rule(db, false, "tcp", 22, 22, "192.168.0.0/16");
+	fx_rule(db, false, "47", -1, -1, "10.0.0.0/16");
+	fx_rule(db, true, "tcp", 0, 65535, "0.0.0.0/0");
+	fx_rule(db, true, "udp", 53, 53, "0.0.0.0/0");
+	fx_rule(db, true, "icmp", -1, -1, "0.0.0.0/0");
+
+	e = fx_eni(m, "eni-web", "subnet-pub", "10.0.1.10", "sg-web");
+	e->ips[0].public_ip = fx_ip("198.51.100.10");
+	if (!(v & V_NO_WEB2))
+		fx_eni(m, "eni-web2", "subnet-pub", "10.0.1.11", "sg-web");
+	fx_eni(m, "eni-db", "subnet-db", "10.0.2.20", "sg-db");
+	e = fx_eni(m, "eni-nat", "subnet-pub", "10.0.1.5", NULL);
+	e->source_dest_check = false;
+	e->requester_managed = true;
+	e->ips[0].public_ip = fx_ip("198.51.100.5");
+	nat = model_add_nat_gateway(m);
+	util_strscpy(nat->id, "nat-1", sizeof(nat->id));
+	util_strscpy(nat->subnet_id, "subnet-pub", sizeof(nat->subnet_id));
+	util_strscpy(nat->vpc_id, "vpc-1", sizeof(nat->vpc_id));
+	util_strscpy(nat->eni_id, "eni-nat", sizeof(nat->eni_id));
+	nat->private_ip = fx_ip("10.0.1.5");
+	nat->public_ip = fx_ip("198.51.100.5");
+	nat->connectivity = MODEL_NAT_PUBLIC;
+	nat->state = MODEL_STATE_AVAILABLE;
+
+	vgw = model_add_vgw(m);
+	util_strscpy(vgw->id, "vgw-1", sizeof(vgw->id));
+	model_vgw_add_attachment(vgw, "vpc-1", "attached");
+	vpn = model_add_vpn(m);
+	util_strscpy(vpn->id, "vpn-1", sizeof(vpn->id));
+	util_strscpy(vpn->vgw_id, "vgw-1", sizeof(vpn->vgw_id));
+	vpn->state = MODEL_STATE_AVAILABLE;
+	model_vpn_add_route(vpn, fx_cidr("192.168.0.0/16"), "available");
+	model_rtb_add_propagating_vgw(main_rt, "vgw-1");
+
+	if (v & V_NACL_DB) {
+		struct model_nacl *n = model_add_nacl(m);
+
+		util_strscpy(n->id, "acl-db", sizeof(n->id));
+		util_strscpy(n->vpc_id, "vpc-1", sizeof(n->vpc_id));
+		model_nacl_add_assoc(n, "aclassoc-db", "subnet-db");
+		fx_nacl_entry(n, 50, false, "tcp", false, "0.0.0.0/0", 5432, 5432);
+		fx_nacl_entry(n, 100, false, "-1", true, "0.0.0.0/0", -1, -1);
+		fx_nacl_entry(n, 50, true, "udp", false, "0.0.0.0/0", 0, 65535);
+		fx_nacl_entry(n, 100, true, "-1", true, "0.0.0.0/0", -1, -1);
+	}
+	if (!(v & V_NO_FLOWLOG))
+		add_flow_log(m, "eni-web", MODEL_FLOW_ALL);
+	add_flow_log(m, "eni-db", MODEL_FLOW_ALL);
+	add_flow_log(m, "eni-nat", MODEL_FLOW_REJECT);
+	add_flow_log(m, "subnet-pub", MODEL_FLOW_ACCEPT);
+	return m;
+}
+
+/* ---- comparison helpers ----------------------------------------------------------- */
+
+static void assert_hdr_eq(const struct pkt_hdr *a, const struct pkt_hdr *b, const char *what,
+			  unsigned step)
+{
+	cr_assert(a->src == b->src && a->dst == b->dst && a->sport == b->sport &&
+			  a->dport == b->dport && a->proto == b->proto &&
+			  a->icmp_type == b->icmp_type && a->icmp_code == b->icmp_code &&
+			  a->tcp_flags == b->tcp_flags && a->len == b->len && a->ttl == b->ttl &&
+			  a->frag == b->frag,
+		  "step %u: %s headers differ (%08x:%u > %08x:%u vs %08x:%u > %08x:%u)", step, what,
+		  a->src, a->sport, a->dst, a->dport, b->src, b->sport, b->dst, b->dport);
+}
+
+static void assert_result_eq(const struct eng_result *a, const struct eng_result *b,
+			     unsigned step)
+{
+	cr_assert_eq(a->verdict, b->verdict, "step %u: verdict %d vs %d", step, a->verdict,
+		     b->verdict);
+	cr_assert_eq(a->drop, b->drop, "step %u: drop %s vs %s", step, eng_drop_name(a->drop),
+		     eng_drop_name(b->drop));
+	cr_assert_eq(a->to.point, b->to.point, "step %u: egress point", step);
+	cr_assert_eq(a->to.idx, b->to.idx, "step %u: egress index", step);
+	assert_hdr_eq(&a->out, &b->out, "output", step);
+}
+
+static void assert_trace_eq(const struct eng_trace *a, const struct eng_trace *b, unsigned step)
+{
+	cr_assert_eq(a->n, b->n, "step %u: trace lengths %u vs %u", step, a->n, b->n);
+	for (unsigned i = 0; i < a->n; i++) {
+		const struct eng_trace_step *x = &a->steps[i], *y = &b->steps[i];
+
+		cr_assert(x->component == y->component && x->dir == y->dir && x->obj == y->obj &&
+				  x->blocked == y->blocked && x->by_state == y->by_state &&
+				  x->explanation == y->explanation && x->rule_obj == y->rule_obj &&
+				  x->rule == y->rule,
+			  "step %u: trace step %u differs", step, i);
+		assert_hdr_eq(&x->in, &y->in, "trace in", step);
+		assert_hdr_eq(&x->out, &y->out, "trace out", step);
+	}
+}
+
+static void assert_stats_eq(struct eng_state *a, struct eng_state *b, unsigned step)
+{
+	struct eng_stats x, y;
+
+	eng_state_stats(a, &x);
+	eng_state_stats(b, &y);
+	cr_assert_eq(x.packets, y.packets, "step %u: packets", step);
+	cr_assert_eq(x.delivered, y.delivered, "step %u: delivered", step);
+	cr_assert_eq(x.dropped, y.dropped, "step %u: dropped", step);
+	cr_assert_eq(x.ct_entries, y.ct_entries, "step %u: ct entries %" PRIu64 " vs %" PRIu64,
+		     step, x.ct_entries, y.ct_entries);
+	cr_assert_eq(x.ct_hits, y.ct_hits, "step %u: ct hits", step);
+	cr_assert_eq(x.ct_full, y.ct_full, "step %u: ct full", step);
+	cr_assert_eq(x.nat_mappings, y.nat_mappings, "step %u: nat mappings", step);
+	cr_assert_eq(x.nat_port_alloc_errors, y.nat_port_alloc_errors, "step %u", step);
+	cr_assert_eq(x.nat_idle_timeouts, y.nat_idle_timeouts, "step %u", step);
+	cr_assert_eq(x.flow_records_skipped, y.flow_records_skipped, "step %u", step);
+	cr_assert(memcmp(x.drops, y.drops, sizeof(x.drops)) == 0, "step %u: drop counters", step);
+}
+
+/* Flow records, flattened to text. */
+struct recs {
+	char lines[512][256];
+	size_t n;
+};
+
+static void collect(const struct eng_flow_record *r, void *ud)
+{
+	struct recs *c = ud;
+
+	cr_assert_lt(c->n, 512);
+	snprintf(c->lines[c->n++], sizeof(c->lines[0]),
+		 "%s %s %08x>%08x %u>%u p%u %" PRIu64 "/%" PRIu64 " %" PRId64 "-%" PRId64
+		 " a%d s%d f%d %08x>%08x e%d tp%d %s %s",
+		 r->flow_log_id, r->interface_id, r->srcaddr, r->dstaddr, r->srcport, r->dstport,
+		 r->protocol, r->packets, r->bytes, r->start, r->end, (int)r->action,
+		 (int)r->log_status, r->tcp_flags, r->pkt_srcaddr, r->pkt_dstaddr, r->egress,
+		 r->traffic_path, r->subnet_id, r->instance_id);
+}
+
+/* ---- the random workload ---------------------------------------------------------- */
+
+static const char *const addrs[] = {
+	"10.0.1.10",	 "10.0.1.11",	    "10.0.2.20", "10.0.1.5",	  "10.0.2.99",
+	"198.51.100.10", "198.51.100.5",    "203.0.113.7", "8.8.8.8",	  "192.168.5.5",
+	"169.254.169.254", "10.0.1.200",
+};
+static const uint16_t ports[] = {22, 80, 53, 5432, 1024, 40000, 50000, 443};
+static const uint8_t flag_set[] = {
+	PKT_TCP_SYN,		     PKT_TCP_SYN | PKT_TCP_ACK, PKT_TCP_ACK, PKT_TCP_ACK,
+	PKT_TCP_ACK | PKT_TCP_PSH, PKT_TCP_FIN | PKT_TCP_ACK, PKT_TCP_RST, PKT_TCP_ACK,
+};
+
+struct sent {
+	struct eng_result r;
+};
+
+static struct pkt_hdr random_hdr(struct util_rng *rng)
+{
+	struct pkt_hdr h = {0};
+	unsigned p = (unsigned)util_rng_below(rng, 10);
+
+	h.src = fx_ip(addrs[util_rng_below(rng, ARRAY_SIZE(addrs))]);
+	h.dst = fx_ip(addrs[util_rng_below(rng, ARRAY_SIZE(addrs))]);
+	h.proto = p < 6 ? PKT_PROTO_TCP : p < 8 ? PKT_PROTO_UDP : p < 9 ? PKT_PROTO_ICMP : 47;
+	if (h.proto == PKT_PROTO_ICMP) {
+		h.icmp_type = util_rng_below(rng, 4) ? PKT_ICMP_ECHO : PKT_ICMP_ECHO_REPLY;
+		h.sport = h.dport = (uint16_t)(1 + util_rng_below(rng, 3));
+	} else if (h.proto != 47) {
+		h.sport = ports[util_rng_below(rng, ARRAY_SIZE(ports))];
+		h.dport = ports[util_rng_below(rng, ARRAY_SIZE(ports))];
+	}
+	if (h.proto == PKT_PROTO_TCP)
+		h.tcp_flags = flag_set[util_rng_below(rng, ARRAY_SIZE(flag_set))];
+	h.len = (uint16_t)(40 + util_rng_below(rng, 1400));
+	h.ttl = 64;
+	h.frag = util_rng_below(rng, 50) == 0;
+	return h;
+}
+
+/* Where a reply to a delivered result enters, and its header. */
+static bool reply_to(const struct eng_result *r, struct util_rng *rng, struct eng_where *w,
+		     struct pkt_hdr *h)
+{
+	switch (r->verdict) {
+	case ENG_DELIVER:
+		w->point = ENG_AT_ENI;
+		break;
+	case ENG_TO_INTERNET:
+		w->point = ENG_AT_IGW;
+		break;
+	case ENG_TO_VPN:
+		w->point = ENG_AT_VGW;
+		break;
+	default:
+		return false;
+	}
+	w->idx = r->to.idx;
+	*h = r->out;
+	h->src = r->out.dst;
+	h->dst = r->out.src;
+	h->sport = r->out.dport;
+	h->dport = r->out.sport;
+	if (h->proto == PKT_PROTO_ICMP)
+		h->icmp_type = PKT_ICMP_ECHO_REPLY;
+	if (h->proto == PKT_PROTO_TCP)
+		h->tcp_flags = flag_set[util_rng_below(rng, ARRAY_SIZE(flag_set))];
+	h->len = (uint16_t)(40 + util_rng_below(rng, 1400));
+	return true;
+}
+
+static void run_sequence(uint64_t seed, unsigned steps)
+{
+	struct util_rng rng;
+	struct eng_state *st[N_STATES];
+	struct eng_gen *gen = NULL;
+	struct model *m;
+	uint64_t now = T0;
+	struct eng_result history[64];
+	struct eng_where hist_from[64];
+	struct pkt_hdr hist_pkt[64];
+	size_t n_hist = 0;
+	static struct recs recs[N_STATES];
+	static struct eng_trace tr[N_STATES];
+	unsigned cached_hits = 0;
+
+	util_rng_seed(&rng, seed);
+	for (int i = 0; i < N_STATES; i++) {
+		struct eng_limits l;
+
+		eng_limits_default(&l);
+		l.ct_max = 4096;
+		l.ct_per_eni_max = 64 + (uint32_t)util_rng_below(&rng, 1) * 0; /* small: exhaustion happens */
+		l.nat_max = 4096;
+		l.flow_max = 48; /* small: SKIPDATA happens */
+		l.flow_cache_max = i == 0 ? 0 : i == 1 ? 4 : 1u << 12;
+		st[i] = eng_state_new(&l);
+		cr_assert_not_null(st[i]);
+	}
+	m = build(0);
+	cr_assert_eq(eng_compile(m, &gen), 0);
+	model_free(m);
+	for (int i = 0; i < N_STATES; i++) {
+		eng_state_publish(st[i], gen);
+		cr_assert_eq(eng_state_sync(st[i]), gen);
+	}
+
+	for (unsigned step = 0; step < steps; step++) {
+		unsigned op = (unsigned)util_rng_below(&rng, 1000);
+		unsigned adv = (unsigned)util_rng_below(&rng, 100);
+
+		/* The clock: mostly small steps, sometimes past a timeout (UDP 30 s, ICMP 30 s,
+		 * TCP SYN 120 s, NAT idle 350 s, CLOSED 10 s). */
+		if (adv < 80)
+			now += util_rng_below(&rng, 500);
+		else if (adv < 95)
+			now += 1000 + util_rng_below(&rng, 15000);
+		else if (adv < 99)
+			now += 25000 + util_rng_below(&rng, 120000);
+		else
+			now += 300000 + util_rng_below(&rng, 200000);
+
+		if (op < 10) {
+			/* Generation swap: a random variant (rules removed, NACL, ENI gone, routes). */
+			struct eng_gen *g2;
+
+			m = build((unsigned)util_rng_below(&rng, V__ALL + 1));
+			cr_assert_eq(eng_compile(m, &g2), 0);
+			model_free(m);
+			for (int i = 0; i < N_STATES; i++) {
+				eng_state_publish(st[i], g2);
+				cr_assert_eq(eng_state_sync(st[i]), g2);
+			}
+			eng_gen_unref(gen);
+			gen = g2;
+			n_hist = 0; /* indices change with the generation */
+		} else if (op < 30) {
+			size_t budget = util_rng_below(&rng, 8);
+			size_t removed0 = eng_state_expire(st[0], now, budget);
+
+			for (int i = 1; i < N_STATES; i++)
+				cr_assert_eq(eng_state_expire(st[i], now, budget), removed0,
+					     "step %u: expire", step);
+		} else if (op < 45) {
+			size_t n0;
+
+			for (int i = 0; i < N_STATES; i++) {
+				recs[i].n = 0;
+				n0 = eng_flowlog_flush(st[i], gen, now, 1, collect, &recs[i]);
+				cr_assert_eq(n0, recs[i].n);
+			}
+			for (int i = 1; i < N_STATES; i++) {
+				cr_assert_eq(recs[i].n, recs[0].n, "step %u: flow records %zu vs %zu",
+					     step, recs[i].n, recs[0].n);
+				for (size_t k = 0; k < recs[0].n; k++)
+					cr_assert_str_eq(recs[i].lines[k], recs[0].lines[k],
+							 "step %u: record %zu", step, k);
+			}
+		} else {
+			struct pkt_hdr h;
+			struct eng_where w;
+			struct eng_result r[N_STATES];
+			bool traced = op < 80;
+			size_t limit;
+
+			if (n_hist && util_rng_below(&rng, 100) < 60) {
+				size_t k = util_rng_below(&rng, n_hist);
+
+				if (util_rng_below(&rng, 3) == 0) {
+					/* The same flow again (established direction). */
+					w = hist_from[k];
+					h = hist_pkt[k];
+					if (h.proto == PKT_PROTO_TCP)
+						h.tcp_flags = flag_set[util_rng_below(&rng, ARRAY_SIZE(flag_set))];
+				} else if (!reply_to(&history[k], &rng, &w, &h)) {
+					continue;
+				}
+			} else {
+				unsigned who = (unsigned)util_rng_below(&rng, 10);
+
+				h = random_hdr(&rng);
+				if (who < 7) {
+					w.point = ENG_AT_ENI;
+					w.idx = (uint32_t)util_rng_below(&rng, eng_gen_eni_count(gen));
+				} else if (who < 9) {
+					w.point = ENG_AT_IGW;
+					w.idx = 0;
+				} else {
+					w.point = ENG_AT_VGW;
+					w.idx = 0;
+				}
+			}
+			limit = w.point == ENG_AT_ENI	? eng_gen_eni_count(gen)
+				: w.point == ENG_AT_IGW ? eng_gen_igw_count(gen)
+							: eng_gen_vgw_count(gen);
+			if (w.idx >= limit)
+				continue;
+			for (int i = 0; i < N_STATES; i++) {
+				memset(&tr[i], 0, sizeof(tr[i]));
+				cr_assert_eq(eng_process(st[i], gen, &h, w, now, traced ? &tr[i] : NULL,
+							 &r[i]),
+					     0);
+			}
+			for (int i = 1; i < N_STATES; i++) {
+				assert_result_eq(&r[i], &r[0], step);
+				if (traced)
+					assert_trace_eq(&tr[i], &tr[0], step);
+			}
+			if (r[0].verdict != ENG_DROP && r[0].verdict != ENG_REPLY_RST) {
+				size_t k = n_hist < ARRAY_SIZE(history) ? n_hist++
+									: util_rng_below(&rng, n_hist);
+
+				history[k] = r[0];
+				hist_from[k] = w;
+				hist_pkt[k] = h;
+				cached_hits++;
+			}
+		}
+		for (int i = 1; i < N_STATES; i++)
+			assert_stats_eq(st[i], st[0], step);
+	}
+	cr_assert_gt(cached_hits, steps / 10, "the workload delivers packets (%u)", cached_hits);
+	{
+		struct eng_stats s0, s2;
+
+		eng_state_stats(st[0], &s0);
+		eng_state_stats(st[2], &s2);
+		cr_assert_eq(s0.flow_cache_hits, 0);
+		cr_assert_gt(s2.flow_cache_hits, s2.packets / 10, "the cache answers packets (%" PRIu64
+			     " of %" PRIu64 ")", s2.flow_cache_hits, s2.packets);
+	}
+	for (int i = 0; i < N_STATES; i++)
+		eng_state_free(st[i]);
+	eng_gen_unref(gen);
+}
+
+Test(flow_cache, same_results_with_and_without_the_cache, .timeout = 600)
+{
+	for (uint64_t seed = 1; seed <= 6; seed++)
+		run_sequence(seed, 40000);
+}
+
+/* The cache is used: established packets hit it and leave the same state behind. */
+Test(flow_cache, established_packets_hit_the_cache)
+{
+	struct model *m = build(0);
+	struct fx_engine fx = fx_compile(m);
+	struct pkt_hdr syn = fx_tcp("10.0.1.10", 40000, "10.0.2.20", 5432, PKT_TCP_SYN);
+	struct eng_result r;
+	struct eng_stats s0, s1;
+
+	r = fx_send_from(&fx, "eni-web", syn, T0);
+	cr_assert_eq(r.verdict, ENG_DELIVER, "%s", eng_drop_name(r.drop));
+	eng_state_stats(fx.st, &s0);
+	for (int i = 0; i < 10; i++) {
+		syn.tcp_flags = PKT_TCP_ACK;
+		r = fx_send_from(&fx, "eni-web", syn, T0 + 1 + (uint64_t)i);
+		cr_assert_eq(r.verdict, ENG_DELIVER);
+	}
+	eng_state_stats(fx.st, &s1);
+	cr_assert_eq(s1.ct_hits - s0.ct_hits, 20, "two conntrack hits per packet (both ENIs)");
+	cr_assert_eq(s1.ct_entries, s0.ct_entries);
+	cr_assert_eq(s1.flow_cache_hits - s0.flow_cache_hits, 10, "every ACK hits the entry the SYN left");
+	fx_done(&fx);
+	model_free(m);
+}
