@@ -22,8 +22,15 @@
  * skeleton request-lifetime wrappers {model, table} rather than the tables.
  *
  * Validation lives in the model ops.  Before DryRun a handler checks only
- * what it parses (CIDR syntax) and that the resource it names exists, so a
- * DryRun on a missing table answers NotFound as a real call would.
+ * what it parses (CIDR syntax) and that the resources it names directly
+ * (table, association, VPC, gateway being acted on) exist, so a DryRun on a
+ * missing table answers NotFound as a real call would; rules about targets
+ * and subnets are the model's and are reached only without DryRun.
+ *
+ * Not supported: IPv6 destinations (DestinationIpv6CidrBlock is refused with
+ * InvalidParameterValue; the model has no IPv6 route op), and targets the
+ * model does not hold (VPC endpoints, egress-only IGWs, local and carrier
+ * gateways, core networks: InvalidGatewayID.NotFound).
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -53,6 +60,27 @@ static int need_vpc(struct api_req *r, const char *id)
 	if (model_find_vpc(r->model, id))
 		return 0;
 	return api_fail(r, 400, "InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", id);
+}
+
+static int need_assoc(struct api_req *r, const char *id)
+{
+	for (size_t i = 0; i < r->model->n_route_tables; i++) {
+		const struct model_route_table *rtb = r->model->route_tables[i];
+
+		for (size_t j = 0; j < rtb->n_assocs; j++)
+			if (strcmp(rtb->assocs[j].id, id) == 0)
+				return 0;
+	}
+	return api_fail(r, 400, "InvalidAssociationID.NotFound",
+			"The association ID '%s' does not exist", id);
+}
+
+static int need_vgw(struct api_req *r, const char *id)
+{
+	if (model_find_vgw(r->model, id))
+		return 0;
+	return api_fail(r, 400, "InvalidVpnGatewayID.NotFound",
+			"The vpnGateway ID '%s' does not exist", id);
 }
 
 /* ---- how a route is shown ------------------------------------------------- */
@@ -623,7 +651,7 @@ static int disassociate_route_table(struct api_req *r)
 	int e;
 
 	if ((e = api_get_str(r, &assoc_id, API_REQUIRED, "AssociationId")) < 0 ||
-	    (e = api_dry_run_check(r)) < 0)
+	    (e = need_assoc(r, assoc_id)) < 0 || (e = api_dry_run_check(r)) < 0)
 		return e;
 	e = model_op_disassociate_route_table(r->model, r->mctx, assoc_id, &err);
 	if (e < 0)
@@ -641,7 +669,8 @@ static int replace_route_table_association(struct api_req *r)
 
 	if ((e = api_get_str(r, &assoc_id, API_REQUIRED, "AssociationId")) < 0 ||
 	    (e = api_get_str(r, &rtb_id, API_REQUIRED, "RouteTableId")) < 0 ||
-	    (e = need_rtb(r, rtb_id)) < 0 || (e = api_dry_run_check(r)) < 0)
+	    (e = need_assoc(r, assoc_id)) < 0 || (e = need_rtb(r, rtb_id)) < 0 ||
+	    (e = api_dry_run_check(r)) < 0)
 		return e;
 	e = model_op_replace_route_table_association(r->model, r->mctx, assoc_id, rtb_id, new_id,
 						     &err);
@@ -660,7 +689,8 @@ static int vgw_route_propagation(struct api_req *r, bool enable)
 
 	if ((e = api_get_str(r, &vgw_id, API_REQUIRED, "GatewayId")) < 0 ||
 	    (e = api_get_str(r, &rtb_id, API_REQUIRED, "RouteTableId")) < 0 ||
-	    (e = need_rtb(r, rtb_id)) < 0 || (e = api_dry_run_check(r)) < 0)
+	    (e = need_rtb(r, rtb_id)) < 0 || (e = need_vgw(r, vgw_id)) < 0 ||
+	    (e = api_dry_run_check(r)) < 0)
 		return e;
 	e = enable ? model_op_enable_vgw_route_propagation(r->model, r->mctx, rtb_id, vgw_id, &err)
 		   : model_op_disable_vgw_route_propagation(r->model, r->mctx, rtb_id, vgw_id,

@@ -500,6 +500,8 @@ def test_association_errors(env):
                AssociationId="rtbassoc-00000000000000000") == "InvalidAssociationID.NotFound"
     assert err(c.replace_route_table_association, AssociationId="rtbassoc-00000000000000000",
                RouteTableId=rid) == "InvalidAssociationID.NotFound"
+    assert err(c.disassociate_route_table, AssociationId="rtbassoc-00000000000000000",
+               DryRun=True) == "InvalidAssociationID.NotFound"
     main_assoc = env.main["Associations"][0]["RouteTableAssociationId"]
     assert err(c.replace_route_table_association, AssociationId=main_assoc,
                RouteTableId="rtb-00000000000000000") == "InvalidRouteTableID.NotFound"
@@ -562,6 +564,11 @@ def test_vgw_propagation_errors(env):
     with pytest.raises(ClientError) as e:
         c.enable_vgw_route_propagation(RouteTableId=rid, GatewayId="vgw-00000000000000000",
                                        DryRun=True)
+    assert _code(e) == "InvalidVpnGatewayID.NotFound"
+    vgw = c.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    c.attach_vpn_gateway(VpnGatewayId=vgw, VpcId=env.vpc)
+    with pytest.raises(ClientError) as e:
+        c.enable_vgw_route_propagation(RouteTableId=rid, GatewayId=vgw, DryRun=True)
     assert _code(e) == "DryRunOperation"
     assert env.get(rid)["PropagatingVgws"] == []
 
@@ -868,6 +875,9 @@ def test_restart_keeps_associations_and_gateways(start_vpcd):
     vpc, main = _new_vpc(c, "10.7.0.0/16")
     c.attach_internet_gateway(InternetGatewayId=gid, VpcId=vpc)
     c.create_route(RouteTableId=main, DestinationCidrBlock="0.0.0.0/0", GatewayId=gid)
+    vgw = c.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    c.attach_vpn_gateway(VpnGatewayId=vgw, VpcId=env.vpc)
+    c.enable_vgw_route_propagation(RouteTableId=rid, GatewayId=vgw)
     tables = sorted(c.describe_route_tables()["RouteTables"], key=lambda t: t["RouteTableId"])
     igws = sorted(c.describe_internet_gateways()["InternetGateways"],
                   key=lambda g: g["InternetGatewayId"])
@@ -881,5 +891,6 @@ def test_restart_keeps_associations_and_gateways(start_vpcd):
     got = c2.describe_route_tables(Filters=[
         {"Name": "association.route-table-association-id", "Values": [aid]}])["RouteTables"]
     assert [t["RouteTableId"] for t in got] == [rid]
+    assert got[0]["PropagatingVgws"] == [{"GatewayId": vgw}]
     # The restored state still works: the association can be removed.
     c2.disassociate_route_table(AssociationId=aid)
