@@ -334,6 +334,12 @@ struct api_describe {
 	bool (*visible)(struct api_req *r, const void *obj);
 	const char *set_name; /* "vpcSet" */
 	void (*render)(struct api_req *r, const void *obj);
+	/*
+	 * Optional, replaces render: writes the whole page (its objects in ID
+	 * order) inside <set_name>, for actions whose items group several
+	 * objects (DescribeInstances: reservations of instances).
+	 */
+	void (*render_page)(struct api_req *r, const void *const *objs, size_t n);
 };
 int api_describe_run(struct api_req *r, const struct api_describe *d);
 

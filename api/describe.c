@@ -69,8 +69,11 @@ int api_describe_run(struct api_req *r, const struct api_describe *d)
 	}
 	api_page_select(&pg, sel, n, d->id_of, &start, &count, &more);
 	api_xml_start(r, d->set_name);
-	for (size_t i = start; i < start + count; i++)
-		d->render(r, sel[i]);
+	if (d->render_page)
+		d->render_page(r, sel + start, count);
+	else
+		for (size_t i = start; i < start + count; i++)
+			d->render(r, sel[i]);
 	api_xml_end(r);
 	if (more)
 		api_xml_next_token(r, d->id_of(sel[start + count - 1]));
