@@ -68,7 +68,8 @@ static int check_enabled(const char *v, const char *name, struct model_err *err)
 	return 0;
 }
 
-static int check_metadata(const struct model_metadata_options *o, struct model_err *err)
+int model_metadata_options_check(const struct model_metadata_options *o,
+				 struct model_err *err)
 {
 	int r;
 
@@ -88,7 +89,7 @@ static int check_metadata(const struct model_metadata_options *o, struct model_e
 	return 0;
 }
 
-/* Apply the members of o that are set (check_metadata() has accepted them). */
+/* Apply the members of o that are set (model_metadata_options_check() has accepted them). */
 static void apply_metadata(struct model_instance *inst, const struct model_metadata_options *o)
 {
 	if (o->http_tokens)
@@ -381,7 +382,7 @@ int model_op_run_instances(struct model *m, struct model_ctx *ctx,
 		    err, -EINVAL, MODEL_ERR_INVALID_PARAMETER_VALUE,
 		    "Invalid MinCount %d / MaxCount %d: need 1 <= MinCount <= MaxCount",
 		    o->min_count, o->max_count);
-	r = check_metadata(&o->metadata, err);
+	r = model_metadata_options_check(&o->metadata, err);
 	if (r < 0)
 		return r;
 	if (o->n_nics > 0 &&
@@ -656,7 +657,7 @@ int model_op_modify_instance_metadata_options(struct model *m, struct model_ctx 
 		return model_err_set(
 		    err, -EINVAL, MODEL_ERR_INCORRECT_INSTANCE_STATE,
 		    "The instance '%s' is not in a valid state for this operation.", inst->id);
-	r = check_metadata(opts, err);
+	r = model_metadata_options_check(opts, err);
 	if (r < 0)
 		return r;
 	apply_metadata(inst, opts);

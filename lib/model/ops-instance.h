@@ -53,6 +53,10 @@ struct model_metadata_options {
 	const char *instance_metadata_tags;
 };
 
+/* Check the values of opts (what the API layer validates before DryRun).  0 or -EINVAL. */
+int model_metadata_options_check(const struct model_metadata_options *opts,
+				 struct model_err *err);
+
 /* One NetworkInterface launch specification. */
 struct model_instance_nic_spec {
 	int device_index;
