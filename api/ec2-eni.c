@@ -18,6 +18,34 @@
 #include "lib/net/net.h"
 #include "lib/util/util.h"
 
+static void render_eni_attachment(struct api_req *r, const struct model_eni_attachment *a)
+{
+	api_xml_start(r, "attachment");
+	api_xml_str(r, "attachmentId", a->id);
+	api_xml_str(r, "instanceId", a->instance_id);
+	api_xml_str(r, "instanceOwnerId", a->instance_owner);
+	api_xml_long(r, "deviceIndex", a->device_index);
+	api_xml_long(r, "networkCardIndex", a->network_card_index);
+	api_xml_str(r, "status", a->status);
+	api_xml_time(r, "attachTime", a->attach_time);
+	api_xml_bool(r, "deleteOnTermination", a->delete_on_termination);
+	api_xml_end(r);
+}
+
+static void render_eni_groups(struct api_req *r, const struct model_eni *eni)
+{
+	api_xml_start(r, "groupSet");
+	for (size_t i = 0; i < eni->n_sg_ids; i++) {
+		const struct model_sg *sg = model_find_sg(r->model, eni->sg_ids[i]);
+
+		api_xml_start(r, "item");
+		api_xml_str(r, "groupId", eni->sg_ids[i]);
+		api_xml_str(r, "groupName", sg ? sg->name : NULL);
+		api_xml_end(r);
+	}
+	api_xml_end(r);
+}
+
 static void render_eni(struct api_req *r, const struct model_eni *eni, const char *wrap)
 {
 	char buf[NET_IP4_STRLEN];
@@ -38,26 +66,9 @@ static void render_eni(struct api_req *r, const struct model_eni *eni, const cha
 		api_xml_str(r, "privateIpAddress", net_ip4_format(eni->ips[0].ip, buf));
 	api_xml_bool(r, "sourceDestCheck", eni->source_dest_check);
 	api_xml_str(r, "interfaceType", eni->interface_type);
-	api_xml_start(r, "groupSet");
-	for (size_t i = 0; i < eni->n_sg_ids; i++) {
-		api_xml_start(r, "item");
-		api_xml_str(r, "groupId", eni->sg_ids[i]);
-		api_xml_end(r);
-	}
-	api_xml_end(r);
-	if (eni->attachment.present) {
-		const struct model_eni_attachment *a = &eni->attachment;
-		api_xml_start(r, "attachment");
-		api_xml_str(r, "attachmentId", a->id);
-		api_xml_str(r, "instanceId", a->instance_id);
-		api_xml_str(r, "instanceOwnerId", a->instance_owner);
-		api_xml_long(r, "deviceIndex", a->device_index);
-		api_xml_long(r, "networkCardIndex", a->network_card_index);
-		api_xml_str(r, "status", a->status);
-		api_xml_time(r, "attachTime", a->attach_time);
-		api_xml_bool(r, "deleteOnTermination", a->delete_on_termination);
-		api_xml_end(r);
-	}
+	render_eni_groups(r, eni);
+	if (eni->attachment.present)
+		render_eni_attachment(r, &eni->attachment);
 	for (size_t i = 0; i < eni->n_ips; i++) {
 		if (eni->ips[i].public_ip) {
 			api_xml_start(r, "association");
@@ -232,49 +243,105 @@ static const struct api_filter_field eni_fields[] = {
 static const struct api_filter_table eni_filters = {eni_fields, ARRAY_SIZE(eni_fields), eni_tags};
 static const char *eni_id(const void *o) { return ENI(o)->id; }
 
+static void render_eni_item(struct api_req *r, const void *o)
+{
+	render_eni(r, o, "item");
+}
+
 static int describe_network_interfaces(struct api_req *r)
 {
-	struct api_filters f;
-	struct api_page pg;
-	const char **ids;
-	size_t n_ids, start, count, n = 0;
-	bool more;
+	const struct api_describe d = {
+	    .id_param = "NetworkInterfaceId",
+	    .not_found_code = "InvalidNetworkInterfaceID.NotFound",
+	    .not_found_fmt = "The networkInterface ID '%s' does not exist",
+	    .filters = &eni_filters,
+	    .paginated = true,
+	    .ids_exclude_max_results = true,
+	    .objs = (const void *const *)r->model->enis,
+	    .n_objs = r->model->n_enis,
+	    .id_of = eni_id,
+	    .set_name = "networkInterfaceSet",
+	    .render = render_eni_item,
+	};
+
+	return api_describe_run(r, &d);
+}
+
+/* ---- DescribeNetworkInterfaceAttribute / ResetNetworkInterfaceAttribute ------------ */
+
+/*
+ * One attribute per call, as on AWS: description, groupSet, sourceDestCheck
+ * or attachment (absent when the ENI is not attached).
+ */
+static int describe_network_interface_attribute(struct api_req *r)
+{
+	static const char *const attrs[] = {"description", "groupSet", "sourceDestCheck",
+					    "attachment"};
+	const struct model_eni *eni;
+	const char *id, *attr;
+	size_t which = ARRAY_SIZE(attrs);
 	int e;
 
-	if ((e = api_get_str_list(r, &ids, &n_ids, "NetworkInterfaceId")) < 0 ||
-	    (e = api_filters_parse(r, &eni_filters, &f)) < 0 ||
-	    (e = api_page_parse(r, 5, 1000, &pg)) < 0)
+	if ((e = api_get_str(r, &id, API_REQUIRED, "NetworkInterfaceId")) < 0 ||
+	    (e = api_get_str(r, &attr, API_OPTIONAL, "Attribute")) < 0)
 		return e;
-	if (n_ids > 0 && pg.max_results > 0)
+	if (e == 0)
+		return api_fail_missing(r, "Attribute");
+	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++)
+		if (strcmp(attr, attrs[i]) == 0)
+			which = i;
+	if (which == ARRAY_SIZE(attrs))
 		return api_fail_invalid_value(
-		    r, "The parameter NetworkInterfaceIds cannot be used with the parameter maxResults");
-	for (size_t i = 0; i < n_ids; i++)
-		if (!model_find_eni(r->model, ids[i]))
-			return api_fail(r, 400, "InvalidNetworkInterfaceID.NotFound",
-					"The networkInterface ID '%s' does not exist", ids[i]);
+		    r, "Value (%s) for parameter attribute is invalid. Unknown attribute.", attr);
+	if (!(eni = model_find_eni(r->model, id)))
+		return api_fail(r, 400, "InvalidNetworkInterfaceID.NotFound",
+				"The networkInterface ID '%s' does not exist", id);
 	if ((e = api_dry_run_check(r)) < 0)
 		return e;
-	const void **sel = api_alloc(r, (r->model->n_enis + 1) * sizeof(*sel));
-	if (!sel)
-		return api_fail(r, 500, "InternalError", "Out of memory");
-	for (size_t i = 0; i < r->model->n_enis; i++) {
-		const struct model_eni *eni = r->model->enis[i];
-		bool want = n_ids == 0;
-		for (size_t j = 0; j < n_ids && !want; j++)
-			want = strcmp(ids[j], eni->id) == 0;
-		if (want && api_filters_match(&f, eni))
-			sel[n++] = eni;
+	api_xml_str(r, "networkInterfaceId", eni->id);
+	switch (which) {
+	case 0:
+		api_xml_start(r, "description");
+		api_xml_str(r, "value", eni->description ? eni->description : "");
+		api_xml_end(r);
+		break;
+	case 1:
+		render_eni_groups(r, eni);
+		break;
+	case 2:
+		api_xml_start(r, "sourceDestCheck");
+		api_xml_bool(r, "value", eni->source_dest_check);
+		api_xml_end(r);
+		break;
+	default:
+		if (eni->attachment.present)
+			render_eni_attachment(r, &eni->attachment);
+		break;
 	}
-	api_page_select(&pg, sel, n, eni_id, &start, &count, &more);
-	api_xml_start(r, "networkInterfaceSet");
-	for (size_t i = start; i < start + count; i++)
-		render_eni(r, sel[i], "item");
-	api_xml_end(r);
-	if (more)
-		api_xml_next_token(r, eni_id(sel[start + count - 1]));
 	return 0;
 }
 
+/* SourceDestCheck names the attribute to reset (any value); it goes back to true. */
+static int reset_network_interface_attribute(struct api_req *r)
+{
+	struct model_err err = {0};
+	const char *id, *sdc;
+	int e;
+
+	if ((e = api_get_str(r, &id, API_REQUIRED, "NetworkInterfaceId")) < 0 ||
+	    (e = api_get_str(r, &sdc, API_OPTIONAL, "SourceDestCheck")) < 0)
+		return e;
+	if (e == 0)
+		return api_fail_missing(r, "SourceDestCheck");
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	e = model_op_reset_network_interface_attribute(r->model, r->mctx, id, "sourceDestCheck",
+						       &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_return_true(r);
+	return 0;
+}
 
 static int get_ip_list(struct api_req *r, const char *name, uint32_t **ret, size_t *ret_n)
 {
@@ -426,6 +493,28 @@ static void render_state(struct api_req *r, const char *name, enum model_instanc
 	api_xml_end(r);
 }
 
+static const char *enabled(bool b)
+{
+	return b ? "enabled" : "disabled";
+}
+
+/*
+ * InstanceMetadataOptionsResponse.  A change is applied at once, so the
+ * state is always "applied" (AWS answers "pending" until it has propagated).
+ */
+static void render_metadata_options(struct api_req *r, const char *name,
+				    const struct model_instance *in)
+{
+	api_xml_start(r, name);
+	api_xml_str(r, "state", "applied");
+	api_xml_str(r, "httpTokens", in->metadata_tokens_required ? "required" : "optional");
+	api_xml_long(r, "httpPutResponseHopLimit", in->metadata_hop_limit);
+	api_xml_str(r, "httpEndpoint", enabled(in->metadata_endpoint_enabled));
+	api_xml_str(r, "httpProtocolIpv6", enabled(in->metadata_protocol_ipv6));
+	api_xml_str(r, "instanceMetadataTags", enabled(in->metadata_tags_enabled));
+	api_xml_end(r);
+}
+
 static void render_instance(struct api_req *r, const struct model_instance *in)
 {
 	char buf[NET_IP4_STRLEN];
@@ -459,7 +548,12 @@ static void render_instance(struct api_req *r, const struct model_instance *in)
 					    net_ip4_format(primary->ips[0].public_ip, buf));
 		}
 	}
+	if (primary && in->state != MODEL_INSTANCE_TERMINATED) {
+		render_eni_groups(r, primary);
+		api_xml_bool(r, "sourceDestCheck", primary->source_dest_check);
+	}
 	api_xml_tags(r, "tagSet", &in->tags);
+	render_metadata_options(r, "metadataOptions", in);
 	api_xml_start(r, "networkInterfaceSet");
 	for (size_t i = 0; i < r->model->n_enis; i++) {
 		const struct model_eni *e = r->model->enis[i];
@@ -544,6 +638,32 @@ static int get_nic_specs(struct api_req *r, struct model_instance_nic_spec **ret
 	return 0;
 }
 
+/*
+ * <prefix>HttpTokens, HttpPutResponseHopLimit, HttpEndpoint, HttpProtocolIpv6,
+ * InstanceMetadataTags (RunInstances: "MetadataOptions.", Modify: "").  The
+ * values are checked by the model op.
+ */
+static int get_metadata_options(struct api_req *r, const char *prefix,
+				struct model_metadata_options *ret)
+{
+	struct model_metadata_options o = {0};
+	long hop = 0;
+	int e;
+
+	if ((e = api_get_str(r, &o.http_tokens, API_OPTIONAL, "%sHttpTokens", prefix)) < 0 ||
+	    (e = api_get_long(r, &hop, 1, 64, API_OPTIONAL, "%sHttpPutResponseHopLimit", prefix)) <
+		0 ||
+	    (e = api_get_str(r, &o.http_endpoint, API_OPTIONAL, "%sHttpEndpoint", prefix)) < 0 ||
+	    (e = api_get_str(r, &o.http_protocol_ipv6, API_OPTIONAL, "%sHttpProtocolIpv6",
+			     prefix)) < 0 ||
+	    (e = api_get_str(r, &o.instance_metadata_tags, API_OPTIONAL, "%sInstanceMetadataTags",
+			     prefix)) < 0)
+		return e;
+	o.hop_limit = (int)hop;
+	*ret = o;
+	return 0;
+}
+
 static int run_instances(struct api_req *r)
 {
 	struct model_run_instances o = {0};
@@ -565,7 +685,8 @@ static int run_instances(struct api_req *r)
 	    (e = api_get_str(r, &o.key_name, API_OPTIONAL, "KeyName")) < 0 ||
 	    (e = api_get_str(r, &o.az, API_OPTIONAL, "Placement.AvailabilityZone")) < 0 ||
 	    (e = api_get_str_list(r, &sgs, &o.n_sg_ids, "SecurityGroupId")) < 0 ||
-	    (e = get_nic_specs(r, &nics, &o.n_nics)) < 0)
+	    (e = get_nic_specs(r, &nics, &o.n_nics)) < 0 ||
+	    (e = get_metadata_options(r, "MetadataOptions.", &o.metadata)) < 0)
 		return e;
 	if (minc > maxc)
 		return api_fail_invalid_value(
@@ -581,6 +702,8 @@ static int run_instances(struct api_req *r)
 			return e;
 		o.has_private_ip = true;
 	}
+	if ((e = model_metadata_options_check(&o.metadata, &err)) < 0)
+		return api_fail_model(r, e, &err);
 	if ((e = api_get_tag_specs(r, "instance", &tags)) < 0)
 		return e;
 	if ((e = api_dry_run_check(r)) < 0)
@@ -618,74 +741,145 @@ static void fi_id(const void *o, struct api_filter_match *m) { api_filter_emit(m
 static void fi_subnet(const void *o, struct api_filter_match *m) { api_filter_emit(m, INST(o)->subnet_id); }
 static void fi_vpc(const void *o, struct api_filter_match *m) { api_filter_emit(m, INST(o)->vpc_id); }
 static void fi_type(const void *o, struct api_filter_match *m) { api_filter_emit(m, INST(o)->instance_type); }
+static void fi_az(const void *o, struct api_filter_match *m) { api_filter_emit(m, INST(o)->az); }
+static void fi_image(const void *o, struct api_filter_match *m) { api_filter_emit(m, INST(o)->image_id); }
+static void fi_rsv(const void *o, struct api_filter_match *m) { api_filter_emit(m, INST(o)->reservation_id); }
+static void fi_owner(const void *o, struct api_filter_match *m) { api_filter_emit(m, INST(o)->owner_id); }
+static void fi_key(const void *o, struct api_filter_match *m)
+{
+	if (INST(o)->key_name)
+		api_filter_emit(m, INST(o)->key_name);
+}
 static void fi_state(const void *o, struct api_filter_match *m)
 {
 	api_filter_emit(m, model_instance_state_name(INST(o)->state));
 }
+static void fi_state_code(const void *o, struct api_filter_match *m)
+{
+	api_filter_emitf(m, "%d", model_instance_state_code(INST(o)->state));
+}
+static void fi_tokens(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit(m, INST(o)->metadata_tokens_required ? "required" : "optional");
+}
+static void fi_hops(const void *o, struct api_filter_match *m)
+{
+	api_filter_emitf(m, "%d", INST(o)->metadata_hop_limit);
+}
+static void fi_endpoint(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit(m, enabled(INST(o)->metadata_endpoint_enabled));
+}
+static void fi_md_ipv6(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit(m, enabled(INST(o)->metadata_protocol_ipv6));
+}
+static void fi_md_tags(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit(m, enabled(INST(o)->metadata_tags_enabled));
+}
 static const struct model_tags *inst_tags(const void *o) { return &INST(o)->tags; }
 static const struct api_filter_field inst_fields[] = {
-    {"instance-id", fi_id},	      {"subnet-id", fi_subnet}, {"vpc-id", fi_vpc},
-    {"instance-state-name", fi_state}, {"instance-type", fi_type},
+    {"availability-zone", fi_az},
+    {"image-id", fi_image},
+    {"instance-id", fi_id},
+    {"instance-state-code", fi_state_code},
+    {"instance-state-name", fi_state},
+    {"instance-type", fi_type},
+    {"key-name", fi_key},
+    {"metadata-options.http-endpoint", fi_endpoint},
+    {"metadata-options.http-protocol-ipv6", fi_md_ipv6},
+    {"metadata-options.http-put-response-hop-limit", fi_hops},
+    {"metadata-options.http-tokens", fi_tokens},
+    {"metadata-options.instance-metadata-tags", fi_md_tags},
+    {"owner-id", fi_owner},
+    {"placement.availability-zone", fi_az},
+    {"reservation-id", fi_rsv},
+    {"subnet-id", fi_subnet},
+    {"vpc-id", fi_vpc},
 };
 static const struct api_filter_table inst_filters = {inst_fields, ARRAY_SIZE(inst_fields),
 						     inst_tags};
+static const char *inst_id(const void *o) { return INST(o)->id; }
 
-static int describe_instances(struct api_req *r)
+/*
+ * The page's instances (in ID order) grouped into one reservationSet item per
+ * reservation, in order of each reservation's first instance.
+ */
+static void render_reservations(struct api_req *r, const void *const *objs, size_t n)
 {
-	struct api_filters f;
-	const char **ids;
-	size_t n_ids;
-	int e;
-
-	if ((e = api_get_str_list(r, &ids, &n_ids, "InstanceId")) < 0 ||
-	    (e = api_filters_parse(r, &inst_filters, &f)) < 0)
-		return e;
-	for (size_t i = 0; i < n_ids; i++)
-		if (!model_find_instance(r->model, ids[i]))
-			return api_fail(r, 400, "InvalidInstanceID.NotFound",
-					"The instance ID '%s' does not exist", ids[i]);
-	if ((e = api_dry_run_check(r)) < 0)
-		return e;
-	/* One reservation per instance group, in model order. */
-	api_xml_start(r, "reservationSet");
-	for (size_t i = 0; i < r->model->n_instances; i++) {
-		const struct model_instance *in = r->model->instances[i];
+	for (size_t i = 0; i < n; i++) {
+		const char *rsv = INST(objs[i])->reservation_id;
 		bool seen = false;
+
 		for (size_t k = 0; k < i && !seen; k++)
-			seen = strcmp(r->model->instances[k]->reservation_id, in->reservation_id) == 0;
+			seen = strcmp(INST(objs[k])->reservation_id, rsv) == 0;
 		if (seen)
 			continue;
-		bool open = false;
-		for (size_t j = i; j < r->model->n_instances; j++) {
-			const struct model_instance *x = r->model->instances[j];
-			bool want = n_ids == 0;
-			if (strcmp(x->reservation_id, in->reservation_id) != 0)
-				continue;
-			for (size_t k = 0; k < n_ids && !want; k++)
-				want = strcmp(ids[k], x->id) == 0;
-			if (!want || !api_filters_match(&f, x))
-				continue;
-			if (!open) {
-				api_xml_start(r, "item");
-				api_xml_str(r, "reservationId", x->reservation_id);
-				api_xml_str(r, "ownerId", x->owner_id);
-				api_xml_start(r, "groupSet");
-				api_xml_end(r);
-				api_xml_start(r, "instancesSet");
-				open = true;
-			}
-			render_instance(r, x);
-		}
-		if (open) {
-			api_xml_end(r);
-			api_xml_end(r);
-		}
+		api_xml_start(r, "item");
+		api_xml_str(r, "reservationId", rsv);
+		api_xml_str(r, "ownerId", INST(objs[i])->owner_id);
+		api_xml_start(r, "groupSet");
+		api_xml_end(r);
+		api_xml_start(r, "instancesSet");
+		for (size_t j = i; j < n; j++)
+			if (strcmp(INST(objs[j])->reservation_id, rsv) == 0)
+				render_instance(r, objs[j]);
+		api_xml_end(r);
+		api_xml_end(r);
 	}
-	api_xml_end(r);
-	return 0;
 }
 
-static int terminate_instances(struct api_req *r)
+/* Pages count instances (MaxResults 5..1000, not with InstanceId.N, as on AWS). */
+static int describe_instances(struct api_req *r)
+{
+	const struct api_describe d = {
+	    .id_param = "InstanceId",
+	    .not_found_code = "InvalidInstanceID.NotFound",
+	    .not_found_fmt = "The instance ID '%s' does not exist",
+	    .filters = &inst_filters,
+	    .paginated = true,
+	    .ids_exclude_max_results = true,
+	    .objs = (const void *const *)r->model->instances,
+	    .n_objs = r->model->n_instances,
+	    .id_of = inst_id,
+	    .set_name = "reservationSet",
+	    .render_page = render_reservations,
+	};
+
+	return api_describe_run(r, &d);
+}
+
+static void render_state_changes(struct api_req *r, const struct model_instance_state_change *ch,
+				 size_t n, bool transitional)
+{
+	api_xml_start(r, "instancesSet");
+	for (size_t i = 0; i < n; i++) {
+		enum model_instance_state cur = ch[i].current;
+
+		/*
+		 * The model completes a stop or start at once; the answer shows
+		 * the state AWS answers with while it is under way (stopping,
+		 * pending), and DescribeInstances the state reached.
+		 */
+		if (transitional && ch[i].previous != cur)
+			cur = cur == MODEL_INSTANCE_STOPPED ? MODEL_INSTANCE_STOPPING
+							     : MODEL_INSTANCE_PENDING;
+		api_xml_start(r, "item");
+		api_xml_str(r, "instanceId", ch[i].instance_id);
+		render_state(r, "currentState", cur);
+		render_state(r, "previousState", ch[i].previous);
+		api_xml_end(r);
+	}
+	api_xml_end(r);
+}
+
+typedef int (*state_op_fn)(struct model *m, struct model_ctx *ctx, const char *const *ids,
+			   size_t n, struct model_instance_state_change *ret_changes,
+			   struct model_err *err);
+
+/* Terminate/Stop/StartInstances: InstanceId.N through op, then the state changes. */
+static int change_states(struct api_req *r, state_op_fn op, bool transitional)
 {
 	struct model_err err = {0};
 	struct model_instance_state_change *ch;
@@ -697,24 +891,69 @@ static int terminate_instances(struct api_req *r)
 		return e;
 	if (n == 0)
 		return api_fail_missing(r, "InstanceId");
+	for (size_t i = 0; i < n; i++)
+		if (!model_find_instance(r->model, ids[i]))
+			return api_fail(r, 400, "InvalidInstanceID.NotFound",
+					"The instance ID '%s' does not exist", ids[i]);
 	if ((e = api_dry_run_check(r)) < 0)
 		return e;
 	ch = api_alloc(r, n * sizeof(*ch));
 	if (!ch)
 		return api_fail(r, 500, "InternalError", "Out of memory");
-	e = model_op_terminate_instances(r->model, r->mctx, ids, n, ch, &err);
+	e = op(r->model, r->mctx, ids, n, ch, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
-	api_xml_start(r, "instancesSet");
-	for (size_t i = 0; i < n; i++) {
-		api_xml_start(r, "item");
-		api_xml_str(r, "instanceId", ch[i].instance_id);
-		render_state(r, "currentState", ch[i].current);
-		render_state(r, "previousState", ch[i].previous);
-		api_xml_end(r);
-	}
-	api_xml_end(r);
+	render_state_changes(r, ch, n, transitional);
 	return 0;
+}
+
+/* Force and Hibernate are accepted; a stop is a stop (hibernation is not modelled). */
+static int stop_instances(struct api_req *r)
+{
+	bool b;
+	int e;
+
+	if ((e = api_get_bool(r, &b, API_OPTIONAL, "Force")) < 0 ||
+	    (e = api_get_bool(r, &b, API_OPTIONAL, "Hibernate")) < 0)
+		return e;
+	return change_states(r, model_op_stop_instances, true);
+}
+
+static int start_instances(struct api_req *r)
+{
+	return change_states(r, model_op_start_instances, true);
+}
+
+static int modify_instance_metadata_options(struct api_req *r)
+{
+	struct model_metadata_options o;
+	struct model_err err = {0};
+	const struct model_instance *in;
+	const char *id;
+	int e;
+
+	if ((e = api_get_str(r, &id, API_REQUIRED, "InstanceId")) < 0 ||
+	    (e = get_metadata_options(r, "", &o)) < 0)
+		return e;
+	if (!(in = model_find_instance(r->model, id)))
+		return api_fail(r, 400, "InvalidInstanceID.NotFound",
+				"The instance ID '%s' does not exist", id);
+	if ((e = model_metadata_options_check(&o, &err)) < 0)
+		return api_fail_model(r, e, &err);
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	e = model_op_modify_instance_metadata_options(r->model, r->mctx, id, &o, &err);
+	if (e < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_str(r, "instanceId", in->id);
+	render_metadata_options(r, "instanceMetadataOptions", in);
+	return 0;
+}
+
+/* The answer shows "terminated" at once (the model completes the termination). */
+static int terminate_instances(struct api_req *r)
+{
+	return change_states(r, model_op_terminate_instances, false);
 }
 
 static int attach_network_interface(struct api_req *r)
@@ -763,8 +1002,9 @@ static int detach_network_interface(struct api_req *r)
 
 /* ---- Elastic IPs ------------------------------------------------------------- */
 
-static void render_eip(struct api_req *r, const struct model_eip *a)
+static void render_eip(struct api_req *r, const void *o)
 {
+	const struct model_eip *a = o;
 	char buf[NET_IP4_STRLEN];
 
 	api_xml_start(r, "item");
@@ -941,16 +1181,61 @@ static const struct api_filter_field eip_fields[] = {
 };
 static const struct api_filter_table eip_filters = {eip_fields, ARRAY_SIZE(eip_fields), eip_tags};
 
+static const char *eip_id(const void *o) { return EIP(o)->allocation_id; }
+
+static bool str_listed(const char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* With PublicIp.N: the addresses listed by AllocationId.N or by PublicIp.N. */
+static bool eip_listed(struct api_req *r, const void *o)
+{
+	const char **ids = NULL, **pubs = NULL;
+	size_t n_ids = 0, n_pubs = 0;
+	char buf[NET_IP4_STRLEN];
+
+	/* Parsed without error before the skeleton ran, so these cannot fail now. */
+	if (api_get_str_list(r, &ids, &n_ids, "AllocationId") < 0 ||
+	    api_get_str_list(r, &pubs, &n_pubs, "PublicIp") < 0)
+		return false;
+	return str_listed(ids, n_ids, EIP(o)->allocation_id) ||
+	       str_listed(pubs, n_pubs, net_ip4_format(EIP(o)->public_ip, buf));
+}
+
+/*
+ * DescribeAddresses has no pagination on AWS (the model declares no
+ * MaxResults/NextToken).  AllocationId.N and PublicIp.N select together (a
+ * union); each listed one must exist.
+ */
 static int describe_addresses(struct api_req *r)
 {
-	struct api_filters f;
+	struct api_describe d = {
+	    .id_param = "AllocationId",
+	    .not_found_code = "InvalidAllocationID.NotFound",
+	    .not_found_fmt = "The allocation ID '%s' does not exist",
+	    .filters = &eip_filters,
+	    .objs = (const void *const *)r->model->eips,
+	    .n_objs = r->model->n_eips,
+	    .id_of = eip_id,
+	    .set_name = "addressesSet",
+	    .render = render_eip,
+	};
 	const char **ids, **pubs;
 	size_t n_ids, n_pubs;
+	struct api_filters f;
 	char buf[NET_IP4_STRLEN];
 	int e;
 
+	if ((e = api_get_str_list(r, &pubs, &n_pubs, "PublicIp")) < 0)
+		return e;
+	if (n_pubs == 0)
+		return api_describe_run(r, &d);
+	/* Same checks, in the same order, as the skeleton's; then it selects by eip_listed. */
 	if ((e = api_get_str_list(r, &ids, &n_ids, "AllocationId")) < 0 ||
-	    (e = api_get_str_list(r, &pubs, &n_pubs, "PublicIp")) < 0 ||
 	    (e = api_filters_parse(r, &eip_filters, &f)) < 0)
 		return e;
 	for (size_t i = 0; i < n_ids; i++)
@@ -959,27 +1244,16 @@ static int describe_addresses(struct api_req *r)
 					"The allocation ID '%s' does not exist", ids[i]);
 	for (size_t i = 0; i < n_pubs; i++) {
 		bool found = false;
+
 		for (size_t j = 0; j < r->model->n_eips && !found; j++)
 			found = strcmp(net_ip4_format(r->model->eips[j]->public_ip, buf), pubs[i]) == 0;
 		if (!found)
-			return api_fail(r, 400, "InvalidAddress.NotFound",
-					"Address '%s' not found.", pubs[i]);
+			return api_fail(r, 400, "InvalidAddress.NotFound", "Address '%s' not found.",
+					pubs[i]);
 	}
-	if ((e = api_dry_run_check(r)) < 0)
-		return e;
-	api_xml_start(r, "addressesSet");
-	for (size_t i = 0; i < r->model->n_eips; i++) {
-		const struct model_eip *a = r->model->eips[i];
-		bool want = n_ids == 0 && n_pubs == 0;
-		for (size_t k = 0; k < n_ids && !want; k++)
-			want = strcmp(ids[k], a->allocation_id) == 0;
-		for (size_t k = 0; k < n_pubs && !want; k++)
-			want = strcmp(pubs[k], net_ip4_format(a->public_ip, buf)) == 0;
-		if (want && api_filters_match(&f, a))
-			render_eip(r, a);
-	}
-	api_xml_end(r);
-	return 0;
+	d.id_param = NULL;
+	d.visible = eip_listed;
+	return api_describe_run(r, &d);
 }
 
 /* ---- NAT gateways ----------------------------------------------------------- */
@@ -1091,44 +1365,27 @@ static const struct api_filter_field nat_fields[] = {
 static const struct api_filter_table nat_filters = {nat_fields, ARRAY_SIZE(nat_fields), nat_tags};
 static const char *nat_id(const void *o) { return NAT(o)->id; }
 
+static void render_nat_item(struct api_req *r, const void *o)
+{
+	render_nat(r, o, "item");
+}
+
 static int describe_nat_gateways(struct api_req *r)
 {
-	struct api_filters f;
-	struct api_page pg;
-	const char **ids;
-	size_t n_ids, start, count, n = 0;
-	bool more;
-	int e;
+	const struct api_describe d = {
+	    .id_param = "NatGatewayId",
+	    .not_found_code = "NatGatewayNotFound",
+	    .not_found_fmt = "NAT gateway %s was not found",
+	    .filters = &nat_filters,
+	    .paginated = true,
+	    .objs = (const void *const *)r->model->nat_gateways,
+	    .n_objs = r->model->n_nat_gateways,
+	    .id_of = nat_id,
+	    .set_name = "natGatewaySet",
+	    .render = render_nat_item,
+	};
 
-	if ((e = api_get_str_list(r, &ids, &n_ids, "NatGatewayId")) < 0 ||
-	    (e = api_filters_parse(r, &nat_filters, &f)) < 0 ||
-	    (e = api_page_parse_default(r, &pg)) < 0)
-		return e;
-	for (size_t i = 0; i < n_ids; i++)
-		if (!model_find_nat_gateway(r->model, ids[i]))
-			return api_fail(r, 400, "NatGatewayNotFound",
-					"NAT gateway %s was not found", ids[i]);
-	if ((e = api_dry_run_check(r)) < 0)
-		return e;
-	const void **sel = api_alloc(r, (r->model->n_nat_gateways + 1) * sizeof(*sel));
-	if (!sel)
-		return api_fail(r, 500, "InternalError", "Out of memory");
-	for (size_t i = 0; i < r->model->n_nat_gateways; i++) {
-		const struct model_nat_gateway *x = r->model->nat_gateways[i];
-		bool want = n_ids == 0;
-		for (size_t k = 0; k < n_ids && !want; k++)
-			want = strcmp(ids[k], x->id) == 0;
-		if (want && api_filters_match(&f, x))
-			sel[n++] = x;
-	}
-	api_page_select(&pg, sel, n, nat_id, &start, &count, &more);
-	api_xml_start(r, "natGatewaySet");
-	for (size_t i = start; i < start + count; i++)
-		render_nat(r, sel[i], "item");
-	api_xml_end(r);
-	if (more)
-		api_xml_next_token(r, nat_id(sel[start + count - 1]));
-	return 0;
+	return api_describe_run(r, &d);
 }
 
 API_FAMILY_DEFINE(eni,
@@ -1141,9 +1398,17 @@ API_FAMILY_DEFINE(eni,
 		   API_MUTATING | API_NO_DRY_RUN},
 		  {"ModifyNetworkInterfaceAttribute", modify_network_interface_attribute,
 		   API_MUTATING},
+		  {"DescribeNetworkInterfaceAttribute", describe_network_interface_attribute,
+		   API_READ},
+		  {"ResetNetworkInterfaceAttribute", reset_network_interface_attribute,
+		   API_MUTATING},
 		  {"RunInstances", run_instances, API_MUTATING},
 		  {"DescribeInstances", describe_instances, API_READ},
 		  {"TerminateInstances", terminate_instances, API_MUTATING},
+		  {"StopInstances", stop_instances, API_MUTATING},
+		  {"StartInstances", start_instances, API_MUTATING},
+		  {"ModifyInstanceMetadataOptions", modify_instance_metadata_options,
+		   API_MUTATING},
 		  {"AttachNetworkInterface", attach_network_interface, API_MUTATING},
 		  {"DetachNetworkInterface", detach_network_interface, API_MUTATING},
 		  {"AllocateAddress", allocate_address, API_MUTATING},
