@@ -517,15 +517,9 @@ static void render_metadata_options(struct api_req *r, const char *name,
 
 static void render_instance(struct api_req *r, const struct model_instance *in)
 {
+	const struct model_eni *primary = model_instance_primary_eni(r->model, in->id);
 	char buf[NET_IP4_STRLEN];
-	const struct model_eni *primary = NULL;
 
-	for (size_t i = 0; i < r->model->n_enis; i++) {
-		const struct model_eni *e = r->model->enis[i];
-		if (e->attachment.present && strcmp(e->attachment.instance_id, in->id) == 0 &&
-		    e->attachment.device_index == 0)
-			primary = e;
-	}
 	api_xml_start(r, "item");
 	api_xml_str(r, "instanceId", in->id);
 	api_xml_str(r, "imageId", in->image_id);
