@@ -33,7 +33,6 @@
  * gateways, core networks: InvalidGatewayID.NotFound).
  */
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"

@@ -294,6 +294,38 @@ def test_route_errors(env):
     assert env.route(rid, "10.0.0.0/8") is None
 
 
+def test_long_and_odd_ids(env):
+    """Oversized or odd IDs get NotFound / InvalidParameterValue answers, never a crash."""
+    c = env.c
+    rid = env.table()["RouteTableId"]
+    long_id = "x" * 2000
+
+    def err(fn, **kw):
+        with pytest.raises(ClientError) as e:
+            fn(**kw)
+        return _code(e)
+
+    assert err(c.create_route, RouteTableId="rtb-" + long_id, DestinationCidrBlock="10.0.0.0/8",
+               GatewayId=env.igw) == "InvalidRouteTableID.NotFound"
+    assert err(c.create_route, RouteTableId=rid, DestinationCidrBlock="10.0.0.0/8",
+               GatewayId="igw-" + long_id) == "InvalidGatewayID.NotFound"
+    assert err(c.create_route, RouteTableId=rid, DestinationCidrBlock="10.0.0.0/8",
+               NatGatewayId="nat-" + long_id) == "NatGatewayNotFound"
+    assert err(c.create_route, RouteTableId=rid, DestinationPrefixListId="pl-" + long_id,
+               GatewayId=env.igw) == "InvalidPrefixListID.NotFound"
+    assert err(c.delete_route, RouteTableId=rid,
+               DestinationPrefixListId="pl-" + long_id) == "InvalidRoute.NotFound"
+    assert err(c.associate_route_table, RouteTableId=rid,
+               GatewayId="vgw-" + long_id) == "InvalidGatewayID.NotFound"
+    assert err(c.disassociate_route_table, AssociationId=long_id) == \
+        "InvalidAssociationID.NotFound"
+    assert err(c.attach_internet_gateway, InternetGatewayId=long_id, VpcId=env.vpc) == \
+        "InvalidInternetGatewayID.NotFound"
+    assert c.describe_route_tables(Filters=[
+        {"Name": "route.gateway-id", "Values": [long_id]}])["RouteTables"] == []
+    assert env.get(rid)["Routes"][0]["GatewayId"] == "local"
+
+
 def test_route_limit(env):
     c = env.c
     rid = env.table()["RouteTableId"]
