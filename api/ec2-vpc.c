@@ -38,6 +38,9 @@
 #include "lib/net/net.h"
 #include "lib/util/util.h"
 
+#define VPC_NOT_FOUND	 "The vpc ID '%s' does not exist"
+#define SUBNET_NOT_FOUND "The subnet ID '%s' does not exist"
+
 static int oom(struct api_req *r)
 {
 	return api_fail(r, 500, "InternalError", "Out of memory");
@@ -97,16 +100,14 @@ static int get_cidr(struct api_req *r, struct net_cidr4 *ret, unsigned flags, co
 static int need_vpc(struct api_req *r, const char *id)
 {
 	if (!model_find_vpc(r->model, id))
-		return api_fail(r, 400, "InvalidVpcID.NotFound", "The vpc ID '%s' does not exist",
-				id);
+		return api_fail(r, 400, "InvalidVpcID.NotFound", VPC_NOT_FOUND, id);
 	return 0;
 }
 
 static int need_subnet(struct api_req *r, const char *id)
 {
 	if (!model_find_subnet(r->model, id))
-		return api_fail(r, 400, "InvalidSubnetID.NotFound",
-				"The subnet ID '%s' does not exist", id);
+		return api_fail(r, 400, "InvalidSubnetID.NotFound", SUBNET_NOT_FOUND, id);
 	return 0;
 }
 
@@ -344,6 +345,13 @@ static void f_vpc_assoc6_state(const void *o, struct api_filter_match *m)
 		api_filter_emit(m, model_cidr_state_name(VPC(o)->cidrs6[i].state));
 }
 
+static void f_vpc_assoc6_pool(const void *o, struct api_filter_match *m)
+{
+	for (size_t i = 0; i < VPC(o)->n_cidrs6; i++)
+		if (VPC(o)->cidrs6[i].pool)
+			api_filter_emit(m, VPC(o)->cidrs6[i].pool);
+}
+
 static void f_vpc_default(const void *o, struct api_filter_match *m)
 {
 	api_filter_emit_bool(m, VPC(o)->is_default);
@@ -379,8 +387,8 @@ static const struct api_filter_field vpc_fields[] = {
     {"ipv6-cidr-block-association.ipv6-cidr-block", f_vpc_assoc6_cidr},
     {"ipv6-cidr-block-association.association-id", f_vpc_assoc6_id},
     {"ipv6-cidr-block-association.state", f_vpc_assoc6_state},
+    {"ipv6-cidr-block-association.ipv6-pool", f_vpc_assoc6_pool},
     {"is-default", f_vpc_default},
-    {"isDefault", f_vpc_default},
     {"state", f_vpc_state},
     {"owner-id", f_vpc_owner},
     {"dhcp-options-id", f_vpc_dopt},
@@ -397,7 +405,7 @@ static int describe_vpcs(struct api_req *r)
 	const struct api_describe d = {
 	    .id_param = "VpcId",
 	    .not_found_code = "InvalidVpcID.NotFound",
-	    .not_found_fmt = "The vpc ID '%s' does not exist",
+	    .not_found_fmt = VPC_NOT_FOUND,
 	    .filters = &vpc_filters,
 	    .paginated = true,
 	    .objs = (const void *const *)r->model->vpcs,
@@ -750,6 +758,26 @@ static void f_sn_cidr6_state(const void *o, struct api_filter_match *m)
 		api_filter_emit(m, "associated");
 }
 
+static void f_sn_hostname_type(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit(m, SN(o)->hostname_type[0] ? SN(o)->hostname_type : "ip-name");
+}
+
+static void f_sn_dns_a(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit_bool(m, SN(o)->enable_resource_name_dns_a);
+}
+
+static void f_sn_dns_aaaa(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit_bool(m, SN(o)->enable_resource_name_dns_aaaa);
+}
+
+static void f_false(const void *o, struct api_filter_match *m)
+{
+	api_filter_emit_bool(m, false);
+}
+
 static const struct model_tags *subnet_tags(const void *o)
 {
 	return &SN(o)->tags;
@@ -777,6 +805,10 @@ static const struct api_filter_field subnet_fields[] = {
     {"ipv6-cidr-block-association.ipv6-cidr-block", f_sn_cidr6},
     {"ipv6-cidr-block-association.association-id", f_sn_cidr6_assoc},
     {"ipv6-cidr-block-association.state", f_sn_cidr6_state},
+    {"private-dns-name-options-on-launch.hostname-type", f_sn_hostname_type},
+    {"private-dns-name-options-on-launch.enable-resource-name-dns-a-record", f_sn_dns_a},
+    {"private-dns-name-options-on-launch.enable-resource-name-dns-aaaa-record", f_sn_dns_aaaa},
+    {"map-customer-owned-ip-on-launch", f_false},
 };
 static const struct api_filter_table subnet_filters = {subnet_fields, ARRAY_SIZE(subnet_fields),
 						       subnet_tags};
@@ -801,7 +833,7 @@ static int describe_subnets(struct api_req *r)
 	const struct api_describe d = {
 	    .id_param = "SubnetId",
 	    .not_found_code = "InvalidSubnetID.NotFound",
-	    .not_found_fmt = "The subnet ID '%s' does not exist",
+	    .not_found_fmt = SUBNET_NOT_FOUND,
 	    .filters = &subnet_filters,
 	    .paginated = true,
 	    .objs = objs,

@@ -377,6 +377,10 @@ def test_aws_cli_v2(aws_cli):
     p = aws_cli("ec2", "describe-subnets", "--filters", f"Name=vpc-id,Values={vid}")
     assert p.returncode == 0, p.stderr
     assert [s["CidrBlock"] for s in p.json["Subnets"]] == ["10.7.3.0/24"]
+    # The CLI follows nextToken: 5 per page, 7 subnets in all.
+    p = aws_cli("ec2", "describe-subnets", "--page-size", "5")
+    assert p.returncode == 0, p.stderr
+    assert len(p.json["Subnets"]) == 7 and len({s["SubnetId"] for s in p.json["Subnets"]}) == 7
     p = aws_cli("ec2", "modify-vpc-attribute", "--vpc-id", vid, "--enable-dns-hostnames")
     assert p.returncode == 0, p.stderr
     p = aws_cli("ec2", "describe-vpc-attribute", "--vpc-id", vid, "--attribute",
@@ -607,6 +611,12 @@ def test_modify_subnet_attribute(ec2):
     assert opts["HostnameType"] == "resource-name"
     assert opts["EnableResourceNameDnsARecord"] is True
     assert opts["EnableResourceNameDnsAAAARecord"] is False
+    pfx = "private-dns-name-options-on-launch."
+    assert [x["SubnetId"] for x in ec2.describe_subnets(Filters=[
+        {"Name": pfx + "hostname-type", "Values": ["resource-name"]},
+        {"Name": pfx + "enable-resource-name-dns-a-record", "Values": ["true"]},
+        {"Name": pfx + "enable-resource-name-dns-aaaa-record", "Values": ["false"]}])[
+            "Subnets"]] == [sid]
     ec2.modify_subnet_attribute(SubnetId=sid, MapPublicIpOnLaunch={"Value": False})
     assert get()["MapPublicIpOnLaunch"] is False
     # One attribute per call.
