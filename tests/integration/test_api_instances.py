@@ -1,10 +1,10 @@
-"""Integration tests of the instance, ENI-attribute and security-group-rule actions
-added to the eni and secgroup families:
+"""Integration tests of the instance and ENI-attribute actions of the eni family:
 
 StopInstances, StartInstances, ModifyInstanceMetadataOptions (and RunInstances
 MetadataOptions.*), DescribeInstances pagination and metadataOptions,
 DescribeNetworkInterfaceAttribute, ResetNetworkInterfaceAttribute,
-ModifySecurityGroupRules, DescribeAddresses (no pagination on AWS).
+DescribeAddresses (no pagination on AWS).  ModifySecurityGroupRules is tested in
+test_api_secgroup.py.
 
 Instances are launched without a subnet, into the default VPC's default subnet
 (which maps public IPs on launch), so these tests depend on no other family."""
@@ -406,79 +406,6 @@ def test_network_interface_attribute(c):
     with pytest.raises(ClientError) as e:
         c.reset_network_interface_attribute(NetworkInterfaceId=eni)
     assert error_of(e) == ("MissingParameter", 400)
-
-
-# ---- ModifySecurityGroupRules -------------------------------------------------------
-
-def _rules(c, gid):
-    rs = c.describe_security_group_rules(
-        Filters=[{"Name": "group-id", "Values": [gid]}])["SecurityGroupRules"]
-    return {r["SecurityGroupRuleId"]: r for r in rs}
-
-
-def test_modify_security_group_rules(c):
-    vpc = c.describe_security_groups(
-        Filters=[{"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]["VpcId"]
-    gid = c.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
-    peer = c.create_security_group(GroupName="peer", Description="peer", VpcId=vpc)["GroupId"]
-    r = c.authorize_security_group_ingress(GroupId=gid, IpPermissions=[
-        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
-        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
-         "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])["SecurityGroupRules"]
-    ssh, http = r[0]["SecurityGroupRuleId"], r[1]["SecurityGroupRuleId"]
-    c.create_tags(Resources=[ssh], Tags=[{"Key": "k", "Value": "v"}])
-
-    assert c.modify_security_group_rules(GroupId=gid, SecurityGroupRules=[{
-        "SecurityGroupRuleId": ssh,
-        "SecurityGroupRule": {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
-                              "CidrIpv4": "192.168.0.0/16", "Description": "tls"}}])["Return"]
-    rules = _rules(c, gid)
-    m = rules[ssh]
-    assert (m["IpProtocol"], m["FromPort"], m["ToPort"], m["CidrIpv4"], m["Description"],
-            m["IsEgress"]) == ("tcp", 443, 443, "192.168.0.0/16", "tls", False)
-    assert m["Tags"] == [{"Key": "k", "Value": "v"}], "the rule keeps its ID and tags"
-    assert len(rules) == 3  # two ingress + the default egress
-
-    # A group peer, and the egress rule modified in place.
-    egress = next(k for k, v in rules.items() if v["IsEgress"])
-    c.modify_security_group_rules(GroupId=gid, SecurityGroupRules=[
-        {"SecurityGroupRuleId": http,
-         "SecurityGroupRule": {"IpProtocol": "udp", "FromPort": 53, "ToPort": 53,
-                               "ReferencedGroupId": peer}},
-        {"SecurityGroupRuleId": egress,
-         "SecurityGroupRule": {"IpProtocol": "-1", "CidrIpv4": "10.0.0.0/8"}}])
-    rules = _rules(c, gid)
-    assert rules[http]["ReferencedGroupInfo"]["GroupId"] == peer
-    assert rules[http]["IpProtocol"] == "udp"
-    assert rules[egress]["IsEgress"] and rules[egress]["CidrIpv4"] == "10.0.0.0/8"
-    g = c.describe_security_groups(GroupIds=[gid])["SecurityGroups"][0]
-    assert g["IpPermissionsEgress"][0]["IpRanges"] == [{"CidrIp": "10.0.0.0/8"}]
-
-    def fails(code, rules_, gid_=gid, client=c, **kw):
-        with pytest.raises(ClientError) as e:
-            client.modify_security_group_rules(GroupId=gid_, SecurityGroupRules=rules_, **kw)
-        assert error_of(e)[0] == code, e.value.response["Error"]
-
-    same_as_ssh = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
-                   "CidrIpv4": "192.168.0.0/16"}
-    fails("InvalidPermission.Duplicate",
-          [{"SecurityGroupRuleId": http, "SecurityGroupRule": same_as_ssh}])
-    fails("InvalidSecurityGroupRuleId.NotFound",
-          [{"SecurityGroupRuleId": "sgr-0123456789abcdef0", "SecurityGroupRule": same_as_ssh}])
-    # A rule of another group is not found in this one.
-    peer_rule = next(iter(_rules(c, peer)))
-    fails("InvalidSecurityGroupRuleId.NotFound",
-          [{"SecurityGroupRuleId": peer_rule, "SecurityGroupRule": same_as_ssh}])
-    fails("InvalidGroup.NotFound", [{"SecurityGroupRuleId": ssh, "SecurityGroupRule":
-                                     same_as_ssh}], gid_="sg-0123456789abcdef0")
-    fails("InvalidParameterValue", [{"SecurityGroupRuleId": ssh, "SecurityGroupRule": {
-        "IpProtocol": "tcp", "FromPort": 1, "ToPort": 2, "CidrIpv4": "300.0.0.0/8"}}])
-    fails("InvalidParameterValue", [{"SecurityGroupRuleId": ssh, "SecurityGroupRule": {
-        "IpProtocol": "tcp", "FromPort": 1, "ToPort": 2}}])
-    fails("DryRunOperation", [{"SecurityGroupRuleId": ssh, "SecurityGroupRule": {
-        "IpProtocol": "tcp", "FromPort": 1, "ToPort": 2, "CidrIpv4": "1.0.0.0/8"}}], DryRun=True)
-    fails("MissingParameter", [], client=unvalidated(c))
-    assert _rules(c, gid) == rules, "failed calls changed nothing"
 
 
 # ---- DescribeAddresses: no pagination, IDs and public IPs together -------------------------

@@ -1,6 +1,7 @@
 """Security groups and network ACLs through boto3 against a real vpcd:
 CreateSecurityGroup, DescribeSecurityGroups, DeleteSecurityGroup,
 Authorize/RevokeSecurityGroupIngress/Egress, DescribeSecurityGroupRules,
+ModifySecurityGroupRules,
 CreateNetworkAcl, DescribeNetworkAcls, DeleteNetworkAcl,
 Create/Replace/DeleteNetworkAclEntry, ReplaceNetworkAclAssociation.
 
@@ -11,7 +12,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import ACCESS_KEY, REGION, SECRET_KEY
+from conftest import ACCESS_KEY, REGION, SECRET_KEY, make_client
 
 
 def error_of(excinfo):
@@ -450,3 +451,113 @@ def test_rule_quota_and_rule_tags(ec2):
         ec2.create_security_group(GroupName="t", Description="t", TagSpecifications=[
             {"ResourceType": "vpc", "Tags": [{"Key": "a", "Value": "b"}]}])
     assert error_of(ei) == ("InvalidParameterValue", 400)
+
+
+# ---- ModifySecurityGroupRules -------------------------------------------------------
+
+def _rules(c, gid):
+    rs = c.describe_security_group_rules(
+        Filters=[{"Name": "group-id", "Values": [gid]}])["SecurityGroupRules"]
+    return {r["SecurityGroupRuleId"]: r for r in rs}
+
+
+def test_modify_security_group_rules(ec2):
+    c = ec2
+    vpc = default_vpc_id(c)
+    gid = c.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
+    peer = c.create_security_group(GroupName="peer", Description="peer", VpcId=vpc)["GroupId"]
+    r = c.authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
+         "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])["SecurityGroupRules"]
+    ssh, http = r[0]["SecurityGroupRuleId"], r[1]["SecurityGroupRuleId"]
+    c.create_tags(Resources=[ssh], Tags=[{"Key": "k", "Value": "v"}])
+
+    assert c.modify_security_group_rules(GroupId=gid, SecurityGroupRules=[{
+        "SecurityGroupRuleId": ssh,
+        "SecurityGroupRule": {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                              "CidrIpv4": "192.168.0.0/16", "Description": "tls"}}])["Return"]
+    rules = _rules(c, gid)
+    m = rules[ssh]
+    assert (m["IpProtocol"], m["FromPort"], m["ToPort"], m["CidrIpv4"], m["Description"],
+            m["IsEgress"]) == ("tcp", 443, 443, "192.168.0.0/16", "tls", False)
+    assert m["Tags"] == [{"Key": "k", "Value": "v"}], "the rule keeps its ID and tags"
+    assert len(rules) == 3  # two ingress + the default egress
+
+    # A group peer, and the egress rule modified in place.
+    egress = next(k for k, v in rules.items() if v["IsEgress"])
+    c.modify_security_group_rules(GroupId=gid, SecurityGroupRules=[
+        {"SecurityGroupRuleId": http,
+         "SecurityGroupRule": {"IpProtocol": "udp", "FromPort": 53, "ToPort": 53,
+                               "ReferencedGroupId": peer}},
+        {"SecurityGroupRuleId": egress,
+         "SecurityGroupRule": {"IpProtocol": "-1", "CidrIpv4": "10.0.0.0/8"}}])
+    rules = _rules(c, gid)
+    assert rules[http]["ReferencedGroupInfo"]["GroupId"] == peer
+    assert rules[http]["IpProtocol"] == "udp"
+    assert rules[egress]["IsEgress"] and rules[egress]["CidrIpv4"] == "10.0.0.0/8"
+    g = c.describe_security_groups(GroupIds=[gid])["SecurityGroups"][0]
+    assert g["IpPermissionsEgress"][0]["IpRanges"] == [{"CidrIp": "10.0.0.0/8"}]
+
+    def fails(code, rules_, gid_=gid, client=c, **kw):
+        with pytest.raises(ClientError) as e:
+            client.modify_security_group_rules(GroupId=gid_, SecurityGroupRules=rules_, **kw)
+        assert error_of(e)[0] == code, e.value.response["Error"]
+
+    same_as_ssh = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                   "CidrIpv4": "192.168.0.0/16"}
+    fails("InvalidPermission.Duplicate",
+          [{"SecurityGroupRuleId": http, "SecurityGroupRule": same_as_ssh}])
+    fails("InvalidSecurityGroupRuleId.NotFound",
+          [{"SecurityGroupRuleId": "sgr-0123456789abcdef0", "SecurityGroupRule": same_as_ssh}])
+    # A rule of another group is not found in this one.
+    peer_rule = next(iter(_rules(c, peer)))
+    fails("InvalidSecurityGroupRuleId.NotFound",
+          [{"SecurityGroupRuleId": peer_rule, "SecurityGroupRule": same_as_ssh}])
+    fails("InvalidGroup.NotFound", [{"SecurityGroupRuleId": ssh, "SecurityGroupRule":
+                                     same_as_ssh}], gid_="sg-0123456789abcdef0")
+    fails("InvalidParameterValue", [{"SecurityGroupRuleId": ssh, "SecurityGroupRule": {
+        "IpProtocol": "tcp", "FromPort": 1, "ToPort": 2, "CidrIpv4": "300.0.0.0/8"}}])
+    fails("InvalidParameterValue", [{"SecurityGroupRuleId": ssh, "SecurityGroupRule": {
+        "IpProtocol": "tcp", "FromPort": 1, "ToPort": 2}}])
+    fails("DryRunOperation", [{"SecurityGroupRuleId": ssh, "SecurityGroupRule": {
+        "IpProtocol": "tcp", "FromPort": 1, "ToPort": 2, "CidrIpv4": "1.0.0.0/8"}}], DryRun=True)
+    fails("MissingParameter", [], client=unvalidated(c))
+    assert _rules(c, gid) == rules, "failed calls changed nothing"
+
+
+def test_modified_rule_survives_restart(start_vpcd, tmp_path):
+    state = tmp_path / "durable"
+    first = start_vpcd(state_dir=state)
+    c = make_client(first.url)
+    gid = make_sg(c, "db")["GroupId"]
+    [rule] = c.authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+         "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}])["SecurityGroupRules"]
+    rid = rule["SecurityGroupRuleId"]
+    c.modify_security_group_rules(GroupId=gid, SecurityGroupRules=[{
+        "SecurityGroupRuleId": rid,
+        "SecurityGroupRule": {"IpProtocol": "tcp", "FromPort": 3306, "ToPort": 3306,
+                              "CidrIpv4": "10.1.0.0/16", "Description": "mysql"}}])
+    assert first.stop() == 0
+    c = make_client(start_vpcd(state_dir=state).url)
+    r = _rules(c, gid)[rid]
+    assert (r["FromPort"], r["ToPort"], r["CidrIpv4"], r["Description"]) == (
+        3306, 3306, "10.1.0.0/16", "mysql")
+
+
+def test_describe_security_groups_ids_and_names_together(ec2):
+    a = make_sg(ec2, "a")["GroupId"]
+    b = make_sg(ec2, "b")["GroupId"]
+    make_sg(ec2, "c")
+    # GroupIds and GroupNames select together (either matches).
+    g = ec2.describe_security_groups(GroupIds=[a], GroupNames=["b"])["SecurityGroups"]
+    assert sorted(x["GroupId"] for x in g) == sorted([a, b])
+    g = ec2.describe_security_groups(GroupNames=["b"], MaxResults=5)["SecurityGroups"]
+    assert [x["GroupId"] for x in g] == [b]
+    with pytest.raises(ClientError) as e:
+        ec2.describe_security_groups(GroupIds=[a], GroupNames=["nope"])
+    assert error_of(e) == ("InvalidGroup.NotFound", 400)
+    with pytest.raises(ClientError) as e:
+        ec2.describe_security_groups(GroupNames=["b"], DryRun=True)
+    assert error_of(e) == ("DryRunOperation", 412)
