@@ -55,6 +55,8 @@ struct dp_io_ops {
 	void (*tx_commit)(struct dp_io *io, size_t len);
 	/* Send everything queued.  0 or -errno (the frames stay queued on -EAGAIN). */
 	int (*tx_flush)(struct dp_io *io);
+	/* Frames the kernel dropped because the RX ring was full, since the last call. */
+	uint64_t (*rx_dropped)(struct dp_io *io);
 };
 
 #endif

@@ -233,6 +233,7 @@ static void port_free(struct fabric_dp *dp, struct dp_port *p)
 	if (!p)
 		return;
 	if (p->io) {
+		dp->stats.drop_rx_ring += dp->io->rx_dropped(p->io);
 		epoll_ctl(dp->epfd, EPOLL_CTL_DEL, dp->io->fd(p->io), NULL);
 		dp->io->tx_flush(p->io);
 		dp->io->close(p->io);
@@ -617,6 +618,8 @@ static void on_frame(void *userdata, uint8_t *frame, size_t len, unsigned flags)
 /* Thread: copy the counters for the control side (under dp->lock). */
 static void snapshot_locked(struct fabric_dp *dp)
 {
+	for (size_t i = 0; i < dp->n_ports; i++)
+		dp->stats.drop_rx_ring += dp->io->rx_dropped(dp->ports[i]->io);
 	dp->snap = dp->stats;
 	dp->snap.ports_open = dp->n_ports;
 	eng_state_stats(dp->st, &dp->snap.eng);

@@ -99,6 +99,7 @@ struct fabric_dp_stats {
 	uint64_t drop_truncated;   /* larger than the ring's frames (TSO left on?) */
 	uint64_t drop_other;	   /* IPv6, other ethertypes, ARP not answered */
 	uint64_t drop_tx_full;	   /* egress ring full */
+	uint64_t drop_rx_ring;	   /* dropped by the kernel: an RX ring was full */
 	uint64_t generations;	   /* generations adopted */
 	size_t ports_open;
 	struct eng_stats eng;

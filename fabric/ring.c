@@ -41,7 +41,7 @@ struct dp_io {
 void ring_config_default(struct dp_io_config *cfg)
 {
 	cfg->rx_block_size = 1u << 18;
-	cfg->rx_block_nr = 4;
+	cfg->rx_block_nr = 16;
 	cfg->tx_frame_size = 1u << 14;
 	cfg->tx_frame_nr = 128;
 	cfg->rx_timeout_ms = 1;
@@ -234,6 +234,17 @@ static int ring_tx_flush(struct dp_io *io)
 	return 0;
 }
 
+static uint64_t ring_rx_dropped(struct dp_io *io)
+{
+	struct tpacket_stats_v3 st = {0};
+	socklen_t len = sizeof(st);
+
+	/* Reading the statistics resets them. */
+	if (getsockopt(io->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) < 0)
+		return 0;
+	return st.tp_drops;
+}
+
 const struct dp_io_ops ring_io_ops = {
 	.name = "af_packet",
 	.open = ring_open,
@@ -243,4 +254,5 @@ const struct dp_io_ops ring_io_ops = {
 	.tx_slot = ring_tx_slot,
 	.tx_commit = ring_tx_commit,
 	.tx_flush = ring_tx_flush,
+	.rx_dropped = ring_rx_dropped,
 };

@@ -9,9 +9,11 @@
  * instance are addressed to the router or another ENI's MAC, never to the
  * fabric-side end's own address).
  *
- * Defaults: RX 4 blocks of 256 KiB, TX 128 frames of 16 KiB (a frame carries
+ * Defaults: RX 16 blocks of 256 KiB, TX 128 frames of 16 KiB (a frame carries
  * up to 16 KiB - 48 bytes, enough for the 9001-byte MTU of a VPC), RX block
- * timeout 1 ms: 3 MiB of ring per port.
+ * timeout 1 ms: 6 MiB of ring per port (4 MiB of RX absorb a TCP burst at
+ * a 9001-byte MTU while the thread is descheduled; with 1 MiB, iperf3 saw
+ * ~10,000 retransmits in 5 s, with 4 MiB ~50).
  */
 #ifndef OPENVPC_FABRIC_RING_H
 #define OPENVPC_FABRIC_RING_H

@@ -909,10 +909,11 @@ int main(int argc, char **argv)
 		eng_gen_unref(g3);
 		run_bench(A, B, C);
 		fabric_dp_stats(dp, &s1);
-		printf("after bench: rx %llu tx %llu drops engine %llu truncated %llu tx_full %llu\n",
+		printf("after bench: rx %llu tx %llu drops engine %llu truncated %llu tx_full %llu "
+		       "rx_ring %llu\n",
 		       (unsigned long long)s1.rx_frames, (unsigned long long)s1.tx_frames,
 		       (unsigned long long)s1.drop_engine, (unsigned long long)s1.drop_truncated,
-		       (unsigned long long)s1.drop_tx_full);
+		       (unsigned long long)s1.drop_tx_full, (unsigned long long)s1.drop_rx_ring);
 	}
 
 	fabric_dp_free(dp);
