@@ -154,6 +154,17 @@ def test_filters_and_pagination(env):
     with pytest.raises(ClientError) as e:
         c.describe_network_interfaces(NextToken="garbage")
     assert _code(e) == "InvalidNextToken"
+    # IDs and MaxResults do not go together; unknown IDs are named.
+    with pytest.raises(ClientError) as e:
+        c.describe_network_interfaces(NetworkInterfaceIds=[all_ids[0]], MaxResults=5)
+    assert _code(e) == "InvalidParameterCombination"
+    with pytest.raises(ClientError) as e:
+        c.describe_network_interfaces(NetworkInterfaceIds=[all_ids[0], "eni-0123456789abcdef0"])
+    assert _code(e) == "InvalidNetworkInterfaceID.NotFound"
+    assert "eni-0123456789abcdef0" in e.value.response["Error"]["Message"]
+    assert names(NetworkInterfaceIds=all_ids[2:4]) == all_ids[2:4]
+    # Groups carry their names.
+    assert ids[0]["Groups"][0]["GroupName"] == "default"
 
 
 def test_assign_unassign(env):
