@@ -442,7 +442,7 @@ int model_op_attach_network_interface(struct model *m, struct model_ctx *ctx, co
 				     eni->id);
 	if (inst->state != MODEL_INSTANCE_RUNNING && inst->state != MODEL_INSTANCE_STOPPED)
 		return model_err_set(
-		    err, -EINVAL, MODEL_ERR_INCORRECT_STATE,
+		    err, -EINVAL, MODEL_ERR_INCORRECT_INSTANCE_STATE,
 		    "The instance '%s' is not in a valid state for this operation.", inst->id);
 	if (network_card_index != 0)
 		return model_err_set(err, -EINVAL, MODEL_ERR_INVALID_PARAMETER_VALUE,

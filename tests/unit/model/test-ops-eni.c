@@ -297,7 +297,7 @@ Test(ops_eni, attach_checks_device_index_zone_state_and_limit)
 	inst->state = MODEL_INSTANCE_TERMINATED;
 	FX_FAILS(
 	    f, model_op_attach_network_interface(f.m, &f.ctx, e2->id, inst->id, 2, 0, NULL, &f.err),
-	    "IncorrectState");
+	    "IncorrectInstanceState");
 }
 
 Test(ops_eni, primary_interface_cannot_be_detached)
