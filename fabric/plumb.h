@@ -52,6 +52,10 @@
  * is reported in counts.first_error, and that ENI is missing from the port
  * table.
  *
+ * The port table is the data path's view: a pair that had to be created again
+ * has a new fabric-side ifindex (and maybe a new name), so the data path
+ * compares each new table with the previous one and reopens what changed.
+ *
  * Threading: a struct plumb is not thread-safe; vpcd calls it from the thread
  * that owns the model.  Nothing here logs.
  */

@@ -12,6 +12,7 @@
 #include <linux/if_packet.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -525,4 +526,54 @@ Test(plumb, frames_from_eth0_arrive_on_the_fabric_port)
 	cr_assert_eq(memcmp(frame + 38, (uint8_t[]){ 10, 0, 1, 1 }, 4), 0);
 	fabric_ports_free(ports);
 	assert_root_unchanged();
+}
+
+/*
+ * Only the data path speaks on a port: the fabric namespace's kernel has no
+ * address on the fabric ends (no IPv6 link-local either), so for two seconds
+ * after the pairs come up, eth0 of an instance receives nothing at all (its
+ * own IPv6 DAD, router and MLD messages go out and are not answered).
+ */
+Test(plumb, the_fabric_kernel_sends_nothing_on_a_port)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	struct timeval tv = { .tv_usec = 200000 };
+	char ns[96], *s;
+	unsigned received = 0, sent = 0;
+	uint8_t frame[2048];
+	double end;
+	int fd, sock;
+
+	reconcile(NULL, NULL);
+	snprintf(ns, sizeof(ns), "%s%s", names.ns_prefix, FX_INST_A);
+	s = in_ns(FX_INST_A, "-o link show dev eth0 | cut -d: -f1");
+	sll.sll_ifindex = atoi(s);
+	free(s);
+	cr_assert_gt(sll.sll_ifindex, 0);
+	fd = netns_open(ns);
+	cr_assert_geq(fd, 0);
+	sock = netns_socket(fd, AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	close(fd);
+	cr_assert_geq(sock, 0);
+	cr_assert_eq(bind(sock, (struct sockaddr *)&sll, sizeof(sll)), 0);
+	setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* Make the instance talk, so that something would come back if anything answered. */
+	free(fx_sh("ip netns exec %s ping -c2 -i0.2 -W1 10.0.1.1 >/dev/null 2>&1", ns));
+	end = (double)time(NULL) + 2;
+	while ((double)time(NULL) < end) {
+		struct sockaddr_ll from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t len = recvfrom(sock, frame, sizeof(frame), 0, (struct sockaddr *)&from,
+				       &fromlen);
+
+		if (len < 0)
+			continue;
+		if (from.sll_pkttype == PACKET_OUTGOING)
+			sent++;
+		else
+			received++;
+	}
+	close(sock);
+	cr_assert_gt(sent, 0, "the instance did send (ARP for its router)");
+	cr_assert_eq(received, 0, "nothing came in from the fabric side");
 }
