@@ -1,7 +1,7 @@
 /*
  * ec2-vpc: VPC and subnet actions, through lib/model/ops-vpc.h.
  *
- * CreateVpc, DeleteVpc, DescribeVpcs, AssociateVpcCidrBlock,
+ * CreateVpc, CreateDefaultVpc, DeleteVpc, DescribeVpcs, AssociateVpcCidrBlock,
  * DisassociateVpcCidrBlock, DescribeVpcAttribute, ModifyVpcAttribute,
  * CreateSubnet, DeleteSubnet, DescribeSubnets, ModifySubnetAttribute.
  *
@@ -273,6 +273,23 @@ static int create_vpc(struct api_req *r)
 out:
 	model_tags_clear(&tags);
 	return e;
+}
+
+/* CreateDefaultVpc: 172.31.0.0/16, a /20 per AZ, an attached IGW (the op builds it all). */
+static int create_default_vpc(struct api_req *r)
+{
+	struct model_err err = {0};
+	struct model_vpc *vpc;
+	int e;
+
+	if ((e = api_dry_run_check(r)) < 0)
+		return e;
+	if ((e = model_op_create_default_vpc(r->model, r->mctx, &vpc, &err)) < 0)
+		return api_fail_model(r, e, &err);
+	api_xml_start(r, "vpc");
+	render_vpc_body(r, vpc, true);
+	api_xml_end(r);
+	return 0;
 }
 
 static int delete_vpc(struct api_req *r)
@@ -890,6 +907,7 @@ static int modify_subnet_attribute(struct api_req *r)
 
 API_FAMILY_DEFINE(vpc,
 		  {"CreateVpc", create_vpc, API_MUTATING},
+		  {"CreateDefaultVpc", create_default_vpc, API_MUTATING},
 		  {"DeleteVpc", delete_vpc, API_MUTATING},
 		  {"DescribeVpcs", describe_vpcs, API_READ},
 		  {"AssociateVpcCidrBlock", associate_vpc_cidr_block, API_MUTATING | API_NO_DRY_RUN},

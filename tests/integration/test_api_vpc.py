@@ -651,3 +651,40 @@ def test_subnet_quota_per_vpc(ec2):
     got = [s for p in ec2.get_paginator("describe_subnets").paginate(
         Filters=[{"Name": "vpc-id", "Values": [vid]}]) for s in p["Subnets"]]
     assert len(got) == 200
+
+
+def test_create_default_vpc(ec2):
+    d = _default_vpc(ec2)
+    assert _err(ec2.create_default_vpc) == "DefaultVpcAlreadyExists"
+    # Take the default VPC apart: subnets, the internet gateway, the VPC.
+    for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [d["VpcId"]]}])[
+            "Subnets"]:
+        ec2.delete_subnet(SubnetId=s["SubnetId"])
+    [igw] = ec2.describe_internet_gateways(Filters=[
+        {"Name": "attachment.vpc-id", "Values": [d["VpcId"]]}])["InternetGateways"]
+    ec2.detach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=d["VpcId"])
+    ec2.delete_internet_gateway(InternetGatewayId=igw["InternetGatewayId"])
+    ec2.delete_vpc(VpcId=d["VpcId"])
+    assert ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"] == []
+    assert _err(ec2.create_default_vpc, DryRun=True) == "DryRunOperation"
+    assert ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"] == []
+
+    v = ec2.create_default_vpc()["Vpc"]
+    assert v["IsDefault"] is True and v["CidrBlock"] == "172.31.0.0/16"
+    assert v["VpcId"] != d["VpcId"]
+    assert _default_vpc(ec2)["VpcId"] == v["VpcId"]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [v["VpcId"]]}])[
+        "Subnets"]
+    assert sorted(s["CidrBlock"] for s in subnets) == sorted(
+        f"172.31.{16 * i}.0/20" for i in range(6))
+    assert all(s["DefaultForAz"] and s["MapPublicIpOnLaunch"] for s in subnets)
+    [igw2] = ec2.describe_internet_gateways(Filters=[
+        {"Name": "attachment.vpc-id", "Values": [v["VpcId"]]}])["InternetGateways"]
+    [main] = ec2.describe_route_tables(Filters=[
+        {"Name": "vpc-id", "Values": [v["VpcId"]]},
+        {"Name": "association.main", "Values": ["true"]}])["RouteTables"]
+    assert {(r["DestinationCidrBlock"], r["GatewayId"]) for r in main["Routes"]} == {
+        ("172.31.0.0/16", "local"), ("0.0.0.0/0", igw2["InternetGatewayId"])}
+    assert ec2.describe_vpc_attribute(VpcId=v["VpcId"], Attribute="enableDnsHostnames")[
+        "EnableDnsHostnames"]["Value"] is True
+    assert _err(ec2.create_default_vpc) == "DefaultVpcAlreadyExists"
