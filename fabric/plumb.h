@@ -70,6 +70,9 @@
 #include "lib/model/model.h"
 
 #define PLUMB_DEFAULT_MTU 9001
+/* What vpcd uses unless configured otherwise (tests use their own per-run names). */
+#define PLUMB_DEFAULT_LINK_PREFIX "ovp"
+#define PLUMB_DEFAULT_FABRIC_NS "openvpc-fabric"
 #define PLUMB_LINK_PREFIX_MAX 7 /* leaves at least 8 hex digits of hash */
 #define PLUMB_NS_PREFIX_MAX 64
 

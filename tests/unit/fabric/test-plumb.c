@@ -577,3 +577,33 @@ Test(plumb, the_fabric_kernel_sends_nothing_on_a_port)
 	cr_assert_gt(sent, 0, "the instance did send (ARP for its router)");
 	cr_assert_eq(received, 0, "nothing came in from the fabric side");
 }
+
+/*
+ * The fabric namespace deleted behind plumb's back (its veth ends, and so the
+ * instances' ethN, die with it, asynchronously): the next reconcile creates
+ * it again and rebuilds every pair, whatever the kernel has destroyed by then.
+ */
+Test(plumb, fabric_namespace_lost_is_rebuilt)
+{
+	struct plumb_counts c;
+	struct fabric_port *ports;
+	size_t n;
+
+	reconcile(NULL, NULL);
+	free(fx_sh("ip netns del %s", names.fabric_ns));
+	c = reconcile(&ports, &n);
+	cr_assert(c.fabric_ns_created);
+	cr_assert_eq(c.ns_unchanged, 2);
+	cr_assert_eq(c.ports_created, 3);
+	cr_assert_eq(n, 3);
+	fabric_ports_free(ports);
+	assert_eth(FX_INST_A, "eth0", FX_MAC_A0, FX_ENI_A0, "10.0.1.10/24");
+	assert_eth(FX_INST_A, "eth1", FX_MAC_A1, FX_ENI_A1, "10.0.2.20/24");
+	assert_eth(FX_INST_B, "eth0", FX_MAC_B0, FX_ENI_B0, "10.0.2.30/24");
+	char *s = fabric_links();
+	cr_assert(contains(s, FX_ENI_A0) && contains(s, FX_ENI_A1) && contains(s, FX_ENI_B0), "%s", s);
+	free(s);
+	c = reconcile(NULL, NULL);
+	assert_counts(c, 0, 0, 2, 0, 0, 0, 3);
+	assert_root_unchanged();
+}
