@@ -615,6 +615,8 @@ static void on_frame(void *userdata, uint8_t *frame, size_t len, unsigned flags)
 
 /* ---- control round trips ---------------------------------------------------------- */
 
+static void adopt_generation(struct fabric_dp *dp);
+
 /* Thread: copy the counters for the control side (under dp->lock). */
 static void snapshot_locked(struct fabric_dp *dp)
 {
@@ -657,8 +659,16 @@ static void serve_control(struct fabric_dp *dp)
 	seq = dp->req_seq;
 	pthread_mutex_unlock(&dp->lock);
 
+	/*
+	 * What the caller did before asking must be visible in the answer: adopt
+	 * a generation published since this iteration began and drain the
+	 * frames that arrived meanwhile.
+	 */
+	adopt_generation(dp);
+	for (size_t i = 0; i < dp->n_ports; i++)
+		dp->io->rx(dp->ports[i]->io, DP_RX_BUDGET, on_frame, dp->ports[i]);
+	flush_dirty(dp);
 	if (has_want) {
-		flush_dirty(dp);
 		r = apply_ports(dp, want, n_want);
 		free(want);
 	}
