@@ -269,6 +269,32 @@ __attribute__((noinline)) uint64_t run_engine(struct eng_state *st, const struct
 	return delivered;
 }
 
+#define BURST 32
+
+/* The same packets through eng_process_burst(), BURST at a time. */
+__attribute__((noinline)) uint64_t run_engine_burst(struct eng_state *st, const struct eng_gen *g,
+						    struct eng_where w, const struct pkt_hdr *pkts,
+						    size_t n, uint64_t now);
+__attribute__((noinline)) uint64_t run_engine_burst(struct eng_state *st, const struct eng_gen *g,
+						    struct eng_where w, const struct pkt_hdr *pkts,
+						    size_t n, uint64_t now)
+{
+	uint64_t delivered = 0;
+	struct eng_result r[BURST];
+	struct eng_where from[BURST];
+
+	for (size_t i = 0; i < BURST; i++)
+		from[i] = w;
+	for (size_t i = 0; i < n; i += BURST) {
+		size_t k = n - i < BURST ? n - i : BURST;
+
+		eng_process_burst(st, g, &pkts[i], from, k, now, r);
+		for (size_t j = 0; j < k; j++)
+			delivered += r[j].verdict == ENG_DELIVER;
+	}
+	return delivered;
+}
+
 __attribute__((noinline)) uint64_t run_naive(const struct naive *nv, const struct pkt_hdr *pkts,
 					     size_t n);
 __attribute__((noinline)) uint64_t run_naive(const struct naive *nv, const struct pkt_hdr *pkts,
@@ -303,9 +329,9 @@ int main(int argc, char **argv)
 	struct eng_limits lim;
 	struct eng_state *st;
 	struct eng_where w = {ENG_AT_ENI, 0};
-	struct pkt_hdr *est, *fresh;
+	struct pkt_hdr *est, *fresh, *fresh_b;
 	uint64_t t = 1700000000000ULL;
-	double e_ns[5], n_ns[5], e_naive[5], n_naive[5];
+	double e_ns[5], n_ns[5], e_naive[5], n_naive[5], eb_ns[5], nb_ns[5];
 	int rounds = 5;
 
 	for (int i = 1; i < argc; i++) {
@@ -334,9 +360,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	eng_limits_default(&lim);
-	/* Each connection is tracked twice: at the client ENI (egress) and the server ENI (ingress). */
-	lim.ct_max = 2 * (conns + (uint32_t)npkts) + 16;
+	/* Each connection is tracked twice: at the client ENI (egress) and the server ENI
+	 * (ingress); the new-flow rounds add 2 x npkts connections (per-packet and burst). */
+	lim.ct_max = 2 * (conns + 2 * (uint32_t)npkts) + 16;
 	lim.ct_per_eni_max = lim.ct_max;
+	/* One flow-cache entry per connection the run creates (client -> server direction). */
+	lim.flow_cache_max = conns + 2 * (uint32_t)npkts;
 	st = eng_state_new(&lim);
 	if (!st)
 		return 1;
@@ -347,7 +376,8 @@ int main(int argc, char **argv)
 	/* Track `conns` connections (SYN from the client ENI). */
 	est = calloc(npkts, sizeof(*est));
 	fresh = calloc(npkts, sizeof(*fresh));
-	if (!est || !fresh)
+	fresh_b = calloc(npkts, sizeof(*fresh_b));
+	if (!est || !fresh || !fresh_b)
 		return 1;
 	for (uint32_t i = 0; i < conns; i++) {
 		struct pkt_hdr h = conn_pkt(i, PKT_TCP_SYN);
@@ -363,6 +393,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < npkts; i++) {
 		est[i] = conn_pkt((uint32_t)util_rng_below(&rng, conns ? conns : 1), PKT_TCP_ACK);
 		fresh[i] = conn_pkt(conns + (uint32_t)i, PKT_TCP_SYN);
+		fresh_b[i] = conn_pkt(conns + (uint32_t)npkts + (uint32_t)i, PKT_TCP_SYN);
 	}
 	/* Same verdicts from both sides on a sample. */
 	for (size_t i = 0; i < 1000 && i < npkts; i++) {
@@ -384,6 +415,15 @@ int main(int argc, char **argv)
 			e_ns[round] = (t1 - t0) / (double)npkts;
 			if (d != npkts)
 				fprintf(stderr, "engine-bench: %zu established dropped\n", npkts - (size_t)d);
+			if (!callgrind) {
+				t0 = now_ns();
+				d = run_engine_burst(st, g, w, est, npkts, t + 1000);
+				t1 = now_ns();
+				eb_ns[round] = (t1 - t0) / (double)npkts;
+				if (d != npkts)
+					fprintf(stderr, "engine-bench: %zu established dropped (burst)\n",
+						npkts - (size_t)d);
+			}
 			t0 = now_ns();
 			d = run_naive(nv, est, npkts);
 			t1 = now_ns();
@@ -398,6 +438,14 @@ int main(int argc, char **argv)
 			n_ns[round] = (t1 - t0) / (double)nn;
 			if (d != nn)
 				fprintf(stderr, "engine-bench: %zu new dropped\n", nn - (size_t)d);
+			if (!callgrind) {
+				t0 = now_ns();
+				d = run_engine_burst(st, g, w, fresh_b + (size_t)round * nn, nn, t + 2000);
+				t1 = now_ns();
+				nb_ns[round] = (t1 - t0) / (double)nn;
+				if (d != nn)
+					fprintf(stderr, "engine-bench: %zu new dropped (burst)\n", nn - (size_t)d);
+			}
 			t0 = now_ns();
 			d = run_naive(nv, fresh, nn);
 			t1 = now_ns();
@@ -411,6 +459,8 @@ int main(int argc, char **argv)
 		qsort(n_ns, (size_t)rounds, sizeof(double), cmp_double);
 		qsort(e_naive, (size_t)rounds, sizeof(double), cmp_double);
 		qsort(n_naive, (size_t)rounds, sizeof(double), cmp_double);
+		qsort(eb_ns, (size_t)rounds, sizeof(double), cmp_double);
+		qsort(nb_ns, (size_t)rounds, sizeof(double), cmp_double);
 	}
 	{
 		int mid = rounds / 2;
@@ -425,16 +475,26 @@ int main(int argc, char **argv)
 		       e_ns[mid] / e_naive[mid]);
 		printf("%-12s %14.1f %14.1f %10.3f\n", "new", n_ns[mid], n_naive[mid],
 		       n_ns[mid] / n_naive[mid]);
+		if (!callgrind) {
+			printf("%-12s %14.1f %14.1f %10.3f   (eng_process_burst, %d packets)\n",
+			       "est. burst", eb_ns[mid], e_naive[mid], eb_ns[mid] / e_naive[mid], BURST);
+			printf("%-12s %14.1f %14.1f %10.3f   (eng_process_burst, %d packets)\n",
+			       "new burst", nb_ns[mid], n_naive[mid], nb_ns[mid] / n_naive[mid], BURST);
+		}
 		printf("{\"benchmark\":\"engine\",\"tracked_connections\":%" PRIu64
 		       ",\"established_ns\":%.1f,\"established_pps\":%.0f,\"established_naive_ns\":%.1f,"
 		       "\"new_ns\":%.1f,\"new_pps\":%.0f,\"new_naive_ns\":%.1f,"
-		       "\"established_ratio\":%.3f,\"new_ratio\":%.3f}\n",
+		       "\"established_ratio\":%.3f,\"new_ratio\":%.3f,"
+		       "\"established_burst_ns\":%.1f,\"new_burst_ns\":%.1f,\"flow_cache_hits\":%" PRIu64
+		       "}\n",
 		       s.ct_entries, e_ns[mid], 1e9 / e_ns[mid], e_naive[mid], n_ns[mid],
 		       1e9 / n_ns[mid], n_naive[mid], e_ns[mid] / e_naive[mid],
-		       n_ns[mid] / n_naive[mid]);
+		       n_ns[mid] / n_naive[mid], callgrind ? 0.0 : eb_ns[mid],
+		       callgrind ? 0.0 : nb_ns[mid], s.flow_cache_hits);
 	}
 	free(est);
 	free(fresh);
+	free(fresh_b);
 	eng_state_free(st);
 	eng_gen_unref(g);
 	model_free(m);

@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "lib/engine/bigmem.h"
 #include "lib/engine/ct-private.h"
 #include "lib/net/pkt.h"
 #include "lib/util/util.h"
@@ -170,13 +171,14 @@ struct ct_table *ct_new(uint32_t capacity, uint32_t per_zone_max)
 	t->n_zone_slots = UTIL_MIN(capacity, CT_ZONES_MAX);
 	t->zmask = pow2_at_least((uint64_t)t->n_zone_slots * 2) - 1;
 	t->wmask = UTIL_MAX(UTIL_MIN(pow2_at_least(capacity), CT_WHEEL_MAX), CT_WHEEL_MIN) - 1;
-	t->entries = calloc(capacity, sizeof(*t->entries));
+	t->entries = bigmem_alloc((size_t)capacity * sizeof(*t->entries));
 	t->wheel = malloc(((size_t)t->wmask + 1) * sizeof(*t->wheel));
-	t->buckets = malloc(((size_t)t->mask + 1) * sizeof(*t->buckets));
+	t->buckets = bigmem_alloc(((size_t)t->mask + 1) * sizeof(*t->buckets));
 	t->zones = calloc(t->n_zone_slots, sizeof(*t->zones));
 	t->zbuckets = malloc(((size_t)t->zmask + 1) * sizeof(*t->zbuckets));
 	if (!t->entries || !t->buckets || !t->zones || !t->zbuckets || !t->wheel)
 		return ct_free(t);
+	memset(t->entries, 0, (size_t)capacity * sizeof(*t->entries));
 	memset(t->wheel, 0xff, ((size_t)t->wmask + 1) * sizeof(*t->wheel));
 	memset(t->buckets, 0xff, ((size_t)t->mask + 1) * sizeof(*t->buckets));
 	memset(t->zbuckets, 0xff, ((size_t)t->zmask + 1) * sizeof(*t->zbuckets));

@@ -292,6 +292,19 @@ int eng_process(struct eng_state *st, const struct eng_gen *gen, const struct pk
 		struct eng_result *ret);
 
 /*
+ * Run n packets in order, exactly as n calls of eng_process() without a
+ * trace (same results, same state changes), while the memory later packets
+ * will need (flow-cache sets and entries, conntrack entries) is prefetched:
+ * with large tables a packet then rarely waits for memory.  from[i] is where
+ * pkts[i] enters; results go to ret[i].  0, or -EINVAL when an ingress index
+ * is unknown (checked first: then no packet was processed), or eng_process()'s
+ * -ENOMEM when adopting gen fails (the packets before that one were run).
+ */
+int eng_process_burst(struct eng_state *st, const struct eng_gen *gen,
+		      const struct pkt_hdr *pkts, const struct eng_where *from, size_t n,
+		      uint64_t now_ms, struct eng_result *ret);
+
+/*
  * Expire idle conntrack entries and NAT mappings, at most budget of each per
  * call (the packet thread calls this between batches).  Returns how many
  * were removed.

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/engine/bigmem.h"
 #include "lib/engine/fcache.h"
 #include "lib/util/util.h"
 
@@ -41,11 +42,12 @@ struct fcache *fcache_new(uint32_t entries, uint64_t seed)
 	c->set_mask = n / FC_WAYS - 1;
 	c->epoch = 1;
 	c->seed = util_hash64(seed ^ 0xbb67ae8584caa73bULL);
-	c->entries = aligned_alloc(64, (size_t)n * sizeof(*c->entries));
-	c->sigs = calloc(n, sizeof(*c->sigs));
+	c->entries = bigmem_alloc((size_t)n * sizeof(*c->entries)); /* 64-aligned: n >= 4 */
+	c->sigs = bigmem_alloc((size_t)n * sizeof(*c->sigs));
 	if (!c->entries || !c->sigs)
 		return fcache_free(c);
 	memset(c->entries, 0, (size_t)n * sizeof(*c->entries));
+	memset(c->sigs, 0, (size_t)n * sizeof(*c->sigs));
 	return c;
 }
 
@@ -104,6 +106,25 @@ static inline uint16_t sig_of(uint64_t h)
 void fcache_prefetch(const struct fcache *c, const struct fc_key *k)
 {
 	__builtin_prefetch(&c->sigs[((uint32_t)key_hash(c, k) & c->set_mask) * FC_WAYS]);
+}
+
+void fcache_prefetch_entry(const struct fcache *c, const struct fc_key *k)
+{
+	uint64_t h = key_hash(c, k);
+	size_t base = (size_t)((uint32_t)h & c->set_mask) * FC_WAYS;
+	uint16_t sig = sig_of(h);
+
+	for (unsigned w = 0; w < FC_WAYS; w++) {
+		if (c->sigs[base + w] == sig) {
+			__builtin_prefetch(&c->entries[base + w]);
+			return;
+		}
+	}
+}
+
+const struct fc_entry *fcache_peek(const struct fcache *c, const struct fc_key *k)
+{
+	return fcache_lookup((struct fcache *)c, k);
 }
 
 struct fc_entry *fcache_lookup(struct fcache *c, const struct fc_key *k)

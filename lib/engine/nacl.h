@@ -11,9 +11,12 @@
  * -1) match all ports.
  *
  * Design.  At most NACL_MAX_RULES rules (AWS quota: 20 per direction,
- * adjustable to 40), sorted by number at build time and packed into a small
- * array of match records (mask, value, protocol, port range) evaluated
- * linearly: 40 rules are a few cache lines, cheaper than any index.
+ * adjustable to 40), sorted by number at build time.  Evaluation is
+ * bit-parallel (one bit per rule): the rules matching the address, the key
+ * (port, or icmp type and code) and the protocol are looked up as three
+ * 64-bit sets (two binary searches over the interval bounds the rules
+ * delimit, one table by protocol), and the first match is the lowest bit of
+ * their intersection.
  *
  * Invariants.  Addresses in host byte order, CIDRs without host bits.
  * Immutable after build: concurrent readers are safe, nacl_eval() never

@@ -367,12 +367,16 @@ static int sg_check(struct pctx *p, uint32_t eni, bool egress)
 	return 0;
 }
 
-/* "ENI in": destination check, SG ingress, flow log; the instance receives the packet. */
-static void eni_in(struct pctx *p, uint32_t eni)
+/*
+ * "ENI in": destination check, SG ingress, flow log; the instance receives the
+ * packet.  owns_dst: the caller found eni as the owner of the destination
+ * (the check then passes without a second lookup).
+ */
+static void eni_in(struct pctx *p, uint32_t eni, bool owns_dst)
 {
 	const struct gen_eni *e = &p->g->enis[eni];
 
-	if (e->src_dst_check && !gen_eni_owns(p->g, eni, p->h.dst)) {
+	if (e->src_dst_check && !owns_dst && !gen_eni_owns(p->g, eni, p->h.dst)) {
 		trace_add(p, ENG_COMP_ENI, ENG_DIR_INGRESS, eni, true, false,
 			  ENG_EXPL_ENI_SOURCE_DEST_CHECK_RESTRICTION, -1, -1, NULL);
 		flow_account(p, eni, false, true, 0, &p->h);
@@ -448,7 +452,7 @@ static void deliver_local(struct pctx *p, uint32_t vpc, uint32_t from_subnet)
 		natgw_in(p, p->g->enis[owner].nat);
 		return;
 	}
-	eni_in(p, owner);
+	eni_in(p, owner, true);
 }
 
 /* Traffic routed to an appliance ENI (a route target): it must accept foreign destinations. */
@@ -463,7 +467,7 @@ static void deliver_appliance(struct pctx *p, uint32_t eni, uint32_t from_subnet
 	if (e->subnet != from_subnet && e->subnet != GEN_NONE &&
 	    nacl_check(p, e->subnet, false, eni, 0))
 		return;
-	eni_in(p, eni);
+	eni_in(p, eni, false);
 }
 
 static void igw_egress(struct pctx *p, uint32_t igw, uint32_t vpc)
@@ -533,17 +537,17 @@ static int route_path(const struct gen_route *r)
  * Look up the destination in route table rtb and act on the winning route.
  * from_subnet is GEN_NONE for traffic entering from a gateway (edge table).
  */
-static void apply_route(struct pctx *p, uint32_t rtb_idx, uint32_t vpc, uint32_t from_subnet)
+static void apply_route_found(struct pctx *p, uint32_t rtb_idx, uint32_t vpc,
+			      uint32_t from_subnet, bool found, uint32_t ri)
 {
 	const struct gen_rtb *t = &p->g->rtbs[rtb_idx];
 	const struct gen_route *r;
-	uint32_t ri;
 
 	if (++p->hops > MAX_HOPS) {
 		fail(p, ENG_DROP_LOOP);
 		return;
 	}
-	if (lpm4_lookup(t->lpm, p->h.dst, &ri) != 1) {
+	if (!found) {
 		trace_add(p, ENG_COMP_RTB, ENG_DIR_EGRESS, rtb_idx, true, false,
 			  ENG_EXPL_NO_ROUTE_TO_DESTINATION, -1, -1, NULL);
 		fail(p, ENG_DROP_NO_ROUTE);
@@ -598,6 +602,14 @@ static void apply_route(struct pctx *p, uint32_t rtb_idx, uint32_t vpc, uint32_t
 	}
 }
 
+static void apply_route(struct pctx *p, uint32_t rtb_idx, uint32_t vpc, uint32_t from_subnet)
+{
+	uint32_t ri = 0;
+	bool found = lpm4_lookup(p->g->rtbs[rtb_idx].lpm, p->h.dst, &ri) == 1;
+
+	apply_route_found(p, rtb_idx, vpc, from_subnet, found, ri);
+}
+
 /* Winning route's traffic path for the flow-log record of the leaving ENI. */
 static int lookup_path(struct pctx *p, uint32_t rtb_idx)
 {
@@ -617,6 +629,8 @@ static void route_from_subnet(struct pctx *p, uint32_t subnet, uint32_t from_eni
 {
 	const struct gen_subnet *s = &p->g->subnets[subnet];
 	uint32_t log = log_egress ? from_eni : GEN_NONE;
+	uint32_t ri = 0;
+	bool found = false;
 	int path;
 
 	if (net_cidr4_contains(s->cidr, p->h.dst)) {
@@ -635,10 +649,13 @@ static void route_from_subnet(struct pctx *p, uint32_t subnet, uint32_t from_eni
 			natgw_in(p, p->g->enis[owner].nat);
 			return;
 		}
-		eni_in(p, owner);
+		eni_in(p, owner, true);
 		return;
 	}
-	path = lookup_path(p, s->rtb);
+	/* One route lookup for the flow-log path and the forwarding decision. */
+	if (s->rtb != GEN_NONE)
+		found = lpm4_lookup(p->g->rtbs[s->rtb].lpm, p->h.dst, &ri) == 1;
+	path = found ? route_path(&p->g->rtbs[s->rtb].routes[ri]) : PATH_VPC;
 	if (nacl_check(p, subnet, true, log, path))
 		return;
 	if (log != GEN_NONE && !p->blocked)
@@ -647,7 +664,7 @@ static void route_from_subnet(struct pctx *p, uint32_t subnet, uint32_t from_eni
 		fail(p, ENG_DROP_NO_ROUTE);
 		return;
 	}
-	apply_route(p, s->rtb, s->vpc, subnet);
+	apply_route_found(p, s->rtb, s->vpc, subnet, found, ri);
 }
 
 /* ---- NAT gateway ------------------------------------------------------------------ */
@@ -1132,5 +1149,52 @@ done:
 		st->stats.delivered++;
 	}
 	*ret = res;
+	return 0;
+}
+
+/* Prefetch distances (packets ahead): signature words, then entries, then conntrack. */
+#define BURST_SIG 8
+#define BURST_ENTRY 4
+#define BURST_CT 2
+
+int eng_process_burst(struct eng_state *st, const struct eng_gen *gen,
+		      const struct pkt_hdr *pkts, const struct eng_where *from, size_t n,
+		      uint64_t now_ms, struct eng_result *ret)
+{
+	struct fc_key k;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t limit = from[i].point == ENG_AT_ENI   ? gen->n_enis
+			       : from[i].point == ENG_AT_IGW ? gen->n_igws
+			       : from[i].point == ENG_AT_VGW ? gen->n_vgws
+							     : 0;
+
+		if (from[i].idx >= limit)
+			return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (st->fc && gen == st->adopted_for && gen->serial == st->adopted_serial) {
+			if (i + BURST_SIG < n) {
+				fc_key_of(&k, &pkts[i + BURST_SIG], from[i + BURST_SIG]);
+				fcache_prefetch(st->fc, &k);
+			}
+			if (i + BURST_ENTRY < n) {
+				fc_key_of(&k, &pkts[i + BURST_ENTRY], from[i + BURST_ENTRY]);
+				fcache_prefetch_entry(st->fc, &k);
+			}
+			if (i + BURST_CT < n) {
+				const struct fc_entry *e;
+
+				fc_key_of(&k, &pkts[i + BURST_CT], from[i + BURST_CT]);
+				e = fcache_peek(st->fc, &k);
+				for (unsigned j = 0; e && j < e->n_sg; j++)
+					ct_prefetch_hint(st->ct, e->hint[j]);
+			}
+		}
+		r = eng_process(st, gen, &pkts[i], from[i], now_ms, NULL, &ret[i]);
+		if (r < 0)
+			return r; /* adopting gen failed (-ENOMEM): packets before i were run */
+	}
 	return 0;
 }

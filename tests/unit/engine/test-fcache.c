@@ -486,3 +486,75 @@ Test(flow_cache, established_packets_hit_the_cache)
 	fx_done(&fx);
 	model_free(m);
 }
+
+/* eng_process_burst() is n calls of eng_process(): same results, same state. */
+Test(flow_cache, burst_equals_one_by_one)
+{
+	struct model *m = build(0);
+	struct eng_gen *gen;
+	struct eng_state *one = eng_state_new(NULL), *burst = eng_state_new(NULL);
+	struct util_rng rng;
+	static struct pkt_hdr pkts[4096];
+	static struct eng_where from[4096];
+	static struct eng_result r1[4096], rb[4096];
+	uint64_t now = T0;
+	struct eng_stats s1, sb;
+	struct eng_where bad = {ENG_AT_ENI, 9999};
+
+	cr_assert_eq(eng_compile(m, &gen), 0);
+	model_free(m);
+	cr_assert(one && burst);
+	eng_state_publish(one, gen);
+	eng_state_publish(burst, gen);
+	eng_state_sync(one);
+	eng_state_sync(burst);
+	util_rng_seed(&rng, 99);
+	for (int round = 0; round < 20; round++) {
+		size_t n = 0;
+
+		/* Few distinct flows, so that packets repeat inside a burst. */
+		for (size_t i = 0; i < ARRAY_SIZE(pkts); i++) {
+			if (i > 0 && util_rng_below(&rng, 3)) {
+				size_t k = util_rng_below(&rng, i);
+
+				pkts[i] = pkts[k];
+				from[i] = from[k];
+				if (pkts[i].proto == PKT_PROTO_TCP)
+					pkts[i].tcp_flags =
+						flag_set[util_rng_below(&rng, ARRAY_SIZE(flag_set))];
+			} else {
+				pkts[i] = random_hdr(&rng);
+				from[i].point = util_rng_below(&rng, 5) ? ENG_AT_ENI : ENG_AT_IGW;
+				from[i].idx = from[i].point == ENG_AT_ENI
+						      ? (uint32_t)util_rng_below(&rng, eng_gen_eni_count(gen))
+						      : 0;
+			}
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(pkts); i++)
+			cr_assert_eq(eng_process(one, gen, &pkts[i], from[i], now, NULL, &r1[i]), 0);
+		while (n < ARRAY_SIZE(pkts)) {
+			size_t k = 1 + util_rng_below(&rng, 64);
+
+			if (k > ARRAY_SIZE(pkts) - n)
+				k = ARRAY_SIZE(pkts) - n;
+			cr_assert_eq(eng_process_burst(burst, gen, &pkts[n], &from[n], k, now, &rb[n]), 0);
+			n += k;
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(pkts); i++)
+			assert_result_eq(&rb[i], &r1[i], (unsigned)i);
+		assert_stats_eq(burst, one, (unsigned)round);
+		now += util_rng_below(&rng, 40000);
+	}
+	eng_state_stats(burst, &sb);
+	eng_state_stats(one, &s1);
+	cr_assert_gt(sb.flow_cache_hits, sb.packets / 4, "bursts use the cache");
+	cr_assert_eq(sb.flow_cache_hits, s1.flow_cache_hits);
+	/* An unknown ingress index anywhere in the burst: nothing runs. */
+	from[3] = bad;
+	cr_assert_eq(eng_process_burst(burst, gen, pkts, from, 8, now, rb), -EINVAL);
+	eng_state_stats(burst, &s1);
+	cr_assert_eq(s1.packets, sb.packets);
+	eng_state_free(one);
+	eng_state_free(burst);
+	eng_gen_unref(gen);
+}
