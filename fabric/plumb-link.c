@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <netlink/attr.h>
 #include <netlink/errno.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -92,6 +94,7 @@ static void link_snapshot(struct rtnl_link *link, struct plumb_link_info *out)
 	s = rtnl_link_get_type(link);
 	out->is_veth = s && strcmp(s, "veth") == 0;
 	out->peer_ifindex = rtnl_link_get_link(link);
+	out->group = rtnl_link_get_group(link);
 }
 
 int plumb_link_list(struct nl_sock *sk, struct plumb_link_info **ret_links, size_t *ret_n)
@@ -223,6 +226,91 @@ int plumb_link_delete(struct nl_sock *sk, int ifindex)
 	r = plumb_nlerr(rtnl_link_delete(sk, link));
 	rtnl_link_put(link);
 	return r;
+}
+
+static int link_set_group(struct nl_sock *sk, int ifindex, uint32_t group)
+{
+	struct rtnl_link *orig = rtnl_link_alloc(), *changes = rtnl_link_alloc();
+	int r = -ENOMEM;
+
+	if (orig && changes) {
+		rtnl_link_set_ifindex(orig, ifindex);
+		rtnl_link_set_group(changes, group);
+		r = plumb_nlerr(rtnl_link_change(sk, orig, changes, 0));
+	}
+	rtnl_link_put(changes);
+	rtnl_link_put(orig);
+	return r;
+}
+
+static int link_delete_group(struct nl_sock *sk, uint32_t group)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_DELLINK, 0);
+
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_u32(msg, IFLA_GROUP, group) < 0) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return plumb_nlerr(nl_send_sync(sk, msg)); /* frees msg */
+}
+
+static int delete_one_by_one(struct nl_sock *sk, const int *ifindexes, size_t n)
+{
+	int deleted = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int r = plumb_link_delete(sk, ifindexes[i]);
+
+		if (r == 0)
+			deleted++;
+		else if (r != -ENODEV)
+			return r;
+	}
+	return deleted;
+}
+
+int plumb_link_delete_many(struct nl_sock *sk, const int *ifindexes, size_t n)
+{
+	struct plumb_link_info *links;
+	size_t n_links, marked = 0;
+	bool foreign = false;
+	int r;
+
+	if (n == 0)
+		return 0;
+	if (n == 1)
+		return delete_one_by_one(sk, ifindexes, n);
+	for (size_t i = 0; i < n; i++) {
+		r = link_set_group(sk, ifindexes[i], PLUMB_DOOMED_GROUP);
+		if (r == 0)
+			marked++;
+		else if (r != -ENODEV)
+			return r;
+	}
+	/* Only our links may be in the group: check before deleting it. */
+	r = plumb_link_list(sk, &links, &n_links);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n_links && !foreign; i++) {
+		bool mine = false;
+
+		if (links[i].group != PLUMB_DOOMED_GROUP)
+			continue;
+		for (size_t k = 0; k < n && !mine; k++)
+			mine = links[i].ifindex == ifindexes[k];
+		foreign = !mine;
+	}
+	free(links);
+	if (foreign || marked == 0)
+		return delete_one_by_one(sk, ifindexes, n);
+	r = link_delete_group(sk, PLUMB_DOOMED_GROUP);
+	if (r < 0)
+		return delete_one_by_one(sk, ifindexes, n);
+	return (int)marked;
 }
 
 /* ---- IPv4 addresses ------------------------------------------------------- */

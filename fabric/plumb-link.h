@@ -34,6 +34,7 @@ struct plumb_link_info {
 	bool up;		/* IFF_UP */
 	bool is_veth;
 	int peer_ifindex;	/* IFLA_LINK: for a veth, the peer's ifindex in its namespace */
+	uint32_t group;		/* IFLA_GROUP */
 };
 
 /* A snapshot of one IPv4 route of the main table. */
@@ -73,6 +74,23 @@ int plumb_link_set(struct nl_sock *sk, int ifindex, const char *alias, unsigned 
 
 /* Delete a link (a veth end takes its peer with it).  -ENODEV when absent. */
 int plumb_link_delete(struct nl_sock *sk, int ifindex);
+
+/*
+ * The link group plumb_link_delete_many() moves links into just before
+ * deleting the whole group ("ovpc" in ASCII: no one else picks it).
+ */
+#define PLUMB_DOOMED_GROUP 0x6f767063u
+
+/*
+ * Delete n links of the socket's namespace in one kernel batch: deleting a
+ * veth costs an RCU grace period (tens of milliseconds), and a batch pays it
+ * once.  Each link is moved to PLUMB_DOOMED_GROUP, then that group is deleted
+ * with one RTM_DELLINK.  When another link already carries the group, or the
+ * kernel refuses the group deletion, the links are deleted one by one.
+ * Links already gone are skipped.  Returns how many were deleted, or a
+ * negative errno.
+ */
+int plumb_link_delete_many(struct nl_sock *sk, const int *ifindexes, size_t n);
 
 /* 1 when ifindex holds ip/len, 0 when not. */
 int plumb_addr4_has(struct nl_sock *sk, int ifindex, uint32_t ip, uint8_t len);

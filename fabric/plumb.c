@@ -172,12 +172,13 @@ static int fabric_open(struct plumb_run *run, bool create)
 	return ensure_lo_up(run->fabric_sk);
 }
 
-/* Step 2: delete our fabric-side links that no wanted ENI claims. */
+/* Step 2: delete, in one batch, our fabric-side links that no wanted ENI claims. */
 static void remove_extra_fabric_links(struct plumb_run *run, const struct plumb_desired *d)
 {
 	struct plumb_link_info *links;
+	size_t n, n_doomed = 0;
 	bool *claimed;
-	size_t n;
+	int *doomed;
 	int r;
 
 	if (!run->fabric_sk)
@@ -188,10 +189,10 @@ static void remove_extra_fabric_links(struct plumb_run *run, const struct plumb_
 		return;
 	}
 	claimed = calloc(d->n_ports + 1, sizeof(*claimed));
-	if (!claimed) {
-		free(links);
+	doomed = calloc(n + 1, sizeof(*doomed));
+	if (!claimed || !doomed) {
 		run_error(run, -ENOMEM);
-		return;
+		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct plumb_want_port *w;
@@ -203,41 +204,54 @@ static void remove_extra_fabric_links(struct plumb_run *run, const struct plumb_
 			claimed[w - d->ports] = true;
 			continue;
 		}
-		r = plumb_link_delete(run->fabric_sk, links[i].ifindex);
-		if (r == 0)
-			run->c.ports_removed++;
-		else if (r != -ENODEV)
-			run_error(run, r);
+		doomed[n_doomed++] = links[i].ifindex;
 	}
+	r = plumb_link_delete_many(run->fabric_sk, doomed, n_doomed);
+	if (r >= 0)
+		run->c.ports_removed += (unsigned)r;
+	else
+		run_error(run, r);
+out:
+	free(doomed);
 	free(claimed);
 	free(links);
 }
 
 /*
- * Delete, inside the namespace behind sk, the ENI links (alias "eni-...")
- * that the desired state does not place there under that name (d NULL: all).
- * Marks deleted entries of links with ifindex 0.
+ * Delete, inside the namespace behind sk and in one batch, the ENI links
+ * (alias "eni-...") that the desired state does not place there under that
+ * name (d NULL: all of them).  Marks the deleted entries of links with
+ * ifindex 0.
  */
 static void remove_extra_instance_links(struct plumb_run *run, const struct plumb_desired *d,
 					ssize_t ns, struct nl_sock *sk,
 					struct plumb_link_info *links, size_t n)
 {
+	size_t n_doomed = 0;
+	int *doomed = calloc(n + 1, sizeof(*doomed));
+	int r;
+
+	if (!doomed) {
+		run_error(run, -ENOMEM);
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct plumb_want_port *w;
-		int r;
 
 		if (!alias_is_eni(links[i].alias))
 			continue;
 		w = d ? plumb_desired_port(d, links[i].alias) : NULL;
 		if (w && (ssize_t)w->ns == ns && strcmp(links[i].name, w->eth_name) == 0)
 			continue;
-		r = plumb_link_delete(sk, links[i].ifindex);
-		if (r == 0)
-			run->c.ports_removed++;
-		else if (r != -ENODEV)
-			run_error(run, r);
+		doomed[n_doomed++] = links[i].ifindex;
 		links[i].ifindex = 0;
 	}
+	r = plumb_link_delete_many(sk, doomed, n_doomed);
+	if (r >= 0)
+		run->c.ports_removed += (unsigned)r;
+	else
+		run_error(run, r);
+	free(doomed);
 }
 
 /* Empty a namespace of its ENI links, then delete it. */

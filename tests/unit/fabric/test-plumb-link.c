@@ -156,3 +156,45 @@ Test(plumb_link, addresses_and_routes)
 		     -EINVAL);
 	cr_assert_eq(plumb_addr4_add(sk_b, 0, 1, 24), -EINVAL);
 }
+
+Test(plumb_link, delete_many_in_one_batch_and_never_a_foreign_link)
+{
+	struct plumb_link_info l, *links;
+	int idx[4];
+	size_t n;
+	char name[16], peer[16];
+	char *s;
+
+	for (int k = 0; k < 4; k++) {
+		snprintf(name, sizeof(name), "fab%d", k);
+		snprintf(peer, sizeof(peer), "eth%d", k);
+		cr_assert_eq(plumb_link_veth_add(sk_a, name, fd_b, peer, mac, 0), 0);
+		cr_assert_eq(plumb_link_get(sk_a, name, &l), 0);
+		idx[k] = l.ifindex;
+	}
+	/* A link of someone else's, already in the group: the batch must not take it. */
+	free(fx_sh("ip -n %s link add other0 type veth peer name other1 && "
+		   "ip -n %s link set other0 group %u",
+		   ns_a, ns_a, PLUMB_DOOMED_GROUP));
+	cr_assert_eq(plumb_link_get(sk_a, "other0", &l), 0);
+	cr_assert_eq(l.group, PLUMB_DOOMED_GROUP);
+	cr_assert_eq(plumb_link_delete_many(sk_a, idx, 2), 2, "one by one then");
+	cr_assert_eq(plumb_link_get(sk_a, "other0", &l), 0, "the foreign link is still there");
+	cr_assert_eq(plumb_link_get(sk_b, "eth0", &l), -ENODEV);
+	cr_assert_eq(plumb_link_get(sk_b, "eth1", &l), -ENODEV);
+	free(fx_sh("ip -n %s link del other0", ns_a));
+
+	/* The batch proper; a link already gone is skipped. */
+	idx[1] = idx[0];
+	cr_assert_eq(plumb_link_delete_many(sk_a, idx + 1, 3), 2);
+	cr_assert_eq(plumb_link_list(sk_a, &links, &n), 0);
+	cr_assert_eq(n, 1, "only lo is left in a");
+	free(links);
+	cr_assert_eq(plumb_link_list(sk_b, &links, &n), 0);
+	cr_assert_eq(n, 1, "and in b, the peers went too");
+	free(links);
+	cr_assert_eq(plumb_link_delete_many(sk_a, idx, 0), 0);
+	s = fx_sh("ip -n %s -o link show | wc -l", ns_a);
+	cr_assert_str_eq(s, "1\n");
+	free(s);
+}
