@@ -23,6 +23,7 @@ static char *root_before;
 
 static void setup(void)
 {
+	fx_reap_orphans();
 	fx_names_init(&names);
 	root_before = fx_root_snapshot();
 }

@@ -199,4 +199,16 @@ static inline void fx_cleanup_namespaces(const struct fx_names *n)
 		   n->ns_prefix));
 }
 
+/*
+ * Remove the namespaces "ovtP<pid>-..." of test processes that no longer
+ * exist (a worker that crashed never ran its fini).  Live processes' names
+ * are never touched, so parallel runs do not disturb each other.
+ */
+static inline void fx_reap_orphans(void)
+{
+	free(fx_sh("for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | "
+		   "grep -E '^ovtP[0-9]+-'); do pid=${ns#ovtP}; pid=${pid%%%%-*}; "
+		   "[ -d /proc/$pid ] || ip netns del \"$ns\" 2>/dev/null; done"));
+}
+
 #endif

@@ -24,6 +24,7 @@ static struct nl_sock *sk_a, *sk_b;
 
 static void setup(void)
 {
+	fx_reap_orphans();
 	fx_names_init(&names);
 	root_before = fx_root_snapshot();
 	snprintf(ns_a, sizeof(ns_a), "%sa", names.ns_prefix);

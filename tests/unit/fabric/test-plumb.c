@@ -31,6 +31,7 @@ static void setup(void)
 {
 	struct plumb_config cfg;
 
+	fx_reap_orphans();
 	fx_names_init(&names);
 	root_before = fx_root_snapshot();
 	cfg = (struct plumb_config){
