@@ -491,6 +491,7 @@ static int ensure_port(struct plumb_run *run, const struct plumb_want_port *w, i
 	snprintf(port->ifname, sizeof(port->ifname), "%s", f->name);
 	memcpy(port->mac, w->mac, 6);
 	port->primary_ip = w->ip;
+	port->subnet_cidr = w->subnet->cidr;
 	return 0;
 }
 

@@ -98,6 +98,7 @@ struct fabric_port {
 	char ifname[IF_NAMESIZE]; /* fabric-side end */
 	uint8_t mac[6];		  /* instance-side end: the ENI's MAC */
 	uint32_t primary_ip;	  /* host order */
+	struct net_cidr4 subnet_cidr; /* the subnet's IPv4 block (its .1 is the router) */
 };
 
 struct plumb_counts {

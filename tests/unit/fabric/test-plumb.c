@@ -236,6 +236,8 @@ Test(plumb, builds_two_instances_three_enis_then_changes_nothing)
 	cr_assert_str_eq(a1->vpc_id, FX_VPC);
 	cr_assert_eq(a1->device_index, 1);
 	cr_assert_eq(a1->primary_ip, fx_ip("10.0.2.20"));
+	cr_assert_eq(a1->subnet_cidr.addr, fx_ip("10.0.2.0"));
+	cr_assert_eq(a1->subnet_cidr.len, 24);
 	cr_assert_eq(a1->mac[4], 0x0a);
 	cr_assert_eq(a1->mac[5], 0x01);
 
