@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "api/server.h"
+#include "fabric/fabric.h"
 #include "lib/model/ops-vpc.h"
 #include "lib/util/util.h"
 #include "store/store.h"
@@ -48,8 +49,12 @@ static void usage(FILE *f)
 		"                       one 'ACCESS_KEY_ID SECRET' per line ('#' comments);\n"
 		"                       without it any well-formed signature is accepted\n"
 		"  --account-id ID      12-digit account id (default %s)\n"
-		"  --no-fabric          run the control plane only; this is currently the only\n"
-		"                       mode (the packet fabric is not built yet)\n"
+		"  --no-fabric          run the control plane only (no namespaces, no packets)\n"
+		"  --fabric-prefix P    prefix of every namespace the fabric makes: instances\n"
+		"                       are P<instance-id>, the fabric itself Pfabric\n"
+		"                       (default: instances by ID, fabric 'openvpc-fabric')\n"
+		"  --fabric-teardown    remove the fabric's namespaces and links on exit\n"
+		"                       (default: leave them for the next vpcd to adopt)\n"
 		"  -h, --help           this text\n"
 		"\n"
 		"Logs one line per request to stderr: action, HTTP status, error code, ms.\n"
@@ -113,10 +118,48 @@ static int read_file(const char *path, char **ret)
 
 /* ---- persistence adapters ------------------------------------------------------ */
 
+/* What the persistence hooks see: the store, and the fabric of one Region. */
+struct vpcd {
+	struct store *st;
+	struct fabric *fabric; /* NULL with --no-fabric */
+	char fabric_region[MODEL_AZ_LEN];
+};
+
+static void fabric_log(const char *when, int r, const struct fabric_report *rep)
+{
+	const struct plumb_counts *c = &rep->plumb;
+
+	if (r < 0) {
+		fprintf(stderr, "vpcd: error: fabric (%s): %s\n", when, strerror(-r));
+		return;
+	}
+	if (c->errors)
+		fprintf(stderr, "vpcd: warning: fabric (%s): %u ENI(s) not plumbed, first: %s\n", when,
+			c->errors, strerror(-c->first_error));
+	if (rep->started || c->ns_created || c->ns_removed || c->ports_created ||
+	    c->ports_removed || c->ports_updated)
+		fprintf(stderr,
+			"vpcd: info: fabric (%s): instances +%u -%u =%u, ENIs +%u -%u ~%u =%u%s\n",
+			when, c->ns_created, c->ns_removed, c->ns_unchanged, c->ports_created,
+			c->ports_removed, c->ports_updated, c->ports_unchanged,
+			rep->started ? ", data path started" : "");
+}
+
+static void fabric_sync(struct vpcd *d, const struct model *m, const char *when)
+{
+	struct fabric_report rep = {0};
+	int r;
+
+	if (!d->fabric || strcmp(m->region, d->fabric_region) != 0)
+		return;
+	r = fabric_apply(d->fabric, m, &rep);
+	fabric_log(when, r, &rep);
+}
+
 static int persist_load(void *ud, const char *account_id, const char *region,
 			struct model **ret_model, bool *ret_fresh)
 {
-	struct store *st = ud;
+	struct store *st = ((struct vpcd *)ud)->st;
 	char **regions = NULL;
 	size_t n = 0;
 	bool fresh = true;
@@ -138,21 +181,27 @@ static int persist_load(void *ud, const char *account_id, const char *region,
 	return 0;
 }
 
+/* Save, then bring the fabric to the saved model (a fabric error never undoes the save). */
 static int persist_save(void *ud, const struct model *m)
 {
-	return store_save_region(ud, m);
+	struct vpcd *d = ud;
+	int r = store_save_region(d->st, m);
+
+	if (r == 0)
+		fabric_sync(d, m, "change");
+	return r;
 }
 
 static int persist_token_get(void *ud, const char *region, const char *token, char **ret_param_hash,
 			     char **ret_response)
 {
-	return store_token_get(ud, region, token, ret_param_hash, ret_response);
+	return store_token_get(((struct vpcd *)ud)->st, region, token, ret_param_hash, ret_response);
 }
 
 static int persist_token_put(void *ud, const char *region, const char *token,
 			     const char *param_hash, const char *response)
 {
-	return store_token_put(ud, region, token, param_hash, response);
+	return store_token_put(((struct vpcd *)ud)->st, region, token, param_hash, response);
 }
 
 /* A Region's first use: its default VPC (172.31.0.0/16, a /20 per AZ, IGW), as on AWS. */
@@ -162,6 +211,51 @@ static int region_init(void *ud, struct model *m, struct model_ctx *ctx, struct 
 
 	(void)ud;
 	return model_op_create_default_vpc(m, ctx, &vpc, err);
+}
+
+/*
+ * The fabric of the default Region: created, then brought to the stored
+ * model (adopting what a previous vpcd left), before the API listens.
+ */
+static int start_fabric(struct vpcd *d, const char *prefix, const char *account,
+			const char *region)
+{
+	struct fabric_config fc;
+	char fabric_ns[128];
+	struct model *m = NULL;
+	bool fresh = true;
+	int r;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "vpcd: the fabric needs root (it makes network namespaces): run as "
+				"root, or pass --no-fabric for the API alone\n");
+		return -EPERM;
+	}
+	fabric_config_default(&fc);
+	if (prefix) {
+		if (snprintf(fabric_ns, sizeof(fabric_ns), "%sfabric", prefix) >= (int)sizeof(fabric_ns)) {
+			fprintf(stderr, "vpcd: --fabric-prefix is too long\n");
+			return -EINVAL;
+		}
+		fc.ns_prefix = prefix;
+		fc.fabric_ns = fabric_ns;
+	}
+	util_strscpy(d->fabric_region, region ? region : API_DEFAULT_REGION, sizeof(d->fabric_region));
+	r = fabric_new(&fc, &d->fabric);
+	if (r < 0) {
+		fprintf(stderr, "vpcd: bad fabric configuration (--fabric-prefix '%s'): %s\n",
+			prefix ? prefix : "", strerror(-r));
+		return r;
+	}
+	r = persist_load(d, account ? account : API_DEFAULT_ACCOUNT, d->fabric_region, &m, &fresh);
+	if (r < 0) {
+		fprintf(stderr, "vpcd: cannot load Region %s: %s\n", d->fabric_region, strerror(-r));
+		return r;
+	}
+	if (!fresh)
+		fabric_sync(d, m, "start");
+	model_free(m);
+	return 0;
 }
 
 static void log_request(void *ud, const char *action, int status, const char *code, double ms)
@@ -180,11 +274,15 @@ int main(int argc, char **argv)
 	    {"credentials", required_argument, NULL, 'c'},
 	    {"account-id", required_argument, NULL, 'a'},
 	    {"no-fabric", no_argument, NULL, 'n'},
+	    {"fabric-prefix", required_argument, NULL, 'p'},
+	    {"fabric-teardown", no_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *listen = "127.0.0.1:8787", *state_dir = NULL, *region = NULL;
-	const char *creds_path = NULL, *account = NULL;
+	const char *creds_path = NULL, *account = NULL, *fabric_prefix = NULL;
+	bool no_fabric = false, fabric_teardown = false;
+	struct vpcd d = {0};
 	struct api_config cfg = {0};
 	struct api_credential *creds = NULL;
 	struct api_server *srv = NULL;
@@ -212,6 +310,13 @@ int main(int argc, char **argv)
 			account = optarg;
 			break;
 		case 'n':
+			no_fabric = true;
+			break;
+		case 'p':
+			fabric_prefix = optarg;
+			break;
+		case 't':
+			fabric_teardown = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -269,8 +374,11 @@ int main(int argc, char **argv)
 	}
 	cfg.account_id = account;
 	cfg.default_region = region;
+	d.st = st;
+	if (!no_fabric && start_fabric(&d, fabric_prefix, account, region) < 0)
+		goto out;
 	cfg.persist = (struct api_persist){
-	    .userdata = st,
+	    .userdata = &d,
 	    .load = persist_load,
 	    .save = persist_save,
 	    .region_init = region_init,
@@ -307,6 +415,7 @@ int main(int argc, char **argv)
 	ret = 0;
 out:
 	srv = api_server_free(srv);
+	d.fabric = fabric_free(d.fabric, fabric_teardown);
 	st = store_close(st);
 	if (creds)
 		memset(creds, 0, cfg.n_credentials * sizeof(*creds));

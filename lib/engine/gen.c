@@ -686,7 +686,8 @@ static int compile_owners(const struct model *m, struct eng_gen *g)
 			}
 		}
 		if (r == 0) {
-			qsort(gv->ips, gv->n_ips, sizeof(*gv->ips), cmp_owner_ip);
+			if (gv->n_ips > 0) /* qsort(NULL, 0, ...) is undefined */
+				qsort(gv->ips, gv->n_ips, sizeof(*gv->ips), cmp_owner_ip);
 			r = lpm4_build(entries, n, &gv->owners);
 		}
 		free(entries);

@@ -3,7 +3,8 @@
 Fixtures:
   vpcd_binary  path of the built vpcd (env VPCD, else $OPENVPC_BUILD/daemon/vpcd, else build*/daemon/vpcd); a
                missing binary FAILS the test run, it never skips.
-  start_vpcd   factory: start_vpcd(*extra_args) -> Vpcd (url, state_dir, log);
+  start_vpcd   factory: start_vpcd(*extra_args) -> Vpcd (url, state_dir, log); --no-fabric
+               unless extra_args hold --fabric-prefix;
                every daemon started is stopped with SIGTERM at teardown and must
                exit 0.
   vpcd         a vpcd on a free loopback port with a temporary state dir;
@@ -72,6 +73,10 @@ class Vpcd:
         self.url = f"http://127.0.0.1:{self.port}"
         self.state_dir = str(state_dir)
         self.log_path = os.path.join(self.state_dir + ".log")
+        # API tests run the control plane alone; fabric tests pass
+        # --fabric-prefix (their own namespaces) and get the fabric.
+        if not any(a.startswith("--fabric-prefix") for a in args):
+            args = ["--no-fabric", *args]
         self.args = [binary, "--listen", f"127.0.0.1:{self.port}",
                      "--state-dir", self.state_dir, *args]
         self._log = open(self.log_path, "w")

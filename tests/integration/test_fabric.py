@@ -1,0 +1,170 @@
+"""The live fabric through the EC2 API: instances are network namespaces, their
+ENIs veth pairs, and what the API says is enforced on real packets.
+
+Every vpcd here runs with --fabric-prefix <unique>- so all namespaces it makes
+carry a per-run prefix, and with --fabric-teardown so they go when it stops;
+the fixture also deletes anything left with the prefix.  Nothing is added to
+the root namespace (checked).  Needs root (CI runs as root).
+"""
+import os
+import subprocess
+import time
+
+import pytest
+
+from conftest import make_client
+
+PREFIX = f"ovt{os.getpid() % 100000}-"
+AMI = "ami-0abcdef1234567890"
+SERVER = r"""
+import socket, sys, threading
+def serve(port):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port)); s.listen(16)
+    while True:
+        c, _ = s.accept(); c.sendall(b"hello %d\n" % port); c.close()
+for p in sys.argv[1:]:
+    threading.Thread(target=serve, args=(int(p),), daemon=True).start()
+print("ready", flush=True)
+threading.Event().wait()
+"""
+CLIENT = r"""
+import socket, sys
+try:
+    s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=float(sys.argv[3]))
+    print(s.recv(64).decode().strip())
+except OSError as e:
+    print("FAILED", e); sys.exit(1)
+"""
+
+
+def root_state():
+    out = []
+    for cmd in (["ip", "-o", "link"], ["ip", "route"], ["ip", "rule"]):
+        out.append(subprocess.run(cmd, capture_output=True, text=True).stdout)
+    links = sorted(line.split(":")[1].strip() for line in out[0].splitlines())
+    return links, out[1], out[2]
+
+
+def netns_list():
+    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    return [line.split()[0] for line in out.splitlines() if line.startswith(PREFIX)]
+
+
+def nsexec(ns, *cmd, timeout=10):
+    return subprocess.run(["ip", "netns", "exec", ns, *cmd], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def ping(ns, ip):
+    return nsexec(ns, "ping", "-c1", "-W2", ip).returncode == 0
+
+
+def connect(ns, ip, port, timeout=2.0):
+    p = nsexec(ns, "python3", "-c", CLIENT, ip, str(port), str(timeout), timeout=timeout + 5)
+    return p.stdout.strip() if p.returncode == 0 else None
+
+
+@pytest.fixture
+def fabric(start_vpcd, tmp_path):
+    if os.geteuid() != 0:
+        pytest.fail("the fabric tests need root", pytrace=False)
+    before = root_state()
+    servers = []
+    state = tmp_path / "state"
+
+    def start():
+        return start_vpcd(f"--fabric-prefix={PREFIX}", "--fabric-teardown", state_dir=state)
+
+    class F:
+        pass
+
+    f = F()
+    f.start = start
+    f.servers = servers
+    f.state = state
+    yield f
+    for s in servers:
+        s.kill()
+    # start_vpcd's teardown stops vpcd (which removes its namespaces); make sure.
+    for ns in netns_list():
+        subprocess.run(["ip", "netns", "del", ns])
+    assert root_state() == before, "the root namespace changed"
+
+
+def run(ec2, subnet, sgs=None):
+    kw = {"SecurityGroupIds": sgs} if sgs else {}
+    r = ec2.run_instances(ImageId=AMI, InstanceType="t3.small", MinCount=1, MaxCount=1,
+                          SubnetId=subnet, **kw)
+    inst = r["Instances"][0]
+    return inst["InstanceId"], inst["PrivateIpAddress"]
+
+
+def serve(f, ns, *ports):
+    p = subprocess.Popen(["ip", "netns", "exec", ns, "python3", "-c", SERVER, *map(str, ports)],
+                         stdout=subprocess.PIPE, text=True)
+    f.servers.append(p)
+    assert p.stdout.readline().strip() == "ready"
+
+
+def test_instances_are_namespaces_and_the_api_is_enforced(fabric):
+    v = fabric.start()
+    ec2 = make_client(v.url)
+    subnets = sorted(ec2.describe_subnets()["Subnets"], key=lambda s: s["AvailabilityZone"])
+    s1, s2 = subnets[0]["SubnetId"], subnets[1]["SubnetId"]
+    a, a_ip = run(ec2, s1)
+    b, b_ip = run(ec2, s1)
+    c, c_ip = run(ec2, s2)
+    for i in (a, b, c):
+        assert PREFIX + i in netns_list()
+    addr = nsexec(PREFIX + a, "ip", "-4", "-o", "addr", "show", "dev", "eth0").stdout
+    assert f"inet {a_ip}/20" in addr
+    route = nsexec(PREFIX + a, "ip", "route", "show", "default").stdout
+    assert "via 172.31." in route and "dev eth0" in route
+    # The default security group admits its members: same subnet and across subnets.
+    assert ping(PREFIX + a, b_ip), "same subnet"
+    assert ping(PREFIX + a, c_ip), "across subnets"
+
+    # A group that admits TCP 8080 from the VPC and nothing else.
+    vpc = subnets[0]["VpcId"]
+    web = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
+         "IpRanges": [{"CidrIp": "172.31.0.0/16"}]}])
+    d, d_ip = run(ec2, s2, [web])
+    serve(fabric, PREFIX + d, 8080, 9090)
+    assert connect(PREFIX + a, d_ip, 8080) == "hello 8080"
+    assert connect(PREFIX + a, d_ip, 9090, timeout=1.0) is None, "9090 is not allowed"
+    assert not ping(PREFIX + a, d_ip), "ICMP is not allowed"
+    # Revoking the rule stops new connections at once.
+    ec2.revoke_security_group_ingress(GroupId=web, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
+         "IpRanges": [{"CidrIp": "172.31.0.0/16"}]}])
+    assert connect(PREFIX + a, d_ip, 8080, timeout=1.0) is None
+    # Adding ICMP opens ping.
+    ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[
+        {"IpProtocol": "icmp", "FromPort": -1, "ToPort": -1,
+         "IpRanges": [{"CidrIp": f"{a_ip}/32"}]}])
+    assert ping(PREFIX + a, d_ip)
+    assert not ping(PREFIX + b, d_ip), "only A's address is admitted"
+
+    # Terminate: the namespace goes.
+    ec2.terminate_instances(InstanceIds=[b])
+    assert PREFIX + b not in netns_list()
+    assert PREFIX + a in netns_list()
+
+
+def test_restart_adopts_the_fabric(fabric, start_vpcd):
+    v = start_vpcd(f"--fabric-prefix={PREFIX}", state_dir=fabric.state)  # no teardown
+    ec2 = make_client(v.url)
+    sub = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    a, a_ip = run(ec2, sub)
+    b, b_ip = run(ec2, sub)
+    link_a = nsexec(PREFIX + a, "ip", "-o", "link", "show", "eth0").stdout.split(":")[0]
+    assert v.stop() == 0
+    assert PREFIX + a in netns_list(), "without --fabric-teardown the namespaces stay"
+    v2 = fabric.start()
+    log = v2.log()
+    assert "fabric (start): instances +0 -0 =2, ENIs +0 -0 ~0 =2" in log, log
+    assert nsexec(PREFIX + a, "ip", "-o", "link", "show", "eth0").stdout.split(":")[0] == link_a
+    assert ping(PREFIX + a, b_ip), "traffic flows after the restart"
