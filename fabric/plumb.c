@@ -456,7 +456,7 @@ static int ensure_port(struct plumb_run *run, const struct plumb_want_port *w, i
 			else if (r != -ENODEV)
 				return r;
 		}
-		if (i && !(f && f->peer_ifindex == i->ifindex)) {
+		if (i) { /* usually gone with f already: -ENODEV then */
 			r = plumb_link_delete(sk, i->ifindex);
 			if (r == 0 && !f)
 				run->c.ports_removed++;
