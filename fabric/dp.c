@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "fabric/arp.h"
+#include "fabric/dp-xdp.h"
 #include "fabric/ring.h"
 #include "lib/net/pkt.h"
 #include "lib/util/util.h"
@@ -55,6 +56,7 @@ struct dp_port {
 	uint8_t peer_mac[6];	/* gateway: where frames to the outside go */
 	bool has_peer_mac, learn_peer_mac;
 	bool tx_pending;
+	int xdp_fd;		/* the GSO guard's BPF link (dp-xdp.h), -1 when none */
 	uint64_t rx, tx;
 };
 
@@ -108,6 +110,7 @@ void fabric_dp_config_default(struct fabric_dp_config *cfg)
 	memcpy(cfg->router_mac, DP_ROUTER_MAC, 6);
 	cfg->io = &ring_io_ops;
 	ring_config_default(&cfg->io_cfg);
+	cfg->gso_guard = true;
 }
 
 static bool mac_zero(const uint8_t mac[6])
@@ -238,6 +241,8 @@ static void port_free(struct fabric_dp *dp, struct dp_port *p)
 		dp->io->tx_flush(p->io);
 		dp->io->close(p->io);
 	}
+	if (p->xdp_fd >= 0)
+		close(p->xdp_fd);
 	free(p);
 }
 
@@ -264,11 +269,17 @@ static int port_open(struct fabric_dp *dp, const struct fabric_dp_port *cfg,
 		return -ENOMEM;
 	p->dp = dp;
 	p->obj = DP_NONE;
+	p->xdp_fd = -1;
 	port_set_cfg(p, cfg);
 	r = dp->io->open(cfg->ifindex, &dp->io_cfg, &p->io);
 	if (r < 0) {
 		free(p);
 		return r;
+	}
+	if (dp->cfg.gso_guard) {
+		p->xdp_fd = dp_xdp_pass_attach(cfg->ifindex);
+		if (p->xdp_fd < 0)
+			dp->stats.gso_guard_errors++;
 	}
 	ev.events = EPOLLIN;
 	ev.data.ptr = p;
@@ -624,6 +635,9 @@ static void snapshot_locked(struct fabric_dp *dp)
 		dp->stats.drop_rx_ring += dp->io->rx_dropped(dp->ports[i]->io);
 	dp->snap = dp->stats;
 	dp->snap.ports_open = dp->n_ports;
+	dp->snap.ports_gso_guarded = 0;
+	for (size_t i = 0; i < dp->n_ports; i++)
+		dp->snap.ports_gso_guarded += dp->ports[i]->xdp_fd >= 0;
 	eng_state_stats(dp->st, &dp->snap.eng);
 	if (util_grow((void **)&dp->snap_ports, &dp->cap_snap_ports, dp->n_ports ? dp->n_ports : 1,
 		      sizeof(*dp->snap_ports)) < 0) {

@@ -51,12 +51,18 @@
  * called from any one control thread.  set_ports and stats wait until the
  * data-path thread has acted (a round trip through an eventfd).
  *
- * Port I/O goes through dp-io.h (AF_PACKET rings today, AF_XDP later).  The
- * instance-side ends must not use TSO/GSO (frames larger than the ring's
- * frame are dropped as truncated); checksum offload is fine: a frame whose
- * L4 checksum is left to offload is completed in software before it leaves.
- * fabric_dp_link_no_offload() turns TSO/GSO/checksum offload off on a link
- * of the calling thread's namespace.
+ * Port I/O goes through dp-io.h (AF_PACKET rings today, AF_XDP later).
+ *
+ * Offloads.  The data path forwards frames of at most one ring frame (16 KiB
+ * by default), so the instance side must not hand it TSO/GSO super-frames
+ * (they are dropped, counted as truncated).  With cfg.gso_guard (the
+ * default) every port gets a pass-through XDP program on its fabric-side end
+ * (dp-xdp.h), which makes the veth driver turn software GSO off on the
+ * instance-side end: the instance then segments in its own kernel whatever
+ * its settings.  Checksum offload is fine either way: a frame whose L4
+ * checksum was left to offload is completed in software before it leaves.
+ * fabric_dp_link_no_offload() also turns TSO/GSO/checksum offload off on a
+ * link of the calling thread's namespace (for plumbing that can do it).
  */
 #ifndef OPENVPC_FABRIC_DP_H
 #define OPENVPC_FABRIC_DP_H
@@ -101,7 +107,8 @@ struct fabric_dp_stats {
 	uint64_t drop_tx_full;	   /* egress ring full */
 	uint64_t drop_rx_ring;	   /* dropped by the kernel: an RX ring was full */
 	uint64_t generations;	   /* generations adopted */
-	size_t ports_open;
+	uint64_t gso_guard_errors; /* ports where the XDP GSO guard could not attach */
+	size_t ports_open, ports_gso_guarded;
 	struct eng_stats eng;
 };
 
@@ -115,6 +122,7 @@ struct fabric_dp_config {
 	uint8_t router_mac[6];	 /* the VPC router's MAC; zero = 02:76:70:63:00:01 */
 	const struct dp_io_ops *io; /* NULL = AF_PACKET rings (ring_io_ops) */
 	struct dp_io_config io_cfg; /* zero = the backend's defaults */
+	bool gso_guard;		    /* attach the XDP GSO guard to every port (default true) */
 	/* Flow-log flushing on the data-path thread (NULL = never flush). */
 	void (*flowlog_fn)(const struct eng_flow_record *rec, void *userdata);
 	void *flowlog_userdata;

@@ -28,6 +28,12 @@
  * internet namespace through the IGW (1:1 NAT to its Elastic IP) and the
  * internet reaches it on its Elastic IP.
  *
+ * The instances keep the veth defaults (TSO, GSO, checksum offload on): the
+ * data path's XDP GSO guard must make them segment (a 4 MiB echo checks it);
+ * --offloads-off turns the offloads off inside the instances, --no-gso-guard
+ * leaves the guard out (without --offloads-off the 4 MiB echo then fails:
+ * the super-frames are dropped as truncated).
+ *
  * With --bench: after the checks, iperf3 TCP and 64-byte UDP between A and
  * B (same subnet) and A and C (across subnets), printed as is.
  */
@@ -68,6 +74,10 @@
 
 static char prefix[32];
 static int n_pass, n_fail;
+/* --offloads-off: TSO/GSO/checksum offload off inside the instances (else the defaults). */
+static bool offloads_off;
+/* --no-gso-guard: no XDP GSO guard (then only --offloads-off keeps big frames out). */
+static bool gso_guard = true;
 
 #define CHECK(cond, ...)                                                                       \
 	do {                                                                                   \
@@ -345,6 +355,42 @@ static bool echo_ok(int fd, const char *msg, int timeout_ms)
 		got += (size_t)n;
 	}
 	return got == len && memcmp(buf, msg, len) == 0;
+}
+
+/* Send size bytes of a pattern and read them all back (the peer echoes). */
+static bool bulk_ok(int fd, size_t size, int timeout_ms)
+{
+	uint8_t *out = malloc(size), *in = malloc(size);
+	size_t sent_n = 0, got = 0;
+	uint64_t deadline = mono_ms() + (uint64_t)timeout_ms;
+	bool ok;
+
+	for (size_t i = 0; i < size; i++)
+		out[i] = (uint8_t)(i * 131 + (i >> 11));
+	while (got < size && mono_ms() < deadline) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN | (sent_n < size ? POLLOUT : 0)};
+
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		if ((pfd.revents & POLLOUT) && sent_n < size) {
+			ssize_t n = send(fd, out + sent_n, size - sent_n, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+			if (n > 0)
+				sent_n += (size_t)n;
+		}
+		if (pfd.revents & POLLIN) {
+			ssize_t n = recv(fd, in + got, size - got, MSG_DONTWAIT);
+
+			if (n == 0 || (n < 0 && errno != EAGAIN))
+				break;
+			if (n > 0)
+				got += (size_t)n;
+		}
+	}
+	ok = got == size && memcmp(in, out, size) == 0;
+	free(out);
+	free(in);
+	return ok;
 }
 
 static void *echo_conn(void *p)
@@ -641,9 +687,11 @@ static void plumb_instance(const char *fab, struct inst *in)
 	    sh("ip -n %s link set %s up", fab, in->fab_if) != 0 ||
 	    sh("ip -n %s route add default via %s", in->ns, ip_str(in->subnet.addr + 1, gw)) != 0)
 		DIE("plumbing %s failed", in->tag);
-	r = in_ns(in->ns, do_no_offload, "eth0");
-	if (r < 0)
-		DIE("offloads off in %s: %s", in->ns, strerror(-r));
+	if (offloads_off) {
+		r = in_ns(in->ns, do_no_offload, "eth0");
+		if (r < 0)
+			DIE("offloads off in %s: %s", in->ns, strerror(-r));
+	}
 	in->fab_ifindex = in_ns(fab, do_ifindex, in->fab_if);
 	if (in->fab_ifindex <= 0)
 		DIE("ifindex of %s", in->fab_if);
@@ -673,7 +721,7 @@ static void run_bench(struct inst *a, struct inst *b, struct inst *c)
 
 int main(int argc, char **argv)
 {
-	bool bench = argc > 1 && strcmp(argv[1], "--bench") == 0;
+	bool bench = false;
 	struct inst insts[3] = {{.tag = "a"}, {.tag = "b"}, {.tag = "c"}};
 	struct inst *A = &insts[0], *B = &insts[1], *C = &insts[2];
 	char fab[64], inet[64], path[128], sg_id[MODEL_ID_LEN], eip_s[NET_IP4_STRLEN];
@@ -691,6 +739,16 @@ int main(int argc, char **argv)
 	uint8_t inet_mac[6];
 	int nsfd, r, fd, fd_keep;
 
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--bench") == 0)
+			bench = true;
+		else if (strcmp(argv[i], "--offloads-off") == 0)
+			offloads_off = true;
+		else if (strcmp(argv[i], "--no-gso-guard") == 0)
+			gso_guard = false;
+		else
+			DIE("usage: %s [--bench] [--offloads-off] [--no-gso-guard]", argv[0]);
+	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "test-dp-live: needs root (network namespaces); skipped\n");
 		return 77;
@@ -726,7 +784,7 @@ int main(int argc, char **argv)
 	    sh("ip -n %s link set fi up", fab) != 0 ||
 	    sh("ip -n %s route add 198.51.100.0/24 via 203.0.113.1 dev eth0", inet) != 0)
 		DIE("internet namespace");
-	if (in_ns(inet, do_no_offload, "eth0") < 0)
+	if (offloads_off && in_ns(inet, do_no_offload, "eth0") < 0)
 		DIE("offloads off in %s", inet);
 
 	/* The engine and the data path. */
@@ -740,6 +798,7 @@ int main(int argc, char **argv)
 	if (nsfd < 0)
 		DIE("open %s", path);
 	cfg.netns_fd = nsfd;
+	cfg.gso_guard = gso_guard;
 	if (fabric_dp_new(&cfg, st, &dp) < 0)
 		DIE("fabric_dp_new");
 	memset(ports, 0, sizeof(ports));
@@ -763,6 +822,8 @@ int main(int argc, char **argv)
 	CHECK(fabric_dp_stats(dp, &s0) == 0 && s0.ports_open == 4 && s0.generations == 1,
 	      "4 ports open, 1 generation (got %zu, %llu)", s0.ports_open,
 	      (unsigned long long)s0.generations);
+	CHECK(s0.ports_gso_guarded == (gso_guard ? 4u : 0u), "XDP GSO guard on every port (%zu)",
+	      s0.ports_gso_guarded);
 	CHECK(fabric_dp_set_ports(dp, ports, 4) == 0, "set_ports again (no change) while running");
 	{
 		struct fabric_dp_port dup[2] = {ports[0], ports[0]};
@@ -817,6 +878,7 @@ int main(int argc, char **argv)
 		close(fd);
 	fd = tcp_connect(A->ns, C->ip, 8080, 3000);
 	CHECK(fd >= 0 && echo_ok(fd, "hello C", 2000), "TCP A -> C:8080 across subnets (%d)", fd);
+	CHECK(fd >= 0 && bulk_ok(fd, 4 << 20, 10000), "4 MiB echoed A -> C -> A intact");
 	if (fd >= 0)
 		close(fd);
 	fabric_dp_stats(dp, &s0);
