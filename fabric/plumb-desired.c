@@ -3,7 +3,8 @@
  * (see plumb.h for the rules).  Pure: no kernel access, no allocation but the
  * two result arrays.
  *
- * Which instances get a namespace: pending and running ones.  A stopped
+ * Which instances get a namespace: pending and running ones whose ID is
+ * "i-" and lowercase hex digits (the names plumb can recognise as its own).  A stopped
  * instance is powered off (its namespace, and every process in it, goes; a
  * start brings a fresh one), a terminated one is gone.
  * Which ENIs get a pair: those whose attachment is present and names such an
@@ -181,7 +182,9 @@ int plumb_desired_compute(const struct plumb *p, const struct model *m, struct p
 		if (!instance_wanted(inst))
 			continue;
 		n = snprintf(w->name, sizeof(w->name), "%s%s", p->ns_prefix, inst->id);
-		if (n < 0 || (size_t)n >= sizeof(w->name) || !netns_name_valid(w->name))
+		/* Only names plumb recognises as its own later, so it can remove them. */
+		if (n < 0 || (size_t)n >= sizeof(w->name) || !netns_name_valid(w->name) ||
+		    !plumb_is_instance_ns(p->ns_prefix, w->name))
 			continue;
 		w->inst = inst;
 		d.n_ns++;

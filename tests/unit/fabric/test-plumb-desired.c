@@ -152,6 +152,9 @@ Test(plumb_desired, states_detach_and_bad_enis)
 
 	model_find_instance(m, FX_INST_B)->state = MODEL_INSTANCE_TERMINATED;
 	model_find_instance(m, FX_INST_A)->state = MODEL_INSTANCE_PENDING;
+	/* An instance ID plumb could not recognise later gets no namespace. */
+	fx_instance(m, "i-0ABC", FX_SUBNET_A);
+	fx_instance(m, "x-0abc", FX_SUBNET_A);
 	/* A second ENI on device index 0 of A, and one with a bad MAC, are skipped. */
 	fx_eni(m, "eni-00000000000000a09", FX_SUBNET_A, "0a:00:00:00:0a:09", "10.0.1.19",
 	       FX_INST_A, 0);
