@@ -132,6 +132,16 @@ int plumb_reconcile(struct plumb *p, const struct model *m, struct plumb_counts 
 		    struct fabric_port **ret_ports, size_t *ret_n_ports);
 
 /*
+ * A 64-bit digest of what the model asks of plumb (the namespaces, and per
+ * pair: ENI, namespace, ethN, MAC, primary IP, subnet): equal digests mean a
+ * reconcile would build the same thing, so vpcd may skip reconciling after a
+ * model change that leaves the digest as it was (tags, security groups,
+ * routes...).  Drift in the kernel is not seen by it: reconcile now and then
+ * regardless.  0 when the model cannot be read (out of memory).
+ */
+uint64_t plumb_model_digest(const struct plumb *p, const struct model *m);
+
+/*
  * Remove everything plumb owns under this configuration: the fabric-side
  * links, the instance namespaces and the fabric namespace.  0 or the first
  * negative errno (it carries on after a failure); *ret_counts optional.

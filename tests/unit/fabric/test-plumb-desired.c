@@ -171,3 +171,35 @@ Test(plumb_desired, states_detach_and_bad_enis)
 	plumb_free(p);
 	model_free(m);
 }
+
+Test(plumb_desired, digest_follows_what_plumb_builds)
+{
+	struct model *m = fx_model();
+	struct plumb *p = new_plumb("t-");
+	uint64_t d0 = plumb_model_digest(p, m), d1;
+
+	cr_assert_neq(d0, 0);
+	cr_assert_eq(plumb_model_digest(p, m), d0, "stable");
+	/* What plumb does not look at leaves the digest alone. */
+	model_tags_set(&model_find_eni(m, FX_ENI_A0)->tags, "Name", "web");
+	model_eni_add_sg(model_find_eni(m, FX_ENI_A0), "sg-0123");
+	cr_assert_eq(plumb_model_digest(p, m), d0);
+	/* A secondary IP is the fabric's business, not plumb's. */
+	struct model_eni_ip sec = { .ip = fx_ip("10.0.1.99") };
+	model_eni_add_ip(model_find_eni(m, FX_ENI_A0), &sec);
+	cr_assert_eq(plumb_model_digest(p, m), d0);
+	/* A detach, a stop, a device index: all change it. */
+	model_find_eni(m, FX_ENI_A1)->attachment.present = false;
+	d1 = plumb_model_digest(p, m);
+	cr_assert_neq(d1, d0);
+	model_find_eni(m, FX_ENI_A1)->attachment.present = true;
+	cr_assert_eq(plumb_model_digest(p, m), d0);
+	model_find_eni(m, FX_ENI_A1)->attachment.device_index = 2;
+	cr_assert_neq(plumb_model_digest(p, m), d0);
+	model_find_eni(m, FX_ENI_A1)->attachment.device_index = 1;
+	model_find_instance(m, FX_INST_B)->state = MODEL_INSTANCE_STOPPED;
+	cr_assert_neq(plumb_model_digest(p, m), d0);
+	cr_assert_eq(plumb_model_digest(NULL, m), 0);
+	plumb_free(p);
+	model_free(m);
+}
