@@ -5,8 +5,13 @@
 
 #include <errno.h>
 #include <linux/bpf.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -15,6 +20,24 @@ static int bpf(int cmd, union bpf_attr *attr)
 	long r = syscall(__NR_bpf, cmd, attr, sizeof(*attr));
 
 	return r < 0 ? -errno : (int)r;
+}
+
+/* 1 when ifindex (calling thread's namespace) is a veth, 0 when not, or -errno. */
+static int is_veth(int ifindex)
+{
+	struct ethtool_drvinfo info = {.cmd = ETHTOOL_GDRVINFO};
+	struct ifreq ifr = {0};
+	int fd, r;
+
+	if (!if_indextoname((unsigned)ifindex, ifr.ifr_name))
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ifr.ifr_data = (void *)&info;
+	r = ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : strcmp(info.driver, "veth") == 0;
+	close(fd);
+	return r;
 }
 
 int dp_xdp_pass_attach(int ifindex)
@@ -30,6 +53,10 @@ int dp_xdp_pass_attach(int ifindex)
 
 	if (ifindex <= 0)
 		return -EINVAL;
+	/* Only veth ends: never a program on any other device. */
+	prog_fd = is_veth(ifindex);
+	if (prog_fd <= 0)
+		return prog_fd < 0 ? prog_fd : -EOPNOTSUPP;
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_type = BPF_PROG_TYPE_XDP;
 	attr.insns = (uint64_t)(uintptr_t)prog;

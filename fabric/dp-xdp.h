@@ -19,7 +19,8 @@
 #define OPENVPC_FABRIC_DP_XDP_H
 
 /*
- * Attach the pass-through program to ifindex: the link fd (close it to
+ * Attach the pass-through program to ifindex, which must be a veth (any
+ * other device: -EOPNOTSUPP, nothing attached): the link fd (close it to
  * detach), or a negative errno (-EPERM without CAP_BPF/CAP_NET_ADMIN,
  * -EOPNOTSUPP / -EINVAL where XDP or the link type is missing, -EBUSY when
  * another program is attached).

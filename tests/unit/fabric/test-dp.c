@@ -20,6 +20,7 @@
 
 #include "../engine/fixture.h"
 #include "fabric/arp.h"
+#include "fabric/dp-xdp.h"
 #include "fabric/dp.h"
 
 /* ---- the in-memory backend ------------------------------------------------------ */
@@ -370,6 +371,7 @@ static void setup(void)
 	cr_assert_not_null(st);
 	fabric_dp_config_default(&cfg);
 	cfg.io = &mock_ops;
+	cfg.gso_guard = false; /* mock ifindexes are not devices: attach nothing anywhere */
 	cr_assert_eq(fabric_dp_new(&cfg, st, &dp), 0);
 	ports[0] = port(FABRIC_DP_PORT_ENI, "eni-a", 1, MAC_A, "10.0.1.0/24");
 	ports[1] = port(FABRIC_DP_PORT_ENI, "eni-b", 2, MAC_B, "10.0.1.0/24");
@@ -684,4 +686,12 @@ Test(dp, bad_port_tables_rejected)
 	ports[1].ifindex = 0;
 	cr_assert_eq(fabric_dp_set_ports(dp, ports, 2), -EINVAL, "ifindex 0");
 	cr_assert_eq(stats().ports_open, 5, "nothing changed");
+}
+
+Test(dp_xdp, guard_refuses_devices_that_are_not_veth)
+{
+	/* ifindex 1 is the loopback device of whatever namespace runs this: only
+	 * read (ethtool driver query); the guard attaches to veth ends only. */
+	cr_assert_lt(dp_xdp_pass_attach(1), 0);
+	cr_assert_eq(dp_xdp_pass_attach(0), -EINVAL);
 }
