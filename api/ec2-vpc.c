@@ -133,8 +133,8 @@ struct attr_choice {
  * InvalidParameterCombination as AWS answers.  *ret_index and *ret_flag
  * (booleans) or *ret_text (text attributes) are set.
  */
-static int get_one_attr(struct api_req *r, const struct attr_choice *c, size_t n,
-			size_t *ret_index, bool *ret_flag, const char **ret_text)
+static int get_one_attr(struct api_req *r, const struct attr_choice *c, size_t n, size_t *ret_index,
+			bool *ret_flag, const char **ret_text)
 {
 	char names[256] = "";
 	size_t found = 0, idx = 0;
@@ -186,6 +186,22 @@ static void render_cidr_assoc(struct api_req *r, const char *wrap, const char *a
 	api_xml_end(r);
 }
 
+/* An IPv6 block (only imported models have them). */
+static void render_cidr6_assoc(struct api_req *r, const struct model_vpc_cidr6 *c)
+{
+	char buf[NET_CIDR6_STRLEN];
+
+	api_xml_start(r, "item");
+	api_xml_str(r, "associationId", c->association_id);
+	api_xml_str(r, "ipv6CidrBlock", net_cidr6_format(&c->cidr, buf));
+	api_xml_start(r, "ipv6CidrBlockState");
+	api_xml_str(r, "state", model_cidr_state_name(c->state));
+	api_xml_end(r);
+	api_xml_str(r, "networkBorderGroup", c->network_border_group);
+	api_xml_str(r, "ipv6Pool", c->pool);
+	api_xml_end(r);
+}
+
 /*
  * The VPC's members.  AWS writes an empty <ipv6CidrBlockAssociationSet/> in
  * CreateVpc's answer but leaves the set out of DescribeVpcs for a VPC
@@ -193,7 +209,7 @@ static void render_cidr_assoc(struct api_req *r, const char *wrap, const char *a
  */
 static void render_vpc_body(struct api_req *r, const struct model_vpc *v, bool empty_ipv6_set)
 {
-	char buf[NET_CIDR6_STRLEN];
+	char buf[NET_CIDR4_STRLEN];
 
 	if (v->n_cidrs > 0)
 		api_xml_str(r, "cidrBlock", net_cidr4_format(v->cidrs[0].cidr, buf));
@@ -204,19 +220,8 @@ static void render_vpc_body(struct api_req *r, const struct model_vpc *v, bool e
 	api_xml_str(r, "instanceTenancy", v->instance_tenancy[0] ? v->instance_tenancy : "default");
 	if (v->n_cidrs6 > 0 || empty_ipv6_set) {
 		api_xml_start(r, "ipv6CidrBlockAssociationSet");
-		for (size_t i = 0; i < v->n_cidrs6; i++) {
-			const struct model_vpc_cidr6 *c = &v->cidrs6[i];
-
-			api_xml_start(r, "item");
-			api_xml_str(r, "associationId", c->association_id);
-			api_xml_str(r, "ipv6CidrBlock", net_cidr6_format(&c->cidr, buf));
-			api_xml_start(r, "ipv6CidrBlockState");
-			api_xml_str(r, "state", model_cidr_state_name(c->state));
-			api_xml_end(r);
-			api_xml_str(r, "networkBorderGroup", c->network_border_group);
-			api_xml_str(r, "ipv6Pool", c->pool);
-			api_xml_end(r);
-		}
+		for (size_t i = 0; i < v->n_cidrs6; i++)
+			render_cidr6_assoc(r, &v->cidrs6[i]);
 		api_xml_end(r);
 	}
 	api_xml_start(r, "cidrBlockAssociationSet");
@@ -238,8 +243,12 @@ static void render_vpc_item(struct api_req *r, const void *o)
 /* ---- VPC actions -------------------------------------------------------------- */
 
 static const char *const vpc_unsupported[] = {
-    "Ipv6Pool",		"Ipv6CidrBlock",     "Ipv4IpamPoolId",
-    "Ipv4NetmaskLength", "Ipv6IpamPoolId",    "Ipv6NetmaskLength",
+    "Ipv6Pool",
+    "Ipv6CidrBlock",
+    "Ipv4IpamPoolId",
+    "Ipv4NetmaskLength",
+    "Ipv6IpamPoolId",
+    "Ipv6NetmaskLength",
     "Ipv6CidrBlockNetworkBorderGroup",
 };
 
@@ -436,8 +445,13 @@ static int describe_vpcs(struct api_req *r)
 }
 
 static const char *const vpc_cidr_unsupported[] = {
-    "Ipv6CidrBlockNetworkBorderGroup", "Ipv6Pool", "Ipv6CidrBlock", "Ipv4IpamPoolId",
-    "Ipv4NetmaskLength", "Ipv6IpamPoolId", "Ipv6NetmaskLength",
+    "Ipv6CidrBlockNetworkBorderGroup",
+    "Ipv6Pool",
+    "Ipv6CidrBlock",
+    "Ipv4IpamPoolId",
+    "Ipv4NetmaskLength",
+    "Ipv6IpamPoolId",
+    "Ipv6NetmaskLength",
 };
 
 static int associate_vpc_cidr_block(struct api_req *r)
@@ -606,8 +620,7 @@ static void render_subnet_body(struct api_req *r, const struct subnet_view *v)
 	}
 	api_xml_end(r);
 	api_xml_tags(r, "tagSet", &s->tags);
-	api_xml_strf(r, "subnetArn", "arn:aws:ec2:%s:%s:subnet/%s", v->region, s->owner_id,
-		     s->id);
+	api_xml_strf(r, "subnetArn", "arn:aws:ec2:%s:%s:subnet/%s", v->region, s->owner_id, s->id);
 	api_xml_bool(r, "enableDns64", s->enable_dns64);
 	api_xml_bool(r, "ipv6Native", s->ipv6_native);
 	api_xml_start(r, "privateDnsNameOptionsOnLaunch");
@@ -879,7 +892,9 @@ static const struct attr_choice subnet_attrs[] = {
 
 /* Attributes the model does not keep (customer-owned IPs, LNI): refused clearly. */
 static const char *const subnet_attr_unsupported[] = {
-    "MapCustomerOwnedIpOnLaunch.Value", "CustomerOwnedIpv4Pool", "EnableLniAtDeviceIndex",
+    "MapCustomerOwnedIpOnLaunch.Value",
+    "CustomerOwnedIpv4Pool",
+    "EnableLniAtDeviceIndex",
     "DisableLniAtDeviceIndex.Value",
 };
 
@@ -905,6 +920,7 @@ static int modify_subnet_attribute(struct api_req *r)
 	return 0;
 }
 
+/* clang-format off */
 API_FAMILY_DEFINE(vpc,
 		  {"CreateVpc", create_vpc, API_MUTATING},
 		  {"CreateDefaultVpc", create_default_vpc, API_MUTATING},
@@ -920,3 +936,4 @@ API_FAMILY_DEFINE(vpc,
 		  {"DescribeSubnets", describe_subnets, API_READ},
 		  {"ModifySubnetAttribute", modify_subnet_attribute,
 		   API_MUTATING | API_NO_DRY_RUN}, );
+/* clang-format on */
