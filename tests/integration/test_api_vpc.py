@@ -126,6 +126,14 @@ def test_delete_vpc_dependencies_and_not_found(ec2):
     ec2.delete_subnet(SubnetId=sid)
     assert _err(ec2.delete_vpc, VpcId=vid) == "DependencyViolation"  # the non-default SG
     ec2.delete_security_group(GroupId=sg)
+    # An attached internet gateway and a non-main route table are dependencies too.
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vid)
+    assert _err(ec2.delete_vpc, VpcId=vid) == "DependencyViolation"
+    ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vid)
+    rtb = ec2.create_route_table(VpcId=vid)["RouteTable"]["RouteTableId"]
+    assert _err(ec2.delete_vpc, VpcId=vid) == "DependencyViolation"
+    ec2.delete_route_table(RouteTableId=rtb)
     ec2.delete_vpc(VpcId=vid)
     assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vid]}])["Vpcs"] == []
     # Its default SG and default NACL went with it.
@@ -134,7 +142,13 @@ def test_delete_vpc_dependencies_and_not_found(ec2):
     assert ec2.describe_network_acls(Filters=[
         {"Name": "vpc-id", "Values": [vid]}])["NetworkAcls"] == []
     assert _err(ec2.delete_vpc, VpcId=vid) == "InvalidVpcID.NotFound"
-    assert _err(ec2.describe_vpcs, VpcIds=[vid]) == "InvalidVpcID.NotFound"
+    # The message names the missing ID only.
+    dflt = _default_vpc(ec2)["VpcId"]
+    with pytest.raises(ClientError) as e:
+        ec2.describe_vpcs(VpcIds=[dflt, vid])
+    assert _code(e) == "InvalidVpcID.NotFound"
+    assert vid in e.value.response["Error"]["Message"]
+    assert dflt not in e.value.response["Error"]["Message"]
     # The default VPC has an attached IGW and default subnets.
     assert _err(ec2.delete_vpc, VpcId=_default_vpc(ec2)["VpcId"]) == "DependencyViolation"
 
