@@ -220,8 +220,7 @@ def test_describe_vpcs_pagination(ec2):
     assert len(page["Vpcs"]) == 5 and not page.get("NextToken")
     ids = [v["VpcId"] for v in page["Vpcs"]]
     assert ids == sorted(ids)
-    assert _err(ec2.describe_vpcs, NextToken="bogus-token") in ("InvalidNextToken",
-                                                                "InvalidParameterValue")
+    assert _err(ec2.describe_vpcs, NextToken="bogus-token") == "InvalidNextToken"
     assert _err(ec2.describe_vpcs, MaxResults=1001) == "InvalidParameterValue"
     # Below the model's minimum of 5 (botocore would refuse it before sending).
     raw = _unvalidated(ec2)
@@ -603,8 +602,10 @@ def test_describe_subnets_pagination(ec2):
         Filters=[{"Name": "vpc-id", "Values": [vid]}], PaginationConfig={"PageSize": 5})
         for s in p["Subnets"]]
     assert len(got) == 6 and len(set(got)) == 6
-    assert _err(ec2.describe_subnets, NextToken="garbage") in ("InvalidNextToken",
-                                                               "InvalidParameterValue")
+    assert _err(ec2.describe_subnets, NextToken="garbage") == "InvalidNextToken"
+    # A token of DescribeSubnets is not one of DescribeVpcs.
+    tok = ec2.describe_subnets(MaxResults=5)["NextToken"]
+    assert _err(ec2.describe_vpcs, NextToken=tok) == "InvalidNextToken"
 
 
 def test_modify_subnet_attribute(ec2):
