@@ -107,6 +107,15 @@ static bool contains(const char *hay, const char *needle)
 	return strstr(hay, needle) != NULL;
 }
 
+static int count_fds(void)
+{
+	char *s = fx_sh("ls /proc/%d/fd | wc -l", (int)getpid());
+	int n = atoi(s);
+
+	free(s);
+	return n;
+}
+
 static void assert_root_unchanged(void)
 {
 	char *after = fx_root_snapshot();
@@ -247,8 +256,10 @@ Test(plumb, builds_two_instances_three_enis_then_changes_nothing)
 	cr_assert_str_eq(s, "0\n", "fabric routes: %s", s);
 	free(s);
 
-	/* Second reconcile: nothing to do, same port table. */
+	/* Second reconcile: nothing to do, same port table, no descriptor kept. */
+	int fds = count_fds();
 	c = reconcile(&again, &n2);
+	cr_assert_eq(count_fds(), fds, "plumb keeps no file descriptor between calls");
 	cr_assert(!c.fabric_ns_created);
 	assert_counts(c, 0, 0, 2, 0, 0, 0, 3);
 	cr_assert_eq(n2, n);
