@@ -73,6 +73,13 @@ check "eth1 connected route" "$(ip -n "$ns" -4 route show dev eth1)" \
 	"10.0.16.0/20 proto kernel scope link src 10.0.16.91 "
 # ip netns exec works on them (the mount is propagated), and the instance reaches itself.
 if ip netns exec "$ns" ping -c1 -W1 10.0.16.90 >/dev/null 2>&1; then ok; else bad "ping own address"; fi
+# Without the data path nothing crosses the fabric: instance 1 (subnet 1, 10.0.16.26)
+# cannot reach instance 5 (10.0.16.90) in the same subnet; the fabric's kernel
+# neither bridges nor routes between the ports.
+if ip netns exec "$P$(inst 1)" ping -c1 -W1 10.0.16.90 >/dev/null 2>&1; then
+	bad "traffic crossed the fabric with no data path"
+else ok; fi
+check "fabric forwarding off" "$(ip netns exec "$F" cat /proc/sys/net/ipv4/ip_forward)" 0
 check "fabric links" "$(ip -n "$F" -o link show | awk '{print $2}' | grep -c "^$L")" 12
 check "fabric alias" "$(ip -n "$F" -o link show 2>/dev/null | grep -c 'alias eni-')" 12
 check "fabric addresses" "$(ip -n "$F" -o addr show | grep -vc ' lo ' || true)" 0
