@@ -8,7 +8,8 @@
  * subnet's NACL has 20 rules per direction; the source subnet's route table
  * has 1,000 routes; 1,000,000 connections are tracked before measuring.
  *
- *   established  packets of already tracked connections (conntrack hit)
+ *   established  ACKs of established connections (SYN, SYN-ACK, ACK seen: conntrack
+ *                hit in state ESTABLISHED at both ENIs; flow-cache hit)
  *   new          first packets of new connections (classifier, NACL, LPM,
  *                conntrack insert)
  *
@@ -16,6 +17,10 @@
  * scan over the route list for the longest prefix, over all 300 SG rules, and
  * over the NACL rules, for every packet.  It answers the same verdicts
  * (checked), so the ratio compares equal work.
+ *
+ * Each case runs through eng_process() one packet at a time and through
+ * eng_process_burst() BURST packets at a time (same work, with prefetching).
+ * The flow cache holds one entry per direction of every connection created.
  *
  * Usage: engine-bench [--conns N] [--packets N] [--mode established|new|both]
  *                     [--callgrind]   (fewer packets; for instruction counts)
@@ -328,7 +333,7 @@ int main(int argc, char **argv)
 	struct eng_gen *g;
 	struct eng_limits lim;
 	struct eng_state *st;
-	struct eng_where w = {ENG_AT_ENI, 0};
+	struct eng_where w = {ENG_AT_ENI, 0}, w_srv = {ENG_AT_ENI, 0};
 	struct pkt_hdr *est, *fresh, *fresh_b;
 	uint64_t t = 1700000000000ULL;
 	double e_ns[5], n_ns[5], e_naive[5], n_naive[5], eb_ns[5], nb_ns[5];
@@ -364,8 +369,8 @@ int main(int argc, char **argv)
 	 * (ingress); the new-flow rounds add 2 x npkts connections (per-packet and burst). */
 	lim.ct_max = 2 * (conns + 2 * (uint32_t)npkts) + 16;
 	lim.ct_per_eni_max = lim.ct_max;
-	/* One flow-cache entry per connection the run creates (client -> server direction). */
-	lim.flow_cache_max = conns + 2 * (uint32_t)npkts;
+	/* One flow-cache entry per direction of every connection the run creates. */
+	lim.flow_cache_max = 2 * conns + 2 * (uint32_t)npkts;
 	st = eng_state_new(&lim);
 	if (!st)
 		return 1;
@@ -373,21 +378,33 @@ int main(int argc, char **argv)
 	eng_state_sync(st);
 	eng_gen_eni_index(g, "eni-00000000000000001", &w.idx);
 
-	/* Track `conns` connections (SYN from the client ENI). */
+	/* Establish `conns` connections: SYN from the client ENI, SYN-ACK from the server
+	 * ENI, ACK from the client (conntrack state ESTABLISHED at both ENIs). */
 	est = calloc(npkts, sizeof(*est));
 	fresh = calloc(npkts, sizeof(*fresh));
 	fresh_b = calloc(npkts, sizeof(*fresh_b));
 	if (!est || !fresh || !fresh_b)
 		return 1;
+	eng_gen_eni_index(g, "eni-00000000000000002", &w_srv.idx);
 	for (uint32_t i = 0; i < conns; i++) {
-		struct pkt_hdr h = conn_pkt(i, PKT_TCP_SYN);
-		struct eng_result r;
+		struct pkt_hdr h = conn_pkt(i, PKT_TCP_SYN), back = h;
+		struct eng_result r[3];
 
-		eng_process(st, g, &h, w, t, NULL, &r);
-		if (r.verdict != ENG_DELIVER) {
-			fprintf(stderr, "engine-bench: setup packet %u dropped (%s)\n", i,
-				eng_drop_name(r.drop));
-			return 1;
+		back.src = h.dst;
+		back.dst = h.src;
+		back.sport = h.dport;
+		back.dport = h.sport;
+		back.tcp_flags = PKT_TCP_SYN | PKT_TCP_ACK;
+		eng_process(st, g, &h, w, t, NULL, &r[0]);
+		eng_process(st, g, &back, w_srv, t, NULL, &r[1]);
+		h.tcp_flags = PKT_TCP_ACK;
+		eng_process(st, g, &h, w, t, NULL, &r[2]);
+		for (int k = 0; k < 3; k++) {
+			if (r[k].verdict != ENG_DELIVER) {
+				fprintf(stderr, "engine-bench: setup packet %u/%d dropped (%s)\n", i, k,
+					eng_drop_name(r[k].drop));
+				return 1;
+			}
 		}
 	}
 	for (size_t i = 0; i < npkts; i++) {

@@ -174,6 +174,14 @@ struct ct_entry *ct_lookup(struct ct_table *t, const struct ct_key *k, uint64_t 
  */
 struct ct_entry *ct_lookup_hint(struct ct_table *t, const struct ct_key *k, uint32_t hint,
 				uint64_t now_ms);
+/*
+ * ct_lookup_hint() then, on a hit, ct_update(): the whole conntrack work of a
+ * packet of a known flow, in one call.  *hint is updated to the entry found.
+ * 0 (passes by state), -ECONNRESET (see ct_update()) or -ENOENT (no live
+ * entry; nothing changed but the reclaiming ct_lookup() does).
+ */
+int ct_refresh(struct ct_table *t, const struct ct_key *k, uint32_t *hint, enum ct_dir dir,
+	       uint8_t tcp_flags, uint64_t now_ms);
 /* Pool index of an entry (for ct_lookup_hint()). */
 uint32_t ct_entry_index(const struct ct_table *t, const struct ct_entry *e);
 /* Prefetch the entry at a hint (any value is safe). */

@@ -984,14 +984,11 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_en
 			continue;
 		}
 		ct_key_of(st, op->eni, egress, h, &key);
-		ce = ct_lookup_hint(st->ct, &key, e->hint[sg], now_ms);
-		if (ce) {
-			e->hint[sg] = ct_entry_index(st->ct, ce);
-			if (ct_update(st->ct, ce, dir, pkt->tcp_flags, now_ms) != -ECONNRESET) {
-				st->stats.ct_hits++;
-				sg++;
-				continue;
-			}
+		r = ct_refresh(st->ct, &key, &e->hint[sg], dir, pkt->tcp_flags, now_ms);
+		if (r == 0) {
+			st->stats.ct_hits++;
+			sg++;
+			continue;
 		}
 		if (!(op->flags & FC_OP_ALLOW)) {
 			flow_account_raw(st, g, op->eni, egress, true, PATH_VPC, h, now_s);
