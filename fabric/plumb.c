@@ -5,7 +5,9 @@
  * One reconcile, in order:
  *  1. the fabric namespace exists (created when missing), its `lo` is up;
  *  2. fabric-side links of ours whose ENI is not wanted (or duplicates) are
- *     deleted, which deletes their instance-side peers too;
+ *     deleted, which deletes their instance-side peers too (deletions go in
+ *     one kernel batch, plumb_link_delete_many: a veth deletion waits for an
+ *     RCU grace period, a batch waits once);
  *  3. instance namespaces of ours that no instance wants are emptied of
  *     their ENI links, then deleted;
  *  4. every wanted namespace is created if missing; inside it, ENI links that
