@@ -131,7 +131,10 @@ static int delete_network_acl(struct api_req *r)
 
 /* ---- entries ------------------------------------------------------------------------ */
 
-/* An optional pair of integers (PortRange.From/To, Icmp.Type/Code); 1 if either is given. */
+/*
+ * An optional pair of integers (PortRange.From/To, Icmp.Type/Code): a mask of
+ * which are given (1: a, 2: b); the absent ones take their defaults.
+ */
 static int get_pair(struct api_req *r, const char *a, const char *b, long min, long def_a,
 		    long def_b, int *ret_a, int *ret_b)
 {
@@ -144,7 +147,7 @@ static int get_pair(struct api_req *r, const char *a, const char *b, long min, l
 		return hb;
 	*ret_a = (int)va;
 	*ret_b = (int)vb;
-	return ha || hb;
+	return (ha ? 1 : 0) | (hb ? 2 : 0);
 }
 
 static int get_cidr(struct api_req *r, struct model_nacl_entry_spec *s)
@@ -198,7 +201,10 @@ static int get_entry_spec(struct api_req *r, struct model_nacl_entry_spec *s, bo
 	if ((e = get_pair(r, "PortRange.From", "PortRange.To", 0, 0, 65535, &s->from_port,
 			  &s->to_port)) < 0)
 		return e;
-	s->has_ports = e > 0;
+	if (e == 1 || e == 2)
+		return api_fail(r, 400, "InvalidParameterCombination",
+				"PortRange needs both From and To");
+	s->has_ports = e == 3;
 	if ((e = get_pair(r, "Icmp.Type", "Icmp.Code", -1, -1, -1, &s->icmp_type,
 			  &s->icmp_code)) < 0)
 		return e;

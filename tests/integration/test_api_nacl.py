@@ -172,6 +172,11 @@ def test_entries(ec2):
     ({"CidrBlock": "nope"}, "InvalidParameterValue"),
     ({"Protocol": "6"}, "InvalidParameter"),  # TCP without a port range
     ({"Protocol": "6", "PortRange": {"From": 90, "To": 80}}, "InvalidParameterValue"),
+    ({"Protocol": "6", "PortRange": {"From": 90}}, "InvalidParameterCombination"),
+    ({"Protocol": "17", "PortRange": {"To": 90}}, "InvalidParameterCombination"),
+    ({"CidrBlock": None}, "MissingParameter"),
+    ({"Ipv6CidrBlock": "2001:db8::/32"}, "InvalidParameterCombination"),  # and CidrBlock
+    ({"CidrBlock": None, "Ipv6CidrBlock": "2001:db8::/129"}, "InvalidParameterValue"),
     ({"Protocol": "icmp"}, "InvalidParameter"),  # ICMP without type/code
     ({"NetworkAclId": "acl-0123456789abcdef0"}, "InvalidNetworkAclID.NotFound"),
 ])
@@ -180,10 +185,28 @@ def test_entry_errors(ec2, kw, code):
     aid = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
     args = {"NetworkAclId": aid, "RuleNumber": 5, "Protocol": "-1", "RuleAction": "allow",
             "Egress": False, "CidrBlock": "0.0.0.0/0", **kw}
+    args = {k: v for k, v in args.items() if v is not None}
     with pytest.raises(ClientError) as e:
         ec2.create_network_acl_entry(**args)
     assert _code(e) == code
     assert len(_acl(ec2, aid)["Entries"]) == 2
+
+
+def test_ipv6_entry(ec2):
+    vpc = _default_acl(ec2)["VpcId"]
+    aid = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+    ec2.create_network_acl_entry(NetworkAclId=aid, RuleNumber=5, Protocol="58",
+                                 RuleAction="allow", Egress=False, Ipv6CidrBlock="2001:db8::/32",
+                                 IcmpTypeCode={"Type": 128, "Code": 0})
+    e = _entry(_acl(ec2, aid), 5)
+    assert e == {"RuleNumber": 5, "Protocol": "58", "RuleAction": "allow", "Egress": False,
+                 "Ipv6CidrBlock": "2001:db8::/32", "IcmpTypeCode": {"Type": 128, "Code": 0}}
+    got = ec2.describe_network_acls(
+        Filters=[{"Name": "entry.ipv6-cidr", "Values": ["2001:db8::/32"]}])["NetworkAcls"]
+    assert [a["NetworkAclId"] for a in got] == [aid]
+    got = ec2.describe_network_acls(
+        Filters=[{"Name": "entry.cidr", "Values": ["2001:db8::/32"]}])["NetworkAcls"]
+    assert got == []
 
 
 def test_entry_limit_per_direction(ec2):
