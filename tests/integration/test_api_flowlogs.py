@@ -145,6 +145,18 @@ def test_create_errors(start_vpcd, kw, code):
     assert _all(c) == []
 
 
+def test_client_token(ec2):
+    vpc = _vpc(ec2)
+    r1 = _s3(ec2, [vpc], ClientToken="tok-1")
+    r2 = _s3(ec2, [vpc], ClientToken="tok-1")  # a replay, not a duplicate
+    assert r1["ClientToken"] == "tok-1" and r2["FlowLogIds"] == r1["FlowLogIds"]
+    assert r2["Unsuccessful"] == []
+    assert len(_all(ec2)) == 1
+    with pytest.raises(ClientError) as e:
+        _s3(ec2, [vpc], ClientToken="tok-1", TrafficType="REJECT")
+    assert _code(e) == "IdempotentParameterMismatch"
+
+
 def test_versioned_formats_accepted(ec2):
     vpc = _vpc(ec2)
     v5 = ("${version} ${interface-id} ${pkt-srcaddr} ${pkt-dstaddr} ${tcp-flags} ${type} "
