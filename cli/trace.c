@@ -35,6 +35,7 @@
 
 struct trace_opts {
 	const char *aws_json;
+	const char *state_dir, *region;
 	const char *source;
 	const char *destination;
 	int protocol;
@@ -48,7 +49,8 @@ static void usage(FILE *f)
 {
 	fprintf(
 	    f,
-	    "Usage: vpcctl trace --aws-json PATH --source ENDPOINT --destination ENDPOINT\n"
+	    "Usage: vpcctl trace (--aws-json PATH | --state-dir DIR [--region R])\n"
+	    "                    --source ENDPOINT --destination ENDPOINT\n"
 	    "                    [--protocol tcp|udp|icmp|N] [--destination-port N]\n"
 	    "                    [--source-port N] [--output text|json]\n"
 	    "\n"
@@ -58,6 +60,8 @@ static void usage(FILE *f)
 	    "\n"
 	    "  --aws-json PATH         a directory of *.json files (describe-vpcs,\n"
 	    "                          describe-subnets, ... saved as they print) or one file\n"
+	    "  --state-dir DIR         the live state of a vpcd (its --state-dir), read\n"
+	    "                          while it runs; --region R (default us-east-1)\n"
 	    "  --source, --destination an ENI ID (eni-...), an instance ID (i-..., its primary\n"
 	    "                          interface), a private or public IP of an interface, or\n"
 	    "                          any other IPv4 address: the internet (through the\n"
@@ -90,6 +94,8 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, bool *ret_hel
 {
 	static const struct option longopts[] = {
 	    {"aws-json", required_argument, NULL, 'j'},
+	    {"state-dir", required_argument, NULL, 'D'},
+	    {"region", required_argument, NULL, 'R'},
 	    {"source", required_argument, NULL, 's'},
 	    {"destination", required_argument, NULL, 'd'},
 	    {"protocol", required_argument, NULL, 'p'},
@@ -113,6 +119,12 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, bool *ret_hel
 		switch (c) {
 		case 'j':
 			o->aws_json = optarg;
+			break;
+		case 'D':
+			o->state_dir = optarg;
+			break;
+		case 'R':
+			o->region = optarg;
 			break;
 		case 's':
 			o->source = optarg;
@@ -157,8 +169,8 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, bool *ret_hel
 	if (optind < argc)
 		return fail_usage("unexpected argument \"%s\" (see vpcctl trace --help)",
 				  argv[optind]);
-	if (!o->aws_json)
-		return fail_usage("--aws-json PATH is required");
+	if (!o->aws_json == !o->state_dir)
+		return fail_usage("give exactly one of --aws-json PATH and --state-dir DIR");
 	if (!o->source)
 		return fail_usage("--source is required");
 	if (!o->destination)
@@ -291,7 +303,7 @@ static void make_ids(const struct trace_opts *o, struct trace_report *r)
 	h = fnv1a(h, o->destination);
 	h = fnv1a(h, ports);
 	snprintf(r->path_id, sizeof(r->path_id), "nip-%017" PRIx64, h);
-	h = fnv1a(h, o->aws_json);
+	h = fnv1a(h, o->aws_json ? o->aws_json : o->state_dir);
 	snprintf(r->analysis_id, sizeof(r->analysis_id), "nia-%017" PRIx64, h);
 }
 
@@ -413,6 +425,13 @@ static int render(const struct trace_opts *o, const struct trace_report *r)
 	return 0;
 }
 
+static trace_live_loader_fn live_loader;
+
+void trace_set_live_loader(trace_live_loader_fn fn)
+{
+	live_loader = fn;
+}
+
 int trace_main(int argc, char **argv)
 {
 	struct trace_opts o;
@@ -432,8 +451,18 @@ int trace_main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	rc = awsjson_load_path(o.aws_json, &m, &err);
-	if (rc < 0) {
+	if (o.state_dir) {
+		char why[256] = "";
+
+		rc = live_loader ? live_loader(o.state_dir, o.region ? o.region : "us-east-1", &m, why,
+					       sizeof(why))
+				 : -ENOTSUP;
+		if (rc < 0) {
+			fprintf(stderr, "vpcctl trace: --state-dir %s: %s\n", o.state_dir,
+				why[0] ? why : "this vpcctl was built without the store");
+			return 2;
+		}
+	} else if ((rc = awsjson_load_path(o.aws_json, &m, &err)) < 0) {
 		char buf[800];
 
 		if (rc == -ENOENT && !err.field[0])

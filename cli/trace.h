@@ -57,6 +57,14 @@ struct trace_report {
 	char path_id[MODEL_ID_LEN];	/* "nip-" + 17 hex */
 };
 
+/*
+ * Where `--state-dir DIR` models come from (vpcd's store; vpcctl.c sets it
+ * when built with the daemons).  0 or a negative errno with why[] filled.
+ */
+typedef int (*trace_live_loader_fn)(const char *state_dir, const char *region,
+				    struct model **ret_model, char *why, size_t why_size);
+void trace_set_live_loader(trace_live_loader_fn fn);
+
 /* `vpcctl trace ...`: exit status 0 reachable, 1 not reachable, 2 bad input. */
 int trace_main(int argc, char **argv);
 

@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "cli/trace.h"
+#ifdef VPCCTL_LIVE
+#include "cli/live.h"
+#endif
 #include "lib/model/model.h"
 #include "lib/util/util.h"
 
@@ -55,6 +58,10 @@ static const struct {
 	const char *description;
 } subcommands[] = {
     {"trace", trace_main, "Can A reach B, and if not, which rule stops it (describe-* JSON)"},
+#ifdef VPCCTL_LIVE
+    {"ls", ls_main, "Instances of a running vpcd, their interfaces and namespaces"},
+    {"exec", exec_main, "Run a command inside an instance (its network namespace)"},
+#endif
     {"max-pods", max_pods_main, "Maximum pods the VPC CNI fits on an instance type"},
     {"version", version_main, "Print the version"},
     {"help", help_main, "Show this help"},
@@ -81,6 +88,9 @@ static int help_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+#ifdef VPCCTL_LIVE
+	trace_set_live_loader(live_load_model);
+#endif
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

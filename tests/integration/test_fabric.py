@@ -6,6 +6,7 @@ carry a per-run prefix, and with --fabric-teardown so they go when it stops;
 the fixture also deletes anything left with the prefix.  Nothing is added to
 the root namespace (checked).  Needs root (CI runs as root).
 """
+import json
 import os
 import subprocess
 import time
@@ -107,6 +108,11 @@ def serve(f, ns, *ports):
     assert p.stdout.readline().strip() == "ready"
 
 
+def vpcctl(*args):
+    path = os.path.join(os.environ["OPENVPC_BUILD"], "cli", "vpcctl")
+    return subprocess.run([path, *args], capture_output=True, text=True, timeout=30)
+
+
 def test_instances_are_namespaces_and_the_api_is_enforced(fabric):
     v = fabric.start()
     ec2 = make_client(v.url)
@@ -136,6 +142,23 @@ def test_instances_are_namespaces_and_the_api_is_enforced(fabric):
     assert connect(PREFIX + a, d_ip, 8080) == "hello 8080"
     assert connect(PREFIX + a, d_ip, 9090, timeout=1.0) is None, "9090 is not allowed"
     assert not ping(PREFIX + a, d_ip), "ICMP is not allowed"
+    # vpcctl over the live state agrees with the packets.
+    t = vpcctl("trace", "--state-dir", str(fabric.state), "--source", a, "--destination", d,
+               "--destination-port", "8080")
+    assert t.returncode == 0, t.stdout + t.stderr
+    t = vpcctl("trace", "--state-dir", str(fabric.state), "--source", a, "--destination", d,
+               "--destination-port", "9090")
+    assert t.returncode == 1 and web in t.stdout, t.stdout + t.stderr
+    ls = vpcctl("ls", "--state-dir", str(fabric.state), f"--fabric-prefix={PREFIX}",
+                "--output", "json")
+
+    rows = {i["InstanceId"]: i for i in json.loads(ls.stdout)["Instances"]}
+    assert rows[d]["Namespace"] == PREFIX + d
+    assert rows[d]["NetworkInterfaces"][0]["PrivateIpAddresses"] == [d_ip]
+    x = vpcctl("exec", f"--fabric-prefix={PREFIX}", a, "--", "ping", "-c1", "-W2", b_ip)
+    assert x.returncode == 0, x.stderr
+    x = vpcctl("exec", f"--fabric-prefix={PREFIX}", "i-0000000000000000f", "--", "true")
+    assert x.returncode == 1 and "has no namespace" in x.stderr
     # Revoking the rule stops new connections at once.
     ec2.revoke_security_group_ingress(GroupId=web, IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
