@@ -410,6 +410,13 @@ static uint32_t sum16(const uint8_t *p, size_t n, uint32_t sum)
 	return sum;
 }
 
+static uint16_t sum16_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
 /*
  * Complete the L4 checksum of a TCP or UDP datagram that the sender left to
  * offload (the field holds only the pseudo-header sum).  ip points at the
@@ -525,6 +532,92 @@ static void forward(struct fabric_dp *dp, const uint8_t *frame, size_t len, unsi
 	tx_done(dp, to, len);
 }
 
+static uint32_t get32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static void put16(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *b, uint32_t v)
+{
+	put16(b, (uint16_t)(v >> 16));
+	put16(b + 2, (uint16_t)v);
+}
+
+/*
+ * Answer the TCP segment in frame (received on p) with the RST the engine
+ * asked for (rst: addresses and ports), numbered as RFC 793 says for a
+ * connection that does not exist: seq = the segment's ACK when it has one,
+ * otherwise seq 0 with RST|ACK acknowledging everything it carried.
+ */
+static void send_rst(struct fabric_dp *dp, struct dp_port *p, const uint8_t *frame, size_t len,
+		     const struct pkt_hdr *rst)
+{
+	const uint8_t *ip = frame + PKT_ETH_HLEN, *tcp;
+	size_t ihl, tot, doff, payload;
+	uint32_t seq, ack, sum;
+	uint8_t *o, flags;
+	bool with_ack;
+	size_t cap;
+
+	if (len < PKT_ETH_HLEN + 20)
+		goto bad;
+	ihl = (size_t)(ip[0] & 0x0f) * 4;
+	tot = (size_t)(ip[2] << 8 | ip[3]);
+	if (ihl < 20 || tot > len - PKT_ETH_HLEN || tot < ihl + 20)
+		goto bad;
+	tcp = ip + ihl;
+	doff = (size_t)(tcp[12] >> 4) * 4;
+	if (doff < 20 || tot < ihl + doff)
+		goto bad;
+	payload = tot - ihl - doff;
+	flags = tcp[13];
+	with_ack = !(flags & PKT_TCP_ACK);
+	if (!with_ack) {
+		seq = get32(tcp + 8);
+		ack = 0;
+	} else {
+		seq = 0;
+		ack = get32(tcp + 4) + (uint32_t)payload + !!(flags & PKT_TCP_SYN) +
+		      !!(flags & PKT_TCP_FIN);
+	}
+	o = tx_slot(dp, p, &cap);
+	if (!o || cap < PKT_ETH_HLEN + 40) {
+		dp->stats.drop_tx_full++;
+		return;
+	}
+	memset(o, 0, PKT_ETH_HLEN + 40);
+	memcpy(o, frame + 6, 6);
+	memcpy(o + 6, dp->cfg.router_mac, 6);
+	put16(o + 12, PKT_ETHERTYPE_IPV4);
+	ip = o + PKT_ETH_HLEN;
+	o[14] = 0x45;
+	put16(o + 16, 40);
+	o[22] = 64;
+	o[23] = PKT_PROTO_TCP;
+	put32(o + 26, rst->src);
+	put32(o + 30, rst->dst);
+	put16(o + 24, (uint16_t)~sum16_fold(sum16(ip, 20, 0)));
+	put16(o + 34, rst->sport);
+	put16(o + 36, rst->dport);
+	put32(o + 38, seq);
+	put32(o + 42, ack);
+	o[46] = 5 << 4;
+	o[47] = (uint8_t)(PKT_TCP_RST | (with_ack ? PKT_TCP_ACK : 0));
+	sum = sum16(o + 26, 8, 0) + PKT_PROTO_TCP + 20;
+	put16(o + 50, (uint16_t)~sum16_fold(sum16(o + 34, 20, sum)));
+	dp->stats.reply_rst++;
+	tx_done(dp, p, PKT_ETH_HLEN + 40);
+	return;
+bad:
+	dp->stats.drop_malformed++;
+}
+
 static void on_ip4(struct fabric_dp *dp, struct dp_port *p, const uint8_t *frame, size_t len,
 		   unsigned flags)
 {
@@ -586,7 +679,7 @@ static void on_ip4(struct fabric_dp *dp, struct dp_port *p, const uint8_t *frame
 		dp->stats.to_service++; /* IMDS/DNS answered by the fabric: not yet wired */
 		return;
 	case ENG_REPLY_RST:
-		dp->stats.reply_rst++; /* the RST is not sent (no sequence numbers in pkt_hdr) */
+		send_rst(dp, p, frame, len, &res.out);
 		return;
 	case ENG_DROP:
 		dp->stats.drop_engine++;
@@ -627,6 +720,7 @@ static void on_frame(void *userdata, uint8_t *frame, size_t len, unsigned flags)
 /* ---- control round trips ---------------------------------------------------------- */
 
 static void adopt_generation(struct fabric_dp *dp);
+static void tick_clock(struct fabric_dp *dp);
 
 /* Thread: copy the counters for the control side (under dp->lock). */
 static void snapshot_locked(struct fabric_dp *dp)
@@ -678,6 +772,7 @@ static void serve_control(struct fabric_dp *dp)
 	 * a generation published since this iteration began and drain the
 	 * frames that arrived meanwhile.
 	 */
+	tick_clock(dp);
 	adopt_generation(dp);
 	for (size_t i = 0; i < dp->n_ports; i++)
 		dp->io->rx(dp->ports[i]->io, DP_RX_BUDGET, on_frame, dp->ports[i]);
@@ -746,7 +841,10 @@ static void periodic(struct fabric_dp *dp)
 
 static void tick_clock(struct fabric_dp *dp)
 {
-	dp->now_ms = clock_ms(CLOCK_MONOTONIC) + dp->epoch_offset_ms;
+	if (dp->cfg.clock_ms)
+		dp->now_ms = dp->cfg.clock_ms(dp->cfg.clock_userdata);
+	else
+		dp->now_ms = clock_ms(CLOCK_MONOTONIC) + dp->epoch_offset_ms;
 }
 
 static void close_all(struct fabric_dp *dp)

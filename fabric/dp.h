@@ -42,7 +42,13 @@
  *
  * Time.  The thread reads CLOCK_MONOTONIC once per batch and adds the
  * Unix-epoch offset taken at start (so conntrack timeouts never jump with
- * the wall clock and flow-log timestamps are still Unix times).
+ * the wall clock and flow-log timestamps are still Unix times), unless the
+ * configuration gives its own clock.
+ *
+ * TCP resets.  When the engine answers ENG_REPLY_RST (a segment on a NAT
+ * gateway mapping that expired from idleness, as AWS resets it), the data
+ * path sends the RST back out of the ingress port, from the router MAC,
+ * numbered per RFC 793 from the offending segment.
  *
  * Threads and ownership.  The caller creates the engine state and lends it:
  * while the data path runs, only its thread touches the state (idle expiry,
@@ -127,6 +133,13 @@ struct fabric_dp_config {
 	void (*flowlog_fn)(const struct eng_flow_record *rec, void *userdata);
 	void *flowlog_userdata;
 	uint32_t flowlog_interval_override_s; /* 0 = the flow logs' own intervals */
+	/*
+	 * The clock, in Unix milliseconds, read on the data-path thread (NULL =
+	 * CLOCK_MONOTONIC plus the epoch offset taken at start; tests pass a
+	 * fake one).
+	 */
+	uint64_t (*clock_ms)(void *userdata);
+	void *clock_userdata;
 };
 
 /* Fill *cfg with defaults (netns_fd -1, default router MAC, AF_PACKET). */

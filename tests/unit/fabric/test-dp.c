@@ -287,6 +287,7 @@ static void assert_checksums(const uint8_t *f)
 /* ---- the fixture ------------------------------------------------------------------- */
 
 static struct model *m;
+static _Atomic uint64_t fake_now = 1700000000000ULL;
 static struct eng_state *st;
 static struct eng_gen *gen;
 static struct fabric_dp *dp;
@@ -345,6 +346,12 @@ static struct model *build_model(bool with_8080)
 	return mm;
 }
 
+static uint64_t fake_clock(void *userdata)
+{
+	(void)userdata;
+	return fake_now;
+}
+
 static struct fabric_dp_port port(enum fabric_dp_port_kind kind, const char *id, int ifindex,
 				  const uint8_t *mac, const char *subnet)
 {
@@ -372,6 +379,7 @@ static void setup(void)
 	fabric_dp_config_default(&cfg);
 	cfg.io = &mock_ops;
 	cfg.gso_guard = false; /* mock ifindexes are not devices: attach nothing anywhere */
+	cfg.clock_ms = fake_clock;
 	cr_assert_eq(fabric_dp_new(&cfg, st, &dp), 0);
 	ports[0] = port(FABRIC_DP_PORT_ENI, "eni-a", 1, MAC_A, "10.0.1.0/24");
 	ports[1] = port(FABRIC_DP_PORT_ENI, "eni-b", 2, MAC_B, "10.0.1.0/24");
@@ -616,9 +624,11 @@ Test(dp, new_generation_keeps_tracked_flow_blocks_new_one)
 	len = tcp_frame(f, MAC_B, MAC_A, "10.0.1.10", 40000, "10.0.1.11", 8080, PKT_TCP_SYN, 0,
 			false);
 	inject(1, f, len, 0);
+	stats(); /* one round trip per step: ports are drained in no particular order */
 	len = tcp_frame(f, MAC_A, MAC_B, "10.0.1.11", 8080, "10.0.1.10", 40000,
 			PKT_TCP_SYN | PKT_TCP_ACK, 0, false);
 	inject(2, f, len, 0);
+	stats();
 	len = tcp_frame(f, MAC_B, MAC_A, "10.0.1.10", 40000, "10.0.1.11", 8080, PKT_TCP_ACK, 0,
 			false);
 	inject(1, f, len, 0);
@@ -694,4 +704,47 @@ Test(dp_xdp, guard_refuses_devices_that_are_not_veth)
 	 * read (ethtool driver query); the guard attaches to veth ends only. */
 	cr_assert_lt(dp_xdp_pass_attach(1), 0);
 	cr_assert_eq(dp_xdp_pass_attach(0), -EINVAL);
+}
+
+Test(dp, nat_idle_timeout_answers_rst_to_the_instance)
+{
+	uint8_t f[200];
+	struct mock_frame out[4];
+	size_t len;
+	uint8_t *t;
+
+	arp_build_request(MAC_INET, fx_ip("203.0.113.10"), fx_ip("198.51.100.5"), f, sizeof(f));
+	inject(9, f, ARP_FRAME_LEN, 0);
+	stats(); /* the IGW port learns the peer's MAC first (ports have no order) */
+	len = tcp_frame(f, ROUTER, MAC_C, "10.0.2.20", 41000, "203.0.113.10", 443, PKT_TCP_SYN, 0,
+			false);
+	inject(3, f, len, 0);
+	stats();
+	cr_assert_eq(sent(9, out, 4), 2, "ARP reply and the SYN");
+
+	/* 400 s later (NAT idle timeout 350 s), a data segment on the same flow. */
+	fake_now += 400000;
+	stats(); /* the thread sees the new time and expires the mapping */
+	len = tcp_frame(f, ROUTER, MAC_C, "10.0.2.20", 41000, "203.0.113.10", 443,
+			PKT_TCP_ACK | PKT_TCP_PSH, 12, false);
+	t = f + 14 + 20;
+	put32(t + 4, 5000);	  /* seq */
+	put32(t + 8, 77777);	  /* ack */
+	put16(t + 16, 0);
+	put16(t + 16, tcp_sum(f + 14));
+	inject(3, f, len, 0);
+	cr_assert_eq(stats().reply_rst, 1);
+	cr_assert_eq(sent(9, out, 4), 0, "nothing to the internet");
+	cr_assert_eq(sent(3, out, 4), 1, "the RST goes back to the instance");
+	cr_assert_eq(out[0].len, 54);
+	cr_assert_eq(memcmp(out[0].data, MAC_C, 6), 0);
+	cr_assert_eq(memcmp(out[0].data + 6, ROUTER, 6), 0);
+	assert_checksums(out[0].data);
+	t = out[0].data + 14 + 20;
+	cr_assert_eq(get32(out[0].data + 14 + 12), fx_ip("203.0.113.10"));
+	cr_assert_eq(get32(out[0].data + 14 + 16), fx_ip("10.0.2.20"));
+	cr_assert_eq(get16(t), 443);
+	cr_assert_eq(get16(t + 2), 41000);
+	cr_assert_eq(t[13], PKT_TCP_RST, "RST alone: the segment carried an ACK");
+	cr_assert_eq(get32(t + 4), 77777, "seq = the segment's ack");
 }
