@@ -524,6 +524,13 @@ static void render_instance(struct api_req *r, const struct model_instance *in)
 	api_xml_str(r, "instanceId", in->id);
 	api_xml_str(r, "imageId", in->image_id);
 	render_state(r, "instanceState", in->state);
+	if (in->state == MODEL_INSTANCE_STOPPED || in->state == MODEL_INSTANCE_TERMINATED) {
+		/* Stops and terminations come only from the API: the user asked for them. */
+		api_xml_start(r, "stateReason");
+		api_xml_str(r, "code", "Client.UserInitiatedShutdown");
+		api_xml_str(r, "message", "Client.UserInitiatedShutdown: User initiated shutdown");
+		api_xml_end(r);
+	}
 	api_xml_str(r, "keyName", in->key_name);
 	api_xml_long(r, "amiLaunchIndex", in->ami_launch_index);
 	api_xml_str(r, "instanceType", in->instance_type);

@@ -79,8 +79,10 @@ def test_stop_start_keeps_enis_and_private_ips(c):
     r = c.stop_instances(InstanceIds=[iid])["StoppingInstances"]
     assert r == [{"InstanceId": iid, "CurrentState": {"Code": 64, "Name": "stopping"},
                   "PreviousState": {"Code": 16, "Name": "running"}}]
+    assert "StateReason" not in before
     after = describe_one(c, iid)
     assert after["State"] == {"Code": 80, "Name": "stopped"}
+    assert after["StateReason"]["Code"] == "Client.UserInitiatedShutdown"
     # A stopped instance keeps its ENI and private IP, as on AWS.
     assert after["PrivateIpAddress"] == ip
     assert [n["NetworkInterfaceId"] for n in after["NetworkInterfaces"]] == [eni]
