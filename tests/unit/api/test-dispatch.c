@@ -191,7 +191,8 @@ Test(dispatch, error_documents, .init = setup, .fini = teardown)
 		int status;
 	} cases[] = {
 	    {"Action=Bogus&Version=2016-11-15", "InvalidAction", 400},
-	    {"Action=DescribeVpcs&Version=2016-11-15", "InvalidAction", 400},
+	    /* A real EC2 operation that openvpc does not implement. */
+	    {"Action=DescribeCapacityReservations&Version=2016-11-15", "InvalidAction", 400},
 	    {"Action=DescribeRegions", "MissingParameter", 400},
 	    {"Version=2016-11-15", "MissingAction", 400},
 	    {"Action=DescribeRegions&Version=2014-01-01", "InvalidParameterValue", 400},
