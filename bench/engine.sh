@@ -15,6 +15,7 @@ cpu=$(nproc)
 pin=()
 if command -v taskset >/dev/null && [ "$cpu" -ge 2 ]; then pin=(taskset -c 1); fi
 
+echo "== $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
 echo "== timed run (median of 5 rounds; pinned: ${pin[*]:-no})"
 timed=$("${pin[@]}" "$bin" --conns 1000000 --packets 1000000)
 echo "$timed" | sed '$d'
@@ -32,8 +33,12 @@ ir_per_packet() {
 	f=$(ls "$out"/cg.* | head -n 1)
 	# Inclusive cost of each toggled function from callgrind_annotate.
 	local eng naive
-	eng=$(callgrind_annotate --inclusive=yes "$f" 2>/dev/null | awk '/run_engine/ {gsub(",","",$1); print $1; exit}')
-	naive=$(callgrind_annotate --inclusive=yes "$f" 2>/dev/null | awk '/run_naive/ {gsub(",","",$1); print $1; exit}')
+	# (awk reads to the end: an early exit would kill the annotator with SIGPIPE,
+	# which pipefail and set -e turn into a silent exit of the script.)
+	eng=$(callgrind_annotate --inclusive=yes "$f" 2>/dev/null |
+		awk '/:run_engine / && !done {gsub(",","",$1); print $1; done=1}')
+	naive=$(callgrind_annotate --inclusive=yes "$f" 2>/dev/null |
+		awk '/:run_naive / && !done {gsub(",","",$1); print $1; done=1}')
 	rm -rf "$out"
 	echo "$((eng / n)) $((naive / n))"
 }
