@@ -332,6 +332,40 @@ static int region_get(struct api_server *s, struct api_req *r, const char *name,
 	return 0;
 }
 
+int api_server_with_model(struct api_server *s, const char *region,
+			  void (*fn)(void *userdata, const struct model *m), void *userdata)
+{
+	struct api_region *rg;
+	struct model *m = NULL;
+	bool fresh = false;
+	int e = 0;
+
+	pthread_mutex_lock(&s->lock);
+	rg = region_find(s, region);
+	if (rg) {
+		fn(userdata, rg->model);
+		goto out;
+	}
+	/* Not loaded yet (no request since start): load it, keep it when stored. */
+	e = region_load(s, region, &m, &fresh);
+	if (e < 0)
+		goto out;
+	if (fresh || s->n_regions >= API_REGIONS_MAX ||
+	    util_grow((void **)&s->regions, &s->cap_regions, s->n_regions + 1, sizeof(*s->regions)) < 0) {
+		fn(userdata, m);
+		model_free(m);
+		goto out;
+	}
+	rg = &s->regions[s->n_regions++];
+	memset(rg, 0, sizeof(*rg));
+	util_strscpy(rg->name, region, sizeof(rg->name));
+	rg->model = m;
+	fn(userdata, m);
+out:
+	pthread_mutex_unlock(&s->lock);
+	return e;
+}
+
 /* ---- authentication ---------------------------------------------------------------- */
 
 static const char *header_get(const struct api_http_request *req, const char *name)

@@ -196,9 +196,37 @@ int api_server_listen(struct api_server *s, const char *addr, uint16_t port)
 	return 0;
 }
 
+int api_server_listen_socket(struct api_server *s, int fd)
+{
+	struct MHD_Daemon *d;
+	size_t i;
+
+	for (i = 0; i < API_EXTRA_LISTENERS && s->extra[i]; i++)
+		;
+	if (i == API_EXTRA_LISTENERS)
+		return -ENOSPC;
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, access_handler, s,
+			     MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_URI_LOG_CALLBACK,
+			     uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_END);
+	if (!d)
+		return errno ? -errno : -EINVAL;
+	s->extra[i] = d;
+	s->stop = api_server_stop;
+	return 0;
+}
+
 void api_server_stop(struct api_server *s)
 {
-	if (!s || !s->daemon)
+	if (!s)
+		return;
+	for (size_t i = 0; i < API_EXTRA_LISTENERS; i++)
+		if (s->extra[i]) {
+			MHD_stop_daemon(s->extra[i]);
+			s->extra[i] = NULL;
+		}
+	if (!s->daemon)
 		return;
 	MHD_stop_daemon(s->daemon);
 	s->daemon = NULL;

@@ -31,6 +31,7 @@ struct api_server {
 	api_log_fn log_fn;
 	void *log_userdata;
 	void *daemon;			    /* struct MHD_Daemon * while listening */
+	void *extra[API_EXTRA_LISTENERS];   /* api_server_listen_socket daemons */
 	void (*stop)(struct api_server *s); /* set by the listener */
 };
 

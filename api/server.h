@@ -137,6 +137,14 @@ struct api_server *api_server_free(struct api_server *s);
 typedef void (*api_change_fn)(void *userdata, const char *region, const struct model *m);
 void api_set_change_callback(struct api_server *s, api_change_fn fn, void *userdata);
 
+/*
+ * Run fn with Region region's current model, under the server mutex (the
+ * model is only valid inside fn; fn must not call back into the server).
+ * A Region never used gets an empty model.  0 or -errno (load failed).
+ */
+int api_server_with_model(struct api_server *s, const char *region,
+			  void (*fn)(void *userdata, const struct model *m), void *userdata);
+
 /* The whole request path; *ret_response is filled on 0 (release with api_http_response_done). */
 int api_server_handle(struct api_server *s, const struct api_http_request *req,
 		      struct api_http_response *ret_response);
@@ -155,6 +163,14 @@ void api_set_log_callback(struct api_server *s, api_log_fn fn, void *userdata);
  * thread.  0, -EINVAL (bad address), -EADDRINUSE / -errno.
  */
 int api_server_listen(struct api_server *s, const char *addr, uint16_t port);
+/*
+ * Also serve on an already bound, listening socket fd (which may belong to
+ * another network namespace: vpcd's endpoint for instances in the fabric).
+ * The server owns fd from then on.  0, -ENOSPC (API_EXTRA_LISTENERS in use),
+ * -errno.
+ */
+#define API_EXTRA_LISTENERS 4
+int api_server_listen_socket(struct api_server *s, int fd);
 /* Stop listening (waits for the request in progress).  Idempotent. */
 void api_server_stop(struct api_server *s);
 
