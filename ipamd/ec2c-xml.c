@@ -17,6 +17,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 
 #include "lib/util/util.h"
 
@@ -57,6 +58,29 @@ static size_t count_items(const xmlNode *set)
 	return n;
 }
 
+static void no_output(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+/*
+ * xmlReadMemory without libxml2's own messages: encoding errors go to the
+ * generic error handler even with XML_PARSE_NOERROR.  The handler is
+ * per-thread in libxml2, so swapping it around the call is safe.
+ */
+static xmlDoc *read_quietly(const char *body, int size)
+{
+	xmlGenericErrorFunc saved = xmlGenericError;
+	void *saved_ctx = xmlGenericErrorContext;
+	xmlDoc *doc;
+
+	xmlSetGenericErrorFunc(NULL, no_output);
+	doc = xmlReadMemory(body, size, NULL, NULL, PARSE_FLAGS);
+	xmlSetGenericErrorFunc(saved_ctx, saved);
+	return doc;
+}
+
 static int doc_open(const char *body, size_t size, const char *root_name, xmlDoc **ret_doc,
 		    xmlNode **ret_root)
 {
@@ -69,7 +93,7 @@ static int doc_open(const char *body, size_t size, const char *root_name, xmlDoc
 		return -E2BIG;
 	if (memmem(body, size, "<!DOCTYPE", 9))
 		return -EBADMSG;
-	doc = xmlReadMemory(body, (int)size, NULL, NULL, PARSE_FLAGS);
+	doc = read_quietly(body, (int)size);
 	if (!doc)
 		return -EBADMSG;
 	root = xmlDocGetRootElement(doc);
