@@ -116,6 +116,23 @@ static void stop_vpcd(void)
 		cr_log_warn("could not remove %s", state_dir);
 }
 
+/* How many requests of action vpcd has logged so far. */
+static int logged(const char *action)
+{
+	char path[256], line[1024], want[128];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/vpcd.log", state_dir);
+	snprintf(want, sizeof(want), "action=%s ", action);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, want) != NULL;
+	fclose(f);
+	return n;
+}
+
 static struct ec2c *client(const char *secret)
 {
 	struct ec2c_config cfg;
@@ -295,6 +312,32 @@ Test(ec2c_vpcd, node_eni_lifecycle)
 		cr_assert_eq(ec2c_delete_network_interface(c, e3.id, &err), 0, "%s", err.code);
 		ec2c_eni_done(&e2);
 		ec2c_eni_done(&e3);
+	}
+
+	/* Paging: 7 ENIs in the subnet, 5 per page, every page followed. */
+	{
+		const char *v[] = {subnet};
+		const struct ec2c_filter flt[] = {{"subnet-id", v, 1}};
+		const struct ec2c_describe q = {.filters = flt, .n_filters = 1, .max_results = 5};
+		struct ec2c_eni extra[5];
+		int before;
+
+		ce = (struct ec2c_create_eni){.subnet_id = subnet};
+		for (int i = 0; i < 5; i++)
+			cr_assert_eq(ec2c_create_network_interface(c, &ce, &extra[i], &err), 0,
+				     "%s", err.code);
+		before = logged("DescribeNetworkInterfaces");
+		cr_assert_eq(ec2c_describe_network_interfaces(c, &q, &l, &err), 0, "%s", err.code);
+		cr_assert_eq(l.n_enis, 7, "the instance's 2 and 5 more");
+		for (size_t i = 0; i < l.n_enis; i++)
+			for (size_t j = i + 1; j < l.n_enis; j++)
+				cr_assert_str_neq(l.enis[i].id, l.enis[j].id, "no ENI twice");
+		cr_assert_eq(logged("DescribeNetworkInterfaces") - before, 2, "two pages");
+		ec2c_eni_list_done(&l);
+		for (int i = 0; i < 5; i++) {
+			cr_assert_eq(ec2c_delete_network_interface(c, extra[i].id, &err), 0);
+			ec2c_eni_done(&extra[i]);
+		}
 	}
 
 	/* CreateTags, then read back by id. */
