@@ -565,9 +565,9 @@ static int describe_vpc_attribute(struct api_req *r)
 static int modify_vpc_attribute(struct api_req *r)
 {
 	struct model_err err = {0};
-	const char *id, *unused;
-	size_t a;
-	bool value;
+	const char *id, *unused = NULL;
+	size_t a = 0;
+	bool value = false;
 	int e;
 
 	if ((e = api_get_str(r, &id, API_REQUIRED, "VpcId")) < 0 ||
@@ -901,9 +901,9 @@ static const char *const subnet_attr_unsupported[] = {
 static int modify_subnet_attribute(struct api_req *r)
 {
 	struct model_err err = {0};
-	const char *id, *text;
-	size_t a;
-	bool flag;
+	const char *id, *text = NULL;
+	size_t a = 0;
+	bool flag = false;
 	int e;
 
 	if ((e = api_get_str(r, &id, API_REQUIRED, "SubnetId")) < 0 ||
