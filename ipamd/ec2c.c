@@ -118,14 +118,24 @@ static int parse_endpoint(struct ec2c *c, const char *url)
 	return 0;
 }
 
+static bool terminated(const char *s, size_t size)
+{
+	return memchr(s, '\0', size) != NULL;
+}
+
 int ec2c_new(const struct ec2c_config *cfg, const struct ec2c_hooks *hooks, struct ec2c **ret)
 {
 	struct ec2c *c;
 	uint64_t seed;
 	int r;
 
-	if (!cfg || !ret || !cfg->region[0] || !cfg->access_key[0] || !cfg->secret_key[0] ||
-	    cfg->max_attempts < 1 || cfg->timeout_ms <= 0 || cfg->backoff_base_ms < 0 ||
+	if (!cfg || !ret || !terminated(cfg->endpoint, sizeof(cfg->endpoint)) ||
+	    !terminated(cfg->region, sizeof(cfg->region)) ||
+	    !terminated(cfg->access_key, sizeof(cfg->access_key)) ||
+	    !terminated(cfg->secret_key, sizeof(cfg->secret_key)) ||
+	    !terminated(cfg->session_token, sizeof(cfg->session_token)) || !cfg->region[0] ||
+	    !cfg->access_key[0] || !cfg->secret_key[0] || cfg->max_attempts < 1 ||
+	    cfg->timeout_ms <= 0 || cfg->backoff_base_ms < 0 ||
 	    cfg->backoff_max_ms < cfg->backoff_base_ms)
 		return -EINVAL;
 	c = calloc(1, sizeof(*c));

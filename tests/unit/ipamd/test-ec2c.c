@@ -61,6 +61,8 @@ struct step {
 struct fake {
 	struct step steps[MAX_STEPS];
 	int n_steps, calls;
+	bool repeat_last; /* past the script: play the last step again, unrecorded */
+	int extra_calls;
 	char *bodies[MAX_STEPS]; /* request bodies seen */
 	char *headers[MAX_STEPS][8];
 	size_t n_headers[MAX_STEPS];
@@ -88,9 +90,18 @@ static int fake_send(void *ud, const struct ec2c_http_request *req,
 		     struct ec2c_http_response *ret_resp)
 {
 	struct fake *f = ud;
-	int i = f->calls++;
+	int i = f->calls;
 	struct step *s;
 
+	if (f->repeat_last && i >= f->n_steps) {
+		s = &f->steps[f->n_steps - 1];
+		f->extra_calls++;
+		ret_resp->status = s->status;
+		ret_resp->body = strdup(s->body);
+		ret_resp->body_size = strlen(s->body);
+		return 0;
+	}
+	f->calls++;
 	cr_assert_lt(i, f->n_steps, "unexpected request %d: %s", i, req->body);
 	s = &f->steps[i];
 	f->bodies[i] = strndup(req->body, req->body_size);
@@ -459,6 +470,9 @@ Test(ec2c_client, new_validates_config)
 		cr_expect_eq(ec2c_new(&cfg, &hooks, &c), -EINVAL, "%s", bad[i]);
 	}
 	strcpy(cfg.endpoint, "http://[::1]:8787");
+	memset(cfg.region, 'x', sizeof(cfg.region));
+	cr_assert_eq(ec2c_new(&cfg, &hooks, &c), -EINVAL, "region without its NUL");
+	strcpy(cfg.region, "eu-west-1");
 	cfg.max_attempts = 0;
 	cr_assert_eq(ec2c_new(&cfg, &hooks, &c), -EINVAL);
 	cfg.max_attempts = 1;
@@ -859,6 +873,54 @@ Test(ec2c_retry, malformed_success_is_not_retried)
 	cr_assert_eq(ec2c_attach_network_interface(c, "eni-1", "i-1", 1, att, &err), -EBADMSG);
 	cr_assert_eq(f->calls, 1);
 	cr_assert_eq(err.http_status, 200);
+	ec2c_free(c);
+	fake_free(f);
+}
+
+Test(ec2c_paging, endless_tokens_stop_at_the_page_limit)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+	struct ec2c *c = client(f, 1);
+	struct ec2c_subnet_list sl;
+	struct ec2c_error err;
+
+	fake_push(f, 0, 200,
+		  "<DescribeSubnetsResponse><subnetSet/><nextToken>again</nextToken>"
+		  "</DescribeSubnetsResponse>");
+	f->repeat_last = true;
+	cr_assert_eq(ec2c_describe_subnets(c, NULL, &sl, &err), -E2BIG);
+	cr_assert_eq(f->calls + f->extra_calls, EC2C_PAGES_MAX);
+	ec2c_free(c);
+	fake_free(f);
+}
+
+Test(ec2c_paging, list_limit_over_pages)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+	struct ec2c *c = client(f, 1);
+	struct ec2c_eni_list l = {0};
+	struct ec2c_error err;
+	size_t per_page = EC2C_LIST_MAX / 2 + 1;
+	char *doc = malloc(per_page * 80 + 256), *p = doc;
+	char token[EC2C_NEXT_TOKEN_MAX];
+
+	p += sprintf(p, "<DescribeNetworkInterfacesResponse><networkInterfaceSet>");
+	for (size_t i = 0; i < per_page; i++)
+		p += sprintf(p, "<item><networkInterfaceId>eni-%zu</networkInterfaceId></item>", i);
+	p += sprintf(p, "</networkInterfaceSet><nextToken>t</nextToken>"
+			"</DescribeNetworkInterfacesResponse>");
+	/* One page fits; the second goes past EC2C_LIST_MAX. */
+	cr_assert_eq(ec2c_xml_parse_eni_page(doc, (size_t)(p - doc), &l, token), 0);
+	cr_assert_eq(l.n_enis, per_page);
+	cr_assert_eq(ec2c_xml_parse_eni_page(doc, (size_t)(p - doc), &l, token), -E2BIG);
+	cr_assert_eq(l.n_enis, per_page, "the list keeps its first page");
+	ec2c_eni_list_done(&l);
+	/* Through the client: the call fails and frees what it had. */
+	fake_push(f, 0, 200, doc);
+	fake_push(f, 0, 200, doc);
+	cr_assert_eq(ec2c_describe_network_interfaces(c, NULL, &l, &err), -E2BIG);
+	cr_assert_eq(f->calls, 2);
+	free(doc);
 	ec2c_free(c);
 	fake_free(f);
 }
