@@ -16,6 +16,7 @@
  */
 #include "fabric/dp.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
@@ -398,16 +399,40 @@ static void flush_dirty(struct fabric_dp *dp)
 
 /* ---- checksums -------------------------------------------------------------------- */
 
+/*
+ * Add the ones' complement sum of n bytes (16-bit words in network order) to
+ * sum, a running sum of host-order 16-bit values.  Eight bytes at a time in
+ * native order, which RFC 1071 allows (the sum is byte-order independent:
+ * the folded result is swapped back once at the end).
+ */
 static uint32_t sum16(const uint8_t *p, size_t n, uint32_t sum)
 {
-	while (n > 1) {
-		sum += (uint32_t)(p[0] << 8 | p[1]);
+	uint64_t s = 0;
+	uint16_t w16;
+
+	while (n >= 8) {
+		uint64_t w;
+
+		memcpy(&w, p, 8);
+		s += (w & 0xffffffffu) + (w >> 32);
+		p += 8;
+		n -= 8;
+	}
+	while (n >= 2) {
+		memcpy(&w16, p, 2);
+		s += w16;
 		p += 2;
 		n -= 2;
 	}
-	if (n)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
+	if (n) {
+		uint8_t last[2] = {p[0], 0};
+
+		memcpy(&w16, last, 2);
+		s += w16;
+	}
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return sum + ntohs((uint16_t)s);
 }
 
 static uint16_t sum16_fold(uint32_t sum)
@@ -899,7 +924,10 @@ static void *thread_main(void *arg)
 {
 	struct fabric_dp *dp = arg;
 	struct epoll_event evs[DP_EPOLL_MAX];
-	int r = thread_setup(dp);
+	int r;
+
+	pthread_setname_np(pthread_self(), "vpcd-dp");
+	r = thread_setup(dp);
 
 	pthread_mutex_lock(&dp->lock);
 	dp->start_result = r;

@@ -748,3 +748,21 @@ Test(dp, nat_idle_timeout_answers_rst_to_the_instance)
 	cr_assert_eq(t[13], PKT_TCP_RST, "RST alone: the segment carried an ACK");
 	cr_assert_eq(get32(t + 4), 77777, "seq = the segment's ack");
 }
+
+Test(dp, checksum_completion_every_length)
+{
+	uint8_t f[300], good[300];
+	struct mock_frame out[4];
+
+	for (size_t payload = 0; payload <= 70; payload++) {
+		size_t len = tcp_frame(f, MAC_B, MAC_A, "10.0.1.10", (uint16_t)(41000 + payload),
+				       "10.0.1.11", 8080, PKT_TCP_SYN, payload, true);
+
+		tcp_frame(good, MAC_B, MAC_A, "10.0.1.10", (uint16_t)(41000 + payload), "10.0.1.11",
+			  8080, PKT_TCP_SYN, payload, false);
+		inject(1, f, len, DP_IO_CSUM_PARTIAL);
+		stats();
+		cr_assert_eq(sent(2, out, 4), 1, "payload %zu", payload);
+		cr_assert_eq(memcmp(out[0].data + 14, good + 14, len - 14), 0, "payload %zu", payload);
+	}
+}
