@@ -613,6 +613,21 @@ Test(ec2c_parse, describe_instance_and_subnets)
 	ec2c_subnet_list_done(&sl);
 	free(b);
 
+	/* The AWS documentation's example (indented, many more members). */
+	b = corpus("describe-instances-aws.xml", &size);
+	cr_assert_eq(ec2c_xml_parse_instance(b, size, in), 0);
+	cr_assert_str_eq(in->id, "i-1234567890abcdef0");
+	cr_assert_str_eq(in->instance_type, "t2.micro");
+	cr_assert_str_eq(in->az, "eu-west-1c");
+	cr_assert_str_eq(in->vpc_id, "vpc-11112222");
+	cr_assert_str_eq(net_ip4_format(in->primary_ip, buf), "192.168.1.88");
+	cr_assert_eq(in->n_enis, 1);
+	cr_assert_str_eq(in->enis[0].id, "eni-551ba033");
+	cr_assert_str_eq(in->enis[0].attachment_id, "eni-attach-39697adc");
+	cr_assert_eq(in->enis[0].device_index, 0);
+	cr_assert_str_eq(in->enis[0].attachment_status, "attached");
+	free(b);
+
 	/* An answer without the instance. */
 	static const char none[] = "<DescribeInstancesResponse><reservationSet/>"
 				   "</DescribeInstancesResponse>";
