@@ -465,6 +465,17 @@ Test(dp, same_subnet_keeps_sender_mac_and_bytes)
 	cr_assert_eq(memcmp(out[0].data + 6, MAC_A, 6), 0, "layer 2 in the subnet: A's MAC");
 	cr_assert_eq(memcmp(out[0].data + 12, f + 12, len - 12), 0, "IP bytes unchanged");
 	cr_assert_eq(out[0].data[14 + 8], 64, "TTL not decremented");
+	{
+		uint64_t rx = 0, tx = 0;
+
+		cr_assert_eq(fabric_dp_port_stats(dp, "eni-a", &rx, &tx), 0);
+		cr_assert_eq(rx, 1);
+		cr_assert_eq(tx, 0);
+		cr_assert_eq(fabric_dp_port_stats(dp, "eni-b", &rx, &tx), 0);
+		cr_assert_eq(rx, 0);
+		cr_assert_eq(tx, 1);
+		cr_assert_eq(fabric_dp_port_stats(dp, "eni-nope", &rx, &tx), -ENOENT);
+	}
 }
 
 Test(dp, across_subnets_source_is_the_router)
