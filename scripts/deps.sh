@@ -9,7 +9,7 @@ packages=(
 	build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
 	# libraries (design.md, "Dependencies")
 	libjansson-dev libsqlite3-dev libmicrohttpd-dev libssl-dev libxml2-dev
-	libcurl4-openssl-dev libnl-3-dev libnl-route-3-dev libnftables-dev
+	libcurl4-openssl-dev libnl-3-dev libnl-route-3-dev libnftables-dev zlib1g-dev
 	# tests
 	libcriterion-dev python3-pytest python3-boto3 awscli valgrind sqlite3
 	# network tests and benchmarks
