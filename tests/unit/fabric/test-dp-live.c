@@ -704,6 +704,9 @@ static void run_bench(struct inst *a, struct inst *b, struct inst *c)
 
 	for (int i = 0; i < 2; i++) {
 		ip_str(to[i]->ip, ipb);
+		printf("== ping RTT %s -> %s, 20 x 50 ms\n", a->tag, to[i]->tag);
+		fflush(stdout);
+		sh("ip netns exec %s ping -q -c 20 -i 0.05 %s 2>&1 | tail -1", a->ns, ipb);
 		printf("== iperf3 TCP %s -> %s (%s subnet), 5 s\n", a->tag, to[i]->tag,
 		       i == 0 ? "same" : "other");
 		fflush(stdout);
