@@ -33,6 +33,7 @@ struct ec2c {
 	char url[EC2C_URL_MAX + 1];
 	struct util_rng rng;
 	struct ec2c_curl *curl; /* when hooks.send is NULL */
+	struct ec2c_stats stats;
 };
 
 void ec2c_config_defaults(struct ec2c_config *cfg)
@@ -303,8 +304,8 @@ out:
  * Send the form, retrying; on 2xx hand back the body (heap, caller frees).
  * err is always filled on failure.
  */
-static int request(struct ec2c *c, struct ec2c_form *form, char **ret_body, size_t *ret_size,
-		   struct ec2c_error *err)
+static int request_retrying(struct ec2c *c, struct ec2c_form *form, char **ret_body,
+			    size_t *ret_size, struct ec2c_error *err)
 {
 	const char *body;
 	size_t size;
@@ -350,6 +351,8 @@ static int request(struct ec2c *c, struct ec2c_form *form, char **ret_body, size
 					 "HTTP %ld without an EC2 error document", resp.status);
 			}
 			free(resp.body);
+			if (retryable_code(err->code))
+				c->stats.throttled++;
 			retry = resp.status >= 500 || retryable_code(err->code);
 			r = retry ? -EAGAIN : err->code[0] ? map_code(err->code) : -EREMOTEIO;
 		}
@@ -357,6 +360,40 @@ static int request(struct ec2c *c, struct ec2c_form *form, char **ret_body, size
 			return r;
 		do_sleep(c, backoff_ms(c, attempt));
 	}
+}
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* request_retrying(), counted in c->stats and reported to hooks.on_request. */
+static int request(struct ec2c *c, const char *action, struct ec2c_form *form, char **ret_body,
+		   size_t *ret_size, struct ec2c_error *err)
+{
+	int64_t start = monotonic_ms();
+	int r = request_retrying(c, form, ret_body, ret_size, err);
+
+	c->stats.requests++;
+	c->stats.attempts += (uint64_t)err->attempts;
+	if (err->attempts > 1)
+		c->stats.retries += (uint64_t)err->attempts - 1;
+	if (r < 0 && err->http_status != 0)
+		c->stats.api_errors++;
+	else if (r < 0 && err->attempts > 0)
+		c->stats.transport_errors++;
+	if (c->hooks.on_request)
+		c->hooks.on_request(c->hooks.userdata, action, r, err,
+				    (long)(monotonic_ms() - start));
+	return r;
+}
+
+void ec2c_get_stats(const struct ec2c *c, struct ec2c_stats *ret_stats)
+{
+	*ret_stats = c->stats;
 }
 
 /* request() then parse: the common tail of the simple calls. */
@@ -369,7 +406,7 @@ static int call(struct ec2c *c, struct ec2c_form *form, struct ec2c_error *ret_e
 	size_t size = 0;
 	int r;
 
-	r = request(c, form, &body, &size, err);
+	r = request(c, action, form, &body, &size, err);
 	ec2c_form_done(form);
 	if (r < 0)
 		return r;
@@ -653,7 +690,7 @@ static int describe_all(struct ec2c *c, const char *action, const char *id_name,
 			break;
 		}
 		describe_form(&f, action, id_name, q, token);
-		r = request(c, &f, &body, &size, err);
+		r = request(c, action, &f, &body, &size, err);
 		ec2c_form_done(&f);
 		if (r < 0)
 			break;

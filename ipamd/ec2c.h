@@ -129,6 +129,8 @@ struct ec2c_http_response {
 	size_t body_size;
 };
 
+struct ec2c_error;
+
 struct ec2c_hooks {
 	/*
 	 * Send one request; 0 with ret_resp filled (any HTTP status), or a
@@ -143,6 +145,14 @@ struct ec2c_hooks {
 	void *userdata;
 	/* Seed of the jitter and ClientToken generator; 0: from getrandom(). */
 	uint64_t seed;
+	/*
+	 * Optional: told after every request (all its attempts) with the
+	 * action, the result (0 or the call's negative errno), the error
+	 * (attempts is set on success too) and the time it took, retries and
+	 * backoff included.  For the daemon's log and metrics.
+	 */
+	void (*on_request)(void *userdata, const char *action, int result,
+			   const struct ec2c_error *err, long elapsed_ms);
 };
 
 /*
@@ -161,6 +171,17 @@ struct ec2c_error {
 	long http_status;		      /* 0 when no HTTP answer came */
 	int attempts;			      /* attempts made */
 };
+
+/* Counters since ec2c_new(); a Describe page counts as one request. */
+struct ec2c_stats {
+	uint64_t requests;	   /* requests made (each with all its attempts) */
+	uint64_t attempts;	   /* HTTP exchanges tried, retries included */
+	uint64_t retries;	   /* attempts after the first */
+	uint64_t throttled;	   /* answers with a throttling code */
+	uint64_t api_errors;	   /* requests that ended with an HTTP error answer */
+	uint64_t transport_errors; /* requests that ended without an answer */
+};
+void ec2c_get_stats(const struct ec2c *c, struct ec2c_stats *ret_stats);
 
 /* Whether err carries the AWS code (exact match). */
 bool ec2c_error_is(const struct ec2c_error *err, const char *code);

@@ -850,6 +850,73 @@ Test(ec2c_retry, throttling_then_success)
 	fake_free(f);
 }
 
+struct seen {
+	int n;
+	char actions[4][64];
+	int results[4], attempts[4];
+};
+
+static struct seen seen_log;
+
+static void on_request_log(void *ud, const char *action, int result, const struct ec2c_error *err,
+			   long elapsed_ms)
+{
+	(void)ud;
+	cr_assert_geq(elapsed_ms, 0);
+	if (seen_log.n < 4) {
+		snprintf(seen_log.actions[seen_log.n], 64, "%s", action);
+		seen_log.results[seen_log.n] = result;
+		seen_log.attempts[seen_log.n] = err->attempts;
+	}
+	seen_log.n++;
+}
+
+Test(ec2c_retry, stats_and_request_hook)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+	struct ec2c_hooks hooks = {.send = fake_send,
+				   .sleep = fake_sleep,
+				   .now = fake_now,
+				   .userdata = f,
+				   .seed = 1,
+				   .on_request = on_request_log};
+	struct ec2c_config cfg;
+	struct ec2c_stats st;
+	struct ec2c_error err;
+	struct ec2c *c;
+
+	ec2c_config_defaults(&cfg);
+	strcpy(cfg.access_key, "AK");
+	strcpy(cfg.secret_key, "SK");
+	cfg.max_attempts = 3;
+	cr_assert_eq(ec2c_new(&cfg, &hooks, &c), 0);
+	fake_push_file(f, 503, "err-throttle.xml");
+	fake_push_file(f, 200, "delete.xml");
+	fake_push_file(f, 400, "err-notfound.xml");
+	fake_push(f, -ECONNREFUSED, 0, NULL);
+	fake_push(f, -ECONNREFUSED, 0, NULL);
+	fake_push(f, -ECONNREFUSED, 0, NULL);
+	cr_assert_eq(ec2c_delete_network_interface(c, "eni-1", &err), 0);
+	cr_assert_eq(ec2c_delete_network_interface(c, "eni-1", &err), -ENOENT);
+	cr_assert_eq(ec2c_delete_network_interface(c, "eni-1", &err), -ECONNREFUSED);
+	ec2c_get_stats(c, &st);
+	cr_assert_eq(st.requests, 3);
+	cr_assert_eq(st.attempts, 6);
+	cr_assert_eq(st.retries, 3);
+	cr_assert_eq(st.throttled, 1);
+	cr_assert_eq(st.api_errors, 1);
+	cr_assert_eq(st.transport_errors, 1);
+	cr_assert_eq(seen_log.n, 3);
+	cr_assert_str_eq(seen_log.actions[0], "DeleteNetworkInterface");
+	cr_assert_eq(seen_log.results[0], 0);
+	cr_assert_eq(seen_log.attempts[0], 2);
+	cr_assert_eq(seen_log.results[1], -ENOENT);
+	cr_assert_eq(seen_log.results[2], -ECONNREFUSED);
+	cr_assert_eq(seen_log.attempts[2], 3);
+	ec2c_free(c);
+	fake_free(f);
+}
+
 Test(ec2c_retry, gives_up_after_max_attempts)
 {
 	struct fake *f = calloc(1, sizeof(*f));
