@@ -18,7 +18,10 @@
  *     sleep = cap_n / 2 + uniform[0, cap_n / 2]
  * Creating calls carry a ClientToken drawn once per call, so a retried
  * CreateNetworkInterface after a lost answer does not create a second ENI.
- * Other 4xx errors are final.  The transport, the sleep and the clock are
+ * The other actions have no token: a retried AssignPrivateIpAddresses whose
+ * first answer was lost may assign twice, and a retried attach may fail
+ * because the first one worked; ipamd reconciles with a Describe, as the
+ * AWS SDK's users must.  Other 4xx errors are final.  The transport, the sleep and the clock are
  * hooks (struct ec2c_hooks) so tests run without waiting or a network.
  *
  * Results.  Fixed-size fields and counted arrays with the limits below.  A
