@@ -416,6 +416,14 @@ uint32_t ct_entry_index(const struct ct_table *t, const struct ct_entry *e)
 	return (uint32_t)(e - t->entries);
 }
 
+void ct_prefetch_key(const struct ct_table *t, const struct ct_key *k)
+{
+	struct ct_key key;
+
+	key_norm(&key, k);
+	__builtin_prefetch(&t->buckets[key_hash(t, &key) & t->mask]);
+}
+
 void ct_prefetch_hint(const struct ct_table *t, uint32_t hint)
 {
 	if (hint < t->capacity)

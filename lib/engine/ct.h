@@ -184,6 +184,8 @@ int ct_refresh(struct ct_table *t, const struct ct_key *k, uint32_t *hint, enum 
 	       uint8_t tcp_flags, uint64_t now_ms);
 /* Pool index of an entry (for ct_lookup_hint()). */
 uint32_t ct_entry_index(const struct ct_table *t, const struct ct_entry *e);
+/* Prefetch the hash bucket of a key (for a lookup or insert soon after). */
+void ct_prefetch_key(const struct ct_table *t, const struct ct_key *k);
 /* Prefetch the entry at a hint (any value is safe). */
 void ct_prefetch_hint(const struct ct_table *t, uint32_t hint);
 /*

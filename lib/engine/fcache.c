@@ -120,6 +120,14 @@ void fcache_prefetch_entry(const struct fcache *c, const struct fc_key *k)
 			return;
 		}
 	}
+	/* A miss: the slow path will write an empty way or the next victim. */
+	for (unsigned w = 0; w < FC_WAYS; w++) {
+		if (c->sigs[base + w] == 0) {
+			__builtin_prefetch(&c->entries[base + w], 1);
+			return;
+		}
+	}
+	__builtin_prefetch(&c->entries[base + c->clock % FC_WAYS], 1);
 }
 
 const struct fc_entry *fcache_peek(const struct fcache *c, const struct fc_key *k)

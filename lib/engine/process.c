@@ -50,6 +50,7 @@ struct fc_rec {
 	bool bad;
 	bool sg_terminal; /* stopped at an SG step that blocked */
 	bool has_final;
+	bool created; /* the packet created a conntrack entry (a new flow) */
 	uint8_t n_ops, n_sg;
 	uint32_t final_src, final_dst;
 	struct fc_op ops[FC_OPS_MAX];
@@ -358,8 +359,10 @@ static int sg_check(struct pctx *p, uint32_t eni, bool egress)
 			return 1;
 		}
 		if (r == 0) {
-			if (ri >= 0)
+			if (ri >= 0) {
 				p->rec->hint[ri] = ct_entry_index(p->st->ct, ce);
+				p->rec->created = true;
+			}
 			ct_update(p->st->ct, ce, egress ? CT_DIR_OUT : CT_DIR_IN, p->h.tcp_flags,
 				  p->now_ms);
 		}
@@ -1030,6 +1033,15 @@ static void fc_store(struct eng_state *st, const struct fc_key *k, const struct 
 
 	if (rec->bad || res->verdict == ENG_REPLY_RST || res->to.idx > UINT16_MAX)
 		return;
+	/*
+	 * Insertion policy: a packet that opened a connection is not kept (most
+	 * new flows are short, and writing a random cache line costs a miss per
+	 * new flow); the flow's next packet, which finds its conntrack entries,
+	 * is.  Like OVS's EMC insertion probability, this only trades a second
+	 * slow-path packet per flow for cheaper first packets.
+	 */
+	if (rec->created)
+		return;
 	/* Only the addresses may have been rewritten (IGW 1:1 NAT), once. */
 	if (p->h.sport != in->sport || p->h.dport != in->dport || p->h.proto != in->proto ||
 	    p->h.icmp_type != in->icmp_type || p->h.icmp_code != in->icmp_code ||
@@ -1149,6 +1161,26 @@ done:
 	return 0;
 }
 
+/*
+ * A packet the cache will not answer, leaving an ENI: prefetch the conntrack
+ * buckets of its egress key and, when the destination is an ENI of the same
+ * VPC, of that ENI's ingress key (a guess: only a hint to the memory system).
+ */
+static void prefetch_new_flow(const struct eng_state *st, const struct eng_gen *g,
+			      const struct pkt_hdr *h, uint32_t eni)
+{
+	struct ct_key key;
+	uint32_t owner;
+
+	ct_key_of(st, eni, true, h, &key);
+	ct_prefetch_key(st->ct, &key);
+	owner = gen_owner(g, g->enis[eni].vpc, h->dst);
+	if (owner != GEN_NONE) {
+		ct_key_of(st, owner, false, h, &key);
+		ct_prefetch_key(st->ct, &key);
+	}
+}
+
 /* Prefetch distances (packets ahead): signature words, then entries, then conntrack. */
 #define BURST_SIG 8
 #define BURST_ENTRY 4
@@ -1187,6 +1219,9 @@ int eng_process_burst(struct eng_state *st, const struct eng_gen *gen,
 				e = fcache_peek(st->fc, &k);
 				for (unsigned j = 0; e && j < e->n_sg; j++)
 					ct_prefetch_hint(st->ct, e->hint[j]);
+				if (!e && from[i + BURST_CT].point == ENG_AT_ENI)
+					prefetch_new_flow(st, gen, &pkts[i + BURST_CT],
+							  from[i + BURST_CT].idx);
 			}
 		}
 		r = eng_process(st, gen, &pkts[i], from[i], now_ms, NULL, &ret[i]);
