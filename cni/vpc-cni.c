@@ -168,11 +168,12 @@ static int cmd_del(const struct cni_conf *c, const struct cni_env *env, struct c
 	cni_host_veth_name(c->veth_prefix, env, host_if);
 	fill_req(&q, CNI_OP_DEL, c, env);
 	util_strscpy(q.reason, "PodDeleted", sizeof(q.reason));
-	if (ipamd(c, &q, &p, &ipamd_err) == 0) {
+	if (ipamd(c, &q, &p, &ipamd_err) == 0 && p.ip4 != 0) {
 		pod.ip4 = p.ip4;
 	} else {
+		/* ipamd is down, or no longer knows the pod: what prevResult says is what to undo. */
 		logf_("warn", "DEL %s: %s; tearing down from prevResult", env->container_id,
-		      ipamd_err.msg);
+		      ipamd_err.msg[0] ? ipamd_err.msg : "unknown to vpc-ipamd");
 		if (c->prev_result && cni_result_from_prev(c->prev_result, &prev, err) == 0) {
 			pod.ip4 = prev.ip4;
 			if (prev.host_ifname[0])
