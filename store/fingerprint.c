@@ -202,6 +202,7 @@ struct store_fp store_fingerprint_flow_log(const struct model_flow_log *o)
 	FP_BEGIN(o);
 	fp_str(&st, o->destination);
 	fp_str(&st, o->log_group_name);
+	fp_str(&st, o->deliver_logs_permission_arn);
 	fp_str(&st, o->format);
 	fp_tags(&st, &o->tags);
 	FP_END();

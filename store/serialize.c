@@ -1443,6 +1443,7 @@ static void ser_flow_log(struct ser *s, const struct model_flow_log *o)
 	PUT_BUF(s, "destination_type", o->destination_type);
 	put_strp(s, "destination", o->destination);
 	put_strp(s, "log_group_name", o->log_group_name);
+	put_strp(s, "deliver_logs_permission_arn", o->deliver_logs_permission_arn);
 	put_strp(s, "format", o->format);
 	put_int(s, "max_aggregation_interval", o->max_aggregation_interval);
 	put_int(s, "creation_time", o->creation_time);
@@ -1458,6 +1459,7 @@ static void des_flow_log(struct des *d, struct model_flow_log *o)
 	GET_BUF(d, "destination_type", o->destination_type);
 	get_strp(d, "destination", &o->destination);
 	get_strp(d, "log_group_name", &o->log_group_name);
+	get_strp(d, "deliver_logs_permission_arn", &o->deliver_logs_permission_arn);
 	get_strp(d, "format", &o->format);
 	GET_INT(d, "max_aggregation_interval", o->max_aggregation_interval);
 	GET_I64(d, "creation_time", o->creation_time);

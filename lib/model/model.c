@@ -202,6 +202,7 @@ static void flow_log_free(struct model_flow_log *o)
 {
 	free(o->destination);
 	free(o->log_group_name);
+	free(o->deliver_logs_permission_arn);
 	free(o->format);
 	model_tags_clear(&o->tags);
 	free(o);

@@ -507,6 +507,7 @@ struct model_flow_log {
 	char destination_type[32];	/* "s3" | "cloud-watch-logs" | "kinesis-data-firehose" */
 	char *destination;		/* ARN or log group */
 	char *log_group_name;
+	char *deliver_logs_permission_arn; /* IAM role ARN as given, or NULL */
 	char *format;			/* NULL = the default version 2 format */
 	int max_aggregation_interval;	/* 60 or 600 */
 	int64_t creation_time;

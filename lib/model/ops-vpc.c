@@ -2337,6 +2337,11 @@ int model_op_create_flow_logs(struct model *m, struct model_ctx *ctx,
 	if (strcmp(spec->destination_type, "s3") == 0 && strncmp(spec->destination, "arn:", 4) != 0)
 		return model_err_set(err, -EINVAL, MODEL_ERR_INVALID_PARAMETER_VALUE,
 				     "LogDestination must be an S3 bucket ARN.");
+	if (spec->deliver_logs_permission_arn &&
+	    strlen(spec->deliver_logs_permission_arn) > FLOW_LOG_DEST_MAX)
+		return model_err_set(err, -EINVAL, MODEL_ERR_INVALID_PARAMETER_VALUE,
+				     "DeliverLogsPermissionArn is longer than %d characters.",
+				     FLOW_LOG_DEST_MAX);
 	if (spec->format && strlen(spec->format) > FLOW_LOG_FORMAT_MAX)
 		return model_err_set(err, -EINVAL, MODEL_ERR_INVALID_PARAMETER_VALUE,
 				     "LogFormat is longer than %d characters.",
@@ -2390,6 +2395,9 @@ int model_op_create_flow_logs(struct model *m, struct model_ctx *ctx,
 		    !(f->log_group_name = strdup(spec->destination)))
 			goto fail;
 		if (spec->format && !(f->format = strdup(spec->format)))
+			goto fail;
+		if (spec->deliver_logs_permission_arn &&
+		    !(f->deliver_logs_permission_arn = strdup(spec->deliver_logs_permission_arn)))
 			goto fail;
 		f->max_aggregation_interval = interval;
 		f->creation_time = ctx->now;

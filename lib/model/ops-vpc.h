@@ -256,6 +256,8 @@ struct model_flow_log_spec {
 	const char *destination_type; /* "s3" | "cloud-watch-logs" */
 	const char *destination;      /* ARN or log group name */
 	const char *format;	      /* NULL: the default format */
+	/* DeliverLogsPermissionArn: NULL or an IAM role ARN, kept as given. */
+	const char *deliver_logs_permission_arn;
 	int max_aggregation_interval; /* 0 -> 600; else 60 or 600 */
 };
 

@@ -1465,6 +1465,7 @@ Test(ops_vpc, create_flow_logs_for_each_resource)
 	    .destination_type = "cloud-watch-logs",
 	    .destination = "my-group",
 	    .format = "${srcaddr} ${dstaddr}",
+	    .deliver_logs_permission_arn = "arn:aws:iam::123456789012:role/fl",
 	};
 	char out[2][MODEL_ID_LEN];
 	const struct model_flow_log *f;
@@ -1476,6 +1477,7 @@ Test(ops_vpc, create_flow_logs_for_each_resource)
 	cr_assert_str_eq(f->resource_id, b->id);
 	cr_assert_str_eq(f->log_group_name, "my-group");
 	cr_assert_str_eq(f->format, "${srcaddr} ${dstaddr}");
+	cr_assert_str_eq(f->deliver_logs_permission_arn, "arn:aws:iam::123456789012:role/fl");
 	cr_assert_eq(f->max_aggregation_interval, 600);
 	cr_assert_eq(f->creation_time, ctx.now);
 	cr_assert_str_eq(f->status, "ACTIVE");
@@ -1526,6 +1528,7 @@ Test(ops_vpc, create_flow_logs_validation)
 	OK(model_op_create_flow_logs(m, &ctx, &spec, NULL, &err));
 	cr_assert_eq(m->flow_logs[0]->max_aggregation_interval, 60);
 	cr_assert_null(m->flow_logs[0]->format);
+	cr_assert_null(m->flow_logs[0]->deliver_logs_permission_arn);
 }
 
 Test(ops_vpc, delete_vpc_removes_its_flow_logs)

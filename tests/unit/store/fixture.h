@@ -336,6 +336,7 @@ static inline struct model *fx_full_model(void)
 	FX_SET(fl->destination_type, "cloud-watch-logs");
 	fl->destination = strdup("arn:aws:logs:eu-west-3:210987654321:log-group:x");
 	fl->log_group_name = strdup("x");
+	fl->deliver_logs_permission_arn = strdup("arn:aws:iam::210987654321:role/fl");
 	fl->format = strdup("${version} ${srcaddr}");
 	fl->max_aggregation_interval = 60;
 	fl->creation_time = 1764000003;

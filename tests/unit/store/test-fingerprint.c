@@ -86,6 +86,7 @@ Test(fingerprint, sees_changes_behind_every_pointer)
 	CHECK(m, "vpn-connection", m->vpns[0]->tags.items[0].value[0]);
 	CHECK(m, "flow-log", m->flow_logs[0]->destination[0]);
 	CHECK(m, "flow-log", m->flow_logs[0]->log_group_name[0]);
+	CHECK(m, "flow-log", m->flow_logs[0]->deliver_logs_permission_arn[0]);
 	CHECK(m, "flow-log", m->flow_logs[0]->format[0]);
 	CHECK(m, "flow-log", m->flow_logs[0]->tags.items[0].value[0]);
 	CHECK(m, "prefix-list", m->prefix_lists[0]->name[0]);
