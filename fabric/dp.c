@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "fabric/arp.h"
+#include "fabric/dp-svc.h"
 #include "fabric/dp-xdp.h"
 #include "fabric/ring.h"
 #include "lib/net/pkt.h"
@@ -97,6 +98,8 @@ struct fabric_dp {
 	size_t n_ports, cap_ports;
 	const struct eng_gen *gen;
 	struct dp_port **port_of_eni, **port_of_igw, **port_of_vgw;
+	struct dp_port *svc_port; /* the SERVICE port, NULL when none */
+	struct dp_svc svc;	  /* service-pool addresses (dp-svc.h) */
 	size_t n_eni, n_igw, n_vgw, cap_eni, cap_igw, cap_vgw;
 	struct dp_port **dirty;
 	size_t n_dirty, cap_dirty;
@@ -144,10 +147,15 @@ int fabric_dp_new(const struct fabric_dp_config *cfg, struct eng_state *st,
 		else
 			goto err_cfg;
 	}
+	if (dp->cfg.service_pool.len == 0)
+		net_cidr4_parse("169.254.0.0/17", &dp->cfg.service_pool);
+	if (dp_svc_init(&dp->svc, dp->cfg.service_pool) < 0)
+		goto err_cfg;
 	dp->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (dp->evfd < 0) {
 		int r = -errno;
 
+		dp_svc_destroy(&dp->svc);
 		free(dp);
 		return r;
 	}
@@ -197,6 +205,7 @@ static int rebuild_maps(struct fabric_dp *dp)
 			dp->ports[i]->obj = DP_NONE;
 		return -ENOMEM;
 	}
+	dp->svc_port = NULL;
 	for (size_t i = 0; i < dp->n_ports; i++) {
 		struct dp_port *p = dp->ports[i];
 		uint32_t idx = DP_NONE;
@@ -204,6 +213,8 @@ static int rebuild_maps(struct fabric_dp *dp)
 
 		p->obj = DP_NONE;
 		p->subnet_id = p->vpc_id = NULL;
+		if (p->cfg.kind == FABRIC_DP_PORT_SERVICE && p->io && !dp->svc_port)
+			dp->svc_port = p;
 		if (!g || !p->io)
 			continue;
 		switch (p->cfg.kind) {
@@ -225,6 +236,8 @@ static int rebuild_maps(struct fabric_dp *dp)
 			if (r == 0)
 				dp->port_of_vgw[idx] = p;
 			break;
+		case FABRIC_DP_PORT_SERVICE:
+			break;
 		}
 		if (r == 0)
 			p->obj = idx;
@@ -244,6 +257,7 @@ static void port_free(struct fabric_dp *dp, struct dp_port *p)
 	}
 	if (p->xdp_fd >= 0)
 		close(p->xdp_fd);
+	dp_svc_forget_port(&dp->svc, p);
 	free(p);
 }
 
@@ -643,6 +657,56 @@ bad:
 	dp->stats.drop_malformed++;
 }
 
+/*
+ * A request to a service address from the instance behind ENI port p: to the
+ * SERVICE port, its source rewritten to the pool address of (p, source).
+ */
+static void to_service(struct fabric_dp *dp, struct dp_port *p, const uint8_t *frame, size_t len,
+		       unsigned flags, const struct pkt_hdr *h)
+{
+	struct dp_port *s = dp->svc_port;
+	struct pkt_hdr out = *h;
+
+	if (!s || !s->has_peer_mac) {
+		dp->stats.drop_no_port++;
+		return;
+	}
+	out.src = dp_svc_map(&dp->svc, p, h->src, p->cfg.id);
+	if (out.src == 0) {
+		dp->stats.drop_service_full++;
+		return;
+	}
+	dp->stats.to_service++;
+	forward(dp, frame, len, flags, h, &out, s, s->peer_mac, dp->cfg.router_mac);
+}
+
+/*
+ * A reply from the service namespace: to a pool address, which names the
+ * port and private address it goes back to.  No engine: security groups
+ * and NACLs do not apply to the VPC's own services, as on AWS.
+ */
+static void from_service(struct fabric_dp *dp, const uint8_t *frame, size_t len, unsigned flags)
+{
+	struct pkt_hdr h, out;
+	const void *port;
+	struct dp_port *to;
+	uint32_t ip;
+
+	if (pkt_parse_eth(frame, len, &h) < 0) {
+		dp->stats.drop_malformed++;
+		return;
+	}
+	if (dp_svc_back(&dp->svc, h.dst, &port, &ip) < 0) {
+		dp->stats.drop_no_port++;
+		return;
+	}
+	to = (struct dp_port *)(uintptr_t)port;
+	out = h;
+	out.dst = ip;
+	dp->stats.from_service++;
+	forward(dp, frame, len, flags, &h, &out, to, to->cfg.mac, dp->cfg.router_mac);
+}
+
 static void on_ip4(struct fabric_dp *dp, struct dp_port *p, const uint8_t *frame, size_t len,
 		   unsigned flags)
 {
@@ -652,6 +716,10 @@ static void on_ip4(struct fabric_dp *dp, struct dp_port *p, const uint8_t *frame
 	struct dp_port *to = NULL;
 
 	dp->stats.ipv4++;
+	if (p->cfg.kind == FABRIC_DP_PORT_SERVICE) {
+		from_service(dp, frame, len, flags);
+		return;
+	}
 	if (!dp->gen || p->obj == DP_NONE) {
 		dp->stats.drop_no_port++;
 		return;
@@ -701,7 +769,7 @@ static void on_ip4(struct fabric_dp *dp, struct dp_port *p, const uint8_t *frame
 		forward(dp, frame, len, flags, &h, &res.out, to, to->peer_mac, dp->cfg.router_mac);
 		return;
 	case ENG_TO_SERVICE:
-		dp->stats.to_service++; /* IMDS/DNS answered by the fabric: not yet wired */
+		to_service(dp, p, frame, len, flags, &h);
 		return;
 	case ENG_REPLY_RST:
 		send_rst(dp, p, frame, len, &res.out);
@@ -999,7 +1067,7 @@ int fabric_dp_set_ports(struct fabric_dp *dp, const struct fabric_dp_port *ports
 
 	for (size_t i = 0; i < n; i++) {
 		if (ports[i].ifindex <= 0 || ports[i].id[0] == '\0' ||
-		    ports[i].kind > FABRIC_DP_PORT_VGW)
+		    ports[i].kind > FABRIC_DP_PORT_SERVICE)
 			return -EINVAL;
 		for (size_t j = 0; j < i; j++)
 			if (ports[j].ifindex == ports[i].ifindex ||
@@ -1080,6 +1148,7 @@ struct fabric_dp *fabric_dp_free(struct fabric_dp *dp)
 		return NULL;
 	fabric_dp_stop(dp);
 	close(dp->evfd);
+	dp_svc_destroy(&dp->svc);
 	free(dp->want);
 	free(dp->snap_ports);
 	free(dp->port_of_eni);
@@ -1159,4 +1228,10 @@ int fabric_dp_link_no_offload(const char *ifname)
 	}
 	close(fd);
 	return r;
+}
+
+int fabric_dp_service_peer(struct fabric_dp *dp, uint32_t addr, char ret_eni_id[MODEL_ID_LEN],
+			   uint32_t *ret_ip)
+{
+	return dp_svc_peer(&dp->svc, addr, ret_eni_id, ret_ip);
 }

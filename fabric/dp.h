@@ -45,6 +45,17 @@
  * the wall clock and flow-log timestamps are still Unix times), unless the
  * configuration gives its own clock.
  *
+ * Services.  Packets the engine sends to a VPC service address
+ * (ENG_TO_SERVICE: IMDS, the DNS resolver, the time service) go out of the
+ * SERVICE port (a veth into a namespace where the fabric's servers listen on
+ * those addresses) with their source rewritten to an address of the service
+ * pool that stands for (ENI, private IP) (dp-svc.h); the server asks
+ * fabric_dp_service_peer() whose request it is.  Frames from the SERVICE
+ * port to a pool address go back to that ENI with the destination restored,
+ * without the engine (security groups and NACLs do not apply to the VPC's
+ * own services, as on AWS); TTLs are kept, so an IMDSv2 hop limit set by the
+ * server holds.  Without a SERVICE port such packets are dropped (no_port).
+ *
  * TCP resets.  When the engine answers ENG_REPLY_RST (a segment on a NAT
  * gateway mapping that expired from idleness, as AWS resets it), the data
  * path sends the RST back out of the ingress port, from the router MAC,
@@ -88,6 +99,7 @@ enum fabric_dp_port_kind {
 	FABRIC_DP_PORT_ENI,
 	FABRIC_DP_PORT_IGW, /* an "internet" namespace behind the IGW */
 	FABRIC_DP_PORT_VGW, /* the VPN side */
+	FABRIC_DP_PORT_SERVICE, /* the fabric's own services (IMDS, DNS): see below */
 };
 
 /* One port, as the control plane describes it (copied by the data path). */
@@ -104,7 +116,8 @@ struct fabric_dp_stats {
 	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;
 	uint64_t arp_requests, arp_replies;
 	uint64_t ipv4;
-	uint64_t delivered, to_internet, to_vpn, to_service, reply_rst;
+	uint64_t delivered, to_internet, to_vpn, to_service, from_service, reply_rst;
+	uint64_t drop_service_full; /* service pool exhausted (DP_SVC_MAX pairs) */
 	uint64_t drop_engine;	   /* dropped by the engine (reasons in eng.drops) */
 	uint64_t drop_no_port;	   /* no port for the ingress or egress object */
 	uint64_t drop_malformed;   /* not parseable as IPv4 over Ethernet */
@@ -126,6 +139,7 @@ struct fabric_dp_config {
 	 */
 	int netns_fd;
 	uint8_t router_mac[6];	 /* the VPC router's MAC; zero = 02:76:70:63:00:01 */
+	struct net_cidr4 service_pool; /* /0 (zero) = 169.254.0.0/17; see "Services" */
 	const struct dp_io_ops *io; /* NULL = AF_PACKET rings (ring_io_ops) */
 	struct dp_io_config io_cfg; /* zero = the backend's defaults */
 	bool gso_guard;		    /* attach the XDP GSO guard to every port (default true) */
@@ -182,6 +196,14 @@ struct fabric_dp *fabric_dp_free(struct fabric_dp *dp);
  * while it runs).  0, or -ESHUTDOWN when the thread died.
  */
 int fabric_dp_stats(struct fabric_dp *dp, struct fabric_dp_stats *ret_stats);
+
+/*
+ * Any thread: the ENI ID and private IP that a service-pool address stands
+ * for (the source of a request arriving in the service namespace).  0 or
+ * -ENOENT.
+ */
+int fabric_dp_service_peer(struct fabric_dp *dp, uint32_t addr, char ret_eni_id[MODEL_ID_LEN],
+			   uint32_t *ret_ip);
 
 /* Per-port counters by ID (rx/tx frames); 0 or -ENOENT. */
 int fabric_dp_port_stats(struct fabric_dp *dp, const char *id, uint64_t *ret_rx,

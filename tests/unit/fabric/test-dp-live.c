@@ -15,6 +15,7 @@
  *   +--------------------------------+----------------------------------+
  *                                    | fi  (IGW port)
  *                              ns I "internet": 203.0.113.10 (eth0)
+ *   (and fs, the SERVICE port, to ns S: 169.254.169.254 on eth0)
  *
  * Security group "web" on A, B, C: ingress tcp 8080 and icmp from
  * 10.0.0.0/16, egress all.  Subnet 1 (10.0.1.0/24) routes 0.0.0.0/0 to the
@@ -55,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -100,7 +102,7 @@ static bool gso_guard = true;
 
 /* ---- shell and namespaces ------------------------------------------------------ */
 
-static const char *NS_NAMES[] = {"fab", "a", "b", "c", "inet"};
+static const char *NS_NAMES[] = {"fab", "a", "b", "c", "inet", "svc"};
 
 static void ns_name(char *buf, size_t size, const char *what)
 {
@@ -205,6 +207,28 @@ static int do_ifindex(void *p)
 	unsigned idx = if_nametoindex(p);
 
 	return idx ? (int)idx : -errno;
+}
+
+struct mac_args {
+	const char *ifname;
+	uint8_t mac[6];
+};
+
+static int do_getmac(void *p)
+{
+	struct mac_args *a = p;
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	util_strscpy(ifr.ifr_name, a->ifname, sizeof(ifr.ifr_name));
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		r = -errno;
+	else
+		memcpy(a->mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return r;
 }
 
 static int do_no_offload(void *p)
@@ -727,7 +751,7 @@ int main(int argc, char **argv)
 	bool bench = false;
 	struct inst insts[3] = {{.tag = "a"}, {.tag = "b"}, {.tag = "c"}};
 	struct inst *A = &insts[0], *B = &insts[1], *C = &insts[2];
-	char fab[64], inet[64], path[128], sg_id[MODEL_ID_LEN], eip_s[NET_IP4_STRLEN];
+	char fab[64], inet[64], svc[64], path[128], sg_id[MODEL_ID_LEN], eip_s[NET_IP4_STRLEN];
 	char ipb[NET_IP4_STRLEN], mac[18];
 	struct model *m;
 	struct model_ctx ctx;
@@ -736,7 +760,7 @@ int main(int argc, char **argv)
 	struct eng_state *st;
 	struct fabric_dp_config cfg;
 	struct fabric_dp *dp;
-	struct fabric_dp_port ports[4];
+	struct fabric_dp_port ports[5];
 	struct fabric_dp_stats s0, s1;
 	uint32_t eip, inet_ip;
 	uint8_t inet_mac[6];
@@ -789,6 +813,15 @@ int main(int argc, char **argv)
 		DIE("internet namespace");
 	if (offloads_off && in_ns(inet, do_no_offload, "eth0") < 0)
 		DIE("offloads off in %s", inet);
+	/* The service namespace: IMDS's address, the service pool on-link. */
+	ns_name(svc, sizeof(svc), "svc");
+	if (sh("ip netns add %s", svc) != 0 ||
+	    sh("ip -n %s link add fs type veth peer name eth0 netns %s", fab, svc) != 0 ||
+	    sh("ip -n %s addr add 169.254.169.254/32 dev eth0", svc) != 0 ||
+	    sh("ip -n %s link set eth0 up", svc) != 0 || sh("ip -n %s link set lo up", svc) != 0 ||
+	    sh("ip -n %s link set fs up", fab) != 0 ||
+	    sh("ip -n %s route add 169.254.0.0/17 dev eth0", svc) != 0)
+		DIE("service namespace");
 
 	/* The engine and the data path. */
 	gen = compile(m);
@@ -816,18 +849,28 @@ int main(int argc, char **argv)
 	util_strscpy(ports[3].id, eng_gen_igw_id(gen, 0), MODEL_ID_LEN);
 	ports[3].ifindex = in_ns(fab, do_ifindex, "fi");
 	/* ports[3].mac left zero: learned from the internet side */
-	CHECK(fabric_dp_set_ports(dp, ports, 4) == 0, "set_ports before start");
+	ports[4].kind = FABRIC_DP_PORT_SERVICE;
+	util_strscpy(ports[4].id, "svc", MODEL_ID_LEN);
+	ports[4].ifindex = in_ns(fab, do_ifindex, "fs");
+	{
+		struct mac_args ma = {.ifname = "eth0"};
+
+		if (in_ns(svc, do_getmac, &ma) < 0)
+			DIE("service MAC");
+		memcpy(ports[4].mac, ma.mac, 6); /* configured, not learned */
+	}
+	CHECK(fabric_dp_set_ports(dp, ports, 5) == 0, "set_ports before start");
 	fabric_dp_publish(dp, gen);
 	r = fabric_dp_start(dp);
 	if (r < 0)
 		DIE("fabric_dp_start: %s", strerror(-r));
 	close(nsfd);
-	CHECK(fabric_dp_stats(dp, &s0) == 0 && s0.ports_open == 4 && s0.generations == 1,
-	      "4 ports open, 1 generation (got %zu, %llu)", s0.ports_open,
+	CHECK(fabric_dp_stats(dp, &s0) == 0 && s0.ports_open == 5 && s0.generations == 1,
+	      "5 ports open, 1 generation (got %zu, %llu)", s0.ports_open,
 	      (unsigned long long)s0.generations);
-	CHECK(s0.ports_gso_guarded == (gso_guard ? 4u : 0u), "XDP GSO guard on every port (%zu)",
+	CHECK(s0.ports_gso_guarded == (gso_guard ? 5u : 0u), "XDP GSO guard on every port (%zu)",
 	      s0.ports_gso_guarded);
-	CHECK(fabric_dp_set_ports(dp, ports, 4) == 0, "set_ports again (no change) while running");
+	CHECK(fabric_dp_set_ports(dp, ports, 5) == 0, "set_ports again (no change) while running");
 	{
 		struct fabric_dp_port dup[2] = {ports[0], ports[0]};
 
@@ -915,6 +958,46 @@ int main(int argc, char **argv)
 	if (fd >= 0)
 		close(fd);
 	(void)inet_mac;
+
+	/* ---- the service namespace answers IMDS's address, knowing who asks ---- */
+	{
+		int lfd = ns_socket(svc, AF_INET, SOCK_STREAM, 0), one = 1, cfd = -1;
+		struct sockaddr_in la = {.sin_family = AF_INET, .sin_port = htons(80)}, peer;
+		socklen_t pl = sizeof(peer);
+		char eni[MODEL_ID_LEN] = "", buf[16] = "";
+		uint32_t who = 0, imds;
+		struct pollfd pfd;
+
+		net_ip4_parse("169.254.169.254", &imds);
+		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (lfd < 0 || bind(lfd, (struct sockaddr *)&la, sizeof(la)) < 0 || listen(lfd, 4) < 0)
+			DIE("service listen");
+		fd = tcp_connect(A->ns, imds, 80, 3000);
+		CHECK(fd >= 0, "TCP A -> 169.254.169.254:80 reaches the service namespace (%d)", fd);
+		pfd.fd = lfd;
+		pfd.events = POLLIN;
+		if (fd >= 0 && poll(&pfd, 1, 2000) == 1)
+			cfd = accept(lfd, (struct sockaddr *)&peer, &pl);
+		CHECK(cfd >= 0, "service accepted");
+		if (cfd >= 0) {
+			r = fabric_dp_service_peer(dp, ntohl(peer.sin_addr.s_addr), eni, &who);
+			CHECK(r == 0 && strcmp(eni, A->eni_id) == 0 && who == A->ip,
+			      "the service knows the request came from A's ENI and address (%d %s)", r,
+			      eni);
+			CHECK(send(fd, "meta", 4, 0) == 4 && recv(cfd, buf, sizeof(buf), 0) == 4 &&
+				      send(cfd, "data", 4, 0) == 4,
+			      "request reaches the service");
+			pfd.fd = fd;
+			memset(buf, 0, sizeof(buf));
+			CHECK(poll(&pfd, 1, 2000) == 1 && recv(fd, buf, sizeof(buf), 0) == 4 &&
+				      memcmp(buf, "data", 4) == 0,
+			      "the answer comes back to A");
+			close(cfd);
+		}
+		if (fd >= 0)
+			close(fd);
+		close(lfd);
+	}
 
 	/* ---- a new generation keeps established flows ---- */
 	fd_keep = tcp_connect(A->ns, B->ip, 8080, 3000);

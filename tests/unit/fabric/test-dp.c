@@ -777,3 +777,87 @@ Test(dp, checksum_completion_every_length)
 		cr_assert_eq(memcmp(out[0].data + 14, good + 14, len - 14), 0, "payload %zu", payload);
 	}
 }
+
+Test(dp, service_requests_leave_through_the_service_port_and_come_back)
+{
+	static const uint8_t MAC_SVC[6] = {0x0e, 0, 0, 0, 0, 0x55};
+	struct fabric_dp_port ports[4];
+	uint8_t f[200];
+	struct mock_frame out[4];
+	char eni[MODEL_ID_LEN];
+	uint32_t ip = 0;
+	size_t len;
+
+	ports[0] = port(FABRIC_DP_PORT_ENI, "eni-a", 1, MAC_A, "10.0.1.0/24");
+	ports[1] = port(FABRIC_DP_PORT_ENI, "eni-c", 3, MAC_C, "10.0.2.0/24");
+	ports[2] = port(FABRIC_DP_PORT_IGW, "igw-1", 9, NULL, NULL);
+	ports[3] = port(FABRIC_DP_PORT_SERVICE, "svc", 10, NULL, NULL);
+	cr_assert_eq(fabric_dp_set_ports(dp, ports, 4), 0);
+
+	/* Without the service side's MAC yet: dropped. */
+	len = tcp_frame(f, ROUTER, MAC_A, "10.0.1.10", 40000, "169.254.169.254", 80, PKT_TCP_SYN,
+			0, false);
+	inject(1, f, len, 0);
+	cr_assert_eq(stats().drop_no_port, 1);
+
+	arp_build_request(MAC_SVC, fx_ip("169.254.169.254"), fx_ip("169.254.0.1"), f, sizeof(f));
+	inject(10, f, ARP_FRAME_LEN, 0);
+	stats();
+	cr_assert_eq(sent(10, out, 4), 1, "the service side's ARP is answered");
+
+	len = tcp_frame(f, ROUTER, MAC_A, "10.0.1.10", 40000, "169.254.169.254", 80, PKT_TCP_SYN,
+			0, false);
+	inject(1, f, len, 0);
+	cr_assert_eq(stats().to_service, 1);
+	cr_assert_eq(sent(10, out, 4), 1);
+	cr_assert_eq(memcmp(out[0].data, MAC_SVC, 6), 0);
+	cr_assert_eq(memcmp(out[0].data + 6, ROUTER, 6), 0);
+	cr_assert_eq(get32(out[0].data + 14 + 12), fx_ip("169.254.0.1"), "A's pool address");
+	cr_assert_eq(get32(out[0].data + 14 + 16), fx_ip("169.254.169.254"));
+	assert_checksums(out[0].data);
+	cr_assert_eq(fabric_dp_service_peer(dp, fx_ip("169.254.0.1"), eni, &ip), 0);
+	cr_assert_str_eq(eni, "eni-a");
+	cr_assert_eq(ip, fx_ip("10.0.1.10"));
+
+	/* Another instance gets another address; the same one keeps its own. */
+	len = tcp_frame(f, ROUTER, MAC_C, "10.0.2.20", 40000, "169.254.169.254", 80, PKT_TCP_SYN,
+			0, false);
+	inject(3, f, len, 0);
+	stats();
+	cr_assert_eq(sent(10, out, 4), 1);
+	cr_assert_eq(get32(out[0].data + 14 + 12), fx_ip("169.254.0.2"));
+	len = tcp_frame(f, ROUTER, MAC_A, "10.0.1.10", 40001, "169.254.169.254", 80, PKT_TCP_SYN,
+			0, false);
+	inject(1, f, len, 0);
+	stats();
+	cr_assert_eq(sent(10, out, 4), 1);
+	cr_assert_eq(get32(out[0].data + 14 + 12), fx_ip("169.254.0.1"));
+
+	/* The reply goes back to A's private address, TTL kept (a hop limit of 1 holds). */
+	len = tcp_frame(f, ROUTER, MAC_SVC, "169.254.169.254", 80, "169.254.0.1", 40000,
+			PKT_TCP_SYN | PKT_TCP_ACK, 0, false);
+	f[14 + 8] = 1;
+	f[14 + 10] = f[14 + 11] = 0;
+	put16(f + 14 + 10, fold(sum16(f + 14, 20, 0)));
+	inject(10, f, len, 0);
+	cr_assert_eq(stats().from_service, 1);
+	cr_assert_eq(sent(1, out, 4), 1);
+	cr_assert_eq(memcmp(out[0].data, MAC_A, 6), 0);
+	cr_assert_eq(memcmp(out[0].data + 6, ROUTER, 6), 0);
+	cr_assert_eq(get32(out[0].data + 14 + 16), fx_ip("10.0.1.10"));
+	cr_assert_eq(out[0].data[14 + 8], 1, "TTL kept");
+	assert_checksums(out[0].data);
+
+	/* To a pool address nobody holds: dropped. */
+	len = tcp_frame(f, ROUTER, MAC_SVC, "169.254.169.254", 80, "169.254.0.9", 40000,
+			PKT_TCP_ACK, 0, false);
+	inject(10, f, len, 0);
+	cr_assert_eq(stats().drop_no_port, 2);
+	cr_assert_eq(fabric_dp_service_peer(dp, fx_ip("169.254.0.9"), eni, &ip), -ENOENT);
+
+	/* A's port goes away: its addresses are released. */
+	cr_assert_eq(fabric_dp_set_ports(dp, ports + 1, 3), 0);
+	cr_assert_eq(fabric_dp_service_peer(dp, fx_ip("169.254.0.1"), eni, &ip), -ENOENT);
+	cr_assert_eq(fabric_dp_service_peer(dp, fx_ip("169.254.0.2"), eni, &ip), 0);
+	cr_assert_str_eq(eni, "eni-c");
+}
