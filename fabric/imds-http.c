@@ -24,7 +24,7 @@ struct imds_http {
 /* One request's question and answer, across the with_model callback. */
 struct ask {
 	struct imds_http *h;
-	const char *instance_id;
+	const char *eni_id;
 	struct imds_req q;
 	struct imds_resp r;
 	int err;
@@ -38,8 +38,10 @@ static int64_t now_s(const struct imds_http *h)
 static void answer(void *ud, const struct model *m)
 {
 	struct ask *a = ud;
+	const struct model_eni *e = model_find_eni(m, a->eni_id);
+	const char *instance = e && e->attachment.present ? e->attachment.instance_id : "";
 
-	a->err = imds_answer(&a->h->cfg.key, m, a->instance_id, now_s(a->h), &a->q, &a->r);
+	a->err = imds_answer(&a->h->cfg.key, m, instance, now_s(a->h), &a->q, &a->r);
 }
 
 static enum MHD_Result reply(struct MHD_Connection *con, int status, const char *body,
@@ -73,7 +75,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *con, const char
 {
 	struct imds_http *h = cls;
 	const union MHD_ConnectionInfo *ci;
-	char instance[MODEL_ID_LEN], path[PATH_MAX_LEN];
+	char eni[MODEL_ID_LEN], path[PATH_MAX_LEN];
 	uint32_t ip;
 
 	(void)version;
@@ -90,12 +92,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *con, const char
 	if (!ci || !ci->client_addr || ci->client_addr->sa_family != AF_INET)
 		return reply(con, 403, "Forbidden", "text/plain", 0, 0);
 	ip = ntohl(((const struct sockaddr_in *)ci->client_addr)->sin_addr.s_addr);
-	if (h->cfg.who(h->cfg.userdata, ip, instance) < 0)
+	if (h->cfg.who(h->cfg.userdata, ip, eni) < 0)
 		return reply(con, 404, "Not Found", "text/plain", 0, 0);
 	util_strscpy(path, url, sizeof(path));
 	struct ask a = {
 	    .h = h,
-	    .instance_id = instance,
+	    .eni_id = eni,
 	    .q = {.method = method,
 		  .path = path,
 		  .token = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-aws-ec2-metadata-token"),

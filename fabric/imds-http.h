@@ -7,6 +7,9 @@
  * imds_answer() over the current model (cfg.with_model).  A token PUT's
  * response leaves with IP TTL = the instance's hop limit (IP_TTL on the
  * connection), so a container one hop further does not get it, as on AWS.
+ * The client address names an ENI (the data path's service pool maps
+ * (ENI, private IP) to addresses); the instance is the one that ENI is
+ * attached to at the moment of the request.
  */
 #ifndef OPENVPC_FABRIC_IMDS_HTTP_H
 #define OPENVPC_FABRIC_IMDS_HTTP_H
@@ -17,8 +20,8 @@
 
 struct imds_http_config {
 	int listen_fd; /* bound and listening; owned by the server from start on */
-	/* The instance behind client address ip (host order): 0, or -ENOENT. */
-	int (*who)(void *userdata, uint32_t ip, char ret_instance_id[MODEL_ID_LEN]);
+	/* The ENI behind client address ip (host order): 0, or -ENOENT. */
+	int (*who)(void *userdata, uint32_t ip, char ret_eni_id[MODEL_ID_LEN]);
 	/* Call fn with the current model (under whatever lock guards it). */
 	int (*with_model)(void *userdata, void (*fn)(void *fn_userdata, const struct model *m),
 			  void *fn_userdata);

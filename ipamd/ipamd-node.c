@@ -225,6 +225,8 @@ int ipamd_node_init(struct ipamd *d, char *why, size_t wsize)
 		snprintf(why, wsize, "cannot write the checkpoint %s: %s", d->cfg.checkpoint_path, strerror(-e));
 		return e;
 	}
+	if ((e = node_sysctls(why, wsize)) < 0)
+		return e;
 	if ((e = node_snat_setup(d->node_ip, d->vpc_cidrs, d->n_vpc_cidrs, d->cfg.exclude_snat,
 				 d->cfg.n_exclude_snat, d->cfg.external_snat, why, wsize)) < 0)
 		return e;

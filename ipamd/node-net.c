@@ -255,6 +255,33 @@ static void cidr_set(const struct net_cidr4 *a, size_t n, const struct net_cidr4
 		snprintf(buf + off, size - off, " }");
 }
 
+/* Write v to /proc/sys/<path>; 0 or -errno. */
+static int sysctl_set(const char *path, const char *v)
+{
+	char full[256];
+	FILE *f;
+
+	snprintf(full, sizeof(full), "/proc/sys/%s", path);
+	f = fopen(full, "we");
+	if (!f)
+		return -errno;
+	int ok = fputs(v, f) >= 0;
+	return fclose(f) == 0 && ok ? 0 : -EIO;
+}
+
+int node_sysctls(char *why, size_t why_size)
+{
+	/* Pods are routed by the node; replies to pods on secondary ENIs may come in on eth0. */
+	if (sysctl_set("net/ipv4/ip_forward", "1") < 0) {
+		snprintf(why, why_size, "cannot enable net.ipv4.ip_forward");
+		return -EIO;
+	}
+	sysctl_set("net/ipv4/conf/all/rp_filter", "2");
+	sysctl_set("net/ipv4/conf/default/rp_filter", "2");
+	sysctl_set("net/ipv4/conf/eth0/rp_filter", "2");
+	return 0;
+}
+
 int node_snat_setup(uint32_t node_ip, const struct net_cidr4 *vpc_cidrs, size_t n_vpc,
 		    const struct net_cidr4 *exclude, size_t n_exclude, bool external_snat,
 		    char *why, size_t why_size)

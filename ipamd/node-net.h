@@ -38,6 +38,8 @@ int node_eni_setup(const char *mac, int device, uint32_t ip, struct net_cidr4 su
 		   char *why, size_t why_size);
 /* Remove what node_eni_setup added (the rule; the table goes with the link). */
 int node_eni_teardown(int device, uint32_t ip, char *why, size_t why_size);
+/* net.ipv4.ip_forward=1 and loose reverse-path filtering (AWS's init sets rp_filter=2). */
+int node_sysctls(char *why, size_t why_size);
 /*
  * Node-wide rules: the fwmark rule, and SNAT to node_ip for traffic leaving
  * vpc_cidrs (plus exclude) unless external_snat (then the table is removed).

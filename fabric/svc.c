@@ -1,0 +1,188 @@
+/* svc: the service namespace (see svc.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <netinet/in.h>
+#include <netlink/netlink.h>
+#include <netlink/route/neighbour.h>
+#include <netlink/route/route.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fabric/netns.h"
+#include "fabric/plumb-link.h"
+#include "fabric/svc.h"
+
+#define SVC_LINK "svc0"				       /* inside the service namespace */
+#define SVC_GW ((SVC_POOL_ADDR | 0x7ffe))	       /* 169.254.127.254: never a pool member */
+static const uint32_t svc_addrs[] = {SVC_IMDS_ADDR, SVC_EC2_ADDR, SVC_TIME_ADDR};
+
+static struct nl_addr *a4(uint32_t ip, int plen)
+{
+	uint32_t be = htonl(ip);
+	struct nl_addr *a = nl_addr_build(AF_INET, &be, 4);
+
+	if (a)
+		nl_addr_set_prefixlen(a, plen);
+	return a;
+}
+
+/* ip neigh replace SVC_GW lladdr router_mac dev ifindex nud permanent */
+static int gw_neigh(struct nl_sock *sk, int ifindex, const uint8_t mac[6])
+{
+	struct rtnl_neigh *n = rtnl_neigh_alloc();
+	struct nl_addr *dst = a4(SVC_GW, 32), *ll = nl_addr_build(AF_LLC, mac, 6);
+	int e = -NLE_NOMEM;
+
+	if (n && dst && ll) {
+		rtnl_neigh_set_family(n, AF_INET);
+		rtnl_neigh_set_ifindex(n, ifindex);
+		rtnl_neigh_set_dst(n, dst);
+		rtnl_neigh_set_lladdr(n, ll);
+		rtnl_neigh_set_state(n, NUD_PERMANENT);
+		e = rtnl_neigh_add(sk, n, NLM_F_CREATE | NLM_F_REPLACE);
+	}
+	nl_addr_put(dst);
+	nl_addr_put(ll);
+	rtnl_neigh_put(n);
+	return e < 0 ? plumb_nlerr(e) : 0;
+}
+
+/* ip route replace 169.254.0.0/17 via SVC_GW dev ifindex onlink */
+static int pool_route(struct nl_sock *sk, int ifindex)
+{
+	struct rtnl_route *r = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	struct nl_addr *d = a4(SVC_POOL_ADDR, SVC_POOL_LEN), *g = a4(SVC_GW, 32);
+	int e = -NLE_NOMEM;
+
+	if (r && nh && d && g) {
+		rtnl_route_set_family(r, AF_INET);
+		rtnl_route_set_table(r, RT_TABLE_MAIN);
+		rtnl_route_set_dst(r, d);
+		rtnl_route_nh_set_ifindex(nh, ifindex);
+		rtnl_route_nh_set_gateway(nh, g);
+		rtnl_route_nh_set_flags(nh, RTNH_F_ONLINK);
+		rtnl_route_add_nexthop(r, nh);
+		nh = NULL;
+		e = rtnl_route_add(sk, r, NLM_F_CREATE | NLM_F_REPLACE);
+	}
+	if (nh)
+		rtnl_route_nh_free(nh);
+	nl_addr_put(d);
+	nl_addr_put(g);
+	rtnl_route_put(r);
+	return e < 0 ? plumb_nlerr(e) : 0;
+}
+
+static int fail(char *why, size_t size, int e, const char *what)
+{
+	snprintf(why, size, "service namespace: %s: %s", what, strerror(-e));
+	return e;
+}
+
+int svc_setup(const char *svc_ns, const char *fabric_ns, const uint8_t router_mac[6],
+	      struct svc_port *ret_port, char *why, size_t why_size)
+{
+	struct nl_sock *fsk = NULL, *ssk = NULL;
+	struct plumb_link_info fl, sl, lo;
+	int ffd = -1, sfd = -1, e;
+	static const uint8_t zero[6];
+
+	e = netns_exists(svc_ns);
+	if (e == 0)
+		e = netns_add(svc_ns);
+	if (e < 0)
+		return fail(why, why_size, e, "create");
+	ffd = netns_open(fabric_ns);
+	sfd = netns_open(svc_ns);
+	if (ffd < 0 || sfd < 0) {
+		e = fail(why, why_size, ffd < 0 ? ffd : sfd, "open");
+		goto out;
+	}
+	if ((e = netns_nl_socket(ffd, &fsk)) < 0 || (e = netns_nl_socket(sfd, &ssk)) < 0) {
+		fail(why, why_size, e, "netlink");
+		goto out;
+	}
+	/* A pair whose halves do not both exist is rebuilt. */
+	bool have_f = plumb_link_get(fsk, SVC_FABRIC_LINK, &fl) == 0;
+	bool have_s = plumb_link_get(ssk, SVC_LINK, &sl) == 0;
+	if (have_f != have_s || (have_f && !fl.is_veth)) {
+		if (have_f)
+			plumb_link_delete(fsk, fl.ifindex);
+		if (have_s)
+			plumb_link_delete(ssk, sl.ifindex);
+		have_f = have_s = false;
+	}
+	if (!have_f) {
+		uint8_t mac[6] = {0x02, 0x76, 0x70, 0x63, 0x00, 0x02}; /* fixed: the port's peer */
+		if ((e = plumb_link_veth_add(fsk, SVC_FABRIC_LINK, sfd, SVC_LINK, mac, 0)) < 0 ||
+		    (e = plumb_link_get(fsk, SVC_FABRIC_LINK, &fl)) < 0 ||
+		    (e = plumb_link_get(ssk, SVC_LINK, &sl)) < 0) {
+			fail(why, why_size, e, "veth pair");
+			goto out;
+		}
+	}
+	if ((e = plumb_link_set(fsk, fl.ifindex, NULL, 0, true, true)) < 0 ||
+	    (e = plumb_link_set(ssk, sl.ifindex, NULL, 0, true, true)) < 0 ||
+	    (e = plumb_link_get(ssk, "lo", &lo)) < 0 || (e = plumb_link_set(ssk, lo.ifindex, NULL, 0, true, false)) < 0) {
+		fail(why, why_size, e, "links up");
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(svc_addrs) / sizeof(svc_addrs[0]); i++) {
+		e = plumb_addr4_add(ssk, sl.ifindex, svc_addrs[i], 32);
+		if (e < 0 && e != -EEXIST) {
+			fail(why, why_size, e, "service addresses");
+			goto out;
+		}
+	}
+	if ((e = gw_neigh(ssk, sl.ifindex, router_mac)) < 0 || (e = pool_route(ssk, sl.ifindex)) < 0) {
+		fail(why, why_size, e, "route to the service pool");
+		goto out;
+	}
+	ret_port->ifindex = fl.ifindex;
+	memcpy(ret_port->mac, sl.has_mac ? sl.mac : zero, 6);
+	e = 0;
+out:
+	if (fsk)
+		nl_socket_free(fsk);
+	if (ssk)
+		nl_socket_free(ssk);
+	if (ffd >= 0)
+		close(ffd);
+	if (sfd >= 0)
+		close(sfd);
+	return e;
+}
+
+int svc_listen(const char *svc_ns, uint32_t addr, uint16_t port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(addr)};
+	int one = 1, nsfd = netns_open(svc_ns), fd;
+
+	if (nsfd < 0)
+		return nsfd;
+	fd = netns_socket(nsfd, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	close(nsfd);
+	if (fd < 0)
+		return fd;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 256) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+int svc_teardown(const char *svc_ns)
+{
+	int e = netns_delete(svc_ns);
+
+	return e == -ENOENT ? 0 : e;
+}
