@@ -25,11 +25,11 @@
  *  - DescribeFlowLogs with an unknown FlowLogId returns no item for it (no
  *    error), which is what clients such as Terraform expect.
  *
- * Choices where openvpc holds less than AWS: the model does not keep
- * DeliverLogsPermissionArn (required with cloud-watch-logs, as on AWS, but
- * not echoed by DescribeFlowLogs), DeliverCrossAccountRole (rejected) or
- * DestinationOptions (only the defaults plain-text / not Hive-compatible /
- * not hourly are accepted; they are rendered for s3 flow logs).  Every flow
+ * Choices where openvpc holds less than AWS: DeliverLogsPermissionArn is
+ * required with cloud-watch-logs (as on AWS), kept and shown, never used;
+ * DeliverCrossAccountRole is rejected; of DestinationOptions only the
+ * defaults plain-text / not Hive-compatible / not hourly are accepted (and
+ * rendered for s3 flow logs).  Every flow
  * log is ACTIVE with deliverLogsStatus SUCCESS.
  */
 #include <errno.h>
@@ -81,6 +81,7 @@ static bool resource_exists(const struct model *m, const struct resource_type *t
 struct dest {
 	const char *type;	 /* "s3" | "cloud-watch-logs" | what the user sent */
 	const char *destination; /* the model's: the S3 ARN or the log group name */
+	const char *role;	 /* DeliverLogsPermissionArn (cloud-watch-logs) */
 };
 
 static bool bucket_char(char c)
@@ -106,13 +107,15 @@ static int check_s3_arn(struct api_req *r, const char *arn)
 			goto bad;
 	if (slash && (strstr(slash, "/AWSLogs/") ||
 		      (strlen(slash) >= 8 && strcmp(slash + strlen(slash) - 8, "/AWSLogs") == 0)))
-		return api_fail_invalid_value(r, "LogDestination: AWSLogs is a reserved folder name "
-						 "and cannot be used in the prefix of %s",
+		return api_fail_invalid_value(r,
+					      "LogDestination: AWSLogs is a reserved folder name "
+					      "and cannot be used in the prefix of %s",
 					      arn);
 	return 0;
 bad:
-	return api_fail_invalid_value(r, "LogDestination: %s is not a valid S3 bucket ARN "
-					 "(arn:aws:s3:::bucket[/prefix])",
+	return api_fail_invalid_value(r,
+				      "LogDestination: %s is not a valid S3 bucket ARN "
+				      "(arn:aws:s3:::bucket[/prefix])",
 				      arn);
 }
 
@@ -130,8 +133,8 @@ static int check_log_group(struct api_req *r, const char *name)
 		if (!log_group_char(name[i]))
 			n = 0;
 	if (n == 0 || n > 512)
-		return api_fail_invalid_value(r, "Value (%s) for parameter logGroupName is invalid.",
-					      name);
+		return api_fail_invalid_value(
+		    r, "Value (%s) for parameter logGroupName is invalid.", name);
 	return 0;
 }
 
@@ -143,8 +146,9 @@ static int log_group_of_arn(struct api_req *r, const char *arn, const char **ret
 	char *copy, *end;
 
 	if (strncmp(arn, pfx, sizeof(pfx) - 1) != 0 || !(p = strstr(arn, ":log-group:")))
-		return api_fail_invalid_value(r, "LogDestination: %s is not a valid CloudWatch Logs "
-						 "log group ARN",
+		return api_fail_invalid_value(r,
+					      "LogDestination: %s is not a valid CloudWatch Logs "
+					      "log group ARN",
 					      arn);
 	name = p + strlen(":log-group:");
 	if (!(copy = api_strdup(r, name)))
@@ -158,19 +162,19 @@ static int log_group_of_arn(struct api_req *r, const char *arn, const char **ret
 
 static int get_cloud_watch_dest(struct api_req *r, struct dest *d)
 {
-	const char *group = NULL, *arn = NULL, *role = NULL;
+	const char *group = NULL, *arn = NULL;
 	int e;
 
 	if ((e = api_get_str(r, &group, API_OPTIONAL, "LogGroupName")) < 0 ||
 	    (e = api_get_str(r, &arn, API_OPTIONAL, "LogDestination")) < 0 ||
-	    (e = api_get_str(r, &role, API_OPTIONAL, "DeliverLogsPermissionArn")) < 0)
+	    (e = api_get_str(r, &d->role, API_OPTIONAL, "DeliverLogsPermissionArn")) < 0)
 		return e;
 	if (group && arn)
 		return api_fail(r, 400, "InvalidParameterCombination",
 				"Only one of LogGroupName and LogDestination may be specified");
 	if (!group && !arn)
 		return api_fail_missing(r, "LogGroupName");
-	if (!role)
+	if (!d->role)
 		return api_fail_missing(r, "DeliverLogsPermissionArn");
 	if (group) {
 		d->destination = group;
@@ -189,8 +193,8 @@ static int get_s3_dest(struct api_req *r, struct dest *d)
 	    (e = api_get_str(r, &role, API_OPTIONAL, "DeliverLogsPermissionArn")) < 0 ||
 	    (e = api_get_str(r, &d->destination, API_REQUIRED, "LogDestination")) < 0 ||
 	    (e = api_get_str(r, &fmt, API_OPTIONAL, "DestinationOptions.FileFormat")) < 0 ||
-	    (e = api_get_bool(r, &hive, API_OPTIONAL, "DestinationOptions.HiveCompatiblePartitions")) <
-		0 ||
+	    (e = api_get_bool(r, &hive, API_OPTIONAL,
+			      "DestinationOptions.HiveCompatiblePartitions")) < 0 ||
 	    (e = api_get_bool(r, &hourly, API_OPTIONAL, "DestinationOptions.PerHourPartition")) < 0)
 		return e;
 	if (group || role)
@@ -198,8 +202,9 @@ static int get_s3_dest(struct api_req *r, struct dest *d)
 				"LogGroupName and DeliverLogsPermissionArn cannot be used with "
 				"LogDestinationType s3");
 	if (fmt && strcmp(fmt, "plain-text") != 0 && strcmp(fmt, "parquet") != 0)
-		return api_fail_invalid_value(r, "Value (%s) for parameter FileFormat is invalid. "
-						 "Allowed: plain-text, parquet",
+		return api_fail_invalid_value(r,
+					      "Value (%s) for parameter FileFormat is invalid. "
+					      "Allowed: plain-text, parquet",
 					      fmt);
 	if ((fmt && strcmp(fmt, "parquet") == 0) || hive || hourly)
 		return api_fail(r, 400, "UnsupportedOperation",
@@ -219,17 +224,20 @@ static int get_dest(struct api_req *r, struct dest *d)
 	    (e = api_get_str(r, &cross, API_OPTIONAL, "DeliverCrossAccountRole")) < 0)
 		return e;
 	if (cross)
-		return api_fail(r, 400, "UnsupportedOperation",
-				"DeliverCrossAccountRole is not supported: openvpc has one account");
+		return api_fail(
+		    r, 400, "UnsupportedOperation",
+		    "DeliverCrossAccountRole is not supported: openvpc has one account");
 	if (strcmp(d->type, "s3") == 0)
 		return get_s3_dest(r, d);
 	if (strcmp(d->type, "cloud-watch-logs") == 0)
 		return get_cloud_watch_dest(r, d);
 	if (strcmp(d->type, "kinesis-data-firehose") == 0)
-		return api_fail(r, 400, "UnsupportedOperation",
-				"LogDestinationType kinesis-data-firehose is not supported by openvpc");
-	return api_fail_invalid_value(r, "Value (%s) for parameter LogDestinationType is invalid. "
-					 "Allowed: cloud-watch-logs, s3, kinesis-data-firehose",
+		return api_fail(
+		    r, 400, "UnsupportedOperation",
+		    "LogDestinationType kinesis-data-firehose is not supported by openvpc");
+	return api_fail_invalid_value(r,
+				      "Value (%s) for parameter LogDestinationType is invalid. "
+				      "Allowed: cloud-watch-logs, s3, kinesis-data-firehose",
 				      d->type);
 }
 
@@ -244,8 +252,8 @@ static int check_format(struct api_req *r, const char *fmt)
 	if (e == -ENOMEM)
 		return api_fail(r, 500, "InternalError", "Out of memory");
 	if (e < 0)
-		return api_fail_invalid_value(r, "Value (%s) for parameter logFormat is invalid: %s",
-					      fmt, bad);
+		return api_fail_invalid_value(
+		    r, "Value (%s) for parameter logFormat is invalid: %s", fmt, bad);
 	return 0;
 }
 
@@ -263,8 +271,9 @@ static int get_traffic(struct api_req *r, enum model_flow_traffic *ret)
 			*ret = (enum model_flow_traffic)i;
 			return 0;
 		}
-	return api_fail_invalid_value(r, "Value (%s) for parameter TrafficType is invalid. "
-					 "Allowed: ACCEPT, REJECT, ALL",
+	return api_fail_invalid_value(r,
+				      "Value (%s) for parameter TrafficType is invalid. "
+				      "Allowed: ACCEPT, REJECT, ALL",
 				      s);
 }
 
@@ -282,8 +291,9 @@ static int get_resources(struct api_req *r, const char ***ret_ids, size_t *ret_n
 		if (strcmp(type, resource_types[i].name) == 0)
 			t = &resource_types[i];
 	if (!t)
-		return api_fail_invalid_value(r, "Value (%s) for parameter ResourceType is invalid. "
-						 "Allowed: VPC, Subnet, NetworkInterface",
+		return api_fail_invalid_value(r,
+					      "Value (%s) for parameter ResourceType is invalid. "
+					      "Allowed: VPC, Subnet, NetworkInterface",
 					      type);
 	if (*ret_n == 0)
 		return api_fail_missing(r, "ResourceId");
@@ -340,16 +350,17 @@ static int create_flow_logs(struct api_req *r)
 	struct model_err *errs;
 	struct dest d = {0};
 	const char **ids, *token = NULL;
-	char (*new_ids)[MODEL_ID_LEN];
+	char(*new_ids)[MODEL_ID_LEN];
 	size_t n_ids, n_ok = 0;
 	long interval = 0;
 	int e;
 
-	if ((e = get_resources(r, &ids, &n_ids)) < 0 || (e = get_traffic(r, &spec.traffic_type)) < 0 ||
-	    (e = get_dest(r, &d)) < 0 ||
+	if ((e = get_resources(r, &ids, &n_ids)) < 0 ||
+	    (e = get_traffic(r, &spec.traffic_type)) < 0 || (e = get_dest(r, &d)) < 0 ||
 	    (e = api_get_str(r, &spec.format, API_OPTIONAL, "LogFormat")) < 0 ||
 	    (spec.format && (e = check_format(r, spec.format)) < 0) ||
-	    (e = api_get_long(r, &interval, 1, 86400, API_OPTIONAL, "MaxAggregationInterval")) < 0 ||
+	    (e = api_get_long(r, &interval, 1, 86400, API_OPTIONAL, "MaxAggregationInterval")) <
+		0 ||
 	    (e = api_get_str(r, &token, API_OPTIONAL, "ClientToken")) < 0 ||
 	    (e = api_get_tag_specs(r, "vpc-flow-log", &tags)) < 0)
 		goto out;
@@ -357,6 +368,7 @@ static int create_flow_logs(struct api_req *r)
 		goto out;
 	spec.destination_type = d.type;
 	spec.destination = d.destination;
+	spec.deliver_logs_permission_arn = d.role;
 	spec.max_aggregation_interval = (int)interval;
 	spec.n_resource_ids = 1;
 	new_ids = api_alloc(r, n_ids * sizeof(*new_ids));
@@ -418,8 +430,7 @@ static int delete_flow_logs(struct api_req *r)
 	for (size_t i = 0; i < n_ids; i++)
 		if (model_find_flow_log(r->model, ids[i]))
 			known[n_known++] = ids[i];
-	if (n_known &&
-	    (e = model_op_delete_flow_logs(r->model, r->mctx, known, n_known, &err)) < 0)
+	if (n_known && (e = model_op_delete_flow_logs(r->model, r->mctx, known, n_known, &err)) < 0)
 		return api_fail_model(r, e, &err);
 	api_xml_start(r, "unsuccessful");
 	for (size_t i = 0; i < n_ids; i++) {
@@ -469,12 +480,13 @@ static void render_flow_log(struct api_req *r, const void *o)
 
 	api_xml_start(r, "item");
 	api_xml_time(r, "creationTime", f->creation_time);
+	api_xml_str(r, "deliverLogsPermissionArn", f->deliver_logs_permission_arn);
 	api_xml_str(r, "deliverLogsStatus", "SUCCESS");
 	api_xml_str(r, "flowLogId", f->id);
 	api_xml_str(r, "flowLogStatus", f->status[0] ? f->status : "ACTIVE");
 	if (!is_s3(f))
-		api_xml_str(r, "logGroupName", f->log_group_name ? f->log_group_name
-								 : f->destination);
+		api_xml_str(r, "logGroupName",
+			    f->log_group_name ? f->log_group_name : f->destination);
 	api_xml_str(r, "resourceId", f->resource_id);
 	api_xml_str(r, "trafficType", traffic_names[f->traffic_type]);
 	api_xml_str(r, "logDestinationType", f->destination_type);
@@ -530,12 +542,9 @@ static const struct model_tags *flow_tags(const void *o)
 }
 
 static const struct api_filter_field flow_fields[] = {
-    {"deliver-log-status", f_status},
-    {"flow-log-id", f_id},
-    {"log-destination-type", f_dest_type},
-    {"log-group-name", f_group},
-    {"resource-id", f_resource},
-    {"traffic-type", f_traffic},
+    {"deliver-log-status", f_status},	   {"flow-log-id", f_id},
+    {"log-destination-type", f_dest_type}, {"log-group-name", f_group},
+    {"resource-id", f_resource},	   {"traffic-type", f_traffic},
 };
 
 static const struct api_filter_table flow_filters = {flow_fields, ARRAY_SIZE(flow_fields),
@@ -579,7 +588,6 @@ static int describe_flow_logs(struct api_req *r)
 	return e < 0 ? e : api_describe_run(r, &d);
 }
 
-API_FAMILY_DEFINE(flowlogs,
-		  {"CreateFlowLogs", create_flow_logs, API_MUTATING},
+API_FAMILY_DEFINE(flowlogs, {"CreateFlowLogs", create_flow_logs, API_MUTATING},
 		  {"DeleteFlowLogs", delete_flow_logs, API_MUTATING},
 		  {"DescribeFlowLogs", describe_flow_logs, API_READ}, );

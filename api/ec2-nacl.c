@@ -164,12 +164,14 @@ static int get_cidr(struct api_req *r, struct model_nacl_entry_spec *s)
 	if (!cidr && !cidr6)
 		return api_fail_missing(r, "CidrBlock");
 	if (cidr && net_cidr4_parse(cidr, &s->cidr4) < 0)
-		return api_fail_invalid_value(r, "Value (%s) for parameter cidrBlock is invalid. "
-						 "This is not a valid CIDR block.",
+		return api_fail_invalid_value(r,
+					      "Value (%s) for parameter cidrBlock is invalid. "
+					      "This is not a valid CIDR block.",
 					      cidr);
 	if (cidr6 && net_cidr6_parse(cidr6, &s->cidr6) < 0)
-		return api_fail_invalid_value(r, "Value (%s) for parameter ipv6CidrBlock is invalid. "
-						 "This is not a valid IPv6 CIDR block.",
+		return api_fail_invalid_value(r,
+					      "Value (%s) for parameter ipv6CidrBlock is invalid. "
+					      "This is not a valid IPv6 CIDR block.",
 					      cidr6);
 	s->has_cidr4 = cidr != NULL;
 	s->has_cidr6 = cidr6 != NULL;
@@ -196,7 +198,8 @@ static int get_entry_spec(struct api_req *r, struct model_nacl_entry_spec *s, bo
 		return e;
 	if (strcmp(action, "allow") != 0 && strcmp(action, "deny") != 0)
 		return api_fail_invalid_value(
-		    r, "Value (%s) for parameter ruleAction is invalid. Allowed: allow, deny", action);
+		    r, "Value (%s) for parameter ruleAction is invalid. Allowed: allow, deny",
+		    action);
 	s->allow = strcmp(action, "allow") == 0;
 	if ((e = get_pair(r, "PortRange.From", "PortRange.To", 0, 0, 65535, &s->from_port,
 			  &s->to_port)) < 0)
@@ -205,8 +208,8 @@ static int get_entry_spec(struct api_req *r, struct model_nacl_entry_spec *s, bo
 		return api_fail(r, 400, "InvalidParameterCombination",
 				"PortRange needs both From and To");
 	s->has_ports = e == 3;
-	if ((e = get_pair(r, "Icmp.Type", "Icmp.Code", -1, -1, -1, &s->icmp_type,
-			  &s->icmp_code)) < 0)
+	if ((e = get_pair(r, "Icmp.Type", "Icmp.Code", -1, -1, -1, &s->icmp_type, &s->icmp_code)) <
+	    0)
 		return e;
 	s->has_icmp = e > 0;
 	return 0;
@@ -456,8 +459,7 @@ static int describe_network_acls(struct api_req *r)
 	return api_describe_run(r, &d);
 }
 
-API_FAMILY_DEFINE(nacl,
-		  {"CreateNetworkAcl", create_network_acl, API_MUTATING},
+API_FAMILY_DEFINE(nacl, {"CreateNetworkAcl", create_network_acl, API_MUTATING},
 		  {"DeleteNetworkAcl", delete_network_acl, API_MUTATING},
 		  {"DescribeNetworkAcls", describe_network_acls, API_READ},
 		  {"CreateNetworkAclEntry", create_network_acl_entry, API_MUTATING},

@@ -55,6 +55,7 @@ def test_create_describe_delete_s3(ec2):
     created = f.pop("CreationTime")
     assert isinstance(created, datetime.datetime)
     assert abs((datetime.datetime.now(datetime.timezone.utc) - created).total_seconds()) < 300
+    assert "DeliverLogsPermissionArn" not in f  # s3 flow logs have no role
     assert f == {
         "FlowLogId": fid, "FlowLogStatus": "ACTIVE", "DeliverLogsStatus": "SUCCESS",
         "ResourceId": vpc, "TrafficType": "REJECT", "LogDestinationType": "s3",
@@ -174,6 +175,7 @@ def test_cloud_watch_logs(ec2):
     [f] = _all(ec2, FlowLogIds=r["FlowLogIds"])
     assert f["LogDestinationType"] == "cloud-watch-logs"
     assert f["LogGroupName"] == "my/flow-logs"
+    assert f["DeliverLogsPermissionArn"] == ROLE
     assert f["LogDestination"].startswith("arn:aws:logs:us-east-1:")
     assert f["LogDestination"].endswith(":log-group:my/flow-logs")
     assert "DestinationOptions" not in f
@@ -290,13 +292,18 @@ def test_restart_persistence(start_vpcd):
     fmt = "${version} ${srcaddr} ${dstaddr} ${action}"
     fid = _s3(c, [_vpc(c)], LogFormat=fmt, MaxAggregationInterval=60, TagSpecifications=[
         {"ResourceType": "vpc-flow-log", "Tags": [{"Key": "k", "Value": "v"}]}])["FlowLogIds"][0]
+    c.create_flow_logs(ResourceIds=[_vpc(c)], ResourceType="VPC", TrafficType="REJECT",
+                       LogGroupName="grp", DeliverLogsPermissionArn=ROLE)
     before = _all(c)
+    assert len(before) == 2
     assert v.stop() == 0
     c2 = make_client(start_vpcd(state_dir=v.state_dir).url)
     after = _all(c2)
     assert after == before
-    assert after[0]["FlowLogId"] == fid and after[0]["LogFormat"] == fmt
-    assert after[0]["MaxAggregationInterval"] == 60
+    [s3] = [f for f in after if f["FlowLogId"] == fid]
+    assert s3["LogFormat"] == fmt and s3["MaxAggregationInterval"] == 60
+    [cwl] = [f for f in after if f["FlowLogId"] != fid]
+    assert cwl["DeliverLogsPermissionArn"] == ROLE and cwl["LogGroupName"] == "grp"
     assert c2.delete_flow_logs(FlowLogIds=[fid])["Unsuccessful"] == []
 
 
