@@ -18,6 +18,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <net/if.h>
@@ -151,10 +152,23 @@ int fabric_dp_new(const struct fabric_dp_config *cfg, struct eng_state *st,
 		net_cidr4_parse("169.254.0.0/17", &dp->cfg.service_pool);
 	if (dp_svc_init(&dp->svc, dp->cfg.service_pool) < 0)
 		goto err_cfg;
+	if (cfg->netns_fd >= 0) {
+		/* Our own reference: a restart enters the same namespace. */
+		dp->cfg.netns_fd = fcntl(cfg->netns_fd, F_DUPFD_CLOEXEC, 0);
+		if (dp->cfg.netns_fd < 0) {
+			int r = -errno;
+
+			dp_svc_destroy(&dp->svc);
+			free(dp);
+			return r;
+		}
+	}
 	dp->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (dp->evfd < 0) {
 		int r = -errno;
 
+		if (dp->cfg.netns_fd >= 0)
+			close(dp->cfg.netns_fd);
 		dp_svc_destroy(&dp->svc);
 		free(dp);
 		return r;
@@ -988,6 +1002,27 @@ static int thread_setup(struct fabric_dp *dp)
 	return r;
 }
 
+/* On stop: the open ports become the table a later start opens again. */
+static void keep_ports_for_restart(struct fabric_dp *dp)
+{
+	struct fabric_dp_port *copy = calloc(dp->n_ports ? dp->n_ports : 1, sizeof(*copy));
+
+	if (!copy)
+		return;
+	for (size_t i = 0; i < dp->n_ports; i++)
+		copy[i] = dp->ports[i]->cfg;
+	pthread_mutex_lock(&dp->lock);
+	if (dp->has_want) {
+		free(copy); /* a newer table is waiting */
+	} else {
+		free(dp->want);
+		dp->want = copy;
+		dp->n_want = dp->n_ports;
+		dp->has_want = true;
+	}
+	pthread_mutex_unlock(&dp->lock);
+}
+
 static void *thread_main(void *arg)
 {
 	struct fabric_dp *dp = arg;
@@ -1050,6 +1085,7 @@ static void *thread_main(void *arg)
 		serve_control(dp);
 	}
 	flush_dirty(dp);
+	keep_ports_for_restart(dp);
 	close_all(dp);
 	pthread_mutex_lock(&dp->lock);
 	snapshot_locked(dp);
@@ -1148,6 +1184,8 @@ struct fabric_dp *fabric_dp_free(struct fabric_dp *dp)
 		return NULL;
 	fabric_dp_stop(dp);
 	close(dp->evfd);
+	if (dp->cfg.netns_fd >= 0)
+		close(dp->cfg.netns_fd);
 	dp_svc_destroy(&dp->svc);
 	free(dp->want);
 	free(dp->snap_ports);

@@ -134,8 +134,8 @@ struct fabric_dp_stats {
 struct fabric_dp_config {
 	/*
 	 * The fabric's network namespace (an open fd, e.g. from netns_open());
-	 * -1 = the namespace of the thread calling fabric_dp_start().  Borrowed:
-	 * only used during fabric_dp_start().
+	 * -1 = the namespace of the thread calling fabric_dp_start().
+	 * fabric_dp_new() duplicates it: the caller may close its own fd.
 	 */
 	int netns_fd;
 	uint8_t router_mac[6];	 /* the VPC router's MAC; zero = 02:76:70:63:00:01 */
@@ -185,7 +185,7 @@ void fabric_dp_publish(struct fabric_dp *dp, struct eng_gen *gen);
  */
 int fabric_dp_start(struct fabric_dp *dp);
 
-/* Stop the thread (ports closed).  Idempotent. */
+/* Stop the thread (ports closed; a later start opens the same table).  Idempotent. */
 void fabric_dp_stop(struct fabric_dp *dp);
 
 /* Stops and frees.  Accepts NULL; returns NULL. */

@@ -1032,6 +1032,14 @@ int main(int argc, char **argv)
 		close(fd_keep);
 	CHECK(ping(A->ns, C->ip, 3000), "ping still allowed after the change");
 
+	/* Stop and start again: same namespace (the caller's fd is long closed), same ports. */
+	fabric_dp_stop(dp);
+	CHECK(ping(A->ns, C->ip, 1000) == false, "nothing forwards while stopped");
+	r = fabric_dp_start(dp);
+	CHECK(r == 0, "restart (%d)", r);
+	CHECK(fabric_dp_stats(dp, &s1) == 0 && s1.ports_open == 5, "5 ports open after restart");
+	CHECK(ping(A->ns, C->ip, 3000), "ping after the restart");
+
 	fabric_dp_stats(dp, &s1);
 	printf("data path: rx %llu tx %llu arp %llu/%llu delivered %llu internet %llu "
 	       "drops engine %llu no_port %llu other %llu truncated %llu tx_full %llu\n",

@@ -861,3 +861,23 @@ Test(dp, service_requests_leave_through_the_service_port_and_come_back)
 	cr_assert_eq(fabric_dp_service_peer(dp, fx_ip("169.254.0.2"), eni, &ip), 0);
 	cr_assert_str_eq(eni, "eni-c");
 }
+
+Test(dp, stop_and_start_again_reopens_the_ports)
+{
+	uint8_t f[200];
+	struct mock_frame out[4];
+	size_t len;
+
+	fabric_dp_stop(dp);
+	pthread_mutex_lock(&mock_lock);
+	cr_assert_null(mock_ports[1], "ports closed on stop");
+	pthread_mutex_unlock(&mock_lock);
+	fabric_dp_stop(dp); /* idempotent */
+	cr_assert_eq(fabric_dp_start(dp), 0);
+	cr_assert_eq(stats().ports_open, 5);
+	len = tcp_frame(f, MAC_B, MAC_A, "10.0.1.10", 40000, "10.0.1.11", 8080, PKT_TCP_SYN, 0,
+			false);
+	inject(1, f, len, 0);
+	stats();
+	cr_assert_eq(sent(2, out, 4), 1, "forwarding again after the restart");
+}
