@@ -23,6 +23,21 @@
  * Flow logs: each ENI on the path accounts the packet (ingress and egress),
  * ACCEPT or REJECT, with the fields AWS documents; service addresses are never
  * logged.  No allocation, no clock: now_ms is the caller's.
+ *
+ * Flow cache (fcache.h).  An untraced packet first looks up (ingress point,
+ * header) in the state's flow cache.  On a hit, fc_replay() gives the result
+ * the slow path gave in this generation and re-runs its stateful steps in
+ * order: each SG step does the conntrack lookup and state-machine update
+ * (falling back to the recorded verdict of the rules, the insert of a new
+ * entry, or the REJECT and drop, exactly as sg_check()), each flow-log step
+ * accounts the packet.  On a miss the slow path runs and records those steps
+ * (struct fc_rec); fc_store() keeps them unless the path went through a NAT
+ * gateway (its port allocation and idle timers are per packet), ran out of
+ * conntrack space, took too many steps, or opened a connection (the flow's
+ * next packet is kept instead).  Invariant, checked by the differential test
+ * (tests/unit/engine/test-fcache.c): results, traces, statistics other than
+ * flow_cache_hits, conntrack, NAT and flow-log state are the same with and
+ * without the cache.
  */
 #include <errno.h>
 #include <string.h>
@@ -1181,16 +1196,51 @@ static void prefetch_new_flow(const struct eng_state *st, const struct eng_gen *
 	}
 }
 
-/* Prefetch distances (packets ahead): signature words, then entries, then conntrack. */
-#define BURST_SIG 8
-#define BURST_ENTRY 4
-#define BURST_CT 2
+/*
+ * Prefetch distances (packets ahead of the one being processed): signature
+ * words, then entries (reading the prefetched signatures), then conntrack
+ * entries (reading the prefetched cache entries).  The loop starts BURST_SIG
+ * steps early so that the first packets of a burst are prefetched too.
+ */
+#define BURST_SIG 12
+#define BURST_ENTRY 6
+#define BURST_CT 3
+
+static void burst_prefetch(struct eng_state *st, const struct eng_gen *gen,
+			   const struct pkt_hdr *pkts, const struct eng_where *from, size_t n,
+			   ptrdiff_t j)
+{
+	struct fc_key k;
+
+	if (j + BURST_SIG >= 0 && j + BURST_SIG < (ptrdiff_t)n) {
+		size_t i = (size_t)(j + BURST_SIG);
+
+		fc_key_of(&k, &pkts[i], from[i]);
+		fcache_prefetch(st->fc, &k);
+	}
+	if (j + BURST_ENTRY >= 0 && j + BURST_ENTRY < (ptrdiff_t)n) {
+		size_t i = (size_t)(j + BURST_ENTRY);
+
+		fc_key_of(&k, &pkts[i], from[i]);
+		fcache_prefetch_entry(st->fc, &k);
+	}
+	if (j + BURST_CT >= 0 && j + BURST_CT < (ptrdiff_t)n) {
+		size_t i = (size_t)(j + BURST_CT);
+		const struct fc_entry *e;
+
+		fc_key_of(&k, &pkts[i], from[i]);
+		e = fcache_peek(st->fc, &k);
+		for (unsigned s = 0; e && s < e->n_sg; s++)
+			ct_prefetch_hint(st->ct, e->hint[s]);
+		if (!e && from[i].point == ENG_AT_ENI)
+			prefetch_new_flow(st, gen, &pkts[i], from[i].idx);
+	}
+}
 
 int eng_process_burst(struct eng_state *st, const struct eng_gen *gen,
 		      const struct pkt_hdr *pkts, const struct eng_where *from, size_t n,
 		      uint64_t now_ms, struct eng_result *ret)
 {
-	struct fc_key k;
 	int r;
 
 	for (size_t i = 0; i < n; i++) {
@@ -1202,31 +1252,14 @@ int eng_process_burst(struct eng_state *st, const struct eng_gen *gen,
 		if (from[i].idx >= limit)
 			return -EINVAL;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (st->fc && gen == st->adopted_for && gen->serial == st->adopted_serial) {
-			if (i + BURST_SIG < n) {
-				fc_key_of(&k, &pkts[i + BURST_SIG], from[i + BURST_SIG]);
-				fcache_prefetch(st->fc, &k);
-			}
-			if (i + BURST_ENTRY < n) {
-				fc_key_of(&k, &pkts[i + BURST_ENTRY], from[i + BURST_ENTRY]);
-				fcache_prefetch_entry(st->fc, &k);
-			}
-			if (i + BURST_CT < n) {
-				const struct fc_entry *e;
-
-				fc_key_of(&k, &pkts[i + BURST_CT], from[i + BURST_CT]);
-				e = fcache_peek(st->fc, &k);
-				for (unsigned j = 0; e && j < e->n_sg; j++)
-					ct_prefetch_hint(st->ct, e->hint[j]);
-				if (!e && from[i + BURST_CT].point == ENG_AT_ENI)
-					prefetch_new_flow(st, gen, &pkts[i + BURST_CT],
-							  from[i + BURST_CT].idx);
-			}
-		}
-		r = eng_process(st, gen, &pkts[i], from[i], now_ms, NULL, &ret[i]);
+	for (ptrdiff_t j = -(ptrdiff_t)BURST_SIG; j < (ptrdiff_t)n; j++) {
+		if (st->fc && gen == st->adopted_for && gen->serial == st->adopted_serial)
+			burst_prefetch(st, gen, pkts, from, n, j);
+		if (j < 0)
+			continue;
+		r = eng_process(st, gen, &pkts[j], from[j], now_ms, NULL, &ret[j]);
 		if (r < 0)
-			return r; /* adopting gen failed (-ENOMEM): packets before i were run */
+			return r; /* adopting gen failed (-ENOMEM): packets before j were run */
 	}
 	return 0;
 }
