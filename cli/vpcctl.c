@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cmd-flow-logs.h"
 #include "cli/trace.h"
 #ifdef VPCCTL_LIVE
 #include "cli/live.h"
@@ -62,6 +63,7 @@ static const struct {
     {"ls", ls_main, "Instances of a running vpcd, their interfaces and namespaces"},
     {"exec", exec_main, "Run a command inside an instance (its network namespace)"},
 #endif
+    {"flow-logs", flow_logs_main, "Print delivered flow-log records (tail [--follow])"},
     {"max-pods", max_pods_main, "Maximum pods the VPC CNI fits on an instance type"},
     {"version", version_main, "Print the version"},
     {"help", help_main, "Show this help"},
