@@ -15,16 +15,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api/server.h"
 #include "fabric/fabric.h"
+#include "fabric/flowlog-sink.h"
 #include "lib/model/ops-vpc.h"
 #include "lib/util/util.h"
 #include "store/store.h"
@@ -55,6 +58,12 @@ static void usage(FILE *f)
 		"                       (default: instances by ID, fabric 'openvpc-fabric')\n"
 		"  --fabric-teardown    remove the fabric's namespaces and links on exit\n"
 		"                       (default: leave them for the next vpcd to adopt)\n"
+		"  --flow-log-interval S  aggregate flow-log records over S seconds instead of\n"
+		"                       each flow log's MaxAggregationInterval (0: their own)\n"
+		"  --flow-log-delay S   deliver flow-log objects S seconds after their first\n"
+		"                       record (default 60; AWS takes a few minutes); files go to\n"
+		"                       DIR/s3/<bucket>/[<prefix>/]AWSLogs/... and\n"
+		"                       DIR/cloudwatch/<log-group>/<eni-id>\n"
 		"  -h, --help           this text\n"
 		"\n"
 		"Logs one line per request to stderr: action, HTTP status, error code, ms.\n"
@@ -123,6 +132,9 @@ struct vpcd {
 	struct store *st;
 	struct fabric *fabric; /* NULL with --no-fabric */
 	char fabric_region[MODEL_AZ_LEN];
+	struct flowlog_sink *flowlogs; /* with the fabric */
+	uint32_t flowlog_interval_s;
+	uint64_t flowlog_delay_ms;
 };
 
 static void fabric_log(const char *when, int r, const struct fabric_report *rep)
@@ -152,6 +164,10 @@ static void fabric_sync(struct vpcd *d, const struct model *m, const char *when)
 
 	if (!d->fabric || strcmp(m->region, d->fabric_region) != 0)
 		return;
+	/* The sink learns new flow logs before the data path can emit their records. */
+	if (d->flowlogs && flowlog_sink_update(d->flowlogs, m) < 0)
+		fprintf(stderr, "vpcd: error: flow logs (%s): out of memory, destinations not "
+				"updated\n", when);
 	r = fabric_apply(d->fabric, m, &rep);
 	fabric_log(when, r, &rep);
 }
@@ -218,8 +234,9 @@ static int region_init(void *ud, struct model *m, struct model_ctx *ctx, struct 
  * model (adopting what a previous vpcd left), before the API listens.
  */
 static int start_fabric(struct vpcd *d, const char *prefix, const char *account,
-			const char *region)
+			const char *region, const char *state_dir)
 {
+	struct flowlog_sink_config sc;
 	struct fabric_config fc;
 	char fabric_ns[128];
 	struct model *m = NULL;
@@ -241,6 +258,19 @@ static int start_fabric(struct vpcd *d, const char *prefix, const char *account,
 		fc.fabric_ns = fabric_ns;
 	}
 	util_strscpy(d->fabric_region, region ? region : API_DEFAULT_REGION, sizeof(d->fabric_region));
+	flowlog_sink_config_default(&sc);
+	sc.state_dir = state_dir;
+	sc.account_id = account ? account : API_DEFAULT_ACCOUNT;
+	sc.region = d->fabric_region;
+	sc.delay_ms = d->flowlog_delay_ms;
+	r = flowlog_sink_new(&sc, &d->flowlogs);
+	if (r < 0) {
+		fprintf(stderr, "vpcd: cannot set up the flow-log sink: %s\n", strerror(-r));
+		return r;
+	}
+	fc.flowlog_fn = flowlog_sink_record;
+	fc.flowlog_userdata = d->flowlogs;
+	fc.flowlog_interval_override_s = d->flowlog_interval_s;
 	r = fabric_new(&fc, &d->fabric);
 	if (r < 0) {
 		fprintf(stderr, "vpcd: bad fabric configuration (--fabric-prefix '%s'): %s\n",
@@ -256,6 +286,30 @@ static int start_fabric(struct vpcd *d, const char *prefix, const char *account,
 		fabric_sync(d, m, "start");
 	model_free(m);
 	return 0;
+}
+
+/*
+ * Deliver the flow-log objects that are due (all of them with all), and
+ * say so when a write failed since the last call.
+ */
+static void flowlogs_deliver(struct vpcd *d, bool all, uint64_t *errors_seen)
+{
+	struct flowlog_sink_stats st;
+	struct timespec ts;
+	int r;
+
+	if (!d->flowlogs)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	r = all ? flowlog_sink_flush_all(d->flowlogs)
+		: flowlog_sink_flush(d->flowlogs,
+				     (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+	flowlog_sink_stats(d->flowlogs, &st);
+	if (r < 0 || st.write_errors != *errors_seen)
+		fprintf(stderr, "vpcd: error: flow logs: %" PRIu64 " write(s) failed, last: %s (%"
+			PRIu64 " records dropped in all)\n", st.write_errors - *errors_seen,
+			strerror(-st.last_error), st.records_dropped);
+	*errors_seen = st.write_errors;
 }
 
 static void log_request(void *ud, const char *action, int status, const char *code, double ms)
@@ -276,13 +330,18 @@ int main(int argc, char **argv)
 	    {"no-fabric", no_argument, NULL, 'n'},
 	    {"fabric-prefix", required_argument, NULL, 'p'},
 	    {"fabric-teardown", no_argument, NULL, 't'},
+	    {"flow-log-interval", required_argument, NULL, 'I'},
+	    {"flow-log-delay", required_argument, NULL, 'D'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *listen = "127.0.0.1:8787", *state_dir = NULL, *region = NULL;
 	const char *creds_path = NULL, *account = NULL, *fabric_prefix = NULL;
 	bool no_fabric = false, fabric_teardown = false;
-	struct vpcd d = {0};
+	struct vpcd d = {.flowlog_delay_ms = 60000};
+	struct timespec tick = {.tv_sec = 1};
+	uint64_t flowlog_errors = 0;
+	long v;
 	struct api_config cfg = {0};
 	struct api_credential *creds = NULL;
 	struct api_server *srv = NULL;
@@ -317,6 +376,19 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			fabric_teardown = true;
+			break;
+		case 'I':
+		case 'D':
+			if (util_parse_long(optarg, 0, 86400, &v) < 0) {
+				fprintf(stderr, "vpcd: bad --flow-log-%s '%s' (want 0..86400 "
+						"seconds)\n", c == 'I' ? "interval" : "delay", optarg);
+				usage(stderr);
+				return 2;
+			}
+			if (c == 'I')
+				d.flowlog_interval_s = (uint32_t)v;
+			else
+				d.flowlog_delay_ms = (uint64_t)v * 1000u;
 			break;
 		case 'h':
 			usage(stdout);
@@ -375,7 +447,15 @@ int main(int argc, char **argv)
 	cfg.account_id = account;
 	cfg.default_region = region;
 	d.st = st;
-	if (!no_fabric && start_fabric(&d, fabric_prefix, account, region) < 0)
+	/*
+	 * Block the signals before any thread exists (the data path's too), so
+	 * that only the wait below takes them, then wait for them there.
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	if (!no_fabric && start_fabric(&d, fabric_prefix, account, region, state_dir) < 0)
 		goto out;
 	cfg.persist = (struct api_persist){
 	    .userdata = &d,
@@ -393,11 +473,6 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	api_set_log_callback(srv, log_request, NULL);
-	/* Block the signals before the listener thread exists, then wait for them here. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	r = api_server_listen(srv, addr, port);
 	if (r < 0) {
@@ -407,15 +482,22 @@ int main(int argc, char **argv)
 	fprintf(stderr, "vpcd: info: listening on %s, state in %s, account %s, %s\n", listen,
 		state_dir, account ? account : API_DEFAULT_ACCOUNT,
 		creds ? "SigV4 verified" : "SigV4 not verified (no --credentials)");
-	do
-		r = sigwait(&sigs, &sig);
-	while (r != 0);
+	/* Every second without a signal, deliver the flow-log objects that are due. */
+	for (;;) {
+		sig = sigtimedwait(&sigs, NULL, &tick);
+		if (sig > 0)
+			break;
+		flowlogs_deliver(&d, false, &flowlog_errors);
+	}
 	fprintf(stderr, "vpcd: info: signal %d, shutting down\n", sig);
 	api_server_stop(srv);
 	ret = 0;
 out:
 	srv = api_server_free(srv);
 	d.fabric = fabric_free(d.fabric, fabric_teardown);
+	/* The data path has stopped: nothing more arrives, deliver what is buffered. */
+	flowlogs_deliver(&d, true, &flowlog_errors);
+	d.flowlogs = flowlog_sink_free(d.flowlogs);
 	st = store_close(st);
 	if (creds)
 		memset(creds, 0, cfg.n_credentials * sizeof(*creds));

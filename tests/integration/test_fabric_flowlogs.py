@@ -1,0 +1,229 @@
+"""Flow logs of real traffic, delivered as AWS delivers them to S3.
+
+vpcd runs the live fabric (--fabric-prefix <unique>-, --fabric-teardown, as in
+test_fabric.py) with --flow-log-interval 1 --flow-log-delay 1.  A flow log on
+the default VPC with LogDestination arn:aws:s3:::test-bucket/fl; two
+instances; ping and TCP to an allowed port (8080) and a blocked one (9090).
+The gzip objects must appear under
+  <state>/s3/test-bucket/fl/AWSLogs/<account>/vpcflowlogs/us-east-1/YYYY/MM/DD/
+named <account>_vpcflowlogs_us-east-1_<fl-id>_<YYYYMMDDTHHmmZ>_<hash>.log.gz,
+start with the header line of the default format, and hold ACCEPT records of
+the allowed traffic and a REJECT record of the blocked port with the right
+addresses, ports and protocol; `vpcctl flow-logs tail` (and --follow) shows
+them.  Nothing is added to the root namespace (checked).  Needs root.
+"""
+import datetime
+import glob
+import gzip
+import json
+import os
+import re
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import make_client
+from test_fabric import PREFIX, connect, netns_list, ping, root_state, run, serve
+
+HEADER = ("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets "
+          "bytes start end action log-status")
+
+
+@pytest.fixture
+def flowfabric(start_vpcd, vpcd_binary, tmp_path):
+    if os.geteuid() != 0:
+        pytest.fail("the fabric tests need root", pytrace=False)
+    before = root_state()
+    state = tmp_path / "state"
+
+    class F:
+        servers = []
+        procs = []
+
+    f = F()
+    f.state = state
+    f.vpcctl = os.path.join(os.path.dirname(os.path.dirname(vpcd_binary)), "cli", "vpcctl")
+    assert os.access(f.vpcctl, os.X_OK), f.vpcctl
+    f.start = lambda: start_vpcd(f"--fabric-prefix={PREFIX}", "--fabric-teardown",
+                                 "--flow-log-interval", "1", "--flow-log-delay", "1",
+                                 state_dir=state)
+    yield f
+    for p in f.servers + f.procs:
+        p.kill()
+        p.wait()
+    for ns in netns_list():
+        subprocess.run(["ip", "netns", "del", ns])
+    assert root_state() == before, "the root namespace changed"
+
+
+def read_objects(folder):
+    """[(path, header, [record fields...])] of every object below folder."""
+    out = []
+    for path in sorted(glob.glob(os.path.join(folder, "**", "*.log.gz"), recursive=True)):
+        with gzip.open(path, "rt") as f:
+            lines = f.read().splitlines()
+        out.append((path, lines[0], [ln.split(" ") for ln in lines[1:]]))
+    return out
+
+
+def wait_for(pred, timeout=25.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.3)
+    return pred()
+
+
+def eni_of(ec2, instance_id):
+    r = ec2.describe_instances(InstanceIds=[instance_id])
+    return r["Reservations"][0]["Instances"][0]["NetworkInterfaces"][0]["NetworkInterfaceId"]
+
+
+def test_flow_logs_of_real_traffic_as_s3_objects(flowfabric):
+    v = flowfabric.start()
+    ec2 = make_client(v.url)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]
+    account = vpc["OwnerId"]
+    subnets = sorted(ec2.describe_subnets()["Subnets"], key=lambda s: s["AvailabilityZone"])
+    r = ec2.create_flow_logs(ResourceIds=[vpc["VpcId"]], ResourceType="VPC", TrafficType="ALL",
+                             LogDestinationType="s3",
+                             LogDestination="arn:aws:s3:::test-bucket/fl")
+    assert r["Unsuccessful"] == []
+    [fl] = r["FlowLogIds"]
+
+    # tail --follow from before the first object exists.
+    follow = subprocess.Popen([flowfabric.vpcctl, "flow-logs", "tail", "--follow",
+                               "--state-dir", str(flowfabric.state), "--flow-log-id", fl],
+                              stdout=subprocess.PIPE, text=True)
+    flowfabric.procs.append(follow)
+    followed = []
+    threading.Thread(target=lambda: followed.extend(follow.stdout), daemon=True).start()
+
+    web = ec2.create_security_group(GroupName="web", Description="web",
+                                    VpcId=vpc["VpcId"])["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
+         "IpRanges": [{"CidrIp": "172.31.0.0/16"}]},
+        {"IpProtocol": "icmp", "FromPort": -1, "ToPort": -1,
+         "IpRanges": [{"CidrIp": "172.31.0.0/16"}]}])
+    a, a_ip = run(ec2, subnets[0]["SubnetId"])
+    d, d_ip = run(ec2, subnets[1]["SubnetId"], [web])
+    eni_a, eni_d = eni_of(ec2, a), eni_of(ec2, d)
+    serve(flowfabric, PREFIX + d, 8080, 9090)
+    assert ping(PREFIX + a, d_ip)
+    assert connect(PREFIX + a, d_ip, 8080) == "hello 8080"
+    assert connect(PREFIX + a, d_ip, 9090, timeout=1.0) is None, "9090 is blocked"
+
+    folder = os.path.join(flowfabric.state, "s3", "test-bucket", "fl", "AWSLogs", account,
+                          "vpcflowlogs", "us-east-1")
+
+    def records():
+        return [rec for _, _, recs in read_objects(folder) for rec in recs]
+
+    def has(pred):
+        return any(pred(r) for r in records())
+
+    # Records: version account eni src dst sport dport proto packets bytes start end action status
+    def tcp_accept_in(r):
+        return (r[2] == eni_d and r[3] == a_ip and r[4] == d_ip and r[6] == "8080"
+                and r[7] == "6" and r[12] == "ACCEPT" and r[13] == "OK")
+
+    def tcp_accept_out(r):  # the same flow, as A's ENI saw it leave
+        return (r[2] == eni_a and r[3] == a_ip and r[4] == d_ip and r[6] == "8080"
+                and r[7] == "6" and r[12] == "ACCEPT")
+
+    def tcp_reply(r):  # the server's answer, leaving D
+        return (r[2] == eni_d and r[3] == d_ip and r[4] == a_ip and r[5] == "8080"
+                and r[7] == "6" and r[12] == "ACCEPT")
+
+    def icmp_accept(r):
+        return (r[2] == eni_d and r[3] == a_ip and r[4] == d_ip and r[5] == "0"
+                and r[6] == "0" and r[7] == "1" and r[12] == "ACCEPT")
+
+    def tcp_reject(r):
+        return (r[2] == eni_d and r[3] == a_ip and r[4] == d_ip and r[6] == "9090"
+                and r[7] == "6" and r[12] == "REJECT" and r[13] == "OK")
+
+    for name, pred in [("TCP 8080 ACCEPT in", tcp_accept_in), ("TCP 8080 ACCEPT out", tcp_accept_out),
+                       ("TCP 8080 reply", tcp_reply), ("ICMP ACCEPT", icmp_accept),
+                       ("TCP 9090 REJECT", tcp_reject)]:
+        assert wait_for(lambda: has(pred)), f"no {name} record in {records()}\n{v.log()}"
+    # A's side lets the SYN out (its group allows all egress); D's group rejects it.
+    assert has(lambda r: r[2] == eni_a and r[6] == "9090" and r[12] == "ACCEPT")
+    assert not has(lambda r: r[2] == eni_d and r[6] == "9090" and r[12] == "ACCEPT"), \
+        "9090 is never accepted into D"
+    rej = [r for r in records() if tcp_reject(r)]
+    assert int(rej[0][8]) >= 1 and int(rej[0][9]) >= 40, rej[0]
+    assert all(r[0] == "2" and r[1] == account for r in records())
+
+    # The AWS layout: a folder per day, names with the flow log and a 5-minute window.
+    objs = read_objects(folder)
+    today = datetime.datetime.now(datetime.timezone.utc)
+    name_re = re.compile(rf"^{account}_vpcflowlogs_us-east-1_{fl}_(\d{{8}}T\d{{2}}(\d{{2}})Z)"
+                         r"_[0-9a-f]{8}\.log\.gz$")
+    for path, header, recs in objs:
+        rel = os.path.relpath(path, folder).split(os.sep)
+        assert len(rel) == 4, rel
+        m = name_re.match(rel[3])
+        assert m, rel[3]
+        assert int(m.group(2)) % 5 == 0, rel[3]
+        assert rel[:3] == [m.group(1)[0:4], m.group(1)[4:6], m.group(1)[6:8]], rel
+        assert header == HEADER, header
+        for r in recs:
+            assert len(r) == 14, r
+            if r[13] == "OK":
+                end = datetime.datetime.fromtimestamp(int(r[11]), datetime.timezone.utc)
+                assert end.strftime("%Y%m%dT%H") + f"{end.minute - end.minute % 5:02d}Z" == \
+                    m.group(1), (r, rel[3])
+    assert abs((today - datetime.datetime.strptime(objs[0][0].split("_")[-2], "%Y%m%dT%H%MZ")
+                .replace(tzinfo=datetime.timezone.utc)).total_seconds()) < 3600
+    assert not glob.glob(os.path.join(folder, "**", ".*"), recursive=True), "temporaries left"
+
+    # vpcctl flow-logs tail: text and JSON.
+    p = subprocess.run([flowfabric.vpcctl, "flow-logs", "tail", "--state-dir",
+                        str(flowfabric.state)], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0].startswith("TIME (UTC)")
+    assert any(f"{a_ip}:" in ln and f"-> {d_ip}:9090" in ln and " TCP " in ln
+               and "REJECT OK" in ln and eni_d in ln for ln in lines), p.stdout
+    assert any(f"-> {d_ip}:8080" in ln and "ACCEPT OK" in ln for ln in lines), p.stdout
+    assert any(f"-> {d_ip}:0" in ln and " ICMP " in ln for ln in lines), p.stdout
+    p = subprocess.run([flowfabric.vpcctl, "flow-logs", "tail", "--state-dir",
+                        str(flowfabric.state), "--output", "json", "--flow-log-id", fl],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    js = [json.loads(ln) for ln in p.stdout.splitlines()]
+    assert any(j["action"] == "REJECT" and j["dstport"] == 9090 and j["protocol"] == 6
+               and j["srcaddr"] == a_ip and j["interface-id"] == eni_d for j in js), js
+    p = subprocess.run([flowfabric.vpcctl, "flow-logs", "tail", "--state-dir",
+                        str(flowfabric.state), "--flow-log-id", "fl-0000000000000000"],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0 and p.stdout == "", p.stdout
+
+    # --follow saw the same records arrive.
+    assert wait_for(lambda: any(f"-> {d_ip}:9090" in ln and "REJECT" in ln for ln in followed),
+                    timeout=10), "".join(followed)
+
+    # A malformed object is named and skipped; the others still print.
+    day = os.path.dirname(objs[0][0])
+    bad = os.path.join(day, f"{account}_vpcflowlogs_us-east-1_{fl}_20000101T0000Z_00000000.log.gz")
+    with open(bad, "wb") as f:
+        f.write(b"\x1f\x8b\x08\x00 truncated")
+    p = subprocess.run([flowfabric.vpcctl, "flow-logs", "tail", "--state-dir",
+                        str(flowfabric.state)], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1
+    assert bad in p.stderr, p.stderr
+    assert "REJECT" in p.stdout
+    os.unlink(bad)
+
+    # Stopping vpcd delivers what is still buffered: traffic just before the stop.
+    n_before = len(objs)
+    assert connect(PREFIX + a, d_ip, 9090, timeout=1.0) is None
+    time.sleep(1.5)  # one aggregation interval ends; the delay (1 s) may not have passed
+    assert v.stop() == 0
+    assert len(read_objects(folder)) > n_before
