@@ -6,10 +6,12 @@
 
 #include "fabric/fabric.h"
 #include "fabric/netns.h"
+#include "fabric/outside.h"
 
 struct fabric {
 	struct fabric_config cfg;
 	struct plumb *plumb;
+	struct outside *outside;
 	struct eng_state *state;
 	struct fabric_dp *dp;
 	bool running;
@@ -25,6 +27,8 @@ int fabric_new(const struct fabric_config *cfg, struct fabric **ret)
 {
 	struct plumb_config pc = {.ns_prefix = cfg->ns_prefix, .link_prefix = cfg->link_prefix,
 				  .fabric_ns = cfg->fabric_ns, .mtu = cfg->mtu};
+	struct outside_config oc = {.ns_prefix = cfg->ns_prefix, .fabric_ns = cfg->fabric_ns,
+				    .link_prefix = cfg->link_prefix, .mtu = cfg->mtu};
 	struct eng_limits lim;
 	struct fabric *f = calloc(1, sizeof(*f));
 	int e;
@@ -35,6 +39,11 @@ int fabric_new(const struct fabric_config *cfg, struct fabric **ret)
 	e = plumb_new(&pc, &f->plumb);
 	if (e < 0) {
 		free(f);
+		return e;
+	}
+	e = outside_new(&oc, &f->outside);
+	if (e < 0) {
+		fabric_free(f, false);
 		return e;
 	}
 	eng_limits_default(&lim);
@@ -49,9 +58,9 @@ int fabric_new(const struct fabric_config *cfg, struct fabric **ret)
 
 /* The data path's view of the plumbed ENIs (their subnets for ARP). */
 static int dp_ports(const struct model *m, const struct fabric_port *ports, size_t n,
-		    struct fabric_dp_port **ret)
+		    const struct fabric_dp_port *gws, size_t n_gws, struct fabric_dp_port **ret)
 {
-	struct fabric_dp_port *out = calloc(n + 1, sizeof(*out));
+	struct fabric_dp_port *out = calloc(n + n_gws + 1, sizeof(*out));
 	size_t k = 0;
 
 	if (!out)
@@ -67,6 +76,8 @@ static int dp_ports(const struct model *m, const struct fabric_port *ports, size
 		memcpy(out[k].mac, ports[i].mac, 6);
 		k++;
 	}
+	for (size_t i = 0; i < n_gws; i++)
+		out[k++] = gws[i];
 	*ret = out;
 	return (int)k;
 }
@@ -109,16 +120,22 @@ int fabric_apply(struct fabric *f, const struct model *m, struct fabric_report *
 {
 	struct fabric_report rep = {0};
 	struct fabric_port *ports = NULL;
-	struct fabric_dp_port *dports = NULL;
+	struct fabric_dp_port *dports = NULL, *gws = NULL;
 	struct eng_gen *gen = NULL;
-	size_t n = 0;
+	size_t n = 0, n_gws = 0;
 	int e, nd;
 
 	if ((e = eng_compile(m, &gen)) < 0)
 		return e;
 	if ((e = plumb_reconcile(f->plumb, m, &rep.plumb, &ports, &n)) < 0)
 		goto out;
-	if ((nd = dp_ports(m, ports, n, &dports)) < 0) {
+	/* Gateways (internet, onprem): their failures are counted, never fatal. */
+	if ((e = outside_reconcile(f->outside, m, &rep.outside, &gws, &n_gws)) < 0) {
+		rep.outside = (struct outside_counts){.errors = 1, .first_error = e};
+		gws = NULL;
+		n_gws = 0;
+	}
+	if ((nd = dp_ports(m, ports, n, gws, n_gws, &dports)) < 0) {
 		e = nd;
 		goto out;
 	}
@@ -136,6 +153,7 @@ int fabric_apply(struct fabric *f, const struct model *m, struct fabric_report *
 		*ret_report = rep;
 out:
 	free(dports);
+	free(gws);
 	fabric_ports_free(ports);
 	eng_gen_unref(gen);
 	return e;
@@ -158,8 +176,11 @@ struct fabric *fabric_free(struct fabric *f, bool teardown)
 	if (!f)
 		return NULL;
 	f->dp = fabric_dp_free(f->dp);
+	if (teardown && f->outside)
+		outside_teardown(f->outside);
 	if (teardown && f->plumb)
 		plumb_teardown(f->plumb, NULL);
+	outside_free(f->outside);
 	plumb_free(f->plumb);
 	eng_state_free(f->state);
 	free(f);

@@ -1,15 +1,18 @@
 /*
  * fabric: the live fabric of one Region, as vpcd runs it — plumbing
- * (plumb.h: instance namespaces, ENI veth pairs) and the data path (dp.h:
- * every frame through the engine) kept in step with the model.
+ * (plumb.h: instance namespaces, ENI veth pairs), what lies outside the VPC
+ * (outside.h: the internet behind each IGW, the onprem site behind each VGW
+ * over a VXLAN tunnel) and the data path (dp.h: every frame through the
+ * engine) kept in step with the model.
  *
  * fabric_apply() is called with the model after every committed change and
  * once at start: it compiles a new engine generation, reconciles the
- * namespaces and links (creating, repairing and removing only what differs,
- * so a vpcd restart adopts what is already there), hands the port table to
- * the data path and publishes the generation, which the data path adopts
- * between two batches without dropping established flows that are still
- * allowed.  The data path thread starts on the first apply.
+ * namespaces and links, instances first, then gateways (creating, repairing
+ * and removing only what differs, so a vpcd restart adopts what is already
+ * there; a gateway failure is counted in report.outside, never fatal), hands
+ * the ENI and gateway port table to the data path and publishes the
+ * generation, which the data path adopts between two batches without
+ * dropping established flows that are still allowed.  The data path thread starts on the first apply.
  *
  * Threading: fabric_apply/fabric_stats/fabric_free from the thread that owns
  * the model (vpcd: under its request mutex).  Nothing here logs; errors are
@@ -19,6 +22,7 @@
 #define OPENVPC_FABRIC_FABRIC_H
 
 #include "fabric/dp.h"
+#include "fabric/outside.h"
 #include "fabric/plumb.h"
 #include "lib/model/model.h"
 
@@ -38,7 +42,8 @@ struct fabric;
 /* What the last apply did. */
 struct fabric_report {
 	struct plumb_counts plumb;
-	size_t ports;
+	struct outside_counts outside; /* internet and onprem sides (outside.h) */
+	size_t ports;		       /* ENI and gateway ports handed to the data path */
 	bool started; /* the data path thread started by this apply */
 };
 

@@ -1,0 +1,299 @@
+"""Outside the VPC, through the live fabric: the internet behind the IGW (1:1
+NAT of public IPs and Elastic IPs, inbound gated by security groups), NAT
+gateways for private subnets, and a VPN to an onprem site over a VXLAN tunnel.
+
+vpcd runs with --fabric-prefix <unique>- and --fabric-teardown: the internet
+and onprem namespaces are <prefix>internet and <prefix>onprem, with the test
+hosts 203.0.113.10 and 192.168.1.10 on their loopback.  Nothing is added to
+the root namespace (checked); every namespace with the prefix is removed at
+the end.  Needs root.
+"""
+import os
+import subprocess
+
+import pytest
+
+from conftest import make_client
+
+PREFIX = f"ovo{os.getpid() % 100000}-"
+INET = PREFIX + "internet"
+ONPREM = PREFIX + "onprem"
+INET_HOST = "203.0.113.10"
+ONPREM_HOST = "192.168.1.10"
+AMI = "ami-0abcdef1234567890"
+# Answers every connection with the address it came from (and logs it).
+SERVER = r"""
+import socket, sys, threading
+def serve(port):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port)); s.listen(16)
+    while True:
+        c, a = s.accept(); print("from", a[0], flush=True)
+        c.sendall(b"peer %s\n" % a[0].encode()); c.close()
+for p in sys.argv[1:]:
+    threading.Thread(target=serve, args=(int(p),), daemon=True).start()
+print("ready", flush=True)
+threading.Event().wait()
+"""
+CLIENT = r"""
+import socket, sys
+try:
+    s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=float(sys.argv[3]))
+    print(s.recv(64).decode().strip())
+except OSError as e:
+    print("FAILED", e); sys.exit(1)
+"""
+
+
+def root_state():
+    out = []
+    for cmd in (["ip", "-o", "link"], ["ip", "route"], ["ip", "rule"]):
+        out.append(subprocess.run(cmd, capture_output=True, text=True).stdout)
+    links = sorted(line.split(":")[1].strip() for line in out[0].splitlines())
+    return links, out[1], out[2]
+
+
+def netns_list():
+    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    return [line.split()[0] for line in out.splitlines() if line.startswith(PREFIX)]
+
+
+def nsexec(ns, *cmd, timeout=10):
+    return subprocess.run(["ip", "netns", "exec", ns, *cmd], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def ping(ns, ip):
+    return nsexec(ns, "ping", "-c1", "-W2", ip).returncode == 0
+
+
+def connect(ns, ip, port, timeout=2.0):
+    p = nsexec(ns, "python3", "-c", CLIENT, ip, str(port), str(timeout), timeout=timeout + 5)
+    return p.stdout.strip() if p.returncode == 0 else None
+
+
+@pytest.fixture
+def fabric(start_vpcd, tmp_path):
+    if os.geteuid() != 0:
+        pytest.fail("the fabric tests need root", pytrace=False)
+    before = root_state()
+
+    class F:
+        servers = []
+        state = tmp_path / "state"
+
+        def start(self):
+            return start_vpcd(f"--fabric-prefix={PREFIX}", "--fabric-teardown",
+                              state_dir=self.state)
+
+        def serve(self, ns, *ports):
+            p = subprocess.Popen(["ip", "netns", "exec", ns, "python3", "-c", SERVER,
+                                  *map(str, ports)], stdout=subprocess.PIPE, text=True)
+            self.servers.append(p)
+            assert p.stdout.readline().strip() == "ready"
+            return p
+
+    f = F()
+    yield f
+    for s in f.servers:
+        s.kill()
+        s.wait()
+    for ns in netns_list():
+        subprocess.run(["ip", "netns", "del", ns])
+    assert root_state() == before, "the root namespace changed"
+
+
+def run(ec2, subnet=None, sgs=None, **kw):
+    if subnet:
+        kw["SubnetId"] = subnet
+    if sgs:
+        kw["SecurityGroupIds"] = sgs
+    r = ec2.run_instances(ImageId=AMI, InstanceType="t3.small", MinCount=1, MaxCount=1, **kw)
+    inst = r["Instances"][0]
+    return inst["InstanceId"], inst["PrivateIpAddress"]
+
+
+def public_ip(ec2, iid):
+    return ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0].get(
+        "PublicIpAddress")
+
+
+def inet_routes():
+    return nsexec(INET, "ip", "-4", "route", "show").stdout
+
+
+def inet_links():
+    """(ifindex, name, MAC) of the internet side's links: equal when adopted."""
+    out = nsexec(INET, "ip", "-o", "link").stdout.splitlines()
+    return sorted((line.split(":")[0], line.split(":")[1].strip(), line.split("link/")[1].split()[1])
+                  for line in out)
+
+
+def default_subnets(ec2):
+    subs = sorted(ec2.describe_subnets()["Subnets"], key=lambda s: s["AvailabilityZone"])
+    return subs[0]["VpcId"], [s["SubnetId"] for s in subs]
+
+
+def test_public_ip_and_eip_through_the_igw(fabric):
+    v = fabric.start()
+    ec2 = make_client(v.url)
+    vpc, subs = default_subnets(ec2)
+    a, a_ip = run(ec2, subs[0])
+    pub = public_ip(ec2, a)
+    assert pub and pub.startswith("198.51.100."), pub
+    assert INET in netns_list()
+    assert f"{pub} dev " in inet_routes()
+    # Out: ping and TCP; the internet host sees the public IP, never the private one.
+    assert ping(PREFIX + a, INET_HOST)
+    srv = fabric.serve(INET, 8080)
+    assert connect(PREFIX + a, INET_HOST, 8080) == f"peer {pub}"
+    assert srv.stdout.readline().strip() == f"from {pub}"
+    # In: refused by the default group, then allowed by a rule for the internet.
+    fabric.serve(PREFIX + a, 8081)
+    assert connect(INET, pub, 8081, timeout=1.0) is None, "the default group admits no one"
+    sg = ec2.describe_instances(InstanceIds=[a])["Reservations"][0]["Instances"][0][
+        "SecurityGroups"][0]["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 8081, "ToPort": 8081,
+         "IpRanges": [{"CidrIp": "203.0.113.0/24"}]}])
+    assert connect(INET, pub, 8081) == f"peer {INET_HOST}", "inbound, 1:1 NAT to the private IP"
+    assert connect(INET, a_ip, 8081, timeout=1.0) is None, "private IPs are not routed"
+
+    # An Elastic IP replaces the auto-assigned one: the old route goes, the new one comes.
+    alloc = ec2.allocate_address(Domain="vpc")
+    eip = alloc["PublicIp"]
+    ec2.associate_address(AllocationId=alloc["AllocationId"], InstanceId=a)
+    routes = inet_routes()
+    assert f"{eip} dev " in routes and f"{pub} dev " not in routes, routes
+    assert connect(PREFIX + a, INET_HOST, 8080) == f"peer {eip}"
+    assert connect(INET, eip, 8081) == f"peer {INET_HOST}"
+    ec2.disassociate_address(AssociationId=ec2.describe_addresses(
+        AllocationIds=[alloc["AllocationId"]])["Addresses"][0]["AssociationId"])
+    assert f"{eip} dev " not in inet_routes()
+
+
+def test_no_public_ip_no_internet(fabric):
+    v = fabric.start()
+    ec2 = make_client(v.url)
+    vpc, subs = default_subnets(ec2)
+    ec2.modify_subnet_attribute(SubnetId=subs[1], MapPublicIpOnLaunch={"Value": False})
+    b, b_ip = run(ec2, subs[1])
+    assert public_ip(ec2, b) is None
+    assert not ping(PREFIX + b, INET_HOST)
+    fabric.serve(INET, 8080)
+    assert connect(PREFIX + b, INET_HOST, 8080, timeout=1.0) is None
+    # The engine says why (vpcctl trace over the live state).
+    path = os.path.join(os.environ["OPENVPC_BUILD"], "cli", "vpcctl")
+    t = subprocess.run([path, "trace", "--state-dir", str(fabric.state), "--source", b,
+                        "--destination", INET_HOST, "--destination-port", "8080"],
+                       capture_output=True, text=True, timeout=30)
+    assert t.returncode == 1, t.stdout + t.stderr
+    assert "IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS" in t.stdout.upper().replace(" ", "_") or \
+        "public" in t.stdout.lower(), t.stdout
+
+
+def test_nat_gateway_for_a_private_subnet(fabric):
+    v = fabric.start()
+    ec2 = make_client(v.url)
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    pub_sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
+    priv_sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.2.0/24")["Subnet"]["SubnetId"]
+    rt_pub = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=rt_pub, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    ec2.associate_route_table(RouteTableId=rt_pub, SubnetId=pub_sub)
+    alloc = ec2.allocate_address(Domain="vpc")
+    nat = ec2.create_nat_gateway(SubnetId=pub_sub, AllocationId=alloc["AllocationId"])[
+        "NatGateway"]["NatGatewayId"]
+    rt_priv = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=rt_priv, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+    ec2.associate_route_table(RouteTableId=rt_priv, SubnetId=priv_sub)
+    p, p_ip = run(ec2, priv_sub)
+    assert public_ip(ec2, p) is None
+    assert f"{alloc['PublicIp']} dev " in inet_routes()
+
+    srv = fabric.serve(INET, 8080)
+    assert ping(PREFIX + p, INET_HOST)
+    assert connect(PREFIX + p, INET_HOST, 8080) == f"peer {alloc['PublicIp']}"
+    assert srv.stdout.readline().strip() == f"from {alloc['PublicIp']}"
+    # Unsolicited inbound to the NAT gateway's address gets nowhere, even with an open group.
+    sg = ec2.describe_instances(InstanceIds=[p])["Reservations"][0]["Instances"][0][
+        "SecurityGroups"][0]["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
+        {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    fabric.serve(PREFIX + p, 8081)
+    assert connect(INET, alloc["PublicIp"], 8081, timeout=1.0) is None
+    assert connect(INET, p_ip, 8081, timeout=1.0) is None
+    # Without the route, no way out.
+    ec2.delete_route(RouteTableId=rt_priv, DestinationCidrBlock="0.0.0.0/0")
+    assert connect(PREFIX + p, INET_HOST, 8080, timeout=1.0) is None
+
+
+def test_vpn_to_onprem(fabric):
+    v = fabric.start()
+    ec2 = make_client(v.url)
+    vpc = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+    sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.30.1.0/24")["Subnet"]["SubnetId"]
+    rtb = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])[
+        "RouteTables"][0]["RouteTableId"]
+    sg = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]}])[
+        "SecurityGroups"][0]["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
+        {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "192.168.0.0/16"}]}])
+    a, a_ip = run(ec2, sub)
+    vgw = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    ec2.attach_vpn_gateway(VpnGatewayId=vgw, VpcId=vpc)
+    cgw = ec2.create_customer_gateway(Type="ipsec.1", BgpAsn=65000,
+                                      IpAddress="192.0.2.10")["CustomerGateway"][
+        "CustomerGatewayId"]
+    assert ONPREM not in netns_list(), "no VPN connection yet: no onprem site"
+    vpn = ec2.create_vpn_connection(Type="ipsec.1", CustomerGatewayId=cgw, VpnGatewayId=vgw,
+                                    Options={"StaticRoutesOnly": True})["VpnConnection"][
+        "VpnConnectionId"]
+    assert ONPREM in netns_list()
+    # The tunnel is a real VXLAN device on both sides; onprem routes the VPC into it.
+    assert "vxlan" in nsexec(ONPREM, "ip", "-d", "link", "show", "type", "vxlan").stdout
+    assert "10.30.0.0/16 dev vx" in nsexec(ONPREM, "ip", "route").stdout
+    srv = fabric.serve(ONPREM, 9000)
+    fabric.serve(PREFIX + a, 9001)
+    # No route to the site in the VPC yet.
+    assert not ping(PREFIX + a, ONPREM_HOST)
+    # Propagation alone is not enough: the connection has no static route for the site.
+    ec2.enable_vgw_route_propagation(RouteTableId=rtb, GatewayId=vgw)
+    assert not ping(PREFIX + a, ONPREM_HOST)
+    ec2.create_vpn_connection_route(VpnConnectionId=vpn, DestinationCidrBlock="192.168.0.0/16")
+    assert ping(PREFIX + a, ONPREM_HOST)
+    assert connect(PREFIX + a, ONPREM_HOST, 9000) == f"peer {a_ip}", "no NAT over the VPN"
+    assert srv.stdout.readline().strip() == f"from {a_ip}"
+    assert connect(ONPREM, a_ip, 9001) == f"peer {ONPREM_HOST}"
+    # Removing the VPN route stops it.
+    ec2.delete_vpn_connection_route(VpnConnectionId=vpn, DestinationCidrBlock="192.168.0.0/16")
+    assert not ping(PREFIX + a, ONPREM_HOST)
+    assert connect(ONPREM, a_ip, 9001, timeout=1.0) is None
+    # A static route in the route table, with the VPN route back: reachable again.
+    ec2.disable_vgw_route_propagation(RouteTableId=rtb, GatewayId=vgw)
+    ec2.create_vpn_connection_route(VpnConnectionId=vpn, DestinationCidrBlock="192.168.1.0/24")
+    ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="192.168.0.0/16", GatewayId=vgw)
+    assert ping(PREFIX + a, ONPREM_HOST)
+    # Deleting the connection removes the onprem site.
+    ec2.delete_vpn_connection(VpnConnectionId=vpn)
+    assert ONPREM not in netns_list()
+    assert not ping(PREFIX + a, ONPREM_HOST)
+
+
+def test_restart_adopts_and_teardown_removes(fabric, start_vpcd):
+    v = start_vpcd(f"--fabric-prefix={PREFIX}", state_dir=fabric.state)  # no teardown
+    ec2 = make_client(v.url)
+    vpc, subs = default_subnets(ec2)
+    a, _ = run(ec2, subs[0])
+    pub = public_ip(ec2, a)
+    link = inet_links()
+    assert v.stop() == 0
+    assert INET in netns_list(), "without --fabric-teardown the internet side stays"
+    v2 = fabric.start()
+    assert inet_links() == link, "adopted, not rebuilt"
+    assert ping(PREFIX + a, INET_HOST)
+    assert f"{pub} dev " in inet_routes()
+    assert v2.stop() == 0
+    assert INET not in netns_list() and ONPREM not in netns_list()
