@@ -8,8 +8,9 @@
  * associations) is checked by the model operation; this file parses the
  * parameters, renders the ACL as AWS does and maps model errors.
  *
- * Rendering.  entrySet lists every entry in the model's order (egress, then
- * rule number), the final deny entries included with ruleNumber 32767
+ * Rendering.  entrySet lists the egress entries, then the ingress ones, each
+ * by rule number (the order of AWS's describe-network-acls examples), the
+ * final deny entries included with ruleNumber 32767
  * (32768 for IPv6), protocol as its IANA number ("-1" for all), portRange
  * only for TCP/UDP entries and icmpTypeCode only for ICMP/ICMPv6 entries.
  * A new ACL holds only the final deny entries: it denies everything.
@@ -62,8 +63,10 @@ static void render_nacl_as(struct api_req *r, const struct model_nacl *a, const 
 	api_xml_str(r, "vpcId", a->vpc_id);
 	api_xml_bool(r, "default", a->is_default);
 	api_xml_start(r, "entrySet");
-	for (size_t i = 0; i < a->n_entries; i++)
-		render_entry(r, &a->entries[i]);
+	for (int egress = 1; egress >= 0; egress--) /* the model keeps ingress first */
+		for (size_t i = 0; i < a->n_entries; i++)
+			if (a->entries[i].egress == (egress == 1))
+				render_entry(r, &a->entries[i]);
 	api_xml_end(r);
 	api_xml_start(r, "associationSet");
 	for (size_t i = 0; i < a->n_assocs; i++) {

@@ -112,6 +112,9 @@ def test_entries(ec2):
                                  RuleAction="allow", Egress=True, CidrBlock="0.0.0.0/0")
     acl = _acl(ec2, aid)
     assert len(acl["Entries"]) == 6
+    # egress entries first, then ingress, each by rule number (as AWS lists them)
+    assert [(x["Egress"], x["RuleNumber"]) for x in acl["Entries"]] == [
+        (True, 100), (True, 32767), (False, 100), (False, 110), (False, 120), (False, 32767)]
     e = _entry(acl, 100)
     assert e == {"RuleNumber": 100, "Protocol": "6", "RuleAction": "allow", "Egress": False,
                  "CidrBlock": "10.0.0.0/8", "PortRange": {"From": 443, "To": 443}}
