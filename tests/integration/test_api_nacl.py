@@ -395,3 +395,26 @@ def test_aws_cli_v2(vpcd, ec2):
     assert e["Protocol"] == "6" and e["PortRange"] == {"From": 80, "To": 81}
     p = run_aws_cli(vpcd, "ec2", "delete-network-acl", "--network-acl-id", "acl-0123456789abcdef0")
     assert p.returncode != 0 and "InvalidNetworkAclID.NotFound" in p.stderr
+
+
+def test_second_vpc_quota_and_cross_vpc_association(ec2):
+    d = _default_acl(ec2)
+    vpc2 = ec2.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]
+    acls2 = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc2]}])["NetworkAcls"]
+    assert len(acls2) == 1 and acls2[0]["IsDefault"] is True and acls2[0]["Associations"] == []
+    # a subnet of the default VPC cannot move to an ACL of another VPC
+    with pytest.raises(ClientError) as e:
+        ec2.replace_network_acl_association(
+            AssociationId=d["Associations"][0]["NetworkAclAssociationId"],
+            NetworkAclId=acls2[0]["NetworkAclId"])
+    assert _code(e) == "InvalidParameterValue"
+    # 200 ACLs per VPC, the default one included
+    for _ in range(199):
+        ec2.create_network_acl(VpcId=vpc2)
+    with pytest.raises(ClientError) as e:
+        ec2.create_network_acl(VpcId=vpc2)
+    assert _code(e) == "NetworkAclLimitExceeded"
+    ec2.create_network_acl(VpcId=d["VpcId"])  # the quota is per VPC
+    got = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc2]}],
+                                    MaxResults=1000)["NetworkAcls"]
+    assert len(got) == 200
