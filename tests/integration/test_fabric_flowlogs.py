@@ -46,9 +46,9 @@ def flowfabric(start_vpcd, vpcd_binary, tmp_path):
     f.state = state
     f.vpcctl = os.path.join(os.path.dirname(os.path.dirname(vpcd_binary)), "cli", "vpcctl")
     assert os.access(f.vpcctl, os.X_OK), f.vpcctl
-    f.start = lambda: start_vpcd(f"--fabric-prefix={PREFIX}", "--fabric-teardown",
-                                 "--flow-log-interval", "1", "--flow-log-delay", "1",
-                                 state_dir=state)
+    f.start = lambda delay="1": start_vpcd(f"--fabric-prefix={PREFIX}", "--fabric-teardown",
+                                           "--flow-log-interval", "1", "--flow-log-delay",
+                                           delay, state_dir=state)
     yield f
     for p in f.servers + f.procs:
         p.kill()
@@ -221,9 +221,33 @@ def test_flow_logs_of_real_traffic_as_s3_objects(flowfabric):
     assert "REJECT" in p.stdout
     os.unlink(bad)
 
-    # Stopping vpcd delivers what is still buffered: traffic just before the stop.
-    n_before = len(objs)
-    assert connect(PREFIX + a, d_ip, 9090, timeout=1.0) is None
-    time.sleep(1.5)  # one aggregation interval ends; the delay (1 s) may not have passed
+
+
+def test_stopping_vpcd_delivers_what_is_buffered(flowfabric):
+    v = flowfabric.start(delay="3600")  # nothing is due while it runs
+    ec2 = make_client(v.url)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]
+    sub = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    [fl] = ec2.create_flow_logs(ResourceIds=[vpc["VpcId"]], ResourceType="VPC",
+                                TrafficType="REJECT", LogDestinationType="s3",
+                                LogDestination="arn:aws:s3:::stop-bucket")["FlowLogIds"]
+    a, a_ip = run(ec2, sub)
+    b, b_ip = run(ec2, sub)
+    eni_b = eni_of(ec2, b)
+    # The default group admits its members only: a group of its own for B refuses A.
+    g = ec2.create_security_group(GroupName="closed", Description="closed",
+                                  VpcId=vpc["VpcId"])["GroupId"]
+    ec2.modify_network_interface_attribute(NetworkInterfaceId=eni_b, Groups=[g])
+    assert connect(PREFIX + a, b_ip, 7070, timeout=1.0) is None
+    folder = os.path.join(flowfabric.state, "s3", "stop-bucket", "AWSLogs",
+                          vpc["OwnerId"], "vpcflowlogs", "us-east-1")
+    time.sleep(2.5)  # aggregation intervals end: records are buffered in the sink
+    assert read_objects(folder) == [], "not due before the delay"
     assert v.stop() == 0
-    assert len(read_objects(folder)) > n_before
+    objs = read_objects(folder)
+    assert objs, v.log()
+    recs = [r for _, _, rs in objs for r in rs]
+    assert all(r[12] == "REJECT" or r[13] == "NODATA" for r in recs), recs
+    assert any(r[2] == eni_b and r[3] == a_ip and r[4] == b_ip and r[6] == "7070"
+               and r[7] == "6" and r[12] == "REJECT" for r in recs), recs
+    assert fl in os.path.basename(objs[0][0])
