@@ -158,6 +158,18 @@ def test_client_token(ec2):
     assert _code(e) == "IdempotentParameterMismatch"
 
 
+def test_network_interface(ec2):
+    subnet = _subnets(ec2)[0]
+    eni = ec2.create_network_interface(SubnetId=subnet)["NetworkInterface"]["NetworkInterfaceId"]
+    r = _s3(ec2, [eni], rtype="NetworkInterface", TrafficType="ALL")
+    assert r["Unsuccessful"] == []
+    [f] = _all(ec2, Filter=[{"Name": "resource-id", "Values": [eni]}])
+    assert f["FlowLogId"] == r["FlowLogIds"][0]
+    with pytest.raises(ClientError) as e:  # an ENI ID with ResourceType VPC
+        _s3(ec2, [eni], rtype="VPC")
+    assert _code(e) == "InvalidParameter"
+
+
 def test_versioned_formats_accepted(ec2):
     vpc = _vpc(ec2)
     v5 = ("${version} ${interface-id} ${pkt-srcaddr} ${pkt-dstaddr} ${tcp-flags} ${type} "
