@@ -262,6 +262,9 @@ def test_filters(ec2):
     assert ids("tag-key", "env") == [a]
     assert ids("tag-value", "pr*") == [a]
     assert ids("tag:env", "dev") == []
+    ec2.create_tags(Resources=[b], Tags=[{"Key": "env", "Value": "dev"}])  # tags family
+    assert ids("tag:env", "dev") == [b]
+    assert ids("tag-key", "env") == sorted([a, b])
     got = _all(ec2, FlowLogIds=[a, b], Filter=[{"Name": "traffic-type", "Values": ["REJECT"]}])
     assert [f["FlowLogId"] for f in got] == [b]
     # an unknown ID selects nothing (no error), as AWS answers
