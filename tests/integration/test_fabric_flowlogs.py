@@ -27,6 +27,9 @@ import pytest
 from conftest import make_client
 from test_fabric import PREFIX, connect, netns_list, ping, root_state, run, serve
 
+V5_FORMAT = ("${version} ${vpc-id} ${subnet-id} ${instance-id} ${interface-id} ${srcaddr} "
+             "${dstaddr} ${dstport} ${protocol} ${tcp-flags} ${type} ${pkt-srcaddr} "
+             "${pkt-dstaddr} ${region} ${az-id} ${flow-direction} ${traffic-path} ${action}")
 HEADER = ("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets "
           "bytes start end action log-status")
 
@@ -94,6 +97,12 @@ def test_flow_logs_of_real_traffic_as_s3_objects(flowfabric):
                              LogDestination="arn:aws:s3:::test-bucket/fl")
     assert r["Unsuccessful"] == []
     [fl] = r["FlowLogIds"]
+    # A second flow log with a custom format of version 3 to 5 fields.
+    r = ec2.create_flow_logs(ResourceIds=[vpc["VpcId"]], ResourceType="VPC", TrafficType="ALL",
+                             LogDestinationType="s3", LogFormat=V5_FORMAT,
+                             LogDestination="arn:aws:s3:::test-bucket/v5/")
+    assert r["Unsuccessful"] == []
+    [fl5] = r["FlowLogIds"]
 
     # tail --follow from before the first object exists.
     follow = subprocess.Popen([flowfabric.vpcctl, "flow-logs", "tail", "--follow",
@@ -182,6 +191,41 @@ def test_flow_logs_of_real_traffic_as_s3_objects(flowfabric):
     assert abs((today - datetime.datetime.strptime(objs[0][0].split("_")[-2], "%Y%m%dT%H%MZ")
                 .replace(tzinfo=datetime.timezone.utc)).total_seconds()) < 3600
     assert not glob.glob(os.path.join(folder, "**", ".*"), recursive=True), "temporaries left"
+
+    # The custom format: its own header, version 5, the v3-v5 fields of the same flows.
+    folder5 = os.path.join(flowfabric.state, "s3", "test-bucket", "v5", "AWSLogs", account,
+                           "vpcflowlogs", "us-east-1")
+    d_subnet = subnets[1]["SubnetId"]
+
+    def v5_records():
+        out = []
+        for path, header, recs in read_objects(folder5):
+            assert header == V5_FORMAT.replace("${", "").replace("}", ""), header
+            assert f"_{fl5}_" in os.path.basename(path)
+            out += [dict(zip(header.split(" "), r)) for r in recs]
+        return out
+
+    def v5_has(pred):
+        return any(pred(r) for r in v5_records())
+
+    def v5_reject(r):
+        return (r["interface-id"] == eni_d and r["dstport"] == "9090" and r["action"] == "REJECT")
+
+    def v5_egress(r):
+        return (r["interface-id"] == eni_a and r["dstaddr"] == d_ip and r["dstport"] == "8080"
+                and r["action"] == "ACCEPT")
+
+    assert wait_for(lambda: v5_has(v5_reject) and v5_has(v5_egress)), v5_records()
+    rj = next(r for r in v5_records() if v5_reject(r))
+    assert rj["version"] == "5" and rj["vpc-id"] == vpc["VpcId"] and rj["subnet-id"] == d_subnet
+    assert rj["instance-id"] == d and rj["type"] == "IPv4" and rj["region"] == "us-east-1"
+    assert rj["srcaddr"] == rj["pkt-srcaddr"] == a_ip and rj["pkt-dstaddr"] == d_ip
+    assert rj["protocol"] == "6" and rj["tcp-flags"] == "2", rj  # SYN only
+    assert rj["flow-direction"] == "ingress" and rj["traffic-path"] == "-", rj
+    assert rj["az-id"] != "-", rj
+    eg = next(r for r in v5_records() if v5_egress(r))
+    assert eg["flow-direction"] == "egress" and eg["traffic-path"] == "1", eg  # within the VPC
+    assert eg["instance-id"] == a
 
     # vpcctl flow-logs tail: text and JSON.
     p = subprocess.run([flowfabric.vpcctl, "flow-logs", "tail", "--state-dir",
