@@ -21,13 +21,15 @@
  * The other actions have no token: a retried AssignPrivateIpAddresses whose
  * first answer was lost may assign twice, and a retried attach may fail
  * because the first one worked; ipamd reconciles with a Describe, as the
- * AWS SDK's users must.  Other 4xx errors are final.  The transport, the sleep and the clock are
- * hooks (struct ec2c_hooks) so tests run without waiting or a network.
+ * AWS SDK's users must.  Other 4xx errors are final.  The transport, the
+ * sleep and the clock are hooks (struct ec2c_hooks) so tests run without
+ * waiting or a network; another hook reports every request for logs and
+ * metrics, and ec2c_get_stats() counts them.
  *
  * Results.  Fixed-size fields and counted arrays with the limits below.  A
  * response beyond a limit (an over-long string, too many items) fails with
- * -E2BIG; a malformed one with -EBADMSG; nothing is ever truncated or
- * written past a buffer.  Results that own heap memory (tags, lists) are
+ * -E2BIG; a malformed one with -EBADMSG; nothing is ever written past a
+ * buffer, and nothing but an error's prose message is ever truncated.  Results that own heap memory (tags, lists) are
  * released with their one *_done() function, which accepts NULL and a
  * zeroed struct.
  *
@@ -39,7 +41,8 @@
  *     -EREMOTEIO  any other API error (ret_err->code says which)
  *     -ETIMEDOUT, -ECONNREFUSED, -ECONNRESET, -EHOSTUNREACH, -EIO
  *                 transport failure after the last attempt (http_status 0)
- *     -EBADMSG    the answer is not the expected XML; -E2BIG beyond a limit
+ *     -EBADMSG    the answer is not the expected XML; -E2BIG beyond a limit;
+ *                 -EFBIG  an answer over EC2C_RESPONSE_MAX bytes (not retried)
  *     -EINVAL     bad arguments (nothing sent); -ENOMEM
  *
  * Ownership and threads.  Inputs are borrowed for the call.  A struct ec2c
