@@ -29,9 +29,9 @@
  * Results.  Fixed-size fields and counted arrays with the limits below.  A
  * response beyond a limit (an over-long string, too many items) fails with
  * -E2BIG; a malformed one with -EBADMSG; nothing is ever written past a
- * buffer, and nothing but an error's prose message is ever truncated.  Results that own heap memory (tags, lists) are
- * released with their one *_done() function, which accepts NULL and a
- * zeroed struct.
+ * buffer, and nothing but an error's prose message is ever truncated.
+ * Results that own heap memory (tags, lists) are released with their one
+ * *_done() function, which accepts NULL and a zeroed struct.
  *
  * Errors.  Every call returns 0 or a negative errno, and when ret_err is
  * not NULL fills it on failure (and clears it on success):
