@@ -7,7 +7,9 @@
  *   subnet-pub 10.0.1.0/24 (0.0.0.0/0 -> igw-1): eni-a 10.0.1.10 (public 198.51.100.10),
  *                                                eni-b 10.0.1.11, eni-nat 10.0.1.5
  *   subnet-db  10.0.2.0/24 (main: 0.0.0.0/0 -> nat-1): eni-c 10.0.2.20
- *   sg-web: ingress tcp 8080 from 10.0.0.0/16 and tcp 80 from anywhere, egress all
+ *   sg-web: ingress tcp 8080 from 10.0.0.0/16, tcp 80 from anywhere, tcp 22 from
+ *           192.168.0.0/16, egress all
+ *   vgw-1: a VPN to 192.168.0.0/16, propagated into the main table
  *
  * Ports (ifindex): 1 eni-a, 2 eni-b, 3 eni-c, 9 igw-1, 7 eni-ghost (not in the model).
  */
@@ -324,6 +326,7 @@ static struct model *build_model(bool with_8080)
 	if (with_8080)
 		fx_rule(web, false, "tcp", 8080, 8080, "10.0.0.0/16");
 	fx_rule(web, false, "tcp", 80, 80, "0.0.0.0/0");
+	fx_rule(web, false, "tcp", 22, 22, "192.168.0.0/16");
 	fx_rule(web, true, "-1", -1, -1, "0.0.0.0/0");
 
 	e = fx_eni(mm, "eni-a", "subnet-pub", "10.0.1.10", "sg-web");
@@ -343,6 +346,19 @@ static struct model *build_model(bool with_8080)
 	nat->public_ip = fx_ip("198.51.100.5");
 	nat->connectivity = MODEL_NAT_PUBLIC;
 	nat->state = MODEL_STATE_AVAILABLE;
+	{
+		/* vgw-1 with a VPN to 192.168.0.0/16, propagated into the main table. */
+		struct model_vgw *vgw = model_add_vgw(mm);
+		struct model_vpn_connection *vpn = model_add_vpn(mm);
+
+		util_strscpy(vgw->id, "vgw-1", sizeof(vgw->id));
+		model_vgw_add_attachment(vgw, "vpc-1", "attached");
+		util_strscpy(vpn->id, "vpn-1", sizeof(vpn->id));
+		util_strscpy(vpn->vgw_id, "vgw-1", sizeof(vpn->vgw_id));
+		vpn->state = MODEL_STATE_AVAILABLE;
+		model_vpn_add_route(vpn, fx_cidr("192.168.0.0/16"), "available");
+		model_rtb_add_propagating_vgw(main_rt, "vgw-1");
+	}
 	return mm;
 }
 
@@ -880,4 +896,42 @@ Test(dp, stop_and_start_again_reopens_the_ports)
 	inject(1, f, len, 0);
 	stats();
 	cr_assert_eq(sent(2, out, 4), 1, "forwarding again after the restart");
+}
+
+Test(dp, vpn_gateway_port_both_ways)
+{
+	static const uint8_t MAC_ONPREM[6] = {0x0e, 0, 0, 0, 0, 0x77};
+	struct fabric_dp_port ports[2];
+	uint8_t f[200];
+	struct mock_frame out[4];
+	size_t len;
+
+	ports[0] = port(FABRIC_DP_PORT_ENI, "eni-c", 3, MAC_C, "10.0.2.0/24");
+	ports[1] = port(FABRIC_DP_PORT_VGW, "vgw-1", 11, MAC_ONPREM, NULL); /* configured MAC */
+	cr_assert_eq(fabric_dp_set_ports(dp, ports, 2), 0);
+
+	len = tcp_frame(f, ROUTER, MAC_ONPREM, "192.168.5.5", 50000, "10.0.2.20", 22, PKT_TCP_SYN,
+			0, false);
+	inject(11, f, len, 0);
+	cr_assert_eq(stats().delivered, 1);
+	cr_assert_eq(sent(3, out, 4), 1);
+	cr_assert_eq(memcmp(out[0].data, MAC_C, 6), 0);
+	cr_assert_eq(memcmp(out[0].data + 6, ROUTER, 6), 0);
+	cr_assert_eq(memcmp(out[0].data + 12, f + 12, len - 12), 0, "no translation on the VPN");
+
+	len = tcp_frame(f, ROUTER, MAC_C, "10.0.2.20", 22, "192.168.5.5", 50000,
+			PKT_TCP_SYN | PKT_TCP_ACK, 0, false);
+	inject(3, f, len, 0);
+	cr_assert_eq(stats().to_vpn, 1);
+	cr_assert_eq(sent(11, out, 4), 1);
+	cr_assert_eq(memcmp(out[0].data, MAC_ONPREM, 6), 0);
+	cr_assert_eq(memcmp(out[0].data + 6, ROUTER, 6), 0);
+	cr_assert_eq(memcmp(out[0].data + 12, f + 12, len - 12), 0);
+
+	/* To an address of the VPC no ENI holds: the VGW refuses it. */
+	len = tcp_frame(f, ROUTER, MAC_ONPREM, "192.168.5.5", 50000, "10.0.2.99", 22, PKT_TCP_SYN,
+			0, false);
+	inject(11, f, len, 0);
+	cr_assert_eq(stats().eng.drops[ENG_DROP_VGW_ADDRESS], 1);
+	cr_assert_eq(sent(3, out, 4), 0);
 }
