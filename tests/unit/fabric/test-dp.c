@@ -359,6 +359,15 @@ static struct model *build_model(bool with_8080)
 		model_vpn_add_route(vpn, fx_cidr("192.168.0.0/16"), "available");
 		model_rtb_add_propagating_vgw(main_rt, "vgw-1");
 	}
+	{
+		/* A flow log on eni-b (only a data path with a flowlog_fn flushes it). */
+		struct model_flow_log *fl = model_add_flow_log(mm);
+
+		util_strscpy(fl->id, "fl-b", sizeof(fl->id));
+		util_strscpy(fl->resource_id, "eni-b", sizeof(fl->resource_id));
+		fl->traffic_type = MODEL_FLOW_ALL;
+		fl->max_aggregation_interval = 60;
+	}
 	return mm;
 }
 
@@ -934,4 +943,83 @@ Test(dp, vpn_gateway_port_both_ways)
 	inject(11, f, len, 0);
 	cr_assert_eq(stats().eng.drops[ENG_DROP_VGW_ADDRESS], 1);
 	cr_assert_eq(sent(3, out, 4), 0);
+}
+
+/* ---- flow logs: flushed on the data-path thread ------------------------------------- */
+
+struct fl_seen {
+	pthread_mutex_t lock;
+	int n, accept, reject, on_dp_thread;
+	uint16_t ports[8];
+};
+
+static void fl_collect(const struct eng_flow_record *rec, void *userdata)
+{
+	struct fl_seen *c = userdata;
+	char name[16] = "";
+
+	pthread_getname_np(pthread_self(), name, sizeof(name));
+	pthread_mutex_lock(&c->lock);
+	if (strcmp(rec->interface_id, "eni-b") == 0 && rec->log_status == ENG_FLOW_OK) {
+		if (c->n < 8)
+			c->ports[c->n] = rec->dstport;
+		c->n++;
+		c->accept += rec->action == ENG_FLOW_ACCEPT;
+		c->reject += rec->action == ENG_FLOW_REJECT;
+		c->on_dp_thread += strcmp(name, "vpcd-dp") == 0;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+Test(dp_flowlog, records_reach_flowlog_fn_on_the_data_path_thread, .timeout = 30)
+{
+	struct fl_seen c = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct fabric_dp_config cfg;
+	struct fabric_dp_port ports[2];
+	struct fabric_dp_stats s;
+	uint8_t f[200];
+	size_t len;
+
+	m = build_model(true);
+	cr_assert_eq(eng_compile(m, &gen), 0);
+	st = eng_state_new(NULL);
+	fabric_dp_config_default(&cfg);
+	cfg.io = &mock_ops;
+	cfg.gso_guard = false;
+	cfg.clock_ms = fake_clock;
+	cfg.flowlog_fn = fl_collect;
+	cfg.flowlog_userdata = &c;
+	cr_assert_eq(fabric_dp_new(&cfg, st, &dp), 0);
+	ports[0] = port(FABRIC_DP_PORT_ENI, "eni-a", 1, MAC_A, "10.0.1.0/24");
+	ports[1] = port(FABRIC_DP_PORT_ENI, "eni-b", 2, MAC_B, "10.0.1.0/24");
+	cr_assert_eq(fabric_dp_set_ports(dp, ports, 2), 0);
+	fabric_dp_publish(dp, gen);
+	cr_assert_eq(fabric_dp_start(dp), 0);
+
+	len = tcp_frame(f, MAC_B, MAC_A, "10.0.1.10", 40000, "10.0.1.11", 8080, PKT_TCP_SYN, 0,
+			false);
+	inject(1, f, len, 0);
+	len = tcp_frame(f, MAC_B, MAC_A, "10.0.1.10", 40001, "10.0.1.11", 9090, PKT_TCP_SYN, 0,
+			false);
+	inject(1, f, len, 0);
+	cr_assert_eq(fabric_dp_stats(dp, &s), 0);
+	pthread_mutex_lock(&c.lock);
+	cr_assert_eq(c.n, 0, "nothing before the interval ends");
+	pthread_mutex_unlock(&c.lock);
+
+	fake_now += 61000;
+	cr_assert_eq(fabric_dp_stats(dp, &s), 0); /* wakes the thread: the interval has ended */
+	fake_now += 1000;
+	cr_assert_eq(fabric_dp_stats(dp, &s), 0);
+	pthread_mutex_lock(&c.lock);
+	cr_assert_eq(c.n, 2, "one record per flow (%d)", c.n);
+	cr_assert_eq(c.accept, 1);
+	cr_assert_eq(c.reject, 1);
+	cr_assert_eq(c.on_dp_thread, 2);
+	pthread_mutex_unlock(&c.lock);
+
+	fabric_dp_free(dp);
+	eng_state_free(st);
+	eng_gen_unref(gen);
+	model_free(m);
 }
