@@ -1,11 +1,12 @@
 /*
  * fcache: the flow cache table (design in fcache.h).
  *
- * Invariants.  sigs[s * FC_WAYS + w] is 0 for a never-used way, else the
- * 16-bit signature (never 0) of the key stored in entries[s * FC_WAYS + w].
- * An entry matches only when signature, key and epoch all match; epochs
- * start at 1, so a zeroed entry never matches.  When the epoch counter
- * would wrap, the whole table is cleared.
+ * Invariants.  entries[] is 128-byte aligned (bigmem_alloc()), so a set
+ * (FC_WAYS = 2 entries) is two adjacent cache lines, fetched together.  An
+ * entry matches only when its epoch is the current one and its key is equal;
+ * epochs start at 1, so a zeroed entry never matches.  When the epoch counter
+ * would wrap, the whole table is cleared.  fcache_slot() reuses the way that
+ * holds the key, so a key is in at most one way of its set.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,6 @@
 
 struct fcache {
 	struct fc_entry *entries;
-	uint16_t *sigs;
 	uint32_t set_mask;
 	uint32_t epoch;
 	uint32_t clock; /* round-robin victim */
@@ -25,6 +25,7 @@ struct fcache {
 };
 
 _Static_assert(sizeof(struct fc_entry) == 64, "one cache line per entry");
+_Static_assert(FC_WAYS == 2, "a set is two adjacent cache lines");
 
 struct fcache *fcache_new(uint32_t entries, uint64_t seed)
 {
@@ -42,12 +43,10 @@ struct fcache *fcache_new(uint32_t entries, uint64_t seed)
 	c->set_mask = n / FC_WAYS - 1;
 	c->epoch = 1;
 	c->seed = util_hash64(seed ^ 0xbb67ae8584caa73bULL);
-	c->entries = bigmem_alloc((size_t)n * sizeof(*c->entries)); /* 64-aligned: n >= 4 */
-	c->sigs = bigmem_alloc((size_t)n * sizeof(*c->sigs));
-	if (!c->entries || !c->sigs)
+	c->entries = bigmem_alloc((size_t)n * sizeof(*c->entries));
+	if (!c->entries)
 		return fcache_free(c);
 	memset(c->entries, 0, (size_t)n * sizeof(*c->entries));
-	memset(c->sigs, 0, (size_t)n * sizeof(*c->sigs));
 	return c;
 }
 
@@ -56,7 +55,6 @@ struct fcache *fcache_free(struct fcache *c)
 	if (!c)
 		return NULL;
 	free(c->entries);
-	free(c->sigs);
 	free(c);
 	return NULL;
 }
@@ -64,7 +62,6 @@ struct fcache *fcache_free(struct fcache *c)
 void fcache_invalidate(struct fcache *c)
 {
 	if (++c->epoch == 0) {
-		memset(c->sigs, 0, c->n_entries * sizeof(*c->sigs));
 		memset(c->entries, 0, c->n_entries * sizeof(*c->entries));
 		c->epoch = 1;
 	}
@@ -80,13 +77,14 @@ static inline uint64_t key_words(const struct fc_key *k, uint64_t *b, uint32_t *
 	return a;
 }
 
-static inline uint64_t key_hash(const struct fcache *c, const struct fc_key *k)
+static inline struct fc_entry *set_of(const struct fcache *c, const struct fc_key *k)
 {
 	uint64_t b;
 	uint32_t i;
 	uint64_t a = key_words(k, &b, &i);
+	uint64_t h = util_hash64(((a ^ c->seed) * 0x9e3779b97f4a7c15ULL) ^ b ^ ((uint64_t)i << 32));
 
-	return util_hash64(((a ^ c->seed) * 0x9e3779b97f4a7c15ULL) ^ b ^ ((uint64_t)i << 32));
+	return &c->entries[(size_t)((uint32_t)h & c->set_mask) * FC_WAYS];
 }
 
 static inline bool key_eq(const struct fc_key *x, const struct fc_key *y)
@@ -98,36 +96,30 @@ static inline bool key_eq(const struct fc_key *x, const struct fc_key *y)
 	return ((xa ^ ya) | (xb ^ yb) | (uint64_t)(xi ^ yi)) == 0;
 }
 
-static inline uint16_t sig_of(uint64_t h)
-{
-	return (uint16_t)((h >> 48) | 1);
-}
-
 void fcache_prefetch(const struct fcache *c, const struct fc_key *k)
 {
-	__builtin_prefetch(&c->sigs[((uint32_t)key_hash(c, k) & c->set_mask) * FC_WAYS]);
+	const struct fc_entry *set = set_of(c, k);
+
+	__builtin_prefetch(&set[0], 1);
+	__builtin_prefetch(&set[1], 1);
 }
 
 void fcache_prefetch_entry(const struct fcache *c, const struct fc_key *k)
 {
-	uint64_t h = key_hash(c, k);
-	size_t base = (size_t)((uint32_t)h & c->set_mask) * FC_WAYS;
-	uint16_t sig = sig_of(h);
+	/* The set was prefetched whole: nothing more to fetch. */
+	(void)c;
+	(void)k;
+}
 
-	for (unsigned w = 0; w < FC_WAYS; w++) {
-		if (c->sigs[base + w] == sig) {
-			__builtin_prefetch(&c->entries[base + w]);
-			return;
-		}
-	}
-	/* A miss: the slow path will write an empty way or the next victim. */
-	for (unsigned w = 0; w < FC_WAYS; w++) {
-		if (c->sigs[base + w] == 0) {
-			__builtin_prefetch(&c->entries[base + w], 1);
-			return;
-		}
-	}
-	__builtin_prefetch(&c->entries[base + c->clock % FC_WAYS], 1);
+struct fc_entry *fcache_lookup(struct fcache *c, const struct fc_key *k)
+{
+	struct fc_entry *set = set_of(c, k);
+
+	if (set[0].epoch == c->epoch && key_eq(&set[0].key, k))
+		return &set[0];
+	if (set[1].epoch == c->epoch && key_eq(&set[1].key, k))
+		return &set[1];
+	return NULL;
 }
 
 const struct fc_entry *fcache_peek(const struct fcache *c, const struct fc_key *k)
@@ -135,50 +127,22 @@ const struct fc_entry *fcache_peek(const struct fcache *c, const struct fc_key *
 	return fcache_lookup((struct fcache *)c, k);
 }
 
-struct fc_entry *fcache_lookup(struct fcache *c, const struct fc_key *k)
-{
-	uint64_t h = key_hash(c, k);
-	size_t base = (size_t)((uint32_t)h & c->set_mask) * FC_WAYS;
-	uint16_t sig = sig_of(h);
-
-	for (unsigned w = 0; w < FC_WAYS; w++) {
-		struct fc_entry *e;
-
-		if (c->sigs[base + w] != sig)
-			continue;
-		e = &c->entries[base + w];
-		if (likely(e->epoch == c->epoch && key_eq(&e->key, k)))
-			return e;
-	}
-	return NULL;
-}
-
 struct fc_entry *fcache_slot(struct fcache *c, const struct fc_key *k)
 {
-	uint64_t h = key_hash(c, k);
-	size_t base = (size_t)((uint32_t)h & c->set_mask) * FC_WAYS;
-	uint16_t sig = sig_of(h);
-	unsigned way = FC_WAYS;
+	struct fc_entry *set = set_of(c, k), *e;
 
-	for (unsigned w = 0; w < FC_WAYS; w++) {
-		if (c->sigs[base + w] == sig && key_eq(&c->entries[base + w].key, k)) {
-			way = w;
-			break;
-		}
-	}
-	if (way == FC_WAYS) {
-		for (unsigned w = 0; w < FC_WAYS; w++) {
-			if (c->sigs[base + w] == 0) {
-				way = w;
-				break;
-			}
-		}
-	}
-	if (way == FC_WAYS)
-		way = c->clock++ % FC_WAYS;
-	c->sigs[base + way] = sig;
-	c->entries[base + way].epoch = 0; /* not valid until committed */
-	return &c->entries[base + way];
+	if (key_eq(&set[0].key, k))
+		e = &set[0]; /* same key (of this or an older epoch) */
+	else if (key_eq(&set[1].key, k))
+		e = &set[1];
+	else if (set[0].epoch != c->epoch)
+		e = &set[0]; /* empty or stale */
+	else if (set[1].epoch != c->epoch)
+		e = &set[1];
+	else
+		e = &set[c->clock++ % FC_WAYS];
+	e->epoch = 0; /* not valid until committed */
+	return e;
 }
 
 void fcache_commit(struct fcache *c, struct fc_entry *e, const struct fc_key *k)

@@ -19,10 +19,11 @@
  * Invalidation.  fcache_invalidate() starts a new epoch (the engine calls it
  * whenever it adopts a generation); entries of older epochs never match.
  *
- * Layout.  Sets of FC_WAYS 64-byte entries plus a separate array of 16-bit
- * signatures (one 8-byte word per set), so that a lookup reads one word and
- * at most one entry in the common case.  Replacement: an entry with the same
- * key (of any epoch), else an empty way, else round robin.
+ * Layout.  Sets of FC_WAYS = 2 entries of 64 bytes, 128-byte aligned: a
+ * lookup touches two adjacent cache lines, which the memory system fetches
+ * together, so a lookup costs one memory access (an earlier layout with a
+ * separate signature array cost two).  Replacement: the way holding the same
+ * key (of any epoch), else an empty or stale way, else round robin.
  *
  * Memory.  fcache_new() allocates everything; lookups and stores never
  * allocate.  Not thread-safe (one cache per packet thread, like the state).
@@ -33,7 +34,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define FC_WAYS 4
+#define FC_WAYS 2
 #define FC_OPS_MAX 4
 #define FC_SG_MAX 2
 #define FC_ENTRIES_MAX (1u << 24)
@@ -74,7 +75,7 @@ struct fc_entry {
 
 struct fcache;
 
-/* A cache of at least entries entries (rounded up to a power of two, >= FC_WAYS). NULL on OOM. */
+/* A cache of at least entries entries (rounded up to a power of two, >= FC_WAYS).  NULL on OOM. */
 struct fcache *fcache_new(uint32_t entries, uint64_t seed);
 /* Accepts NULL; returns NULL. */
 struct fcache *fcache_free(struct fcache *c);
@@ -83,15 +84,15 @@ void fcache_invalidate(struct fcache *c);
 /* The current epoch's entry for k, or NULL. */
 struct fc_entry *fcache_lookup(struct fcache *c, const struct fc_key *k);
 /*
- * The entry to fill for k (same key of an older epoch, an empty way or a
- * victim); its signature is set, the caller fills the rest and sets
- * key and epoch with fcache_commit().
+ * The entry to fill for k (the way holding k, an empty or stale way, or a
+ * victim), invalid until the caller has filled it and called
+ * fcache_commit(), which sets key and epoch.
  */
 struct fc_entry *fcache_slot(struct fcache *c, const struct fc_key *k);
 void fcache_commit(struct fcache *c, struct fc_entry *e, const struct fc_key *k);
-/* Prefetch the signature word of k's set. */
+/* Prefetch k's set. */
 void fcache_prefetch(const struct fcache *c, const struct fc_key *k);
-/* Prefetch the entry whose signature matches k's (reads the signature word). */
+/* Second prefetch stage (nothing left to do with two-line sets; kept for the pipeline). */
 void fcache_prefetch_entry(const struct fcache *c, const struct fc_key *k);
 /* fcache_lookup() without a pointer to change: for prefetching. */
 const struct fc_entry *fcache_peek(const struct fcache *c, const struct fc_key *k);
