@@ -565,25 +565,11 @@ int ct_update(struct ct_table *t, struct ct_entry *e, enum ct_dir dir, uint8_t t
 int ct_refresh(struct ct_table *t, const struct ct_key *k, uint32_t *hint, enum ct_dir dir,
 	       uint8_t tcp_flags, uint64_t now_ms)
 {
-	struct ct_entry *e = NULL;
+	struct ct_entry *e = ct_lookup_hint(t, k, *hint, now_ms);
 
-	if (likely(*hint < t->capacity)) {
-		struct ct_entry *h = &t->entries[*hint];
-		bool ports = proto_has_ports(k->proto);
-
-		if ((h->flags & CT_F_USED) && h->key.local_ip == k->local_ip &&
-		    h->key.remote_ip == k->remote_ip && h->key.zone == k->zone &&
-		    h->key.proto == k->proto &&
-		    h->key.local_port == (ports ? k->local_port : 0) &&
-		    h->key.remote_port == (ports ? k->remote_port : 0) && !expired(h, now_ms))
-			e = h;
-	}
-	if (!e) {
-		e = ct_lookup(t, k, now_ms);
-		if (!e)
-			return -ENOENT;
-		*hint = (uint32_t)(e - t->entries);
-	}
+	if (!e)
+		return -ENOENT;
+	*hint = (uint32_t)(e - t->entries);
 	return entry_update(t, e, dir, tcp_flags, now_ms);
 }
 

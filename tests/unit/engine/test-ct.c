@@ -813,3 +813,47 @@ Test(ct, zone_count_limit)
 	cr_assert_eq(ct_zone_count(t, 7), 1);
 	ct_free(t);
 }
+
+/* The flow cache's entry points: hinted lookup and update, and the side-effect-free check. */
+Test(ct, refresh_with_hints_and_would_pass)
+{
+	struct ct_table *t = ct_new(64, 64);
+	struct ct_key k = tkey(3, PKT_PROTO_TCP, 443, 50000), other = tkey(3, PKT_PROTO_TCP, 443, 50001);
+	struct ct_entry *e;
+	uint32_t hint = UINT32_MAX, idx;
+	uint64_t now = 1000000;
+
+	cr_assert_not_null(t);
+	cr_assert_eq(ct_refresh(t, &k, &hint, CT_DIR_IN, SYN, now), -ENOENT, "no entry yet");
+	cr_assert_eq(hint, UINT32_MAX, "hint untouched on a miss");
+	cr_assert_not(ct_would_pass(t, &k, ACK, now));
+	e = start_flow(t, &k, CT_DIR_IN, SYN, NULL, now);
+	idx = ct_entry_index(t, e);
+	start_flow(t, &other, CT_DIR_IN, SYN, NULL, now);
+	/* A wrong hint falls back to the hash lookup and is corrected. */
+	hint = ct_entry_index(t, ct_lookup(t, &other, now));
+	cr_assert_eq(ct_refresh(t, &k, &hint, CT_DIR_OUT, SYN | ACK, now + 1), 0);
+	cr_assert_eq(hint, idx);
+	cr_assert_str_eq(ct_entry_state_name(e), "SYN_RECV");
+	/* A right hint: same result as ct_lookup() + ct_update(). */
+	cr_assert_eq(ct_refresh(t, &k, &hint, CT_DIR_IN, ACK, now + 2), 0);
+	cr_assert_str_eq(ct_entry_state_name(e), "ESTABLISHED");
+	cr_assert_eq(ct_entry_expires_ms(e), now + 2 + 432000ull * 1000);
+	cr_assert_eq(ct_lookup_hint(t, &k, 12345678, now + 3), e, "out-of-range hint");
+	/* Closed by RST: only a new SYN passes by state; would_pass changes nothing. */
+	cr_assert_eq(ct_refresh(t, &k, &hint, CT_DIR_IN, RST, now + 3), 0);
+	cr_assert(ct_would_pass(t, &k, SYN, now + 4));
+	cr_assert_not(ct_would_pass(t, &k, ACK, now + 4));
+	cr_assert_str_eq(ct_entry_state_name(e), "CLOSED");
+	cr_assert_eq(ct_refresh(t, &k, &hint, CT_DIR_IN, ACK, now + 4), -ECONNRESET);
+	/* Expired (CLOSED lasts 10 s): absent for both, and reclaimed by the refresh. */
+	cr_assert_not(ct_would_pass(t, &k, SYN, now + 3 + 10000));
+	cr_assert_eq(ct_count(t), 2);
+	cr_assert_eq(ct_refresh(t, &k, &hint, CT_DIR_IN, SYN, now + 3 + 10000), -ENOENT);
+	cr_assert_eq(ct_count(t), 1, "the expired entry was reclaimed");
+	/* Hints to a reused slot holding another key do not match. */
+	e = start_flow(t, &k, CT_DIR_OUT, SYN, NULL, now + 20000);
+	hint = ct_entry_index(t, ct_lookup(t, &other, now + 20000));
+	cr_assert_eq(ct_lookup_hint(t, &k, hint, now + 20000), e);
+	ct_free(t);
+}
