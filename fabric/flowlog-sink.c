@@ -810,6 +810,10 @@ static int flush(struct flowlog_sink *s, uint64_t now_ms, bool all)
 		int r;
 
 		ready = g->next;
+		if (g->n_records == 0) { /* its only record did not fit in memory */
+			group_free(g);
+			continue;
+		}
 		r = g->kind == SINK_S3 ? write_s3(s, g, &size) : write_cwl(g, &size);
 		pthread_mutex_lock(&s->data_lock);
 		if (r < 0) {
