@@ -20,6 +20,7 @@
 #ifndef OPENVPC_FABRIC_DP_IO_H
 #define OPENVPC_FABRIC_DP_IO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,17 +28,33 @@
 #define DP_IO_CSUM_PARTIAL 0x1u /* L4 checksum not computed yet (offload by the sender) */
 #define DP_IO_TRUNCATED 0x2u	/* the frame was longer than what was captured */
 
+/*
+ * Offload metadata of a frame (the fields of a virtio_net_hdr, host order):
+ * a GSO super-frame to be segmented by whoever receives it, and/or an L4
+ * checksum still to be computed (csum_start/csum_offset from the frame's
+ * start).  Only exchanged when dp_io_config.offload is set.
+ */
+#define DP_IO_OFF_NEEDS_CSUM 0x1u
+struct dp_io_offload {
+	uint8_t flags;	  /* DP_IO_OFF_NEEDS_CSUM */
+	uint8_t gso_type; /* VIRTIO_NET_HDR_GSO_* (0 = none) */
+	uint16_t hdr_len, gso_size, csum_start, csum_offset;
+};
+
 struct dp_io_config {
 	uint32_t rx_block_size; /* bytes per RX block (power of two multiple of the page size) */
 	uint32_t rx_block_nr;
 	uint32_t tx_frame_size; /* bytes per TX frame (header included) */
 	uint32_t tx_frame_nr;
 	uint32_t rx_timeout_ms; /* how long a partly filled RX block waits (latency bound) */
+	bool offload;		/* exchange dp_io_offload with the kernel (GSO passthrough) */
 };
 
 struct dp_io; /* a backend's port, opaque */
 
-typedef void (*dp_io_rx_fn)(void *userdata, uint8_t *frame, size_t len, unsigned flags);
+/* off: the frame's offload metadata when the port exchanges it, else NULL. */
+typedef void (*dp_io_rx_fn)(void *userdata, uint8_t *frame, size_t len, unsigned flags,
+			    const struct dp_io_offload *off);
 
 struct dp_io_ops {
 	const char *name;
@@ -51,8 +68,8 @@ struct dp_io_ops {
 	size_t (*rx)(struct dp_io *io, size_t budget, dp_io_rx_fn fn, void *userdata);
 	/* Lend a TX buffer of *ret_cap bytes, or NULL when the ring is full. */
 	uint8_t *(*tx_slot)(struct dp_io *io, size_t *ret_cap);
-	/* Queue the lent buffer with len bytes of frame. */
-	void (*tx_commit)(struct dp_io *io, size_t len);
+	/* Queue the lent buffer with len bytes of frame (off: its offload metadata, or NULL). */
+	void (*tx_commit)(struct dp_io *io, size_t len, const struct dp_io_offload *off);
 	/* Send everything queued.  0 or -errno (the frames stay queued on -EAGAIN). */
 	int (*tx_flush)(struct dp_io *io);
 	/* Frames the kernel dropped because the RX ring was full, since the last call. */

@@ -163,6 +163,14 @@ int fabric_dp_new(const struct fabric_dp_config *cfg, struct eng_state *st,
 			return r;
 		}
 	}
+	if (dp->cfg.gso_passthrough) {
+		dp->io_cfg.offload = true;
+		dp->cfg.gso_guard = false;
+		if (dp->io_cfg.tx_frame_size < (68u << 10)) {
+			dp->io_cfg.tx_frame_size = 68u << 10;
+			dp->io_cfg.tx_frame_nr = 64;
+		}
+	}
 	dp->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (dp->evfd < 0) {
 		int r = -errno;
@@ -400,9 +408,10 @@ static uint8_t *tx_slot(struct fabric_dp *dp, struct dp_port *p, size_t *ret_cap
 	return slot;
 }
 
-static void tx_done(struct fabric_dp *dp, struct dp_port *p, size_t len)
+static void tx_done(struct fabric_dp *dp, struct dp_port *p, size_t len,
+		    const struct dp_io_offload *off)
 {
-	dp->io->tx_commit(p->io, len);
+	dp->io->tx_commit(p->io, len, off);
 	mark_dirty(dp, p);
 	dp->stats.tx_frames++;
 	dp->stats.tx_bytes += len;
@@ -426,6 +435,24 @@ static void flush_dirty(struct fabric_dp *dp)
 }
 
 /* ---- checksums -------------------------------------------------------------------- */
+
+static uint32_t get32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static void put16(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *b, uint32_t v)
+{
+	put16(b, (uint16_t)(v >> 16));
+	put16(b + 2, (uint16_t)v);
+}
+
 
 /*
  * Add the ones' complement sum of n bytes (16-bit words in network order) to
@@ -551,12 +578,32 @@ static void on_arp(struct fabric_dp *dp, struct dp_port *p, const uint8_t *frame
 		return;
 	}
 	dp->stats.arp_replies++;
-	tx_done(dp, p, (size_t)n);
+	tx_done(dp, p, (size_t)n, NULL);
+}
+
+/*
+ * Offloaded checksum after NAT: the field holds the folded pseudo-header sum
+ * (not complemented) over the new addresses and the L4 length; the receiver
+ * (or the segmentation) adds the rest.
+ */
+static void fix_partial_csum(uint8_t *frame, size_t len, const struct dp_io_offload *off,
+			     const struct pkt_hdr *h)
+{
+	const uint8_t *ip = frame + PKT_ETH_HLEN;
+	size_t ihl = (size_t)(ip[0] & 0x0f) * 4, tot = (size_t)(ip[2] << 8 | ip[3]);
+	size_t at = (size_t)off->csum_start + off->csum_offset;
+	uint32_t sum;
+
+	if (at + 2 > len || tot < ihl)
+		return;
+	sum = sum16(ip + 12, 8, 0) + h->proto + (uint32_t)(tot - ihl);
+	put16(frame + at, sum16_fold(sum));
 }
 
 static void forward(struct fabric_dp *dp, const uint8_t *frame, size_t len, unsigned flags,
-		    const struct pkt_hdr *in, const struct pkt_hdr *out, struct dp_port *to,
-		    const uint8_t dst[6], const uint8_t src[6])
+		    const struct dp_io_offload *off, const struct pkt_hdr *in,
+		    const struct pkt_hdr *out, struct dp_port *to, const uint8_t dst[6],
+		    const uint8_t src[6])
 {
 	uint8_t *slot;
 	size_t cap;
@@ -573,7 +620,8 @@ static void forward(struct fabric_dp *dp, const uint8_t *frame, size_t len, unsi
 	memcpy(slot, frame, len);
 	memcpy(slot, dst, 6);
 	memcpy(slot + 6, src, 6);
-	if (flags & DP_IO_CSUM_PARTIAL)
+	/* With offload metadata a partial checksum stays partial (the receiver's job). */
+	if ((flags & DP_IO_CSUM_PARTIAL) && !off)
 		fix_l4_csum(slot + PKT_ETH_HLEN, len - PKT_ETH_HLEN, in);
 	if (in->src != out->src || in->dst != out->dst || in->sport != out->sport ||
 	    in->dport != out->dport) {
@@ -581,25 +629,10 @@ static void forward(struct fabric_dp *dp, const uint8_t *frame, size_t len, unsi
 			dp->stats.drop_malformed++;
 			return;
 		}
+		if (off && (off->flags & DP_IO_OFF_NEEDS_CSUM))
+			fix_partial_csum(slot, len, off, out);
 	}
-	tx_done(dp, to, len);
-}
-
-static uint32_t get32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static void put16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *b, uint32_t v)
-{
-	put16(b, (uint16_t)(v >> 16));
-	put16(b + 2, (uint16_t)v);
+	tx_done(dp, to, len, off);
 }
 
 /*
@@ -665,7 +698,7 @@ static void send_rst(struct fabric_dp *dp, struct dp_port *p, const uint8_t *fra
 	sum = sum16(o + 26, 8, 0) + PKT_PROTO_TCP + 20;
 	put16(o + 50, (uint16_t)~sum16_fold(sum16(o + 34, 20, sum)));
 	dp->stats.reply_rst++;
-	tx_done(dp, p, PKT_ETH_HLEN + 40);
+	tx_done(dp, p, PKT_ETH_HLEN + 40, NULL);
 	return;
 bad:
 	dp->stats.drop_malformed++;
@@ -676,7 +709,7 @@ bad:
  * SERVICE port, its source rewritten to the pool address of (p, source).
  */
 static void to_service(struct fabric_dp *dp, struct dp_port *p, const uint8_t *frame, size_t len,
-		       unsigned flags, const struct pkt_hdr *h)
+		       unsigned flags, const struct dp_io_offload *off, const struct pkt_hdr *h)
 {
 	struct dp_port *s = dp->svc_port;
 	struct pkt_hdr out = *h;
@@ -691,7 +724,7 @@ static void to_service(struct fabric_dp *dp, struct dp_port *p, const uint8_t *f
 		return;
 	}
 	dp->stats.to_service++;
-	forward(dp, frame, len, flags, h, &out, s, s->peer_mac, dp->cfg.router_mac);
+	forward(dp, frame, len, flags, off, h, &out, s, s->peer_mac, dp->cfg.router_mac);
 }
 
 /*
@@ -699,7 +732,8 @@ static void to_service(struct fabric_dp *dp, struct dp_port *p, const uint8_t *f
  * port and private address it goes back to.  No engine: security groups
  * and NACLs do not apply to the VPC's own services, as on AWS.
  */
-static void from_service(struct fabric_dp *dp, const uint8_t *frame, size_t len, unsigned flags)
+static void from_service(struct fabric_dp *dp, const uint8_t *frame, size_t len, unsigned flags,
+			 const struct dp_io_offload *off)
 {
 	struct pkt_hdr h, out;
 	const void *port;
@@ -718,11 +752,11 @@ static void from_service(struct fabric_dp *dp, const uint8_t *frame, size_t len,
 	out = h;
 	out.dst = ip;
 	dp->stats.from_service++;
-	forward(dp, frame, len, flags, &h, &out, to, to->cfg.mac, dp->cfg.router_mac);
+	forward(dp, frame, len, flags, off, &h, &out, to, to->cfg.mac, dp->cfg.router_mac);
 }
 
 static void on_ip4(struct fabric_dp *dp, struct dp_port *p, const uint8_t *frame, size_t len,
-		   unsigned flags)
+		   unsigned flags, const struct dp_io_offload *off)
 {
 	struct eng_where from = {.idx = p->obj};
 	struct eng_result res;
@@ -731,7 +765,7 @@ static void on_ip4(struct fabric_dp *dp, struct dp_port *p, const uint8_t *frame
 
 	dp->stats.ipv4++;
 	if (p->cfg.kind == FABRIC_DP_PORT_SERVICE) {
-		from_service(dp, frame, len, flags);
+		from_service(dp, frame, len, flags, off);
 		return;
 	}
 	if (!dp->gen || p->obj == DP_NONE) {
@@ -759,7 +793,7 @@ static void on_ip4(struct fabric_dp *dp, struct dp_port *p, const uint8_t *frame
 		}
 		dp->stats.delivered++;
 		/* Same subnet: layer 2, the sender's MAC stays; otherwise the router's. */
-		forward(dp, frame, len, flags, &h, &res.out, to, to->cfg.mac,
+		forward(dp, frame, len, flags, off, &h, &res.out, to, to->cfg.mac,
 			p->cfg.kind == FABRIC_DP_PORT_ENI && p->subnet_id == to->subnet_id
 				? frame + 6
 				: dp->cfg.router_mac);
@@ -780,10 +814,11 @@ static void on_ip4(struct fabric_dp *dp, struct dp_port *p, const uint8_t *frame
 			dp->stats.to_internet++;
 		else
 			dp->stats.to_vpn++;
-		forward(dp, frame, len, flags, &h, &res.out, to, to->peer_mac, dp->cfg.router_mac);
+		forward(dp, frame, len, flags, off, &h, &res.out, to, to->peer_mac,
+			dp->cfg.router_mac);
 		return;
 	case ENG_TO_SERVICE:
-		to_service(dp, p, frame, len, flags, &h);
+		to_service(dp, p, frame, len, flags, off, &h);
 		return;
 	case ENG_REPLY_RST:
 		send_rst(dp, p, frame, len, &res.out);
@@ -794,7 +829,8 @@ static void on_ip4(struct fabric_dp *dp, struct dp_port *p, const uint8_t *frame
 	}
 }
 
-static void on_frame(void *userdata, uint8_t *frame, size_t len, unsigned flags)
+static void on_frame(void *userdata, uint8_t *frame, size_t len, unsigned flags,
+		     const struct dp_io_offload *off)
 {
 	struct dp_port *p = userdata;
 	struct fabric_dp *dp = p->dp;
@@ -817,7 +853,7 @@ static void on_frame(void *userdata, uint8_t *frame, size_t len, unsigned flags)
 	}
 	type = (uint16_t)(frame[12] << 8 | frame[13]);
 	if (type == PKT_ETHERTYPE_IPV4)
-		on_ip4(dp, p, frame, len, flags);
+		on_ip4(dp, p, frame, len, flags, off);
 	else if (type == PKT_ETHERTYPE_ARP)
 		on_arp(dp, p, frame, len);
 	else

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ struct dp_io {
 	uint32_t rx_block_size, rx_block_nr, rx_cur;
 	uint8_t *tx_base;
 	uint32_t tx_frame_size, tx_frame_nr, tx_cur, tx_queued;
+	size_t vnet; /* sizeof(struct virtio_net_hdr) when offload metadata is exchanged, else 0 */
 };
 
 void ring_config_default(struct dp_io_config *cfg)
@@ -61,7 +63,7 @@ static int ring_open(int ifindex, const struct dp_io_config *cfg, struct dp_io *
 	uint32_t per_block;
 	int r;
 
-	if (ifindex <= 0 || cfg->tx_frame_size < 256 || cfg->tx_frame_size > RING_TX_BLOCK ||
+	if (ifindex <= 0 || cfg->tx_frame_size < 256 || cfg->tx_frame_size > (1u << 20) ||
 	    cfg->tx_frame_size % TPACKET_ALIGNMENT || cfg->rx_block_nr == 0 ||
 	    cfg->tx_frame_nr == 0 || cfg->rx_block_size < 4096 || cfg->rx_block_size % 4096)
 		return -EINVAL;
@@ -80,6 +82,10 @@ static int ring_open(int ifindex, const struct dp_io_config *cfg, struct dp_io *
 		r = setopt_int(io->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
 	if (r == 0) /* skip a malformed TX frame instead of stalling the ring */
 		r = setopt_int(io->fd, SOL_PACKET, PACKET_LOSS, 1);
+	if (r == 0 && cfg->offload) { /* before the rings: refused once they exist */
+		r = setopt_int(io->fd, SOL_PACKET, PACKET_VNET_HDR, 1);
+		io->vnet = sizeof(struct virtio_net_hdr);
+	}
 	if (r < 0)
 		goto err_opts;
 	(void)setopt_int(io->fd, SOL_SOCKET, SO_SNDBUFFORCE, 4 << 20);
@@ -93,8 +99,10 @@ static int ring_open(int ifindex, const struct dp_io_config *cfg, struct dp_io *
 		r = -errno;
 		goto err_opts;
 	}
-	per_block = RING_TX_BLOCK / cfg->tx_frame_size;
 	tx.tp_block_size = RING_TX_BLOCK;
+	if (cfg->tx_frame_size > tx.tp_block_size) /* one frame per block, page aligned */
+		tx.tp_block_size = (cfg->tx_frame_size + 4095u) & ~4095u;
+	per_block = tx.tp_block_size / cfg->tx_frame_size;
 	tx.tp_block_nr = (cfg->tx_frame_nr + per_block - 1) / per_block;
 	tx.tp_frame_size = cfg->tx_frame_size;
 	tx.tp_frame_nr = tx.tp_block_nr * per_block;
@@ -181,7 +189,24 @@ static size_t ring_rx(struct dp_io *io, size_t budget, dp_io_rx_fn fn, void *use
 				flags |= DP_IO_CSUM_PARTIAL;
 			if (h->tp_snaplen < h->tp_len)
 				flags |= DP_IO_TRUNCATED;
-			fn(userdata, p + h->tp_mac, h->tp_snaplen, flags);
+			if (io->vnet) {
+				struct virtio_net_hdr vh;
+				struct dp_io_offload off;
+
+				/* the kernel writes it just before the MAC header */
+				memcpy(&vh, p + h->tp_mac - sizeof(vh), sizeof(vh));
+				off.flags = (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+						    ? DP_IO_OFF_NEEDS_CSUM
+						    : 0;
+				off.gso_type = vh.gso_type;
+				off.hdr_len = vh.hdr_len;
+				off.gso_size = vh.gso_size;
+				off.csum_start = vh.csum_start;
+				off.csum_offset = vh.csum_offset;
+				fn(userdata, p + h->tp_mac, h->tp_snaplen, flags, &off);
+			} else {
+				fn(userdata, p + h->tp_mac, h->tp_snaplen, flags, NULL);
+			}
 			p += h->tp_next_offset;
 		}
 		n += num;
@@ -205,14 +230,29 @@ static uint8_t *ring_tx_slot(struct dp_io *io, size_t *ret_cap)
 		status = TP_STATUS_AVAILABLE;
 	if (status != TP_STATUS_AVAILABLE)
 		return NULL;
-	*ret_cap = io->tx_frame_size - RING_TX_OFF;
-	return (uint8_t *)h + RING_TX_OFF;
+	*ret_cap = io->tx_frame_size - RING_TX_OFF - io->vnet;
+	return (uint8_t *)h + RING_TX_OFF + io->vnet;
 }
 
-static void ring_tx_commit(struct dp_io *io, size_t len)
+static void ring_tx_commit(struct dp_io *io, size_t len, const struct dp_io_offload *off)
 {
 	struct tpacket3_hdr *h = tx_frame(io, io->tx_cur);
 
+	if (io->vnet) {
+		struct virtio_net_hdr vh = {0};
+
+		if (off) {
+			vh.flags = (off->flags & DP_IO_OFF_NEEDS_CSUM) ? VIRTIO_NET_HDR_F_NEEDS_CSUM
+								       : 0;
+			vh.gso_type = off->gso_type;
+			vh.hdr_len = off->hdr_len;
+			vh.gso_size = off->gso_size;
+			vh.csum_start = off->csum_start;
+			vh.csum_offset = off->csum_offset;
+		}
+		memcpy((uint8_t *)h + RING_TX_OFF, &vh, sizeof(vh));
+		len += io->vnet;
+	}
 	h->tp_len = (uint32_t)len;
 	h->tp_snaplen = (uint32_t)len;
 	h->tp_next_offset = 0;

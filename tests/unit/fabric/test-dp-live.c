@@ -80,6 +80,8 @@ static int n_pass, n_fail;
 static bool offloads_off;
 /* --no-gso-guard: no XDP GSO guard (then only --offloads-off keeps big frames out). */
 static bool gso_guard = true;
+/* --gso-passthrough: the data path forwards GSO super-frames whole. */
+static bool gso_passthrough;
 
 #define CHECK(cond, ...)                                                                       \
 	do {                                                                                   \
@@ -773,8 +775,11 @@ int main(int argc, char **argv)
 			offloads_off = true;
 		else if (strcmp(argv[i], "--no-gso-guard") == 0)
 			gso_guard = false;
+		else if (strcmp(argv[i], "--gso-passthrough") == 0)
+			gso_passthrough = true, gso_guard = false;
 		else
-			DIE("usage: %s [--bench] [--offloads-off] [--no-gso-guard]", argv[0]);
+			DIE("usage: %s [--bench] [--offloads-off] [--no-gso-guard] [--gso-passthrough]",
+			    argv[0]);
 	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "test-dp-live: needs root (network namespaces); skipped\n");
@@ -835,6 +840,7 @@ int main(int argc, char **argv)
 		DIE("open %s", path);
 	cfg.netns_fd = nsfd;
 	cfg.gso_guard = gso_guard;
+	cfg.gso_passthrough = gso_passthrough;
 	if (fabric_dp_new(&cfg, st, &dp) < 0)
 		DIE("fabric_dp_new");
 	memset(ports, 0, sizeof(ports));
