@@ -310,6 +310,11 @@ static void flowlogs_deliver(struct vpcd *d, bool all, uint64_t *errors_seen)
 			PRIu64 " records dropped in all)\n", st.write_errors - *errors_seen,
 			strerror(-st.last_error), st.records_dropped);
 	*errors_seen = st.write_errors;
+	if (all && st.records)
+		fprintf(stderr, "vpcd: info: flow logs: %" PRIu64 " records, %" PRIu64
+			" delivered in %" PRIu64 " objects, %" PRIu64 " dropped, %" PRIu64
+			" without a usable destination\n", st.records, st.records_written,
+			st.objects_written, st.records_dropped, st.records_undeliverable);
 }
 
 static void log_request(void *ud, const char *action, int status, const char *code, double ms)

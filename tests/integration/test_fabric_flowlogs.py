@@ -295,3 +295,7 @@ def test_stopping_vpcd_delivers_what_is_buffered(flowfabric):
     assert any(r[2] == eni_b and r[3] == a_ip and r[4] == b_ip and r[6] == "7070"
                and r[7] == "6" and r[12] == "REJECT" for r in recs), recs
     assert fl in os.path.basename(objs[0][0])
+    with open(v.log_path) as f:
+        log = f.read()
+    m = re.search(r"flow logs: (\d+) records, (\d+) delivered in (\d+) objects, 0 dropped", log)
+    assert m and m.group(1) == m.group(2) == str(len(recs)), log
