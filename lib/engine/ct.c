@@ -394,8 +394,8 @@ struct ct_entry *ct_lookup(struct ct_table *t, const struct ct_key *k, uint64_t 
 	return NULL;
 }
 
-struct ct_entry *ct_lookup_hint(struct ct_table *t, const struct ct_key *k, uint32_t hint,
-				uint64_t now_ms)
+static inline struct ct_entry *lookup_hint(struct ct_table *t, const struct ct_key *k,
+					   uint32_t hint, uint64_t now_ms)
 {
 	if (likely(hint < t->capacity)) {
 		struct ct_entry *e = &t->entries[hint];
@@ -409,6 +409,12 @@ struct ct_entry *ct_lookup_hint(struct ct_table *t, const struct ct_key *k, uint
 			return e;
 	}
 	return ct_lookup(t, k, now_ms);
+}
+
+struct ct_entry *ct_lookup_hint(struct ct_table *t, const struct ct_key *k, uint32_t hint,
+				uint64_t now_ms)
+{
+	return lookup_hint(t, k, hint, now_ms);
 }
 
 uint32_t ct_entry_index(const struct ct_table *t, const struct ct_entry *e)
@@ -565,7 +571,7 @@ int ct_update(struct ct_table *t, struct ct_entry *e, enum ct_dir dir, uint8_t t
 int ct_refresh(struct ct_table *t, const struct ct_key *k, uint32_t *hint, enum ct_dir dir,
 	       uint8_t tcp_flags, uint64_t now_ms)
 {
-	struct ct_entry *e = ct_lookup_hint(t, k, *hint, now_ms);
+	struct ct_entry *e = lookup_hint(t, k, *hint, now_ms);
 
 	if (!e)
 		return -ENOENT;
