@@ -21,7 +21,8 @@
 #define UNDERLAY_ONPREM "ul0"
 #define UNDERLAY_ALIAS	"openvpc-vpn-underlay"
 #define UNDERLAY_NET	0xa9fefe00u /* 169.254.254.0/30: .1 fabric, .2 onprem */
-#define MAX_ROUTES	4096
+#define MAX_ROUTES	4096	    /* routes per outside namespace */
+#define MAX_GWS		64	    /* IGWs, VGWs: beyond, counted as -E2BIG errors */
 
 struct outside {
 	char internet_ns[NETNS_NAME_MAX + 1];
@@ -48,10 +49,11 @@ struct want_route {
 };
 
 struct desired {
-	struct want_gw igws[64], vgws[64];
+	struct want_gw igws[MAX_GWS], vgws[MAX_GWS];
 	size_t n_igws, n_vgws;
 	struct want_route *iroutes, *oroutes;
 	size_t n_iroutes, n_oroutes;
+	bool truncated; /* more gateways or routes than the limits */
 };
 
 /* One run: sockets and counts. */
@@ -136,15 +138,18 @@ const char *outside_onprem_ns(const struct outside *o)
 
 /* ---- desired state (pure) ------------------------------------------------------ */
 
-static int push_route(struct want_route **v, size_t *n, uint32_t dst, uint8_t len, size_t gw)
+static int push_route(struct desired *d, struct want_route **v, size_t *n, uint32_t dst,
+		      uint8_t len, size_t gw)
 {
 	struct want_route *nv;
 
 	for (size_t i = 0; i < *n; i++)
 		if ((*v)[i].dst == dst && (*v)[i].len == len)
 			return 0; /* first wins (overlapping VPCs) */
-	if (*n >= MAX_ROUTES)
+	if (*n >= MAX_ROUTES) {
+		d->truncated = true;
 		return 0;
+	}
 	nv = realloc(*v, (*n + 1) * sizeof(**v));
 	if (!nv)
 		return -ENOMEM;
@@ -176,12 +181,17 @@ static int desired_compute(const struct model *m, struct desired *d)
 	int r = 0;
 
 	memset(d, 0, sizeof(*d));
-	for (size_t i = 0; i < m->n_igws && d->n_igws < 64; i++) {
+	for (size_t i = 0; i < m->n_igws; i++) {
 		const struct model_igw *ig = m->igws[i];
-		struct want_gw *w = &d->igws[d->n_igws];
+		struct want_gw *w;
 
 		if (!ig->attachment.vpc_id[0] || strcmp(ig->attachment.state, "available") != 0)
 			continue;
+		if (d->n_igws == MAX_GWS) {
+			d->truncated = true;
+			continue;
+		}
+		w = &d->igws[d->n_igws];
 		w->id = ig->id;
 		w->vpc_id = ig->attachment.vpc_id;
 		w->hash = fnv(ig->id);
@@ -193,9 +203,9 @@ static int desired_compute(const struct model *m, struct desired *d)
 			w->mac[2 + k] = (uint8_t)(w->hash >> (8 * k));
 		d->n_igws++;
 	}
-	for (size_t i = 0; i < m->n_vgws && d->n_vgws < 64; i++) {
+	for (size_t i = 0; i < m->n_vgws; i++) {
 		const struct model_vgw *vg = m->vgws[i];
-		struct want_gw *w = &d->vgws[d->n_vgws];
+		struct want_gw *w;
 		const char *vpc = NULL;
 
 		for (size_t k = 0; k < vg->n_attachments && !vpc; k++)
@@ -203,6 +213,11 @@ static int desired_compute(const struct model *m, struct desired *d)
 				vpc = vg->attachments[k].vpc_id;
 		if (!vpc || !vgw_has_vpn(m, vg->id))
 			continue;
+		if (d->n_vgws == MAX_GWS) {
+			d->truncated = true;
+			continue;
+		}
+		w = &d->vgws[d->n_vgws];
 		w->id = vg->id;
 		w->vpc_id = vpc;
 		w->hash = fnv(vg->id);
@@ -224,8 +239,8 @@ static int desired_compute(const struct model *m, struct desired *d)
 
 		for (size_t k = 0; k < e->n_ips && r == 0 && g >= 0; k++)
 			if (e->ips[k].public_ip)
-				r = push_route(&d->iroutes, &d->n_iroutes, e->ips[k].public_ip, 32,
-					       (size_t)g);
+				r = push_route(d, &d->iroutes, &d->n_iroutes, e->ips[k].public_ip,
+					       32, (size_t)g);
 	}
 	for (size_t i = 0; i < m->n_nat_gateways && r == 0; i++) {
 		const struct model_nat_gateway *n = m->nat_gateways[i];
@@ -234,7 +249,7 @@ static int desired_compute(const struct model *m, struct desired *d)
 		if (g < 0 || n->connectivity != MODEL_NAT_PUBLIC || !n->public_ip ||
 		    (n->state != MODEL_STATE_PENDING && n->state != MODEL_STATE_AVAILABLE))
 			continue;
-		r = push_route(&d->iroutes, &d->n_iroutes, n->public_ip, 32, (size_t)g);
+		r = push_route(d, &d->iroutes, &d->n_iroutes, n->public_ip, 32, (size_t)g);
 	}
 	/* The onprem side routes each VPC with a tunnel into it. */
 	for (size_t i = 0; i < d->n_vgws && r == 0; i++) {
@@ -242,7 +257,7 @@ static int desired_compute(const struct model *m, struct desired *d)
 
 		for (size_t k = 0; v && k < v->n_cidrs && r == 0; k++)
 			if (v->cidrs[k].state == MODEL_CIDR_ASSOCIATED)
-				r = push_route(&d->oroutes, &d->n_oroutes, v->cidrs[k].cidr.addr,
+				r = push_route(d, &d->oroutes, &d->n_oroutes, v->cidrs[k].cidr.addr,
 					       v->cidrs[k].cidr.len, i);
 	}
 	return r;
@@ -724,6 +739,8 @@ int outside_reconcile(struct outside *o, const struct model *m, struct outside_c
 		r = fabric_open(&run);
 	if (r < 0)
 		goto out;
+	if (d->truncated)
+		run_error(&run, -E2BIG);
 	internet(&run, d);
 	onprem(&run, d);
 	if (ret_ports) {
