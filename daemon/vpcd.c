@@ -27,6 +27,7 @@
 
 #include "api/server.h"
 #include "fabric/fabric.h"
+#include "fabric/svc.h"
 #include "fabric/flowlog-sink.h"
 #include "lib/model/ops-vpc.h"
 #include "lib/util/util.h"
@@ -133,6 +134,7 @@ struct vpcd {
 	struct fabric *fabric; /* NULL with --no-fabric */
 	char fabric_region[MODEL_AZ_LEN];
 	struct flowlog_sink *flowlogs; /* with the fabric */
+	struct api_server *srv;	       /* for IMDS: the model of the fabric's Region */
 	uint32_t flowlog_interval_s;
 	uint64_t flowlog_delay_ms;
 };
@@ -233,12 +235,22 @@ static int region_init(void *ud, struct model *m, struct model_ctx *ctx, struct 
  * The fabric of the default Region: created, then brought to the stored
  * model (adopting what a previous vpcd left), before the API listens.
  */
+/* IMDS reads the fabric Region's model under the API server's lock. */
+static int imds_model(void *ud, void (*cb)(void *, const struct model *), void *cb_ud)
+{
+	struct vpcd *d = ud;
+
+	if (!d->srv)
+		return -EAGAIN; /* still starting */
+	return api_server_with_model(d->srv, d->fabric_region, cb, cb_ud);
+}
+
 static int start_fabric(struct vpcd *d, const char *prefix, const char *account,
 			const char *region, const char *state_dir)
 {
 	struct flowlog_sink_config sc;
 	struct fabric_config fc;
-	char fabric_ns[128];
+	char fabric_ns[128], svc_ns[128];
 	struct model *m = NULL;
 	bool fresh = true;
 	int r;
@@ -256,6 +268,8 @@ static int start_fabric(struct vpcd *d, const char *prefix, const char *account,
 		}
 		fc.ns_prefix = prefix;
 		fc.fabric_ns = fabric_ns;
+		snprintf(svc_ns, sizeof(svc_ns), "%ssvc", prefix);
+		fc.svc_ns = svc_ns;
 	}
 	util_strscpy(d->fabric_region, region ? region : API_DEFAULT_REGION, sizeof(d->fabric_region));
 	flowlog_sink_config_default(&sc);
@@ -282,10 +296,33 @@ static int start_fabric(struct vpcd *d, const char *prefix, const char *account,
 		fprintf(stderr, "vpcd: cannot load Region %s: %s\n", d->fabric_region, strerror(-r));
 		return r;
 	}
-	if (!fresh)
-		fabric_sync(d, m, "start");
+	fabric_set_model_source(d->fabric, imds_model, d);
+	/* Even an empty Region: the fabric and service namespaces exist from the start. */
+	fabric_sync(d, m, "start");
 	model_free(m);
 	return 0;
+}
+
+/*
+ * vpcd's EC2 API for software on instances: the same server, also at
+ * SVC_EC2_ADDR:80 inside the service namespace (reached through the fabric).
+ */
+static void listen_for_instances(struct vpcd *d)
+{
+	int fd, r;
+
+	if (!d->fabric)
+		return;
+	fd = svc_listen(fabric_svc_ns(d->fabric), SVC_EC2_ADDR, 80);
+	r = fd < 0 ? fd : api_server_listen_socket(d->srv, fd);
+	if (r < 0) {
+		if (fd >= 0)
+			close(fd);
+		fprintf(stderr, "vpcd: warning: no EC2 endpoint for instances (169.254.169.250): %s\n",
+			strerror(-r));
+		return;
+	}
+	fprintf(stderr, "vpcd: info: EC2 endpoint for instances at http://169.254.169.250\n");
 }
 
 /*
@@ -484,6 +521,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vpcd: cannot listen on %s: %s\n", listen, strerror(-r));
 		goto out;
 	}
+	d.srv = srv;
+	listen_for_instances(&d);
 	fprintf(stderr, "vpcd: info: listening on %s, state in %s, account %s, %s\n", listen,
 		state_dir, account ? account : API_DEFAULT_ACCOUNT,
 		creds ? "SigV4 verified" : "SigV4 not verified (no --credentials)");
@@ -498,8 +537,11 @@ int main(int argc, char **argv)
 	api_server_stop(srv);
 	ret = 0;
 out:
-	srv = api_server_free(srv);
+	/* The fabric first: its IMDS server reads models through srv. */
+	api_server_stop(srv);
 	d.fabric = fabric_free(d.fabric, fabric_teardown);
+	d.srv = NULL;
+	srv = api_server_free(srv);
 	/* The data path has stopped: nothing more arrives, deliver what is buffered. */
 	flowlogs_deliver(&d, true, &flowlog_errors);
 	d.flowlogs = flowlog_sink_free(d.flowlogs);

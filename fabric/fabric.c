@@ -4,23 +4,34 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/random.h>
+
 #include "fabric/fabric.h"
+#include "fabric/imds-http.h"
 #include "fabric/netns.h"
 #include "fabric/outside.h"
+#include "fabric/svc.h"
+#include "lib/util/util.h"
 
 struct fabric {
-	struct fabric_config cfg;
+	struct fabric_config cfg; /* its strings point at the copies below */
+	char ns_prefix[64], link_prefix[16], fabric_ns[256], svc_ns[256];
 	struct plumb *plumb;
 	struct outside *outside;
 	struct eng_state *state;
 	struct fabric_dp *dp;
 	bool running;
+	struct svc_port svc; /* the data path's SERVICE port */
+	bool svc_ready;
+	struct imds_http *imds;
+	fabric_model_fn model_fn;
+	void *model_userdata;
 };
 
 void fabric_config_default(struct fabric_config *cfg)
 {
 	*cfg = (struct fabric_config){.ns_prefix = "", .link_prefix = "ovf",
-				      .fabric_ns = "openvpc-fabric"};
+				      .fabric_ns = "openvpc-fabric", .svc_ns = "openvpc-svc"};
 }
 
 int fabric_new(const struct fabric_config *cfg, struct fabric **ret)
@@ -36,6 +47,18 @@ int fabric_new(const struct fabric_config *cfg, struct fabric **ret)
 	if (!f)
 		return -ENOMEM;
 	f->cfg = *cfg;
+	/* The caller's strings need not outlive this call. */
+	if (util_strscpy(f->ns_prefix, cfg->ns_prefix ? cfg->ns_prefix : "", sizeof(f->ns_prefix)) < 0 ||
+	    util_strscpy(f->link_prefix, cfg->link_prefix ? cfg->link_prefix : "", sizeof(f->link_prefix)) < 0 ||
+	    util_strscpy(f->fabric_ns, cfg->fabric_ns ? cfg->fabric_ns : "", sizeof(f->fabric_ns)) < 0 ||
+	    util_strscpy(f->svc_ns, cfg->svc_ns ? cfg->svc_ns : "openvpc-svc", sizeof(f->svc_ns)) < 0) {
+		free(f);
+		return -EINVAL;
+	}
+	f->cfg.ns_prefix = f->ns_prefix;
+	f->cfg.link_prefix = f->link_prefix;
+	f->cfg.fabric_ns = f->fabric_ns;
+	f->cfg.svc_ns = f->svc_ns;
 	e = plumb_new(&pc, &f->plumb);
 	if (e < 0) {
 		free(f);
@@ -58,9 +81,10 @@ int fabric_new(const struct fabric_config *cfg, struct fabric **ret)
 
 /* The data path's view of the plumbed ENIs (their subnets for ARP). */
 static int dp_ports(const struct model *m, const struct fabric_port *ports, size_t n,
-		    const struct fabric_dp_port *gws, size_t n_gws, struct fabric_dp_port **ret)
+		    const struct fabric_dp_port *gws, size_t n_gws, const struct svc_port *svc,
+		    struct fabric_dp_port **ret)
 {
-	struct fabric_dp_port *out = calloc(n + n_gws + 1, sizeof(*out));
+	struct fabric_dp_port *out = calloc(n + n_gws + 2, sizeof(*out));
 	size_t k = 0;
 
 	if (!out)
@@ -78,6 +102,12 @@ static int dp_ports(const struct model *m, const struct fabric_port *ports, size
 	}
 	for (size_t i = 0; i < n_gws; i++)
 		out[k++] = gws[i];
+	if (svc) {
+		out[k] = (struct fabric_dp_port){.kind = FABRIC_DP_PORT_SERVICE, .ifindex = svc->ifindex};
+		memcpy(out[k].id, "svc", 4);
+		memcpy(out[k].mac, svc->mac, 6);
+		k++;
+	}
 	*ret = out;
 	return (int)k;
 }
@@ -116,6 +146,40 @@ static int start(struct fabric *f, struct eng_gen *gen, const struct fabric_dp_p
 	return 0;
 }
 
+/* IMDS: the client address is a service-pool address that names the ENI. */
+static int imds_who(void *ud, uint32_t ip, char ret_eni[MODEL_ID_LEN])
+{
+	struct fabric *f = ud;
+	uint32_t private_ip;
+
+	return fabric_dp_service_peer(f->dp, ip, ret_eni, &private_ip);
+}
+
+static int imds_model(void *ud, void (*cb)(void *, const struct model *), void *cb_ud)
+{
+	struct fabric *f = ud;
+
+	return f->model_fn(f->model_userdata, cb, cb_ud);
+}
+
+/* The Instance Metadata Service, once the data path runs (best effort: instances work without). */
+static void start_imds(struct fabric *f)
+{
+	struct imds_http_config c = {.who = imds_who, .with_model = imds_model, .userdata = f};
+	int fd;
+
+	if (!f->svc_ready || !f->model_fn || f->imds)
+		return;
+	if (getrandom(c.key.bytes, sizeof(c.key.bytes), 0) != (ssize_t)sizeof(c.key.bytes))
+		return;
+	fd = svc_listen(f->cfg.svc_ns, SVC_IMDS_ADDR, 80);
+	if (fd < 0)
+		return;
+	c.listen_fd = fd;
+	if (imds_http_start(&c, &f->imds) < 0)
+		close(fd);
+}
+
 int fabric_apply(struct fabric *f, const struct model *m, struct fabric_report *ret_report)
 {
 	struct fabric_report rep = {0};
@@ -135,7 +199,17 @@ int fabric_apply(struct fabric *f, const struct model *m, struct fabric_report *
 		gws = NULL;
 		n_gws = 0;
 	}
-	if ((nd = dp_ports(m, ports, n, gws, n_gws, &dports)) < 0) {
+	if (!f->svc_ready) {
+		char why[256];
+		uint8_t router[6] = {0x02, 0x76, 0x70, 0x63, 0x00, 0x01}; /* dp's default router MAC */
+
+		/* Without it instances have no IMDS: counted like a port error, not fatal. */
+		if (svc_setup(f->cfg.svc_ns, f->cfg.fabric_ns, router, &f->svc, why, sizeof(why)) == 0)
+			f->svc_ready = true;
+		else
+			rep.plumb.errors++;
+	}
+	if ((nd = dp_ports(m, ports, n, gws, n_gws, f->svc_ready ? &f->svc : NULL, &dports)) < 0) {
 		e = nd;
 		goto out;
 	}
@@ -144,6 +218,7 @@ int fabric_apply(struct fabric *f, const struct model *m, struct fabric_report *
 		if ((e = start(f, gen, dports, (size_t)nd)) < 0)
 			goto out;
 		rep.started = true;
+		start_imds(f);
 	} else {
 		/* Ports first: a new generation may name ENIs only the new table has. */
 		e = fabric_dp_set_ports(f->dp, dports, (size_t)nd);
@@ -157,6 +232,17 @@ out:
 	fabric_ports_free(ports);
 	eng_gen_unref(gen);
 	return e;
+}
+
+void fabric_set_model_source(struct fabric *f, fabric_model_fn fn, void *userdata)
+{
+	f->model_fn = fn;
+	f->model_userdata = userdata;
+}
+
+const char *fabric_svc_ns(const struct fabric *f)
+{
+	return f->cfg.svc_ns;
 }
 
 int fabric_stats(struct fabric *f, struct fabric_dp_stats *ret_stats)
@@ -175,7 +261,10 @@ struct fabric *fabric_free(struct fabric *f, bool teardown)
 {
 	if (!f)
 		return NULL;
+	f->imds = imds_http_stop(f->imds);
 	f->dp = fabric_dp_free(f->dp);
+	if (teardown && f->svc_ready)
+		svc_teardown(f->cfg.svc_ns);
 	if (teardown && f->outside)
 		outside_teardown(f->outside);
 	if (teardown && f->plumb)

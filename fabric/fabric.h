@@ -30,6 +30,7 @@ struct fabric_config {
 	const char *ns_prefix;	 /* instance namespaces: prefix + instance ID ("" in vpcd) */
 	const char *link_prefix; /* fabric-side links ("ovf") */
 	const char *fabric_ns;	 /* the fabric's own namespace ("openvpc-fabric") */
+	const char *svc_ns;	 /* the service namespace (svc.h; "openvpc-svc") */
 	unsigned mtu;		 /* 0: 9001 */
 	/* Flow-log records (on the data-path thread); NULL: not written. */
 	void (*flowlog_fn)(const struct eng_flow_record *rec, void *userdata);
@@ -58,6 +59,17 @@ int fabric_new(const struct fabric_config *cfg, struct fabric **ret);
  */
 int fabric_apply(struct fabric *f, const struct model *m, struct fabric_report *ret_report);
 int fabric_stats(struct fabric *f, struct fabric_dp_stats *ret_stats);
+
+/*
+ * Where the Instance Metadata Service reads the model: fn runs cb with the
+ * current model under the owner's lock (vpcd: api_server_with_model).  Set
+ * before the first apply; IMDS starts with the data path.
+ */
+typedef int (*fabric_model_fn)(void *userdata, void (*cb)(void *cb_userdata, const struct model *m),
+			       void *cb_userdata);
+void fabric_set_model_source(struct fabric *f, fabric_model_fn fn, void *userdata);
+/* The service namespace's name (for vpcd's EC2 endpoint for instances: svc_listen). */
+const char *fabric_svc_ns(const struct fabric *f);
 /* The namespace name of an instance (for `vpcctl exec`).  0 or -ENAMETOOLONG. */
 int fabric_instance_ns(const struct fabric *f, const char *instance_id, char *buf, size_t size);
 /*

@@ -47,6 +47,10 @@ int main(int argc, char **argv)
 	if ((e = ipamd_node_init(&d, why, sizeof(why))) < 0 || (e = ipamd_serve_start(&d, why, sizeof(why))) < 0 ||
 	    (e = ipamd_http_start(&d, why, sizeof(why))) < 0 || (e = ipamd_pool_start(&d)) < 0) {
 		ipamd_log("error", "%s", why[0] ? why : strerror(-e));
+		ipamd_serve_stop(&d);
+		ipamd_http_stop(&d);
+		ec2c_free(d.ec2);
+		ipam_ds_free(d.ds);
 		return 1;
 	}
 	ipamd_log("info", "serving on %s", d.cfg.socket_path);

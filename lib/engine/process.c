@@ -48,6 +48,8 @@
 #define SERVICE_IMDS 0xa9fea9feu  /* 169.254.169.254 */
 #define SERVICE_DNS 0xa9fea9fdu	  /* 169.254.169.253 */
 #define SERVICE_TIME 0xa9fea97bu  /* 169.254.169.123 */
+/* openvpc's EC2 API endpoint for instances (fabric/svc.h): a VPC service like IMDS. */
+#define SERVICE_EC2 0xa9fea9fau /* 169.254.169.250 */
 #define MAX_HOPS 8
 
 /* traffic-path values (flow logs v5) */
@@ -838,7 +840,7 @@ static void natgw_in(struct pctx *p, uint32_t nat_idx)
 
 static bool is_service(const struct eng_gen *g, const struct gen_eni *e, uint32_t dst)
 {
-	return dst == SERVICE_IMDS || dst == SERVICE_DNS || dst == SERVICE_TIME ||
+	return dst == SERVICE_IMDS || dst == SERVICE_DNS || dst == SERVICE_TIME || dst == SERVICE_EC2 ||
 	       dst == g->vpcs[e->vpc].dns_ip;
 }
 

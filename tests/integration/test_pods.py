@@ -1,0 +1,183 @@
+"""VPC-native pod networking end to end: nodes are instances (namespaces) made
+through the EC2 API, vpc-ipamd runs inside each node and learns it from IMDS
+(169.254.169.254, served by the fabric) and calls the EC2 API at the fabric's
+endpoint for instances (169.254.169.250), and vpc-cni wires pods (namespaces
+made here) with VPC addresses.  Everything the tests make carries a per-run
+prefix and is removed at the end; the root namespace is checked unchanged.
+"""
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import make_client
+from test_fabric import PREFIX as FABRIC_PREFIX, nsexec, root_state, netns_list, connect, SERVER
+
+PREFIX = FABRIC_PREFIX
+AMI = "ami-0abcdef1234567890"
+BUILD = os.environ.get("OPENVPC_BUILD", "")
+
+
+def binary(*parts):
+    return os.path.join(BUILD, *parts)
+
+
+class Node:
+    def __init__(self, env, tmp, instance_id, ip):
+        self.id, self.ip, self.ns = instance_id, ip, PREFIX + instance_id
+        self.dir = tmp / instance_id
+        self.dir.mkdir()
+        self.sock = str(self.dir / "ipamd.sock")
+        self.ckpt = str(self.dir / "ipam.json")
+        self.env = {**env, "OPENVPC_IPAMD_SOCKET": self.sock,
+                    "OPENVPC_IPAMD_CHECKPOINT": self.ckpt,
+                    "AWS_EC2_ENDPOINT": "http://169.254.169.250",
+                    "AWS_ACCESS_KEY_ID": "AKIDNODE", "AWS_SECRET_ACCESS_KEY": "x",
+                    "OPENVPC_IPAMD_POOL_INTERVAL_MS": "200",
+                    "OPENVPC_IPAMD_METRICS_ADDRESS": "127.0.0.1:61678",
+                    "INTROSPECTION_BIND_ADDRESS": "127.0.0.1:61679"}
+        self.proc = None
+        self.log = self.dir / "ipamd.log"
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", self.ns, binary("ipamd", "vpc-ipamd")],
+            env={**os.environ, **self.env}, stdout=open(self.log, "a"), stderr=subprocess.STDOUT)
+        for _ in range(100):
+            if os.path.exists(self.sock):
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise AssertionError("vpc-ipamd did not start:\n" + self.log.read_text())
+
+    def kill(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=10)
+
+    def enis(self):
+        p = nsexec(self.ns, "python3", "-c",
+                   "import urllib.request;print(urllib.request.urlopen("
+                   "'http://127.0.0.1:61679/v1/enis',timeout=5).read().decode())")
+        assert p.returncode == 0, p.stderr
+        return json.loads(p.stdout)
+
+    def cni(self, cmd, pod, conf_extra="", prev=None):
+        conf = {"cniVersion": "1.1.0", "name": "openvpc", "type": "vpc-cni",
+                "ipamdSocket": self.sock}
+        if prev:
+            conf["prevResult"] = prev
+        env = {**os.environ, "CNI_COMMAND": cmd, "CNI_CONTAINERID": pod.replace("-", ""),
+               "CNI_NETNS": f"/run/netns/{PREFIX}{pod}", "CNI_IFNAME": "eth0",
+               "CNI_ARGS": f"IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME={pod}"}
+        p = subprocess.run(["ip", "netns", "exec", self.ns, binary("cni", "vpc-cni")],
+                           input=json.dumps(conf), env=env, capture_output=True, text=True,
+                           timeout=30)
+        return p.returncode, json.loads(p.stdout) if p.stdout.strip() else None
+
+
+@pytest.fixture
+def cluster(start_vpcd, tmp_path):
+    if os.geteuid() != 0:
+        pytest.fail("the pod tests need root", pytrace=False)
+    before = root_state()
+    v = start_vpcd(f"--fabric-prefix={PREFIX}", "--fabric-teardown",
+                   state_dir=tmp_path / "state")
+    ec2 = make_client(v.url)
+    nodes, pods = [], []
+
+    class C:
+        pass
+
+    c = C()
+    c.v, c.ec2, c.nodes, c.pods, c.tmp = v, ec2, nodes, pods, tmp_path
+
+    def node(subnet, itype="t3.small", **env):
+        r = ec2.run_instances(ImageId=AMI, InstanceType=itype, MinCount=1, MaxCount=1,
+                              SubnetId=subnet)["Instances"][0]
+        n = Node({k: str(x) for k, x in env.items()}, tmp_path, r["InstanceId"],
+                 r["PrivateIpAddress"])
+        n.start()
+        nodes.append(n)
+        return n
+
+    def pod(name):
+        subprocess.run(["ip", "netns", "add", PREFIX + name], check=True)
+        subprocess.run(["ip", "-n", PREFIX + name, "link", "set", "lo", "up"], check=True)
+        pods.append(name)
+        return name
+
+    c.node, c.pod = node, pod
+    yield c
+    for n in nodes:
+        n.kill()
+    for p in pods:
+        subprocess.run(["ip", "netns", "del", PREFIX + p])
+    for ns in netns_list():
+        if not ns.startswith(PREFIX + "i-"):
+            continue
+    assert v.stop() == 0
+    for ns in netns_list():
+        subprocess.run(["ip", "netns", "del", ns])
+    assert root_state() == before, "the root namespace changed"
+
+
+def subnets(ec2):
+    return sorted(ec2.describe_subnets()["Subnets"], key=lambda s: s["AvailabilityZone"])
+
+
+def test_pods_on_two_nodes_talk_with_their_vpc_addresses(cluster):
+    s = subnets(cluster.ec2)
+    a = cluster.node(s[0]["SubnetId"])
+    b = cluster.node(s[1]["SubnetId"])
+    pa, pb = cluster.pod("pa"), cluster.pod("pb")
+    rc, ra = a.cni("ADD", pa)
+    assert rc == 0, ra
+    rc, rb = b.cni("ADD", pb)
+    assert rc == 0, rb
+    ip_a = ra["ips"][0]["address"].split("/")[0]
+    ip_b = rb["ips"][0]["address"].split("/")[0]
+    # Both are addresses of the nodes' ENIs, in the nodes' subnets.
+    enis_a = a.enis()
+    held = [x["Address"] for e in enis_a["ENIs"] for x in e["IPv4Addresses"] if x["Assigned"]]
+    assert ip_a in held
+    # Pod to pod across nodes and subnets; the receiver sees the pod's address (no NAT).
+    server = subprocess.Popen(["ip", "netns", "exec", PREFIX + pb, "python3", "-c",
+                               SERVER.replace('c.sendall(b"hello %d\\n" % port)',
+                                              'c.sendall(("peer %s\\n" % _[0]).encode())'),
+                               "8080"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout.readline().strip() == "ready"
+        assert connect(PREFIX + pa, ip_b, 8080) == f"peer {ip_a}"
+    finally:
+        server.kill()
+    p = nsexec(PREFIX + pa, "ping", "-c1", "-W2", b.ip)
+    assert p.returncode == 0, "pod to the other node's address"
+    # DEL, and DEL again; an unknown pod's DEL succeeds.
+    assert a.cni("DEL", pa, prev=ra)[0] == 0
+    assert a.cni("DEL", pa, prev=ra)[0] == 0
+    assert a.cni("DEL", "never-added")[0] == 0
+
+
+def test_node_fills_to_max_pods_then_add_fails_clearly(cluster):
+    s = subnets(cluster.ec2)
+    n = cluster.node(s[0]["SubnetId"], itype="t3.micro")  # 2 ENIs x 2 IPv4: max pods 4
+    got = []
+    for i in range(3):
+        name = cluster.pod(f"m{i}")
+        for _ in range(50):  # the warm pool fills in the background
+            rc, r = n.cni("ADD", name)
+            if rc == 0 or (r and r.get("code") != 100):
+                break
+            time.sleep(0.2)
+        got.append((rc, r))
+    ok = [r for rc, r in got if rc == 0]
+    assert len(ok) == 2, got  # 2 ENIs x (2 - 1) pod addresses
+    rc, r = got[2]
+    assert rc != 0 and r["code"] == 100 and "no free IP address" in r["msg"], r
+    enis = n.enis()
+    assert len(enis["ENIs"]) == 2, "ipamd attached the second ENI the type allows"
