@@ -5,8 +5,9 @@
 # "ovd<pid>-*", starts fabric/dp.c, and checks ARP, ping, TCP, SG blocks, a
 # generation change and the IGW).  Needs root; the program removes its
 # namespaces on exit, and this script removes any it left behind.
+# It runs twice: the default data path, and --gso-passthrough.
 # FABRIC_DP_BENCH=1 adds iperf3 figures (TCP and 64-byte UDP, same subnet and
-# across subnets).
+# across subnets) and ping RTTs.
 set -euo pipefail
 : "${OPENVPC_BUILD:?set OPENVPC_BUILD to a build directory}"
 prog="$OPENVPC_BUILD/tests/unit/fabric/test-fabric-dp-live"
@@ -27,6 +28,11 @@ cleanup() {
 trap cleanup EXIT
 args=()
 [ "${FABRIC_DP_BENCH:-0}" = 1 ] && args+=(--bench)
-"$prog" "${args[@]}" &
-pid=$!
-wait "$pid"
+# Default data path (XDP GSO guard), then with GSO super-frames passed through.
+for mode in "" --gso-passthrough; do
+	echo "test-fabric-dp: ${mode:-default}"
+	"$prog" ${mode:+"$mode"} "${args[@]}" &
+	pid=$!
+	wait "$pid"
+	cleanup
+done
