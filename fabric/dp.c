@@ -322,6 +322,8 @@ static int port_open(struct fabric_dp *dp, const struct fabric_dp_port *cfg,
 	ev.data.ptr = p;
 	if (epoll_ctl(dp->epfd, EPOLL_CTL_ADD, dp->io->fd(p->io), &ev) < 0) {
 		r = -errno;
+		if (p->xdp_fd >= 0)
+			close(p->xdp_fd);
 		dp->io->close(p->io);
 		free(p);
 		return r;
