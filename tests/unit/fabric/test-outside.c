@@ -230,3 +230,26 @@ Test(outside, link_prefix_clash_refused)
 	cr_expect_str_eq(outside_internet_ns(o), "openvpc-internet");
 	outside_free(o);
 }
+
+Test(outside, fabric_namespace_lost_is_rebuilt)
+{
+	struct fabric_dp_port *ports;
+	struct outside_counts c;
+	size_t n;
+
+	add_vpn();
+	reconcile(NULL, NULL);
+	cr_assert_eq(netns_delete(names.fabric_ns), 0);
+	/* The kernel frees a namespace (and so the peers of its veths) asynchronously. */
+	for (int i = 0; i < 200 && has(inet_ns, "ip -o link show", ": ig"); i++)
+		usleep(10000);
+	cr_assert_eq(plumb_reconcile(plumb, model, NULL, NULL, NULL), 0);
+	c = reconcile(&ports, &n);
+	cr_expect_eq(c.links_created, 3, "IGW pair, underlay, tunnel again: %u", c.links_created);
+	cr_expect_eq(n, 2);
+	free(ports);
+	cr_expect(has(inet_ns, "ip -o route show proto 118", "198.51.100.10 dev ig"));
+	cr_expect(has(onprem_ns, "ip -o route show proto 118", "10.0.0.0/16 dev vx"));
+	c = reconcile(NULL, NULL);
+	cr_expect_eq(c.links_created + c.links_removed + c.routes_added + c.routes_removed, 0);
+}
