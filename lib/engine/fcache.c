@@ -104,13 +104,6 @@ void fcache_prefetch(const struct fcache *c, const struct fc_key *k)
 	__builtin_prefetch(&set[1], 1);
 }
 
-void fcache_prefetch_entry(const struct fcache *c, const struct fc_key *k)
-{
-	/* The set was prefetched whole: nothing more to fetch. */
-	(void)c;
-	(void)k;
-}
-
 struct fc_entry *fcache_lookup(struct fcache *c, const struct fc_key *k)
 {
 	struct fc_entry *set = set_of(c, k);

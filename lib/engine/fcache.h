@@ -92,8 +92,6 @@ struct fc_entry *fcache_slot(struct fcache *c, const struct fc_key *k);
 void fcache_commit(struct fcache *c, struct fc_entry *e, const struct fc_key *k);
 /* Prefetch k's set. */
 void fcache_prefetch(const struct fcache *c, const struct fc_key *k);
-/* Second prefetch stage (nothing left to do with two-line sets; kept for the pipeline). */
-void fcache_prefetch_entry(const struct fcache *c, const struct fc_key *k);
 /* fcache_lookup() without a pointer to change: for prefetching. */
 const struct fc_entry *fcache_peek(const struct fcache *c, const struct fc_key *k);
 

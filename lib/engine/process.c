@@ -1199,13 +1199,12 @@ static void prefetch_new_flow(const struct eng_state *st, const struct eng_gen *
 }
 
 /*
- * Prefetch distances (packets ahead of the one being processed): signature
- * words, then entries (reading the prefetched signatures), then conntrack
- * entries (reading the prefetched cache entries).  The loop starts BURST_SIG
- * steps early so that the first packets of a burst are prefetched too.
+ * Prefetch distances (packets ahead of the one being processed): the
+ * flow-cache set, then the conntrack entries its entry names (reading the
+ * prefetched set).  The loop starts BURST_SET steps early so that the first
+ * packets of a burst are prefetched too.
  */
-#define BURST_SIG 12
-#define BURST_ENTRY 6
+#define BURST_SET 12
 #define BURST_CT 3
 
 static void burst_prefetch(struct eng_state *st, const struct eng_gen *gen,
@@ -1214,17 +1213,11 @@ static void burst_prefetch(struct eng_state *st, const struct eng_gen *gen,
 {
 	struct fc_key k;
 
-	if (j + BURST_SIG >= 0 && j + BURST_SIG < (ptrdiff_t)n) {
-		size_t i = (size_t)(j + BURST_SIG);
+	if (j + BURST_SET >= 0 && j + BURST_SET < (ptrdiff_t)n) {
+		size_t i = (size_t)(j + BURST_SET);
 
 		fc_key_of(&k, &pkts[i], from[i]);
 		fcache_prefetch(st->fc, &k);
-	}
-	if (j + BURST_ENTRY >= 0 && j + BURST_ENTRY < (ptrdiff_t)n) {
-		size_t i = (size_t)(j + BURST_ENTRY);
-
-		fc_key_of(&k, &pkts[i], from[i]);
-		fcache_prefetch_entry(st->fc, &k);
 	}
 	if (j + BURST_CT >= 0 && j + BURST_CT < (ptrdiff_t)n) {
 		size_t i = (size_t)(j + BURST_CT);
@@ -1254,7 +1247,7 @@ int eng_process_burst(struct eng_state *st, const struct eng_gen *gen,
 		if (from[i].idx >= limit)
 			return -EINVAL;
 	}
-	for (ptrdiff_t j = -(ptrdiff_t)BURST_SIG; j < (ptrdiff_t)n; j++) {
+	for (ptrdiff_t j = -(ptrdiff_t)BURST_SET; j < (ptrdiff_t)n; j++) {
 		if (st->fc && gen == st->adopted_for && gen->serial == st->adopted_serial)
 			burst_prefetch(st, gen, pkts, from, n, j);
 		if (j < 0)
