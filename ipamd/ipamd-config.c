@@ -22,6 +22,7 @@ void ipamd_config_defaults(struct ipamd_config *cfg)
 	cfg->cooldown_ms = 30000;
 	cfg->pool_interval_ms = 5000;
 	cfg->mtu = 9001;
+	memcpy(cfg->veth_prefix, "eni", 4);
 	ec2c_config_defaults(&cfg->ec2);
 }
 
@@ -85,6 +86,7 @@ int ipamd_config_from_env(struct ipamd_config *c, char *why, size_t wsize)
 		c->cooldown_ms *= 1000;
 	LONG("AWS_VPC_ENI_MTU", 576, 9001, c->mtu);
 	LONG("OPENVPC_IPAMD_POOL_INTERVAL_MS", 10, 3600000, c->pool_interval_ms);
+	LONG("OPENVPC_IPAMD_MIN_ENI_LIFETIME_MS", 0, 86400000, c->pool.min_eni_lifetime_ms);
 #undef LONG
 	if ((e = env_bool("ENABLE_PREFIX_DELEGATION", &b, why, wsize)) < 0)
 		return e;
@@ -94,6 +96,8 @@ int ipamd_config_from_env(struct ipamd_config *c, char *why, size_t wsize)
 		return e;
 	if (e)
 		c->external_snat = b;
+	if ((e = env_str("AWS_VPC_K8S_CNI_VETHPREFIX", c->veth_prefix, sizeof(c->veth_prefix), why, wsize)) < 0)
+		return e;
 	if ((e = env_str("OPENVPC_IPAMD_SOCKET", c->socket_path, sizeof(c->socket_path), why, wsize)) < 0 ||
 	    (e = env_str("OPENVPC_IPAMD_CHECKPOINT", c->checkpoint_path, sizeof(c->checkpoint_path), why, wsize)) < 0 ||
 	    (e = env_str("OPENVPC_IPAMD_METRICS_ADDRESS", c->metrics_addr, sizeof(c->metrics_addr), why, wsize)) < 0 ||

@@ -7,6 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <net/if.h>
+
+#include "cni/cni-result.h"
 #include "ipamd/ipam-ckpt.h"
 #include "ipamd/ipamd.h"
 #include "ipamd/node-net.h"
@@ -181,7 +184,24 @@ static void restore(struct ipamd *d)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		char ip[NET_IP4_STRLEN];
+		char ip[NET_IP4_STRLEN], veth[CNI_IFNAME_MAX];
+		struct cni_env who = {0};
+
+		/*
+		 * A pod whose host veth is gone was deleted while ipamd was down (the
+		 * plugin's DEL then succeeds from prevResult): its address comes back,
+		 * as the AWS plugin reclaims it at start.
+		 */
+		util_strscpy(who.pod_namespace, ents[i].pod_namespace, sizeof(who.pod_namespace));
+		util_strscpy(who.pod_name, ents[i].pod_name, sizeof(who.pod_name));
+		util_strscpy(who.container_id, ents[i].key.container_id, sizeof(who.container_id));
+		util_strscpy(who.ifname, ents[i].key.ifname, sizeof(who.ifname));
+		cni_host_veth_name(d->cfg.veth_prefix, &who, veth);
+		if (if_nametoindex(veth) == 0) {
+			ipamd_log("info", "checkpoint: %s of %s released (its host veth %s is gone)",
+				  net_ip4_format(ents[i].ip, ip), ents[i].key.container_id, veth);
+			continue;
+		}
 		int e = ipam_ds_restore(d->ds, &ents[i].key, ents[i].ip, ents[i].assigned_ms,
 					ents[i].pod_namespace, ents[i].pod_name);
 

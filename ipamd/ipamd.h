@@ -44,6 +44,7 @@ struct ipamd_config {
 	struct net_cidr4 exclude_snat[16];
 	size_t n_exclude_snat;
 	int mtu;
+	char veth_prefix[5];	 /* AWS_VPC_K8S_CNI_VETHPREFIX, as in the plugin's config ("eni") */
 	char imds_endpoint[256]; /* "" = environment / default */
 	struct ec2c_config ec2;
 };

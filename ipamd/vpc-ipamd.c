@@ -11,7 +11,8 @@
  * and openvpc's: OPENVPC_IPAMD_SOCKET (/run/openvpc/ipamd.sock),
  *   OPENVPC_IPAMD_CHECKPOINT (/run/openvpc/ipam.json),
  *   OPENVPC_IPAMD_METRICS_ADDRESS (127.0.0.1:61678),
- *   OPENVPC_IPAMD_POOL_INTERVAL_MS (5000).
+ *   OPENVPC_IPAMD_POOL_INTERVAL_MS (5000), OPENVPC_IPAMD_MIN_ENI_LIFETIME_MS (60000:
+ *   a new ENI is not freed before, as the AWS plugin's minENILifeTime).
  * Logs to stderr.  SIGINT/SIGTERM stop it; the checkpoint is always current.
  */
 #include <errno.h>

@@ -43,6 +43,8 @@ class Node:
         self.log = self.dir / "ipamd.log"
 
     def start(self):
+        if os.path.exists(self.sock):  # left by a kill -9: wait for the new one
+            os.unlink(self.sock)
         self.proc = subprocess.Popen(
             ["ip", "netns", "exec", self.ns, binary("ipamd", "vpc-ipamd")],
             env={**os.environ, **self.env}, stdout=open(self.log, "a"), stderr=subprocess.STDOUT)
@@ -181,3 +183,131 @@ def test_node_fills_to_max_pods_then_add_fails_clearly(cluster):
     assert rc != 0 and r["code"] == 100 and "no free IP address" in r["msg"], r
     enis = n.enis()
     assert len(enis["ENIs"]) == 2, "ipamd attached the second ENI the type allows"
+
+
+def internet_server(port):
+    """A TCP server on the internet side (203.0.113.10) answering the peer's address."""
+    code = SERVER.replace('c.sendall(b"hello %d\\n" % port)', 'c.sendall(("peer %s\\n" % _[0]).encode())')
+    p = subprocess.Popen(["ip", "netns", "exec", PREFIX + "internet", "python3", "-c", code, str(port)],
+                         stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "ready"
+    return p
+
+
+def test_node_security_groups_and_snat_apply_to_pods(cluster):
+    ec2 = cluster.ec2
+    s = subnets(ec2)
+    vpc = s[0]["VpcId"]
+    web = ec2.create_security_group(GroupName="nodes-web", Description="web", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
+         "IpRanges": [{"CidrIp": "172.31.0.0/16"}]}])
+    a = cluster.node(s[0]["SubnetId"])
+    b_inst = ec2.run_instances(ImageId=AMI, InstanceType="t3.small", MinCount=1, MaxCount=1,
+                               SubnetId=s[1]["SubnetId"], SecurityGroupIds=[web])["Instances"][0]
+    b = Node({}, cluster.tmp, b_inst["InstanceId"], b_inst["PrivateIpAddress"])
+    b.start()
+    cluster.nodes.append(b)
+    pa, pb = cluster.pod("sa"), cluster.pod("sb")
+    assert a.cni("ADD", pa)[0] == 0
+    rc, rb = b.cni("ADD", pb)
+    assert rc == 0, rb
+    ip_b = rb["ips"][0]["address"].split("/")[0]
+    srv = subprocess.Popen(["ip", "netns", "exec", PREFIX + pb, "python3", "-c", SERVER, "8080", "9090"],
+                           stdout=subprocess.PIPE, text=True)
+    try:
+        assert srv.stdout.readline().strip() == "ready"
+        # The node's ENI security groups are the pod's: 8080 admitted, 9090 not.
+        assert connect(PREFIX + pa, ip_b, 8080) == "hello 8080"
+        assert connect(PREFIX + pa, ip_b, 9090, timeout=1.0) is None
+    finally:
+        srv.kill()
+    # To the internet the pod's traffic is SNATed to the node, then 1:1 to its public IP.
+    a_pub = ec2.describe_instances(InstanceIds=[a.id])["Reservations"][0]["Instances"][0]["PublicIpAddress"]
+    inet = internet_server(8080)
+    try:
+        assert connect(PREFIX + pa, "203.0.113.10", 8080, timeout=3.0) == f"peer {a_pub}"
+        # With external SNAT the pod keeps its own address, which has no public IP: the IGW
+        # does not carry it (a NAT gateway would).
+        c = cluster.node(s[0]["SubnetId"], AWS_VPC_K8S_CNI_EXTERNALSNAT="true")
+        pc = cluster.pod("sc")
+        assert c.cni("ADD", pc)[0] == 0
+        assert connect(PREFIX + pc, "203.0.113.10", 8080, timeout=1.5) is None
+    finally:
+        inet.kill()
+
+
+def assigned(node):
+    return {x["Address"]: x.get("IPAMKey", {}).get("containerID")
+            for e in node.enis()["ENIs"] for x in e["IPv4Addresses"] if x["Assigned"]}
+
+
+def test_ipamd_kill9_during_churn_gives_no_address_twice_and_leaks_none(cluster):
+    import random
+    import threading
+
+    s = subnets(cluster.ec2)
+    n = cluster.node(s[0]["SubnetId"], WARM_IP_TARGET=2, IP_COOLDOWN_PERIOD=0)
+    rng = random.Random(7)
+    live = {}  # pod name -> address
+    names = [cluster.pod(f"k{i}") for i in range(8)]
+    for step in range(40):
+        name = rng.choice(names)
+        if rng.random() < 0.2:
+            # kill -9 while an ADD may be in flight, then restart
+            t = threading.Thread(target=lambda: n.cni("ADD", name))
+            t.start()
+            time.sleep(rng.random() * 0.05)
+            n.kill(signal.SIGKILL)
+            t.join()
+            n.start()
+            # As kubelet does for a failed ADD: DEL it (the pod is not running).
+            if name not in live:
+                assert n.cni("DEL", name)[0] == 0
+            continue
+        if name in live:
+            assert n.cni("DEL", name)[0] == 0
+            del live[name]
+        else:
+            for _ in range(50):
+                rc, r = n.cni("ADD", name)
+                if rc == 0 or r.get("code") not in (11, 100):
+                    break
+                time.sleep(0.2)
+            assert rc == 0, r
+            live[name] = r["ips"][0]["address"].split("/")[0]
+    held = assigned(n)
+    addrs = list(live.values())
+    assert len(addrs) == len(set(addrs)), "an address given to two pods"
+    assert set(held) == set(addrs), f"ipamd holds {held}, pods have {live}"
+    for name, ip in live.items():
+        assert held[ip] == name.replace("-", "")
+
+
+def test_ipamd_grows_and_gives_back_surplus(cluster):
+    s = subnets(cluster.ec2)
+    n = cluster.node(s[0]["SubnetId"], WARM_IP_TARGET=1, IP_COOLDOWN_PERIOD=1,
+                     OPENVPC_IPAMD_MIN_ENI_LIFETIME_MS=0)  # t3.small: 3 pod addresses per ENI
+    names = [cluster.pod(f"g{i}") for i in range(5)]
+    for name in names:
+        for _ in range(50):
+            rc, r = n.cni("ADD", name)
+            if rc == 0:
+                break
+            time.sleep(0.2)
+        assert rc == 0, r
+    intro = n.enis()
+    assert len(intro["ENIs"]) == 2, "a second ENI was attached when the pool ran low"
+    second = [e["ID"] for e in intro["ENIs"] if not e["IsPrimary"]][0]
+    for name in names:
+        assert n.cni("DEL", name)[0] == 0
+    for _ in range(100):
+        intro = n.enis()
+        if len(intro["ENIs"]) == 1 and intro["TotalIPs"] == 1:
+            break
+        time.sleep(0.2)
+    assert len(intro["ENIs"]) == 1 and intro["TotalIPs"] == 1, intro
+    # EC2 agrees: the surplus ENI is gone.
+    enis = cluster.ec2.describe_network_interfaces(
+        Filters=[{"Name": "attachment.instance-id", "Values": [n.id]}])["NetworkInterfaces"]
+    assert second not in [e["NetworkInterfaceId"] for e in enis]
