@@ -19,7 +19,8 @@ static inline void *bigmem_alloc(size_t size)
 	void *p;
 
 	if (size < BIGMEM_HUGE)
-		return aligned_alloc(128, size ? (size + 127) & ~(size_t)127 : 128); /* line pairs */
+		return aligned_alloc(128,
+				     size ? (size + 127) & ~(size_t)127 : 128); /* line pairs */
 	size = (size + BIGMEM_HUGE - 1) & ~(size_t)(BIGMEM_HUGE - 1);
 	p = aligned_alloc(BIGMEM_HUGE, size);
 #ifdef MADV_HUGEPAGE

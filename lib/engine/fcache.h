@@ -34,9 +34,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define FC_WAYS 2
-#define FC_OPS_MAX 4
-#define FC_SG_MAX 2
+#define FC_WAYS	       2
+#define FC_OPS_MAX     4
+#define FC_SG_MAX      2
 #define FC_ENTRIES_MAX (1u << 24)
 
 /* Step flags. */

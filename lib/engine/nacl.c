@@ -113,7 +113,8 @@ static void build_masks(struct nacl *acl)
 	for (uint32_t j = 0; j < acl->n_kbounds; j++) {
 		acl->kmask[j] = 0;
 		for (size_t i = 0; i < acl->n; i++)
-			if (acl->kbound[j] >= acl->match[i].lo && acl->kbound[j] <= acl->match[i].hi)
+			if (acl->kbound[j] >= acl->match[i].lo &&
+			    acl->kbound[j] <= acl->match[i].hi)
 				acl->kmask[j] |= 1ULL << i;
 	}
 }

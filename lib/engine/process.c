@@ -1123,7 +1123,7 @@ int eng_process(struct eng_state *st, const struct eng_gen *gen, const struct pk
 	}
 	st->stats.packets++;
 	if (st->flow_interval_start == 0)
-		st->flow_interval_start = (int64_t)(now_ms / 1000); /* the first interval starts with the first packet */
+		st->flow_interval_start = (int64_t)(now_ms / 1000); /* starts with the first packet */
 	/* Traced packets (analyses, debugging) always take the slow path. */
 	use_fc = st->fc && !trace;
 	if (use_fc) {

@@ -818,7 +818,8 @@ Test(ct, zone_count_limit)
 Test(ct, refresh_with_hints_and_would_pass)
 {
 	struct ct_table *t = ct_new(64, 64);
-	struct ct_key k = tkey(3, PKT_PROTO_TCP, 443, 50000), other = tkey(3, PKT_PROTO_TCP, 443, 50001);
+	struct ct_key k = tkey(3, PKT_PROTO_TCP, 443, 50000);
+	struct ct_key other = tkey(3, PKT_PROTO_TCP, 443, 50001);
 	struct ct_entry *e;
 	uint32_t hint = UINT32_MAX, idx;
 	uint64_t now = 1000000;

@@ -17,7 +17,7 @@
 
 #include <inttypes.h>
 
-#define T0 1700000000000ULL /* ms */
+#define T0	 1700000000000ULL /* ms */
 #define N_STATES 3
 
 enum {
@@ -144,16 +144,15 @@ static void assert_hdr_eq(const struct pkt_hdr *a, const struct pkt_hdr *b, cons
 			  unsigned step)
 {
 	cr_assert(a->src == b->src && a->dst == b->dst && a->sport == b->sport &&
-			  a->dport == b->dport && a->proto == b->proto &&
-			  a->icmp_type == b->icmp_type && a->icmp_code == b->icmp_code &&
-			  a->tcp_flags == b->tcp_flags && a->len == b->len && a->ttl == b->ttl &&
-			  a->frag == b->frag,
+		      a->dport == b->dport && a->proto == b->proto &&
+		      a->icmp_type == b->icmp_type && a->icmp_code == b->icmp_code &&
+		      a->tcp_flags == b->tcp_flags && a->len == b->len && a->ttl == b->ttl &&
+		      a->frag == b->frag,
 		  "step %u: %s headers differ (%08x:%u > %08x:%u vs %08x:%u > %08x:%u)", step, what,
 		  a->src, a->sport, a->dst, a->dport, b->src, b->sport, b->dst, b->dport);
 }
 
-static void assert_result_eq(const struct eng_result *a, const struct eng_result *b,
-			     unsigned step)
+static void assert_result_eq(const struct eng_result *a, const struct eng_result *b, unsigned step)
 {
 	cr_assert_eq(a->verdict, b->verdict, "step %u: verdict %d vs %d", step, a->verdict,
 		     b->verdict);
@@ -171,9 +170,9 @@ static void assert_trace_eq(const struct eng_trace *a, const struct eng_trace *b
 		const struct eng_trace_step *x = &a->steps[i], *y = &b->steps[i];
 
 		cr_assert(x->component == y->component && x->dir == y->dir && x->obj == y->obj &&
-				  x->blocked == y->blocked && x->by_state == y->by_state &&
-				  x->explanation == y->explanation && x->rule_obj == y->rule_obj &&
-				  x->rule == y->rule,
+			      x->blocked == y->blocked && x->by_state == y->by_state &&
+			      x->explanation == y->explanation && x->rule_obj == y->rule_obj &&
+			      x->rule == y->rule,
 			  "step %u: trace step %u differs", step, i);
 		assert_hdr_eq(&x->in, &y->in, "trace in", step);
 		assert_hdr_eq(&x->out, &y->out, "trace out", step);
@@ -223,14 +222,19 @@ static void collect(const struct eng_flow_record *r, void *ud)
 /* ---- the random workload ---------------------------------------------------------- */
 
 static const char *const addrs[] = {
-	"10.0.1.10",	 "10.0.1.11",	    "10.0.2.20", "10.0.1.5",	  "10.0.2.99",
-	"198.51.100.10", "198.51.100.5",    "203.0.113.7", "8.8.8.8",	  "192.168.5.5",
-	"169.254.169.254", "10.0.1.200",
+    "10.0.1.10",    "10.0.1.11",   "10.0.2.20", "10.0.1.5",    "10.0.2.99",	  "198.51.100.10",
+    "198.51.100.5", "203.0.113.7", "8.8.8.8",	"192.168.5.5", "169.254.169.254", "10.0.1.200",
 };
 static const uint16_t ports[] = {22, 80, 53, 5432, 1024, 40000, 50000, 443};
 static const uint8_t flag_set[] = {
-	PKT_TCP_SYN,		     PKT_TCP_SYN | PKT_TCP_ACK, PKT_TCP_ACK, PKT_TCP_ACK,
-	PKT_TCP_ACK | PKT_TCP_PSH, PKT_TCP_FIN | PKT_TCP_ACK, PKT_TCP_RST, PKT_TCP_ACK,
+    PKT_TCP_SYN,
+    PKT_TCP_SYN | PKT_TCP_ACK,
+    PKT_TCP_ACK,
+    PKT_TCP_ACK,
+    PKT_TCP_ACK | PKT_TCP_PSH,
+    PKT_TCP_FIN | PKT_TCP_ACK,
+    PKT_TCP_RST,
+    PKT_TCP_ACK,
 };
 
 struct sent {
@@ -312,7 +316,8 @@ static void run_sequence(uint64_t seed, unsigned steps)
 
 		eng_limits_default(&l);
 		l.ct_max = 4096;
-		l.ct_per_eni_max = 64 + (uint32_t)util_rng_below(&rng, 1) * 0; /* small: exhaustion happens */
+		l.ct_per_eni_max =
+		    64 + (uint32_t)util_rng_below(&rng, 1) * 0; /* small: exhaustion happens */
 		l.nat_max = 4096;
 		l.flow_max = 48; /* small: SKIPDATA happens */
 		l.flow_cache_max = i == 0 ? 0 : i == 1 ? 4 : 1u << 12;
@@ -343,7 +348,8 @@ static void run_sequence(uint64_t seed, unsigned steps)
 			now += 300000 + util_rng_below(&rng, 200000);
 
 		if (op < 10) {
-			/* Generation swap: a random variant (rules removed, NACL, ENI gone, routes). */
+			/* Generation swap: a random variant (rules removed, NACL, ENI gone,
+			 * routes). */
 			struct eng_gen *g2;
 
 			m = build((unsigned)util_rng_below(&rng, V__ALL + 1));
@@ -372,8 +378,9 @@ static void run_sequence(uint64_t seed, unsigned steps)
 				cr_assert_eq(n0, recs[i].n);
 			}
 			for (int i = 1; i < N_STATES; i++) {
-				cr_assert_eq(recs[i].n, recs[0].n, "step %u: flow records %zu vs %zu",
-					     step, recs[i].n, recs[0].n);
+				cr_assert_eq(recs[i].n, recs[0].n,
+					     "step %u: flow records %zu vs %zu", step, recs[i].n,
+					     recs[0].n);
 				for (size_t k = 0; k < recs[0].n; k++)
 					cr_assert_str_eq(recs[i].lines[k], recs[0].lines[k],
 							 "step %u: record %zu", step, k);
@@ -393,7 +400,8 @@ static void run_sequence(uint64_t seed, unsigned steps)
 					w = hist_from[k];
 					h = hist_pkt[k];
 					if (h.proto == PKT_PROTO_TCP)
-						h.tcp_flags = flag_set[util_rng_below(&rng, ARRAY_SIZE(flag_set))];
+						h.tcp_flags = flag_set[util_rng_below(
+						    &rng, ARRAY_SIZE(flag_set))];
 				} else if (!reply_to(&history[k], &rng, &w, &h)) {
 					continue;
 				}
@@ -403,7 +411,8 @@ static void run_sequence(uint64_t seed, unsigned steps)
 				h = random_hdr(&rng);
 				if (who < 7) {
 					w.point = ENG_AT_ENI;
-					w.idx = (uint32_t)util_rng_below(&rng, eng_gen_eni_count(gen));
+					w.idx =
+					    (uint32_t)util_rng_below(&rng, eng_gen_eni_count(gen));
 				} else if (who < 9) {
 					w.point = ENG_AT_IGW;
 					w.idx = 0;
@@ -419,8 +428,8 @@ static void run_sequence(uint64_t seed, unsigned steps)
 				continue;
 			for (int i = 0; i < N_STATES; i++) {
 				memset(&tr[i], 0, sizeof(tr[i]));
-				cr_assert_eq(eng_process(st[i], gen, &h, w, now, traced ? &tr[i] : NULL,
-							 &r[i]),
+				cr_assert_eq(eng_process(st[i], gen, &h, w, now,
+							 traced ? &tr[i] : NULL, &r[i]),
 					     0);
 			}
 			for (int i = 1; i < N_STATES; i++) {
@@ -429,8 +438,9 @@ static void run_sequence(uint64_t seed, unsigned steps)
 					assert_trace_eq(&tr[i], &tr[0], step);
 			}
 			if (r[0].verdict != ENG_DROP && r[0].verdict != ENG_REPLY_RST) {
-				size_t k = n_hist < ARRAY_SIZE(history) ? n_hist++
-									: util_rng_below(&rng, n_hist);
+				size_t k = n_hist < ARRAY_SIZE(history)
+					       ? n_hist++
+					       : util_rng_below(&rng, n_hist);
 
 				history[k] = r[0];
 				hist_from[k] = w;
@@ -448,8 +458,9 @@ static void run_sequence(uint64_t seed, unsigned steps)
 		eng_state_stats(st[0], &s0);
 		eng_state_stats(st[2], &s2);
 		cr_assert_eq(s0.flow_cache_hits, 0);
-		cr_assert_gt(s2.flow_cache_hits, s2.packets / 10, "the cache answers packets (%" PRIu64
-			     " of %" PRIu64 ")", s2.flow_cache_hits, s2.packets);
+		cr_assert_gt(s2.flow_cache_hits, s2.packets / 10,
+			     "the cache answers packets (%" PRIu64 " of %" PRIu64 ")",
+			     s2.flow_cache_hits, s2.packets);
 	}
 	for (int i = 0; i < N_STATES; i++)
 		eng_state_free(st[i]);
@@ -522,23 +533,26 @@ Test(flow_cache, burst_equals_one_by_one)
 				from[i] = from[k];
 				if (pkts[i].proto == PKT_PROTO_TCP)
 					pkts[i].tcp_flags =
-						flag_set[util_rng_below(&rng, ARRAY_SIZE(flag_set))];
+					    flag_set[util_rng_below(&rng, ARRAY_SIZE(flag_set))];
 			} else {
 				pkts[i] = random_hdr(&rng);
 				from[i].point = util_rng_below(&rng, 5) ? ENG_AT_ENI : ENG_AT_IGW;
-				from[i].idx = from[i].point == ENG_AT_ENI
-						      ? (uint32_t)util_rng_below(&rng, eng_gen_eni_count(gen))
-						      : 0;
+				from[i].idx =
+				    from[i].point == ENG_AT_ENI
+					? (uint32_t)util_rng_below(&rng, eng_gen_eni_count(gen))
+					: 0;
 			}
 		}
 		for (size_t i = 0; i < ARRAY_SIZE(pkts); i++)
-			cr_assert_eq(eng_process(one, gen, &pkts[i], from[i], now, NULL, &r1[i]), 0);
+			cr_assert_eq(eng_process(one, gen, &pkts[i], from[i], now, NULL, &r1[i]),
+				     0);
 		while (n < ARRAY_SIZE(pkts)) {
 			size_t k = 1 + util_rng_below(&rng, 64);
 
 			if (k > ARRAY_SIZE(pkts) - n)
 				k = ARRAY_SIZE(pkts) - n;
-			cr_assert_eq(eng_process_burst(burst, gen, &pkts[n], &from[n], k, now, &rb[n]), 0);
+			cr_assert_eq(
+			    eng_process_burst(burst, gen, &pkts[n], &from[n], k, now, &rb[n]), 0);
 			n += k;
 		}
 		for (size_t i = 0; i < ARRAY_SIZE(pkts); i++)
