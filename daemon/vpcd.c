@@ -150,6 +150,9 @@ static void fabric_log(const char *when, int r, const struct fabric_report *rep)
 	if (c->errors)
 		fprintf(stderr, "vpcd: warning: fabric (%s): %u ENI(s) not plumbed, first: %s\n", when,
 			c->errors, strerror(-c->first_error));
+	if (rep->outside.errors)
+		fprintf(stderr, "vpcd: warning: fabric (%s): %u gateway object(s) not built, first: %s\n",
+			when, rep->outside.errors, strerror(-rep->outside.first_error));
 	if (rep->started || c->ns_created || c->ns_removed || c->ports_created ||
 	    c->ports_removed || c->ports_updated)
 		fprintf(stderr,

@@ -14,6 +14,8 @@ packages=(
 	libcriterion-dev python3-pytest python3-boto3 awscli valgrind sqlite3
 	# network tests and benchmarks
 	iproute2 iputils-ping nftables iperf3 jq
+	# pod networking tests and benchmarks: the reference CNI plugins, podman (CNI backend)
+	containernetworking-plugins podman runc busybox-static
 )
 
 missing=()
