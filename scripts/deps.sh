@@ -13,7 +13,7 @@ packages=(
 	# tests
 	libcriterion-dev python3-pytest python3-boto3 awscli valgrind sqlite3
 	# network tests and benchmarks
-	iproute2 iputils-ping nftables iperf3 jq
+	iproute2 iputils-ping nftables iperf3 jq wrk
 	# pod networking tests and benchmarks: the reference CNI plugins, podman (CNI backend)
 	containernetworking-plugins podman runc busybox-static
 )

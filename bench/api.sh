@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# EC2 API benchmark: the same wrk workloads against vpcd (--no-fabric) and
+# moto_server in one run — DescribeSubnets over 50 subnets, and a create/delete
+# mix (CreateTags / DeleteTags, each a durable write in vpcd) — requests per
+# second and p99 for both and the ratio; then vpcd's RSS holding many ENIs.
+# Usage: bench/api.sh [BUILD_DIR] (default: build).  Ends with one JSON line.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+[ -f "$build/build.ninja" ] || meson setup "$build" --buildtype=release >/dev/null
+ninja -C "$build" daemon/vpcd >/dev/null
+command -v wrk >/dev/null || { echo "bench/api.sh: wrk is missing (scripts/deps.sh installs it)" >&2; exit 1; }
+exec /usr/bin/python3 "$root/bench/api_bench.py" "$build"

@@ -1,0 +1,144 @@
+"""bench/api.sh's body: see that script."""
+import datetime
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import boto3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+
+BUILD = sys.argv[1]
+DURATION = os.environ.get("API_BENCH_SECONDS", "8")
+ENIS = int(os.environ.get("API_BENCH_ENIS", "5000"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port):
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    sys.exit(f"nothing listens on {port}")
+
+
+def client(port):
+    return boto3.client("ec2", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                        aws_access_key_id="AKIDBENCH", aws_secret_access_key="secret",
+                        config=Config(retries={"max_attempts": 1}))
+
+
+def signed_headers(port, body):
+    req = AWSRequest(method="POST", url=f"http://127.0.0.1:{port}/", data=body,
+                     headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    SigV4Auth(Credentials("AKIDBENCH", "secret"), "ec2", "us-east-1").add_auth(req)
+    return dict(req.headers.items())
+
+
+def lua(tmp, name, port, bodies):
+    """A wrk script cycling through bodies (one Authorization header: vpcd without
+    --credentials and moto check its form, not the signature)."""
+    h = signed_headers(port, bodies[0])
+    lines = ['wrk.method = "POST"', "bodies = {"] + [json.dumps(b) + "," for b in bodies] + ["}", "i = 0"]
+    for k, v in h.items():
+        if k.lower() != "content-length":
+            lines.append(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}")
+    lines += ["request = function()", "  i = i % #bodies + 1",
+              "  return wrk.format(nil, nil, nil, bodies[i])", "end"]
+    path = os.path.join(tmp, name + ".lua")
+    open(path, "w").write("\n".join(lines) + "\n")
+    return path
+
+
+def run_wrk(port, script):
+    out = subprocess.run(["wrk", "-t2", "-c8", f"-d{DURATION}s", "--latency", "-s", script,
+                          f"http://127.0.0.1:{port}/"], capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": round(rps, 1), "p99_ms": round(float(p99.group(1)) * scale, 2),
+            "non_2xx": int(errors.group(1)) if errors else 0}
+
+
+def setup(ec2):
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24")["Subnet"]["SubnetId"]
+               for i in range(50)]
+    return vpc, subnets
+
+
+def rss_kib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="ovapi")
+    vport, mport = free_port(), free_port()
+    vpcd = subprocess.Popen([f"{BUILD}/daemon/vpcd", "--no-fabric", "--listen", f"127.0.0.1:{vport}",
+                             "--state-dir", f"{tmp}/state"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    moto = subprocess.Popen(["moto_server", "-p", str(mport)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_port(vport)
+        wait_port(mport)
+        results = {}
+        for name, port in (("vpcd", vport), ("moto", mport)):
+            ec2 = client(port)
+            vpc, subnets = setup(ec2)
+            describe = f"Action=DescribeSubnets&Version=2016-11-15&Filter.1.Name=vpc-id&Filter.1.Value.1={vpc}"
+            mix = []
+            for i in range(200):
+                s = subnets[i % 50]
+                mix.append(f"Action=CreateTags&Version=2016-11-15&ResourceId.1={s}&Tag.1.Key=k{i}&Tag.1.Value=v")
+                mix.append(f"Action=DeleteTags&Version=2016-11-15&ResourceId.1={s}&Tag.1.Key=k{i}")
+            results[name] = {"describe_subnets_50": run_wrk(port, lua(tmp, f"{name}-d", port, [describe])),
+                             "create_delete_mix": run_wrk(port, lua(tmp, f"{name}-m", port, mix))}
+        # vpcd's memory holding many ENIs (AWS's default quota: 5,000 per Region).
+        ec2 = client(vport)
+        sub = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
+        made = 0
+        for i in range(ENIS):
+            try:
+                ec2.create_network_interface(SubnetId=sub[i % len(sub)]["SubnetId"])
+                made += 1
+            except Exception:
+                break
+        rss = rss_kib(vpcd.pid)
+        v, m = results["vpcd"], results["moto"]
+        for w in ("describe_subnets_50", "create_delete_mix"):
+            ratio = v[w]["rps"] / m[w]["rps"] if m[w]["rps"] else 0
+            print(f"{w:22s} vpcd {v[w]['rps']:9.1f} req/s p99 {v[w]['p99_ms']:7.2f} ms | "
+                  f"moto {m[w]['rps']:8.1f} req/s p99 {m[w]['p99_ms']:7.2f} ms | ratio {ratio:6.1f}x")
+            results[w + "_ratio"] = round(ratio, 1)
+        print(f"vpcd RSS with {made} ENIs: {rss / 1024:.1f} MiB")
+        print(json.dumps({"bench": "api", "seconds": int(DURATION), **results, "enis": made,
+                          "vpcd_rss_kib": rss}))
+    finally:
+        vpcd.terminate()
+        vpcd.wait()
+        os.killpg(moto.pid, 15)
+        moto.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+main()
