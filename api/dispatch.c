@@ -500,6 +500,16 @@ static bool param_present_under(const struct api_params *p, const char *name)
 	       p->items[i].name[len] == '.';
 }
 
+/*
+ * Newer SDKs add ClientToken to mutating actions (CreateRouteTable, ... in
+ * 2023 botocore models) that the model this build was generated from lacks;
+ * every mutating action accepts it, and idempotency applies to all of them.
+ */
+static bool takes_client_token(const struct api_req *r, const struct ec2_model_op *op)
+{
+	return ec2_model_accepts(op, "ClientToken") || (r->action->flags & API_MUTATING);
+}
+
 static int check_declared(struct api_req *r, const struct ec2_model_op *op)
 {
 	const struct api_params *p = r->params;
@@ -508,6 +518,8 @@ static int check_declared(struct api_req *r, const struct ec2_model_op *op)
 		const char *n = p->items[i].name;
 
 		if (strcmp(n, "Action") == 0 || strcmp(n, "Version") == 0)
+			continue;
+		if (strcmp(n, "ClientToken") == 0 && takes_client_token(r, op))
 			continue;
 		if (!ec2_model_accepts(op, n))
 			return api_fail(r, 400, "UnknownParameter",
@@ -569,7 +581,7 @@ static int run(struct api_server *s, struct api_req *r, const struct api_http_re
 	e = region_get(s, r, region, &rg);
 	if (e < 0)
 		return e;
-	e = api_client_token_check(&s->persist, r, ec2_model_accepts(op, "ClientToken"), rg->name,
+	e = api_client_token_check(&s->persist, r, takes_client_token(r, op), rg->name,
 				   &token, token_hash, ret_body);
 	if (e < 0)
 		return e;

@@ -491,3 +491,16 @@ def test_concurrent_clients(vpcd):
     tags = {t["Key"]: t["Value"] for t in make_client(vpcd).describe_tags(
         Filters=[{"Name": "resource-id", "Values": [vpc]}])["Tags"]}
     assert all(tags[f"t{n}"] == "14" for n in range(8))
+
+
+def test_newer_sdks_client_token_on_any_mutating_action(ec2, aws_cli):
+    """The AWS CLI v1 here carries a newer botocore whose CreateRouteTable sends a
+    ClientToken that this build's model lacks: accepted, and idempotent."""
+    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    p = aws_cli("ec2", "create-route-table", "--vpc-id", vpc, v=1)
+    assert p.returncode == 0, p.stderr
+    rtb = p.json["RouteTable"]["RouteTableId"]
+    p2 = aws_cli("ec2", "create-route-table", "--vpc-id", vpc, "--client-token", "tok-1", v=1)
+    p3 = aws_cli("ec2", "create-route-table", "--vpc-id", vpc, "--client-token", "tok-1", v=1)
+    assert p2.returncode == 0 and p3.returncode == 0, p2.stderr + p3.stderr
+    assert p2.json["RouteTable"]["RouteTableId"] == p3.json["RouteTable"]["RouteTableId"] != rtb
