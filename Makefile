@@ -46,7 +46,7 @@ integration: build
 	OPENVPC_BUILD=$(abspath $(BUILD)) tests/integration/run.sh
 
 demo: build
-	scripts/demo.sh $(BUILD)
+	scripts/demo.sh $(BUILD) $(if $(filter 1,$(KEEP)),--keep,)
 
 bench: build
 	@for b in bench/*.sh; do echo "== $$b"; $$b $(BUILD) || exit 1; done

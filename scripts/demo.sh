@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `make demo`: ask vpcctl two questions about the shipped two-tier VPC
-# (examples/two-tier, the JSON of `aws ec2 describe-*` calls) and print the
-# answers.  Builds nothing; sends no packet.
-# Usage: scripts/demo.sh BUILD_DIR
+# `make demo`: first the offline analysis — ask vpcctl two questions about the
+# shipped two-tier VPC (examples/two-tier, the JSON of `aws ec2 describe-*`
+# calls) — then, as root, the live demo (scripts/demo-live.sh): a VPC built
+# with the AWS CLI carrying real packets, nodes, pods, flow logs.
+# Usage: scripts/demo.sh BUILD_DIR [--keep]   (or KEEP=1)
 set -uo pipefail
 build=${1:?usage: scripts/demo.sh BUILD_DIR}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,4 +58,12 @@ answer in the shape of AWS's NetworkInsightsAnalysis (NetworkPathFound,
 ForwardPathComponents, Explanations with codes such as SUBNET_ACL_RESTRICTION).
 More questions: examples/two-tier/README.md.
 TXT
-exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo
+	echo "(the live demo needs root: sudo make demo)"
+	exit 0
+fi
+echo
+echo "openvpc demo: a live VPC with pods"
+echo "=================================="
+exec "$root/scripts/demo-live.sh" "$build" "${2:-}"
