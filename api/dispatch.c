@@ -157,6 +157,7 @@ int api_server_new(const struct api_config *config, struct api_server **ret_serv
 	}
 	s->persist = config->persist;
 	s->now = config->now ? config->now : default_now;
+	s->public_pool = config->public_pool;
 	util_rng_seed(&s->rng, seed);
 	api_page_set_key(util_rng_next(&s->rng));
 	pthread_mutex_init(&s->lock, NULL);
@@ -310,6 +311,8 @@ static int region_get(struct api_server *s, struct api_req *r, const char *name,
 		struct model_err err = {0};
 
 		model_ctx_init(&ctx, name, &s->rng);
+		if (s->public_pool.len)
+			ctx.public_pool = s->public_pool;
 		ctx.now = s->now();
 		e = s->persist.region_init(s->persist.userdata, m, &ctx, &err);
 		if (e < 0) {
@@ -590,6 +593,8 @@ static int run(struct api_server *s, struct api_req *r, const struct api_http_re
 		return 0;
 	}
 	model_ctx_init(&ctx, rg->name, &s->rng);
+	if (s->public_pool.len)
+		ctx.public_pool = s->public_pool;
 	ctx.now = s->now();
 	r->model = rg->model;
 	r->mctx = &ctx;

@@ -23,6 +23,7 @@ struct api_server {
 	size_t n_creds;
 	struct api_persist persist;
 	int64_t (*now)(void);
+	struct net_cidr4 public_pool; /* len 0: the model's default */
 	struct util_rng rng;
 	struct api_region *regions;
 	size_t n_regions, cap_regions;

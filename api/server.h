@@ -101,6 +101,8 @@ struct api_config {
 	uint64_t seed;
 	/* Wall clock in Unix seconds; NULL: time(). */
 	int64_t (*now)(void);
+	/* Where public IPs and Elastic IPs come from; len 0: 198.51.100.0/24. */
+	struct net_cidr4 public_pool;
 };
 
 /* One HTTP request as the server sees it (headers and strings borrowed). */

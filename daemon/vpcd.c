@@ -58,6 +58,8 @@ static void usage(FILE *f)
 		"                       are P<instance-id>, the fabric itself Pfabric\n"
 		"                       (default: instances by ID, fabric 'openvpc-fabric')\n"
 		"  --fabric-teardown    remove the fabric's namespaces and links on exit\n"
+		"  --public-pool CIDR   where public IPs and Elastic IPs come from\n"
+		"                       (default 198.51.100.0/24; /16 to /30)\n"
 		"                       (default: leave them for the next vpcd to adopt)\n"
 		"  --flow-log-interval S  aggregate flow-log records over S seconds instead of\n"
 		"                       each flow log's MaxAggregationInterval (0: their own)\n"
@@ -375,6 +377,7 @@ int main(int argc, char **argv)
 	    {"no-fabric", no_argument, NULL, 'n'},
 	    {"fabric-prefix", required_argument, NULL, 'p'},
 	    {"fabric-teardown", no_argument, NULL, 't'},
+	    {"public-pool", required_argument, NULL, 'P'},
 	    {"flow-log-interval", required_argument, NULL, 'I'},
 	    {"flow-log-delay", required_argument, NULL, 'D'},
 	    {"help", no_argument, NULL, 'h'},
@@ -421,6 +424,14 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			fabric_teardown = true;
+			break;
+		case 'P':
+			if (net_cidr4_parse(optarg, &cfg.public_pool) < 0 || cfg.public_pool.len < 16 ||
+			    cfg.public_pool.len > 30) {
+				fprintf(stderr, "vpcd: --public-pool '%s' is not a CIDR from /16 to /30\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'I':
 		case 'D':

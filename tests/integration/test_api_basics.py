@@ -12,6 +12,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
+import subprocess
+
 from conftest import (ACCESS_KEY, SECRET_KEY, make_client, raw_post, run_aws_cli)
 
 US_EAST_1_AZS = {"us-east-1a": "use1-az6", "us-east-1b": "use1-az1", "us-east-1c": "use1-az2",
@@ -504,3 +506,13 @@ def test_newer_sdks_client_token_on_any_mutating_action(ec2, aws_cli):
     p3 = aws_cli("ec2", "create-route-table", "--vpc-id", vpc, "--client-token", "tok-1", v=1)
     assert p2.returncode == 0 and p3.returncode == 0, p2.stderr + p3.stderr
     assert p2.json["RouteTable"]["RouteTableId"] == p3.json["RouteTable"]["RouteTableId"] != rtb
+
+
+def test_public_pool_option(start_vpcd, vpcd_binary, tmp_path):
+    v = start_vpcd("--public-pool", "192.0.2.0/28")
+    ec2 = make_client(v.url)
+    ips = [ec2.allocate_address(Domain="vpc")["PublicIp"] for _ in range(3)]
+    assert all(ip.startswith("192.0.2.") and int(ip.split(".")[3]) < 16 for ip in ips), ips
+    p = subprocess.run([vpcd_binary, "--state-dir", str(tmp_path / "x"), "--public-pool", "10.0.0.0/8"],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 2 and "--public-pool" in p.stderr
