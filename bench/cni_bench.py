@@ -64,7 +64,10 @@ def main():
                                  MinCount=1, MaxCount=1, SubnetId=sub)["Instances"][0]
         node = P + inst["InstanceId"]
         sock = f"{tmp}/ipamd.sock"
-        env = {**os.environ, "OPENVPC_IPAMD_SOCKET": sock, "OPENVPC_IPAMD_CHECKPOINT": f"{tmp}/ipam.json",
+        # The checkpoint where vpc-ipamd keeps it by default (and the AWS plugin in
+        # /var/run/aws-node): /run, a tmpfs on Debian.
+        run_dir = tempfile.mkdtemp(prefix="ovb", dir="/run")
+        env = {**os.environ, "OPENVPC_IPAMD_SOCKET": sock, "OPENVPC_IPAMD_CHECKPOINT": f"{run_dir}/ipam.json",
                "AWS_EC2_ENDPOINT": "http://169.254.169.250", "AWS_ACCESS_KEY_ID": "AKIDNODE",
                "AWS_SECRET_ACCESS_KEY": "x", "WARM_IP_TARGET": str(max(N, BURST) + 2),
                "IP_COOLDOWN_PERIOD": "0", "OPENVPC_IPAMD_POOL_INTERVAL_MS": "200"}
@@ -158,6 +161,9 @@ def main():
         vpcd.terminate()
         vpcd.wait()
         shutil.rmtree(tmp, ignore_errors=True)
+        for d in os.listdir("/run"):
+            if d.startswith("ovb") and os.path.isdir(f"/run/{d}"):
+                shutil.rmtree(f"/run/{d}", ignore_errors=True)
 
 
 main()
