@@ -564,14 +564,39 @@ static void render_instance(struct api_req *r, const struct model_instance *in)
 		api_xml_str(r, "networkInterfaceId", e->id);
 		api_xml_str(r, "subnetId", e->subnet_id);
 		api_xml_str(r, "vpcId", e->vpc_id);
+		api_xml_str(r, "description", e->description ? e->description : "");
+		api_xml_str(r, "ownerId", e->owner_id);
 		api_xml_str(r, "status", model_eni_status_name(e->status));
+		api_xml_str(r, "macAddress", e->mac);
+		api_xml_str(r, "interfaceType", e->interface_type);
+		api_xml_bool(r, "sourceDestCheck", e->source_dest_check);
 		if (e->n_ips > 0)
 			api_xml_str(r, "privateIpAddress", net_ip4_format(e->ips[0].ip, buf));
+		render_eni_groups(r, e);
 		api_xml_start(r, "attachment");
 		api_xml_str(r, "attachmentId", e->attachment.id);
 		api_xml_long(r, "deviceIndex", e->attachment.device_index);
+		api_xml_long(r, "networkCardIndex", e->attachment.network_card_index);
 		api_xml_str(r, "status", e->attachment.status);
+		api_xml_time(r, "attachTime", e->attachment.attach_time);
 		api_xml_bool(r, "deleteOnTermination", e->attachment.delete_on_termination);
+		api_xml_end(r);
+		api_xml_start(r, "privateIpAddressesSet");
+		for (size_t k = 0; k < e->n_ips; k++) {
+			api_xml_start(r, "item");
+			api_xml_str(r, "privateIpAddress", net_ip4_format(e->ips[k].ip, buf));
+			api_xml_bool(r, "primary", e->ips[k].primary);
+			api_xml_end(r);
+		}
+		api_xml_end(r);
+		api_xml_start(r, "ipv4PrefixSet");
+		for (size_t k = 0; k < e->n_prefixes; k++) {
+			char pfx[NET_CIDR4_STRLEN];
+
+			api_xml_start(r, "item");
+			api_xml_str(r, "ipv4Prefix", net_cidr4_format(e->prefixes[k], pfx));
+			api_xml_end(r);
+		}
 		api_xml_end(r);
 		api_xml_end(r);
 	}

@@ -191,3 +191,103 @@ def test_restart_adopts_the_fabric(fabric, start_vpcd):
     assert "fabric (start): instances +0 -0 =2, ENIs +0 -0 ~0 =2" in log, log
     assert nsexec(PREFIX + a, "ip", "-o", "link", "show", "eth0").stdout.split(":")[0] == link_a
     assert ping(PREFIX + a, b_ip), "traffic flows after the restart"
+
+
+UDP_ECHO = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", int(sys.argv[1])))
+print("ready", flush=True)
+while True:
+    d, a = s.recvfrom(2048); s.sendto(d, a)
+"""
+UDP_ASK = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1.5)
+try:
+    s.sendto(b"ping", (sys.argv[1], int(sys.argv[2]))); print(s.recvfrom(64)[0].decode())
+except OSError:
+    print("FAILED"); sys.exit(1)
+"""
+
+
+def imds(ns, path, token=None, put_ttl=None):
+    code = ("import sys,urllib.request\n"
+            "h={}\n"
+            "if sys.argv[2]: h['X-aws-ec2-metadata-token']=sys.argv[2]\n"
+            "if sys.argv[3]: h['X-aws-ec2-metadata-token-ttl-seconds']=sys.argv[3]\n"
+            "r=urllib.request.Request('http://169.254.169.254'+sys.argv[1],headers=h,"
+            "method='PUT' if sys.argv[3] else 'GET')\n"
+            "try:\n print(urllib.request.urlopen(r,timeout=5).read().decode())\n"
+            "except urllib.error.HTTPError as e:\n print('HTTP', e.code)\n")
+    return nsexec(ns, "python3", "-c", code, path, token or "", put_ttl or "").stdout.strip()
+
+
+def test_imds_v2_session_follows_the_api(fabric):
+    v = fabric.start()
+    ec2 = make_client(v.url)
+    sub = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    a, a_ip = run(ec2, sub)
+    ns = PREFIX + a
+    token = imds(ns, "/latest/api/token", put_ttl="60")
+    assert len(token) > 20, token
+    assert imds(ns, "/latest/meta-data/instance-id", token) == a
+    assert imds(ns, "/latest/meta-data/local-ipv4", token) == a_ip
+    assert imds(ns, "/latest/meta-data/instance-id", "forged" + token[6:]) == "HTTP 401"
+    assert imds(ns, "/latest/meta-data/instance-id") == a, "IMDSv1 while tokens are optional"
+    ec2.modify_instance_metadata_options(InstanceId=a, HttpTokens="required")
+    assert imds(ns, "/latest/meta-data/instance-id") == "HTTP 401", "IMDSv2 only now"
+    assert imds(ns, "/latest/meta-data/instance-id", token) == a
+    eni = ec2.describe_instances(InstanceIds=[a])["Reservations"][0]["Instances"][0]["NetworkInterfaces"][0]
+    ec2.assign_private_ip_addresses(NetworkInterfaceId=eni["NetworkInterfaceId"], SecondaryPrivateIpAddressCount=1)
+    ips = imds(ns, f"/latest/meta-data/network/interfaces/macs/{eni['MacAddress']}/local-ipv4s", token)
+    assert len(ips.split()) == 2 and a_ip in ips.split(), "answers follow address changes at once"
+
+
+def test_nacl_source_dest_check_and_udp_on_real_packets(fabric):
+    v = fabric.start()
+    ec2 = make_client(v.url)
+    subnets = sorted(ec2.describe_subnets()["Subnets"], key=lambda s: s["AvailabilityZone"])
+    s1, s2 = subnets[0], subnets[1]
+    a, a_ip = run(ec2, s1["SubnetId"])
+    b, b_ip = run(ec2, s2["SubnetId"])
+    serve(fabric, PREFIX + b, 8080)
+    udp = subprocess.Popen(["ip", "netns", "exec", PREFIX + b, "python3", "-c", UDP_ECHO, "5353"],
+                           stdout=subprocess.PIPE, text=True)
+    fabric.servers.append(udp)
+    assert udp.stdout.readline().strip() == "ready"
+    assert connect(PREFIX + a, b_ip, 8080) == "hello 8080"
+    assert nsexec(PREFIX + a, "python3", "-c", UDP_ASK, b_ip, "5353").stdout.strip() == "ping"
+    # A custom NACL on B's subnet: new ACLs deny everything until entries allow.
+    acl = ec2.create_network_acl(VpcId=s2["VpcId"])["NetworkAcl"]["NetworkAclId"]
+    assoc = [x["NetworkAclAssociationId"] for n in ec2.describe_network_acls(
+        Filters=[{"Name": "association.subnet-id", "Values": [s2["SubnetId"]]}])["NetworkAcls"]
+        for x in n["Associations"] if x["SubnetId"] == s2["SubnetId"]][0]
+    ec2.replace_network_acl_association(AssociationId=assoc, NetworkAclId=acl)
+    ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol="6", RuleAction="allow",
+                                 Egress=False, CidrBlock="0.0.0.0/0", PortRange={"From": 8080, "To": 8080})
+    # Inbound 8080 allowed, but the reply (egress to an ephemeral port) is not: stateless.
+    assert connect(PREFIX + a, b_ip, 8080, timeout=1.0) is None, "the NACL drops the reply"
+    ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol="6", RuleAction="allow",
+                                 Egress=True, CidrBlock="0.0.0.0/0", PortRange={"From": 1024, "To": 65535})
+    assert connect(PREFIX + a, b_ip, 8080) == "hello 8080"
+    assert nsexec(PREFIX + a, "python3", "-c", UDP_ASK, b_ip, "5353").returncode != 0, "UDP not allowed"
+    ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=90, Protocol="6", RuleAction="deny",
+                                 Egress=False, CidrBlock=f"{a_ip}/32", PortRange={"From": 8080, "To": 8080})
+    assert connect(PREFIX + a, b_ip, 8080, timeout=1.0) is None, "a lower-numbered deny wins"
+    # A spoofed source: an address the instance does not own is dropped by the source/dest check.
+    spoof = a_ip.rsplit(".", 1)[0] + ".200"
+    nsexec(PREFIX + a, "ip", "addr", "add", f"{spoof}/32", "dev", "eth0")
+    c, c_ip = run(ec2, s1["SubnetId"])
+    ask = ("import socket,sys\ns=socket.socket();s.settimeout(1.5);s.bind((sys.argv[1],0))\n"
+           "try:\n s.connect((sys.argv[2],8080));print('connected')\nexcept OSError:\n print('FAILED')\n")
+    serve(fabric, PREFIX + c, 8080)
+    assert nsexec(PREFIX + a, "python3", "-c", ask, a_ip, c_ip).stdout.strip() == "connected"
+    assert nsexec(PREFIX + a, "python3", "-c", ask, spoof, c_ip).stdout.strip() == "FAILED"
+    eni = ec2.describe_instances(InstanceIds=[a])["Reservations"][0]["Instances"][0]["NetworkInterfaces"][0]
+    ec2.modify_network_interface_attribute(NetworkInterfaceId=eni["NetworkInterfaceId"],
+                                           SourceDestCheck={"Value": False})
+    # With the check off the packet leaves; the reply to an address nobody owns has no way back.
+    assert nsexec(PREFIX + a, "python3", "-c", ask, a_ip, c_ip).stdout.strip() == "connected"
+    ec2.assign_private_ip_addresses(NetworkInterfaceId=eni["NetworkInterfaceId"], PrivateIpAddresses=[spoof])
+    assert nsexec(PREFIX + a, "python3", "-c", ask, spoof, c_ip).stdout.strip() == "connected", \
+        "an assigned secondary address is usable once the instance configures it"
