@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -107,13 +108,28 @@ static bool contains(const char *hay, const char *needle)
 	return strstr(hay, needle) != NULL;
 }
 
+/*
+ * Open descriptors of this process, counted in-process (no popen pipe), the
+ * lowest of a few samples: a descriptor another thread of the test harness
+ * holds for an instant is not plumb's.
+ */
 static int count_fds(void)
 {
-	char *s = fx_sh("ls /proc/%d/fd | wc -l", (int)getpid());
-	int n = atoi(s);
+	int best = -1;
 
-	free(s);
-	return n;
+	for (int i = 0; i < 3; i++) {
+		DIR *d = opendir("/proc/self/fd");
+		int n = 0;
+
+		cr_assert(d);
+		while (readdir(d))
+			n++;
+		closedir(d);
+		if (best < 0 || n < best)
+			best = n;
+		usleep(20 * 1000);
+	}
+	return best;
 }
 
 static void assert_root_unchanged(void)
