@@ -3,6 +3,7 @@
  * below (in the manner of wireguard-tools' wg.c); each returns the process
  * exit status.  Bad usage exits 2 with a message on stderr.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,28 +21,54 @@
 
 static int help_main(int argc, char **argv);
 
+/* "--output json" anywhere in argv[1..]: removed, and true returned. */
+static bool want_json(int *argc, char **argv, bool *ret_bad)
+{
+	bool json = false;
+	int k = 1;
+
+	*ret_bad = false;
+	for (int i = 1; i < *argc; i++) {
+		if (strcmp(argv[i], "--output") == 0 && i + 1 < *argc) {
+			json = strcmp(argv[i + 1], "json") == 0;
+			*ret_bad = !json && strcmp(argv[i + 1], "text") != 0;
+			i++;
+			continue;
+		}
+		argv[k++] = argv[i];
+	}
+	*argc = k;
+	return json;
+}
+
 static int version_main(int argc, char **argv)
 {
-	if (argc > 1) {
-		fprintf(stderr, "vpcctl version: unexpected argument \"%s\"\n", argv[1]);
+	bool bad, json = want_json(&argc, argv, &bad);
+
+	if (bad || argc > 1) {
+		fprintf(stderr, "Usage: vpcctl version [--output text|json]\n");
 		return 2;
 	}
-	printf("vpcctl %s\n", OPENVPC_VERSION);
+	if (json)
+		printf("{\"Version\": \"%s\"}\n", OPENVPC_VERSION);
+	else
+		printf("vpcctl %s\n", OPENVPC_VERSION);
 	return 0;
 }
 
 static int max_pods_main(int argc, char **argv)
 {
 	const struct model_instance_type *t;
+	bool bad, json = want_json(&argc, argv, &bad);
 
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("Usage: vpcctl max-pods INSTANCE_TYPE\n\n"
+		printf("Usage: vpcctl max-pods INSTANCE_TYPE [--output text|json]\n\n"
 		       "The most pods the VPC CNI can run on an instance type: ENIs x (IPv4\n"
 		       "addresses per ENI - 1) + 2, from the built-in instance type table.\n");
 		return 0;
 	}
-	if (argc != 2) {
-		fprintf(stderr, "Usage: vpcctl max-pods INSTANCE_TYPE\n");
+	if (bad || argc != 2) {
+		fprintf(stderr, "Usage: vpcctl max-pods INSTANCE_TYPE [--output text|json]\n");
 		return 2;
 	}
 	t = model_instance_type_find(argv[1]);
@@ -49,7 +76,12 @@ static int max_pods_main(int argc, char **argv)
 		fprintf(stderr, "vpcctl max-pods: unknown instance type \"%s\"\n", argv[1]);
 		return 2;
 	}
-	printf("%d\n", model_instance_type_max_pods(t));
+	if (json)
+		printf("{\"InstanceType\": \"%s\", \"MaxPods\": %d, \"MaxEnis\": %d, "
+		       "\"Ipv4PerEni\": %d}\n",
+		       t->name, model_instance_type_max_pods(t), t->max_enis, t->ipv4_per_eni);
+	else
+		printf("%d\n", model_instance_type_max_pods(t));
 	return 0;
 }
 

@@ -66,6 +66,11 @@ contains maxpods out "29"
 run 2 maxpods-bad max-pods m9.huge
 contains maxpods-bad err 'unknown instance type "m9.huge"'
 run 2 nosub frobnicate
+run 0 maxpods-json max-pods t3.small --output json
+contains maxpods-json out '"MaxPods": 11'
+run 0 version-json version --output json
+contains version-json out '"Version": '
+run 2 maxpods-badout max-pods t3.small --output yaml
 
 # --- the README's questions -----------------------------------------------------
 # web -> db:5432 is reachable.
