@@ -192,7 +192,7 @@ int cni_proto_req_decode(const char *buf, size_t len, struct cni_proto_req *ret_
 	    (e = get_str(o, "podName", q.pod_name, sizeof(q.pod_name), err)) < 0 ||
 	    (e = get_str(o, "podNamespace", q.pod_namespace, sizeof(q.pod_namespace), err)) < 0 ||
 	    (e = get_str(o, "reason", q.reason, sizeof(q.reason), err)) < 0 ||
-	    (e = decode_valid(o, &q, err)) < 0)
+	    (q.op == CNI_OP_GC && (e = decode_valid(o, &q, err)) < 0))
 		goto out;
 	*ret_req = q;
 	q.owns_valid = false;
