@@ -33,9 +33,9 @@ static bool ip_targets(const struct ipam_cfg *cfg)
 	return cfg->warm_ip_target >= 0 || cfg->minimum_ip_target >= 0;
 }
 
-/* What one ENI could give back: its free addresses (none assigned or cooling => idle). */
+/* What one ENI holds: free, cooling and assigned addresses (busy = cooling + assigned). */
 struct eni_use {
-	size_t free, busy;
+	size_t free, cooling, assigned, busy;
 };
 
 static struct eni_use eni_use(const struct ipam_eni *e, int64_t now)
@@ -43,11 +43,14 @@ static struct eni_use eni_use(const struct ipam_eni *e, int64_t now)
 	struct eni_use u = {0};
 
 	for (size_t k = 0; k < e->n_addrs; k++) {
-		if (e->addrs[k].assigned || ipam_addr_cooling(&e->addrs[k], now))
-			u.busy++;
+		if (e->addrs[k].assigned)
+			u.assigned++;
+		else if (ipam_addr_cooling(&e->addrs[k], now))
+			u.cooling++;
 		else
 			u.free++;
 	}
+	u.busy = u.cooling + u.assigned;
 	return u;
 }
 
@@ -64,24 +67,36 @@ static bool can_spare(const struct ipam_cfg *cfg, const struct ipam_limits *lim,
 	return avail >= (long)cfg->warm_eni_target * (lim->ipv4_per_eni - 1);
 }
 
-static bool release_eni(const struct ipam_ds *ds, const struct ipam_cfg *cfg,
-			const struct ipam_limits *lim, const struct ipam_stats *s, int64_t now,
-			struct ipam_plan *plan)
+/*
+ * Free a whole secondary ENI when the targets allow it: 1 when planned, 0
+ * when no ENI is a candidate, -1 when one will be (no pod on it, only
+ * cooling addresses or too young): then nothing else is given back
+ * meanwhile, so surplus leaves as whole ENIs rather than scattered addresses.
+ */
+static int release_eni(const struct ipam_ds *ds, const struct ipam_cfg *cfg,
+		       const struct ipam_limits *lim, const struct ipam_stats *s, int64_t now,
+		       struct ipam_plan *plan)
 {
+	bool wait = false;
+
 	/* Highest device first: the newest ENIs go first. */
 	for (size_t i = ds->n_enis; i-- > 0;) {
 		const struct ipam_eni *e = &ds->enis[i];
 		struct eni_use u = eni_use(e, now);
 
-		if (e->primary || u.busy > 0 || now - e->created_ms < cfg->min_eni_lifetime_ms)
+		if (e->primary || u.assigned > 0)
 			continue;
 		if (!can_spare(cfg, lim, s, u.free, e->n_prefixes))
 			continue;
+		if (u.cooling > 0 || now - e->created_ms < cfg->min_eni_lifetime_ms) {
+			wait = true;
+			continue;
+		}
 		plan->action = IPAM_RELEASE_ENI;
 		memcpy(plan->eni_id, e->id, sizeof(plan->eni_id));
-		return true;
+		return 1;
 	}
-	return false;
+	return wait ? -1 : 0;
 }
 
 static void release_ips(const struct ipam_ds *ds, const struct ipam_cfg *cfg, long over,
@@ -180,7 +195,7 @@ void ipam_pool_plan(const struct ipam_ds *ds, const struct ipam_cfg *cfg,
 			units = (int)per;
 
 		grow(ds, cfg, lim, units, &plan);
-	} else if (!release_eni(ds, cfg, lim, &s, now_ms, &plan) && over > 0) {
+	} else if (release_eni(ds, cfg, lim, &s, now_ms, &plan) == 0 && over > 0) {
 		release_ips(ds, cfg, over, now_ms, &plan);
 	}
 	*ret_plan = plan;

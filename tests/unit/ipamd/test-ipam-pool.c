@@ -218,3 +218,36 @@ Test(ipam_pool, max_eni_caps_growth_and_pd_without_targets_is_refused)
 	cr_assert_eq(ipam_cfg_check(&cfg), 0);
 	cr_assert_str_eq(ipam_action_str(IPAM_NEW_ENI), "new-eni");
 }
+
+Test(ipam_pool, surplus_leaves_as_a_whole_eni_not_scattered_addresses)
+{
+	struct ipam_cfg cfg;
+	struct ipam_stats s;
+	struct ipam_ds *ds = fresh_node();
+	struct ipam_plan p;
+
+	ipam_cfg_defaults(&cfg);
+	cfg.warm_ip_target = 1;
+	cfg.min_eni_lifetime_ms = 0;
+	pods(ds, &cfg, &t3_small, 5); /* primary 3 addresses, a second ENI 3 */
+	ipam_ds_stats(ds, 0, &s);
+	cr_assert_eq(s.enis, 2);
+	/* The primary's pods leave first: their addresses have cooled, the others not yet. */
+	for (int i = 0; i < 3; i++) {
+		struct ipam_key k = key(i);
+		ipam_ds_unassign(ds, &k, 0, NULL);
+	}
+	for (int i = 3; i < 5; i++) {
+		struct ipam_key k = key(i);
+		ipam_ds_unassign(ds, &k, 20000, NULL);
+	}
+	ipam_pool_plan(ds, &cfg, &t3_small, 40000, &p);
+	cr_assert_eq(p.action, IPAM_NOTHING, "wait for the second ENI to be free as a whole (%s)",
+		     ipam_action_str(p.action));
+	settle(ds, &cfg, &t3_small, 60000);
+	ipam_ds_stats(ds, 60000, &s);
+	cr_assert_eq(s.enis, 1, "the second ENI went back whole");
+	cr_assert_eq(s.total, 1, "and the primary keeps WARM_IP_TARGET");
+	cr_assert(ds->enis[0].primary);
+	ipam_ds_free(ds);
+}
