@@ -51,13 +51,20 @@ def podman_env(tmp, node):
 SHORT = {}
 
 
+def remove_storage(path):
+    """podman's overlay driver bind-mounts its storage folder: unmount, then remove."""
+    subprocess.run(["umount", "-R", "-l", os.path.join(path, "storage", "overlay")],
+                   capture_output=True)
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def short_dir(tmp):
     """podman refuses a runroot longer than 50 characters: a short folder, removed at exit."""
     if tmp not in SHORT:
         import atexit
         import tempfile
         SHORT[tmp] = tempfile.mkdtemp(prefix="ovpm")
-        atexit.register(shutil.rmtree, SHORT[tmp], True)
+        atexit.register(remove_storage, SHORT[tmp])
     return SHORT[tmp]
 
 
