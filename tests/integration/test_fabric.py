@@ -9,11 +9,12 @@ the root namespace (checked).  Needs root (CI runs as root).
 import json
 import os
 import subprocess
-import time
 
 import pytest
 
+import netns_util
 from conftest import make_client
+from netns_util import connect, nsexec, ping, root_state
 
 PREFIX = f"ovt{os.getpid() % 100000}-"
 AMI = "ami-0abcdef1234567890"
@@ -29,41 +30,10 @@ for p in sys.argv[1:]:
 print("ready", flush=True)
 threading.Event().wait()
 """
-CLIENT = r"""
-import socket, sys
-try:
-    s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=float(sys.argv[3]))
-    print(s.recv(64).decode().strip())
-except OSError as e:
-    print("FAILED", e); sys.exit(1)
-"""
-
-
-def root_state():
-    out = []
-    for cmd in (["ip", "-o", "link"], ["ip", "route"], ["ip", "rule"]):
-        out.append(subprocess.run(cmd, capture_output=True, text=True).stdout)
-    links = sorted(line.split(":")[1].strip() for line in out[0].splitlines())
-    return links, out[1], out[2]
 
 
 def netns_list():
-    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    return [line.split()[0] for line in out.splitlines() if line.startswith(PREFIX)]
-
-
-def nsexec(ns, *cmd, timeout=10):
-    return subprocess.run(["ip", "netns", "exec", ns, *cmd], capture_output=True, text=True,
-                          timeout=timeout)
-
-
-def ping(ns, ip):
-    return nsexec(ns, "ping", "-c1", "-W2", ip).returncode == 0
-
-
-def connect(ns, ip, port, timeout=2.0):
-    p = nsexec(ns, "python3", "-c", CLIENT, ip, str(port), str(timeout), timeout=timeout + 5)
-    return p.stdout.strip() if p.returncode == 0 else None
+    return netns_util.netns_list(PREFIX)
 
 
 @pytest.fixture

@@ -14,7 +14,9 @@ import subprocess
 
 import pytest
 
+import netns_util
 from conftest import make_client
+from netns_util import nsexec, ping, root_state
 
 PREFIX = f"ovo{os.getpid() % 100000}-"
 INET = PREFIX + "internet"
@@ -36,46 +38,16 @@ for p in sys.argv[1:]:
 print("ready", flush=True)
 threading.Event().wait()
 """
-CLIENT = r"""
-import socket, sys
-try:
-    s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=float(sys.argv[3]))
-    print(s.recv(64).decode().strip())
-except OSError as e:
-    print("FAILED", e); sys.exit(1)
-"""
-
-
-def root_state():
-    out = []
-    for cmd in (["ip", "-o", "link"], ["ip", "route"], ["ip", "rule"]):
-        out.append(subprocess.run(cmd, capture_output=True, text=True).stdout)
-    links = sorted(line.split(":")[1].strip() for line in out[0].splitlines())
-    return links, out[1], out[2]
 
 
 def netns_list():
-    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    return [line.split()[0] for line in out.splitlines() if line.startswith(PREFIX)]
-
-
-def nsexec(ns, *cmd, timeout=10):
-    return subprocess.run(["ip", "netns", "exec", ns, *cmd], capture_output=True, text=True,
-                          timeout=timeout)
-
-
-def ping(ns, ip):
-    return nsexec(ns, "ping", "-c1", "-W2", ip).returncode == 0
+    return netns_util.netns_list(PREFIX)
 
 
 def connect(ns, ip, port, timeout=2.0):
-    """The server's answer, or None when the connection failed (the client gives up
-    after timeout; a loaded machine may take long to start it, hence the margin)."""
-    try:
-        p = nsexec(ns, "python3", "-c", CLIENT, ip, str(port), str(timeout), timeout=timeout + 20)
-    except subprocess.TimeoutExpired:
-        return None
-    return p.stdout.strip() if p.returncode == 0 else None
+    """A loaded machine may take long to start the client: a margin, and a client
+    that does not finish counts as refused."""
+    return netns_util.connect(ns, ip, port, timeout, margin=20, slow_start_refused=True)
 
 
 @pytest.fixture
