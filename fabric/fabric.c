@@ -204,10 +204,15 @@ int fabric_apply(struct fabric *f, const struct model *m, struct fabric_report *
 		uint8_t router[6] = {0x02, 0x76, 0x70, 0x63, 0x00, 0x01}; /* dp's default router MAC */
 
 		/* Without it instances have no IMDS: counted like a port error, not fatal. */
-		if (svc_setup(f->cfg.svc_ns, f->cfg.fabric_ns, router, &f->svc, why, sizeof(why)) == 0)
+		int se = svc_setup(f->cfg.svc_ns, f->cfg.fabric_ns, router, &f->svc, why, sizeof(why));
+
+		if (se == 0) {
 			f->svc_ready = true;
-		else
+		} else {
 			rep.plumb.errors++;
+			if (rep.plumb.first_error == 0)
+				rep.plumb.first_error = se;
+		}
 	}
 	if ((nd = dp_ports(m, ports, n, gws, n_gws, f->svc_ready ? &f->svc : NULL, &dports)) < 0) {
 		e = nd;
