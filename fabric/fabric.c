@@ -26,7 +26,19 @@ struct fabric {
 	struct imds_http *imds;
 	fabric_model_fn model_fn;
 	void *model_userdata;
+	/*
+	 * The last reconcile's ports, reused while the model asks plumb for
+	 * the same thing (plumb_model_digest): tags, rules and routes change
+	 * no namespace or link.  Every FABRIC_RECONCILE_EVERY-th apply
+	 * reconciles regardless, so drift in the kernel is repaired.
+	 */
+	uint64_t plumb_digest; /* 0: reconcile next time (none yet, or it had errors) */
+	struct fabric_port *plumb_ports;
+	size_t n_plumb_ports;
+	unsigned plumb_reuses;
 };
+
+enum { FABRIC_RECONCILE_EVERY = 16 };
 
 void fabric_config_default(struct fabric_config *cfg)
 {
@@ -187,12 +199,28 @@ int fabric_apply(struct fabric *f, const struct model *m, struct fabric_report *
 	struct fabric_dp_port *dports = NULL, *gws = NULL;
 	struct eng_gen *gen = NULL;
 	size_t n = 0, n_gws = 0;
+	uint64_t digest;
 	int e, nd;
 
 	if ((e = eng_compile(m, &gen)) < 0)
 		return e;
-	if ((e = plumb_reconcile(f->plumb, m, &rep.plumb, &ports, &n)) < 0)
-		goto out;
+	digest = plumb_model_digest(f->plumb, m);
+	if (f->running && digest && digest == f->plumb_digest &&
+	    f->plumb_reuses < FABRIC_RECONCILE_EVERY) {
+		f->plumb_reuses++;
+	} else {
+		if ((e = plumb_reconcile(f->plumb, m, &rep.plumb, &ports, &n)) < 0) {
+			f->plumb_digest = 0;
+			goto out;
+		}
+		fabric_ports_free(f->plumb_ports);
+		f->plumb_ports = ports;
+		f->n_plumb_ports = n;
+		f->plumb_digest = rep.plumb.errors ? 0 : digest;
+		f->plumb_reuses = 0;
+	}
+	ports = f->plumb_ports;
+	n = f->n_plumb_ports;
 	/* Gateways (internet, onprem): their failures are counted, never fatal. */
 	if ((e = outside_reconcile(f->outside, m, &rep.outside, &gws, &n_gws)) < 0) {
 		rep.outside = (struct outside_counts){.errors = 1, .first_error = e};
@@ -234,7 +262,6 @@ int fabric_apply(struct fabric *f, const struct model *m, struct fabric_report *
 out:
 	free(dports);
 	free(gws);
-	fabric_ports_free(ports);
 	eng_gen_unref(gen);
 	return e;
 }
@@ -276,6 +303,7 @@ struct fabric *fabric_free(struct fabric *f, bool teardown)
 		plumb_teardown(f->plumb, NULL);
 	outside_free(f->outside);
 	plumb_free(f->plumb);
+	fabric_ports_free(f->plumb_ports);
 	eng_state_free(f->state);
 	free(f);
 	return NULL;

@@ -12,7 +12,11 @@
  * there; a gateway failure is counted in report.outside, never fatal), hands
  * the ENI and gateway port table to the data path and publishes the
  * generation, which the data path adopts between two batches without
- * dropping established flows that are still allowed.  The data path thread starts on the first apply.
+ * dropping established flows that are still allowed.  The data path thread
+ * starts on the first apply.  When the model asks plumb for what it asked
+ * last time (plumb_model_digest: same instances, ENIs, MACs, primary IPs),
+ * the last reconcile's ports are reused and the kernel is not walked; every
+ * 16th apply, and every apply after one with errors, reconciles regardless.
  *
  * Threading: fabric_apply/fabric_stats/fabric_free from the thread that owns
  * the model (vpcd: under its request mutex).  Nothing here logs; errors are
