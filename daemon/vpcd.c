@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -250,11 +251,61 @@ static int imds_model(void *ud, void (*cb)(void *, const struct model *), void *
 	return api_server_with_model(d->srv, d->fabric_region, cb, cb_ud);
 }
 
+/*
+ * The key that signs IMDSv2 tokens, kept in STATE_DIR/imds.key (0600) so
+ * tokens issued before a restart stay valid until their TTL, as on EC2.
+ * Created once (random, written to a temporary file, fsynced, renamed).
+ */
+static int imds_key_load(const char *state_dir, struct imds_key *ret_key)
+{
+	char path[4096], tmp[4096];
+	struct imds_key k;
+	ssize_t n;
+	int fd, e = 0;
+
+	if (snprintf(path, sizeof(path), "%s/imds.key", state_dir) >= (int)sizeof(path) ||
+	    snprintf(tmp, sizeof(tmp), "%s/imds.key.tmp", state_dir) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, k.bytes, sizeof(k.bytes));
+		e = n < 0 ? -errno : 0;
+		close(fd);
+		if (n == (ssize_t)sizeof(k.bytes)) {
+			*ret_key = k;
+			return 0;
+		}
+		if (e < 0)
+			return e;
+		/* Short (a crash before rename cannot leave this; a hand edit can): make a new one. */
+	} else if (errno != ENOENT) {
+		return -errno;
+	}
+	if (getrandom(k.bytes, sizeof(k.bytes), 0) != (ssize_t)sizeof(k.bytes))
+		return -EIO;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	errno = 0;
+	if (write(fd, k.bytes, sizeof(k.bytes)) != (ssize_t)sizeof(k.bytes) || fsync(fd) < 0)
+		e = errno ? -errno : -EIO;
+	close(fd);
+	if (e == 0 && rename(tmp, path) < 0)
+		e = -errno;
+	if (e < 0) {
+		unlink(tmp);
+		return e;
+	}
+	*ret_key = k;
+	return 0;
+}
+
 static int start_fabric(struct vpcd *d, const char *prefix, const char *account,
 			const char *region, const char *state_dir)
 {
 	struct flowlog_sink_config sc;
 	struct fabric_config fc;
+	struct imds_key key;
 	char fabric_ns[128], svc_ns[128];
 	struct model *m = NULL;
 	bool fresh = true;
@@ -290,6 +341,12 @@ static int start_fabric(struct vpcd *d, const char *prefix, const char *account,
 	fc.flowlog_fn = flowlog_sink_record;
 	fc.flowlog_userdata = d->flowlogs;
 	fc.flowlog_interval_override_s = d->flowlog_interval_s;
+	r = imds_key_load(state_dir, &key);
+	if (r < 0)
+		fprintf(stderr, "vpcd: warning: %s/imds.key: %s; IMDSv2 tokens will not survive a "
+				"restart\n", state_dir, strerror(-r));
+	else
+		fc.imds_key = &key;
 	r = fabric_new(&fc, &d->fabric);
 	if (r < 0) {
 		fprintf(stderr, "vpcd: bad fabric configuration (--fabric-prefix '%s'): %s\n",

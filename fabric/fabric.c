@@ -26,6 +26,8 @@ struct fabric {
 	struct imds_http *imds;
 	fabric_model_fn model_fn;
 	void *model_userdata;
+	struct imds_key imds_key; /* a copy of cfg.imds_key */
+	bool has_imds_key;
 	/*
 	 * The last reconcile's ports, reused while the model asks plumb for
 	 * the same thing (plumb_model_digest): tags, rules and routes change
@@ -71,6 +73,11 @@ int fabric_new(const struct fabric_config *cfg, struct fabric **ret)
 	f->cfg.link_prefix = f->link_prefix;
 	f->cfg.fabric_ns = f->fabric_ns;
 	f->cfg.svc_ns = f->svc_ns;
+	if (cfg->imds_key) {
+		f->imds_key = *cfg->imds_key;
+		f->has_imds_key = true;
+	}
+	f->cfg.imds_key = NULL;
 	e = plumb_new(&pc, &f->plumb);
 	if (e < 0) {
 		free(f);
@@ -182,7 +189,9 @@ static void start_imds(struct fabric *f)
 
 	if (!f->svc_ready || !f->model_fn || f->imds)
 		return;
-	if (getrandom(c.key.bytes, sizeof(c.key.bytes), 0) != (ssize_t)sizeof(c.key.bytes))
+	if (f->has_imds_key)
+		c.key = f->imds_key;
+	else if (getrandom(c.key.bytes, sizeof(c.key.bytes), 0) != (ssize_t)sizeof(c.key.bytes))
 		return;
 	fd = svc_listen(f->cfg.svc_ns, SVC_IMDS_ADDR, 80);
 	if (fd < 0)

@@ -26,6 +26,7 @@
 #define OPENVPC_FABRIC_FABRIC_H
 
 #include "fabric/dp.h"
+#include "fabric/imds.h"
 #include "fabric/outside.h"
 #include "fabric/plumb.h"
 #include "lib/model/model.h"
@@ -40,6 +41,8 @@ struct fabric_config {
 	void (*flowlog_fn)(const struct eng_flow_record *rec, void *userdata);
 	void *flowlog_userdata;
 	uint32_t flowlog_interval_override_s;
+	/* IMDSv2 tokens are signed with it; NULL: a random key per start (tokens die with vpcd). */
+	const struct imds_key *imds_key;
 };
 
 struct fabric;

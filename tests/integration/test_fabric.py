@@ -154,6 +154,8 @@ def test_restart_adopts_the_fabric(fabric, start_vpcd):
     a, a_ip = run(ec2, sub)
     b, b_ip = run(ec2, sub)
     link_a = nsexec(PREFIX + a, "ip", "-o", "link", "show", "eth0").stdout.split(":")[0]
+    token = imds(PREFIX + a, "/latest/api/token", put_ttl="300")
+    assert imds(PREFIX + a, "/latest/meta-data/instance-id", token) == a
     assert v.stop() == 0
     assert PREFIX + a in netns_list(), "without --fabric-teardown the namespaces stay"
     v2 = fabric.start()
@@ -161,6 +163,9 @@ def test_restart_adopts_the_fabric(fabric, start_vpcd):
     assert "fabric (start): instances +0 -0 =2, ENIs +0 -0 ~0 =2" in log, log
     assert nsexec(PREFIX + a, "ip", "-o", "link", "show", "eth0").stdout.split(":")[0] == link_a
     assert ping(PREFIX + a, b_ip), "traffic flows after the restart"
+    # The token signing key lives in the state directory: a token survives the restart.
+    assert (fabric.state / "imds.key").stat().st_mode & 0o077 == 0
+    assert imds(PREFIX + a, "/latest/meta-data/instance-id", token) == a
 
 
 UDP_ECHO = r"""
