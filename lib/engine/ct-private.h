@@ -29,7 +29,7 @@ struct ct_entry {
 	uint8_t origin;	       /* enum ct_dir of the first packet */
 	uint8_t flags;	       /* CT_F_* */
 	uint8_t aux;	       /* protocol-specific (TCP: first FIN side + 1; UDP: exchanges) */
-	uint32_t next;	       /* hash chain (pool index) */
+	uint32_t next;	       /* free list (pool index) */
 	uint32_t zprev, znext; /* zone list (pool index) */
 	uint32_t long_s;       /* TCP: established; UDP: stream */
 	uint32_t short_s;      /* UDP: single exchange */

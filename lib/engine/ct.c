@@ -2,8 +2,18 @@
  * ct: the connection-tracking table (design and semantics in ct.h).
  *
  * Layout.  entries[capacity] is the pool; a free entry's next field links
- * the free list.  buckets[] (a power of two, at least 2 x capacity) hold the
- * head index of each hash chain.  Each zone with entries has a record in
+ * the free list.  The index is an array of 64-byte buckets (a power of two,
+ * at least capacity / 4 of them, so at most half of the slots are used),
+ * each with CT_SLOTS slots: a 16-bit tag per slot (hash bits other than the
+ * bucket's; 0 = empty) and the pool index of the entry.  A key lives in its
+ * home bucket or, when that was full, in the next buckets (linear probing
+ * by bucket, with F14's overflow counts: a bucket's ovf counts the entries
+ * stored past it whose probe passed through it, so a lookup stops at the
+ * first bucket without the key and with ovf 0).  A lookup therefore reads
+ * one index line and then only the entries whose tag matches (a false match
+ * costs 1/65,536 per slot): a miss usually touches no entry at all.  Each
+ * bucket also counts the entries whose home it is (nhome); CT_CHAIN_MAX
+ * caps it, as it capped a hash chain.  Each zone with entries has a record in
  * zones[] (its own small hash table, zbuckets[], with a free list) holding
  * the count and the head of a doubly linked list of its entries.
  *
@@ -18,8 +28,11 @@
  * left in place.  wheel_next is the first second not yet processed.
  *
  * Invariants.
- *   - An entry is on one hash chain, one zone list and one wheel list iff
+ *   - An entry is in one index slot, one zone list and one wheel list iff
  *     CT_F_USED, and wsec <= ceil(expires_ms / 1000).
+ *   - An entry whose home bucket is h sits in bucket h + d (modulo the
+ *     bucket count), and buckets h .. h + d - 1 are full and each count it
+ *     in ovf; sum of nhome = count.
  *   - zone->count = length of its list; a zone record exists iff count > 0.
  *   - After wheel_advance(now), no entry with expires_ms <= floor(now / 1000)
  *     seconds remains: limits are exact for whole-second times and at most
@@ -28,6 +41,9 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "lib/engine/bigmem.h"
 #include "lib/engine/ct-private.h"
@@ -37,6 +53,19 @@
 /* Expiry wheel size: one slot per second, a power of two in this range. */
 #define CT_WHEEL_MIN 4096u
 #define CT_WHEEL_MAX (1u << 19)
+
+/* Slots per index bucket. */
+#define CT_SLOTS 8u
+
+struct ct_bucket {
+	uint16_t tag[CT_SLOTS]; /* 0 = empty slot */
+	uint32_t idx[CT_SLOTS]; /* pool index */
+	uint32_t ovf;		/* entries stored past this bucket that probed it */
+	uint8_t nhome;		/* entries whose home bucket this is */
+	uint8_t pad[11];
+};
+
+_Static_assert(sizeof(struct ct_bucket) == 64, "one cache line per bucket");
 
 struct ct_zone {
 	uint32_t zone;
@@ -50,8 +79,8 @@ struct ct_table {
 	uint32_t capacity, per_zone_max;
 	uint32_t count;
 	uint32_t free_head;
-	uint32_t *buckets;
-	uint32_t mask;
+	struct ct_bucket *buckets;
+	uint32_t mask; /* bucket count - 1 */
 	uint32_t *wheel; /* list heads, one per second modulo wmask + 1 */
 	uint32_t wmask;
 	uint64_t wheel_next; /* first second not processed yet */
@@ -121,6 +150,40 @@ static uint64_t key_hash(const struct ct_table *t, const struct ct_key *k)
 			   ((uint64_t)k->proto << 56));
 }
 
+static inline uint32_t home_of(const struct ct_table *t, uint64_t h)
+{
+	return (uint32_t)h & t->mask;
+}
+
+static inline uint16_t tag_of(uint64_t h)
+{
+	uint16_t tag = (uint16_t)(h >> 48);
+
+	return tag ? tag : 1;
+}
+
+/* Bit i set when slot i of b holds tag (slots 0..CT_SLOTS-1). */
+static inline uint32_t tag_match(const struct ct_bucket *b, uint16_t tag)
+{
+#if defined(__SSE2__)
+	__m128i v = _mm_load_si128((const __m128i *)(const void *)b->tag);
+	uint32_t m = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi16(v, _mm_set1_epi16((short)tag)));
+
+	/* Two mask bits per 16-bit slot: keep the even ones and compact them. */
+	m &= 0x5555u;
+	m = (m | (m >> 1)) & 0x3333u;
+	m = (m | (m >> 2)) & 0x0f0fu;
+	m = (m | (m >> 4)) & 0x00ffu;
+	return m;
+#else
+	uint32_t m = 0;
+
+	for (uint32_t i = 0; i < CT_SLOTS; i++)
+		m |= (uint32_t)(b->tag[i] == tag) << i;
+	return m;
+#endif
+}
+
 static uint32_t pow2_at_least(uint64_t n)
 {
 	uint32_t p = 1;
@@ -167,20 +230,20 @@ struct ct_table *ct_new(uint32_t capacity, uint32_t per_zone_max)
 		return NULL;
 	t->capacity = capacity;
 	t->per_zone_max = per_zone_max;
-	t->mask = pow2_at_least((uint64_t)capacity * 2) - 1;
+	t->mask = pow2_at_least(((uint64_t)capacity + 3) / 4) - 1;
 	t->n_zone_slots = UTIL_MIN(capacity, CT_ZONES_MAX);
 	t->zmask = pow2_at_least((uint64_t)t->n_zone_slots * 2) - 1;
 	t->wmask = UTIL_MAX(UTIL_MIN(pow2_at_least(capacity), CT_WHEEL_MAX), CT_WHEEL_MIN) - 1;
 	t->entries = bigmem_alloc((size_t)capacity * sizeof(*t->entries));
 	t->wheel = malloc(((size_t)t->wmask + 1) * sizeof(*t->wheel));
-	t->buckets = bigmem_alloc(((size_t)t->mask + 1) * sizeof(*t->buckets));
+	t->buckets = bigmem_alloc(((size_t)t->mask + 1) * sizeof(*t->buckets)); /* 64-aligned */
 	t->zones = calloc(t->n_zone_slots, sizeof(*t->zones));
 	t->zbuckets = malloc(((size_t)t->zmask + 1) * sizeof(*t->zbuckets));
 	if (!t->entries || !t->buckets || !t->zones || !t->zbuckets || !t->wheel)
 		return ct_free(t);
 	memset(t->entries, 0, (size_t)capacity * sizeof(*t->entries));
 	memset(t->wheel, 0xff, ((size_t)t->wmask + 1) * sizeof(*t->wheel));
-	memset(t->buckets, 0xff, ((size_t)t->mask + 1) * sizeof(*t->buckets));
+	memset(t->buckets, 0, ((size_t)t->mask + 1) * sizeof(*t->buckets));
 	memset(t->zbuckets, 0xff, ((size_t)t->zmask + 1) * sizeof(*t->zbuckets));
 	for (uint32_t i = 0; i < capacity; i++)
 		t->entries[i].next = i + 1 < capacity ? i + 1 : CT_NONE;
@@ -203,6 +266,75 @@ struct ct_table *ct_free(struct ct_table *t)
 	free(t->wheel);
 	free(t);
 	return NULL;
+}
+
+/* ---- index --------------------------------------------------------------- */
+
+/* Pool index of the entry holding key (normalised; h = its hash), or CT_NONE. */
+static inline uint32_t index_find(const struct ct_table *t, const struct ct_key *key, uint64_t h)
+{
+	uint32_t b = home_of(t, h);
+	uint16_t tag = tag_of(h);
+
+	/* Bounded by the bucket count: a full lap cannot happen below half load. */
+	for (uint32_t n = 0; n <= t->mask; n++) {
+		const struct ct_bucket *bk = &t->buckets[b];
+
+		for (uint32_t m = tag_match(bk, tag); m; m &= m - 1) {
+			uint32_t i = bk->idx[__builtin_ctz(m)];
+
+			if (likely(key_eq(&t->entries[i].key, key)))
+				return i;
+		}
+		if (likely(!bk->ovf))
+			break;
+		b = (b + 1) & t->mask;
+	}
+	return CT_NONE;
+}
+
+/* File entry idx (hash h) in the first bucket with room from its home on. */
+static void index_link(struct ct_table *t, uint64_t h, uint32_t idx)
+{
+	uint32_t b = home_of(t, h);
+
+	t->buckets[b].nhome++;
+	for (;;) {
+		struct ct_bucket *bk = &t->buckets[b];
+		uint32_t m = tag_match(bk, 0);
+
+		if (m) {
+			uint32_t i = (uint32_t)__builtin_ctz(m);
+
+			bk->tag[i] = tag_of(h);
+			bk->idx[i] = idx;
+			return;
+		}
+		bk->ovf++;
+		b = (b + 1) & t->mask;
+	}
+}
+
+static void index_unlink(struct ct_table *t, uint64_t h, uint32_t idx)
+{
+	uint32_t b = home_of(t, h);
+	uint16_t tag = tag_of(h);
+
+	t->buckets[b].nhome--;
+	for (;;) {
+		struct ct_bucket *bk = &t->buckets[b];
+
+		for (uint32_t m = tag_match(bk, tag); m; m &= m - 1) {
+			uint32_t i = (uint32_t)__builtin_ctz(m);
+
+			if (bk->idx[i] == idx) {
+				bk->tag[i] = 0;
+				return;
+			}
+		}
+		bk->ovf--;
+		b = (b + 1) & t->mask;
+	}
 }
 
 /* ---- zones ---------------------------------------------------------------- */
@@ -297,13 +429,10 @@ static void wheel_file(struct ct_table *t, uint32_t idx)
 static void entry_remove(struct ct_table *t, uint32_t idx)
 {
 	struct ct_entry *e = &t->entries[idx];
-	uint32_t *pp = &t->buckets[key_hash(t, &e->key) & t->mask];
 	uint32_t zi = zone_find(t, e->key.zone);
 	struct ct_zone *z = &t->zones[zi];
 
-	while (*pp != idx)
-		pp = &t->entries[*pp].next;
-	*pp = e->next;
+	index_unlink(t, key_hash(t, &e->key), idx);
 	if (e->zprev != CT_NONE)
 		t->entries[e->zprev].znext = e->znext;
 	else
@@ -366,7 +495,9 @@ static size_t wheel_advance(struct ct_table *t, uint64_t now_ms, size_t budget)
 
 struct ct_entry *ct_lookup(struct ct_table *t, const struct ct_key *k, uint64_t now_ms)
 {
+	struct ct_entry *e;
 	struct ct_key key;
+	uint32_t i;
 
 	/* Field copies only (no memset): the hot path. */
 	key.zone = k->zone;
@@ -379,19 +510,15 @@ struct ct_entry *ct_lookup(struct ct_table *t, const struct ct_key *k, uint64_t 
 	} else {
 		key.local_port = key.remote_port = 0;
 	}
-	for (uint32_t i = t->buckets[key_hash(t, &key) & t->mask]; i != CT_NONE;
-	     i = t->entries[i].next) {
-		struct ct_entry *e = &t->entries[i];
-
-		if (!key_eq(&e->key, &key))
-			continue;
-		if (unlikely(expired(e, now_ms))) {
-			entry_remove(t, i);
-			return NULL;
-		}
-		return e;
+	i = index_find(t, &key, key_hash(t, &key));
+	if (i == CT_NONE)
+		return NULL;
+	e = &t->entries[i];
+	if (unlikely(expired(e, now_ms))) {
+		entry_remove(t, i);
+		return NULL;
 	}
-	return NULL;
+	return e;
 }
 
 static inline struct ct_entry *lookup_hint(struct ct_table *t, const struct ct_key *k,
@@ -427,7 +554,7 @@ void ct_prefetch_key(const struct ct_table *t, const struct ct_key *k)
 	struct ct_key key;
 
 	key_norm(&key, k);
-	__builtin_prefetch(&t->buckets[key_hash(t, &key) & t->mask]);
+	__builtin_prefetch(&t->buckets[home_of(t, key_hash(t, &key))]);
 }
 
 void ct_prefetch_hint(const struct ct_table *t, uint32_t hint)
@@ -439,20 +566,36 @@ void ct_prefetch_hint(const struct ct_table *t, uint32_t hint)
 bool ct_would_pass(const struct ct_table *t, const struct ct_key *k, uint8_t tcp_flags,
 		   uint64_t now_ms)
 {
+	const struct ct_entry *e;
 	struct ct_key key;
+	uint32_t i;
 
 	key_norm(&key, k);
-	for (uint32_t i = t->buckets[key_hash(t, &key) & t->mask]; i != CT_NONE;
-	     i = t->entries[i].next) {
-		const struct ct_entry *e = &t->entries[i];
+	i = index_find(t, &key, key_hash(t, &key));
+	if (i == CT_NONE)
+		return false;
+	e = &t->entries[i];
+	if (expired(e, now_ms))
+		return false;
+	return !(key.proto == PKT_PROTO_TCP && ct_tcp_refuses(e, tcp_flags));
+}
 
-		if (!key_eq(&e->key, &key))
-			continue;
-		if (expired(e, now_ms))
-			return false;
-		return !(key.proto == PKT_PROTO_TCP && ct_tcp_refuses(e, tcp_flags));
+/*
+ * Remove the expired entries met on the probe path of home bucket b (the
+ * old hash chain's reclaim: run when b's CT_CHAIN_MAX is reached).
+ */
+static void reclaim_probe_path(struct ct_table *t, uint32_t b, uint64_t now_ms)
+{
+	for (uint32_t n = 0; n <= t->mask; n++) {
+		struct ct_bucket *bk = &t->buckets[b];
+
+		for (uint32_t i = 0; i < CT_SLOTS; i++)
+			if (bk->tag[i] && expired(&t->entries[bk->idx[i]], now_ms))
+				entry_remove(t, bk->idx[i]);
+		if (!bk->ovf)
+			break;
+		b = (b + 1) & t->mask;
 	}
-	return false;
 }
 
 int ct_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
@@ -461,25 +604,24 @@ int ct_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 	const struct ct_l4_proto *l4;
 	struct ct_entry *e;
 	struct ct_key key;
-	uint32_t b, idx, zi, chain = 0;
+	uint32_t b, idx, zi;
+	uint64_t h;
 
 	key_norm(&key, k);
-	b = (uint32_t)(key_hash(t, &key) & t->mask);
-	/* Walk the chain: reclaim expired entries, refuse duplicates, measure it. */
-	for (uint32_t i = t->buckets[b]; i != CT_NONE;) {
-		uint32_t next = t->entries[i].next;
-
-		if (expired(&t->entries[i], now_ms)) {
-			entry_remove(t, i);
-		} else {
-			if (key_eq(&t->entries[i].key, &key))
-				return -EEXIST;
-			chain++;
-		}
-		i = next;
+	h = key_hash(t, &key);
+	b = home_of(t, h);
+	/* A duplicate: refused while live, reclaimed when expired. */
+	idx = index_find(t, &key, h);
+	if (idx != CT_NONE) {
+		if (!expired(&t->entries[idx], now_ms))
+			return -EEXIST;
+		entry_remove(t, idx);
 	}
-	if (chain >= CT_CHAIN_MAX)
-		return -ENOSPC;
+	if (t->buckets[b].nhome >= CT_CHAIN_MAX) {
+		reclaim_probe_path(t, b, now_ms);
+		if (t->buckets[b].nhome >= CT_CHAIN_MAX)
+			return -ENOSPC;
+	}
 	zi = zone_find(t, key.zone);
 	if (t->count >= t->capacity || (zi != CT_NONE && t->zones[zi].count >= t->per_zone_max) ||
 	    (zi == CT_NONE && t->zfree == CT_NONE)) {
@@ -514,8 +656,8 @@ int ct_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 		e->short_s = clamp_s(to ? to->udp_s : 0, CT_UDP_MIN_S, CT_UDP_MAX_S, CT_UDP_MIN_S);
 	}
 	e->expires_ms = now_ms + l4->start(e);
-	e->next = t->buckets[b];
-	t->buckets[b] = idx;
+	e->next = CT_NONE;
+	index_link(t, h, idx);
 	e->zprev = CT_NONE;
 	e->znext = t->zones[zi].head;
 	if (e->znext != CT_NONE)

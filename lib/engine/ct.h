@@ -69,7 +69,10 @@
  *
  * Limits.  capacity entries in total and per_zone_max per zone (the AWS
  * per-instance allowance), at most CT_ZONES_MAX distinct zones with entries,
- * at most CT_CHAIN_MAX entries per hash chain.  Any of them exhausted:
+ * at most CT_CHAIN_MAX entries per home bucket of the index (what a flood
+ * aimed at one hash value can fill; at the index's load of at most 4 entries
+ * per bucket, 33 by chance has a probability of about 1e-19).  Any of them
+ * exhausted:
  * ct_insert() returns -ENOSPC and the caller drops ("conntrack allowance
  * exceeded").  Expired entries do not count: when a limit is hit, the table
  * first reclaims every entry that expired in a whole second before now, so
@@ -83,10 +86,16 @@
  * precision whether or not it was reclaimed yet.
  *
  * Memory.  Everything is allocated by ct_new(): an entry pool (free list),
- * power-of-two bucket heads (index-linked chains), the zone records and the
- * wheel.  Nothing allocates afterwards.  64 bytes per entry, 8 per entry for
- * buckets (2 x capacity rounded up), up to 2 MB of wheel and 1.5 MB of zone
- * records: 1,048,576 entries take about 79 MB (74 MB resident measured).
+ * the index (power-of-two count of 64-byte buckets of 8 tagged slots, at
+ * least capacity / 4 buckets: see ct.c), the zone records and the wheel.
+ * Nothing allocates afterwards.  64 bytes per entry, 16 to 32 per entry for
+ * the index, up to 2 MB of wheel and 1.5 MB of zone records: 1,048,576
+ * entries take about 87 MB.
+ *
+ * Cost.  A lookup reads one 64-byte index line (the key's home bucket:
+ * 8 slots with 16-bit tags), then only the entry whose tag matches; a miss
+ * normally reads no entry.  ct_lookup_hint() with a right hint reads only
+ * the entry.
  *
  * Time.  now_ms is the caller's clock (milliseconds, below 2^32 seconds);
  * nothing here reads a clock.  An entry is live while now_ms < expires_ms.
@@ -129,7 +138,7 @@ struct ct_timeouts {
 /* Hard limits. */
 #define CT_CAPACITY_MAX (1u << 24)
 #define CT_ZONES_MAX	65536u
-#define CT_CHAIN_MAX	16u
+#define CT_CHAIN_MAX	32u
 
 /* Fills *t with the AWS defaults (432000, 180, 30). */
 void ct_timeouts_default(struct ct_timeouts *t);

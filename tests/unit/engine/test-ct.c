@@ -717,9 +717,10 @@ Test(ct, million_entries)
 }
 
 /*
- * Chain-length cap (white-box: the test restates the unseeded bucket hash).
- * Sixteen flows that share a bucket fit, the seventeenth is refused although
- * the table has room; a keyed table spreads the same flows out.
+ * Home-bucket cap (white-box: the test restates the unseeded hash and the
+ * index size, 64 entries -> 16 buckets).  CT_CHAIN_MAX flows that share a
+ * home bucket fit (spilling into the next buckets), the next one is refused
+ * although the table has room; a keyed table spreads the same flows out.
  */
 static uint32_t bucket_unseeded(const struct ct_key *k, uint32_t mask)
 {
@@ -739,14 +740,14 @@ Test(ct, chain_cap_and_seed)
 	for (uint32_t i = 0; n < ARRAY_SIZE(same); i++) {
 		struct ct_key k = tkey(1, PKT_PROTO_UDP, (uint16_t)i, (uint16_t)(i >> 16));
 
-		if (bucket_unseeded(&k, 127) == 5)
+		if (bucket_unseeded(&k, 15) == 5)
 			same[n++] = k;
 	}
 	for (size_t i = 0; i < CT_CHAIN_MAX; i++)
 		cr_assert_eq(ct_insert(t, &same[i], CT_DIR_OUT, NULL, 0, NULL), 0);
 	cr_assert_eq(ct_insert(t, &same[CT_CHAIN_MAX], CT_DIR_OUT, NULL, 0, NULL), -ENOSPC);
 	other = tkey(1, PKT_PROTO_UDP, 1, 1);
-	cr_assert_neq(bucket_unseeded(&other, 127), 5);
+	cr_assert_neq(bucket_unseeded(&other, 15), 5);
 	cr_assert_eq(ct_insert(t, &other, CT_DIR_OUT, NULL, 0, NULL), 0);
 	/* Expired chain members make room again. */
 	cr_assert_eq(ct_insert(t, &same[CT_CHAIN_MAX], CT_DIR_OUT, NULL, S(30), NULL), 0);
@@ -856,5 +857,88 @@ Test(ct, refresh_with_hints_and_would_pass)
 	e = start_flow(t, &k, CT_DIR_OUT, SYN, NULL, now + 20000);
 	hint = ct_entry_index(t, ct_lookup(t, &other, now + 20000));
 	cr_assert_eq(ct_lookup_hint(t, &k, hint, now + 20000), e);
+	ct_free(t);
+}
+
+/*
+ * Index probing (white-box: restates the unseeded hash and the index size,
+ * 256 entries -> 64 buckets of 8 slots).  Flows are drawn only from 30 keys
+ * for each of the home buckets 62, 63 and 0 (below CT_CHAIN_MAX), so
+ * buckets overflow into their
+ * neighbours and across the end of the array; random inserts, removals,
+ * expiries and flushes must keep every key findable exactly while it is
+ * live, as a plain array says.
+ */
+Test(ct, index_overflow_and_wrap)
+{
+	enum { PER_HOME = 30, NKEYS = 3 * PER_HOME, CAP = 256 };
+	size_t per[3] = {0, 0, 0};
+	struct ct_key keys[NKEYS];
+	bool in[NKEYS];
+	uint64_t exp_ms[NKEYS];
+	struct ct_table *t = ct_new(CAP, CAP);
+	struct util_rng rng;
+	uint64_t now = S(100);
+	size_t n = 0;
+
+	cr_assert_not_null(t);
+	for (uint32_t i = 0; n < NKEYS; i++) {
+		struct ct_key k = tkey(i & 1, PKT_PROTO_UDP, (uint16_t)i, (uint16_t)(i >> 16));
+		uint32_t b = bucket_unseeded(&k, 63), h = (b + 2) & 63; /* 62, 63, 0 -> 0, 1, 2 */
+
+		if (h < 3 && per[h] < PER_HOME) {
+			per[h]++;
+			keys[n++] = k;
+		}
+	}
+	memset(in, 0, sizeof(in));
+	util_rng_seed(&rng, 7);
+	for (unsigned s = 0; s < 60000; s++) {
+		size_t i = (size_t)util_rng_below(&rng, NKEYS);
+		unsigned op = (unsigned)util_rng_below(&rng, 100);
+		struct ct_entry *e;
+
+		if (util_rng_below(&rng, 50) == 0)
+			now += S(1 + util_rng_below(&rng, 40));
+		for (size_t j = 0; j < NKEYS; j++)
+			if (in[j] && now >= exp_ms[j])
+				in[j] = false; /* expired: absent, whether reclaimed or not */
+		if (op < 55) {
+			int r = ct_insert(t, &keys[i], CT_DIR_OUT, NULL, now, &e);
+
+			cr_assert_eq(r, in[i] ? -EEXIST : 0, "step %u key %zu: insert %d", s, i, r);
+			if (r == 0) {
+				in[i] = true;
+				exp_ms[i] = ct_entry_expires_ms(e);
+			}
+		} else if (op < 85) {
+			e = ct_lookup(t, &keys[i], now);
+			cr_assert_eq(e != NULL, in[i], "step %u key %zu", s, i);
+			ct_remove(t, e);
+			in[i] = false;
+		} else if (op < 97) {
+			ct_expire(t, now, (size_t)util_rng_below(&rng, 16));
+		} else if (op < 98) {
+			ct_flush_zone(t, keys[i].zone);
+			for (size_t j = 0; j < NKEYS; j++)
+				if (keys[j].zone == keys[i].zone)
+					in[j] = false;
+		}
+		if (s % 97 == 0)
+			for (size_t j = 0; j < NKEYS; j++) {
+				e = ct_lookup(t, &keys[j], now);
+				cr_assert_eq(e != NULL, in[j], "step %u key %zu", s, j);
+				cr_assert_eq(ct_would_pass(t, &keys[j], 0, now), in[j]);
+				if (e) {
+					const struct ct_key *ek = ct_entry_key(e);
+
+					cr_assert(ek->local_port == keys[j].local_port &&
+						  ek->remote_port == keys[j].remote_port &&
+						  ek->zone == keys[j].zone);
+				}
+			}
+	}
+	ct_expire(t, now + S(1000), SIZE_MAX);
+	cr_assert_eq(ct_count(t), 0);
 	ct_free(t);
 }
