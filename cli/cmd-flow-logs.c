@@ -9,6 +9,9 @@
  * A malformed object (not gzip, truncated, no header, a record that does
  * not match its header) gets one message on stderr naming the file; the
  * others are still printed and the exit status is 1.
+ *
+ * On a terminal (stderr) and with text output, a status line tells what
+ * it is doing while it scans, and while --follow waits for new objects.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -23,8 +26,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "cli/cli-opts.h"
 #include "cli/cmd-flow-logs.h"
 #include "cli/flowlogs-render.h"
+#include "cli/progress.h"
 
 #define FL_MAX_OBJECTS 1000000
 #define FL_LINE_MAX 8192
@@ -37,6 +42,7 @@ struct object {
 
 struct scan {
 	const char *flow_log_id;
+	const char *region_dir; /* "/vpcflowlogs/<region>/" */
 	struct object *objs;
 	size_t n, cap;
 	int error;
@@ -48,18 +54,25 @@ static struct scan *cur_scan;
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vpcctl flow-logs tail [--state-dir DIR] [--follow] [--flow-log-id ID]\n"
-		"                             [--output text|json]\n"
+		"Usage: vpcctl flow-logs tail [--state-dir DIR] [--region R] [--follow]\n"
+		"                             [--flow-log-id ID] [--output text|json] [--quiet]\n"
 		"\n"
 		"Print the flow-log records vpcd delivered as S3 objects under\n"
 		"DIR/s3/<bucket>/[<prefix>/]AWSLogs/<account>/vpcflowlogs/<region>/YYYY/MM/DD/,\n"
 		"oldest first.\n"
 		"\n"
 		"  --state-dir DIR    vpcd's --state-dir (default $OPENVPC_STATE_DIR, else .)\n"
-		"  --follow, -f       keep polling (every 500 ms) and print new objects\n"
+		"  --region R         only the objects of Region R (default: every Region)\n"
+		"  --follow, -f       keep polling (every 500 ms) and print new objects until\n"
+		"                     SIGINT or SIGTERM\n"
 		"  --flow-log-id ID   only the objects of this flow log (fl-...)\n"
 		"  --output FORMAT    text (aligned columns, default) or json (one object per\n"
-		"                     record, keys the file's field names)\n");
+		"                     record, keys the file's field names)\n"
+		"  --quiet, -q        no progress on stderr (shown only on a terminal)\n"
+		"  -h, --help         this text\n"
+		"\n"
+		"Exit status: 0, 1 when an object is malformed or DIR cannot be read (the\n"
+		"others are still printed), 2 bad usage.\n");
 }
 
 /* "<acct>_vpcflowlogs_<region>_<fl-id>_<YYYYMMDDTHHmmZ>_<hash>.log.gz" -> fl-id, window. */
@@ -99,6 +112,8 @@ static int visit(const char *path, const struct stat *sb, int type, struct FTW *
 	struct object *o;
 
 	if (type != FTW_F || name[0] == '.' || !strstr(path, "/vpcflowlogs/"))
+		return 0;
+	if (sc->region_dir && !strstr(path, sc->region_dir))
 		return 0;
 	if (!parse_name(name, fl_id, sizeof(fl_id), window, sizeof(window)))
 		return 0;
@@ -156,12 +171,14 @@ static void scan_done(struct scan *sc)
 }
 
 /* Every object below root (sorted); 0 or a negative errno (a missing root is no error). */
-static int scan(const char *root, const char *flow_log_id, struct scan *sc)
+static int scan(const char *root, const char *flow_log_id, const char *region_dir,
+		struct scan *sc)
 {
 	struct stat st;
 
 	memset(sc, 0, sizeof(*sc));
 	sc->flow_log_id = flow_log_id;
+	sc->region_dir = region_dir;
 	if (stat(root, &st) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	cur_scan = sc;
@@ -266,19 +283,27 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int tail(const char *state_dir, const char *flow_log_id, bool follow, bool json)
+struct tail_opts {
+	const char *state_dir, *flow_log_id, *region;
+	bool follow, json, quiet;
+};
+
+static int tail(const struct tail_opts *o)
 {
-	char root[4096];
+	char root[4096], region_dir[128];
+	struct progress prog;
 	char **seen = NULL;
 	size_t n_seen = 0;
-	bool title_done = false, any_bad = false;
+	bool title_done = false, any_bad = false, first = true, waiting = false;
 	int rc = 0;
 
-	if (snprintf(root, sizeof(root), "%s/s3", state_dir) >= (int)sizeof(root)) {
-		fprintf(stderr, "vpcctl flow-logs: --state-dir is too long\n");
-		return 2;
-	}
-	if (follow) {
+	if (snprintf(root, sizeof(root), "%s/s3", o->state_dir) >= (int)sizeof(root))
+		return cli_usage_error("flow-logs tail", "--state-dir is too long");
+	if (o->region && snprintf(region_dir, sizeof(region_dir), "/vpcflowlogs/%s/", o->region) >=
+			     (int)sizeof(region_dir))
+		return cli_usage_error("flow-logs tail", "--region is too long");
+	progress_init(&prog, o->quiet, o->json);
+	if (o->follow) {
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
 	}
@@ -286,9 +311,14 @@ static int tail(const char *state_dir, const char *flow_log_id, bool follow, boo
 		struct scan sc;
 		size_t added = 0;
 		char **grown;
-		int r = scan(root, flow_log_id, &sc);
+		int r;
 
+		if (first)
+			progress_show(&prog, "flow-logs", "scanning %s", root);
+		first = false;
+		r = scan(root, o->flow_log_id, o->region ? region_dir : NULL, &sc);
 		if (r < 0) {
+			progress_clear(&prog);
 			fprintf(stderr, "vpcctl flow-logs: %s: %s\n", root, strerror(-r));
 			rc = 1;
 			break;
@@ -296,6 +326,7 @@ static int tail(const char *state_dir, const char *flow_log_id, bool follow, boo
 		grown = sc.n ? realloc(seen, (n_seen + sc.n) * sizeof(*seen)) : seen;
 		if (sc.n && !grown) {
 			scan_done(&sc);
+			progress_clear(&prog);
 			fprintf(stderr, "vpcctl flow-logs: out of memory\n");
 			rc = 1;
 			break;
@@ -304,7 +335,9 @@ static int tail(const char *state_dir, const char *flow_log_id, bool follow, boo
 		for (size_t i = 0; i < sc.n && !stop; i++) {
 			if (seen_has(seen, n_seen, sc.objs[i].path))
 				continue;
-			if (!print_object(sc.objs[i].path, json, &title_done))
+			progress_clear(&prog);
+			waiting = false;
+			if (!print_object(sc.objs[i].path, o->json, &title_done))
 				any_bad = true;
 			seen[n_seen + added++] = sc.objs[i].path;
 			sc.objs[i].path = NULL;
@@ -314,12 +347,19 @@ static int tail(const char *state_dir, const char *flow_log_id, bool follow, boo
 			qsort(seen, n_seen, sizeof(*seen), str_cmp);
 		scan_done(&sc);
 		fflush(stdout);
-		if (follow && !stop) {
+		if (o->follow && !stop) {
 			struct timespec ts = {.tv_nsec = 500 * 1000 * 1000};
 
+			if (!waiting)
+				progress_show(&prog, "flow-logs",
+					      "waiting for new objects under %s (%zu so far; Ctrl-C "
+					      "stops)",
+					      root, n_seen);
+			waiting = true;
 			nanosleep(&ts, NULL);
 		}
-	} while (follow && !stop);
+	} while (o->follow && !stop);
+	progress_clear(&prog);
 	for (size_t i = 0; i < n_seen; i++)
 		free(seen[i]);
 	free(seen);
@@ -332,58 +372,60 @@ int flow_logs_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"state-dir", required_argument, NULL, 'D'},
+	    {"region", required_argument, NULL, 'R'},
 	    {"follow", no_argument, NULL, 'f'},
 	    {"flow-log-id", required_argument, NULL, 'i'},
 	    {"output", required_argument, NULL, 'o'},
+	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *state_dir = getenv("OPENVPC_STATE_DIR"), *fl_id = NULL;
-	bool follow = false, json = false;
+	struct tail_opts o = {.state_dir = getenv("OPENVPC_STATE_DIR")};
 	int c;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return 0;
 	}
-	if (strcmp(argv[1], "tail") != 0) {
-		fprintf(stderr, "vpcctl flow-logs: unknown command \"%s\" (only \"tail\")\n",
-			argv[1]);
-		return 2;
-	}
+	if (argc < 2)
+		return cli_usage_error("flow-logs", "a command is required: tail");
+	if (strcmp(argv[1], "tail") != 0)
+		return cli_usage_error("flow-logs", "unknown %s \"%s\" (the only command is tail)",
+				       argv[1][0] == '-' ? "option" : "command", argv[1]);
 	argc--;
 	argv++;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
+	CLI_GETOPT_RESET();
+	while ((c = getopt_long(argc, argv, ":fhq", opts, NULL)) != -1) {
 		switch (c) {
 		case 'D':
-			state_dir = optarg;
+			o.state_dir = optarg;
+			break;
+		case 'R':
+			o.region = optarg;
 			break;
 		case 'f':
-			follow = true;
+			o.follow = true;
 			break;
 		case 'i':
-			fl_id = optarg;
+			o.flow_log_id = optarg;
 			break;
 		case 'o':
-			if (strcmp(optarg, "json") == 0) {
-				json = true;
-			} else if (strcmp(optarg, "text") != 0) {
-				fprintf(stderr, "vpcctl flow-logs: --output must be text or json\n");
-				return 2;
-			}
+			if (cli_output_parse("flow-logs tail", optarg, &o.json) != 0)
+				return CLI_EXIT_USAGE;
+			break;
+		case 'q':
+			o.quiet = true;
 			break;
 		case 'h':
 			usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return cli_bad_option("flow-logs tail", c, argv);
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "vpcctl flow-logs tail: unexpected argument \"%s\"\n", argv[optind]);
-		return 2;
-	}
-	return tail(state_dir && *state_dir ? state_dir : ".", fl_id, follow, json);
+	if (optind != argc)
+		return cli_usage_error("flow-logs tail", "unexpected argument \"%s\"", argv[optind]);
+	if (!o.state_dir || !*o.state_dir)
+		o.state_dir = ".";
+	return tail(&o);
 }

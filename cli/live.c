@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/cli-opts.h"
 #include "cli/live.h"
+#include "cli/progress.h"
 #include "lib/net/net.h"
 #include "lib/util/util.h"
 #include "store/store.h"
@@ -135,27 +137,41 @@ static int print_json(const struct model *m, const char *prefix)
 
 static void ls_usage(FILE *f)
 {
-	fprintf(f, "Usage: vpcctl ls --state-dir DIR [--region R] [--fabric-prefix P]\n"
-		   "                 [--output text|json]\n\n"
+	fprintf(f, "Usage: vpcctl ls [--state-dir DIR] [--region R] [--fabric-prefix P]\n"
+		   "                 [--output text|json] [--quiet]\n\n"
 		   "Instances of a vpcd (its --state-dir), their interfaces and addresses, and\n"
-		   "the network namespace each runs in (P<instance-id>; P as given to vpcd).\n");
+		   "the network namespace each runs in (P<instance-id>; P as given to vpcd).\n"
+		   "Reads the state while vpcd runs; needs no API call.\n\n"
+		   "  --state-dir DIR     vpcd's --state-dir (default $OPENVPC_STATE_DIR)\n"
+		   "  --region R          the Region to list (default us-east-1)\n"
+		   "  --fabric-prefix P   vpcd's --fabric-prefix (default none)\n"
+		   "  --output FORMAT     text (a table, default) or json ({\"Instances\": [...]})\n"
+		   "  --quiet, -q         no progress on stderr (shown only on a terminal)\n"
+		   "  -h, --help          this text\n\n"
+		   "Exit status: 0, 1 when DIR is not a vpcd state directory or cannot be read,\n"
+		   "2 bad usage.\n");
 }
 
 int ls_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"state-dir", required_argument, NULL, 'D'}, {"region", required_argument, NULL, 'R'},
-	    {"fabric-prefix", required_argument, NULL, 'p'}, {"output", required_argument, NULL, 'o'},
-	    {"help", no_argument, NULL, 'h'},		     {NULL, 0, NULL, 0},
+	    {"state-dir", required_argument, NULL, 'D'},
+	    {"region", required_argument, NULL, 'R'},
+	    {"fabric-prefix", required_argument, NULL, 'p'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	const char *dir = NULL, *region = "us-east-1", *prefix = "";
-	bool json = false;
+	const char *dir = getenv("OPENVPC_STATE_DIR"), *region = "us-east-1", *prefix = "";
+	bool json = false, quiet = false;
+	struct progress prog;
 	struct model *m = NULL;
 	char why[256] = "";
-	int c;
+	int c, r;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	CLI_GETOPT_RESET();
+	while ((c = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
 		switch (c) {
 		case 'D':
 			dir = optarg;
@@ -167,30 +183,32 @@ int ls_main(int argc, char **argv)
 			prefix = optarg;
 			break;
 		case 'o':
-			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
-				fprintf(stderr, "vpcctl ls: --output: \"%s\" is not text or json\n",
-					optarg);
-				return 2;
-			}
-			json = strcmp(optarg, "json") == 0;
+			if (cli_output_parse("ls", optarg, &json) != 0)
+				return CLI_EXIT_USAGE;
+			break;
+		case 'q':
+			quiet = true;
 			break;
 		case 'h':
 			ls_usage(stdout);
 			return 0;
 		default:
-			ls_usage(stderr);
-			return 2;
+			return cli_bad_option("ls", c, argv);
 		}
 	}
-	if (!dir || optind != argc) {
-		ls_usage(stderr);
-		return 2;
-	}
-	if (live_load_model(dir, region, &m, why, sizeof(why)) < 0) {
+	if (optind != argc)
+		return cli_usage_error("ls", "unexpected argument \"%s\"", argv[optind]);
+	if (!dir || !*dir)
+		return cli_usage_error("ls", "--state-dir DIR is required (or $OPENVPC_STATE_DIR)");
+	progress_init(&prog, quiet, json);
+	progress_show(&prog, "ls", "loading the state of the vpcd at %s (Region %s)", dir, region);
+	r = live_load_model(dir, region, &m, why, sizeof(why));
+	progress_clear(&prog);
+	if (r < 0) {
 		fprintf(stderr, "vpcctl ls: --state-dir %s: %s\n", dir, why);
 		return 1;
 	}
-	int r = 0;
+	r = 0;
 	if (json)
 		r = print_json(m, prefix);
 	else
@@ -201,9 +219,14 @@ int ls_main(int argc, char **argv)
 
 static void exec_usage(FILE *f)
 {
-	fprintf(f, "Usage: vpcctl exec [--fabric-prefix P] INSTANCE_ID -- COMMAND [ARG...]\n\n"
+	fprintf(f, "Usage: vpcctl exec [--fabric-prefix P] INSTANCE_ID [--] COMMAND [ARG...]\n\n"
 		   "Run COMMAND inside an instance's network namespace (P<instance-id>), as\n"
-		   "`ip netns exec` does: the instance's interfaces, addresses and routes.\n");
+		   "`ip netns exec` does: the instance's interfaces, addresses and routes.\n"
+		   "Needs root.  COMMAND's output is its own (no --output).\n\n"
+		   "  --fabric-prefix P   vpcd's --fabric-prefix (default none)\n"
+		   "  -h, --help          this text\n\n"
+		   "Exit status: COMMAND's, 1 when the namespace cannot be entered, 2 bad usage,\n"
+		   "127 when COMMAND cannot be run.\n");
 }
 
 /* As `ip netns exec`: a private mount namespace with /sys showing the instance's links. */
@@ -217,28 +240,41 @@ static void remount_sys(void)
 
 int exec_main(int argc, char **argv)
 {
-	const char *prefix = "";
-	int i = 1;
-
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		exec_usage(stdout);
-		return 0;
-	}
-	if (i + 1 < argc && strcmp(argv[i], "--fabric-prefix") == 0) {
-		prefix = argv[i + 1];
-		i += 2;
-	} else if (i < argc && strncmp(argv[i], "--fabric-prefix=", 16) == 0) {
-		prefix = argv[i] + 16;
-		i++;
-	}
-	if (i + 2 >= argc || strcmp(argv[i + 1], "--") != 0) {
-		exec_usage(stderr);
-		return 2;
-	}
-	const char *id = argv[i];
+	static const struct option opts[] = {
+	    {"fabric-prefix", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *prefix = "", *id;
 	char path[512];
-	snprintf(path, sizeof(path), NETNS_DIR "/%s%s", prefix, id);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int c, i, fd;
+
+	/* '+': stop at INSTANCE_ID, so that COMMAND's options stay COMMAND's. */
+	CLI_GETOPT_RESET();
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			prefix = optarg;
+			break;
+		case 'h':
+			exec_usage(stdout);
+			return 0;
+		default:
+			return cli_bad_option("exec", c, argv);
+		}
+	}
+	i = optind;
+	if (i >= argc)
+		return cli_usage_error("exec", "INSTANCE_ID is required");
+	id = argv[i++];
+	if (i < argc && strcmp(argv[i], "--") == 0)
+		i++;
+	if (i >= argc)
+		return cli_usage_error("exec", "COMMAND is required");
+	if (snprintf(path, sizeof(path), NETNS_DIR "/%s%s", prefix, id) >= (int)sizeof(path) ||
+	    strchr(id, '/'))
+		return cli_usage_error("exec", "\"%s\" is not an instance ID", id);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr,
 			"vpcctl exec: instance %s has no namespace %s (%s): is it running, and is "
@@ -254,7 +290,7 @@ int exec_main(int argc, char **argv)
 	}
 	close(fd);
 	remount_sys();
-	execvp(argv[i + 2], argv + i + 2);
-	fprintf(stderr, "vpcctl exec: %s: %s\n", argv[i + 2], strerror(errno));
+	execvp(argv[i], argv + i);
+	fprintf(stderr, "vpcctl exec: %s: %s\n", argv[i], strerror(errno));
 	return 127;
 }

@@ -3,7 +3,7 @@
  *
  *   vpcctl trace --aws-json PATH --source X --destination Y
  *                [--protocol tcp|udp|icmp|N] [--destination-port N]
- *                [--source-port N] [--output text|json]
+ *                [--source-port N] [--output text|json] [--quiet]
  *
  * X and Y are an ENI ID, an instance ID (its primary ENI), a private IP (the
  * ENI that owns it), a public IP of an ENI, or any other IPv4 address: the
@@ -26,6 +26,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cli-opts.h"
+#include "cli/progress.h"
 #include "cli/trace.h"
 #include "lib/awsjson/awsjson.h"
 #include "lib/util/util.h"
@@ -43,6 +45,7 @@ struct trace_opts {
 	long dport; /* -1 when not given */
 	long sport;
 	bool json;
+	bool quiet;
 };
 
 static void usage(FILE *f)
@@ -52,7 +55,7 @@ static void usage(FILE *f)
 	    "Usage: vpcctl trace (--aws-json PATH | --state-dir DIR [--region R])\n"
 	    "                    --source ENDPOINT --destination ENDPOINT\n"
 	    "                    [--protocol tcp|udp|icmp|N] [--destination-port N]\n"
-	    "                    [--source-port N] [--output text|json]\n"
+	    "                    [--source-port N] [--output text|json] [--quiet]\n"
 	    "\n"
 	    "Can SOURCE reach DESTINATION, and if not, which rule stops it?  Answers from\n"
 	    "the JSON of `aws ec2 describe-*` calls, the way AWS Reachability Analyzer\n"
@@ -71,6 +74,8 @@ static void usage(FILE *f)
 	    "  --destination-port N    required for tcp and udp\n"
 	    "  --source-port N         default %d, an ephemeral port as clients use\n"
 	    "  --output text|json      text (default) or AWS's NetworkInsightsAnalysis JSON\n"
+	    "  --quiet, -q             no progress on stderr (shown only on a terminal)\n"
+	    "  -h, --help              this text\n"
 	    "\n"
 	    "Exit status: 0 reachable, 1 not reachable, 2 bad input.\n",
 	    TRACE_DEFAULT_SOURCE_PORT);
@@ -102,6 +107,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, bool *ret_hel
 	    {"destination-port", required_argument, NULL, 'P'},
 	    {"source-port", required_argument, NULL, 'S'},
 	    {"output", required_argument, NULL, 'o'},
+	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -113,9 +119,8 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, bool *ret_hel
 	o->dport = -1;
 	o->sport = TRACE_DEFAULT_SOURCE_PORT;
 	*ret_help = false;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	CLI_GETOPT_RESET();
+	while ((c = getopt_long(argc, argv, ":hq", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o->aws_json = optarg;
@@ -151,19 +156,17 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, bool *ret_hel
 						  optarg);
 			break;
 		case 'o':
-			if (strcmp(optarg, "json") == 0)
-				o->json = true;
-			else if (strcmp(optarg, "text") != 0)
-				return fail_usage("--output: \"%s\" is not text or json", optarg);
+			if (cli_output_parse("trace", optarg, &o->json) != 0)
+				return CLI_EXIT_USAGE;
+			break;
+		case 'q':
+			o->quiet = true;
 			break;
 		case 'h':
 			*ret_help = true;
 			return 0;
-		case ':':
-			return fail_usage("option %s needs a value", argv[optind - 1]);
 		default:
-			return fail_usage("unknown option \"%s\" (see vpcctl trace --help)",
-					  argv[optind - 1]);
+			return cli_bad_option("trace", c, argv);
 		}
 	}
 	if (optind < argc)
@@ -441,6 +444,7 @@ int trace_main(int argc, char **argv)
 	struct model *m = NULL;
 	struct eng_gen *g = NULL;
 	struct eng_where from = {0};
+	struct progress prog;
 	bool help;
 	int rc, status = 2;
 
@@ -451,27 +455,36 @@ int trace_main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	progress_init(&prog, o.quiet, o.json);
 	if (o.state_dir) {
 		char why[256] = "";
 
+		progress_show(&prog, "trace", "loading the state of the vpcd at %s (Region %s)",
+			      o.state_dir, o.region ? o.region : "us-east-1");
 		rc = live_loader ? live_loader(o.state_dir, o.region ? o.region : "us-east-1", &m, why,
 					       sizeof(why))
 				 : -ENOTSUP;
+		progress_clear(&prog);
 		if (rc < 0) {
 			fprintf(stderr, "vpcctl trace: --state-dir %s: %s\n", o.state_dir,
 				why[0] ? why : "this vpcctl was built without the store");
 			return 2;
 		}
-	} else if ((rc = awsjson_load_path(o.aws_json, &m, &err)) < 0) {
+	} else {
 		char buf[800];
 
-		if (rc == -ENOENT && !err.field[0])
-			fprintf(stderr, "vpcctl trace: --aws-json %s: %s\n", o.aws_json,
-				err.message);
-		else
-			fprintf(stderr, "vpcctl trace: %s\n",
-				awsjson_error_format(&err, buf, sizeof(buf)));
-		return 2;
+		progress_show(&prog, "trace", "loading the describe-* JSON of %s", o.aws_json);
+		rc = awsjson_load_path(o.aws_json, &m, &err);
+		progress_clear(&prog);
+		if (rc < 0) {
+			if (rc == -ENOENT && !err.field[0])
+				fprintf(stderr, "vpcctl trace: --aws-json %s: %s\n", o.aws_json,
+					err.message);
+			else
+				fprintf(stderr, "vpcctl trace: %s\n",
+					awsjson_error_format(&err, buf, sizeof(buf)));
+			return 2;
+		}
 	}
 	memset(&r, 0, sizeof(r));
 	r.m = m;
@@ -479,7 +492,10 @@ int trace_main(int argc, char **argv)
 	if (resolve(m, "--source", o.source, &r.src) != 0 ||
 	    resolve(m, "--destination", o.destination, &r.dst) != 0)
 		goto out;
+	progress_show(&prog, "trace", "compiling the VPC model (%zu ENIs, %zu route tables)",
+		      m->n_enis, m->n_route_tables);
 	rc = eng_compile(m, &g);
+	progress_clear(&prog);
 	if (rc < 0) {
 		fprintf(stderr, "vpcctl trace: cannot compile the VPC model: %s\n", strerror(-rc));
 		goto out;

@@ -1,12 +1,16 @@
 /*
  * vpcctl: the openvpc command line.  One subcommand per entry of the table
  * below (in the manner of wireguard-tools' wg.c); each returns the process
- * exit status.  Bad usage exits 2 with a message on stderr.
+ * exit status.  Every subcommand answers --help on stdout with exit 0
+ * (`vpcctl help CMD` prints the same), takes --output text|json, and on
+ * bad usage names itself and the option on stderr and exits 2 (cli-opts).
  */
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli-opts.h"
 #include "cli/cmd-flow-logs.h"
 #include "cli/trace.h"
 #ifdef VPCCTL_LIVE
@@ -21,34 +25,41 @@
 
 static int help_main(int argc, char **argv);
 
-/* "--output json" anywhere in argv[1..]: removed, and true returned. */
-static bool want_json(int *argc, char **argv, bool *ret_bad)
+static void version_usage(FILE *f)
 {
-	bool json = false;
-	int k = 1;
-
-	*ret_bad = false;
-	for (int i = 1; i < *argc; i++) {
-		if (strcmp(argv[i], "--output") == 0 && i + 1 < *argc) {
-			json = strcmp(argv[i + 1], "json") == 0;
-			*ret_bad = !json && strcmp(argv[i + 1], "text") != 0;
-			i++;
-			continue;
-		}
-		argv[k++] = argv[i];
-	}
-	*argc = k;
-	return json;
+	fprintf(f, "Usage: vpcctl version [--output text|json]\n\n"
+		   "Print vpcctl's version (the openvpc release it was built from).\n\n"
+		   "  --output FORMAT   text (\"vpcctl VERSION\", default) or json\n"
+		   "                    ({\"Version\": ...})\n"
+		   "  -h, --help        this text\n");
 }
 
 static int version_main(int argc, char **argv)
 {
-	bool bad, json = want_json(&argc, argv, &bad);
+	static const struct option opts[] = {
+	    {"output", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	bool json = false;
+	int c;
 
-	if (bad || argc > 1) {
-		fprintf(stderr, "Usage: vpcctl version [--output text|json]\n");
-		return 2;
+	CLI_GETOPT_RESET();
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			if (cli_output_parse("version", optarg, &json) != 0)
+				return CLI_EXIT_USAGE;
+			break;
+		case 'h':
+			version_usage(stdout);
+			return 0;
+		default:
+			return cli_bad_option("version", c, argv);
+		}
 	}
+	if (optind != argc)
+		return cli_usage_error("version", "unexpected argument \"%s\"", argv[optind]);
 	if (json)
 		printf("{\"Version\": \"%s\"}\n", OPENVPC_VERSION);
 	else
@@ -56,25 +67,50 @@ static int version_main(int argc, char **argv)
 	return 0;
 }
 
+static void max_pods_usage(FILE *f)
+{
+	fprintf(f, "Usage: vpcctl max-pods INSTANCE_TYPE [--output text|json]\n\n"
+		   "The most pods the VPC CNI can run on an instance type: ENIs x (IPv4\n"
+		   "addresses per ENI - 1) + 2, from the built-in instance type table.\n\n"
+		   "  --output FORMAT   text (the number, default) or json (InstanceType,\n"
+		   "                    MaxPods, MaxEnis, Ipv4PerEni)\n"
+		   "  -h, --help        this text\n\n"
+		   "Exit status: 0, or 2 for bad usage or an unknown instance type.\n");
+}
+
 static int max_pods_main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+	    {"output", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
 	const struct model_instance_type *t;
-	bool bad, json = want_json(&argc, argv, &bad);
+	bool json = false;
+	int c;
 
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("Usage: vpcctl max-pods INSTANCE_TYPE [--output text|json]\n\n"
-		       "The most pods the VPC CNI can run on an instance type: ENIs x (IPv4\n"
-		       "addresses per ENI - 1) + 2, from the built-in instance type table.\n");
-		return 0;
+	CLI_GETOPT_RESET();
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			if (cli_output_parse("max-pods", optarg, &json) != 0)
+				return CLI_EXIT_USAGE;
+			break;
+		case 'h':
+			max_pods_usage(stdout);
+			return 0;
+		default:
+			return cli_bad_option("max-pods", c, argv);
+		}
 	}
-	if (bad || argc != 2) {
-		fprintf(stderr, "Usage: vpcctl max-pods INSTANCE_TYPE [--output text|json]\n");
-		return 2;
-	}
-	t = model_instance_type_find(argv[1]);
+	if (optind == argc)
+		return cli_usage_error("max-pods", "INSTANCE_TYPE is required (e.g. m5.large)");
+	if (optind + 1 != argc)
+		return cli_usage_error("max-pods", "unexpected argument \"%s\"", argv[optind + 1]);
+	t = model_instance_type_find(argv[optind]);
 	if (!t) {
-		fprintf(stderr, "vpcctl max-pods: unknown instance type \"%s\"\n", argv[1]);
-		return 2;
+		fprintf(stderr, "vpcctl max-pods: unknown instance type \"%s\"\n", argv[optind]);
+		return CLI_EXIT_USAGE;
 	}
 	if (json)
 		printf("{\"InstanceType\": \"%s\", \"MaxPods\": %d, \"MaxEnis\": %d, "
@@ -95,10 +131,10 @@ static const struct {
     {"ls", ls_main, "Instances of a running vpcd, their interfaces and namespaces"},
     {"exec", exec_main, "Run a command inside an instance (its network namespace)"},
 #endif
-    {"flow-logs", flow_logs_main, "Print delivered flow-log records (tail [--follow])"},
+    {"flow-logs", flow_logs_main, "Print delivered flow-log records (flow-logs tail)"},
     {"max-pods", max_pods_main, "Maximum pods the VPC CNI fits on an instance type"},
     {"version", version_main, "Print the version"},
-    {"help", help_main, "Show this help"},
+    {"help", help_main, "Show this help, or a subcommand's (help SUBCOMMAND)"},
 };
 
 static void usage(FILE *f)
@@ -106,18 +142,37 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: vpcctl <subcommand> [options]\n\nSubcommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
 		fprintf(f, "  %-10s %s\n", subcommands[i].subcommand, subcommands[i].description);
-	fprintf(f, "\n`vpcctl <subcommand> --help` shows the options of a subcommand.\n"
+	fprintf(f, "\n`vpcctl <subcommand> --help` (or `vpcctl help <subcommand>`) shows the\n"
+		   "options of a subcommand.  Every subcommand takes --help, and --output\n"
+		   "text|json when it prints a result; progress on long steps goes to stderr,\n"
+		   "only on a terminal (--quiet: never).\n"
+		   "Exit status: 0 success, 1 failure (trace: not reachable), 2 bad usage.\n"
 		   "Example:\n"
 		   "  vpcctl trace --aws-json examples/two-tier --source i-0c4a8e2f6b1d37a95 \\\n"
 		   "               --destination i-0e7b1d5a9c3f26e84 --destination-port 5432\n");
 }
 
+/* `vpcctl help [SUBCOMMAND]`: the same text as `vpcctl SUBCOMMAND --help`. */
 static int help_main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	usage(stdout);
-	return 0;
+	char help[] = "--help";
+
+	if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 2)
+		return cli_usage_error("help", "unexpected argument \"%s\"", argv[2]);
+	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++) {
+		if (strcmp(argv[1], subcommands[i].subcommand) == 0) {
+			char *sub_argv[] = {argv[1], help, NULL};
+
+			return subcommands[i].function(2, sub_argv);
+		}
+	}
+	fprintf(stderr, "vpcctl help: unknown subcommand \"%s\" (see vpcctl --help)\n", argv[1]);
+	return CLI_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -133,11 +188,15 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (strcmp(argv[1], "--version") == 0)
-		return version_main(1, argv + 1);
+	if (strcmp(argv[1], "--version") == 0) {
+		char *v_argv[] = {argv[1], NULL};
+
+		return version_main(1, v_argv);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
 		if (strcmp(argv[1], subcommands[i].subcommand) == 0)
 			return subcommands[i].function(argc - 1, argv + 1);
-	fprintf(stderr, "vpcctl: unknown subcommand \"%s\" (see vpcctl --help)\n", argv[1]);
-	return 2;
+	fprintf(stderr, "vpcctl: unknown %s \"%s\" (see vpcctl --help)\n",
+		argv[1][0] == '-' ? "option" : "subcommand", argv[1]);
+	return CLI_EXIT_USAGE;
 }
