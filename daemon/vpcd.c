@@ -41,6 +41,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: vpcd --state-dir DIR [--listen ADDR:PORT] [--region R]\n"
 		"            [--credentials FILE] [--account-id ID] [--no-fabric]\n"
+		"            [--fabric-prefix P] [--fabric-teardown] [--public-pool CIDR]\n"
+		"            [--flow-log-interval S] [--flow-log-delay S]\n"
 		"\n"
 		"Serve the EC2 Query API (version 2016-11-15) over HTTP, with state kept\n"
 		"durably in DIR/vpcd.db (SQLite).\n"
@@ -59,9 +61,9 @@ static void usage(FILE *f)
 		"                       are P<instance-id>, the fabric itself Pfabric\n"
 		"                       (default: instances by ID, fabric 'openvpc-fabric')\n"
 		"  --fabric-teardown    remove the fabric's namespaces and links on exit\n"
+		"                       (default: leave them for the next vpcd to adopt)\n"
 		"  --public-pool CIDR   where public IPs and Elastic IPs come from\n"
 		"                       (default 198.51.100.0/24; /16 to /30)\n"
-		"                       (default: leave them for the next vpcd to adopt)\n"
 		"  --flow-log-interval S  aggregate flow-log records over S seconds instead of\n"
 		"                       each flow log's MaxAggregationInterval (0: their own)\n"
 		"  --flow-log-delay S   deliver flow-log objects S seconds after their first\n"
@@ -70,8 +72,11 @@ static void usage(FILE *f)
 		"                       DIR/cloudwatch/<log-group>/<eni-id>\n"
 		"  -h, --help           this text\n"
 		"\n"
-		"Logs one line per request to stderr: action, HTTP status, error code, ms.\n"
-		"SIGINT or SIGTERM stops it cleanly.\n",
+		"In DIR: vpcd.db (the SQLite store), vpcd.lock (one vpcd per DIR), imds.key\n"
+		"(signs IMDSv2 tokens), s3/ and cloudwatch/ (delivered flow logs).\n"
+		"Logs to stderr, one line per request: action, HTTP status, error code, ms.\n"
+		"SIGINT or SIGTERM stops it cleanly.  Exit status: 0 after a clean shutdown,\n"
+		"1 when it cannot start, 2 bad usage.  Reference: docs/reference/vpcd.md.\n",
 		API_DEFAULT_PORT, API_DEFAULT_REGION, API_DEFAULT_ACCOUNT);
 }
 

@@ -24,6 +24,48 @@
 #include "ipamd/ipamd.h"
 #include "lib/util/util.h"
 
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vpc-ipamd\n"
+		"\n"
+		"The node daemon of vpc-cni: keeps a warm pool of VPC addresses on the node's\n"
+		"ENIs (through the EC2 API of vpcd or AWS) and hands them to vpc-cni over a\n"
+		"Unix socket.  Run it on an instance (the node); it learns the instance from\n"
+		"IMDS.  It takes no arguments: it is configured by the environment.\n"
+		"\n"
+		"Environment (the AWS VPC CNI's names; default in parentheses):\n"
+		"  WARM_ENI_TARGET (1)            free ENIs' worth of addresses kept ready\n"
+		"  WARM_IP_TARGET (unset)         free addresses kept ready (overrides ENIs)\n"
+		"  MINIMUM_IP_TARGET (unset)      addresses held at least, used or not\n"
+		"  ENABLE_PREFIX_DELEGATION (false)  /28 prefixes instead of addresses\n"
+		"  WARM_PREFIX_TARGET (1)         free /28 prefixes kept ready\n"
+		"  MAX_ENI (instance type's)      cap on ENIs (-1: the instance type's)\n"
+		"  IP_COOLDOWN_PERIOD (30)        seconds before a released address is reused\n"
+		"  AWS_VPC_K8S_CNI_EXTERNALSNAT (false)  no SNAT on the node (NAT gateway does)\n"
+		"  AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS (none)  comma-separated CIDRs not SNATed\n"
+		"  AWS_VPC_ENI_MTU (9001)         MTU given to pods (576-9001)\n"
+		"  AWS_VPC_K8S_CNI_VETHPREFIX (eni)  host-side veth name prefix\n"
+		"  AWS_EC2_ENDPOINT (%s)  the EC2 API\n"
+		"  AWS_REGION (the node's, from IMDS), AWS_DEFAULT_REGION\n"
+		"  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN  SigV4 keys\n"
+		"  AWS_EC2_METADATA_SERVICE_ENDPOINT (%s)\n"
+		"  DISABLE_METRICS (false), DISABLE_INTROSPECTION (false)\n"
+		"  INTROSPECTION_BIND_ADDRESS (127.0.0.1:61679)  GET /v1/enis\n"
+		"openvpc's own:\n"
+		"  OPENVPC_IPAMD_SOCKET (%s)  where vpc-cni connects\n"
+		"  OPENVPC_IPAMD_CHECKPOINT (%s)  allocations, AWS's format\n"
+		"  OPENVPC_IPAMD_METRICS_ADDRESS (127.0.0.1:61678)  GET /metrics (Prometheus)\n"
+		"  OPENVPC_IPAMD_POOL_INTERVAL_MS (5000)  how often the warm pool is checked\n"
+		"  OPENVPC_IPAMD_MIN_ENI_LIFETIME_MS (60000)  a new ENI is kept at least this long\n"
+		"\n"
+		"Logs to stderr.  SIGINT or SIGTERM stops it; the checkpoint is always current.\n"
+		"Exit status: 0 after a clean stop, 1 when it cannot start, 2 bad configuration\n"
+		"or usage.  Reference: docs/reference/vpc-ipamd.md.\n",
+		EC2C_DEFAULT_ENDPOINT, IMDSC_DEFAULT_ENDPOINT, IPAMD_DEFAULT_SOCKET,
+		IPAMD_DEFAULT_CHECKPOINT);
+}
+
 int main(int argc, char **argv)
 {
 	struct ipamd d = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .stop_fd = -1};
@@ -32,8 +74,13 @@ int main(int argc, char **argv)
 	int sig, e;
 
 	if (argc > 1) {
-		printf("Usage: vpc-ipamd   (configured by environment variables; see the docs)\n");
-		return strcmp(argv[1], "--help") == 0 ? 0 : 2;
+		if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		fprintf(stderr, "vpc-ipamd: unknown argument \"%s\": it takes none, the environment "
+				"configures it (see vpc-ipamd --help)\n", argv[1]);
+		return 2;
 	}
 	ipamd_config_defaults(&d.cfg);
 	if (ipamd_config_from_env(&d.cfg, why, sizeof(why)) < 0) {
