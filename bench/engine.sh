@@ -29,16 +29,20 @@ ir_per_packet() {
 		--toggle-collect=run_engine --toggle-collect=run_naive \
 		"$bin" --conns 20000 --packets $n --mode "$mode" --callgrind >/dev/null 2>"$out/log" || {
 		cat "$out/log" >&2; return 1; }
-	local f
-	f=$(ls "$out"/cg.* | head -n 1)
-	# Inclusive cost of each toggled function from callgrind_annotate.
-	local eng naive
-	# (awk reads to the end: an early exit would kill the annotator with SIGPIPE,
-	# which pipefail and set -e turn into a silent exit of the script.)
-	eng=$(callgrind_annotate --inclusive=yes "$f" 2>/dev/null |
-		awk '/:run_engine / && !done {gsub(",","",$1); print $1; done=1}')
-	naive=$(callgrind_annotate --inclusive=yes "$f" 2>/dev/null |
-		awk '/:run_naive / && !done {gsub(",","",$1); print $1; done=1}')
+	# Inclusive cost of each toggled function from callgrind_annotate, summed
+	# over every part written (a dump requested from outside, e.g. another
+	# user's callgrind_control -d, splits the profile into cg.PID and cg.PID.N).
+	local f eng=0 naive=0 v
+	for f in "$out"/cg.*; do
+		# (awk reads to the end: an early exit would kill the annotator with SIGPIPE,
+		# which pipefail and set -e turn into a silent exit of the script.)
+		v=$(callgrind_annotate --inclusive=yes "$f" 2>/dev/null |
+			awk '/:run_engine / && !done {gsub(",","",$1); print $1; done=1}')
+		eng=$((eng + ${v:-0}))
+		v=$(callgrind_annotate --inclusive=yes "$f" 2>/dev/null |
+			awk '/:run_naive / && !done {gsub(",","",$1); print $1; done=1}')
+		naive=$((naive + ${v:-0}))
+	done
 	rm -rf "$out"
 	echo "$((eng / n)) $((naive / n))"
 }

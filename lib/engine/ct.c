@@ -85,6 +85,14 @@ struct ct_table {
 	uint32_t wmask;
 	uint64_t wheel_next; /* first second not processed yet */
 	uint64_t seed;	     /* hash key (ct_set_seed) */
+	/*
+	 * The last ct_lookup() miss (normalised key and hash), valid until the
+	 * index changes: the pipeline inserts the key it just looked up, and
+	 * ct_insert() then neither hashes nor probes again.
+	 */
+	bool miss_ok;
+	struct ct_key miss_key;
+	uint64_t miss_hash;
 
 	struct ct_zone *zones;
 	uint32_t n_zone_slots;
@@ -162,26 +170,30 @@ static inline uint16_t tag_of(uint64_t h)
 	return tag ? tag : 1;
 }
 
-/* Bit i set when slot i of b holds tag (slots 0..CT_SLOTS-1). */
+/*
+ * Slots of b holding tag: bit 2i set for slot i (SSE2: one compare and a
+ * byte mask, both bytes of a matching slot set; the odd bits are dropped).
+ */
 static inline uint32_t tag_match(const struct ct_bucket *b, uint16_t tag)
 {
 #if defined(__SSE2__)
 	__m128i v = _mm_load_si128((const __m128i *)(const void *)b->tag);
-	uint32_t m = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi16(v, _mm_set1_epi16((short)tag)));
 
-	/* Two mask bits per 16-bit slot: keep the even ones and compact them. */
-	m &= 0x5555u;
-	m = (m | (m >> 1)) & 0x3333u;
-	m = (m | (m >> 2)) & 0x0f0fu;
-	m = (m | (m >> 4)) & 0x00ffu;
-	return m;
+	return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi16(v, _mm_set1_epi16((short)tag))) &
+	       0x5555u;
 #else
 	uint32_t m = 0;
 
 	for (uint32_t i = 0; i < CT_SLOTS; i++)
-		m |= (uint32_t)(b->tag[i] == tag) << i;
+		m |= (uint32_t)(b->tag[i] == tag) << (2 * i);
 	return m;
 #endif
+}
+
+/* Slot of the lowest match in a tag_match() mask (not 0). */
+static inline uint32_t match_slot(uint32_t m)
+{
+	return (uint32_t)__builtin_ctz(m) >> 1;
 }
 
 static uint32_t pow2_at_least(uint64_t n)
@@ -281,7 +293,7 @@ static inline uint32_t index_find(const struct ct_table *t, const struct ct_key 
 		const struct ct_bucket *bk = &t->buckets[b];
 
 		for (uint32_t m = tag_match(bk, tag); m; m &= m - 1) {
-			uint32_t i = bk->idx[__builtin_ctz(m)];
+			uint32_t i = bk->idx[match_slot(m)];
 
 			if (likely(key_eq(&t->entries[i].key, key)))
 				return i;
@@ -298,13 +310,14 @@ static void index_link(struct ct_table *t, uint64_t h, uint32_t idx)
 {
 	uint32_t b = home_of(t, h);
 
+	t->miss_ok = false;
 	t->buckets[b].nhome++;
 	for (;;) {
 		struct ct_bucket *bk = &t->buckets[b];
 		uint32_t m = tag_match(bk, 0);
 
 		if (m) {
-			uint32_t i = (uint32_t)__builtin_ctz(m);
+			uint32_t i = match_slot(m);
 
 			bk->tag[i] = tag_of(h);
 			bk->idx[i] = idx;
@@ -320,12 +333,13 @@ static void index_unlink(struct ct_table *t, uint64_t h, uint32_t idx)
 	uint32_t b = home_of(t, h);
 	uint16_t tag = tag_of(h);
 
+	t->miss_ok = false;
 	t->buckets[b].nhome--;
 	for (;;) {
 		struct ct_bucket *bk = &t->buckets[b];
 
 		for (uint32_t m = tag_match(bk, tag); m; m &= m - 1) {
-			uint32_t i = (uint32_t)__builtin_ctz(m);
+			uint32_t i = match_slot(m);
 
 			if (bk->idx[i] == idx) {
 				bk->tag[i] = 0;
@@ -497,6 +511,7 @@ struct ct_entry *ct_lookup(struct ct_table *t, const struct ct_key *k, uint64_t 
 {
 	struct ct_entry *e;
 	struct ct_key key;
+	uint64_t h;
 	uint32_t i;
 
 	/* Field copies only (no memset): the hot path. */
@@ -510,9 +525,14 @@ struct ct_entry *ct_lookup(struct ct_table *t, const struct ct_key *k, uint64_t 
 	} else {
 		key.local_port = key.remote_port = 0;
 	}
-	i = index_find(t, &key, key_hash(t, &key));
-	if (i == CT_NONE)
+	h = key_hash(t, &key);
+	i = index_find(t, &key, h);
+	if (i == CT_NONE) {
+		t->miss_ok = true;
+		t->miss_key = key;
+		t->miss_hash = h;
 		return NULL;
+	}
 	e = &t->entries[i];
 	if (unlikely(expired(e, now_ms))) {
 		entry_remove(t, i);
@@ -608,10 +628,15 @@ int ct_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 	uint64_t h;
 
 	key_norm(&key, k);
-	h = key_hash(t, &key);
+	if (t->miss_ok && key_eq(&t->miss_key, &key)) {
+		h = t->miss_hash; /* looked up and absent, index unchanged since */
+		idx = CT_NONE;
+	} else {
+		h = key_hash(t, &key);
+		idx = index_find(t, &key, h);
+	}
 	b = home_of(t, h);
 	/* A duplicate: refused while live, reclaimed when expired. */
-	idx = index_find(t, &key, h);
 	if (idx != CT_NONE) {
 		if (!expired(&t->entries[idx], now_ms))
 			return -EEXIST;
@@ -763,6 +788,7 @@ int ct_set_seed(struct ct_table *t, uint64_t seed)
 	if (t->count)
 		return -EBUSY;
 	t->seed = util_hash64(seed ^ 0x6a09e667f3bcc909ULL);
+	t->miss_ok = false;
 	return 0;
 }
 
