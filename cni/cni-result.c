@@ -1,10 +1,10 @@
 /* cni-result: CNI results and prevResult (see cni-result.h). */
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cni/cni-result.h"
+#include "cni/cni-sha1.h"
 #include "lib/net/net.h"
 
 static void mac_str(const uint8_t m[6], char buf[18])
@@ -118,16 +118,17 @@ int cni_result_from_prev(json_t *prev, struct cni_pod_result *ret, struct cni_er
 void cni_host_veth_name(const char *prefix, const struct cni_env *env, char ret[CNI_IFNAME_MAX])
 {
 	char key[CNI_K8S_NAME_MAX * 2 + CNI_ID_MAX];
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	uint8_t md[CNI_SHA1_LEN];
 	int n;
 
 	if (env->pod_name[0])
 		n = snprintf(key, sizeof(key), "%s.%s", env->pod_namespace, env->pod_name);
 	else
 		n = snprintf(key, sizeof(key), "%s.%s", env->container_id, env->ifname);
-	if (n < 0 || !EVP_Digest(key, strlen(key), md, &mdlen, EVP_sha1(), NULL))
+	if (n < 0)
 		memset(md, 0, sizeof(md));
+	else
+		cni_sha1(key, strlen(key), md);
 	size_t p = strlen(prefix);
 	memcpy(ret, prefix, p);
 	for (size_t i = 0; i < 11; i++)
