@@ -19,11 +19,14 @@ vpcd="$OPENVPC_BUILD/daemon/vpcd"
 ex="$root/examples/two-tier"
 work=$(mktemp -d)
 vpcd_pid=
+ns_prefix="vpcctl-t$$-"
+ns_made=
 cleanup() {
 	if [ -n "$vpcd_pid" ]; then
 		kill "$vpcd_pid" 2>/dev/null || true
 		wait "$vpcd_pid" 2>/dev/null || true
 	fi
+	if [ -n "$ns_made" ]; then ip netns del "$ns_made" 2>/dev/null || true; fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -209,6 +212,22 @@ if [ -x "$vpcd" ]; then
 	kill "$vpcd_pid"
 	wait "$vpcd_pid" 2>/dev/null || true
 	vpcd_pid=
+fi
+
+# exec into a namespace this test makes (root only): the command's options
+# stay the command's, its exit status is vpcctl's, a missing one is status 1.
+if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
+	ns_made="${ns_prefix}i-0123456789abcdef0"
+	ip netns add "$ns_made"
+	run 0 exec-ip exec --fabric-prefix "$ns_prefix" i-0123456789abcdef0 -- ip -o link show
+	contains exec-ip out "lo:"
+	if ! grep -q "eth0" "$work/exec-ip.out"; then ok; else bad "exec-ip: saw the root namespace's eth0"; fi
+	run 7 exec-status exec --fabric-prefix="$ns_prefix" i-0123456789abcdef0 sh -c 'exit 7'
+	run 1 exec-missing exec --fabric-prefix "$ns_prefix" i-0fffffffffffffff0 -- true
+	contains exec-missing err "has no namespace"
+	run 127 exec-nocmd exec --fabric-prefix "$ns_prefix" i-0123456789abcdef0 -- /nonexistent/cmd
+	ip netns del "$ns_made"
+	ns_made=
 fi
 
 # --- no ANSI escapes without a terminal, even in text with colour ---------------
