@@ -16,6 +16,9 @@
  * state machine and timers, inserts, flow-log counters), so a packet gives
  * the same result and the same state change with or without the cache.
  *
+ * The caller chooses the keys: process.c also files source-port wildcard
+ * entries (sport 0, a flag in point) next to the exact ones.
+ *
  * Invalidation.  fcache_invalidate() starts a new epoch (the engine calls it
  * whenever it adopts a generation); entries of older epochs never match.
  *

@@ -34,7 +34,11 @@
  * (struct fc_rec); fc_store() keeps them unless the path went through a NAT
  * gateway (its port allocation and idle timers are per packet), ran out of
  * conntrack space, took too many steps, or opened a connection (the flow's
- * next packet is kept instead).  Invariant, checked by the differential test
+ * next packet is kept instead).  A TCP/UDP path is also kept under a
+ * source-port wildcard key (see fc_wild_key()), which answers the first
+ * packets of new connections between the same endpoints: they replay it
+ * (two conntrack inserts) instead of running the slow path.  Invariant,
+ * checked by the differential test
  * (tests/unit/engine/test-fcache.c): results, traces, statistics other than
  * flow_cache_hits, conntrack, NAT and flow-log state are the same with and
  * without the cache.
@@ -963,19 +967,51 @@ static void fc_key_of(struct fc_key *k, const struct pkt_hdr *h, struct eng_wher
 }
 
 /*
+ * Source-port wildcard entries (OVS's megaflows, for one field).  Nothing on
+ * a cacheable path decides on the source port of TCP or UDP (security-group
+ * rules, NACL rules and routes look at the destination port; the source
+ * port only enters the conntrack keys and the flow-log keys, which the
+ * replay builds from the packet itself), so the entry recorded for one
+ * source port gives the result of the same (ingress, addresses, destination
+ * port) with any other.  A wildcard entry is kept next to the exact ones
+ * under the key with sport 0 and FC_POINT_WILD; a packet whose exact entry
+ * is absent replays it, which makes the first packet of a connection cost a
+ * replay with two conntrack inserts instead of the slow path.  Not used when
+ * sport == dport: the slow path refuses (fc_rec.bad) a path whose two SG
+ * steps share a conntrack key, which for opposite directions can only
+ * happen then.
+ */
+#define FC_POINT_WILD 0x80
+
+static bool fc_wild_ok(const struct pkt_hdr *h)
+{
+	return (h->proto == PKT_PROTO_TCP || h->proto == PKT_PROTO_UDP) && h->sport != h->dport;
+}
+
+static void fc_wild_key(struct fc_key *w, const struct fc_key *k)
+{
+	*w = *k;
+	w->sport = 0;
+	w->point |= FC_POINT_WILD;
+}
+
+/*
  * Run a packet on a cache entry: the recorded result, with every stateful
  * step re-run exactly as the slow path runs it (sg_check(), flow_account()).
  * Returns 1, having changed nothing, when the entry cannot answer (its path
  * ended at an SG block that connection tracking would now pass: the
  * continuation was never recorded); the caller then takes the slow path.
+ * *created tells whether a conntrack entry was inserted (a new flow).
  */
 static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_entry *e,
-		     const struct pkt_hdr *pkt, uint64_t now_ms, struct eng_result *res)
+		     const struct pkt_hdr *pkt, uint64_t now_ms, struct eng_result *res,
+		     bool *created)
 {
 	struct pkt_hdr fin = *pkt;
 	int64_t now_s = (int64_t)(now_ms / 1000);
 	unsigned sg = 0;
 
+	*created = false;
 	fin.src = e->out_src;
 	fin.dst = e->out_dst;
 	if (e->flags & FC_E_SG_TERMINAL) {
@@ -1027,6 +1063,7 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_en
 			if (r == 0) {
 				e->hint[sg] = ct_entry_index(st->ct, ce);
 				ct_update(st->ct, ce, dir, pkt->tcp_flags, now_ms);
+				*created = true;
 			}
 		}
 		sg++;
@@ -1040,24 +1077,34 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_en
 	return 0;
 }
 
+/* Copy an entry's program and result (not its key) into k's slot. */
+static void fc_put(struct eng_state *st, const struct fc_key *k, const struct fc_entry *src)
+{
+	struct fc_entry *e = fcache_slot(st->fc, k);
+
+	e->out_src = src->out_src;
+	e->out_dst = src->out_dst;
+	e->verdict = src->verdict;
+	e->drop = src->drop;
+	e->to_point = src->to_point;
+	e->to_idx = src->to_idx;
+	e->n_ops = src->n_ops;
+	e->n_sg = src->n_sg;
+	e->flags = src->flags;
+	memcpy(e->ops, src->ops, sizeof(e->ops));
+	memcpy(e->hint, src->hint, sizeof(e->hint));
+	fcache_commit(st->fc, e, k);
+}
+
 /* Keep what the slow path decided, when the replay would reproduce it exactly. */
 static void fc_store(struct eng_state *st, const struct fc_key *k, const struct fc_rec *rec,
 		     const struct pctx *p, const struct eng_result *res)
 {
 	const struct pkt_hdr *in = p->in0;
 	struct pkt_hdr fin = *in;
-	struct fc_entry *e;
+	struct fc_entry e;
 
 	if (rec->bad || res->verdict == ENG_REPLY_RST || res->to.idx > UINT16_MAX)
-		return;
-	/*
-	 * Insertion policy: a packet that opened a connection is not kept (most
-	 * new flows are short, and writing a random cache line costs a miss per
-	 * new flow); the flow's next packet, which finds its conntrack entries,
-	 * is.  Like OVS's EMC insertion probability, this only trades a second
-	 * slow-path packet per flow for cheaper first packets.
-	 */
-	if (rec->created)
 		return;
 	/* Only the addresses may have been rewritten (IGW 1:1 NAT), once. */
 	if (p->h.sport != in->sport || p->h.dport != in->dport || p->h.proto != in->proto ||
@@ -1074,19 +1121,33 @@ static void fc_store(struct eng_state *st, const struct fc_key *k, const struct 
 	if (rec->sg_terminal &&
 	    (rec->n_ops == 0 || !(rec->ops[rec->n_ops - 1].flags & FC_OP_SG)))
 		return;
-	e = fcache_slot(st->fc, k);
-	e->out_src = p->h.src;
-	e->out_dst = p->h.dst;
-	e->verdict = (uint8_t)res->verdict;
-	e->drop = (uint8_t)res->drop;
-	e->to_point = (uint8_t)res->to.point;
-	e->to_idx = (uint16_t)res->to.idx;
-	e->n_ops = rec->n_ops;
-	e->n_sg = rec->n_sg;
-	e->flags = rec->sg_terminal ? FC_E_SG_TERMINAL : 0;
-	memcpy(e->ops, rec->ops, sizeof(e->ops));
-	memcpy(e->hint, rec->hint, sizeof(e->hint));
-	fcache_commit(st->fc, e, k);
+	memset(&e, 0, sizeof(e));
+	e.out_src = p->h.src;
+	e.out_dst = p->h.dst;
+	e.verdict = (uint8_t)res->verdict;
+	e.drop = (uint8_t)res->drop;
+	e.to_point = (uint8_t)res->to.point;
+	e.to_idx = (uint16_t)res->to.idx;
+	e.n_ops = rec->n_ops;
+	e.n_sg = rec->n_sg;
+	e.flags = rec->sg_terminal ? FC_E_SG_TERMINAL : 0;
+	memcpy(e.ops, rec->ops, sizeof(e.ops));
+	memcpy(e.hint, rec->hint, sizeof(e.hint));
+	if (fc_wild_ok(in)) {
+		struct fc_key wk;
+
+		fc_wild_key(&wk, k);
+		fc_put(st, &wk, &e);
+	}
+	/*
+	 * Insertion policy: a packet that opened a connection is not kept (most
+	 * new flows are short, and writing a random cache line costs a miss per
+	 * new flow); the flow's next packet, which finds its conntrack entries,
+	 * is.  Like OVS's EMC insertion probability, this only trades a second
+	 * slow-path packet per flow for cheaper first packets.
+	 */
+	if (!rec->created)
+		fc_put(st, k, &e);
 }
 
 int eng_process(struct eng_state *st, const struct eng_gen *gen, const struct pkt_hdr *pkt,
@@ -1129,11 +1190,32 @@ int eng_process(struct eng_state *st, const struct eng_gen *gen, const struct pk
 	if (use_fc) {
 		struct fc_entry *e;
 
+		bool created;
+
 		fc_key_of(&fk, pkt, from);
 		e = fcache_lookup(st->fc, &fk);
-		if (e && fc_replay(st, gen, e, pkt, now_ms, &res) == 0) {
+		if (e && fc_replay(st, gen, e, pkt, now_ms, &res, &created) == 0) {
 			st->stats.flow_cache_hits++;
 			goto done;
+		}
+		if (!e && fc_wild_ok(pkt)) {
+			struct fc_key wk;
+
+			fc_wild_key(&wk, &fk);
+			e = fcache_lookup(st->fc, &wk);
+			if (e) {
+				/* Its hints belong to other flows: look the entries up. */
+				struct fc_entry w = *e;
+
+				w.hint[0] = w.hint[1] = UINT32_MAX;
+				if (fc_replay(st, gen, &w, pkt, now_ms, &res, &created) == 0) {
+					st->stats.flow_cache_hits++;
+					/* As fc_store(): the flow's exact entry once it exists. */
+					if (!created)
+						fc_put(st, &fk, &w);
+					goto done;
+				}
+			}
 		}
 	}
 	memset(&res, 0, sizeof(res));

@@ -493,8 +493,24 @@ Test(flow_cache, established_packets_hit_the_cache)
 	eng_state_stats(fx.st, &s1);
 	cr_assert_eq(s1.ct_hits - s0.ct_hits, 20, "two conntrack hits per packet (both ENIs)");
 	cr_assert_eq(s1.ct_entries, s0.ct_entries);
-	cr_assert_eq(s1.flow_cache_hits - s0.flow_cache_hits, 9,
-		     "the SYN opened the flow (not cached); the first ACK is kept, the rest hit");
+	cr_assert_eq(s1.flow_cache_hits - s0.flow_cache_hits, 10,
+		     "the SYN opened the flow (its source-port wildcard entry is kept); the "
+		     "first ACK replays that entry and is kept exactly, the rest hit");
+	/* A new connection from another source port: its SYN replays the wildcard entry. */
+	syn.sport = 40001;
+	syn.tcp_flags = PKT_TCP_SYN;
+	r = fx_send_from(&fx, "eni-web", syn, T0 + 20);
+	cr_assert_eq(r.verdict, ENG_DELIVER);
+	eng_state_stats(fx.st, &s0);
+	cr_assert_eq(s0.flow_cache_hits - s1.flow_cache_hits, 1, "the new flow's SYN hit");
+	cr_assert_eq(s0.ct_entries, s1.ct_entries + 2, "and was tracked at both ENIs");
+	/* sport == dport never uses the wildcard entry. */
+	syn.sport = 5432;
+	r = fx_send_from(&fx, "eni-web", syn, T0 + 21);
+	cr_assert_eq(r.verdict, ENG_DELIVER);
+	eng_state_stats(fx.st, &s1);
+	cr_assert_eq(s1.flow_cache_hits, s0.flow_cache_hits);
+	cr_assert_eq(s1.ct_entries, s0.ct_entries + 2);
 	fx_done(&fx);
 	model_free(m);
 }
