@@ -11,15 +11,21 @@
 #include "ipamd/ipam-ckpt.h"
 #include "lib/util/util.h"
 
-static json_t *entry_json(const struct ipam_addr *a)
+static json_t *entry_obj(const struct ipam_key *k, uint32_t ip4, int64_t assigned_ms,
+			 const char *pod_namespace, const char *pod_name)
 {
 	char ip[NET_IP4_STRLEN];
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:{s:s, s:s, s:i}}", "networkName",
-			 a->key.network, "containerID", a->key.container_id, "ifName", a->key.ifname,
-			 "ipv4", net_ip4_format(a->ip, ip), "allocationTimestamp",
-			 (json_int_t)a->assigned_ms * 1000000, "metadata", "k8sPodNamespace",
-			 a->pod_namespace, "k8sPodName", a->pod_name, "interfacesCount", 1);
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:{s:s, s:s, s:i}}", "networkName", k->network,
+			 "containerID", k->container_id, "ifName", k->ifname, "ipv4",
+			 net_ip4_format(ip4, ip), "allocationTimestamp",
+			 (json_int_t)assigned_ms * 1000000, "metadata", "k8sPodNamespace",
+			 pod_namespace, "k8sPodName", pod_name, "interfacesCount", 1);
+}
+
+static json_t *entry_json(const struct ipam_addr *a)
+{
+	return entry_obj(&a->key, a->ip, a->assigned_ms, a->pod_namespace, a->pod_name);
 }
 
 static char *render(const struct ipam_ds *ds)
@@ -55,6 +61,13 @@ static int write_all(int fd, const char *s, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+static int journal_path(const char *path, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s%s", path, IPAM_CKPT_JOURNAL_SUFFIX);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
 static int fsync_dir(const char *path)
@@ -103,12 +116,111 @@ int ipam_ckpt_write(const char *path, const struct ipam_ds *ds)
 		unlink(tmp);
 		return e;
 	}
-	return fsync_dir(path);
+	if ((e = fsync_dir(path)) < 0)
+		return e;
+	/*
+	 * The snapshot holds every change of the journal now.  Emptying it is
+	 * an optimisation, not a condition: replaying it again is harmless.
+	 */
+	if (journal_path(path, tmp, sizeof(tmp)) == 0 &&
+	    (fd = open(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC)) >= 0) {
+		if (fdatasync(fd) < 0) {
+			/* the next append flushes the new size anyway */
+		}
+		close(fd);
+	}
+	return 0;
 }
 
+static int log_open(struct ipam_ckpt_log *lg, const char *path)
+{
+	char jpath[4096];
+	int fd, e;
+
+	if ((e = journal_path(path, jpath, sizeof(jpath))) < 0)
+		return e;
+	fd = open(jpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if ((e = fsync_dir(path)) < 0) { /* the journal's name, when just created */
+		close(fd);
+		return e;
+	}
+	lg->fd = fd;
+	lg->open = true;
+	return 0;
+}
+
+/* One line, flushed; a failed write is cut off again so that no later line follows a torn one. */
+static int log_append(struct ipam_ckpt_log *lg, const char *path, json_t *rec)
+{
+	char *s = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+	off_t before;
+	size_t n;
+	int e;
+
+	json_decref(rec);
+	if (!s)
+		return -ENOMEM;
+	n = strlen(s);
+	s[n] = '\n'; /* json_dumps' terminator becomes the line's end */
+	if (!lg->open && (e = log_open(lg, path)) < 0)
+		goto out;
+	before = lseek(lg->fd, 0, SEEK_END);
+	e = before < 0 ? -errno : write_all(lg->fd, s, n + 1);
+	if (e == 0 && fdatasync(lg->fd) < 0)
+		e = -errno;
+	if (e < 0) {
+		if (before >= 0 && ftruncate(lg->fd, before) < 0) {
+			/* the reader ignores an unterminated last line */
+		}
+		ipam_ckpt_log_close(lg);
+		goto out;
+	}
+	lg->records++;
+out:
+	free(s);
+	return e;
+}
+
+int ipam_ckpt_log_add(struct ipam_ckpt_log *lg, const char *path, const struct ipam_ckpt_entry *ent)
+{
+	json_t *o = entry_obj(&ent->key, ent->ip, ent->assigned_ms, ent->pod_namespace, ent->pod_name);
+
+	if (o && json_object_set_new(o, "op", json_string("add")) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return log_append(lg, path, o);
+}
+
+int ipam_ckpt_log_del(struct ipam_ckpt_log *lg, const char *path, const struct ipam_key *key)
+{
+	return log_append(lg, path,
+			  json_pack("{s:s, s:s, s:s, s:s}", "op", "del", "networkName", key->network,
+				    "containerID", key->container_id, "ifName", key->ifname));
+}
+
+void ipam_ckpt_log_reset(struct ipam_ckpt_log *lg)
+{
+	lg->records = 0;
+}
+
+void ipam_ckpt_log_close(struct ipam_ckpt_log *lg)
+{
+	if (lg && lg->open) {
+		close(lg->fd);
+		lg->open = false;
+	}
+}
+
+/* i indexes "allocations" in the snapshot; (size_t)-1 - line numbers a journal line. */
 static int fail(char *errbuf, size_t errlen, const char *why, size_t i, const char *field)
 {
-	snprintf(errbuf, errlen, "allocations[%zu].%s: %s", i, field, why);
+	if (i > (size_t)-1 / 2)
+		snprintf(errbuf, errlen, "journal line %zu: %s: %s", (size_t)-1 - i, field, why);
+	else
+		snprintf(errbuf, errlen, "allocations[%zu].%s: %s", i, field, why);
 	return -EINVAL;
 }
 
@@ -122,6 +234,17 @@ static int str_field(json_t *o, const char *key, char *dst, size_t size, size_t 
 	return 0;
 }
 
+static int parse_key(json_t *o, size_t i, struct ipam_key *k, char *errbuf, size_t errlen)
+{
+	int e;
+
+	if ((e = str_field(o, "networkName", k->network, sizeof(k->network), i, errbuf, errlen)) < 0 ||
+	    (e = str_field(o, "containerID", k->container_id, sizeof(k->container_id), i, errbuf,
+			   errlen)) < 0)
+		return e;
+	return str_field(o, "ifName", k->ifname, sizeof(k->ifname), i, errbuf, errlen);
+}
+
 static int parse_entry(json_t *o, size_t i, struct ipam_ckpt_entry *ent, char *errbuf,
 		       size_t errlen)
 {
@@ -129,12 +252,7 @@ static int parse_entry(json_t *o, size_t i, struct ipam_ckpt_entry *ent, char *e
 	int e;
 
 	*ent = (struct ipam_ckpt_entry){0};
-	if ((e = str_field(o, "networkName", ent->key.network, sizeof(ent->key.network), i, errbuf,
-			   errlen)) < 0 ||
-	    (e = str_field(o, "containerID", ent->key.container_id, sizeof(ent->key.container_id), i,
-			   errbuf, errlen)) < 0 ||
-	    (e = str_field(o, "ifName", ent->key.ifname, sizeof(ent->key.ifname), i, errbuf,
-			   errlen)) < 0)
+	if ((e = parse_key(o, i, &ent->key, errbuf, errlen)) < 0)
 		return e;
 	const char *ip = json_string_value(json_object_get(o, "ipv4"));
 	if (!ip || net_ip4_parse(ip, &ent->ip) < 0)
@@ -200,27 +318,109 @@ out:
 	return e;
 }
 
-int ipam_ckpt_read(const char *path, struct ipam_ckpt_entry **ret_entries, size_t *ret_n,
-		   char *errbuf, size_t errlen)
+static bool same_key(const struct ipam_key *a, const struct ipam_key *b)
+{
+	return strcmp(a->network, b->network) == 0 && strcmp(a->container_id, b->container_id) == 0 &&
+	       strcmp(a->ifname, b->ifname) == 0;
+}
+
+/* One journal line applied to work[0..*n) (room for one more). */
+static int replay_line(json_t *o, size_t line, struct ipam_ckpt_entry *work, size_t *n,
+		       char *errbuf, size_t errlen)
+{
+	const char *op = json_string_value(json_object_get(o, "op"));
+	size_t where = (size_t)-1 - line, i;
+	struct ipam_ckpt_entry ent = {0};
+	int e;
+
+	if (!op || (strcmp(op, "add") != 0 && strcmp(op, "del") != 0))
+		return fail(errbuf, errlen, "not \"add\" or \"del\"", where, "op");
+	if (op[0] == 'a')
+		e = parse_entry(o, where, &ent, errbuf, errlen);
+	else
+		e = parse_key(o, where, &ent.key, errbuf, errlen);
+	if (e < 0)
+		return e;
+	for (i = 0; i < *n && !same_key(&work[i].key, &ent.key); i++)
+		;
+	if (op[0] == 'a') {
+		work[i] = ent;
+		if (i == *n)
+			(*n)++;
+	} else if (i < *n) {
+		memmove(&work[i], &work[i + 1], (*n - i - 1) * sizeof(*work));
+		(*n)--;
+	}
+	return 0;
+}
+
+int ipam_ckpt_replay(const char *buf, size_t len, struct ipam_ckpt_entry **entries, size_t *n,
+		     char *errbuf, size_t errlen)
+{
+	size_t lines = 0, wn = *n, line = 0;
+	const char *p = buf, *end = buf + len, *nl;
+	struct ipam_ckpt_entry *work;
+	int e = 0;
+
+	if (len > IPAM_CKPT_MAX_BYTES) {
+		snprintf(errbuf, errlen, "journal larger than %u bytes", IPAM_CKPT_MAX_BYTES);
+		return -EINVAL;
+	}
+	for (const char *q = buf; q < end && (nl = memchr(q, '\n', (size_t)(end - q))); q = nl + 1)
+		lines++;
+	work = malloc((wn + lines + 1) * sizeof(*work));
+	if (!work)
+		return -ENOMEM;
+	if (wn)
+		memcpy(work, *entries, wn * sizeof(*work));
+	/* A last line without its newline was torn by a crash before it was acknowledged. */
+	for (; p < end && (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
+		json_error_t jerr;
+		json_t *o;
+
+		line++;
+		if (nl == p)
+			continue;
+		o = json_loadb(p, (size_t)(nl - p), JSON_REJECT_DUPLICATES, &jerr);
+		if (!o || !json_is_object(o)) {
+			snprintf(errbuf, errlen, "journal line %zu: not a JSON object%s%s", line,
+				 o ? "" : ": ", o ? "" : jerr.text);
+			json_decref(o);
+			e = -EINVAL;
+			break;
+		}
+		e = replay_line(o, line, work, &wn, errbuf, errlen);
+		json_decref(o);
+		if (e < 0)
+			break;
+	}
+	if (e < 0) {
+		free(work);
+		return e;
+	}
+	free(*entries);
+	*entries = work;
+	*n = wn;
+	return 0;
+}
+
+/* The whole file into *ret_buf (malloc'd); -ENOENT when it does not exist. */
+static int slurp(const char *path, char **ret_buf, size_t *ret_len, char *errbuf, size_t errlen)
 {
 	FILE *f = fopen(path, "re");
 	char *buf = NULL;
 	size_t len = 0;
-	int e;
+	int e = 0;
 
 	if (!f) {
-		if (errno != ENOENT) {
-			snprintf(errbuf, errlen, "%s", strerror(errno));
-			return -errno;
-		}
-		*ret_entries = NULL;
-		*ret_n = 0;
-		return 0;
+		e = -errno;
+		if (e != -ENOENT)
+			snprintf(errbuf, errlen, "%s: %s", path, strerror(-e));
+		return e;
 	}
 	FILE *mem = open_memstream(&buf, &len);
 	char chunk[65536];
 	size_t n;
-	e = 0;
 	while (mem && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (len + n > IPAM_CKPT_MAX_BYTES || fwrite(chunk, 1, n, mem) != n) {
 			e = -EFBIG;
@@ -228,15 +428,50 @@ int ipam_ckpt_read(const char *path, struct ipam_ckpt_entry **ret_entries, size_
 		}
 		fflush(mem);
 	}
-	if (!mem || ferror(f))
+	if (e == 0 && (!mem || ferror(f)))
 		e = -EIO;
 	fclose(f);
 	if (mem)
 		fclose(mem);
+	if (e < 0) {
+		snprintf(errbuf, errlen, "cannot read %s: %s", path, strerror(-e));
+		free(buf);
+		return e;
+	}
+	*ret_buf = buf;
+	*ret_len = len;
+	return 0;
+}
+
+int ipam_ckpt_read(const char *path, struct ipam_ckpt_entry **ret_entries, size_t *ret_n,
+		   char *errbuf, size_t errlen)
+{
+	struct ipam_ckpt_entry *ents = NULL;
+	char *buf = NULL, jpath[4096];
+	size_t len = 0, n = 0;
+	int e = slurp(path, &buf, &len, errbuf, errlen);
+
 	if (e == 0)
-		e = ipam_ckpt_parse(buf ? buf : "", len, ret_entries, ret_n, errbuf, errlen);
-	else
-		snprintf(errbuf, errlen, "cannot read: %s", strerror(-e));
+		e = ipam_ckpt_parse(buf ? buf : "", len, &ents, &n, errbuf, errlen);
+	else if (e == -ENOENT)
+		e = 0; /* first start */
 	free(buf);
-	return e;
+	buf = NULL;
+	if (e == 0 && (e = journal_path(path, jpath, sizeof(jpath))) < 0)
+		snprintf(errbuf, errlen, "journal path: %s", strerror(-e));
+	if (e == 0) {
+		e = slurp(jpath, &buf, &len, errbuf, errlen);
+		if (e == 0)
+			e = ipam_ckpt_replay(buf ? buf : "", len, &ents, &n, errbuf, errlen);
+		else if (e == -ENOENT)
+			e = 0; /* no change since the snapshot, or the old format */
+		free(buf);
+	}
+	if (e < 0) {
+		free(ents);
+		return e;
+	}
+	*ret_entries = ents;
+	*ret_n = n;
+	return 0;
 }

@@ -218,7 +218,24 @@ static void restore(struct ipamd *d)
 
 int ipamd_checkpoint(struct ipamd *d)
 {
-	return ipam_ckpt_write(d->cfg.checkpoint_path, d->ds);
+	int e = ipam_ckpt_write(d->cfg.checkpoint_path, d->ds);
+
+	if (e == 0)
+		ipam_ckpt_log_reset(&d->ckpt_log);
+	return e;
+}
+
+int ipamd_checkpoint_change(struct ipamd *d, const struct ipam_key *k, const struct ipam_lease *l,
+			    const char *pod_namespace, const char *pod_name)
+{
+	if (d->ckpt_log.records >= IPAM_CKPT_JOURNAL_MAX)
+		return ipamd_checkpoint(d); /* the datastore already holds this change */
+	if (!l)
+		return ipam_ckpt_log_del(&d->ckpt_log, d->cfg.checkpoint_path, k);
+	struct ipam_ckpt_entry ent = {.key = *k, .ip = l->ip, .assigned_ms = l->assigned_ms};
+	util_strscpy(ent.pod_namespace, pod_namespace ? pod_namespace : "", sizeof(ent.pod_namespace));
+	util_strscpy(ent.pod_name, pod_name ? pod_name : "", sizeof(ent.pod_name));
+	return ipam_ckpt_log_add(&d->ckpt_log, d->cfg.checkpoint_path, &ent);
 }
 
 int ipamd_node_init(struct ipamd *d, char *why, size_t wsize)

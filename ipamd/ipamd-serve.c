@@ -73,7 +73,7 @@ static void do_add(struct ipamd *d, const struct cni_proto_req *q, struct cni_pr
 		     d->instance_id);
 		return;
 	}
-	if (e == 0 && (e = ipamd_checkpoint(d)) < 0) {
+	if (e == 0 && (e = ipamd_checkpoint_change(d, &k, &l, q->pod_namespace, q->pod_name)) < 0) {
 		ipam_ds_unassign(d->ds, &k, ipamd_now_ms(), NULL);
 		d->stats.add_fail++;
 		fail(p, CNI_ERR_IO, "cannot write the checkpoint: %s", strerror(-e));
@@ -94,7 +94,7 @@ static void do_del(struct ipamd *d, const struct cni_proto_req *q, struct cni_pr
 		fill_ok(d, NULL, p); /* unknown pod: nothing to give back (DEL is idempotent) */
 		return;
 	}
-	int e = ipamd_checkpoint(d);
+	int e = ipamd_checkpoint_change(d, &k, NULL, NULL, NULL);
 	if (e < 0)
 		ipamd_log("error", "checkpoint after DEL of %s: %s", q->container_id, strerror(-e));
 	fill_ok(d, &l, p);
@@ -244,6 +244,7 @@ void ipamd_serve_stop(struct ipamd *d)
 		/* the thread also sees `stopping` at its next wakeup */
 	}
 	pthread_join(d->serve_thread, NULL);
+	ipam_ckpt_log_close(&d->ckpt_log);
 	close(listen_fd);
 	listen_fd = -1;
 	unlink(d->cfg.socket_path);

@@ -25,6 +25,7 @@
 #include "cni/cni-proto.h"
 #include "ipamd/ec2c.h"
 #include "ipamd/imdsc.h"
+#include "ipamd/ipam-ckpt.h"
 #include "ipamd/ipam-ds.h"
 #include "ipamd/ipam-pool.h"
 
@@ -61,6 +62,7 @@ struct ipamd {
 	struct ipam_ds *ds;
 	struct ipam_limits lim;
 	struct ipamd_stats stats;
+	struct ipam_ckpt_log ckpt_log; /* the checkpoint's journal (under lock) */
 	struct ec2c *ec2;
 	struct imdsc imds;
 	/* The node. */
@@ -85,8 +87,15 @@ int ipamd_config_from_env(struct ipamd_config *cfg, char *why, size_t why_size);
 
 /* Learn the node, build the datastore, restore the checkpoint, set up the node network. */
 int ipamd_node_init(struct ipamd *d, char *why, size_t why_size);
-/* Write the checkpoint (caller holds d->lock). */
+/* Write the whole checkpoint, emptying its journal (caller holds d->lock). */
 int ipamd_checkpoint(struct ipamd *d);
+/*
+ * Record one assignment (l, for q's pod) or release (l NULL) in the
+ * checkpoint's journal, durable on return; every IPAM_CKPT_JOURNAL_MAX
+ * changes a whole checkpoint instead (caller holds d->lock).
+ */
+int ipamd_checkpoint_change(struct ipamd *d, const struct ipam_key *k, const struct ipam_lease *l,
+			    const char *pod_namespace, const char *pod_name);
 int ipamd_serve_start(struct ipamd *d, char *why, size_t why_size);
 void ipamd_serve_stop(struct ipamd *d);
 int ipamd_pool_start(struct ipamd *d);

@@ -118,3 +118,149 @@ Test(ipam_ckpt, malformed_files_name_the_field)
 		cr_assert_null(e);
 	}
 }
+
+static struct ipam_ckpt_entry entry(const char *id, uint32_t ip, const char *pod)
+{
+	struct ipam_ckpt_entry e = {.key = key(id), .ip = ip, .assigned_ms = 1700000000000};
+
+	strcpy(e.pod_namespace, "default");
+	strcpy(e.pod_name, pod);
+	return e;
+}
+
+static const struct ipam_ckpt_entry *find(const struct ipam_ckpt_entry *ents, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ents[i].key.container_id, id) == 0)
+			return &ents[i];
+	return NULL;
+}
+
+static size_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (size_t)st.st_size : (size_t)-1;
+}
+
+Test(ipam_ckpt, journal_changes_are_read_back_on_top_of_the_snapshot)
+{
+	struct ipam_ds *ds = ipam_ds_new(30000);
+	struct ipam_ckpt_log lg = {0};
+	struct ipam_ckpt_entry *ents = NULL, b = entry("bbb", 0x0a000011, "b-pod"),
+			       c = entry("ccc", 0x0a000012, "c-pod");
+	char path[128], jpath[160], err[256] = "";
+	size_t n = 0, snap;
+	struct ipam_lease l;
+	struct ipam_key a = key("aaa");
+
+	snprintf(path, sizeof(path), "%s/ipam.json", dir);
+	snprintf(jpath, sizeof(jpath), "%s.journal", path);
+	ipam_ds_add_eni(ds, "eni-a", 0, true, 0x0a000001, (struct net_cidr4){0x0a000000, 24}, 0);
+	ipam_ds_add_ip(ds, "eni-a", 0x0a000010);
+	ipam_ds_assign(ds, &a, "default", "a-pod", 1700000000000, &l);
+	cr_assert_eq(ipam_ckpt_write(path, ds), 0);
+	snap = file_size(path);
+	cr_assert_eq(ipam_ckpt_log_add(&lg, path, &b), 0);
+	cr_assert_eq(ipam_ckpt_log_add(&lg, path, &c), 0);
+	cr_assert_eq(ipam_ckpt_log_del(&lg, path, &a), 0);
+	cr_assert_eq(lg.records, 3);
+	cr_assert_eq(file_size(path), snap, "the snapshot is not rewritten per change");
+	cr_assert_gt(file_size(jpath), 0);
+	cr_assert_eq(ipam_ckpt_read(path, &ents, &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(n, 2);
+	cr_assert_null(find(ents, n, "aaa"));
+	cr_assert_eq(find(ents, n, "bbb")->ip, 0x0a000011);
+	cr_assert_str_eq(find(ents, n, "ccc")->pod_name, "c-pod");
+	cr_assert_eq(find(ents, n, "ccc")->assigned_ms, 1700000000000);
+	free(ents);
+	/* A new snapshot empties the journal; what it says stays the same. */
+	ipam_ds_unassign(ds, &a, 1700000001000, NULL);
+	struct ipam_key kb = key("bbb");
+	ipam_ds_add_ip(ds, "eni-a", 0x0a000011);
+	cr_assert_eq(ipam_ds_restore(ds, &kb, 0x0a000011, 1700000000000, "default", "b-pod"), 0);
+	cr_assert_eq(ipam_ckpt_write(path, ds), 0);
+	ipam_ckpt_log_reset(&lg);
+	cr_assert_eq(file_size(jpath), 0);
+	cr_assert_eq(ipam_ckpt_read(path, &ents, &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(ents[0].ip, 0x0a000011);
+	free(ents);
+	/* Appends after the truncation land at the start of the emptied file. */
+	cr_assert_eq(ipam_ckpt_log_del(&lg, path, &kb), 0);
+	cr_assert_eq(ipam_ckpt_read(path, &ents, &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(n, 0);
+	free(ents);
+	ipam_ckpt_log_close(&lg);
+	ipam_ckpt_log_close(&lg); /* twice is harmless */
+	ipam_ds_free(ds);
+}
+
+Test(ipam_ckpt, replay_is_idempotent_and_ignores_a_torn_last_line)
+{
+	const char *j =
+	    "{\"op\":\"add\",\"networkName\":\"n\",\"containerID\":\"x\",\"ifName\":\"eth0\",\"ipv4\":\"10.0.0.5\"}\n"
+	    "\n"
+	    "{\"op\":\"add\",\"networkName\":\"n\",\"containerID\":\"y\",\"ifName\":\"eth0\",\"ipv4\":\"10.0.0.6\"}\n"
+	    "{\"op\":\"del\",\"networkName\":\"n\",\"containerID\":\"x\",\"ifName\":\"eth0\"}\n"
+	    "{\"op\":\"add\",\"networkName\":\"n\",\"containerID\":\"z\",\"ifName\":\"eth0\",\"ipv4\":\"10.0.0.5\"}\n"
+	    "{\"op\":\"del\",\"networkName\":\"n\",\"containerID\":\"y\",\"ifN";
+	struct ipam_ckpt_entry *ents = NULL;
+	size_t n = 0;
+	char err[256] = "";
+
+	cr_assert_eq(ipam_ckpt_replay(j, strlen(j), &ents, &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(n, 2, "x released, the torn del of y not applied");
+	cr_assert_eq(find(ents, n, "y")->ip, 0x0a000006);
+	cr_assert_eq(find(ents, n, "z")->ip, 0x0a000005);
+	/* A crash between a new snapshot and the journal's truncation replays it again. */
+	cr_assert_eq(ipam_ckpt_replay(j, strlen(j), &ents, &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(find(ents, n, "z")->ip, 0x0a000005);
+	cr_assert_null(find(ents, n, "x"), "10.0.0.5 is not held twice");
+	free(ents);
+}
+
+Test(ipam_ckpt, malformed_journal_lines_name_the_line_and_change_nothing)
+{
+	struct {
+		const char *text, *want;
+	} cases[] = {
+	    {"nope\n", "journal line 1: not a JSON object"},
+	    {"[1]\n", "journal line 1: not a JSON object"},
+	    {"\n{\"op\":\"move\"}\n", "journal line 2: op"},
+	    {"{\"op\":\"add\",\"networkName\":\"n\",\"containerID\":\"c\",\"ifName\":\"eth0\",\"ipv4\":\"10.0.0.300\"}\n",
+	     "journal line 1: ipv4"},
+	    {"{\"op\":\"del\",\"networkName\":\"n\",\"ifName\":\"eth0\"}\n", "journal line 1: containerID"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ipam_ckpt_entry *e = calloc(1, sizeof(*e));
+		size_t n = 1;
+		char err[256] = "";
+
+		*e = entry("keep", 0x0a000009, "p");
+		cr_assert_eq(ipam_ckpt_replay(cases[i].text, strlen(cases[i].text), &e, &n, err, sizeof(err)),
+			     -EINVAL, "%s", cases[i].text);
+		cr_assert(strstr(err, cases[i].want), "%s: %s", cases[i].text, err);
+		cr_assert_eq(n, 1);
+		cr_assert_str_eq(e[0].key.container_id, "keep");
+		free(e);
+	}
+}
+
+Test(ipam_ckpt, a_corrupt_journal_fails_the_read)
+{
+	char path[128], jpath[160], err[256] = "";
+	struct ipam_ckpt_entry *ents = NULL;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "%s/ipam.json", dir);
+	snprintf(jpath, sizeof(jpath), "%s.journal", path);
+	FILE *f = fopen(jpath, "w");
+	cr_assert(f);
+	fputs("{\"op\":\"add\"}\n", f);
+	fclose(f);
+	cr_assert_eq(ipam_ckpt_read(path, &ents, &n, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "journal line 1"), "%s", err);
+}
