@@ -22,6 +22,12 @@
  * eng_process_burst() BURST packets at a time (same work, with prefetching).
  * The flow cache holds one entry per direction of every connection created.
  *
+ * The memory system's part: a random pointer chase over MEM_CHASE_MB (one
+ * 64-byte line per load, transparent huge pages as the engine's tables)
+ * gives the latency of one random access (one chain) and the cost per
+ * access with MEM_CHASE_LANES independent chains in flight (what
+ * prefetching across a burst can reach at best).
+ *
  * Usage: engine-bench [--conns N] [--packets N] [--mode established|new|both]
  *                     [--callgrind]   (fewer packets; for instruction counts)
  * Prints a table and, last, one line of JSON with the figures.
@@ -31,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "lib/engine/engine.h"
@@ -276,6 +283,59 @@ __attribute__((noinline)) uint64_t run_engine(struct eng_state *st, const struct
 
 #define BURST 32
 
+#define MEM_CHASE_MB 512
+#define MEM_CHASE_LANES 8
+#define MEM_CHASE_LOADS 4000000u
+
+static volatile uint64_t mem_chase_sink; /* keeps the chase */
+
+/*
+ * ns per load of a random pointer chase over size bytes: one cycle through
+ * every 64-byte line in random order (Sattolo's shuffle), followed by lanes
+ * chains at once.  -1 when the buffer cannot be allocated.
+ */
+static double mem_chase(size_t size, unsigned lanes, struct util_rng *rng)
+{
+	size_t n = size / 64, steps = MEM_CHASE_LOADS / lanes;
+	uint64_t *buf = aligned_alloc((size_t)2 << 20, n * 64);
+	uint32_t *perm = malloc(n * sizeof(*perm));
+	uint64_t pos[MEM_CHASE_LANES], sum = 0;
+	double t0, t1;
+
+	if (!buf || !perm || lanes == 0 || lanes > MEM_CHASE_LANES) {
+		free(buf);
+		free(perm);
+		return -1;
+	}
+#ifdef MADV_HUGEPAGE
+	(void)madvise(buf, n * 64, MADV_HUGEPAGE);
+#endif
+	for (size_t i = 0; i < n; i++)
+		perm[i] = (uint32_t)i;
+	for (size_t i = n - 1; i > 0; i--) {
+		size_t j = (size_t)util_rng_below(rng, i);
+		uint32_t x = perm[i];
+
+		perm[i] = perm[j];
+		perm[j] = x;
+	}
+	for (size_t i = 0; i < n; i++)
+		buf[(size_t)perm[i] * 8] = perm[(i + 1) % n];
+	for (unsigned l = 0; l < lanes; l++)
+		pos[l] = perm[(size_t)l * (n / lanes)];
+	t0 = now_ns();
+	for (size_t s = 0; s < steps; s++)
+		for (unsigned l = 0; l < lanes; l++)
+			pos[l] = buf[pos[l] * 8];
+	t1 = now_ns();
+	for (unsigned l = 0; l < lanes; l++)
+		sum += pos[l];
+	mem_chase_sink = sum;
+	free(buf);
+	free(perm);
+	return (t1 - t0) / (double)(steps * lanes);
+}
+
 /* The same packets through eng_process_burst(), BURST at a time. */
 __attribute__((noinline)) uint64_t run_engine_burst(struct eng_state *st, const struct eng_gen *g,
 						    struct eng_where w, const struct pkt_hdr *pkts,
@@ -336,7 +396,7 @@ int main(int argc, char **argv)
 	struct eng_where w = {ENG_AT_ENI, 0}, w_srv = {ENG_AT_ENI, 0};
 	struct pkt_hdr *est, *fresh, *fresh_b;
 	uint64_t t = 1700000000000ULL;
-	double e_ns[5], n_ns[5], e_naive[5], n_naive[5], eb_ns[5], nb_ns[5];
+	double e_ns[5], n_ns[5], e_naive[5], n_naive[5], eb_ns[5], nb_ns[5], chase1 = 0, chase8 = 0;
 	int rounds = 5;
 
 	for (int i = 1; i < argc; i++) {
@@ -479,6 +539,19 @@ int main(int argc, char **argv)
 		qsort(eb_ns, (size_t)rounds, sizeof(double), cmp_double);
 		qsort(nb_ns, (size_t)rounds, sizeof(double), cmp_double);
 	}
+	if (!callgrind) {
+		/* Median of 3 of each, after the packet rounds (the tables stay allocated). */
+		double c1[3], c8[3];
+
+		for (int i = 0; i < 3; i++) {
+			c1[i] = mem_chase((size_t)MEM_CHASE_MB << 20, 1, &rng);
+			c8[i] = mem_chase((size_t)MEM_CHASE_MB << 20, MEM_CHASE_LANES, &rng);
+		}
+		qsort(c1, 3, sizeof(double), cmp_double);
+		qsort(c8, 3, sizeof(double), cmp_double);
+		chase1 = c1[1];
+		chase8 = c8[1];
+	}
 	{
 		int mid = rounds / 2;
 		struct eng_stats s;
@@ -498,16 +571,21 @@ int main(int argc, char **argv)
 			printf("%-12s %14.1f %14.1f %10.3f   (eng_process_burst, %d packets)\n",
 			       "new burst", nb_ns[mid], n_naive[mid], nb_ns[mid] / n_naive[mid], BURST);
 		}
+		if (!callgrind)
+			printf("memory: random pointer chase over %d MB: %.1f ns per load (one chain), "
+			       "%.1f ns per load (%d chains in flight)\n",
+			       MEM_CHASE_MB, chase1, chase8, MEM_CHASE_LANES);
 		printf("{\"benchmark\":\"engine\",\"tracked_connections\":%" PRIu64
 		       ",\"established_ns\":%.1f,\"established_pps\":%.0f,\"established_naive_ns\":%.1f,"
 		       "\"new_ns\":%.1f,\"new_pps\":%.0f,\"new_naive_ns\":%.1f,"
 		       "\"established_ratio\":%.3f,\"new_ratio\":%.3f,"
 		       "\"established_burst_ns\":%.1f,\"new_burst_ns\":%.1f,\"flow_cache_hits\":%" PRIu64
-		       "}\n",
+		       ",\"mem_chase_ns\":%.1f,\"mem_chase%d_ns\":%.1f}\n",
 		       s.ct_entries, e_ns[mid], 1e9 / e_ns[mid], e_naive[mid], n_ns[mid],
 		       1e9 / n_ns[mid], n_naive[mid], e_ns[mid] / e_naive[mid],
 		       n_ns[mid] / n_naive[mid], callgrind ? 0.0 : eb_ns[mid],
-		       callgrind ? 0.0 : nb_ns[mid], s.flow_cache_hits);
+		       callgrind ? 0.0 : nb_ns[mid], s.flow_cache_hits, chase1, MEM_CHASE_LANES,
+		       chase8);
 	}
 	free(est);
 	free(fresh);
