@@ -171,8 +171,7 @@ static void scan_done(struct scan *sc)
 }
 
 /* Every object below root (sorted); 0 or a negative errno (a missing root is no error). */
-static int scan(const char *root, const char *flow_log_id, const char *region_dir,
-		struct scan *sc)
+static int scan(const char *root, const char *flow_log_id, const char *region_dir, struct scan *sc)
 {
 	struct stat st;
 
@@ -351,10 +350,11 @@ static int tail(const struct tail_opts *o)
 			struct timespec ts = {.tv_nsec = 500 * 1000 * 1000};
 
 			if (!waiting)
-				progress_show(&prog, "flow-logs",
-					      "waiting for new objects under %s (%zu so far; Ctrl-C "
-					      "stops)",
-					      root, n_seen);
+				progress_show(
+				    &prog, "flow-logs",
+				    "waiting for new objects under %s (%zu so far; Ctrl-C "
+				    "stops)",
+				    root, n_seen);
 			waiting = true;
 			nanosleep(&ts, NULL);
 		}
@@ -424,7 +424,8 @@ int flow_logs_main(int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		return cli_usage_error("flow-logs tail", "unexpected argument \"%s\"", argv[optind]);
+		return cli_usage_error("flow-logs tail", "unexpected argument \"%s\"",
+				       argv[optind]);
 	if (!o.state_dir || !*o.state_dir)
 		o.state_dir = ".";
 	return tail(&o);

@@ -137,19 +137,20 @@ static int print_json(const struct model *m, const char *prefix)
 
 static void ls_usage(FILE *f)
 {
-	fprintf(f, "Usage: vpcctl ls [--state-dir DIR] [--region R] [--fabric-prefix P]\n"
-		   "                 [--output text|json] [--quiet]\n\n"
-		   "Instances of a vpcd (its --state-dir), their interfaces and addresses, and\n"
-		   "the network namespace each runs in (P<instance-id>; P as given to vpcd).\n"
-		   "Reads the state while vpcd runs; needs no API call.\n\n"
-		   "  --state-dir DIR     vpcd's --state-dir (default $OPENVPC_STATE_DIR)\n"
-		   "  --region R          the Region to list (default us-east-1)\n"
-		   "  --fabric-prefix P   vpcd's --fabric-prefix (default none)\n"
-		   "  --output FORMAT     text (a table, default) or json ({\"Instances\": [...]})\n"
-		   "  --quiet, -q         no progress on stderr (shown only on a terminal)\n"
-		   "  -h, --help          this text\n\n"
-		   "Exit status: 0, 1 when DIR is not a vpcd state directory or cannot be read,\n"
-		   "2 bad usage.\n");
+	fprintf(f,
+		"Usage: vpcctl ls [--state-dir DIR] [--region R] [--fabric-prefix P]\n"
+		"                 [--output text|json] [--quiet]\n\n"
+		"Instances of a vpcd (its --state-dir), their interfaces and addresses, and\n"
+		"the network namespace each runs in (P<instance-id>; P as given to vpcd).\n"
+		"Reads the state while vpcd runs; needs no API call.\n\n"
+		"  --state-dir DIR     vpcd's --state-dir (default $OPENVPC_STATE_DIR)\n"
+		"  --region R          the Region to list (default us-east-1)\n"
+		"  --fabric-prefix P   vpcd's --fabric-prefix (default none)\n"
+		"  --output FORMAT     text (a table, default) or json ({\"Instances\": [...]})\n"
+		"  --quiet, -q         no progress on stderr (shown only on a terminal)\n"
+		"  -h, --help          this text\n\n"
+		"Exit status: 0, 1 when DIR is not a vpcd state directory or cannot be read,\n"
+		"2 bad usage.\n");
 }
 
 int ls_main(int argc, char **argv)

@@ -140,20 +140,23 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, bool *ret_hel
 		case 'p':
 			if (model_protocol_parse(optarg, &o->protocol) < 0 ||
 			    o->protocol == MODEL_PROTO_ALL)
-				return fail_usage("--protocol: \"%s\" is not tcp, udp, icmp or a "
-						  "protocol number 0-255",
-						  optarg);
+				return cli_usage_error(
+				    "trace",
+				    "--protocol: \"%s\" is not tcp, udp, icmp or a "
+				    "protocol number 0-255",
+				    optarg);
 			o->protocol_name = optarg;
 			break;
 		case 'P':
 			if (util_parse_long(optarg, 0, 65535, &o->dport) < 0)
-				return fail_usage(
-				    "--destination-port: \"%s\" is not a port 0-65535", optarg);
+				return cli_usage_error(
+				    "trace", "--destination-port: \"%s\" is not a port 0-65535",
+				    optarg);
 			break;
 		case 'S':
 			if (util_parse_long(optarg, 0, 65535, &o->sport) < 0)
-				return fail_usage("--source-port: \"%s\" is not a port 0-65535",
-						  optarg);
+				return cli_usage_error(
+				    "trace", "--source-port: \"%s\" is not a port 0-65535", optarg);
 			break;
 		case 'o':
 			if (cli_output_parse("trace", optarg, &o->json) != 0)
@@ -170,19 +173,20 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, bool *ret_hel
 		}
 	}
 	if (optind < argc)
-		return fail_usage("unexpected argument \"%s\" (see vpcctl trace --help)",
-				  argv[optind]);
+		return cli_usage_error("trace", "unexpected argument \"%s\"", argv[optind]);
 	if (!o->aws_json == !o->state_dir)
-		return fail_usage("give exactly one of --aws-json PATH and --state-dir DIR");
+		return cli_usage_error("trace",
+				       "give exactly one of --aws-json PATH and --state-dir DIR");
 	if (!o->source)
-		return fail_usage("--source is required");
+		return cli_usage_error("trace", "--source is required");
 	if (!o->destination)
-		return fail_usage("--destination is required");
+		return cli_usage_error("trace", "--destination is required");
 	if (o->protocol == PKT_PROTO_TCP || o->protocol == PKT_PROTO_UDP) {
 		if (o->dport < 0)
-			return fail_usage("--destination-port is required for tcp and udp");
+			return cli_usage_error("trace",
+					       "--destination-port is required for tcp and udp");
 	} else if (o->dport >= 0) {
-		return fail_usage("--destination-port applies to tcp and udp only");
+		return cli_usage_error("trace", "--destination-port applies to tcp and udp only");
 	}
 	return 0;
 }

@@ -56,7 +56,8 @@ Test(cli_opts, output_values)
 	cr_assert_eq(cli_output_parse("max-pods", "yaml", &json), CLI_EXIT_USAGE);
 	const char *err = capture_end();
 	cr_assert_not(json, "written on failure");
-	cr_assert(strstr(err, "vpcctl max-pods: --output: \"yaml\" is not text or json"), "%s", err);
+	cr_assert(strstr(err, "vpcctl max-pods: --output: \"yaml\" is not text or json"), "%s",
+		  err);
 	cr_assert(strstr(err, "see vpcctl max-pods --help"), "%s", err);
 	capture_begin();
 	cr_assert_eq(cli_output_parse("ls", "JSON", &json), CLI_EXIT_USAGE);
@@ -92,7 +93,8 @@ Test(cli_opts, unknown_long_option)
 	char *argv[] = {"tail", "--quiet", "--frobnicate=3", NULL};
 	const char *err = bad_option(3, argv, '?');
 
-	cr_assert(strstr(err, "vpcctl flow-logs tail: unknown option \"--frobnicate\"\n"), "%s", err);
+	cr_assert(strstr(err, "vpcctl flow-logs tail: unknown option \"--frobnicate\"\n"), "%s",
+		  err);
 	cr_assert(strstr(err, "(see vpcctl flow-logs tail --help)"), "%s", err);
 }
 
