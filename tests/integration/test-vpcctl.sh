@@ -79,6 +79,37 @@ else:
 PY
 }
 
+# pty_run NAME ARGS...: stdin and stderr on a pty, stdout a pipe (as
+# `vpcctl ... | jq` in a terminal); writes NAME.out and NAME.tty.
+pty_run() {
+	local name=$1
+	shift
+	python3 - "$work/$name" "$vpcctl" "$@" <<'PY'
+import os, pty, signal, subprocess, sys, time
+base, argv = sys.argv[1], sys.argv[2:]
+follow = "--follow" in argv
+m, s = pty.openpty()
+p = subprocess.Popen(argv, stdin=s, stderr=s, stdout=subprocess.PIPE)
+os.close(s)
+if follow:
+    time.sleep(1.5)
+    p.send_signal(signal.SIGINT)
+out = p.stdout.read()
+p.wait(timeout=30)
+tty = b""
+while True:
+    try:
+        d = os.read(m, 65536)
+    except OSError:
+        break
+    if not d:
+        break
+    tty += d
+open(base + ".out", "wb").write(out)
+open(base + ".tty", "wb").write(tty)
+sys.exit(p.returncode)
+PY
+}
 # --- the subcommand list ---------------------------------------------------------
 run 0 top-help --help
 empty top-help err
@@ -201,9 +232,46 @@ if [ -x "$vpcd" ]; then
 	"$vpcd" --no-fabric --state-dir "$work/vpcd" --listen "127.0.0.1:$port" 2>"$work/vpcd.log" &
 	vpcd_pid=$!
 	for _ in $(seq 100); do [ -e "$work/vpcd/vpcd.lock" ] && break; sleep 0.1; done
+	# Two instances in one subnet under the default security group (with boto3).
+	ids=
+	if python3 -c "import boto3" 2>/dev/null; then
+		ids=$(python3 - "http://127.0.0.1:$port" <<'PY2'
+import sys, time, boto3
+ec2 = boto3.client("ec2", endpoint_url=sys.argv[1], region_name="us-east-1",
+                   aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret")
+for _ in range(100):
+    try:
+        ec2.describe_vpcs()
+        break
+    except Exception:
+        time.sleep(0.1)
+vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+sn = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+r = ec2.run_instances(ImageId="ami-12345678", InstanceType="t3.small", MinCount=2, MaxCount=2, SubnetId=sn)
+print(" ".join(i["InstanceId"] for i in r["Instances"]))
+PY2
+		) || bad "could not create instances in vpcd"
+	fi
 	run 0 ls-json ls --state-dir "$work/vpcd" --output json
 	is_json ls-json
 	contains ls-json out '"Instances"'
+	if [ -n "$ids" ]; then
+		read -r i1 i2 <<<"$ids"
+		contains ls-json out "\"$i1\""
+		if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if len(d["Instances"]) == 2 and all(len(i["NetworkInterfaces"]) == 1 for i in d["Instances"]) else 1)' "$work/ls-json.out"; then ok; else
+			bad "ls-json: not two instances with one interface each"
+		fi
+		run 0 trace-live trace --state-dir "$work/vpcd" --source "$i1" --destination "$i2" --destination-port 22 --output json
+		is_json trace-live
+		contains trace-live out '"NetworkPathFound": true'
+		run 2 trace-live-region trace --state-dir "$work/vpcd" --region eu-west-1 --source "$i1" --destination "$i2" --destination-port 22
+		contains trace-live-region err "$i1"
+		pty_run pty-trace-live trace --state-dir "$work/vpcd" --source "$i1" --destination "$i2" --destination-port 22 && ok || bad "pty-trace-live: exit status"
+		contains pty-trace-live tty "loading the state of the vpcd at $work/vpcd (Region us-east-1)"
+		pty_run pty-ls ls --state-dir "$work/vpcd" && ok || bad "pty-ls: exit status"
+		contains pty-ls tty "loading the state of the vpcd"
+		contains pty-ls out "$i2"
+	fi
 	run 0 ls-text ls --state-dir "$work/vpcd"
 	contains ls-text out "INSTANCE"
 	no_ansi ls-text
@@ -239,37 +307,6 @@ run 0 maxpods-text max-pods m5.large
 no_ansi maxpods-text
 
 # --- progress: on a terminal's stderr only ----------------------------------------
-# pty_run NAME ARGS...: stdin and stderr on a pty, stdout a pipe (as
-# `vpcctl ... | jq` in a terminal); writes NAME.out and NAME.tty.
-pty_run() {
-	local name=$1
-	shift
-	python3 - "$work/$name" "$vpcctl" "$@" <<'PY'
-import os, pty, signal, subprocess, sys, time
-base, argv = sys.argv[1], sys.argv[2:]
-follow = "--follow" in argv
-m, s = pty.openpty()
-p = subprocess.Popen(argv, stdin=s, stderr=s, stdout=subprocess.PIPE)
-os.close(s)
-if follow:
-    time.sleep(1.5)
-    p.send_signal(signal.SIGINT)
-out = p.stdout.read()
-p.wait(timeout=30)
-tty = b""
-while True:
-    try:
-        d = os.read(m, 65536)
-    except OSError:
-        break
-    if not d:
-        break
-    tty += d
-open(base + ".out", "wb").write(out)
-open(base + ".tty", "wb").write(tty)
-sys.exit(p.returncode)
-PY
-}
 tr_args=(trace --aws-json "$ex" --source $WEB --destination $DB --destination-port 5432)
 pty_run pty-trace "${tr_args[@]}" && ok || bad "pty-trace: exit status"
 contains pty-trace tty "loading the describe-* JSON of $ex"
