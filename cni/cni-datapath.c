@@ -117,22 +117,6 @@ static int link_get(struct nl_sock *sk, const char *name, struct rtnl_link **ret
 	return rtnl_link_get_kernel(sk, 0, name, ret);
 }
 
-static int link_up(struct nl_sock *sk, const char *name, struct cni_err *err)
-{
-	struct rtnl_link *l = NULL, *chg = rtnl_link_alloc();
-	int e;
-
-	if (!chg)
-		return cni_err_set(err, CNI_ERR_IO, "out of memory");
-	rtnl_link_set_flags(chg, IFF_UP);
-	e = link_get(sk, name, &l);
-	if (e == 0)
-		e = rtnl_link_change(sk, l, chg, 0);
-	rtnl_link_put(l);
-	rtnl_link_put(chg);
-	return e < 0 ? nl_fail(err, e, "cannot bring up", name) : 0;
-}
-
 static void random_mac(uint8_t mac[6])
 {
 	if (getrandom(mac, 6, 0) != 6)
@@ -153,8 +137,10 @@ static int create_veth(const struct socks *s, const struct cni_dp_pod *p, uint8_
 	random_mac(host_mac);
 	mac = nl_addr_build(AF_LLC, host_mac, 6);
 	host_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	/* The pod end up at creation, no RTM_SETLINK for it (the peer's flags too made libnl 3.7's request fail). */
 	rtnl_link_set_name(veth, p->ifname);
 	rtnl_link_set_mtu(veth, (unsigned)p->mtu);
+	rtnl_link_set_flags(veth, IFF_UP);
 	rtnl_link_set_name(peer, p->host_ifname);
 	rtnl_link_set_mtu(peer, (unsigned)p->mtu);
 	if (mac)
@@ -183,6 +169,34 @@ static int ifindex_mac(struct nl_sock *sk, const char *name, int *ret_index, uin
 		memcpy(ret_mac, nl_addr_get_binary_addr(a), 6);
 	rtnl_link_put(l);
 	return 0;
+}
+
+/* The link's index and MAC (one RTM_GETLINK), brought up unless it already is. */
+static int link_up(struct nl_sock *sk, const char *name, int *ret_index, uint8_t ret_mac[6],
+		   struct cni_err *err)
+{
+	struct rtnl_link *l = NULL, *chg = NULL;
+	int e = link_get(sk, name, &l);
+
+	if (e == 0 && !(rtnl_link_get_flags(l) & IFF_UP)) {
+		chg = rtnl_link_alloc();
+		if (!chg)
+			e = -NLE_NOMEM;
+		else {
+			rtnl_link_set_flags(chg, IFF_UP);
+			e = rtnl_link_change(sk, l, chg, 0);
+		}
+	}
+	if (e == 0) {
+		struct nl_addr *a = rtnl_link_get_addr(l);
+
+		*ret_index = rtnl_link_get_ifindex(l);
+		if (ret_mac && a && nl_addr_get_len(a) == 6)
+			memcpy(ret_mac, nl_addr_get_binary_addr(a), 6);
+	}
+	rtnl_link_put(chg);
+	rtnl_link_put(l);
+	return e < 0 ? nl_fail(err, e, "cannot bring up", name) : 0;
 }
 
 static int add_addr(struct nl_sock *sk, int ifindex, uint32_t ip, const char *name,
@@ -335,10 +349,8 @@ static int wire(const struct socks *s, const struct cni_dp_pod *p, struct cni_po
 	ipv6_conf(p->host_ifname, "accept_ra", "0");
 	ipv6_conf(p->host_ifname, "accept_redirects", "1");
 	ipv6_conf(p->host_ifname, "forwarding", "0");
-	if ((e = link_up(s->host, p->host_ifname, err)) < 0 ||
-	    (e = ifindex_mac(s->host, p->host_ifname, &host_if, NULL, err)) < 0 ||
-	    (e = link_up(s->pod, p->ifname, err)) < 0 ||
-	    (e = ifindex_mac(s->pod, p->ifname, &pod_if, r->pod_mac, err)) < 0 ||
+	if ((e = link_up(s->host, p->host_ifname, &host_if, NULL, err)) < 0 ||
+	    (e = link_up(s->pod, p->ifname, &pod_if, r->pod_mac, err)) < 0 ||
 	    (e = add_route(s->pod, GW4, 32, 0, pod_if, RT_TABLE_MAIN, p->ifname, err)) < 0 ||
 	    (e = add_route(s->pod, 0, 0, GW4, pod_if, RT_TABLE_MAIN, p->ifname, err)) < 0 ||
 	    (e = add_addr(s->pod, pod_if, p->ip4, p->ifname, err)) < 0 ||

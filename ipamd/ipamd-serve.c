@@ -54,7 +54,9 @@ static void fill_ok(struct ipamd *d, const struct ipam_lease *l, struct cni_prot
 	p->mtu = d->cfg.mtu;
 }
 
-static void do_add(struct ipamd *d, const struct cni_proto_req *q, struct cni_proto_resp *p)
+/* *wake: the pool thread should look at the pool once the answer is out. */
+static void do_add(struct ipamd *d, const struct cni_proto_req *q, struct cni_proto_resp *p,
+		   bool *wake)
 {
 	struct ipam_key k;
 	struct ipam_lease l;
@@ -66,7 +68,7 @@ static void do_add(struct ipamd *d, const struct cni_proto_req *q, struct cni_pr
 	if (e == -ENOSPC) {
 		d->stats.no_ip++;
 		d->stats.add_fail++;
-		pthread_cond_signal(&d->wake);
+		*wake = true;
 		fail(p, CNI_ERR_NO_IP,
 		     "no free IP address on node %s: max pods reached, or the warm pool is being "
 		     "refilled (retry)",
@@ -80,7 +82,7 @@ static void do_add(struct ipamd *d, const struct cni_proto_req *q, struct cni_pr
 		return;
 	}
 	fill_ok(d, &l, p);
-	pthread_cond_signal(&d->wake); /* the pool may need a top-up */
+	*wake = true; /* the pool may need a top-up */
 }
 
 static void do_del(struct ipamd *d, const struct cni_proto_req *q, struct cni_proto_resp *p)
@@ -125,7 +127,8 @@ static void do_gc(struct ipamd *d, const struct cni_proto_req *q, struct cni_pro
 	fill_ok(d, NULL, p);
 }
 
-static void handle(struct ipamd *d, const struct cni_proto_req *q, struct cni_proto_resp *p)
+static void handle(struct ipamd *d, const struct cni_proto_req *q, struct cni_proto_resp *p,
+		   bool *wake)
 {
 	struct ipam_key k;
 	struct ipam_lease l;
@@ -133,7 +136,7 @@ static void handle(struct ipamd *d, const struct cni_proto_req *q, struct cni_pr
 	pthread_mutex_lock(&d->lock);
 	switch (q->op) {
 	case CNI_OP_ADD:
-		do_add(d, q, p);
+		do_add(d, q, p, wake);
 		break;
 	case CNI_OP_DEL:
 		do_del(d, q, p);
@@ -166,6 +169,7 @@ static void serve_one(struct ipamd *d, int fd)
 	struct cni_proto_req q = {0};
 	struct cni_proto_resp p = {0};
 	struct cni_err err = {0};
+	bool wake = false;
 
 	if (cni_ipc_read(fd, IO_TIMEOUT_MS, &buf, &len) < 0)
 		goto out;
@@ -174,13 +178,19 @@ static void serve_one(struct ipamd *d, int fd)
 		p.code = err.code;
 		util_strscpy(p.msg, err.msg, sizeof(p.msg));
 	} else {
-		handle(d, &q, &p);
+		handle(d, &q, &p, &wake);
 		if (!p.ok)
 			ipamd_log("warning", "%s %s: %s", cni_proto_op_str(q.op), q.container_id, p.msg);
 	}
 	out = cni_proto_resp_encode(&p);
 	if (out)
 		cni_ipc_write(fd, out, strlen(out), IO_TIMEOUT_MS);
+	if (wake) {
+		/* After the answer: the pool thread would otherwise compete with it for a CPU. */
+		pthread_mutex_lock(&d->lock);
+		pthread_cond_signal(&d->wake);
+		pthread_mutex_unlock(&d->lock);
+	}
 out:
 	cni_proto_req_clear(&q);
 	free(buf);
