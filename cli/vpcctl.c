@@ -126,7 +126,7 @@ static const struct {
 	int (*function)(int, char **);
 	const char *description;
 } subcommands[] = {
-    {"trace", trace_main, "Can A reach B, and if not, which rule stops it (describe-* JSON)"},
+    {"trace", trace_main, "Can A reach B, and if not, which rule stops it (offline or live)"},
 #ifdef VPCCTL_LIVE
     {"ls", ls_main, "Instances of a running vpcd, their interfaces and namespaces"},
     {"exec", exec_main, "Run a command inside an instance (its network namespace)"},
@@ -147,6 +147,7 @@ static void usage(FILE *f)
 		   "text|json when it prints a result; progress on long steps goes to stderr,\n"
 		   "only on a terminal (--quiet: never).\n"
 		   "Exit status: 0 success, 1 failure (trace: not reachable), 2 bad usage.\n"
+		   "Reference: docs/reference/vpcctl.md.\n"
 		   "Example:\n"
 		   "  vpcctl trace --aws-json examples/two-tier --source i-0c4a8e2f6b1d37a95 \\\n"
 		   "               --destination i-0e7b1d5a9c3f26e84 --destination-port 5432\n");
