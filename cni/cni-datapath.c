@@ -137,7 +137,10 @@ static int create_veth(const struct socks *s, const struct cni_dp_pod *p, uint8_
 	random_mac(host_mac);
 	mac = nl_addr_build(AF_LLC, host_mac, 6);
 	host_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	/* The pod end up at creation, no RTM_SETLINK for it (the peer's flags too made libnl 3.7's request fail). */
+	/*
+	 * The pod end up at creation, no RTM_SETLINK for it (the peer's flags
+	 * too made libnl 3.7's request fail).
+	 */
 	rtnl_link_set_name(veth, p->ifname);
 	rtnl_link_set_mtu(veth, (unsigned)p->mtu);
 	rtnl_link_set_flags(veth, IFF_UP);

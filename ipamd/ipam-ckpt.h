@@ -67,8 +67,9 @@ void ipam_ckpt_log_reset(struct ipam_ckpt_log *lg);
 void ipam_ckpt_log_close(struct ipam_ckpt_log *lg);
 /*
  * Read the checkpoint: the snapshot, then the journal applied to it.  A
- * missing file is an empty checkpoint (first start).  -EINVAL for a malformed file with why (naming the field) in
- * errbuf.  *ret_entries is malloc'd (caller frees).
+ * missing file is an empty checkpoint (first start).  -EINVAL for a
+ * malformed file with why (naming the field or journal line) in errbuf.
+ * *ret_entries is malloc'd (caller frees).
  */
 int ipam_ckpt_read(const char *path, struct ipam_ckpt_entry **ret_entries, size_t *ret_n,
 		   char *errbuf, size_t errlen);

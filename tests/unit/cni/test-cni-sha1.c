@@ -1,4 +1,7 @@
-/* cni-sha1: FIPS 180 vectors, and the same digest as libcrypto for every length around the block and padding edges. */
+/*
+ * cni-sha1: FIPS 180 vectors, and the same digest as libcrypto for every
+ * length around the block and padding edges.
+ */
 #include <criterion/criterion.h>
 #include <openssl/evp.h>
 #include <stdio.h>

@@ -128,7 +128,8 @@ static struct ipam_ckpt_entry entry(const char *id, uint32_t ip, const char *pod
 	return e;
 }
 
-static const struct ipam_ckpt_entry *find(const struct ipam_ckpt_entry *ents, size_t n, const char *id)
+static const struct ipam_ckpt_entry *find(const struct ipam_ckpt_entry *ents, size_t n,
+					  const char *id)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(ents[i].key.container_id, id) == 0)
