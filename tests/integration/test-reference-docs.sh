@@ -10,7 +10,8 @@
 #                 table and in `vpc-ipamd --help`, and back;
 #   vpc-cni.md    every configuration field cni-conf.c reads, every CNI_*
 #                 variable and CNI_ARGS key cni-env.c reads, and every error
-#                 code cni/ and ipamd/ can return is in the doc.
+#                 code cni/ and ipamd/ can return is in the doc;
+#   and every link and repository path the docs name exists.
 # Reads only; runs the binaries with --help.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -149,6 +150,16 @@ errs = section(doc, "Errors") or ""
 for n in sorted(used & set(codes)):
     check(re.search(rf"^\| {codes[n]} \|", errs, re.M) is not None,
           f"vpc-cni.md's error table lacks code {codes[n]} ({n}, returned by cni/ or ipamd/)")
+
+# --- links and the README's pointer ---------------------------------------------
+for f in sorted(os.listdir(ref)):
+    if not f.endswith(".md"):
+        continue
+    for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", read(ref, f)):
+        check(os.path.exists(os.path.join(ref, target)), f"{f}: link to {target}, which does not exist")
+    for path in re.findall(r"`((?:docs|examples|cni|cli|daemon|ipamd)/[A-Za-z0-9_./-]+\.(?:md|conflist|c|h))`", read(ref, f)):
+        check(os.path.exists(os.path.join(root, path)), f"{f}: names {path}, which does not exist")
+check("docs/reference/" in read(root, "README.md"), "README.md does not point at docs/reference/")
 
 for m in fails:
     print("FAIL:", m)
