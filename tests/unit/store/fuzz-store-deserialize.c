@@ -3,14 +3,17 @@
  *
  * Every input either fails cleanly (-EPROTO / -ENOMEM) or loads; a loaded
  * model must survive serialise -> deserialise -> serialise with identical
- * text (the property the store relies on to skip unchanged rows).  Seeds:
- * tests/unit/store/corpus/.
+ * text (the property the store relies on to skip unchanged rows), and
+ * compile into an engine generation without a crash (a damaged state
+ * directory may never take the data path down).  Seeds:
+ * tests/fuzz/corpus/store-deserialize/.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/engine/engine.h"
 #include "store/serialize.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -32,6 +35,7 @@ static char *text_of(const struct model *m)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct model *m = NULL, *m2 = NULL;
+	struct eng_gen *gen = NULL;
 	json_t *j = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
 	char *t1, *t2;
 	int r;
@@ -55,6 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t2 = text_of(m2);
 	if (strcmp(t1, t2) != 0)
 		abort();
+	if (eng_compile(m, &gen) == 0)
+		eng_gen_unref(gen);
 	free(t1);
 	free(t2);
 	model_free(m);
