@@ -54,6 +54,9 @@
 #define CT_WHEEL_MIN 4096u
 #define CT_WHEEL_MAX (1u << 19)
 
+/* Zone records remembered (a packet touches the zones of its two ENIs). */
+#define CT_ZMEMO 8u
+
 /* Slots per index bucket. */
 #define CT_SLOTS 8u
 
@@ -95,6 +98,7 @@ struct ct_table {
 	uint64_t miss_hash;
 
 	struct ct_zone *zones;
+	uint32_t zmemo[CT_ZMEMO]; /* zone records found last, by zone % CT_ZMEMO (or CT_NONE) */
 	uint32_t n_zone_slots;
 	uint32_t zfree;
 	uint32_t *zbuckets;
@@ -263,6 +267,8 @@ struct ct_table *ct_new(uint32_t capacity, uint32_t per_zone_max)
 	for (uint32_t i = 0; i < t->n_zone_slots; i++)
 		t->zones[i].next = i + 1 < t->n_zone_slots ? i + 1 : CT_NONE;
 	t->zfree = 0;
+	for (uint32_t i = 0; i < CT_ZMEMO; i++)
+		t->zmemo[i] = CT_NONE;
 	t->wheel_next = 0;
 	return t;
 }
@@ -366,6 +372,19 @@ static uint32_t zone_find(const struct ct_table *t, uint32_t zone)
 	return CT_NONE;
 }
 
+/* zone_find(), remembering the answer (the same few ENIs come again and again). */
+static uint32_t zone_find_memo(struct ct_table *t, uint32_t zone)
+{
+	uint32_t *m = &t->zmemo[zone % CT_ZMEMO], zi = *m;
+
+	if (zi != CT_NONE && t->zones[zi].zone == zone)
+		return zi;
+	zi = zone_find(t, zone);
+	if (zi != CT_NONE)
+		*m = zi;
+	return zi;
+}
+
 static uint32_t zone_create(struct ct_table *t, uint32_t zone)
 {
 	uint32_t i = t->zfree, b = zone_bucket(t, zone);
@@ -392,6 +411,8 @@ static void zone_destroy(struct ct_table *t, uint32_t zi)
 	*pp = t->zones[zi].next;
 	t->zones[zi].next = t->zfree;
 	t->zfree = zi;
+	if (t->zmemo[t->zones[zi].zone % CT_ZMEMO] == zi)
+		t->zmemo[t->zones[zi].zone % CT_ZMEMO] = CT_NONE;
 }
 
 /* ---- entries -------------------------------------------------------------- */
@@ -443,7 +464,7 @@ static void wheel_file(struct ct_table *t, uint32_t idx)
 static void entry_remove(struct ct_table *t, uint32_t idx)
 {
 	struct ct_entry *e = &t->entries[idx];
-	uint32_t zi = zone_find(t, e->key.zone);
+	uint32_t zi = zone_find_memo(t, e->key.zone);
 	struct ct_zone *z = &t->zones[zi];
 
 	index_unlink(t, key_hash(t, &e->key), idx);
@@ -647,7 +668,7 @@ int ct_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 		if (t->buckets[b].nhome >= CT_CHAIN_MAX)
 			return -ENOSPC;
 	}
-	zi = zone_find(t, key.zone);
+	zi = zone_find_memo(t, key.zone);
 	if (t->count >= t->capacity || (zi != CT_NONE && t->zones[zi].count >= t->per_zone_max) ||
 	    (zi == CT_NONE && t->zfree == CT_NONE)) {
 		/* A limit is hit: expired entries must not count. */
