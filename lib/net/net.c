@@ -41,10 +41,26 @@ int net_ip4_parse(const char *s, uint32_t *ret_ip)
 	return 0;
 }
 
+/* Decimal digits of v (< 1000) at p; returns the end. */
+static char *put_dec3(char *p, unsigned v)
+{
+	if (v >= 100)
+		*p++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*p++ = (char)('0' + v / 10 % 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
+/* By hand, not snprintf: the API renders thousands of these per second. */
 char *net_ip4_format(uint32_t ip, char buf[NET_IP4_STRLEN])
 {
-	snprintf(buf, NET_IP4_STRLEN, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff,
-		 (ip >> 8) & 0xff, ip & 0xff);
+	char *p = buf;
+
+	for (int shift = 24; shift >= 0; shift -= 8) {
+		p = put_dec3(p, (ip >> shift) & 0xff);
+		*p++ = shift ? '.' : '\0';
+	}
 	return buf;
 }
 
@@ -97,9 +113,17 @@ int net_cidr4_parse(const char *s, struct net_cidr4 *ret_cidr)
 
 char *net_cidr4_format(struct net_cidr4 c, char buf[NET_CIDR4_STRLEN])
 {
-	char ip[NET_IP4_STRLEN];
+	char tmp[NET_IP4_STRLEN + 4], *p;
+	size_t n;
 
-	snprintf(buf, NET_CIDR4_STRLEN, "%s/%u", net_ip4_format(c.addr, ip), c.len);
+	net_ip4_format(c.addr, tmp);
+	p = tmp + strlen(tmp);
+	*p++ = '/';
+	p = put_dec3(p, c.len);
+	/* At most NET_CIDR4_STRLEN - 1 characters, as snprintf cut them. */
+	n = (size_t)(p - tmp) < NET_CIDR4_STRLEN ? (size_t)(p - tmp) : NET_CIDR4_STRLEN - 1;
+	memcpy(buf, tmp, n);
+	buf[n] = '\0';
 	return buf;
 }
 
