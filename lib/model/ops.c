@@ -211,16 +211,60 @@ uint32_t model_subnet_available_ips(const struct model *m, const struct model_su
 	return used >= total ? 0 : (uint32_t)(total - used);
 }
 
+/* Subnets up to /16 (all of AWS's) take one pass over the ENIs into a bitmap on the stack. */
+#define ALLOC_BITMAP_BITS 65536
+
+static void mark_used(uint64_t *used, uint32_t base, uint32_t from, uint32_t to)
+{
+	for (uint32_t ip = from;; ip++) {
+		used[(ip - base) / 64] |= 1ULL << ((ip - base) % 64);
+		if (ip == to)
+			break;
+	}
+}
+
 int model_subnet_alloc_ip(const struct model *m, const struct model_subnet *s, uint32_t *ret_ip)
 {
-	uint32_t last = net_cidr4_last(s->cidr);
+	uint32_t base = s->cidr.addr, last = net_cidr4_last(s->cidr);
+	uint64_t used[ALLOC_BITMAP_BITS / 64];
 
-	for (uint32_t ip = s->cidr.addr + 4; ip < last; ip++) {
-		if (!model_private_ip_in_use(m, s, ip)) {
+	if (net_cidr4_size(s->cidr) > ALLOC_BITMAP_BITS) {
+		for (uint32_t ip = base + 4; ip < last; ip++) {
+			if (!model_private_ip_in_use(m, s, ip)) {
+				*ret_ip = ip;
+				return 0;
+			}
+		}
+		return -ENOSPC;
+	}
+	/*
+	 * The same answer as asking model_private_ip_in_use() address by
+	 * address from the bottom, without a pass over every ENI per address
+	 * (quadratic: creating the 10,000th ENI took 0.2 s).
+	 */
+	memset(used, 0, (net_cidr4_size(s->cidr) + 63) / 64 * sizeof(used[0]));
+	for (size_t i = 0; i < m->n_enis; i++) {
+		const struct model_eni *e = m->enis[i];
+
+		if (strcmp(e->vpc_id, s->vpc_id) != 0)
+			continue;
+		for (size_t j = 0; j < e->n_ips; j++)
+			if (net_cidr4_contains(s->cidr, e->ips[j].ip))
+				mark_used(used, base, e->ips[j].ip, e->ips[j].ip);
+		for (size_t j = 0; j < e->n_prefixes; j++) {
+			struct net_cidr4 p = e->prefixes[j];
+			uint32_t plast = net_cidr4_last(p);
+
+			if (net_cidr4_overlaps(s->cidr, p))
+				mark_used(used, base, p.addr > base ? p.addr : base,
+					  plast < last ? plast : last);
+		}
+	}
+	for (uint32_t ip = base + 4; ip < last; ip++)
+		if (!(used[(ip - base) / 64] & (1ULL << ((ip - base) % 64)))) {
 			*ret_ip = ip;
 			return 0;
 		}
-	}
 	return -ENOSPC;
 }
 
