@@ -158,6 +158,10 @@ int api_server_new(const struct api_config *config, struct api_server **ret_serv
 	s->persist = config->persist;
 	s->now = config->now ? config->now : default_now;
 	s->public_pool = config->public_pool;
+	if (config->quotas)
+		s->quotas = *config->quotas;
+	else
+		model_quotas_default(&s->quotas);
 	util_rng_seed(&s->rng, seed);
 	api_page_set_key(util_rng_next(&s->rng));
 	pthread_mutex_init(&s->lock, NULL);
@@ -311,6 +315,7 @@ static int region_get(struct api_server *s, struct api_req *r, const char *name,
 		struct model_err err = {0};
 
 		model_ctx_init(&ctx, name, &s->rng);
+		ctx.quotas = s->quotas;
 		if (s->public_pool.len)
 			ctx.public_pool = s->public_pool;
 		ctx.now = s->now();
@@ -593,6 +598,7 @@ static int run(struct api_server *s, struct api_req *r, const struct api_http_re
 		return 0;
 	}
 	model_ctx_init(&ctx, rg->name, &s->rng);
+	ctx.quotas = s->quotas;
 	if (s->public_pool.len)
 		ctx.public_pool = s->public_pool;
 	ctx.now = s->now();
@@ -654,6 +660,17 @@ int api_server_handle(struct api_server *s, const struct api_http_request *req,
 	e = run(s, &r, req, &params, &resp.body, &resp.body_size, &resp);
 	pthread_mutex_unlock(&s->lock);
 	api_xml_abort(&r);
+	/*
+	 * Nothing is acknowledged before it is durable.  Reads wait too when
+	 * others' commits are still unsynced, so nobody is shown a change that
+	 * a power cut could take back.
+	 */
+	if (s->persist.sync && s->persist.sync(s->persist.userdata) < 0 && e == 0) {
+		api_http_response_done(&resp);
+		api_fail(&r, 500, "InternalError",
+			 "The change could not be made durable; it may be lost on a crash.");
+		e = -EIO;
+	}
 	if (e < 0) {
 		resp.status = r.error.status ? r.error.status : 500;
 		util_strscpy(resp.code, r.error.code ? r.error.code : "InternalError",

@@ -1,8 +1,11 @@
 /*
  * http: the libmicrohttpd listener of the API server.
  *
- * One internal polling thread accepts connections and calls
- * api_server_handle() once a request's body is complete.  The raw request
+ * A thread per connection (libmicrohttpd's internal accept thread starts
+ * them) calls api_server_handle() once a request's body is complete.  A
+ * request may block there: on the server's mutex, and after a write on the
+ * group commit's fsync (server.h), which is what lets several writers share
+ * one fsync; with one polling thread they could not overlap.  The raw request
  * URI (needed for the SigV4 canonical query string) is captured with
  * MHD_OPTION_URI_LOG_CALLBACK, which also allocates the per-connection
  * request state.  Bodies are buffered up to API_BODY_MAX bytes; a larger
@@ -170,7 +173,7 @@ int api_server_listen(struct api_server *s, const char *addr, uint16_t port)
 {
 	struct sockaddr_storage ss = {0};
 	struct MHD_Daemon *d;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
 
 	if (s->daemon)
 		return -EALREADY;

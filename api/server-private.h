@@ -24,6 +24,7 @@ struct api_server {
 	struct api_persist persist;
 	int64_t (*now)(void);
 	struct net_cidr4 public_pool; /* len 0: the model's default */
+	struct model_quotas quotas;   /* every Region's */
 	struct util_rng rng;
 	struct api_region *regions;
 	size_t n_regions, cap_regions;

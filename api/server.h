@@ -16,9 +16,12 @@
  *
  * Concurrency.  One mutex serialises every request's model access, handler
  * and save: a mutating action runs, then persist.save() commits, then the
- * change callback runs, then the mutex is released and the response goes
- * out.  If the save fails the Region is reloaded from the store and the
- * client gets InternalError (500).
+ * change callback runs, then the mutex is released, persist.sync() (when
+ * set) makes the commit durable, and the response goes out.  The listener
+ * runs a thread per connection, so while one request waits in sync()
+ * others run and commit, and one fsync covers them all (group commit).  If
+ * the save fails the Region is reloaded from the store and the client gets
+ * InternalError (500).
  *
  * Authentication.  Without credentials any well-formed SigV4 Authorization
  * header is accepted (a request without one too) and only its scope is
@@ -83,6 +86,14 @@ struct api_persist {
 			 char **ret_param_hash, char **ret_response);
 	int (*token_put)(void *userdata, const char *region, const char *token,
 			 const char *param_hash, const char *response);
+	/*
+	 * Group commit: make every save and token put so far durable.  Called
+	 * after each request, outside the server's mutex (concurrent calls
+	 * share fsyncs); the answer waits for it, and a success becomes
+	 * InternalError (500) when it fails.  0 or -errno.  NULL: save and
+	 * token_put are durable when they return.
+	 */
+	int (*sync)(void *userdata);
 };
 
 struct api_credential {
@@ -103,7 +114,19 @@ struct api_config {
 	int64_t (*now)(void);
 	/* Where public IPs and Elastic IPs come from; len 0: 198.51.100.0/24. */
 	struct net_cidr4 public_pool;
+	/* Every Region's quotas (copied); NULL: AWS's defaults (model_quotas_default). */
+	const struct model_quotas *quotas;
 };
+
+/*
+ * Set one quota from "name=value", name a field of struct model_quotas
+ * ("enis_per_region=10000"), value 1..API_QUOTA_MAX.  0, -EINVAL (no '='),
+ * -ERANGE (bad value), -ENOENT (no such quota).  api_quota_name(i): the
+ * i-th name, NULL past the last (for usage texts).
+ */
+#define API_QUOTA_MAX 1000000
+int api_quota_set(struct model_quotas *q, const char *setting);
+const char *api_quota_name(size_t i);
 
 /* One HTTP request as the server sees it (headers and strings borrowed). */
 struct api_http_request {

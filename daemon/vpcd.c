@@ -43,6 +43,7 @@ static void usage(FILE *f)
 		"            [--credentials FILE] [--account-id ID] [--no-fabric]\n"
 		"            [--fabric-prefix P] [--fabric-teardown] [--public-pool CIDR]\n"
 		"            [--flow-log-interval S] [--flow-log-delay S]\n"
+		"            [--quota NAME=N]...\n"
 		"\n"
 		"Serve the EC2 Query API (version 2016-11-15) over HTTP, with state kept\n"
 		"durably in DIR/vpcd.db (SQLite).\n"
@@ -70,6 +71,9 @@ static void usage(FILE *f)
 		"                       record (default 60; AWS takes a few minutes); files go to\n"
 		"                       DIR/s3/<bucket>/[<prefix>/]AWSLogs/... and\n"
 		"                       DIR/cloudwatch/<log-group>/<eni-id>\n"
+		"  --quota NAME=N       raise (or lower) a Region quota, as AWS does on request:\n"
+		"                       NAME a field of struct model_quotas (lib/model/ops.h),\n"
+		"                       e.g. enis_per_region=10000; repeatable\n"
 		"  -h, --help           this text\n"
 		"\n"
 		"In DIR: vpcd.db (the SQLite store), vpcd.lock (one vpcd per DIR), imds.key\n"
@@ -219,6 +223,12 @@ static int persist_save(void *ud, const struct model *m)
 	if (r == 0)
 		fabric_sync(d, m, "change");
 	return r;
+}
+
+/* Group commit (store.h): every acknowledged write is fsynced, shared among writers. */
+static int persist_sync(void *ud)
+{
+	return store_sync(((struct vpcd *)ud)->st);
 }
 
 static int persist_token_get(void *ud, const char *region, const char *token, char **ret_param_hash,
@@ -442,6 +452,7 @@ int main(int argc, char **argv)
 	    {"public-pool", required_argument, NULL, 'P'},
 	    {"flow-log-interval", required_argument, NULL, 'I'},
 	    {"flow-log-delay", required_argument, NULL, 'D'},
+	    {"quota", required_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -453,6 +464,7 @@ int main(int argc, char **argv)
 	uint64_t flowlog_errors = 0;
 	long v;
 	struct api_config cfg = {0};
+	struct model_quotas quotas;
 	struct api_credential *creds = NULL;
 	struct api_server *srv = NULL;
 	struct store *st = NULL;
@@ -461,8 +473,19 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int c, r, sig, lock_fd = -1, ret = 1;
 
+	model_quotas_default(&quotas);
+	cfg.quotas = &quotas;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'q':
+			r = api_quota_set(&quotas, optarg);
+			if (r < 0) {
+				fprintf(stderr, "vpcd: bad --quota '%s': %s (want NAME=N, N 1..%d)\n",
+					optarg, r == -ENOENT ? "no such quota" : "bad value",
+					API_QUOTA_MAX);
+				return 2;
+			}
+			break;
 		case 'l':
 			listen = optarg;
 			break;
@@ -583,6 +606,12 @@ int main(int argc, char **argv)
 	    .token_get = persist_token_get,
 	    .token_put = persist_token_put,
 	};
+	r = store_set_group_commit(st);
+	if (r == 0)
+		cfg.persist.sync = persist_sync;
+	else
+		fprintf(stderr, "vpcd: warning: no group commit (%s): one fsync per write\n",
+			strerror(-r));
 	r = api_server_new(&cfg, &srv);
 	if (r < 0) {
 		fprintf(stderr, "vpcd: bad configuration (account id or region): %s\n",

@@ -16,13 +16,26 @@
  * hashes and writes only the rows that differ, in one IMMEDIATE
  * transaction.  With synchronous=FULL in WAL mode, COMMIT returns only after
  * the WAL has been fsynced, which is what makes an acknowledged save durable.
+ *
+ * Group commit (store_set_group_commit, vpcd's mode): synchronous=NORMAL,
+ * so COMMIT only write()s the WAL (atomic, and kept by the kernel across a
+ * kill -9), and store_sync() fdatasync()s the WAL file through a
+ * descriptor of our own (fsync is per file, not per descriptor).  A counter
+ * of commits (atomic: store_sync runs outside the caller's lock) against
+ * the count the last fdatasync covered tells whether there is anything to
+ * sync; one caller at a time runs the fdatasync while the others wait on a
+ * condition variable, and every commit counted before it started is
+ * covered.  SQLite's own checkpoints still fsync the WAL before copying it
+ * into the database and the database afterwards, in NORMAL as in FULL.
  */
 #include "store/store.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +113,24 @@ struct store {
 	size_t last_changes;
 	size_t token_limit;
 	long long data_version; /* PRAGMA data_version when the maps were last valid */
+	char *wal_path;		/* STATE_DIR/vpcd.db-wal */
+	/* Group commit (store_set_group_commit); wal_fd < 0 while off. */
+	int wal_fd;
+	atomic_uint_fast64_t commits; /* COMMITs so far, in group-commit mode */
+	pthread_mutex_t sync_lock;    /* the fields below */
+	pthread_cond_t sync_done;
+	uint64_t synced;  /* commits covered by the last successful fdatasync */
+	uint64_t n_syncs; /* fdatasyncs run */
+	bool syncing;	  /* a caller runs fdatasync now */
+	int sync_error;	  /* sticky: a failed fdatasync */
 };
+
+/* A COMMIT succeeded: in group-commit mode it still needs store_sync(). */
+static void committed(struct store *s)
+{
+	if (s->wal_fd >= 0)
+		atomic_fetch_add(&s->commits, 1);
+}
 
 static uint64_t id_hash(const char *id)
 {
@@ -475,6 +505,14 @@ int store_open(const char *state_dir, struct store **ret_store)
 		goto err_path;
 	}
 	s->token_limit = STORE_TOKENS_MAX;
+	s->wal_fd = -1;
+	pthread_mutex_init(&s->sync_lock, NULL);
+	pthread_cond_init(&s->sync_done, NULL);
+	if (asprintf(&s->wal_path, "%s-wal", path) < 0) {
+		s->wal_path = NULL;
+		r = -ENOMEM;
+		goto err_store;
+	}
 	rc = sqlite3_open_v2(path, &s->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
 				 SQLITE_OPEN_EXRESCODE,
@@ -530,8 +568,78 @@ struct store *store_close(struct store *s)
 		map_clear(&s->regions[i]);
 	free(s->regions);
 	sqlite3_close_v2(s->db);
+	if (s->wal_fd >= 0)
+		close(s->wal_fd);
+	free(s->wal_path);
+	pthread_cond_destroy(&s->sync_done);
+	pthread_mutex_destroy(&s->sync_lock);
 	free(s);
 	return NULL;
+}
+
+int store_set_group_commit(struct store *s)
+{
+	int fd, r;
+
+	if (!s)
+		return -EINVAL;
+	if (s->wal_fd >= 0)
+		return 0;
+	/* The WAL exists while the connection is open in WAL mode (created on open). */
+	fd = open(s->wal_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = exec(s->db, "PRAGMA synchronous = NORMAL");
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	s->wal_fd = fd;
+	return 0;
+}
+
+int store_sync(struct store *s)
+{
+	uint64_t target, covers;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	if (s->wal_fd < 0)
+		return 0;
+	target = atomic_load(&s->commits);
+	pthread_mutex_lock(&s->sync_lock);
+	while (!s->sync_error && s->synced < target) {
+		if (s->syncing) {
+			pthread_cond_wait(&s->sync_done, &s->sync_lock);
+			continue;
+		}
+		s->syncing = true;
+		covers = atomic_load(&s->commits); /* all of these are in the kernel */
+		pthread_mutex_unlock(&s->sync_lock);
+		r = fdatasync(s->wal_fd) < 0 ? -errno : 0;
+		pthread_mutex_lock(&s->sync_lock);
+		s->syncing = false;
+		s->n_syncs++;
+		if (r < 0)
+			s->sync_error = -EIO;
+		else if (covers > s->synced)
+			s->synced = covers;
+		pthread_cond_broadcast(&s->sync_done);
+	}
+	r = s->sync_error;
+	pthread_mutex_unlock(&s->sync_lock);
+	return r;
+}
+
+uint64_t store_sync_count(struct store *s)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&s->sync_lock);
+	n = s->n_syncs;
+	pthread_mutex_unlock(&s->sync_lock);
+	return n;
 }
 
 void store_set_token_limit(struct store *s, size_t limit)
@@ -985,6 +1093,7 @@ static int save_region(struct store *s, const struct model *m, const struct save
 	r = exec(s->db, "COMMIT");
 	if (r < 0)
 		goto err_rollback;
+	committed(s);
 
 	/* 4. Committed: the map now mirrors the new rows. */
 	for (size_t i = 0; i < n_writes; i++) {
@@ -1110,5 +1219,7 @@ int store_token_put(struct store *s, const char *region, const char *token, cons
 		r = exec(s->db, "COMMIT");
 	if (r < 0)
 		rollback(s->db);
+	else
+		committed(s);
 	return r;
 }

@@ -10,6 +10,11 @@
  *
  * Durability.  The database runs in WAL mode with synchronous=FULL: a
  * transaction's commit record is fsynced to the WAL before COMMIT returns.
+ * In group-commit mode (store_set_group_commit, what vpcd runs) COMMIT
+ * does not fsync and store_sync() does, for every commit before it at once;
+ * the caller answers only after store_sync(), so what it acknowledged is
+ * as durable as before; after a power cut, saves that no store_sync()
+ * covered yet may be missing (whole, never in part).
  * store_save_region() writes one Region's changes in ONE transaction, so
  * after a crash the stored state is exactly the state of the last save that
  * returned 0 (or, if the crash happened inside a save, of that save or the
@@ -40,6 +45,7 @@
 #define OPENVPC_STORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/model/model.h"
 
@@ -137,5 +143,31 @@ int store_token_put(struct store *s, const char *region, const char *token, cons
 
 /* How many tokens per Region to keep (default STORE_TOKENS_MAX; at least 1). */
 void store_set_token_limit(struct store *s, size_t limit);
+
+/*
+ * Group commit, for a caller that answers several clients at once (vpcd).
+ *
+ * store_set_group_commit(s) switches the connection to synchronous=NORMAL:
+ * COMMIT then writes the WAL without fsyncing it, so a save or token put
+ * that returned 0 is atomic and survives `kill -9` of the process (the
+ * bytes are in the kernel), but NOT a power cut until store_sync() has
+ * returned 0.  The caller must call store_sync() before it tells anyone
+ * that a write succeeded.  -ENOENT or -errno when the WAL file cannot be
+ * opened (the store then stays in synchronous=FULL mode).
+ *
+ * store_sync() returns once everything committed before the call is on
+ * disk: one fdatasync() of the WAL covers every commit made before it
+ * started, so concurrent callers share fsyncs (N waiting writers, about one
+ * or two fsyncs).  It is the one store function that may run concurrently
+ * with the others (from any thread, without the caller's serialisation);
+ * it returns at once when nothing is waiting to be synced, and always 0 in
+ * synchronous=FULL mode.  After one failed fdatasync every later call
+ * returns -EIO (what reached the disk is unknown; restart to recover).
+ */
+int store_set_group_commit(struct store *s);
+int store_sync(struct store *s);
+
+/* fdatasync()s store_sync() has run so far (for tests and metrics). */
+uint64_t store_sync_count(struct store *s);
 
 #endif

@@ -110,7 +110,7 @@ static void make_server(const struct api_credential *creds, size_t n)
 	    .n_credentials = n,
 	    .seed = 1,
 	    .now = fixed_now,
-	    .persist = {&FS, fake_load, fake_save, fake_init, fake_token_get, fake_token_put},
+	    .persist = {&FS, fake_load, fake_save, fake_init, fake_token_get, fake_token_put, NULL},
 	};
 
 	memset(&FS, 0, sizeof(FS));
@@ -490,7 +490,7 @@ Test(dispatch, configured_account)
 {
 	struct api_config cfg = {.account_id = "111122223333",
 				 .seed = 1,
-				 .persist = {&FS, fake_load, fake_save, NULL, NULL, NULL}};
+				 .persist = {&FS, fake_load, fake_save, NULL, NULL, NULL, NULL}};
 	struct api_config bad = {.account_id = "12345"};
 	struct api_server *other = NULL;
 	struct api_http_response r;
@@ -530,4 +530,48 @@ Test(auth, region_limit, .init = setup, .fini = teardown)
 
 	cr_assert_eq(r.status, 200);
 	api_http_response_done(&r);
+}
+
+/* persist.sync (group commit): called after every request; a failure turns a success into 500. */
+static int syncs, sync_result;
+
+static int fake_sync(void *ud)
+{
+	syncs++;
+	return sync_result;
+}
+
+Test(dispatch, sync_before_answer)
+{
+	struct api_config cfg = {
+	    .seed = 1,
+	    .now = fixed_now,
+	    .persist = {&FS, fake_load, fake_save, fake_init, NULL, NULL, fake_sync},
+	};
+	struct api_http_response r;
+
+	memset(&FS, 0, sizeof(FS));
+	syncs = sync_result = 0;
+	cr_assert_eq(api_server_new(&cfg, &S), 0);
+	r = post("Action=CreateTags&Version=2016-11-15&ResourceId.1=" VPC_ID "&Tag.1.Key=a");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	api_http_response_done(&r);
+	cr_assert_eq(syncs, 1);
+	r = post("Action=DescribeTags&Version=2016-11-15");
+	cr_assert_eq(r.status, 200);
+	api_http_response_done(&r);
+	cr_assert_eq(syncs, 2);
+	/* The change was committed but could not be made durable: not acknowledged. */
+	sync_result = -EIO;
+	r = post("Action=CreateTags&Version=2016-11-15&ResourceId.1=" VPC_ID "&Tag.1.Key=b");
+	cr_assert_eq(r.status, 500);
+	cr_assert_str_eq(r.code, "InternalError");
+	cr_assert(strstr(r.body, "<Code>InternalError</Code>"), "%s", r.body);
+	api_http_response_done(&r);
+	cr_assert_eq(syncs, 3);
+	/* An error stays the error it was. */
+	r = post("Action=CreateTags&Version=2016-11-15&ResourceId.1=vpc-nope&Tag.1.Key=b");
+	cr_assert_eq(r.status, 400);
+	api_http_response_done(&r);
+	S = api_server_free(S);
 }
