@@ -196,6 +196,6 @@ def assert_flows(got, expected):
     for e in expected:
         hits = [k for k, v in left.items() if tuple(e) == k + v]
         assert len(hits) == 1, (f"expected record {e} matched {len(hits)} of:\n"
-                                + "\n".join(f"  {k + v}" for k, v in sorted(got.items())))
+                                + "\n".join(f"  {k + tuple(v)}" for k, v in sorted(got.items())))
         del left[hits[0]]
     assert not left, "unexpected records:\n" + "\n".join(f"  {k + v}" for k, v in left.items())

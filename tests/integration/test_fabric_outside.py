@@ -7,6 +7,12 @@ and onprem namespaces are <prefix>internet and <prefix>onprem, with the test
 hosts 203.0.113.10 and 192.168.1.10 on their loopback.  Nothing is added to
 the root namespace (checked); every namespace with the prefix is removed at
 the end.  Needs root.
+
+Each scenario also asserts the exact flow-log records of its traffic
+(netns_util.FlowLogs, an S3 flow log on the VPC with 1 s intervals): the
+instance's ENI logs private addresses only (the IGW translates outside it), a
+NAT gateway's ENI logs both legs with its own private address, and traffic
+that dies in a gateway leaves only the record of the ENI it left.
 """
 import json
 import os
@@ -16,7 +22,8 @@ import pytest
 
 import netns_util
 from conftest import make_client
-from netns_util import nsexec, ping, root_state
+from netns_util import (ANY, ICMP, POS, TCP, FlowLogs, assert_flows, connect_from, nsexec, ping,
+                        ping_n, root_state)
 
 PREFIX = f"ovo{os.getpid() % 100000}-"
 INET = PREFIX + "internet"
@@ -24,6 +31,7 @@ ONPREM = PREFIX + "onprem"
 INET_HOST = "203.0.113.10"
 ONPREM_HOST = "192.168.1.10"
 AMI = "ami-0abcdef1234567890"
+PING = 84  # bytes of one echo request or reply (56 payload bytes): the IP length
 # Answers every connection with the address it came from (and logs it).
 SERVER = r"""
 import socket, sys, threading
@@ -62,6 +70,7 @@ def fabric(start_vpcd, tmp_path):
 
         def start(self):
             return start_vpcd(f"--fabric-prefix={PREFIX}", "--fabric-teardown",
+                              "--flow-log-interval", "1", "--flow-log-delay", "0",
                               state_dir=self.state)
 
         def serve(self, ns, *ports):
@@ -89,6 +98,21 @@ def run(ec2, subnet=None, sgs=None, **kw):
     r = ec2.run_instances(ImageId=AMI, InstanceType="t3.small", MinCount=1, MaxCount=1, **kw)
     inst = r["Instances"][0]
     return inst["InstanceId"], inst["PrivateIpAddress"]
+
+
+def eni_of(ec2, iid):
+    return ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0][
+        "NetworkInterfaces"][0]["NetworkInterfaceId"]
+
+
+def both(eni, local, remote, proto, lport, rport, packets=POS, nbytes=POS, out=True):
+    """An ENI's two records of an exchange with remote: local -> remote first when out,
+    else remote -> local first (the ports follow)."""
+    if out:
+        return [(eni, local, remote, lport, rport, proto, "ACCEPT", packets, nbytes),
+                (eni, remote, local, rport, lport, proto, "ACCEPT", packets, nbytes)]
+    return [(eni, remote, local, rport, lport, proto, "ACCEPT", packets, nbytes),
+            (eni, local, remote, lport, rport, proto, "ACCEPT", packets, nbytes)]
 
 
 def public_ip(ec2, iid):
@@ -122,26 +146,36 @@ def test_public_ip_and_eip_through_the_igw(fabric):
     v = fabric.start()
     ec2 = make_client(v.url)
     vpc, subs = default_subnets(ec2)
+    fl = FlowLogs(ec2, fabric.state, vpc)
     a, a_ip = run(ec2, subs[0])
+    eni_a = eni_of(ec2, a)
     pub = public_ip(ec2, a)
     assert pub and pub.startswith("198.51.100."), pub
     assert INET in netns_list()
     assert f"{pub} dev " in inet_routes()
     # Out: ping and TCP; the internet host sees the public IP, never the private one.
-    assert ping(PREFIX + a, INET_HOST)
+    assert ping_n(PREFIX + a, INET_HOST, 2) == 2
     srv = fabric.serve(INET, 8080)
-    assert connect(PREFIX + a, INET_HOST, 8080) == f"peer {pub}"
+    assert connect_from(PREFIX + a, INET_HOST, 8080, 45001) == f"peer {pub}"
     assert srv.stdout.readline().strip() == f"from {pub}"
     # In: refused by the default group, then allowed by a rule for the internet.
     fabric.serve(PREFIX + a, 8081)
-    assert connect(INET, pub, 8081, timeout=1.0) is None, "the default group admits no one"
+    assert connect_from(INET, pub, 8081, 45002, timeout=1.0) is None, \
+        "the default group admits no one"
     sg = ec2.describe_instances(InstanceIds=[a])["Reservations"][0]["Instances"][0][
         "SecurityGroups"][0]["GroupId"]
     ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 8081, "ToPort": 8081,
          "IpRanges": [{"CidrIp": "203.0.113.0/24"}]}])
-    assert connect(INET, pub, 8081) == f"peer {INET_HOST}", "inbound, 1:1 NAT to the private IP"
-    assert connect(INET, a_ip, 8081, timeout=1.0) is None, "private IPs are not routed"
+    assert connect_from(INET, pub, 8081, 45003) == f"peer {INET_HOST}", \
+        "inbound, 1:1 NAT to the private IP"
+    assert connect_from(INET, a_ip, 8081, 45004, timeout=1.0) is None, "private IPs are not routed"
+    # The ENI logs private addresses: the IGW's translation happens outside it.
+    assert_flows(fl.take(), [
+        *both(eni_a, a_ip, INET_HOST, ICMP, 0, 0, 2, 2 * PING),
+        *both(eni_a, a_ip, INET_HOST, TCP, 45001, 8080),
+        (eni_a, INET_HOST, a_ip, 45002, 8081, TCP, "REJECT", POS, POS),
+        *both(eni_a, a_ip, INET_HOST, TCP, 8081, 45003, out=False)])
 
     # An Elastic IP replaces the auto-assigned one: the old route goes, the new one comes.
     alloc = ec2.allocate_address(Domain="vpc")
@@ -149,8 +183,10 @@ def test_public_ip_and_eip_through_the_igw(fabric):
     ec2.associate_address(AllocationId=alloc["AllocationId"], InstanceId=a)
     routes = inet_routes()
     assert f"{eip} dev " in routes and f"{pub} dev " not in routes, routes
-    assert connect(PREFIX + a, INET_HOST, 8080) == f"peer {eip}"
-    assert connect(INET, eip, 8081) == f"peer {INET_HOST}"
+    assert connect_from(PREFIX + a, INET_HOST, 8080, 45005) == f"peer {eip}"
+    assert connect_from(INET, eip, 8081, 45006) == f"peer {INET_HOST}", "inbound to the EIP"
+    assert_flows(fl.take(), [*both(eni_a, a_ip, INET_HOST, TCP, 45005, 8080),
+                             *both(eni_a, a_ip, INET_HOST, TCP, 8081, 45006, out=False)])
     ec2.disassociate_address(AssociationId=ec2.describe_addresses(
         AllocationIds=[alloc["AllocationId"]])["Addresses"][0]["AssociationId"])
     assert f"{eip} dev " not in inet_routes()
@@ -161,12 +197,19 @@ def test_no_public_ip_no_internet(fabric):
     ec2 = make_client(v.url)
     vpc, subs = default_subnets(ec2)
     ec2.modify_subnet_attribute(SubnetId=subs[1], MapPublicIpOnLaunch={"Value": False})
+    fl = FlowLogs(ec2, fabric.state, vpc)
     b, b_ip = run(ec2, subs[1])
+    eni_b = eni_of(ec2, b)
     assert public_ip(ec2, b) is None
     rx_before = igw_rx_packets()
-    assert not ping(PREFIX + b, INET_HOST)
+    assert ping_n(PREFIX + b, INET_HOST, 2) == 0
     fabric.serve(INET, 8080)
-    assert connect(PREFIX + b, INET_HOST, 8080, timeout=1.0) is None
+    assert connect_from(PREFIX + b, INET_HOST, 8080, 45010, timeout=1.0) is None
+    # B's ENI let the packets out (its group and NACL allow them); the IGW drops them
+    # and logs nothing (it has no ENI), and no reply exists.
+    assert_flows(fl.take(), [
+        (eni_b, b_ip, INET_HOST, 0, 0, ICMP, "ACCEPT", 2, 2 * PING),
+        (eni_b, b_ip, INET_HOST, 45010, 8080, TCP, "ACCEPT", POS, POS)])
     # The engine says why (vpcctl trace over the live state).
     path = os.path.join(os.environ["OPENVPC_BUILD"], "cli", "vpcctl")
     t = subprocess.run([path, "trace", "--state-dir", str(fabric.state), "--source", b,
@@ -194,25 +237,51 @@ def test_nat_gateway_for_a_private_subnet(fabric):
     rt_priv = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
     ec2.create_route(RouteTableId=rt_priv, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
     ec2.associate_route_table(RouteTableId=rt_priv, SubnetId=priv_sub)
+    fl = FlowLogs(ec2, fabric.state, vpc)
     p, p_ip = run(ec2, priv_sub)
+    eni_p = eni_of(ec2, p)
+    [nat_addr] = ec2.describe_nat_gateways(NatGatewayIds=[nat])["NatGateways"][0][
+        "NatGatewayAddresses"]
+    eni_n, nat_ip = nat_addr["NetworkInterfaceId"], nat_addr["PrivateIp"]
     assert public_ip(ec2, p) is None
     assert f"{alloc['PublicIp']} dev " in inet_routes()
 
     srv = fabric.serve(INET, 8080)
-    assert ping(PREFIX + p, INET_HOST)
-    assert connect(PREFIX + p, INET_HOST, 8080) == f"peer {alloc['PublicIp']}"
+    assert ping_n(PREFIX + p, INET_HOST, 2) == 2
+    assert connect_from(PREFIX + p, INET_HOST, 8080, 45020) == f"peer {alloc['PublicIp']}"
     assert srv.stdout.readline().strip() == f"from {alloc['PublicIp']}"
+    # vpc-semantics.md 12.6: the NAT gateway's ENI logs both legs, its own private
+    # address on its side (the EIP translation is the IGW's); the translated source
+    # port is the gateway's choice.
+    assert_flows(fl.take(), [
+        *both(eni_p, p_ip, INET_HOST, ICMP, 0, 0, 2, 2 * PING),
+        *both(eni_p, p_ip, INET_HOST, TCP, 45020, 8080),
+        (eni_n, p_ip, nat_ip, 0, 0, ICMP, "ACCEPT", 2, 2 * PING),
+        (eni_n, nat_ip, INET_HOST, 0, 0, ICMP, "ACCEPT", 2, 2 * PING),
+        (eni_n, INET_HOST, nat_ip, 0, 0, ICMP, "ACCEPT", 2, 2 * PING),
+        (eni_n, nat_ip, p_ip, 0, 0, ICMP, "ACCEPT", 2, 2 * PING),
+        (eni_n, p_ip, nat_ip, 45020, 8080, TCP, "ACCEPT", POS, POS),
+        (eni_n, nat_ip, INET_HOST, ANY, 8080, TCP, "ACCEPT", POS, POS),
+        (eni_n, INET_HOST, nat_ip, 8080, ANY, TCP, "ACCEPT", POS, POS),
+        (eni_n, nat_ip, p_ip, 8080, 45020, TCP, "ACCEPT", POS, POS)])
     # Unsolicited inbound to the NAT gateway's address gets nowhere, even with an open group.
     sg = ec2.describe_instances(InstanceIds=[p])["Reservations"][0]["Instances"][0][
         "SecurityGroups"][0]["GroupId"]
     ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
         {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
     fabric.serve(PREFIX + p, 8081)
-    assert connect(INET, alloc["PublicIp"], 8081, timeout=1.0) is None
-    assert connect(INET, p_ip, 8081, timeout=1.0) is None
+    assert connect_from(INET, alloc["PublicIp"], 8081, 45021, timeout=1.0) is None
+    assert connect_from(INET, p_ip, 8081, 45022, timeout=1.0) is None
     # Without the route, no way out.
     ec2.delete_route(RouteTableId=rt_priv, DestinationCidrBlock="0.0.0.0/0")
-    assert connect(PREFIX + p, INET_HOST, 8080, timeout=1.0) is None
+    assert connect_from(PREFIX + p, INET_HOST, 8080, 45023, timeout=1.0) is None
+    # The unsolicited SYN reaches the NAT gateway's ENI (no security group, its NACL
+    # allows it), which logs it as ACCEPT; the gateway finds no mapping and drops it
+    # [I: the ENI accepted the packet, vpc-semantics.md 12.3 keeps REJECT for SGs,
+    # NACLs and closed connections].  Without the route P's ENI still lets the SYN out.
+    assert_flows(fl.take(), [
+        (eni_n, INET_HOST, nat_ip, 45021, 8081, TCP, "ACCEPT", POS, POS),
+        (eni_p, p_ip, INET_HOST, 45023, 8080, TCP, "ACCEPT", POS, POS)])
     # Deleting the NAT gateway withdraws its address from the internet side.
     ec2.delete_nat_gateway(NatGatewayId=nat)
     assert f"{alloc['PublicIp']} dev " not in inet_routes()
@@ -229,7 +298,9 @@ def test_vpn_to_onprem(fabric):
         "SecurityGroups"][0]["GroupId"]
     ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
         {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "192.168.0.0/16"}]}])
+    fl = FlowLogs(ec2, fabric.state, vpc)
     a, a_ip = run(ec2, sub)
+    eni_a = eni_of(ec2, a)
     vgw = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
     ec2.attach_vpn_gateway(VpnGatewayId=vgw, VpcId=vpc)
     cgw = ec2.create_customer_gateway(Type="ipsec.1", BgpAsn=65000,
@@ -246,28 +317,43 @@ def test_vpn_to_onprem(fabric):
     srv = fabric.serve(ONPREM, 9000)
     fabric.serve(PREFIX + a, 9001)
     # No route to the site in the VPC yet.
-    assert not ping(PREFIX + a, ONPREM_HOST)
+    assert ping_n(PREFIX + a, ONPREM_HOST, 1) == 0
     # Propagation alone is not enough: the connection has no static route for the site.
     ec2.enable_vgw_route_propagation(RouteTableId=rtb, GatewayId=vgw)
-    assert not ping(PREFIX + a, ONPREM_HOST)
+    assert ping_n(PREFIX + a, ONPREM_HOST, 1) == 0
     ec2.create_vpn_connection_route(VpnConnectionId=vpn, DestinationCidrBlock="192.168.0.0/16")
-    assert ping(PREFIX + a, ONPREM_HOST)
-    assert connect(PREFIX + a, ONPREM_HOST, 9000) == f"peer {a_ip}", "no NAT over the VPN"
+    assert ping_n(PREFIX + a, ONPREM_HOST, 2) == 2
+    assert connect_from(PREFIX + a, ONPREM_HOST, 9000, 45030) == f"peer {a_ip}", \
+        "no NAT over the VPN"
     assert srv.stdout.readline().strip() == f"from {a_ip}"
-    assert connect(ONPREM, a_ip, 9001) == f"peer {ONPREM_HOST}"
+    assert connect_from(ONPREM, a_ip, 9001, 45031) == f"peer {ONPREM_HOST}"
+    # Four echo requests left A's ENI, the last two came back; the site's address is
+    # logged as it is (no translation over a VPN).
+    assert_flows(fl.take(), [
+        (eni_a, a_ip, ONPREM_HOST, 0, 0, ICMP, "ACCEPT", 4, 4 * PING),
+        (eni_a, ONPREM_HOST, a_ip, 0, 0, ICMP, "ACCEPT", 2, 2 * PING),
+        *both(eni_a, a_ip, ONPREM_HOST, TCP, 45030, 9000),
+        *both(eni_a, a_ip, ONPREM_HOST, TCP, 9001, 45031, out=False)])
     # Removing the VPN route stops it.
     ec2.delete_vpn_connection_route(VpnConnectionId=vpn, DestinationCidrBlock="192.168.0.0/16")
-    assert not ping(PREFIX + a, ONPREM_HOST)
-    assert connect(ONPREM, a_ip, 9001, timeout=1.0) is None
+    assert ping_n(PREFIX + a, ONPREM_HOST, 1) == 0
+    assert connect_from(ONPREM, a_ip, 9001, 45032, timeout=1.0) is None
     # A static route in the route table, with the VPN route back: reachable again.
     ec2.disable_vgw_route_propagation(RouteTableId=rtb, GatewayId=vgw)
     ec2.create_vpn_connection_route(VpnConnectionId=vpn, DestinationCidrBlock="192.168.1.0/24")
     ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="192.168.0.0/16", GatewayId=vgw)
-    assert ping(PREFIX + a, ONPREM_HOST)
+    assert ping_n(PREFIX + a, ONPREM_HOST, 2) == 2
     # Deleting the connection removes the onprem site.
     ec2.delete_vpn_connection(VpnConnectionId=vpn)
     assert ONPREM not in netns_list()
-    assert not ping(PREFIX + a, ONPREM_HOST)
+    assert ping_n(PREFIX + a, ONPREM_HOST, 1) == 0
+    # The site's SYN still comes in (vpc-semantics.md 5, VGW ingress: the destination
+    # must be an ENI's private IP, the connection's routes are for egress) and A's
+    # group accepts it; A's SYN-ACK has no route back.  A's ENI logs both.
+    assert_flows(fl.take(), [
+        (eni_a, a_ip, ONPREM_HOST, 0, 0, ICMP, "ACCEPT", 4, 4 * PING),
+        (eni_a, ONPREM_HOST, a_ip, 0, 0, ICMP, "ACCEPT", 2, 2 * PING),
+        *both(eni_a, a_ip, ONPREM_HOST, TCP, 9001, 45032, out=False)])
 
 
 def test_restart_adopts_and_teardown_removes(fabric, start_vpcd):
