@@ -4,7 +4,8 @@
 #                 option its `--help` prints is in that section; every option
 #                 the section names is one the subcommand's --help prints;
 #   vpcd.md       every option of vpcd's getopt table (daemon/vpcd.c) is in
-#                 `vpcd --help` and in the doc's flag table, and back;
+#                 `vpcd --help` and in the doc's flag table, and back; every
+#                 quota name of api/quota.c is in the doc's quota table;
 #   vpc-ipamd.md  every environment variable ipamd/ reads (getenv and the
 #                 env_* helpers, the EC2 client's table) is in the doc's
 #                 table and in `vpc-ipamd --help`, and back;
@@ -95,6 +96,16 @@ if os.path.exists(vpcd):
         check(o in table, f"vpcd.md documents {o}, which vpcd does not accept")
     for o in sorted(long_opts(helptext)):
         check(o in table, f"vpcd --help names {o}, which vpcd does not accept")
+    # Every quota --quota accepts (api/quota.c's table), and no other.
+    qsrc = os.path.join(root, "api", "quota.c")
+    if "--quota" in table and os.path.exists(qsrc):
+        quotas = set(re.findall(r"^\s*Q\((\w+)\),", read(qsrc), re.M))
+        check(len(quotas) >= 10, f"api/quota.c: found only {sorted(quotas)}")
+        qdoc = set(re.findall(r"^\| `([a-z0-9_]+)` \|", doc, re.M))
+        for q in sorted(quotas):
+            check(q in qdoc, f"vpcd.md's quota table lacks {q} (api/quota.c accepts it)")
+        for q in sorted(qdoc - quotas):
+            check(False, f"vpcd.md's quota table names {q}, which --quota does not accept")
 
 # --- vpc-ipamd ----------------------------------------------------------------
 ipamd = os.path.join(build, "ipamd", "vpc-ipamd")
