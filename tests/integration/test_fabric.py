@@ -305,12 +305,16 @@ def test_nacl_source_dest_check_and_udp_on_real_packets(fabric):
     # Inbound 8080 allowed, but the reply (egress to an ephemeral port) is not: stateless.
     assert connect_from(PREFIX + a, b_ip, 8080, 44003, timeout=1.0) is None, \
         "the NACL drops the reply"
+    assert ping_n(PREFIX + a, b_ip, 2) == 0, "the NACL has no ICMP entry"
     # The signature of a stateless rule (vpc-semantics.md 12.6): ACCEPT for the request,
-    # REJECT for the reply on B's ENI, and nothing reaches A.
+    # REJECT for the reply on B's ENI, and nothing reaches A.  ICMP: the NACL's inbound
+    # REJECT on B's ENI.
     assert_flows(fl.take(), [
         (eni_a, a_ip, b_ip, 44003, 8080, TCP, "ACCEPT", POS, POS),
         (eni_b, a_ip, b_ip, 44003, 8080, TCP, "ACCEPT", POS, POS),
-        (eni_b, b_ip, a_ip, 8080, 44003, TCP, "REJECT", POS, POS)])
+        (eni_b, b_ip, a_ip, 8080, 44003, TCP, "REJECT", POS, POS),
+        (eni_a, a_ip, b_ip, 0, 0, ICMP, "ACCEPT", 2, 2 * PING),
+        (eni_b, a_ip, b_ip, 0, 0, ICMP, "REJECT", 2, 2 * PING)])
     ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol="6", RuleAction="allow",
                                  Egress=True, CidrBlock="0.0.0.0/0", PortRange={"From": 1024, "To": 65535})
     assert connect_from(PREFIX + a, b_ip, 8080, 44004) == "hello 8080"

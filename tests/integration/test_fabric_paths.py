@@ -1,6 +1,7 @@
 """Live fabric paths that need more than one rule to see: a security group that
-references another, routes that lead nowhere (no route, blackhole), and a rule
-change that stops new connections at once while a tracked one continues.  Each
+references another, UDP allowed and rejected by a group, routes that lead nowhere
+(no route, blackhole), and a rule change that stops new connections at once while
+a tracked one continues.  Each
 test asserts what happened to the packets and the exact flow-log records they
 produced (netns_util.FlowLogs: an S3 flow log on the VPC, 1 s intervals).
 
@@ -17,7 +18,7 @@ import pytest
 
 import netns_util
 from conftest import Vpcd, make_client
-from netns_util import (ICMP, POS, TCP, FlowLogs, assert_flows, connect_from, nsexec,
+from netns_util import (ICMP, POS, TCP, UDP, FlowLogs, assert_flows, connect_from, nsexec,
                         ping_n, root_state)
 
 PREFIX = f"ovp{os.getpid() % 100000}-"
@@ -147,6 +148,55 @@ def test_a_group_that_references_another(env):
         (eni_n, n_ip, b_ip, 41002, 8080, TCP, "ACCEPT", POS, POS),
         (eni_b, n_ip, b_ip, 41002, 8080, TCP, "REJECT", POS, POS),
         *tcp_flow(eni_n, n_ip, eni_b, b_ip, 41003, 8080)])
+
+
+UDP_ASK = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1.0)
+s.bind(("0.0.0.0", int(sys.argv[3])))
+try:
+    s.sendto(b"ping", (sys.argv[1], int(sys.argv[2]))); print(s.recvfrom(64)[0].decode())
+except OSError:
+    print("FAILED")
+"""
+UDP_ECHO = r"""
+import socket, sys, threading
+def echo(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", port))
+    while True:
+        d, a = s.recvfrom(2048); s.sendto(d, a)
+for p in sys.argv[1:]:
+    threading.Thread(target=echo, args=(int(p),), daemon=True).start()
+print("ready", flush=True)
+threading.Event().wait()
+"""
+
+
+def test_udp_allowed_and_rejected_by_a_group(env):
+    e = env
+    g = group(e, "udp", {"IpProtocol": "udp", "FromPort": 5353, "ToPort": 5353,
+                         "IpRanges": [{"CidrIp": "10.40.0.0/16"}]})
+    b, b_ip, eni_b = run(e, e.s2, [g])
+    a, a_ip, eni_a = run(e, e.s1)
+    p = subprocess.Popen(["ip", "netns", "exec", PREFIX + b, "python3", "-c", UDP_ECHO, "5353",
+                          "5354"], stdout=subprocess.PIPE, text=True)
+    e.servers.append(p)
+    assert p.stdout.readline().strip() == "ready"
+
+    def ask(port, sport):
+        return nsexec(PREFIX + a, "python3", "-c", UDP_ASK, b_ip, str(port),
+                      str(sport)).stdout.strip()
+
+    assert ask(5353, 46001) == "ping"
+    assert ask(5354, 46002) == "FAILED", "5354 is not allowed"
+    # One 32-byte datagram each way (20 IP + 8 UDP + 4 bytes).
+    assert_flows(mine(e.fl.take(), eni_a, eni_b), [
+        (eni_a, a_ip, b_ip, 46001, 5353, UDP, "ACCEPT", 1, 32),
+        (eni_a, b_ip, a_ip, 5353, 46001, UDP, "ACCEPT", 1, 32),
+        (eni_b, a_ip, b_ip, 46001, 5353, UDP, "ACCEPT", 1, 32),
+        (eni_b, b_ip, a_ip, 5353, 46001, UDP, "ACCEPT", 1, 32),
+        (eni_a, a_ip, b_ip, 46002, 5354, UDP, "ACCEPT", 1, 32),
+        (eni_b, a_ip, b_ip, 46002, 5354, UDP, "REJECT", 1, 32)])
 
 
 def test_no_route_and_blackhole_route(env):
