@@ -15,6 +15,7 @@
 #include <netlink/route/rule.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -342,58 +343,118 @@ static void ipv6_conf(const char *ifname, const char *key, const char *v)
 	close(fd);
 }
 
-static int wire(const struct socks *s, const struct cni_dp_pod *p, struct cni_pod_result *r,
-		struct cni_err *err)
-{
-	int host_if, pod_if, e;
+/* An ADD between its halves: the node's and the pod's sockets, the veth made. */
+struct cni_dp_wip {
+	struct socks s;
+	struct cni_dp_pod p;
+	struct cni_pod_result r;
+	int host_if, pod_if;
+};
 
-	if ((e = create_veth(s, p, r->host_mac, err)) < 0)
+/* Everything that does not depend on the address: veth, links up, the pod's gateway. */
+static int wire_begin(struct cni_dp_wip *w, struct cni_err *err)
+{
+	const struct cni_dp_pod *p = &w->p;
+	int e;
+
+	if ((e = create_veth(&w->s, p, w->r.host_mac, err)) < 0)
 		return e;
 	ipv6_conf(p->host_ifname, "accept_ra", "0");
 	ipv6_conf(p->host_ifname, "accept_redirects", "1");
 	ipv6_conf(p->host_ifname, "forwarding", "0");
-	if ((e = link_up(s->host, p->host_ifname, &host_if, NULL, err)) < 0 ||
-	    (e = link_up(s->pod, p->ifname, &pod_if, r->pod_mac, err)) < 0 ||
-	    (e = add_route(s->pod, GW4, 32, 0, pod_if, RT_TABLE_MAIN, p->ifname, err)) < 0 ||
-	    (e = add_route(s->pod, 0, 0, GW4, pod_if, RT_TABLE_MAIN, p->ifname, err)) < 0 ||
-	    (e = add_addr(s->pod, pod_if, p->ip4, p->ifname, err)) < 0 ||
-	    (e = add_neigh(s->pod, pod_if, r->host_mac, p->ifname, err)) < 0 ||
-	    (e = add_route(s->host, p->ip4, 32, 0, host_if, RT_TABLE_MAIN, p->host_ifname, err)) < 0 ||
-	    (e = add_rule(s->host, p->ip4, true, RT_TABLE_MAIN, err)) < 0)
+	if ((e = link_up(w->s.host, p->host_ifname, &w->host_if, NULL, err)) < 0 ||
+	    (e = link_up(w->s.pod, p->ifname, &w->pod_if, w->r.pod_mac, err)) < 0 ||
+	    (e = add_route(w->s.pod, GW4, 32, 0, w->pod_if, RT_TABLE_MAIN, p->ifname, err)) < 0 ||
+	    (e = add_route(w->s.pod, 0, 0, GW4, w->pod_if, RT_TABLE_MAIN, p->ifname, err)) < 0 ||
+	    (e = add_neigh(w->s.pod, w->pod_if, w->r.host_mac, p->ifname, err)) < 0)
+		return e;
+	return 0;
+}
+
+/* The address in the pod; on the node its /32 route and rules. */
+static int wire_finish(struct cni_dp_wip *w, struct cni_err *err)
+{
+	const struct cni_dp_pod *p = &w->p;
+	int e;
+
+	if ((e = add_addr(w->s.pod, w->pod_if, p->ip4, p->ifname, err)) < 0 ||
+	    (e = add_route(w->s.host, p->ip4, 32, 0, w->host_if, RT_TABLE_MAIN, p->host_ifname,
+			   err)) < 0 ||
+	    (e = add_rule(w->s.host, p->ip4, true, RT_TABLE_MAIN, err)) < 0)
 		return e;
 	if (p->route_table != CNI_RT_TABLE_MAIN &&
-	    (e = add_rule(s->host, p->ip4, false, p->route_table, err)) < 0)
+	    (e = add_rule(w->s.host, p->ip4, false, p->route_table, err)) < 0)
 		return e;
+	return 0;
+}
+
+int cni_dp_add_begin(const struct cni_dp_pod *p, struct cni_dp_wip **ret, struct cni_err *err)
+{
+	struct cni_dp_wip *w = calloc(1, sizeof(*w));
+	int e;
+
+	if (!w)
+		return cni_err_set(err, CNI_ERR_IO, "out of memory");
+	w->p = *p;
+	if ((e = socks_open(p->netns, true, &w->s, err)) < 0) {
+		free(w);
+		return e;
+	}
+	/* A stale host veth of the same name (a pod re-created under its name) goes first. */
+	del_link(w->s.host, p->host_ifname);
+	if ((e = wire_begin(w, err)) < 0) {
+		cni_dp_add_abort(w);
+		return e;
+	}
+	*ret = w;
+	return 0;
+}
+
+void cni_dp_add_abort(struct cni_dp_wip *w)
+{
+	if (!w)
+		return;
+	del_link(w->s.host, w->p.host_ifname); /* takes the pod's end with it */
+	socks_close(&w->s);
+	free(w);
+}
+
+int cni_dp_add_finish(struct cni_dp_wip *w, uint32_t ip4, int route_table,
+		      struct cni_pod_result *ret, struct cni_err *err)
+{
+	int e;
+
+	w->p.ip4 = ip4;
+	w->p.route_table = route_table;
+	/* Stale rules for this address (a crash between an earlier pod's DEL steps) go first. */
+	del_rules(w->s.host, ip4, true);
+	del_rules(w->s.host, ip4, false);
+	if ((e = wire_finish(w, err)) < 0) {
+		del_rules(w->s.host, ip4, true);
+		del_rules(w->s.host, ip4, false);
+		cni_dp_add_abort(w);
+		return e;
+	}
+	struct cni_pod_result r = w->r;
+	util_strscpy(r.host_ifname, w->p.host_ifname, sizeof(r.host_ifname));
+	util_strscpy(r.pod_ifname, w->p.ifname, sizeof(r.pod_ifname));
+	util_strscpy(r.sandbox, w->p.netns, sizeof(r.sandbox));
+	r.ip4 = ip4;
+	r.mtu = w->p.mtu;
+	*ret = r;
+	socks_close(&w->s);
+	free(w);
 	return 0;
 }
 
 int cni_dp_add(const struct cni_dp_pod *p, struct cni_pod_result *ret, struct cni_err *err)
 {
-	struct cni_pod_result r = {0};
-	struct socks s;
-	int e;
+	struct cni_dp_wip *w = NULL;
+	int e = cni_dp_add_begin(p, &w, err);
 
-	if ((e = socks_open(p->netns, true, &s, err)) < 0)
+	if (e < 0)
 		return e;
-	/* A stale host veth of the same name (a pod re-created under its name) goes first. */
-	del_link(s.host, p->host_ifname);
-	del_rules(s.host, p->ip4, true);
-	del_rules(s.host, p->ip4, false);
-	e = wire(&s, p, &r, err);
-	if (e < 0) {
-		del_rules(s.host, p->ip4, true);
-		del_rules(s.host, p->ip4, false);
-		del_link(s.host, p->host_ifname);
-	} else {
-		util_strscpy(r.host_ifname, p->host_ifname, sizeof(r.host_ifname));
-		util_strscpy(r.pod_ifname, p->ifname, sizeof(r.pod_ifname));
-		util_strscpy(r.sandbox, p->netns, sizeof(r.sandbox));
-		r.ip4 = p->ip4;
-		r.mtu = p->mtu;
-		*ret = r;
-	}
-	socks_close(&s);
-	return e;
+	return cni_dp_add_finish(w, p->ip4, p->route_table, ret, err);
 }
 
 int cni_dp_del(const struct cni_dp_pod *p, struct cni_err *err)

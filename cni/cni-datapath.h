@@ -36,6 +36,19 @@ struct cni_dp_pod {
 
 /* Wire the pod; on failure undo what was done.  Fills ret (interfaces, MACs, address). */
 int cni_dp_add(const struct cni_dp_pod *p, struct cni_pod_result *ret, struct cni_err *err);
+/*
+ * cni_dp_add in two halves, so that the plugin can wait for vpc-ipamd's
+ * answer while the kernel makes the veth: begin does what does not depend
+ * on the address (p->ip4 and p->route_table are ignored; the strings must
+ * outlive the ADD) and returns the ADD in progress; then exactly one of
+ * finish (the address, its route and rules; undoes everything on failure)
+ * or abort (removes the veth).  Both free w; abort accepts NULL.
+ */
+struct cni_dp_wip;
+int cni_dp_add_begin(const struct cni_dp_pod *p, struct cni_dp_wip **ret, struct cni_err *err);
+int cni_dp_add_finish(struct cni_dp_wip *w, uint32_t ip4, int route_table,
+		      struct cni_pod_result *ret, struct cni_err *err);
+void cni_dp_add_abort(struct cni_dp_wip *w);
 /* Remove the node side (rules, host veth, which takes the pod side with it). */
 int cni_dp_del(const struct cni_dp_pod *p, struct cni_err *err);
 /* CHECK: the pod has its address and default route, the node its /32 route and rules. */

@@ -123,33 +123,57 @@ static int connect_unix(const char *path, struct cni_err *err)
 	return fd;
 }
 
-int cni_ipc_call(const char *path, const struct cni_proto_req *req, int timeout_ms,
-		 struct cni_proto_resp *ret_resp, struct cni_err *err)
+static int io_fail(int e, const char *path, enum cni_proto_op op, struct cni_err *err)
 {
-	char *out = NULL, *in = NULL;
-	size_t in_len = 0;
+	return cni_err_set(err, e == -ETIMEDOUT ? CNI_ERR_TRY_AGAIN : CNI_ERR_IO,
+			   "vpc-ipamd at %s did not answer %s: %s", path, cni_proto_op_str(op),
+			   strerror(-e));
+}
+
+int cni_ipc_send(const char *path, const struct cni_proto_req *req, int timeout_ms, int *ret_fd,
+		 struct cni_err *err)
+{
+	char *out;
 	int fd, e;
 
 	if ((fd = connect_unix(path, err)) < 0)
 		return fd;
 	out = cni_proto_req_encode(req);
-	if (!out) {
+	if (!out)
 		e = cni_err_set(err, CNI_ERR_IO, "out of memory");
-		goto out;
-	}
-	e = cni_ipc_write(fd, out, strlen(out), timeout_ms);
-	if (e == 0)
-		e = cni_ipc_read(fd, timeout_ms, &in, &in_len);
-	if (e < 0) {
-		e = cni_err_set(err, e == -ETIMEDOUT ? CNI_ERR_TRY_AGAIN : CNI_ERR_IO,
-				"vpc-ipamd at %s did not answer %s: %s", path,
-				cni_proto_op_str(req->op), strerror(-e));
-		goto out;
-	}
-	e = cni_proto_resp_decode(in, in_len, ret_resp, err);
-out:
+	else if ((e = cni_ipc_write(fd, out, strlen(out), timeout_ms)) < 0)
+		e = io_fail(e, path, req->op, err);
 	free(out);
+	if (e < 0) {
+		close(fd);
+		return e;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+int cni_ipc_recv(int fd, const char *path, enum cni_proto_op op, int timeout_ms,
+		 struct cni_proto_resp *ret_resp, struct cni_err *err)
+{
+	char *in = NULL;
+	size_t in_len = 0;
+	int e = cni_ipc_read(fd, timeout_ms, &in, &in_len);
+
+	if (e < 0)
+		e = io_fail(e, path, op, err);
+	else
+		e = cni_proto_resp_decode(in, in_len, ret_resp, err);
 	free(in);
 	close(fd);
 	return e;
+}
+
+int cni_ipc_call(const char *path, const struct cni_proto_req *req, int timeout_ms,
+		 struct cni_proto_resp *ret_resp, struct cni_err *err)
+{
+	int fd, e;
+
+	if ((e = cni_ipc_send(path, req, timeout_ms, &fd, err)) < 0)
+		return e;
+	return cni_ipc_recv(fd, path, req->op, timeout_ms, ret_resp, err);
 }

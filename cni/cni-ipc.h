@@ -22,5 +22,14 @@ int cni_ipc_read(int fd, int timeout_ms, char **ret_buf, size_t *ret_len);
  */
 int cni_ipc_call(const char *path, const struct cni_proto_req *req, int timeout_ms,
 		 struct cni_proto_resp *ret_resp, struct cni_err *err);
+/*
+ * cni_ipc_call in two halves, so that the plugin can work while ipamd
+ * answers: send leaves the connection in *ret_fd; recv reads the answer and
+ * always closes fd.  Same errors.
+ */
+int cni_ipc_send(const char *path, const struct cni_proto_req *req, int timeout_ms, int *ret_fd,
+		 struct cni_err *err);
+int cni_ipc_recv(int fd, const char *path, enum cni_proto_op op, int timeout_ms,
+		 struct cni_proto_resp *ret_resp, struct cni_err *err);
 
 #endif

@@ -5,8 +5,9 @@
  * (cni-datapath) and prints the result, or a CNI error JSON and exits 1.
  * Logs go to pluginLogFile only, never to stdout.
  *
- *   ADD     ipamd ADD -> wire; a failed wiring gives the address back (DEL
- *           with reason SetupNSFailed).
+ *   ADD     ipamd ADD, the veth made while ipamd answers, then the address
+ *           wired; a failed wiring gives the address back (DEL with reason
+ *           SetupNSFailed), no address removes the veth again.
  *   DEL     ipamd DEL; the node side is removed with what ipamd answered,
  *           else with prevResult; always succeeds when there is nothing
  *           left to remove, also when ipamd is down (it reclaims the
@@ -119,23 +120,45 @@ static int ipamd(const struct cni_conf *c, const struct cni_proto_req *q,
 	return 0;
 }
 
+/*
+ * The request goes to ipamd first; while ipamd assigns an address and makes
+ * its journal line durable, the veth is made (everything that does not need
+ * the address), then the answer is read and the address wired.
+ */
 static int cmd_add(const struct cni_conf *c, const struct cni_env *env, struct cni_err *err)
 {
 	struct cni_proto_req q;
 	struct cni_proto_resp p;
 	struct cni_pod_result r;
+	struct cni_dp_wip *w = NULL;
+	struct cni_err dp_err = {0};
 	char host_if[CNI_IFNAME_MAX];
-	int e;
+	int fd, e, dp;
 
 	fill_req(&q, CNI_OP_ADD, c, env);
-	if ((e = ipamd(c, &q, &p, err)) < 0) {
+	if ((e = cni_ipc_send(c->ipamd_socket, &q, IPAMD_TIMEOUT_MS, &fd, err)) < 0) {
 		logf_("error", "ADD %s: no address: %s", env->container_id, err->msg);
 		return e;
 	}
 	cni_host_veth_name(c->veth_prefix, env, host_if);
 	struct cni_dp_pod pod = {.netns = env->netns, .ifname = env->ifname, .host_ifname = host_if,
-				 .ip4 = p.ip4, .route_table = p.route_table, .mtu = c->mtu};
-	if ((e = cni_dp_add(&pod, &r, err)) < 0) {
+				 .mtu = c->mtu};
+	dp = cni_dp_add_begin(&pod, &w, &dp_err);
+	e = cni_ipc_recv(fd, c->ipamd_socket, CNI_OP_ADD, IPAMD_TIMEOUT_MS, &p, err);
+	if (e == 0 && !p.ok)
+		e = cni_err_set(err, p.code, "vpc-ipamd: %s", p.msg);
+	if (e < 0) {
+		cni_dp_add_abort(w);
+		logf_("error", "ADD %s: no address: %s", env->container_id, err->msg);
+		return e;
+	}
+	if (dp < 0) {
+		*err = dp_err;
+		e = dp;
+	} else {
+		e = cni_dp_add_finish(w, p.ip4, p.route_table, &r, err);
+	}
+	if (e < 0) {
 		struct cni_err ignored;
 		struct cni_proto_resp back;
 
