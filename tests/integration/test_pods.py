@@ -14,7 +14,8 @@ import time
 import pytest
 
 from conftest import make_client
-from test_fabric import PREFIX as FABRIC_PREFIX, nsexec, root_state, netns_list, connect, SERVER
+from netns_util import connect
+from test_fabric import PREFIX as FABRIC_PREFIX, nsexec, root_state, netns_list, SERVER
 
 PREFIX = FABRIC_PREFIX
 AMI = "ami-0abcdef1234567890"
