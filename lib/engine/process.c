@@ -1133,7 +1133,13 @@ static void fc_store(struct eng_state *st, const struct fc_key *k, const struct 
 	e.flags = rec->sg_terminal ? FC_E_SG_TERMINAL : 0;
 	memcpy(e.ops, rec->ops, sizeof(e.ops));
 	memcpy(e.hint, rec->hint, sizeof(e.hint));
-	if (fc_wild_ok(in)) {
+	/*
+	 * The wildcard entry serves the next connections between the same
+	 * endpoints: kept when this packet opened one (a reply or a later packet
+	 * would only fill the cache with one wildcard entry per reply port and
+	 * evict exact entries).
+	 */
+	if (rec->created && fc_wild_ok(in)) {
 		struct fc_key wk;
 
 		fc_wild_key(&wk, k);
