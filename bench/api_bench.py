@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import boto3
@@ -18,7 +19,10 @@ from botocore.credentials import Credentials
 
 BUILD = sys.argv[1]
 DURATION = os.environ.get("API_BENCH_SECONDS", "8")
-ENIS = int(os.environ.get("API_BENCH_ENIS", "5000"))
+ENIS = int(os.environ.get("API_BENCH_ENIS", "10000"))
+# ENIs are created by this many concurrent clients (each create is a durable write;
+# concurrent writers share fsyncs in vpcd's group commit).
+ENI_CLIENTS = int(os.environ.get("API_BENCH_ENI_CLIENTS", "8"))
 
 
 def free_port():
@@ -41,6 +45,36 @@ def client(port):
     return boto3.client("ec2", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
                         aws_access_key_id="AKIDBENCH", aws_secret_access_key="secret",
                         config=Config(retries={"max_attempts": 1}))
+
+
+def create_enis(port, subnets, total):
+    """Create up to total ENIs from ENI_CLIENTS threads; returns (made, first error or None)."""
+    state = {"next": 0, "made": 0, "error": None}
+    lock = threading.Lock()
+
+    def work():
+        ec2 = client(port)
+        while True:
+            with lock:
+                if state["error"] or state["next"] >= total:
+                    return
+                n = state["next"]
+                state["next"] += 1
+            try:
+                ec2.create_network_interface(SubnetId=subnets[n % len(subnets)])
+            except Exception as e:  # a quota or address limit ends the run, reported
+                with lock:
+                    state["error"] = state["error"] or str(e)
+                return
+            with lock:
+                state["made"] += 1
+
+    threads = [threading.Thread(target=work) for _ in range(ENI_CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return state["made"], state["error"]
 
 
 def signed_headers(port, body):
@@ -91,11 +125,16 @@ def rss_kib(pid):
 
 
 def main():
+    load_start = os.getloadavg()[0]
+    print(f"load average at start: {load_start:.2f} ({os.cpu_count()} CPUs; wrk, vpcd and moto share them)")
     tmp = tempfile.mkdtemp(prefix="ovapi")
     vport, mport = free_port(), free_port()
+    # AWS's default ENI quota is 5,000 per Region; raised (as AWS does on request)
+    # so the RSS figure is for ENIS network interfaces.
     vpcd = subprocess.Popen([f"{BUILD}/daemon/vpcd", "--no-fabric", "--listen", f"127.0.0.1:{vport}",
-                             "--state-dir", f"{tmp}/state"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                             "--state-dir", f"{tmp}/state",
+                             "--quota", f"enis_per_region={max(ENIS, 5000)}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     moto = subprocess.Popen(["moto_server", "-p", str(mport)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -113,16 +152,13 @@ def main():
                 mix.append(f"Action=DeleteTags&Version=2016-11-15&ResourceId.1={s}&Tag.1.Key=k{i}")
             results[name] = {"describe_subnets_50": run_wrk(port, lua(tmp, f"{name}-d", port, [describe])),
                              "create_delete_mix": run_wrk(port, lua(tmp, f"{name}-m", port, mix))}
-        # vpcd's memory holding many ENIs (AWS's default quota: 5,000 per Region).
+        # vpcd's memory holding ENIS ENIs, spread over the default VPC's subnets.
         ec2 = client(vport)
         sub = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
-        made = 0
-        for i in range(ENIS):
-            try:
-                ec2.create_network_interface(SubnetId=sub[i % len(sub)]["SubnetId"])
-                made += 1
-            except Exception:
-                break
+        rss_before = rss_kib(vpcd.pid)
+        t0 = time.monotonic()
+        made, eni_error = create_enis(vport, [x["SubnetId"] for x in sub], ENIS)
+        eni_seconds = time.monotonic() - t0
         rss = rss_kib(vpcd.pid)
         v, m = results["vpcd"], results["moto"]
         for w in ("describe_subnets_50", "create_delete_mix"):
@@ -130,9 +166,16 @@ def main():
             print(f"{w:22s} vpcd {v[w]['rps']:9.1f} req/s p99 {v[w]['p99_ms']:7.2f} ms | "
                   f"moto {m[w]['rps']:8.1f} req/s p99 {m[w]['p99_ms']:7.2f} ms | ratio {ratio:6.1f}x")
             results[w + "_ratio"] = round(ratio, 1)
-        print(f"vpcd RSS with {made} ENIs: {rss / 1024:.1f} MiB")
-        print(json.dumps({"bench": "api", "seconds": int(DURATION), **results, "enis": made,
-                          "vpcd_rss_kib": rss}))
+        print(f"vpcd RSS with {made} ENIs: {rss / 1024:.1f} MiB (before them: "
+              f"{rss_before / 1024:.1f} MiB; created by {ENI_CLIENTS} clients in "
+              f"{eni_seconds:.0f} s)")
+        if eni_error:
+            print(f"ENI creation stopped early: {eni_error}", file=sys.stderr)
+        print(json.dumps({"bench": "api", "seconds": int(DURATION), "load_start": round(load_start, 2),
+                          "load_end": round(os.getloadavg()[0], 2),
+                          **results, "enis": made, "vpcd_rss_kib": rss,
+                          "vpcd_rss_kib_before_enis": rss_before,
+                          "eni_create_seconds": round(eni_seconds, 1)}))
     finally:
         vpcd.terminate()
         vpcd.wait()
