@@ -119,18 +119,19 @@ class FlowLogs:
     take() waits until every packet sent before the call has been aggregated and
     delivered, then returns the OK records of the objects it has not returned
     before, summed per flow: {(interface-id, srcaddr, dstaddr, srcport, dstport,
-    protocol, action): [packets, bytes]} (key: other fields of a custom format).  The wait is a barrier, not a sleep: the
-    engine closes an interval for every ENI at once, and an ENI without traffic gets
-    a NODATA record in it; records reach the sink in that order and vpcd delivers
-    everything buffered each second (delay 0).  So once any record of an interval
-    that started after the call is on disk, so is every record of earlier traffic."""
+    protocol, action): [packets, bytes]} (key: other fields of a custom format).  The
+    wait is a barrier, not a sleep: the engine closes an interval for every ENI at
+    once, and an ENI without traffic gets a NODATA record ending at that moment, after
+    the interval's OK records; records reach the sink in that order and vpcd delivers
+    everything buffered each second (delay 0).  So once a NODATA record ending after
+    the call is on disk, so is every record of earlier traffic."""
 
     KEY = ("interface-id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol", "action")
 
     def __init__(self, ec2, state_dir, resource_id, bucket="flows", traffic="ALL",
                  log_format=None, key=KEY):
-        assert not log_format or all(f"${{{f}}}" in log_format for f in ("start", "log-status")), \
-            "take() needs the start and log-status fields"
+        assert not log_format or all(f"${{{f}}}" in log_format for f in ("end", "log-status")), \
+            "take() needs the end and log-status fields"
         kind = {"vpc": "VPC", "subnet": "Subnet", "eni": "NetworkInterface"}[
             resource_id.split("-")[0]]
         kw = {"LogFormat": log_format} if log_format else {}
@@ -154,18 +155,21 @@ class FlowLogs:
             out[path] = [dict(zip(names, ln.split(" "))) for ln in lines[1:]]
         return out
 
-    def take(self, timeout=20.0):
-        # A record that starts after this second comes from an interval drained at least
-        # a second after now: every packet sent so far is in it or in an earlier one.
-        after = int(time.time())
+    def take(self, since=None, timeout=20.0):
+        """since: the time.time() after the traffic (default: now); pass the same value to
+        several flow logs' take() to wait once."""
+        # A NODATA record's end is the second its interval was drained; a drain in a
+        # later second than since + slack holds every packet sent before since, or an
+        # earlier drain does.  A drain emits its NODATA records after its OK ones.
+        after = int((since or time.time()) + 0.25)
         deadline = time.monotonic() + timeout
         while True:
             objs = self.objects()
-            if any(r["start"] != "-" and int(r["start"]) > after
+            if any(r["log-status"] == "NODATA" and int(r["end"]) > after
                    for recs in objs.values() for r in recs):
                 break
             assert time.monotonic() < deadline, "no flow-log interval closed after the traffic"
-            time.sleep(0.25)
+            time.sleep(0.1)
         flows = {}
         for path, recs in objs.items():
             if path in self.taken:
