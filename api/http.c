@@ -24,6 +24,16 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/*
+ * libmicrohttpd's per-connection memory pool (headers, read buffer), zeroed
+ * on every request of a kept-alive connection: its default 32 kB was a
+ * twentieth of a DescribeSubnets' instructions and a tenth of a write's.
+ * SDK requests' headers are under 2 kB (4 kB with a session token); headers
+ * over about 15 kB get libmicrohttpd's 431.  Bodies are copied out of the
+ * read buffer as they arrive, so the 1 MiB body limit is unaffected.
+ */
+#define API_HTTP_POOL_SIZE 16384
+
 struct http_conn {
 	char *uri; /* raw, with the query string */
 	char *body;
@@ -191,7 +201,9 @@ int api_server_listen(struct api_server *s, const char *addr, uint16_t port)
 			     (struct sockaddr *)&ss, MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
 			     MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_END);
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_HTTP_POOL_SIZE,
+			     MHD_OPTION_END);
 	if (!d)
 		return errno ? -errno : -EADDRINUSE;
 	s->daemon = d;
