@@ -229,13 +229,13 @@ def test_no_route_and_blackhole_route(env):
             "Routes"] if r["DestinationCidrBlock"] == "10.99.0.0/16"]
         assert route["State"] == "blackhole", route
         assert ping_n(PREFIX + a, "10.99.0.5") == 0, "a blackhole route drops"
-        # vpc-semantics.md 3: "Packets matching a blackhole route are dropped"; 12.3: the
-        # action is REJECT only when SGs or NACLs do not allow the packet (or the connection
-        # was closed), and records are per ENI (5, "Flow logs are recorded per ENI").  A's
-        # security group and NACL let the requests out, so A's ENI logs them as ACCEPT;
-        # the route table is no ENI and logs nothing, and no reply exists.
-        flows = e.fl.take()
-        assert_flows(mine(flows, eni_a, eni_c), [
+        # /work/shared/reference/vpc-semantics.md line 135 (section 3): "Packets matching a
+        # blackhole route are **dropped**"; line 448 (12.3, action): REJECT is "not allowed
+        # by SGs or NACLs, or arrived after the connection was closed"; line 267 (5):
+        # "Flow logs are recorded per ENI".  A's security group and NACL let the requests
+        # out, so A's ENI logs them as ACCEPT; the route table has no ENI and logs
+        # nothing; no reply exists.  The same holds with no route at all.
+        assert_flows(mine(e.fl.take(), eni_a, eni_c), [
             (eni_a, a_ip, "10.99.0.5", 0, 0, ICMP, "ACCEPT", 3, 3 * PING)])
 
         e.ec2.delete_route(RouteTableId=rtb, DestinationCidrBlock="10.99.0.0/16")
