@@ -717,21 +717,19 @@ int ct_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 	return 0;
 }
 
-static inline int entry_update(struct ct_table *t, struct ct_entry *e, enum ct_dir dir,
-			       uint8_t tcp_flags, uint64_t now_ms)
+/* An earlier expiry than the entry's wheel second: move it now (rare). */
+static __attribute__((noinline)) void entry_refile(struct ct_table *t, struct ct_entry *e)
 {
-	uint64_t timeout_ms;
-	int r;
+	uint32_t idx = (uint32_t)(e - t->entries);
 
-	if (likely(e->key.proto == PKT_PROTO_TCP && e->state == CT_TCP_STATE_ESTABLISHED &&
-		   !(tcp_flags & (PKT_TCP_SYN | PKT_TCP_FIN | PKT_TCP_RST)))) {
-		/* What tcp_packet() does for this case, without the indirect call. */
-		timeout_ms = CT_MS(e->long_s);
-	} else {
-		r = l4_of(e->key.proto)->packet(e, dir, tcp_flags, &timeout_ms);
-		if (r < 0)
-			return r;
-	}
+	wheel_unlink(t, idx);
+	wheel_file(t, idx);
+}
+
+/* The flags and expiry of a packet that went through the state machine. */
+static inline void entry_touch(struct ct_table *t, struct ct_entry *e, enum ct_dir dir,
+			       uint64_t expires_ms)
+{
 	if (dir != (enum ct_dir)e->origin)
 		e->flags |= CT_F_REPLIED;
 	e->flags |= CT_F_SEEN;
@@ -739,15 +737,40 @@ static inline int entry_update(struct ct_table *t, struct ct_entry *e, enum ct_d
 		e->flags |= CT_F_LAST_IN;
 	else
 		e->flags &= (uint8_t)~CT_F_LAST_IN;
-	e->expires_ms = now_ms + timeout_ms;
+	e->expires_ms = expires_ms;
 	/* Later expiry: re-filed lazily by the wheel.  Earlier: move it now. */
-	if (ceil_s(e->expires_ms) < e->wsec) {
-		uint32_t idx = (uint32_t)(e - t->entries);
+	if (unlikely(ceil_s(expires_ms) < e->wsec))
+		entry_refile(t, e);
+}
 
-		wheel_unlink(t, idx);
-		wheel_file(t, idx);
-	}
+/* Every packet but the fast case of entry_update(): the protocol's state machine. */
+static __attribute__((noinline)) int entry_update_l4(struct ct_table *t, struct ct_entry *e,
+						     enum ct_dir dir, uint8_t tcp_flags,
+						     uint64_t now_ms)
+{
+	uint64_t timeout_ms;
+	int r = l4_of(e->key.proto)->packet(e, dir, tcp_flags, &timeout_ms);
+
+	if (r < 0)
+		return r;
+	entry_touch(t, e, dir, now_ms + timeout_ms);
 	return 0;
+}
+
+/*
+ * One packet through an entry.  The common case, TCP ESTABLISHED without
+ * SYN/FIN/RST, is what tcp_packet() does for it without the indirect call,
+ * and keeps the caller a leaf function (the rest is out of line).
+ */
+static inline int entry_update(struct ct_table *t, struct ct_entry *e, enum ct_dir dir,
+			       uint8_t tcp_flags, uint64_t now_ms)
+{
+	if (likely(e->key.proto == PKT_PROTO_TCP && e->state == CT_TCP_STATE_ESTABLISHED &&
+		   !(tcp_flags & (PKT_TCP_SYN | PKT_TCP_FIN | PKT_TCP_RST)))) {
+		entry_touch(t, e, dir, now_ms + CT_MS(e->long_s));
+		return 0;
+	}
+	return entry_update_l4(t, e, dir, tcp_flags, now_ms);
 }
 
 int ct_update(struct ct_table *t, struct ct_entry *e, enum ct_dir dir, uint8_t tcp_flags,
@@ -756,15 +779,36 @@ int ct_update(struct ct_table *t, struct ct_entry *e, enum ct_dir dir, uint8_t t
 	return entry_update(t, e, dir, tcp_flags, now_ms);
 }
 
-int ct_refresh(struct ct_table *t, const struct ct_key *k, uint32_t *hint, enum ct_dir dir,
-	       uint8_t tcp_flags, uint64_t now_ms)
+/* ct_refresh() when the hint does not name a live entry with this key. */
+static __attribute__((noinline)) int refresh_lookup(struct ct_table *t, const struct ct_key *k,
+						    uint32_t *hint, enum ct_dir dir,
+						    uint8_t tcp_flags, uint64_t now_ms)
 {
-	struct ct_entry *e = lookup_hint(t, k, *hint, now_ms);
+	struct ct_entry *e = ct_lookup(t, k, now_ms);
 
 	if (!e)
 		return -ENOENT;
 	*hint = (uint32_t)(e - t->entries);
 	return entry_update(t, e, dir, tcp_flags, now_ms);
+}
+
+int ct_refresh(struct ct_table *t, const struct ct_key *k, uint32_t *hint, enum ct_dir dir,
+	       uint8_t tcp_flags, uint64_t now_ms)
+{
+	uint32_t h = *hint;
+
+	if (likely(h < t->capacity)) {
+		struct ct_entry *e = &t->entries[h];
+		bool ports = proto_has_ports(k->proto);
+
+		if ((e->flags & CT_F_USED) && e->key.local_ip == k->local_ip &&
+		    e->key.remote_ip == k->remote_ip && e->key.zone == k->zone &&
+		    e->key.proto == k->proto &&
+		    e->key.local_port == (ports ? k->local_port : 0) &&
+		    e->key.remote_port == (ports ? k->remote_port : 0) && !expired(e, now_ms))
+			return entry_update(t, e, dir, tcp_flags, now_ms);
+	}
+	return refresh_lookup(t, k, hint, dir, tcp_flags, now_ms);
 }
 
 const struct ct_key *ct_entry_key(const struct ct_entry *e)
