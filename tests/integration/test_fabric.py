@@ -23,7 +23,8 @@ import pytest
 import netns_util
 from conftest import make_client
 from netns_util import (ICMP, POS, TCP, UDP, FlowLogs, assert_flows, connect_from, nsexec,
-                        ping, ping_n, root_state, without_ports)
+                        ping_n, root_state, without_ports)
+from netns_util import connect  # noqa: F401 (test_podman.py imports it from here)
 
 PREFIX = f"ovt{os.getpid() % 100000}-"
 AMI = "ami-0abcdef1234567890"
@@ -200,9 +201,12 @@ def test_instances_are_namespaces_and_the_api_is_enforced(fabric):
 def test_restart_adopts_the_fabric(fabric, start_vpcd):
     v = start_vpcd(f"--fabric-prefix={PREFIX}", state_dir=fabric.state)  # no teardown
     ec2 = make_client(v.url)
-    sub = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    sub = ec2.describe_subnets()["Subnets"][0]
+    fl = FlowLogs(ec2, fabric.state, sub["VpcId"])
+    sub = sub["SubnetId"]
     a, a_ip = run(ec2, sub)
     b, b_ip = run(ec2, sub)
+    eni_a, eni_b = eni_of(ec2, a), eni_of(ec2, b)
     link_a = nsexec(PREFIX + a, "ip", "-o", "link", "show", "eth0").stdout.split(":")[0]
     token = imds(PREFIX + a, "/latest/api/token", put_ttl="300")
     assert imds(PREFIX + a, "/latest/meta-data/instance-id", token) == a
@@ -212,7 +216,9 @@ def test_restart_adopts_the_fabric(fabric, start_vpcd):
     log = v2.log()
     assert "fabric (start): instances +0 -0 =2, ENIs +0 -0 ~0 =2" in log, log
     assert nsexec(PREFIX + a, "ip", "-o", "link", "show", "eth0").stdout.split(":")[0] == link_a
-    assert ping(PREFIX + a, b_ip), "traffic flows after the restart"
+    assert ping_n(PREFIX + a, b_ip, 2) == 2, "traffic flows after the restart"
+    # The flow log made before the restart still logs, exactly.
+    assert_flows(fl.take(), pings(eni_a, a_ip, eni_b, b_ip, 2))
     # The token signing key lives in the state directory: a token survives the restart.
     assert (fabric.state / "imds.key").stat().st_mode & 0o077 == 0
     assert imds(PREFIX + a, "/latest/meta-data/instance-id", token) == a

@@ -27,8 +27,8 @@ import time
 import pytest
 
 from conftest import make_client
-from netns_util import connect
-from test_fabric import PREFIX, netns_list, ping, root_state, run, serve
+from netns_util import connect, ping
+from test_fabric import PREFIX, netns_list, root_state, run, serve
 
 V5_FORMAT = ("${version} ${vpc-id} ${subnet-id} ${instance-id} ${interface-id} ${srcaddr} "
              "${dstaddr} ${dstport} ${protocol} ${tcp-flags} ${type} ${pkt-srcaddr} "
