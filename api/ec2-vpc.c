@@ -853,11 +853,13 @@ static int describe_subnets(struct api_req *r)
 	size_t n = r->model->n_subnets;
 	struct subnet_view *views = api_alloc(r, (n + 1) * sizeof(*views));
 	const void **objs = api_alloc(r, (n + 1) * sizeof(*objs));
+	uint32_t *avail = api_alloc(r, (n + 1) * sizeof(*avail));
 
-	if (!views || !objs)
+	/* Free addresses of every subnet in one pass over the ENIs (not one per subnet). */
+	if (!views || !objs || !avail || model_subnets_available_ips(r->model, avail) < 0)
 		return oom(r);
 	for (size_t i = 0; i < n; i++) {
-		views[i] = subnet_view_of(r, r->model->subnets[i]);
+		views[i] = (struct subnet_view){r->model->subnets[i], r->region, avail[i]};
 		objs[i] = &views[i];
 	}
 	const struct api_describe d = {

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct {
@@ -221,6 +222,66 @@ static void mark_used(uint64_t *used, uint32_t base, uint32_t from, uint32_t to)
 		if (ip == to)
 			break;
 	}
+}
+
+struct subnet_ref {
+	const struct model_subnet *s;
+	size_t index; /* in m->subnets */
+};
+
+static int subnet_ref_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct subnet_ref *)a)->s->id, ((const struct subnet_ref *)b)->s->id);
+}
+
+static int subnet_ref_key_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct subnet_ref *)elem)->s->id);
+}
+
+int model_subnets_available_ips(const struct model *m, uint32_t *ret_counts)
+{
+	size_t n = m->n_subnets;
+	struct subnet_ref *refs;
+	uint64_t *used;
+
+	if (n == 0)
+		return 0;
+	refs = calloc(n, sizeof(*refs));
+	used = calloc(n, sizeof(*used));
+	if (!refs || !used) {
+		free(refs);
+		free(used);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		refs[i] = (struct subnet_ref){m->subnets[i], i};
+	qsort(refs, n, sizeof(*refs), subnet_ref_cmp);
+	/* As model_subnet_available_ips(), with the ENI's subnet found by ID. */
+	for (size_t i = 0; i < m->n_enis; i++) {
+		const struct model_eni *e = m->enis[i];
+		const struct subnet_ref *ref =
+		    bsearch(e->subnet_id, refs, n, sizeof(*refs), subnet_ref_key_cmp);
+		const struct model_subnet *s;
+
+		if (!ref)
+			continue;
+		s = ref->s;
+		for (size_t j = 0; j < e->n_ips; j++)
+			if (net_cidr4_contains(s->cidr, e->ips[j].ip))
+				used[ref->index]++;
+		for (size_t j = 0; j < e->n_prefixes; j++)
+			if (net_cidr4_covers(s->cidr, e->prefixes[j]))
+				used[ref->index] += net_cidr4_size(e->prefixes[j]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t total = net_cidr4_size(m->subnets[i]->cidr), u = used[i] + 5;
+
+		ret_counts[i] = u >= total ? 0 : (uint32_t)(total - u);
+	}
+	free(refs);
+	free(used);
+	return 0;
 }
 
 int model_subnet_alloc_ip(const struct model *m, const struct model_subnet *s, uint32_t *ret_ip)

@@ -221,6 +221,12 @@ bool model_private_ip_in_use(const struct model *m, const struct model_subnet *s
 /* Free addresses: 2^(32-len) - 5 - used (a /28 prefix counts 16); AWS AvailableIpAddressCount. */
 uint32_t model_subnet_available_ips(const struct model *m, const struct model_subnet *s);
 /*
+ * The same for every subnet at once, ret_counts[i] for m->subnets[i]
+ * (m->n_subnets entries): one pass over the ENIs instead of one per subnet
+ * (DescribeSubnets).  0 or -ENOMEM.
+ */
+int model_subnets_available_ips(const struct model *m, uint32_t *ret_counts);
+/*
  * The lowest free, unreserved address of the subnet.  0, or -ENOSPC (the
  * caller raises InsufficientFreeAddressesInSubnet).
  */

@@ -589,3 +589,37 @@ Test(ops_eni, random_operations_keep_address_invariants)
 	cr_assert_gt(ok, 300);
 	cr_assert_gt(failed, 300);
 }
+
+/* model_subnets_available_ips (one pass, DescribeSubnets) agrees with the per-subnet count. */
+Test(ops_eni, all_subnets_available_ips_match_one_by_one)
+{
+	struct model_subnet *other = fx_subnet(&f, vpc, "10.0.2.0/24", 1);
+	struct model_subnet *small = fx_subnet(&f, vpc, "10.0.3.0/28", 0);
+	struct model_subnet *empty = fx_subnet(&f, vpc, "10.0.4.0/26", 0);
+	uint32_t counts[16];
+
+	for (int i = 0; i < 7; i++) {
+		struct model_eni_create c = {.subnet_id = (i % 2 ? other : subnet)->id,
+					     .secondary_count = i % 3,
+					     .prefix_count = i == 3 ? 2 : 0};
+
+		new_eni(&c);
+	}
+	for (int i = 0; i < 11; i++) {
+		struct model_eni_create c = {.subnet_id = small->id};
+
+		new_eni(&c);
+	}
+	cr_assert_leq(f.m->n_subnets, 16);
+	cr_assert_eq(model_subnets_available_ips(f.m, counts), 0);
+	for (size_t i = 0; i < f.m->n_subnets; i++)
+		cr_assert_eq(counts[i], model_subnet_available_ips(f.m, f.m->subnets[i]),
+			     "subnet %s", f.m->subnets[i]->id);
+	/* And the numbers themselves: /26 untouched, /28 full. */
+	for (size_t i = 0; i < f.m->n_subnets; i++) {
+		if (f.m->subnets[i] == empty)
+			cr_assert_eq(counts[i], 64 - 5);
+		if (f.m->subnets[i] == small)
+			cr_assert_eq(counts[i], 0);
+	}
+}
