@@ -2,8 +2,9 @@
  * cni-sha1: SHA-1 (FIPS 180-4) of a short buffer, for the host veth name
  * (the AWS plugin's "eni" + the first 11 hex digits of SHA-1 of
  * "<namespace>.<pod>").  Not for security: the name only has to match the
- * AWS plugin's.  Here so that vpc-cni does not load and initialise
- * libcrypto for one digest (about 2 ms of every ADD, measured).
+ * AWS plugin's.  By libmd (a plain static archive), so that vpc-cni does
+ * not load and initialise libcrypto for one digest (about 2 ms of every
+ * ADD, measured; docs/benchmarks.md, CNI).
  */
 #ifndef OPENVPC_CNI_SHA1_H
 #define OPENVPC_CNI_SHA1_H

@@ -10,6 +10,7 @@ packages=(
 	# libraries (design.md, "Dependencies")
 	libjansson-dev libsqlite3-dev libmicrohttpd-dev libssl-dev libxml2-dev
 	libcurl4-openssl-dev libnl-3-dev libnl-route-3-dev libnftables-dev zlib1g-dev
+	libmd-dev # SHA-1 in vpc-cni without libcrypto's start-up (docs/architecture.md)
 	# tests
 	libcriterion-dev python3-pytest python3-boto3 awscli valgrind sqlite3
 	# network tests and benchmarks
