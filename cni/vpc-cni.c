@@ -31,6 +31,7 @@
 #include "cni/cni-ipc.h"
 #include "cni/cni-proto.h"
 #include "cni/cni-result.h"
+#include "cni/cni-version.h"
 #include "lib/util/util.h"
 
 #define IPAMD_TIMEOUT_MS 10000
@@ -294,6 +295,17 @@ static int version(const char *buf, size_t len)
 	return 0;
 }
 
+#define USAGE                                                                                      \
+	"usage: CNI_COMMAND=ADD|DEL|CHECK|STATUS|VERSION|GC CNI_CONTAINERID=ID CNI_NETNS=PATH\n"  \
+	"         CNI_IFNAME=NAME [CNI_ARGS=K=V;...] [CNI_PATH=DIRS] vpc-cni < NETCONF\n"           \
+	"       vpc-cni --version | --help\n"                                                     \
+	"\n"                                                                                      \
+	"A CNI plugin (specification 1.1.0; results for 0.1.0 to 1.1.0) giving pods addresses\n"  \
+	"of the VPC through vpc-ipamd on this node.  The network configuration comes on\n"        \
+	"stdin, the result or a CNI error goes to stdout as JSON; logs go to pluginLogFile.\n"   \
+	"Exit status: 0 on success, 1 with a CNI error on stdout, 2 on a bad command line.\n"     \
+	"Reference: docs/reference/vpc-cni.md\n"
+
 int main(int argc, char **argv)
 {
 	struct cni_err err = {0};
@@ -305,6 +317,23 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0)) {
 		printf("vpc-cni (openvpc) CNI %s\n", CNI_VERSION_LATEST);
+		return 0;
+	}
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(USAGE, stdout);
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "vpc-cni: unexpected argument \"%s\"\n%s", argv[1], USAGE);
+		return 2;
+	}
+	/* Run by a person (no CNI_COMMAND): say what this is, as the reference plugins do. */
+	if (!getenv("CNI_COMMAND") && isatty(STDIN_FILENO)) {
+		fputs("vpc-cni (openvpc): a CNI plugin, run by a container runtime\n"
+		      "CNI protocol versions supported:", stderr);
+		for (int v = 0; v < CNI_V_COUNT; v++)
+			fprintf(stderr, "%s %s", v ? "," : "", cni_version_str((enum cni_ver)v));
+		fputs("\n(see vpc-cni --help)\n", stderr);
 		return 0;
 	}
 	e = cni_env_parse(env_get, NULL, &env, &err);

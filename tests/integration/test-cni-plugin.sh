@@ -109,6 +109,11 @@ out=$(echo 'nope' | cni ADD c4 $pod1 web-4) && bad "bad json accepted" || ok
 [ "$(echo "$out" | jq_ 'd["code"]')" = 6 ] && ok || bad "bad json code: $out"
 out=$(echo '{"cniVersion":"1.1.0"}' | ip netns exec $node env CNI_COMMAND=ADD "$CNI") && bad "ADD without env" || ok
 [ "$(echo "$out" | jq_ 'd["code"]')" = 4 ] && ok || bad "missing env code: $out"
+out=$("$CNI" --help) && echo "$out" | grep -q "^usage: CNI_COMMAND=" && ok || bad "--help: $out"
+rc=0; out=$("$CNI" --bogus 2>&1 >/dev/null) || rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q '"--bogus"' && ok || bad "bad argument: exit $rc, $out"
+out=$(env -u CNI_COMMAND "$CNI" </dev/null) && bad "no CNI_COMMAND accepted" || ok
+[ "$(echo "$out" | jq_ 'd["code"]')" = 4 ] && ok || bad "no CNI_COMMAND, not a terminal: $out"
 out=$(echo '{"cniVersion":"1.1.0"}' | env CNI_COMMAND=VERSION "$CNI")
 echo "$out" | grep -q '"supportedVersions":\["0.1.0","0.2.0","0.3.0","0.3.1","0.4.0","1.0.0","1.1.0"\]' && ok || bad "VERSION: $out"
 check "STATUS with ipamd up" bash -c "conf 1.1.0 | ip netns exec $node env CNI_COMMAND=STATUS $CNI"
