@@ -358,8 +358,9 @@ def test_nacl_source_dest_check_and_udp_on_real_packets(fabric):
     serve(fabric, PREFIX + c, 8080)
     assert nsexec(PREFIX + a, "python3", "-c", ask, a_ip, c_ip, "44010").stdout.strip() == "connected"
     assert nsexec(PREFIX + a, "python3", "-c", ask, spoof, c_ip, "44011").stdout.strip() == "FAILED"
-    # The check's REJECT is an egress record on A's ENI; srcaddr is still A's primary
-    # address (vpc-semantics.md 12.3), pkt-srcaddr the spoofed one.
+    # The check's REJECT is an egress record on A's ENI [I: AWS does not say whether the
+    # check's drops are logged; openvpc logs them as REJECT]; srcaddr is still A's
+    # primary address (vpc-semantics.md 12.3), pkt-srcaddr the spoofed one.
     t = time.time()
     assert_flows(without_ports(fl.take(t), 44003), [
         *pair(eni_a, a_ip, eni_c, c_ip, TCP, 44010, 8080),
