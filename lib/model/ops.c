@@ -224,62 +224,66 @@ static void mark_used(uint64_t *used, uint32_t base, uint32_t from, uint32_t to)
 	}
 }
 
-struct subnet_ref {
-	const struct model_subnet *s;
-	size_t index; /* in m->subnets */
-};
-
-static int subnet_ref_cmp(const void *a, const void *b)
+static uint64_t id_hash(const char *id)
 {
-	return strcmp(((const struct subnet_ref *)a)->s->id, ((const struct subnet_ref *)b)->s->id);
-}
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
 
-static int subnet_ref_key_cmp(const void *key, const void *elem)
-{
-	return strcmp(key, ((const struct subnet_ref *)elem)->s->id);
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 1099511628211ULL;
+	return h;
 }
 
 int model_subnets_available_ips(const struct model *m, uint32_t *ret_counts)
 {
-	size_t n = m->n_subnets;
-	struct subnet_ref *refs;
+	size_t n = m->n_subnets, cap = 16;
+	size_t *slots; /* open addressing: index + 1 into m->subnets, 0 empty */
 	uint64_t *used;
 
 	if (n == 0)
 		return 0;
-	refs = calloc(n, sizeof(*refs));
+	while (cap < 2 * n)
+		cap *= 2;
+	slots = calloc(cap, sizeof(*slots));
 	used = calloc(n, sizeof(*used));
-	if (!refs || !used) {
-		free(refs);
+	if (!slots || !used) {
+		free(slots);
 		free(used);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < n; i++)
-		refs[i] = (struct subnet_ref){m->subnets[i], i};
-	qsort(refs, n, sizeof(*refs), subnet_ref_cmp);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = id_hash(m->subnets[i]->id) & (cap - 1);
+
+		while (slots[k])
+			k = (k + 1) & (cap - 1);
+		slots[k] = i + 1;
+	}
 	/* As model_subnet_available_ips(), with the ENI's subnet found by ID. */
 	for (size_t i = 0; i < m->n_enis; i++) {
 		const struct model_eni *e = m->enis[i];
-		const struct subnet_ref *ref =
-		    bsearch(e->subnet_id, refs, n, sizeof(*refs), subnet_ref_key_cmp);
-		const struct model_subnet *s;
+		const struct model_subnet *s = NULL;
+		size_t k = id_hash(e->subnet_id) & (cap - 1), idx = 0;
 
-		if (!ref)
+		for (; slots[k]; k = (k + 1) & (cap - 1))
+			if (strcmp(m->subnets[slots[k] - 1]->id, e->subnet_id) == 0) {
+				idx = slots[k] - 1;
+				s = m->subnets[idx];
+				break;
+			}
+		if (!s)
 			continue;
-		s = ref->s;
 		for (size_t j = 0; j < e->n_ips; j++)
 			if (net_cidr4_contains(s->cidr, e->ips[j].ip))
-				used[ref->index]++;
+				used[idx]++;
 		for (size_t j = 0; j < e->n_prefixes; j++)
 			if (net_cidr4_covers(s->cidr, e->prefixes[j]))
-				used[ref->index] += net_cidr4_size(e->prefixes[j]);
+				used[idx] += net_cidr4_size(e->prefixes[j]);
 	}
 	for (size_t i = 0; i < n; i++) {
 		uint64_t total = net_cidr4_size(m->subnets[i]->cidr), u = used[i] + 5;
 
 		ret_counts[i] = u >= total ? 0 : (uint32_t)(total - u);
 	}
-	free(refs);
+	free(slots);
 	free(used);
 	return 0;
 }

@@ -223,7 +223,7 @@ uint32_t model_subnet_available_ips(const struct model *m, const struct model_su
 /*
  * The same for every subnet at once, ret_counts[i] for m->subnets[i]
  * (m->n_subnets entries): one pass over the ENIs instead of one per subnet
- * (DescribeSubnets).  0 or -ENOMEM.
+ * (DescribeSubnets; subnets found by ID in a hash table).  0 or -ENOMEM.
  */
 int model_subnets_available_ips(const struct model *m, uint32_t *ret_counts);
 /*
