@@ -149,6 +149,38 @@ static inline void fx_route(struct model_route_table *t, const char *dest, const
 	cr_assert_eq(model_rtb_add_route(t, &r), 0);
 }
 
+/*
+ * The two-tier skeleton most tests start from: vpc-1 10.0.0.0/16 with
+ * subnet-pub 10.0.1.0/24 and subnet-db 10.0.2.0/24; igw-1 attached; rtb-pub
+ * (local, 0.0.0.0/0 -> igw-1) associated with subnet-pub; the main table's
+ * 0.0.0.0/0 -> nat-1 (the caller adds nat-1).  Returns the main table.
+ */
+static inline struct model_route_table *fx_two_tier_base(struct model *m)
+{
+	struct model_route_table *pub, *main_rt;
+	struct model_rtb_assoc a = {0};
+	struct model_igw *igw;
+
+	fx_vpc(m, "vpc-1", "10.0.0.0/16");
+	fx_subnet(m, "subnet-pub", "vpc-1", "10.0.1.0/24");
+	fx_subnet(m, "subnet-db", "vpc-1", "10.0.2.0/24");
+	igw = model_add_igw(m);
+	util_strscpy(igw->id, "igw-1", sizeof(igw->id));
+	util_strscpy(igw->attachment.vpc_id, "vpc-1", sizeof(igw->attachment.vpc_id));
+	util_strscpy(igw->attachment.state, "available", sizeof(igw->attachment.state));
+	pub = model_add_route_table(m);
+	util_strscpy(pub->id, "rtb-pub", sizeof(pub->id));
+	util_strscpy(pub->vpc_id, "vpc-1", sizeof(pub->vpc_id));
+	fx_route(pub, "10.0.0.0/16", "local", MODEL_ORIGIN_CREATE_ROUTE_TABLE);
+	fx_route(pub, "0.0.0.0/0", "igw-1", MODEL_ORIGIN_CREATE_ROUTE);
+	util_strscpy(a.id, "rtbassoc-pub", sizeof(a.id));
+	util_strscpy(a.subnet_id, "subnet-pub", sizeof(a.subnet_id));
+	model_rtb_add_assoc(pub, &a);
+	main_rt = model_vpc_main_route_table(m, "vpc-1");
+	fx_route(main_rt, "0.0.0.0/0", "nat-1", MODEL_ORIGIN_CREATE_ROUTE);
+	return main_rt;
+}
+
 static inline void fx_nacl_entry(struct model_nacl *n, int number, bool egress, const char *proto,
 				 bool allow, const char *cidr, int from, int to)
 {

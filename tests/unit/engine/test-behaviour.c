@@ -26,31 +26,11 @@
 static struct model *two_tier(void)
 {
 	struct model *m = model_new("123456789012", "us-east-1");
-	struct model_route_table *pub, *main_rt;
-	struct model_rtb_assoc a = {0};
 	struct model_sg *web, *db;
 	struct model_eni *e;
-	struct model_igw *igw;
 	struct model_nat_gateway *nat;
 
-	fx_vpc(m, "vpc-1", "10.0.0.0/16");
-	fx_subnet(m, "subnet-pub", "vpc-1", "10.0.1.0/24");
-	fx_subnet(m, "subnet-db", "vpc-1", "10.0.2.0/24");
-	igw = model_add_igw(m);
-	util_strscpy(igw->id, "igw-1", sizeof(igw->id));
-	util_strscpy(igw->attachment.vpc_id, "vpc-1", sizeof(igw->attachment.vpc_id));
-	util_strscpy(igw->attachment.state, "available", sizeof(igw->attachment.state));
-
-	pub = model_add_route_table(m);
-	util_strscpy(pub->id, "rtb-pub", sizeof(pub->id));
-	util_strscpy(pub->vpc_id, "vpc-1", sizeof(pub->vpc_id));
-	fx_route(pub, "10.0.0.0/16", "local", MODEL_ORIGIN_CREATE_ROUTE_TABLE);
-	fx_route(pub, "0.0.0.0/0", "igw-1", MODEL_ORIGIN_CREATE_ROUTE);
-	util_strscpy(a.id, "rtbassoc-pub", sizeof(a.id));
-	util_strscpy(a.subnet_id, "subnet-pub", sizeof(a.subnet_id));
-	model_rtb_add_assoc(pub, &a);
-	main_rt = model_vpc_main_route_table(m, "vpc-1");
-	fx_route(main_rt, "0.0.0.0/0", "nat-1", MODEL_ORIGIN_CREATE_ROUTE);
+	fx_two_tier_base(m);
 
 	web = fx_sg(m, "sg-web", "vpc-1");
 	fx_rule(web, false, "tcp", 80, 80, "0.0.0.0/0");

@@ -315,30 +315,12 @@ static struct fabric_dp *dp;
 static struct model *build_model(bool with_8080)
 {
 	struct model *mm = model_new("123456789012", "us-east-1");
-	struct model_route_table *pub, *main_rt;
-	struct model_rtb_assoc a = {0};
+	struct model_route_table *main_rt;
 	struct model_sg *web;
 	struct model_eni *e;
-	struct model_igw *igw;
 	struct model_nat_gateway *nat;
 
-	fx_vpc(mm, "vpc-1", "10.0.0.0/16");
-	fx_subnet(mm, "subnet-pub", "vpc-1", "10.0.1.0/24");
-	fx_subnet(mm, "subnet-db", "vpc-1", "10.0.2.0/24");
-	igw = model_add_igw(mm);
-	util_strscpy(igw->id, "igw-1", sizeof(igw->id));
-	util_strscpy(igw->attachment.vpc_id, "vpc-1", sizeof(igw->attachment.vpc_id));
-	util_strscpy(igw->attachment.state, "available", sizeof(igw->attachment.state));
-	pub = model_add_route_table(mm);
-	util_strscpy(pub->id, "rtb-pub", sizeof(pub->id));
-	util_strscpy(pub->vpc_id, "vpc-1", sizeof(pub->vpc_id));
-	fx_route(pub, "10.0.0.0/16", "local", MODEL_ORIGIN_CREATE_ROUTE_TABLE);
-	fx_route(pub, "0.0.0.0/0", "igw-1", MODEL_ORIGIN_CREATE_ROUTE);
-	util_strscpy(a.id, "rtbassoc-pub", sizeof(a.id));
-	util_strscpy(a.subnet_id, "subnet-pub", sizeof(a.subnet_id));
-	model_rtb_add_assoc(pub, &a);
-	main_rt = model_vpc_main_route_table(mm, "vpc-1");
-	fx_route(main_rt, "0.0.0.0/0", "nat-1", MODEL_ORIGIN_CREATE_ROUTE);
+	main_rt = fx_two_tier_base(mm);
 
 	web = fx_sg(mm, "sg-web", "vpc-1");
 	if (with_8080)
