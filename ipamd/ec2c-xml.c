@@ -639,8 +639,16 @@ static int grow(void **items, size_t n, size_t more, size_t elem_size)
 	return 0;
 }
 
-int ec2c_xml_parse_eni_page(const char *body, size_t size, struct ec2c_eni_list *list,
-			    char ret_next_token[EC2C_NEXT_TOKEN_MAX])
+/*
+ * One page of a Describe* answer: the items of root/set_name appended to
+ * *items (*n of them so far, elem_size each) by parse, and the NextToken.
+ * On failure the items parsed by this call are released with done and *n
+ * is unchanged.
+ */
+static int parse_page(const char *body, size_t size, const char *action, const char *set_name,
+		      void **items, size_t *n, size_t elem_size,
+		      int (*parse)(const xmlNode *it, void *item), void (*done)(void *item),
+		      char ret_next_token[EC2C_NEXT_TOKEN_MAX])
 {
 	char token[EC2C_NEXT_TOKEN_MAX];
 	xmlNode *root, *set;
@@ -648,28 +656,46 @@ int ec2c_xml_parse_eni_page(const char *body, size_t size, struct ec2c_eni_list 
 	xmlDoc *doc;
 	int r;
 
-	r = open_action(body, size, "DescribeNetworkInterfaces", &doc, &root);
+	r = open_action(body, size, action, &doc, &root);
 	if (r < 0)
 		return r;
 	if ((r = get_next_token(root, token)) < 0)
 		goto out;
-	set = child(root, "networkInterfaceSet");
+	set = child(root, set_name);
 	count = count_items(set);
-	if ((r = grow((void **)&list->enis, list->n_enis, count, sizeof(*list->enis))) < 0)
+	if ((r = grow(items, *n, count, elem_size)) < 0)
 		goto out;
 	for (xmlNode *it = child(set, "item"); it; it = next_named(it), i++) {
-		r = parse_eni(it, &list->enis[list->n_enis + i]);
+		r = parse(it, (char *)*items + (*n + i) * elem_size);
 		if (r < 0) {
 			for (size_t j = 0; j <= i; j++)
-				ec2c_eni_done(&list->enis[list->n_enis + j]);
+				done((char *)*items + (*n + j) * elem_size);
 			goto out;
 		}
 	}
-	list->n_enis += count;
+	*n += count;
 	memcpy(ret_next_token, token, sizeof(token));
 out:
 	xmlFreeDoc(doc);
 	return r;
+}
+
+static int eni_item_parse(const xmlNode *it, void *item)
+{
+	return parse_eni(it, item);
+}
+
+static void eni_item_done(void *item)
+{
+	ec2c_eni_done(item);
+}
+
+int ec2c_xml_parse_eni_page(const char *body, size_t size, struct ec2c_eni_list *list,
+			    char ret_next_token[EC2C_NEXT_TOKEN_MAX])
+{
+	return parse_page(body, size, "DescribeNetworkInterfaces", "networkInterfaceSet",
+			  (void **)&list->enis, &list->n_enis, sizeof(*list->enis), eni_item_parse,
+			  eni_item_done, ret_next_token);
 }
 
 static int parse_subnet(const xmlNode *n, struct ec2c_subnet *s)
@@ -687,39 +713,25 @@ static int parse_subnet(const xmlNode *n, struct ec2c_subnet *s)
 	return get_tags(n, &s->tags, &s->n_tags);
 }
 
+static int subnet_item_parse(const xmlNode *it, void *item)
+{
+	return parse_subnet(it, item);
+}
+
+static void subnet_item_done(void *item)
+{
+	struct ec2c_subnet *s = item;
+
+	free(s->tags);
+	s->tags = NULL;
+}
+
 int ec2c_xml_parse_subnet_page(const char *body, size_t size, struct ec2c_subnet_list *list,
 			       char ret_next_token[EC2C_NEXT_TOKEN_MAX])
 {
-	char token[EC2C_NEXT_TOKEN_MAX];
-	xmlNode *root, *set;
-	size_t count, i = 0;
-	xmlDoc *doc;
-	int r;
-
-	r = open_action(body, size, "DescribeSubnets", &doc, &root);
-	if (r < 0)
-		return r;
-	if ((r = get_next_token(root, token)) < 0)
-		goto out;
-	set = child(root, "subnetSet");
-	count = count_items(set);
-	if ((r = grow((void **)&list->subnets, list->n_subnets, count, sizeof(*list->subnets))) < 0)
-		goto out;
-	for (xmlNode *it = child(set, "item"); it; it = next_named(it), i++) {
-		r = parse_subnet(it, &list->subnets[list->n_subnets + i]);
-		if (r < 0) {
-			for (size_t j = 0; j <= i; j++) {
-				free(list->subnets[list->n_subnets + j].tags);
-				list->subnets[list->n_subnets + j].tags = NULL;
-			}
-			goto out;
-		}
-	}
-	list->n_subnets += count;
-	memcpy(ret_next_token, token, sizeof(token));
-out:
-	xmlFreeDoc(doc);
-	return r;
+	return parse_page(body, size, "DescribeSubnets", "subnetSet", (void **)&list->subnets,
+			  &list->n_subnets, sizeof(*list->subnets), subnet_item_parse,
+			  subnet_item_done, ret_next_token);
 }
 
 void ec2c_eni_done(struct ec2c_eni *eni)
