@@ -181,6 +181,31 @@ static inline struct model_route_table *fx_two_tier_base(struct model *m)
 	return main_rt;
 }
 
+/*
+ * nat-1, the public NAT gateway fx_two_tier_base()'s main table points at:
+ * its requester-managed ENI eni-nat 10.0.1.5 in subnet-pub (no
+ * source/destination check), public address 198.51.100.5.
+ */
+static inline struct model_nat_gateway *fx_nat_gateway(struct model *m)
+{
+	struct model_eni *e = fx_eni(m, "eni-nat", "subnet-pub", "10.0.1.5", NULL);
+	struct model_nat_gateway *nat;
+
+	e->source_dest_check = false;
+	e->requester_managed = true;
+	e->ips[0].public_ip = fx_ip("198.51.100.5");
+	nat = model_add_nat_gateway(m);
+	util_strscpy(nat->id, "nat-1", sizeof(nat->id));
+	util_strscpy(nat->subnet_id, "subnet-pub", sizeof(nat->subnet_id));
+	util_strscpy(nat->vpc_id, "vpc-1", sizeof(nat->vpc_id));
+	util_strscpy(nat->eni_id, "eni-nat", sizeof(nat->eni_id));
+	nat->private_ip = fx_ip("10.0.1.5");
+	nat->public_ip = fx_ip("198.51.100.5");
+	nat->connectivity = MODEL_NAT_PUBLIC;
+	nat->state = MODEL_STATE_AVAILABLE;
+	return nat;
+}
+
 static inline void fx_nacl_entry(struct model_nacl *n, int number, bool egress, const char *proto,
 				 bool allow, const char *cidr, int from, int to)
 {

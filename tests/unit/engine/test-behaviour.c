@@ -28,7 +28,6 @@ static struct model *two_tier(void)
 	struct model *m = model_new("123456789012", "us-east-1");
 	struct model_sg *web, *db;
 	struct model_eni *e;
-	struct model_nat_gateway *nat;
 
 	fx_two_tier_base(m);
 
@@ -45,19 +44,7 @@ static struct model *two_tier(void)
 	e->ips[0].public_ip = fx_ip("198.51.100.10");
 	fx_eni(m, "eni-web2", "subnet-pub", "10.0.1.11", "sg-web");
 	fx_eni(m, "eni-db", "subnet-db", "10.0.2.20", "sg-db");
-	e = fx_eni(m, "eni-nat", "subnet-pub", "10.0.1.5", NULL);
-	e->source_dest_check = false;
-	e->requester_managed = true;
-	e->ips[0].public_ip = fx_ip("198.51.100.5");
-	nat = model_add_nat_gateway(m);
-	util_strscpy(nat->id, "nat-1", sizeof(nat->id));
-	util_strscpy(nat->subnet_id, "subnet-pub", sizeof(nat->subnet_id));
-	util_strscpy(nat->vpc_id, "vpc-1", sizeof(nat->vpc_id));
-	util_strscpy(nat->eni_id, "eni-nat", sizeof(nat->eni_id));
-	nat->private_ip = fx_ip("10.0.1.5");
-	nat->public_ip = fx_ip("198.51.100.5");
-	nat->connectivity = MODEL_NAT_PUBLIC;
-	nat->state = MODEL_STATE_AVAILABLE;
+	fx_nat_gateway(m);
 	return m;
 }
 

@@ -318,7 +318,6 @@ static struct model *build_model(bool with_8080)
 	struct model_route_table *main_rt;
 	struct model_sg *web;
 	struct model_eni *e;
-	struct model_nat_gateway *nat;
 
 	main_rt = fx_two_tier_base(mm);
 
@@ -333,19 +332,7 @@ static struct model *build_model(bool with_8080)
 	e->ips[0].public_ip = fx_ip("198.51.100.10");
 	fx_eni(mm, "eni-b", "subnet-pub", "10.0.1.11", "sg-web");
 	fx_eni(mm, "eni-c", "subnet-db", "10.0.2.20", "sg-web");
-	e = fx_eni(mm, "eni-nat", "subnet-pub", "10.0.1.5", NULL);
-	e->source_dest_check = false;
-	e->requester_managed = true;
-	e->ips[0].public_ip = fx_ip("198.51.100.5");
-	nat = model_add_nat_gateway(mm);
-	util_strscpy(nat->id, "nat-1", sizeof(nat->id));
-	util_strscpy(nat->subnet_id, "subnet-pub", sizeof(nat->subnet_id));
-	util_strscpy(nat->vpc_id, "vpc-1", sizeof(nat->vpc_id));
-	util_strscpy(nat->eni_id, "eni-nat", sizeof(nat->eni_id));
-	nat->private_ip = fx_ip("10.0.1.5");
-	nat->public_ip = fx_ip("198.51.100.5");
-	nat->connectivity = MODEL_NAT_PUBLIC;
-	nat->state = MODEL_STATE_AVAILABLE;
+	fx_nat_gateway(mm);
 	{
 		/* vgw-1 with a VPN to 192.168.0.0/16, propagated into the main table. */
 		struct model_vgw *vgw = model_add_vgw(mm);
