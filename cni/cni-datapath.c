@@ -23,6 +23,7 @@
 #include "cni/cni-datapath.h"
 #include "lib/net/net.h"
 #include "lib/util/util.h"
+#include "netlink/nlu.h"
 
 #define GW4 0xa9fe0101u /* 169.254.1.1 */
 
@@ -37,16 +38,6 @@ static int nl_fail(struct cni_err *err, int nle, const char *what, const char *n
 	return cni_err_set(err, CNI_ERR_DATAPATH, "%s %s: %s", what, name, nl_geterror(nle));
 }
 
-static struct nl_sock *nl_open(void)
-{
-	struct nl_sock *sk = nl_socket_alloc();
-
-	if (sk && nl_connect(sk, NETLINK_ROUTE) < 0) {
-		nl_socket_free(sk);
-		sk = NULL;
-	}
-	return sk;
-}
 
 static void socks_close(struct socks *s)
 {
@@ -65,7 +56,7 @@ static int socks_open(const char *netns, bool need_pod, struct socks *s, struct 
 	int host_fd = -1, pod_fd = -1, e = 0;
 
 	*s = (struct socks){0};
-	s->host = nl_open();
+	s->host = nlu_open();
 	if (!s->host)
 		return cni_err_set(err, CNI_ERR_IO, "cannot open a netlink socket");
 	if (!netns || !*netns)
@@ -84,7 +75,7 @@ static int socks_open(const char *netns, bool need_pod, struct socks *s, struct 
 				strerror(errno));
 		goto out;
 	}
-	s->pod = nl_open();
+	s->pod = nlu_open();
 	if (setns(host_fd, CLONE_NEWNET) < 0) {
 		/* Staying in the pod's namespace would wire the node side into it. */
 		e = cni_err_set(err, CNI_ERR_IO, "cannot return to the node namespace: %s",
@@ -103,15 +94,6 @@ out:
 	return e;
 }
 
-static struct nl_addr *ip4_addr(uint32_t ip, int plen)
-{
-	uint32_t be = htonl(ip);
-	struct nl_addr *a = nl_addr_build(AF_INET, &be, 4);
-
-	if (a)
-		nl_addr_set_prefixlen(a, plen);
-	return a;
-}
 
 static int link_get(struct nl_sock *sk, const char *name, struct rtnl_link **ret)
 {
@@ -207,7 +189,7 @@ static int add_addr(struct nl_sock *sk, int ifindex, uint32_t ip, const char *na
 		    struct cni_err *err)
 {
 	struct rtnl_addr *a = rtnl_addr_alloc();
-	struct nl_addr *local = ip4_addr(ip, 32);
+	struct nl_addr *local = nlu_ip4(ip, 32);
 	int e = -NLE_NOMEM;
 
 	if (a && local) {
@@ -224,57 +206,25 @@ static int add_addr(struct nl_sock *sk, int ifindex, uint32_t ip, const char *na
 static int add_route(struct nl_sock *sk, uint32_t dst, int plen, uint32_t gw, int ifindex,
 		     int table, const char *name, struct cni_err *err)
 {
-	struct rtnl_route *r = rtnl_route_alloc();
-	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	struct nl_addr *d = ip4_addr(dst, plen), *g = gw ? ip4_addr(gw, 32) : NULL;
-	int e = -NLE_NOMEM;
+	struct nlu_route4 r = {.dst = dst, .dst_len = plen, .gateway = gw, .oif = ifindex,
+			       .table = (uint32_t)table, .scope = -1, .protocol = RTPROT_BOOT};
+	int e = nlu_route4(sk, &r, NLU_REPLACE);
 
-	if (r && nh && d && (!gw || g)) {
-		rtnl_route_set_family(r, AF_INET);
-		rtnl_route_set_table(r, (uint32_t)table);
-		rtnl_route_set_dst(r, d);
-		rtnl_route_set_scope(r, gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
-		rtnl_route_set_protocol(r, RTPROT_BOOT);
-		rtnl_route_nh_set_ifindex(nh, ifindex);
-		if (g)
-			rtnl_route_nh_set_gateway(nh, g);
-		rtnl_route_add_nexthop(r, nh);
-		nh = NULL; /* owned by the route now */
-		e = rtnl_route_add(sk, r, NLM_F_CREATE | NLM_F_REPLACE);
-	}
-	if (nh)
-		rtnl_route_nh_free(nh);
-	nl_addr_put(d);
-	nl_addr_put(g);
-	rtnl_route_put(r);
 	return e < 0 ? nl_fail(err, e, "cannot add a route on", name) : 0;
 }
 
 static int add_neigh(struct nl_sock *sk, int ifindex, const uint8_t mac[6], const char *name,
 		     struct cni_err *err)
 {
-	struct rtnl_neigh *n = rtnl_neigh_alloc();
-	struct nl_addr *dst = ip4_addr(GW4, 32), *ll = nl_addr_build(AF_LLC, mac, 6);
-	int e = -NLE_NOMEM;
+	int e = nlu_neigh4_permanent(sk, ifindex, GW4, mac);
 
-	if (n && dst && ll) {
-		rtnl_neigh_set_family(n, AF_INET);
-		rtnl_neigh_set_ifindex(n, ifindex);
-		rtnl_neigh_set_dst(n, dst);
-		rtnl_neigh_set_lladdr(n, ll);
-		rtnl_neigh_set_state(n, NUD_PERMANENT);
-		e = rtnl_neigh_add(sk, n, NLM_F_CREATE | NLM_F_REPLACE);
-	}
-	nl_addr_put(dst);
-	nl_addr_put(ll);
-	rtnl_neigh_put(n);
 	return e < 0 ? nl_fail(err, e, "cannot add the 169.254.1.1 neighbour on", name) : 0;
 }
 
 static struct rtnl_rule *pod_rule(uint32_t ip, bool to, int table)
 {
 	struct rtnl_rule *r = rtnl_rule_alloc();
-	struct nl_addr *a = ip4_addr(ip, 32);
+	struct nl_addr *a = nlu_ip4(ip, 32);
 
 	if (!r || !a) {
 		rtnl_rule_put(r);

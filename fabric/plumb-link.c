@@ -7,6 +7,7 @@
  * the change.
  */
 #include "fabric/plumb-link.h"
+#include "netlink/nlu.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -315,15 +316,6 @@ int plumb_link_delete_many(struct nl_sock *sk, const int *ifindexes, size_t n)
 
 /* ---- IPv4 addresses ------------------------------------------------------- */
 
-static struct nl_addr *addr4_build(uint32_t ip, uint8_t len)
-{
-	uint32_t be = htonl(ip);
-	struct nl_addr *a = nl_addr_build(AF_INET, &be, 4);
-
-	if (a)
-		nl_addr_set_prefixlen(a, len);
-	return a;
-}
 
 static uint32_t addr4_get(struct nl_addr *a)
 {
@@ -363,7 +355,7 @@ static int addr4_change(struct nl_sock *sk, int ifindex, uint32_t ip, uint8_t le
 	if (ifindex <= 0 || len > 32)
 		return -EINVAL;
 	a = rtnl_addr_alloc();
-	local = addr4_build(ip, len);
+	local = nlu_ip4(ip, len);
 	if (!a || !local) {
 		r = -ENOMEM;
 		goto out;
@@ -436,76 +428,29 @@ int plumb_route4_list(struct nl_sock *sk, struct plumb_route4 **ret_routes, size
 	return 0;
 }
 
-static int route4_build(const struct plumb_route4 *route, struct rtnl_route **ret)
+static struct nlu_route4 route4_of(const struct plumb_route4 *route)
 {
-	struct rtnl_route *rt;
-	struct rtnl_nexthop *nh;
-	struct nl_addr *dst, *gw = NULL;
-	int r;
-
-	if (!route || route->dst_len > 32 || route->oif <= 0)
-		return -EINVAL;
-	rt = rtnl_route_alloc();
-	if (!rt)
-		return -ENOMEM;
-	rtnl_route_set_family(rt, AF_INET);
-	rtnl_route_set_table(rt, RT_TABLE_MAIN);
-	rtnl_route_set_protocol(rt, route->protocol);
-	rtnl_route_set_scope(rt, route->gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
-	rtnl_route_set_type(rt, RTN_UNICAST);
-	dst = addr4_build(route->dst, route->dst_len);
-	if (!dst) {
-		r = -ENOMEM;
-		goto err;
-	}
-	r = plumb_nlerr(rtnl_route_set_dst(rt, dst));
-	nl_addr_put(dst);
-	if (r < 0)
-		goto err;
-	nh = rtnl_route_nh_alloc();
-	if (!nh) {
-		r = -ENOMEM;
-		goto err;
-	}
-	rtnl_route_nh_set_ifindex(nh, route->oif);
-	if (route->gateway) {
-		gw = addr4_build(route->gateway, 32);
-		if (!gw) {
-			rtnl_route_nh_free(nh);
-			r = -ENOMEM;
-			goto err;
-		}
-		rtnl_route_nh_set_gateway(nh, gw);
-		nl_addr_put(gw);
-	}
-	rtnl_route_add_nexthop(rt, nh); /* the route owns nh now */
-	*ret = rt;
-	return 0;
-err:
-	rtnl_route_put(rt);
-	return r;
+	return (struct nlu_route4){.dst = route->dst, .dst_len = route->dst_len,
+				   .gateway = route->gateway, .oif = route->oif, .scope = -1,
+				   .protocol = route->protocol};
 }
 
 int plumb_route4_add(struct nl_sock *sk, const struct plumb_route4 *route)
 {
-	struct rtnl_route *rt;
-	int r = route4_build(route, &rt);
+	struct nlu_route4 r;
 
-	if (r < 0)
-		return r;
-	r = plumb_nlerr(rtnl_route_add(sk, rt, NLM_F_EXCL));
-	rtnl_route_put(rt);
-	return r;
+	if (!route || route->dst_len > 32 || route->oif <= 0)
+		return -EINVAL;
+	r = route4_of(route);
+	return plumb_nlerr(nlu_route4(sk, &r, NLU_ADD_EXCL));
 }
 
 int plumb_route4_del(struct nl_sock *sk, const struct plumb_route4 *route)
 {
-	struct rtnl_route *rt;
-	int r = route4_build(route, &rt);
+	struct nlu_route4 r;
 
-	if (r < 0)
-		return r;
-	r = plumb_nlerr(rtnl_route_delete(sk, rt, 0));
-	rtnl_route_put(rt);
-	return r;
+	if (!route || route->dst_len > 32 || route->oif <= 0)
+		return -EINVAL;
+	r = route4_of(route);
+	return plumb_nlerr(nlu_route4(sk, &r, NLU_DELETE));
 }

@@ -15,67 +15,26 @@
 #include "fabric/netns.h"
 #include "fabric/plumb-link.h"
 #include "fabric/svc.h"
+#include "netlink/nlu.h"
 
 #define SVC_LINK "svc0"				       /* inside the service namespace */
 #define SVC_GW ((SVC_POOL_ADDR | 0x7ffe))	       /* 169.254.127.254: never a pool member */
 static const uint32_t svc_addrs[] = {SVC_IMDS_ADDR, SVC_EC2_ADDR, SVC_TIME_ADDR};
 
-static struct nl_addr *a4(uint32_t ip, int plen)
-{
-	uint32_t be = htonl(ip);
-	struct nl_addr *a = nl_addr_build(AF_INET, &be, 4);
-
-	if (a)
-		nl_addr_set_prefixlen(a, plen);
-	return a;
-}
 
 /* ip neigh replace SVC_GW lladdr router_mac dev ifindex nud permanent */
 static int gw_neigh(struct nl_sock *sk, int ifindex, const uint8_t mac[6])
 {
-	struct rtnl_neigh *n = rtnl_neigh_alloc();
-	struct nl_addr *dst = a4(SVC_GW, 32), *ll = nl_addr_build(AF_LLC, mac, 6);
-	int e = -NLE_NOMEM;
-
-	if (n && dst && ll) {
-		rtnl_neigh_set_family(n, AF_INET);
-		rtnl_neigh_set_ifindex(n, ifindex);
-		rtnl_neigh_set_dst(n, dst);
-		rtnl_neigh_set_lladdr(n, ll);
-		rtnl_neigh_set_state(n, NUD_PERMANENT);
-		e = rtnl_neigh_add(sk, n, NLM_F_CREATE | NLM_F_REPLACE);
-	}
-	nl_addr_put(dst);
-	nl_addr_put(ll);
-	rtnl_neigh_put(n);
-	return e < 0 ? plumb_nlerr(e) : 0;
+	return plumb_nlerr(nlu_neigh4_permanent(sk, ifindex, SVC_GW, mac));
 }
 
 /* ip route replace 169.254.0.0/17 via SVC_GW dev ifindex onlink */
 static int pool_route(struct nl_sock *sk, int ifindex)
 {
-	struct rtnl_route *r = rtnl_route_alloc();
-	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	struct nl_addr *d = a4(SVC_POOL_ADDR, SVC_POOL_LEN), *g = a4(SVC_GW, 32);
-	int e = -NLE_NOMEM;
+	struct nlu_route4 r = {.dst = SVC_POOL_ADDR, .dst_len = SVC_POOL_LEN, .gateway = SVC_GW,
+			       .oif = ifindex, .scope = -1, .onlink = true};
 
-	if (r && nh && d && g) {
-		rtnl_route_set_family(r, AF_INET);
-		rtnl_route_set_table(r, RT_TABLE_MAIN);
-		rtnl_route_set_dst(r, d);
-		rtnl_route_nh_set_ifindex(nh, ifindex);
-		rtnl_route_nh_set_gateway(nh, g);
-		rtnl_route_nh_set_flags(nh, RTNH_F_ONLINK);
-		rtnl_route_add_nexthop(r, nh);
-		nh = NULL;
-		e = rtnl_route_add(sk, r, NLM_F_CREATE | NLM_F_REPLACE);
-	}
-	if (nh)
-		rtnl_route_nh_free(nh);
-	nl_addr_put(d);
-	nl_addr_put(g);
-	rtnl_route_put(r);
-	return e < 0 ? plumb_nlerr(e) : 0;
+	return plumb_nlerr(nlu_route4(sk, &r, NLU_REPLACE));
 }
 
 static int fail(char *why, size_t size, int e, const char *what)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ipamd/node-net.h"
+#include "netlink/nlu.h"
 
 #define TABLE_MAIN 254
 
@@ -30,26 +31,7 @@ static int fail(char *why, size_t size, int e, const char *what, const char *obj
 	return e < 0 ? -EIO : -EINVAL;
 }
 
-static struct nl_addr *a4(uint32_t ip, int plen)
-{
-	uint32_t be = htonl(ip);
-	struct nl_addr *a = nl_addr_build(AF_INET, &be, 4);
 
-	if (a)
-		nl_addr_set_prefixlen(a, plen);
-	return a;
-}
-
-static struct nl_sock *nl_open(void)
-{
-	struct nl_sock *sk = nl_socket_alloc();
-
-	if (sk && nl_connect(sk, NETLINK_ROUTE) < 0) {
-		nl_socket_free(sk);
-		return NULL;
-	}
-	return sk;
-}
 
 /* The link whose MAC is mac (case-insensitive). */
 static struct rtnl_link *link_by_mac(struct nl_sock *sk, const char *mac)
@@ -75,29 +57,10 @@ static struct rtnl_link *link_by_mac(struct nl_sock *sk, const char *mac)
 static int route(struct nl_sock *sk, bool add, uint32_t dst, int plen, uint32_t gw, int ifindex,
 		 int table, int scope)
 {
-	struct rtnl_route *r = rtnl_route_alloc();
-	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	struct nl_addr *d = a4(dst, plen), *g = gw ? a4(gw, 32) : NULL;
-	int e = -NLE_NOMEM;
+	struct nlu_route4 r = {.dst = dst, .dst_len = plen, .gateway = gw, .oif = ifindex,
+			       .table = (uint32_t)table, .scope = scope};
 
-	if (r && nh && d && (!gw || g)) {
-		rtnl_route_set_family(r, AF_INET);
-		rtnl_route_set_table(r, (uint32_t)table);
-		rtnl_route_set_dst(r, d);
-		rtnl_route_set_scope(r, (uint8_t)scope);
-		rtnl_route_nh_set_ifindex(nh, ifindex);
-		if (g)
-			rtnl_route_nh_set_gateway(nh, g);
-		rtnl_route_add_nexthop(r, nh);
-		nh = NULL;
-		e = add ? rtnl_route_add(sk, r, NLM_F_CREATE | NLM_F_REPLACE) : rtnl_route_delete(sk, r, 0);
-	}
-	if (nh)
-		rtnl_route_nh_free(nh);
-	nl_addr_put(d);
-	nl_addr_put(g);
-	rtnl_route_put(r);
-	return e;
+	return nlu_route4(sk, &r, add ? NLU_REPLACE : NLU_DELETE);
 }
 
 static struct rtnl_rule *rule_new(int prio)
@@ -123,7 +86,7 @@ static int rule_replace(struct nl_sock *sk, struct rtnl_rule *r)
 static int from_rule(struct nl_sock *sk, bool add, uint32_t ip, int table)
 {
 	struct rtnl_rule *r = rule_new(NODE_RULE_PRIO_ENI);
-	struct nl_addr *src = a4(ip, 32);
+	struct nl_addr *src = nlu_ip4(ip, 32);
 	int e = -NLE_NOMEM;
 
 	if (r && src) {
@@ -150,7 +113,7 @@ static int eni_setup(struct nl_sock *sk, struct rtnl_link *l, int device, uint32
 	uint32_t gw = subnet.addr + 1;
 	struct rtnl_link *chg = rtnl_link_alloc();
 	struct rtnl_addr *addr = rtnl_addr_alloc();
-	struct nl_addr *local = a4(ip, subnet.len);
+	struct nl_addr *local = nlu_ip4(ip, subnet.len);
 
 	if (!chg || !addr || !local) {
 		e = -NLE_NOMEM;
@@ -189,7 +152,7 @@ out:
 int node_eni_setup(const char *mac, int device, uint32_t ip, struct net_cidr4 subnet, int mtu,
 		   char *why, size_t why_size)
 {
-	struct nl_sock *sk = nl_open();
+	struct nl_sock *sk = nlu_open();
 	struct rtnl_link *l;
 	int e;
 
@@ -211,7 +174,7 @@ int node_eni_setup(const char *mac, int device, uint32_t ip, struct net_cidr4 su
 
 int node_eni_teardown(int device, uint32_t ip, char *why, size_t why_size)
 {
-	struct nl_sock *sk = nl_open();
+	struct nl_sock *sk = nlu_open();
 
 	if (!sk) {
 		snprintf(why, why_size, "cannot open a netlink socket");
@@ -225,7 +188,7 @@ int node_eni_teardown(int device, uint32_t ip, char *why, size_t why_size)
 
 static int fwmark_rule(char *why, size_t size)
 {
-	struct nl_sock *sk = nl_open();
+	struct nl_sock *sk = nlu_open();
 	struct rtnl_rule *r = rule_new(NODE_RULE_PRIO_FWMARK);
 	int e = -NLE_NOMEM;
 
