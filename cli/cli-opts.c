@@ -59,3 +59,32 @@ int cli_bad_option(const char *cmd, int c, char **argv)
 		return cli_usage_error(cmd, "option \"%s\" needs a value", name);
 	return cli_usage_error(cmd, "unknown option \"%s\"", name);
 }
+
+int cli_output_only(const char *cmd, int argc, char **argv, void (*usage)(FILE *f),
+		    bool *ret_json)
+{
+	static const struct option opts[] = {
+	    {"output", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	bool json = false;
+	int c;
+
+	CLI_GETOPT_RESET();
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			if (cli_output_parse(cmd, optarg, &json) != 0)
+				return CLI_EXIT_USAGE;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return cli_bad_option(cmd, c, argv);
+		}
+	}
+	*ret_json = json;
+	return -1;
+}

@@ -15,6 +15,7 @@
 #define OPENVPC_CLI_CLI_OPTS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #define CLI_EXIT_USAGE 2
 
@@ -33,6 +34,14 @@ int cli_output_parse(const char *cmd, const char *value, bool *ret_json);
  * value) for argv: prints which option and returns CLI_EXIT_USAGE.
  */
 int cli_bad_option(const char *cmd, int c, char **argv);
+
+/*
+ * The options of a subcommand that takes only --output and --help: -1 to go
+ * on (*ret_json set, optind at the first argument), or the exit status to
+ * return (0 after usage(stdout), CLI_EXIT_USAGE after a message).
+ */
+int cli_output_only(const char *cmd, int argc, char **argv, void (*usage)(FILE *f),
+		    bool *ret_json);
 
 /* "vpcctl CMD: <message>" and the --help hint on stderr; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -36,28 +36,11 @@ static void version_usage(FILE *f)
 
 static int version_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"output", required_argument, NULL, 'o'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	bool json = false;
-	int c;
+	int r = cli_output_only("version", argc, argv, version_usage, &json);
 
-	CLI_GETOPT_RESET();
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			if (cli_output_parse("version", optarg, &json) != 0)
-				return CLI_EXIT_USAGE;
-			break;
-		case 'h':
-			version_usage(stdout);
-			return 0;
-		default:
-			return cli_bad_option("version", c, argv);
-		}
-	}
+	if (r >= 0)
+		return r;
 	if (optind != argc)
 		return cli_usage_error("version", "unexpected argument \"%s\"", argv[optind]);
 	if (json)
@@ -80,29 +63,12 @@ static void max_pods_usage(FILE *f)
 
 static int max_pods_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"output", required_argument, NULL, 'o'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	const struct model_instance_type *t;
 	bool json = false;
-	int c;
+	int r = cli_output_only("max-pods", argc, argv, max_pods_usage, &json);
 
-	CLI_GETOPT_RESET();
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			if (cli_output_parse("max-pods", optarg, &json) != 0)
-				return CLI_EXIT_USAGE;
-			break;
-		case 'h':
-			max_pods_usage(stdout);
-			return 0;
-		default:
-			return cli_bad_option("max-pods", c, argv);
-		}
-	}
+	if (r >= 0)
+		return r;
 	if (optind == argc)
 		return cli_usage_error("max-pods", "INSTANCE_TYPE is required (e.g. m5.large)");
 	if (optind + 1 != argc)
