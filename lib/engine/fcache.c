@@ -104,6 +104,21 @@ void fcache_prefetch(const struct fcache *c, const struct fc_key *k)
 	__builtin_prefetch(&set[1], 1);
 }
 
+struct fc_entry *fcache_set(const struct fcache *c, const struct fc_key *k)
+{
+	return set_of(c, k);
+}
+
+struct fc_entry *fcache_lookup_set(struct fcache *c, struct fc_entry *set,
+				   const struct fc_key *k)
+{
+	if (set[0].epoch == c->epoch && key_eq(&set[0].key, k))
+		return &set[0];
+	if (set[1].epoch == c->epoch && key_eq(&set[1].key, k))
+		return &set[1];
+	return NULL;
+}
+
 struct fc_entry *fcache_lookup(struct fcache *c, const struct fc_key *k)
 {
 	struct fc_entry *set = set_of(c, k);
@@ -113,11 +128,6 @@ struct fc_entry *fcache_lookup(struct fcache *c, const struct fc_key *k)
 	if (set[1].epoch == c->epoch && key_eq(&set[1].key, k))
 		return &set[1];
 	return NULL;
-}
-
-const struct fc_entry *fcache_peek(const struct fcache *c, const struct fc_key *k)
-{
-	return fcache_lookup((struct fcache *)c, k);
 }
 
 struct fc_entry *fcache_slot(struct fcache *c, const struct fc_key *k)

@@ -95,7 +95,19 @@ struct fc_entry *fcache_slot(struct fcache *c, const struct fc_key *k);
 void fcache_commit(struct fcache *c, struct fc_entry *e, const struct fc_key *k);
 /* Prefetch k's set. */
 void fcache_prefetch(const struct fcache *c, const struct fc_key *k);
-/* fcache_lookup() without a pointer to change: for prefetching. */
-const struct fc_entry *fcache_peek(const struct fcache *c, const struct fc_key *k);
+/*
+ * Staged lookups (eng_process_burst()): k's set, hashed once, valid for the
+ * cache's lifetime; prefetch it, then look k up in it later (the same
+ * answer as fcache_lookup(c, k) at that time).
+ */
+struct fc_entry *fcache_set(const struct fcache *c, const struct fc_key *k);
+struct fc_entry *fcache_lookup_set(struct fcache *c, struct fc_entry *set,
+				   const struct fc_key *k);
+
+static inline void fcache_prefetch_set(const struct fc_entry *set)
+{
+	__builtin_prefetch(&set[0], 1);
+	__builtin_prefetch(&set[1], 1);
+}
 
 #endif

@@ -1156,9 +1156,10 @@ static void fc_store(struct eng_state *st, const struct fc_key *k, const struct 
 		fc_put(st, k, &e);
 }
 
-int eng_process(struct eng_state *st, const struct eng_gen *gen, const struct pkt_hdr *pkt,
-		struct eng_where from, uint64_t now_ms, struct eng_trace *trace,
-		struct eng_result *ret)
+/* eng_process(); set, when not NULL, is the packet's flow-cache set (fcache_set()). */
+static int process_pkt(struct eng_state *st, const struct eng_gen *gen, const struct pkt_hdr *pkt,
+		       struct eng_where from, uint64_t now_ms, struct eng_trace *trace,
+		       struct eng_result *ret, struct fc_entry *set)
 {
 	struct pctx p;
 	struct eng_result res;
@@ -1199,7 +1200,7 @@ int eng_process(struct eng_state *st, const struct eng_gen *gen, const struct pk
 		bool created;
 
 		fc_key_of(&fk, pkt, from);
-		e = fcache_lookup(st->fc, &fk);
+		e = set ? fcache_lookup_set(st->fc, set, &fk) : fcache_lookup(st->fc, &fk);
 		if (e && fc_replay(st, gen, e, pkt, now_ms, &res, &created) == 0) {
 			st->stats.flow_cache_hits++;
 			goto done;
@@ -1266,6 +1267,13 @@ done:
 	return 0;
 }
 
+int eng_process(struct eng_state *st, const struct eng_gen *gen, const struct pkt_hdr *pkt,
+		struct eng_where from, uint64_t now_ms, struct eng_trace *trace,
+		struct eng_result *ret)
+{
+	return process_pkt(st, gen, pkt, from, now_ms, trace, ret, NULL);
+}
+
 /*
  * A packet the cache will not answer, leaving an ENI: prefetch the conntrack
  * buckets of its egress key and, when the destination is an ENI of the same
@@ -1287,37 +1295,75 @@ static void prefetch_new_flow(const struct eng_state *st, const struct eng_gen *
 }
 
 /*
- * Prefetch distances (packets ahead of the one being processed): the
- * flow-cache set, then the conntrack entries its entry names (reading the
- * prefetched set).  The loop starts BURST_SET steps early so that the first
- * packets of a burst are prefetched too.
+ * eng_process_burst() as a three-stage software pipeline (DPDK's pipelined
+ * hash lookups).  At step j, with the distances below:
+ *   stage A, packet j + BURST_A: hash the flow-cache key, keep the set's
+ *     address, prefetch the set (two adjacent lines);
+ *   stage B, packet j + BURST_B: read the set (arrived by now); prefetch
+ *     the conntrack entries the entry names (an established packet never
+ *     reads the conntrack index), or, without an exact entry (a new flow),
+ *     the wildcard set and the conntrack index lines of its two keys;
+ *   stage C, packet j: process it, looking up in the set kept by stage A.
+ * Every random line an established packet touches (its set and its two
+ * entries) is then requested BURST_B packets or more before it is read.
+ * The prefetches are only hints: stage C looks everything up again, so
+ * packets processed between the stages (which may fill or evict entries)
+ * change nothing but what is already in cache.
  */
-#define BURST_SET 12
-#define BURST_CT 3
+#define BURST_A	   12
+#define BURST_B	   4
+#define BURST_RING 16 /* > BURST_A, a power of two */
 
-static void burst_prefetch(struct eng_state *st, const struct eng_gen *gen,
-			   const struct pkt_hdr *pkts, const struct eng_where *from, size_t n,
-			   ptrdiff_t j)
+static void burst_stage_b(struct eng_state *st, const struct eng_gen *gen,
+			  const struct pkt_hdr *pkt, struct eng_where from, struct fc_entry *set)
 {
 	struct fc_key k;
+	const struct fc_entry *e;
 
-	if (j + BURST_SET >= 0 && j + BURST_SET < (ptrdiff_t)n) {
-		size_t i = (size_t)(j + BURST_SET);
-
-		fc_key_of(&k, &pkts[i], from[i]);
-		fcache_prefetch(st->fc, &k);
-	}
-	if (j + BURST_CT >= 0 && j + BURST_CT < (ptrdiff_t)n) {
-		size_t i = (size_t)(j + BURST_CT);
-		const struct fc_entry *e;
-
-		fc_key_of(&k, &pkts[i], from[i]);
-		e = fcache_peek(st->fc, &k);
-		for (unsigned s = 0; e && s < e->n_sg; s++)
+	fc_key_of(&k, pkt, from);
+	e = fcache_lookup_set(st->fc, set, &k);
+	if (e) {
+		for (unsigned s = 0; s < e->n_sg; s++)
 			ct_prefetch_hint(st->ct, e->hint[s]);
-		if (!e && from[i].point == ENG_AT_ENI)
-			prefetch_new_flow(st, gen, &pkts[i], from[i].idx);
+		return;
 	}
+	if (fc_wild_ok(pkt)) {
+		struct fc_key wk;
+
+		fc_wild_key(&wk, &k);
+		fcache_prefetch_set(fcache_set(st->fc, &wk));
+	}
+	if (from.point == ENG_AT_ENI)
+		prefetch_new_flow(st, gen, pkt, from.idx);
+}
+
+static int burst_staged(struct eng_state *st, const struct eng_gen *gen,
+			const struct pkt_hdr *pkts, const struct eng_where *from, size_t n,
+			uint64_t now_ms, struct eng_result *ret)
+{
+	struct fc_entry *set[BURST_RING];
+	ptrdiff_t da = BURST_A, db = BURST_B, m = (ptrdiff_t)n;
+	struct fc_key k;
+	int r;
+
+	for (ptrdiff_t j = -da; j < m; j++) {
+		ptrdiff_t a = j + da, b = j + db;
+
+		if (a < m) {
+			fc_key_of(&k, &pkts[a], from[a]);
+			set[a % BURST_RING] = fcache_set(st->fc, &k);
+			fcache_prefetch_set(set[a % BURST_RING]);
+		}
+		if (b >= 0 && b < m)
+			burst_stage_b(st, gen, &pkts[b], from[b], set[b % BURST_RING]);
+		if (j < 0)
+			continue;
+		r = process_pkt(st, gen, &pkts[j], from[j], now_ms, NULL, &ret[j],
+				set[j % BURST_RING]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 int eng_process_burst(struct eng_state *st, const struct eng_gen *gen,
@@ -1335,14 +1381,22 @@ int eng_process_burst(struct eng_state *st, const struct eng_gen *gen,
 		if (from[i].idx >= limit)
 			return -EINVAL;
 	}
-	for (ptrdiff_t j = -(ptrdiff_t)BURST_SET; j < (ptrdiff_t)n; j++) {
-		if (st->fc && gen == st->adopted_for && gen->serial == st->adopted_serial)
-			burst_prefetch(st, gen, pkts, from, n, j);
-		if (j < 0)
-			continue;
-		r = eng_process(st, gen, &pkts[j], from[j], now_ms, NULL, &ret[j]);
+	/* The first packet adopts gen if needed (then the cache is of gen). */
+	if (n > 0 && (gen != st->adopted_for || gen->serial != st->adopted_serial)) {
+		r = eng_process(st, gen, &pkts[0], from[0], now_ms, NULL, &ret[0]);
 		if (r < 0)
-			return r; /* adopting gen failed (-ENOMEM): packets before j were run */
+			return r; /* adopting gen failed (-ENOMEM) */
+		pkts++;
+		from++;
+		ret++;
+		n--;
+	}
+	if (st->fc)
+		return burst_staged(st, gen, pkts, from, n, now_ms, ret);
+	for (size_t i = 0; i < n; i++) {
+		r = eng_process(st, gen, &pkts[i], from[i], now_ms, NULL, &ret[i]);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

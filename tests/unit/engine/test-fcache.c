@@ -483,12 +483,18 @@ Test(flow_cache, established_packets_hit_the_cache)
 	model_free(m);
 }
 
-/* eng_process_burst() is n calls of eng_process(): same results, same state. */
-Test(flow_cache, burst_equals_one_by_one)
+/*
+ * eng_process_burst() is n calls of eng_process(): same results, same state,
+ * with the default cache, a 4-entry one (entries evicted between the burst's
+ * prefetch stages and its processing) and none; a generation swap half way
+ * (the burst's first packet adopts it).
+ */
+static void burst_vs_one_by_one(uint32_t cache)
 {
 	struct model *m = build(0);
 	struct eng_gen *gen;
-	struct eng_state *one = eng_state_new(NULL), *burst = eng_state_new(NULL);
+	struct eng_limits l;
+	struct eng_state *one, *burst;
 	struct util_rng rng;
 	static struct pkt_hdr pkts[4096];
 	static struct eng_where from[4096];
@@ -497,6 +503,11 @@ Test(flow_cache, burst_equals_one_by_one)
 	struct eng_stats s1, sb;
 	struct eng_where bad = {ENG_AT_ENI, 9999};
 
+	eng_limits_default(&l);
+	if (cache != UINT32_MAX)
+		l.flow_cache_max = cache;
+	one = eng_state_new(&l);
+	burst = eng_state_new(&l);
 	cr_assert_eq(eng_compile(m, &gen), 0);
 	model_free(m);
 	cr_assert(one && burst);
@@ -504,10 +515,19 @@ Test(flow_cache, burst_equals_one_by_one)
 	eng_state_publish(burst, gen);
 	eng_state_sync(one);
 	eng_state_sync(burst);
-	util_rng_seed(&rng, 99);
+	util_rng_seed(&rng, 99 + cache);
 	for (int round = 0; round < 20; round++) {
 		size_t n = 0;
 
+		if (round == 10) {
+			struct eng_gen *g2;
+
+			m = build(V_NO_WEB2 | V_DB_ROUTE);
+			cr_assert_eq(eng_compile(m, &g2), 0);
+			model_free(m);
+			eng_gen_unref(gen);
+			gen = g2; /* adopted by the next packet of each state */
+		}
 		/* Few distinct flows, so that packets repeat inside a burst. */
 		for (size_t i = 0; i < ARRAY_SIZE(pkts); i++) {
 			if (i > 0 && util_rng_below(&rng, 3)) {
@@ -546,7 +566,8 @@ Test(flow_cache, burst_equals_one_by_one)
 	}
 	eng_state_stats(burst, &sb);
 	eng_state_stats(one, &s1);
-	cr_assert_gt(sb.flow_cache_hits, sb.packets / 4, "bursts use the cache");
+	if (cache > 4)
+		cr_assert_gt(sb.flow_cache_hits, sb.packets / 4, "bursts use the cache");
 	cr_assert_eq(sb.flow_cache_hits, s1.flow_cache_hits);
 	/* An unknown ingress index anywhere in the burst: nothing runs. */
 	from[3] = bad;
@@ -556,4 +577,19 @@ Test(flow_cache, burst_equals_one_by_one)
 	eng_state_free(one);
 	eng_state_free(burst);
 	eng_gen_unref(gen);
+}
+
+Test(flow_cache, burst_equals_one_by_one)
+{
+	burst_vs_one_by_one(UINT32_MAX);
+}
+
+Test(flow_cache, burst_equals_one_by_one_small_cache)
+{
+	burst_vs_one_by_one(4);
+}
+
+Test(flow_cache, burst_equals_one_by_one_no_cache)
+{
+	burst_vs_one_by_one(0);
 }
