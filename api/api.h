@@ -124,7 +124,18 @@ struct api_req {
 	bool xml_failed;
 	bool dry_run_checked;
 	struct api_arena_block *arena;
+	const char *const *touched; /* api_set_touched() */
+	size_t n_touched;
 };
+
+/*
+ * For a mutating handler that changed only the resources with these IDs
+ * (their own fields, such as tags; nothing created or deleted): the save
+ * then looks at those objects alone instead of the whole Region
+ * (store_save_region_hint).  ids must live until the request ends (the
+ * parameters or api_alloc()).  Optional; without it everything is compared.
+ */
+void api_set_touched(struct api_req *r, const char *const *ids, size_t n_ids);
 
 /* Memory that lives until the request ends (zeroed).  NULL on OOM. */
 void *api_alloc(struct api_req *r, size_t size);

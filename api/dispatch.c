@@ -611,22 +611,33 @@ static int run(struct api_server *s, struct api_req *r, const struct api_http_re
 	e = r->action->handler(r);
 	if (e == 0 && r->dry_run) {
 		/* A handler that did not stop at api_dry_run_check(): undo, then answer 412. */
-		if (r->action->flags & API_MUTATING)
+		if (r->action->flags & API_MUTATING) {
 			region_reload(s, rg);
+			rg->unsaved = true; /* should the reload have failed */
+		}
 		api_dry_run_check(r);
 		e = -EALREADY;
 	}
 	if (e < 0) {
+		if (r->action->flags & API_MUTATING)
+			rg->unsaved = true;
 		if (!r->error.code)
 			api_fail(r, 500, "InternalError", "Internal error");
 		return e;
 	}
 	if (r->action->flags & API_MUTATING) {
-		if (s->persist.save && s->persist.save(s->persist.userdata, rg->model) < 0) {
+		if (r->n_touched && !rg->unsaved && s->persist.save_hint)
+			e = s->persist.save_hint(s->persist.userdata, rg->model, r->touched,
+						 r->n_touched);
+		else if (s->persist.save)
+			e = s->persist.save(s->persist.userdata, rg->model);
+		if (e < 0) {
 			region_reload(s, rg);
+			rg->unsaved = true; /* should the reload have failed */
 			return api_fail(r, 500, "InternalError",
 					"The change could not be saved; nothing was changed.");
 		}
+		rg->unsaved = false;
 		if (s->change_fn)
 			s->change_fn(s->change_userdata, rg->name, rg->model);
 	}

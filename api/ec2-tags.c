@@ -83,6 +83,8 @@ static int create_or_delete(struct api_req *r, bool create)
 	}
 	if (e < 0)
 		return api_fail_model(r, e, &err);
+	/* Only these resources' tags changed: the save need not look further. */
+	api_set_touched(r, ids, n_ids);
 	api_xml_return_true(r);
 	return 0;
 }

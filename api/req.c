@@ -22,6 +22,12 @@ struct api_arena_block {
 	max_align_t data[];
 };
 
+void api_set_touched(struct api_req *r, const char *const *ids, size_t n_ids)
+{
+	r->touched = ids;
+	r->n_touched = ids ? n_ids : 0;
+}
+
 void *api_alloc(struct api_req *r, size_t size)
 {
 	struct api_arena_block *b;

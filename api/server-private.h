@@ -13,6 +13,12 @@
 struct api_region {
 	char name[MODEL_AZ_LEN];
 	struct model *model; /* owned */
+	/*
+	 * A mutating handler failed since the last save: the model may hold a
+	 * change no save has seen yet, so the next save compares everything
+	 * (no api_set_touched() hint).
+	 */
+	bool unsaved;
 };
 
 struct api_server {

@@ -94,6 +94,13 @@ struct api_persist {
 	 * token_put are durable when they return.
 	 */
 	int (*sync)(void *userdata);
+	/*
+	 * save, when only the objects with IDs ids[0..n_ids) changed since the
+	 * last save (api_set_touched(); store_save_region_hint()).  NULL: save
+	 * is called instead.
+	 */
+	int (*save_hint)(void *userdata, const struct model *m, const char *const *ids,
+			 size_t n_ids);
 };
 
 struct api_credential {

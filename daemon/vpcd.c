@@ -225,6 +225,17 @@ static int persist_save(void *ud, const struct model *m)
 	return r;
 }
 
+/* The same when the request said which objects it changed (api_set_touched). */
+static int persist_save_hint(void *ud, const struct model *m, const char *const *ids, size_t n_ids)
+{
+	struct vpcd *d = ud;
+	int r = store_save_region_hint(d->st, m, ids, n_ids);
+
+	if (r == 0)
+		fabric_sync(d, m, "change");
+	return r;
+}
+
 /* Group commit (store.h): every acknowledged write is fsynced, shared among writers. */
 static int persist_sync(void *ud)
 {
@@ -602,6 +613,7 @@ int main(int argc, char **argv)
 	    .userdata = &d,
 	    .load = persist_load,
 	    .save = persist_save,
+	    .save_hint = persist_save_hint,
 	    .region_init = region_init,
 	    .token_get = persist_token_get,
 	    .token_put = persist_token_put,

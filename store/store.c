@@ -114,7 +114,7 @@ struct store {
 	size_t token_limit;
 	long long data_version; /* PRAGMA data_version when the maps were last valid */
 	char *wal_path;		/* STATE_DIR/vpcd.db-wal */
-	sqlite3_stmt *stmts[4]; /* enum store_stmt, prepared on first use */
+	sqlite3_stmt *stmts[5]; /* enum store_stmt, prepared on first use */
 	/* Group commit (store_set_group_commit); wal_fd < 0 while off. */
 	int wal_fd;
 	atomic_uint_fast64_t commits; /* COMMITs so far, in group-commit mode */
@@ -367,7 +367,14 @@ static int step_done(sqlite3 *db, sqlite3_stmt *st, size_t *changes)
  * The statements of every save, prepared once per connection and reset
  * after each use (parsing them again was a fifth of a small save's CPU).
  */
-enum store_stmt { STMT_BEGIN_IMMEDIATE, STMT_COMMIT, STMT_UPSERT, STMT_DELETE, STMT__COUNT };
+enum store_stmt {
+	STMT_BEGIN_IMMEDIATE,
+	STMT_COMMIT,
+	STMT_UPSERT,
+	STMT_DELETE,
+	STMT_DATA_VERSION,
+	STMT__COUNT
+};
 
 static const char *const stmt_sql[STMT__COUNT] = {
     [STMT_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
@@ -376,6 +383,7 @@ static const char *const stmt_sql[STMT__COUNT] = {
 		    "ON CONFLICT (region, id) DO UPDATE SET kind = excluded.kind, "
 		    "body = excluded.body",
     [STMT_DELETE] = "DELETE FROM objects WHERE region = ?1 AND id = ?2",
+    [STMT_DATA_VERSION] = "PRAGMA data_version",
 };
 
 static int stmt_get(struct store *s, enum store_stmt i, sqlite3_stmt **ret_stmt)
@@ -427,11 +435,21 @@ static int pragma_int(sqlite3 *db, const char *sql, long long *ret_value)
  */
 static int check_external_changes(struct store *s)
 {
-	long long v;
-	int r = pragma_int(s->db, "PRAGMA data_version", &v);
+	sqlite3_stmt *st = NULL;
+	long long v = 0;
+	int r = stmt_get(s, STMT_DATA_VERSION, &st), rc;
 
 	if (r < 0)
 		return r;
+	/* Cached statement (every save asks): step, read, reset. */
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else
+		r = sqlite_errno(sqlite3_extended_errcode(s->db));
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return r < 0 ? r : -EIO;
 	if (v != s->data_version) {
 		for (size_t i = 0; i < s->n_regions; i++)
 			map_clear(&s->regions[i]);
@@ -953,7 +971,108 @@ static int token_insert(struct store *s, const char *region, const struct save_t
 	return r;
 }
 
-static int save_region(struct store *s, const struct model *m, const struct save_token *token)
+/*
+ * Compare the i-th object of kind k with its stored row and, when the row
+ * must change, append it to *writes (the body serialised).  An unchanged
+ * fingerprint means unchanged content; otherwise serialise and compare the
+ * text.  Marks the object's map entry with epoch; an entry already marked
+ * is a second object with the same ID (-EEXIST), or, with dup_ok (a hinted
+ * save listing one ID twice), the same object again and skipped.
+ */
+static int save_consider(struct region_map *rm, const struct model *m, const struct store_kind *kinds,
+			 size_t k, size_t i, uint32_t epoch, bool dup_ok,
+			 struct pending_write **writes, size_t *n_writes, size_t *cap_writes)
+{
+	const char *id = kinds[k].id(m, i);
+	struct pending_write w = {.kind = (uint16_t)k, .id = id};
+	struct region_entry *e = NULL;
+	json_t *json;
+	size_t slot;
+	int r;
+
+	slot = map_find(rm, id);
+	if (slot != SIZE_MAX) {
+		e = &rm->slots[slot];
+		if (e->mark == epoch)
+			return dup_ok ? 0 : -EEXIST; /* (region, id) is the key */
+		w.fp = kinds[k].fingerprint(m, i);
+		if (!e->pending && e->kind == k && e->fp_valid && store_fp_equal(e->fp, w.fp)) {
+			e->mark = epoch;
+			return 0;
+		}
+	} else {
+		w.fp = kinds[k].fingerprint(m, i);
+	}
+	r = kinds[k].serialize(m, i, &json);
+	if (r < 0)
+		return r;
+	w.body = store_json_text(json);
+	json_decref(json);
+	if (!w.body)
+		return -ENOMEM;
+	w.length = strlen(w.body);
+	body_hash(w.body, w.length, &w.h1, &w.h2);
+	if (!e) {
+		slot = map_insert(rm, id);
+		if (slot == SIZE_MAX) {
+			free(w.body);
+			return rm->n >= STORE_OBJECTS_MAX ? -E2BIG : -ENOMEM;
+		}
+		e = &rm->slots[slot];
+		e->pending = true;
+	} else if (e->kind == k && e->length == w.length && e->h1 == w.h1 && e->h2 == w.h2) {
+		/* Same text as stored: only remember the new digest. */
+		e->fp = w.fp;
+		e->fp_valid = true;
+		e->mark = epoch;
+		free(w.body);
+		return 0;
+	}
+	e->mark = epoch;
+	if (util_grow((void **)writes, cap_writes, *n_writes + 1, sizeof(**writes)) < 0) {
+		free(w.body);
+		return -ENOMEM;
+	}
+	(*writes)[(*n_writes)++] = w;
+	return 0;
+}
+
+/*
+ * A hinted save: the object (kind, index) of every ID in ids, all of them
+ * stored rows of rm.  false when one is not (a new object, an ID that is not
+ * a row such as a security group rule's, a kind mismatch): then the caller
+ * falls back to a full save.
+ */
+struct hinted {
+	size_t k, i;
+};
+
+static bool resolve_hint(const struct region_map *rm, const struct model *m,
+			 const struct store_kind *kinds, const char *const *ids, size_t n_ids,
+			 struct hinted *ret)
+{
+	for (size_t j = 0; j < n_ids; j++) {
+		size_t slot = ids[j] ? map_find(rm, ids[j]) : SIZE_MAX, k, i, n;
+
+		if (slot == SIZE_MAX || rm->slots[slot].pending)
+			return false;
+		k = rm->slots[slot].kind;
+		n = kinds[k].count(m);
+		for (i = 0; i < n; i++)
+			if (strcmp(kinds[k].id(m, i), ids[j]) == 0)
+				break;
+		if (i == n)
+			return false;
+		ret[j] = (struct hinted){k, i};
+	}
+	return true;
+}
+
+/* At most this many IDs in a hint (more: a full save). */
+#define STORE_HINT_MAX 1000
+
+static int save_region(struct store *s, const struct model *m, const struct save_token *token,
+		       const char *const *hint_ids, size_t n_hint_ids)
 {
 	size_t n_kinds, n_writes = 0, cap_writes = 0, n_deletes = 0, cap_deletes = 0;
 	size_t changes = 0;
@@ -962,7 +1081,9 @@ static int save_region(struct store *s, const struct model *m, const struct save
 	char(*deletes)[MODEL_ID_LEN] = NULL;
 	sqlite3_stmt *upsert = NULL, *del = NULL;
 	struct region_map *rm = NULL;
-	bool account_changed;
+	struct hinted hinted[16]; /* a hint's objects, when few */
+	struct hinted *hint = NULL;
+	bool account_changed, partial = false;
 	uint32_t epoch;
 	int r;
 
@@ -995,74 +1116,36 @@ static int save_region(struct store *s, const struct model *m, const struct save
 		epoch = s->epoch = 1;
 	}
 
-	/*
-	 * 1. Find what differs from the stored rows.  An unchanged fingerprint
-	 * means unchanged content; otherwise serialise and compare the text.
-	 */
-	for (size_t k = 0; k < n_kinds; k++) {
-		for (size_t i = 0; i < kinds[k].count(m); i++) {
-			const char *id = kinds[k].id(m, i);
-			struct pending_write w = {.kind = (uint16_t)k, .id = id};
-			struct region_entry *e = NULL;
-			json_t *json;
-			size_t slot;
-
-			w.fp = kinds[k].fingerprint(m, i);
-			slot = map_find(rm, id);
-			if (slot != SIZE_MAX) {
-				e = &rm->slots[slot];
-				if (e->mark == epoch) {
-					/* Two objects with one ID: (region, id) is the key. */
-					r = -EEXIST;
-					goto err_rollback;
-				}
-				if (!e->pending && e->kind == k && e->fp_valid &&
-				    store_fp_equal(e->fp, w.fp)) {
-					e->mark = epoch;
-					continue;
-				}
-			}
-			r = kinds[k].serialize(m, i, &json);
-			if (r < 0)
-				goto err_rollback;
-			w.body = store_json_text(json);
-			json_decref(json);
-			if (!w.body) {
-				r = -ENOMEM;
-				goto err_rollback;
-			}
-			w.length = strlen(w.body);
-			body_hash(w.body, w.length, &w.h1, &w.h2);
-			if (!e) {
-				slot = map_insert(rm, id);
-				if (slot == SIZE_MAX) {
-					free(w.body);
-					r = rm->n >= STORE_OBJECTS_MAX ? -E2BIG : -ENOMEM;
-					goto err_rollback;
-				}
-				e = &rm->slots[slot];
-				e->pending = true;
-			} else if (e->kind == k && e->length == w.length && e->h1 == w.h1 &&
-				   e->h2 == w.h2) {
-				/* Same text as stored: only remember the new digest. */
-				e->fp = w.fp;
-				e->fp_valid = true;
-				e->mark = epoch;
-				free(w.body);
-				continue;
-			}
-			e->mark = epoch;
-			if (util_grow((void **)&writes, &cap_writes, n_writes + 1,
-				      sizeof(*writes)) < 0) {
-				free(w.body);
-				r = -ENOMEM;
-				goto err_rollback;
-			}
-			writes[n_writes++] = w;
+	/* 1. Find what differs from the stored rows. */
+	if (hint_ids && n_hint_ids && n_hint_ids <= STORE_HINT_MAX) {
+		hint = n_hint_ids <= ARRAY_SIZE(hinted) ? hinted : calloc(n_hint_ids, sizeof(*hint));
+		if (hint && !resolve_hint(rm, m, kinds, hint_ids, n_hint_ids, hint)) {
+			if (hint != hinted)
+				free(hint);
+			hint = NULL;
 		}
 	}
-	/* 2. What is stored but no longer in the model. */
-	for (size_t j = 0; j < rm->cap; j++) {
+	if (hint) {
+		/* Only the listed objects may have changed (store.h): no deletes either. */
+		partial = true;
+		for (size_t j = 0; j < n_hint_ids && r == 0; j++)
+			r = save_consider(rm, m, kinds, hint[j].k, hint[j].i, epoch, true, &writes,
+					  &n_writes, &cap_writes);
+		if (hint != hinted)
+			free(hint);
+		if (r < 0)
+			goto err_rollback;
+	} else {
+		for (size_t k = 0; k < n_kinds; k++)
+			for (size_t i = 0; i < kinds[k].count(m); i++) {
+				r = save_consider(rm, m, kinds, k, i, epoch, false, &writes, &n_writes,
+						  &cap_writes);
+				if (r < 0)
+					goto err_rollback;
+			}
+	}
+	/* 2. What is stored but no longer in the model (a full save only). */
+	for (size_t j = 0; !partial && j < rm->cap; j++) {
 		if (!rm->slots[j].used || rm->slots[j].mark == epoch)
 			continue;
 		if (util_grow((void **)&deletes, &cap_deletes, n_deletes + 1, sizeof(*deletes)) <
@@ -1176,7 +1259,15 @@ int store_save_region(struct store *s, const struct model *m)
 {
 	if (!s || !m)
 		return -EINVAL;
-	return save_region(s, m, NULL);
+	return save_region(s, m, NULL, NULL, 0);
+}
+
+int store_save_region_hint(struct store *s, const struct model *m, const char *const *ids,
+			   size_t n_ids)
+{
+	if (!s || !m || (n_ids && !ids))
+		return -EINVAL;
+	return save_region(s, m, NULL, ids, n_ids);
 }
 
 int store_save_region_token(struct store *s, const struct model *m, const char *token,
@@ -1190,7 +1281,7 @@ int store_save_region_token(struct store *s, const struct model *m, const char *
 	r = token_check(m->region, token, param_hash, response);
 	if (r < 0)
 		return r;
-	return save_region(s, m, &t);
+	return save_region(s, m, &t, NULL, 0);
 }
 
 /* ---- idempotency tokens ---------------------------------------------------- */

@@ -24,7 +24,9 @@
  * for each object and a digest of the object's memory (both rebuilt on
  * load).  A save digests every object, serialises only those whose digest
  * moved, and writes only those whose JSON differs or that disappeared.  A
- * save that changes nothing does not write at all.
+ * save that changes nothing does not write at all.  A caller that knows
+ * which objects a change touched says so (store_save_region_hint) and only
+ * those are digested.
  *
  * Schema.  Versioned with PRAGMA user_version and a list of migrations, each
  * applied in its own transaction.  A database written by a newer binary
@@ -106,6 +108,20 @@ int store_load_region(struct store *s, const char *account_id, const char *regio
  * retries everything that is still different.
  */
 int store_save_region(struct store *s, const struct model *m);
+
+/*
+ * The same when the caller knows that, since the last save of m's Region
+ * (by this store), only the objects with IDs ids[0..n_ids) can have changed
+ * and no object was created or deleted (CreateTags, DeleteTags): only those
+ * are digested and compared, so the cost no longer grows with the Region.
+ * An ID that is not a stored object of the Region (a security group rule's
+ * sgr-, an unknown ID), an unloaded Region or more than 1,000 IDs make it a
+ * full store_save_region().  A wrong hint loses writes: pass one only when
+ * the change is confined to those objects.  Same errors as
+ * store_save_region().
+ */
+int store_save_region_hint(struct store *s, const struct model *m, const char *const *ids,
+			   size_t n_ids);
 
 /*
  * The same, and in the same transaction remember an idempotency token (as

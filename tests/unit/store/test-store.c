@@ -265,6 +265,64 @@ Test(store, incremental_save_writes_only_what_changed)
 	th_rmdir(dir);
 }
 
+Test(store, a_hinted_save_looks_only_at_the_listed_objects)
+{
+	char *dir = th_tmpdir(), *rows;
+	struct store *s = open_ok(dir);
+	struct model *m = fx_full_model(), *m2 = NULL;
+	sqlite3 *db = th_db(dir);
+	const char *vpc = m->vpcs[0]->id, *sgr = m->sgs[0]->rules[0].id;
+	const char *twice[] = {vpc, vpc};
+	char *t1, *t2;
+
+	install_audit(db);
+	cr_assert_eq(store_save_region(s, m), 0);
+	th_exec(db, "DELETE FROM audit");
+
+	/* The listed object's change is written (an ID listed twice is one object). */
+	cr_assert_eq(model_tags_set(&m->vpcs[0]->tags, "Name", "hinted"), 0);
+	cr_assert_eq(store_save_region_hint(s, m, twice, 2), 0);
+	cr_assert_eq(store_last_save_changes(s), 1);
+	rows = th_rows(db, "SELECT op, id FROM audit");
+	cr_assert_str_eq(rows, "update|vpc-0123456789abcdef0\n");
+	free(rows);
+
+	/* What the hint leaves out is not looked at: the subnet's change waits... */
+	th_exec(db, "DELETE FROM audit");
+	cr_assert_eq(model_tags_set(&m->subnets[0]->tags, "Name", "unlisted"), 0);
+	cr_assert_eq(store_save_region_hint(s, m, &vpc, 1), 0);
+	cr_assert_eq(store_last_save_changes(s), 0);
+	cr_assert_eq(th_int(db, "SELECT count(*) FROM audit"), 0);
+	/* ...for the next full save, which finds it. */
+	cr_assert_eq(store_save_region(s, m), 0);
+	cr_assert_eq(store_last_save_changes(s), 1);
+
+	/* An ID that is not a stored object (an SG rule) makes it a full save. */
+	th_exec(db, "DELETE FROM audit");
+	cr_assert_eq(model_tags_set(&m->sgs[0]->rules[0].tags, "k", "v"), 0);
+	cr_assert_eq(model_remove_cgw(m, "cgw-011"), 1);
+	cr_assert_eq(store_save_region_hint(s, m, &sgr, 1), 0);
+	rows = th_rows(db, "SELECT op, id FROM audit ORDER BY op, id");
+	cr_assert_str_eq(rows, "delete|cgw-011\nupdate|sg-0123\n");
+	free(rows);
+	cr_assert_eq(store_save_region_hint(s, m, NULL, 1), -EINVAL);
+
+	/* The file holds the model. */
+	store_close(s);
+	s = open_ok(dir);
+	cr_assert_eq(store_load_region(s, NULL, m->region, &m2), 0);
+	t1 = th_model_text(m);
+	t2 = th_model_text(m2);
+	cr_assert_str_eq(t1, t2);
+	free(t1);
+	free(t2);
+	model_free(m2);
+	sqlite3_close(db);
+	model_free(m);
+	store_close(s);
+	th_rmdir(dir);
+}
+
 Test(store, a_failed_save_leaves_the_disk_unchanged)
 {
 	char *dir = th_tmpdir(), *before, *after, *t1, *t2;
