@@ -1674,7 +1674,3 @@ int store_deserialize_model(const json_t *json, struct model **ret_model)
 	return 0;
 }
 
-char *store_json_text(const json_t *json)
-{
-	return json_dumps(json, JSON_COMPACT);
-}

@@ -100,7 +100,10 @@ int store_deserialize_prefix_list(const json_t *json, struct model *m);
 int store_serialize_model(const struct model *m, json_t **ret_json);
 int store_deserialize_model(const json_t *json, struct model **ret_model);
 
-/* Compact, deterministic text of a JSON value (free()), NULL on OOM. */
+/*
+ * Compact, deterministic text of a JSON value (free()), NULL on OOM: the
+ * same bytes as json_dumps(JSON_COMPACT) (store/json-text.c).
+ */
 char *store_json_text(const json_t *json);
 
 #endif
