@@ -39,8 +39,10 @@
  *     one second late otherwise.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -150,6 +152,26 @@ static bool key_eq(const struct ct_key *a, const struct ct_key *b)
 	return a->local_ip == b->local_ip && a->remote_ip == b->remote_ip &&
 	       a->local_port == b->local_port && a->remote_port == b->remote_port &&
 	       a->zone == b->zone && a->proto == b->proto;
+}
+
+_Static_assert(offsetof(struct ct_key, remote_port) == 14 && offsetof(struct ct_key, proto) == 16,
+	       "zone, addresses and ports are the key's first 16 bytes");
+
+/*
+ * An entry's key (normalised) against a caller's key in two word compares:
+ * equal exactly when key_eq(e, k) and k is normalised.  A key that is not
+ * (ports set for a protocol without ports) compares unequal, and the
+ * callers then take the index lookup, which normalises it.
+ */
+static inline bool key_eq_norm(const struct ct_key *e, const struct ct_key *k)
+{
+	uint64_t e0, e1, k0, k1;
+
+	memcpy(&e0, e, 8);
+	memcpy(&e1, (const char *)e + 8, 8);
+	memcpy(&k0, k, 8);
+	memcpy(&k1, (const char *)k + 8, 8);
+	return ((e0 ^ k0) | (e1 ^ k1)) == 0 && e->proto == k->proto;
 }
 
 static uint64_t key_hash(const struct ct_table *t, const struct ct_key *k)
@@ -567,13 +589,8 @@ static inline struct ct_entry *lookup_hint(struct ct_table *t, const struct ct_k
 {
 	if (likely(hint < t->capacity)) {
 		struct ct_entry *e = &t->entries[hint];
-		bool ports = proto_has_ports(k->proto);
 
-		if ((e->flags & CT_F_USED) && e->key.local_ip == k->local_ip &&
-		    e->key.remote_ip == k->remote_ip && e->key.zone == k->zone &&
-		    e->key.proto == k->proto &&
-		    e->key.local_port == (ports ? k->local_port : 0) &&
-		    e->key.remote_port == (ports ? k->remote_port : 0) && !expired(e, now_ms))
+		if ((e->flags & CT_F_USED) && key_eq_norm(&e->key, k) && !expired(e, now_ms))
 			return e;
 	}
 	return ct_lookup(t, k, now_ms);
@@ -799,13 +816,8 @@ int ct_refresh(struct ct_table *t, const struct ct_key *k, uint32_t *hint, enum 
 
 	if (likely(h < t->capacity)) {
 		struct ct_entry *e = &t->entries[h];
-		bool ports = proto_has_ports(k->proto);
 
-		if ((e->flags & CT_F_USED) && e->key.local_ip == k->local_ip &&
-		    e->key.remote_ip == k->remote_ip && e->key.zone == k->zone &&
-		    e->key.proto == k->proto &&
-		    e->key.local_port == (ports ? k->local_port : 0) &&
-		    e->key.remote_port == (ports ? k->remote_port : 0) && !expired(e, now_ms))
+		if ((e->flags & CT_F_USED) && key_eq_norm(&e->key, k) && !expired(e, now_ms))
 			return entry_update(t, e, dir, tcp_flags, now_ms);
 	}
 	return refresh_lookup(t, k, hint, dir, tcp_flags, now_ms);

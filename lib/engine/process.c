@@ -234,21 +234,24 @@ static uint16_t sg_key(const struct pkt_hdr *h)
 	return 0;
 }
 
-static void ct_key_of(const struct eng_state *st, uint32_t eni, bool egress,
-		      const struct pkt_hdr *h, struct ct_key *k)
+static inline void ct_key_of(const struct eng_state *st, uint32_t eni, bool egress,
+			     const struct pkt_hdr *h, struct ct_key *k)
 {
-	bool ports = h->proto == PKT_PROTO_TCP || h->proto == PKT_PROTO_UDP ||
-		     h->proto == PKT_PROTO_ICMP;
+	/* TCP, UDP and ICMP have ports (ICMP: the identifier); UDP is the highest. */
+	bool ports = h->proto <= PKT_PROTO_UDP &&
+		     ((((1u << PKT_PROTO_TCP) | (1u << PKT_PROTO_UDP) | (1u << PKT_PROTO_ICMP)) >>
+		       h->proto) &
+		      1);
+	uint16_t lport = egress ? h->sport : h->dport, rport = egress ? h->dport : h->sport;
 
-	memset(k, 0, sizeof(*k));
-	k->zone = st->zone_of_eni[eni];
-	k->proto = h->proto;
-	k->local_ip = egress ? h->src : h->dst;
-	k->remote_ip = egress ? h->dst : h->src;
-	if (ports) {
-		k->local_port = egress ? h->sport : h->dport;
-		k->remote_port = egress ? h->dport : h->sport;
-	}
+	*k = (struct ct_key){
+	    .zone = st->zone_of_eni[eni],
+	    .local_ip = egress ? h->src : h->dst,
+	    .remote_ip = egress ? h->dst : h->src,
+	    .local_port = ports ? lport : 0,
+	    .remote_port = ports ? rport : 0,
+	    .proto = h->proto,
+	};
 }
 
 static void ct_key_for(struct pctx *p, uint32_t eni, bool egress, struct ct_key *k)
@@ -995,6 +998,16 @@ static void fc_wild_key(struct fc_key *w, const struct fc_key *k)
 	w->point |= FC_POINT_WILD;
 }
 
+/* The result of a replay stopped by a drop (as the slow path's: nowhere, header unchanged). */
+static void replay_drop(struct eng_result *res, const struct pkt_hdr *pkt, enum eng_drop drop)
+{
+	res->verdict = ENG_DROP;
+	res->drop = drop;
+	res->to.point = (enum eng_point)0;
+	res->to.idx = 0;
+	res->out = *pkt;
+}
+
 /*
  * Run a packet on a cache entry: the recorded result, with every stateful
  * step re-run exactly as the slow path runs it (sg_check(), flow_account()).
@@ -1023,8 +1036,6 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_en
 		if (ct_would_pass(st->ct, &key, pkt->tcp_flags, now_ms))
 			return 1;
 	}
-	memset(res, 0, sizeof(*res));
-	res->out = *pkt;
 	for (unsigned i = 0; i < e->n_ops; i++) {
 		const struct fc_op *op = &e->ops[i];
 		const struct pkt_hdr *h = (op->flags & FC_OP_FINAL) ? &fin : pkt;
@@ -1048,16 +1059,14 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_en
 		}
 		if (!(op->flags & FC_OP_ALLOW)) {
 			flow_account_raw(st, g, op->eni, egress, true, PATH_VPC, h, now_s);
-			res->verdict = ENG_DROP;
-			res->drop = egress ? ENG_DROP_SG_EGRESS : ENG_DROP_SG_INGRESS;
+			replay_drop(res, pkt, egress ? ENG_DROP_SG_EGRESS : ENG_DROP_SG_INGRESS);
 			return 0;
 		}
 		if (op->flags & FC_OP_TRACK) {
 			r = ct_insert(st->ct, &key, dir, &g->enis[op->eni].timeouts, now_ms, &ce);
 			if (r == -ENOSPC) {
 				st->stats.ct_full++;
-				res->verdict = ENG_DROP;
-				res->drop = ENG_DROP_CT_FULL;
+				replay_drop(res, pkt, ENG_DROP_CT_FULL);
 				return 0;
 			}
 			if (r == 0) {
@@ -1072,8 +1081,7 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_en
 	res->drop = (enum eng_drop)e->drop;
 	res->to.point = (enum eng_point)e->to_point;
 	res->to.idx = e->to_idx;
-	if (res->verdict != ENG_DROP)
-		res->out = fin;
+	res->out = res->verdict != ENG_DROP ? fin : *pkt;
 	return 0;
 }
 

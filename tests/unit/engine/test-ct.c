@@ -857,6 +857,25 @@ Test(ct, refresh_with_hints_and_would_pass)
 	e = start_flow(t, &k, CT_DIR_OUT, SYN, NULL, now + 20000);
 	hint = ct_entry_index(t, ct_lookup(t, &other, now + 20000));
 	cr_assert_eq(ct_lookup_hint(t, &k, hint, now + 20000), e);
+	/*
+	 * A key that is not normalised (ports on a protocol without them) finds
+	 * its entry with a right hint too (through the index), and a TCP key
+	 * differing only in a port does not take the hinted entry.
+	 */
+	{
+		struct ct_key gre = tkey(4, 47, 0, 0), gre_ports = tkey(4, 47, 1234, 80);
+		struct ct_key k2 = tkey(3, PKT_PROTO_TCP, 443, 50002);
+		struct ct_entry *ge = start_flow(t, &gre, CT_DIR_OUT, 0, NULL, now + 20000);
+		uint32_t gh = ct_entry_index(t, ge), eh = ct_entry_index(t, e);
+
+		cr_assert_eq(ct_lookup_hint(t, &gre_ports, gh, now + 20001), ge);
+		cr_assert_eq(ct_refresh(t, &gre_ports, &gh, CT_DIR_IN, 0, now + 20001), 0);
+		cr_assert_eq(gh, ct_entry_index(t, ge));
+		cr_assert(ct_entry_replied(ge));
+		cr_assert_null(ct_lookup_hint(t, &k2, eh, now + 20001));
+		cr_assert_eq(ct_refresh(t, &k2, &eh, CT_DIR_IN, ACK, now + 20001), -ENOENT);
+		cr_assert_eq(eh, ct_entry_index(t, e), "hint untouched on a miss");
+	}
 	ct_free(t);
 }
 
