@@ -132,7 +132,7 @@ out:
 	return r;
 }
 
-static int import_vpc(struct aj_ctx *c, const json_t *o)
+static int import_vpc(struct aj_ctx *c, const json_t *o, void *userdata)
 {
 	struct model_vpc *vpc;
 	char id[MODEL_ID_LEN];
@@ -166,19 +166,7 @@ static int import_vpc(struct aj_ctx *c, const json_t *o)
 
 int aj_import_vpcs(struct aj_ctx *c, const json_t *v)
 {
-	json_t *o;
-	size_t i, mark = aj_mark(c);
-	int r = 0;
-
-	json_array_foreach(v, i, o)
-	{
-		aj_push_index(c, i);
-		r = import_vpc(c, o);
-		aj_restore(c, mark);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return aj_each_top(c, v, import_vpc, NULL);
 }
 
 static int import_subnet_ipv6(struct aj_ctx *c, const json_t *o, struct model_subnet *s)
@@ -216,7 +204,7 @@ out:
 	return r;
 }
 
-static int import_subnet(struct aj_ctx *c, const json_t *o)
+static int import_subnet(struct aj_ctx *c, const json_t *o, void *userdata)
 {
 	struct model_subnet *s;
 	char id[MODEL_ID_LEN];
@@ -262,17 +250,5 @@ static int import_subnet(struct aj_ctx *c, const json_t *o)
 
 int aj_import_subnets(struct aj_ctx *c, const json_t *v)
 {
-	json_t *o;
-	size_t i, mark = aj_mark(c);
-	int r = 0;
-
-	json_array_foreach(v, i, o)
-	{
-		aj_push_index(c, i);
-		r = import_subnet(c, o);
-		aj_restore(c, mark);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return aj_each_top(c, v, import_subnet, NULL);
 }
