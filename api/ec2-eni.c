@@ -12,6 +12,7 @@
 
 #include "api/api.h"
 #include "api/families.h"
+#include "lib/model/dns.h"
 #include "lib/model/ops-eni.h"
 #include "lib/model/ops-instance.h"
 #include "lib/model/ops-vpc.h"
@@ -46,6 +47,26 @@ static void render_eni_groups(struct api_req *r, const struct model_eni *eni)
 	api_xml_end(r);
 }
 
+/* privateDnsName of a private IPv4 (lib/model/dns.h). */
+static void render_private_dns(struct api_req *r, uint32_t ip)
+{
+	char name[MODEL_DNS_NAME_LEN];
+
+	model_dns_private_name(r->model->region, ip, name);
+	api_xml_str(r, "privateDnsName", name);
+}
+
+/* publicDnsName of an ENI's public IPv4, when its VPC gives public hostnames. */
+static void render_public_dns(struct api_req *r, const struct model_eni *eni, uint32_t public_ip)
+{
+	char name[MODEL_DNS_NAME_LEN];
+
+	if (!public_ip || !model_vpc_dns_hostnames(model_find_vpc(r->model, eni->vpc_id)))
+		return;
+	model_dns_public_name(r->model->region, public_ip, name);
+	api_xml_str(r, "publicDnsName", name);
+}
+
 static void render_eni(struct api_req *r, const struct model_eni *eni, const char *wrap)
 {
 	char buf[NET_IP4_STRLEN];
@@ -62,8 +83,10 @@ static void render_eni(struct api_req *r, const struct model_eni *eni, const cha
 	api_xml_bool(r, "requesterManaged", eni->requester_managed);
 	api_xml_str(r, "status", model_eni_status_name(eni->status));
 	api_xml_str(r, "macAddress", eni->mac);
-	if (eni->n_ips > 0)
+	if (eni->n_ips > 0) {
 		api_xml_str(r, "privateIpAddress", net_ip4_format(eni->ips[0].ip, buf));
+		render_private_dns(r, eni->ips[0].ip);
+	}
 	api_xml_bool(r, "sourceDestCheck", eni->source_dest_check);
 	api_xml_str(r, "interfaceType", eni->interface_type);
 	render_eni_groups(r, eni);
@@ -73,6 +96,7 @@ static void render_eni(struct api_req *r, const struct model_eni *eni, const cha
 		if (eni->ips[i].public_ip) {
 			api_xml_start(r, "association");
 			api_xml_str(r, "publicIp", net_ip4_format(eni->ips[0].public_ip, buf));
+			render_public_dns(r, eni, eni->ips[0].public_ip);
 			api_xml_str(r, "ipOwnerId", eni->ips[0].allocation_id[0] ? eni->owner_id : "amazon");
 			if (eni->ips[0].allocation_id[0])
 				api_xml_str(r, "allocationId", eni->ips[0].allocation_id);
@@ -87,10 +111,12 @@ static void render_eni(struct api_req *r, const struct model_eni *eni, const cha
 	for (size_t i = 0; i < eni->n_ips; i++) {
 		api_xml_start(r, "item");
 		api_xml_str(r, "privateIpAddress", net_ip4_format(eni->ips[i].ip, buf));
+		render_private_dns(r, eni->ips[i].ip);
 		api_xml_bool(r, "primary", eni->ips[i].primary);
 		if (eni->ips[i].public_ip) {
 			api_xml_start(r, "association");
 			api_xml_str(r, "publicIp", net_ip4_format(eni->ips[i].public_ip, buf));
+			render_public_dns(r, eni, eni->ips[i].public_ip);
 			if (eni->ips[i].allocation_id[0])
 				api_xml_str(r, "allocationId", eni->ips[i].allocation_id);
 			if (eni->ips[i].association_id[0])
@@ -515,6 +541,21 @@ static void render_metadata_options(struct api_req *r, const char *name,
 	api_xml_end(r);
 }
 
+/* The association of an instance's ENI address with its public IPv4, if any. */
+static void render_instance_nic_association(struct api_req *r, const struct model_eni *e,
+					    const struct model_eni_ip *ip)
+{
+	char buf[NET_IP4_STRLEN];
+
+	if (!ip->public_ip)
+		return;
+	api_xml_start(r, "association");
+	api_xml_str(r, "publicIp", net_ip4_format(ip->public_ip, buf));
+	render_public_dns(r, e, ip->public_ip);
+	api_xml_str(r, "ipOwnerId", ip->allocation_id[0] ? e->owner_id : "amazon");
+	api_xml_end(r);
+}
+
 static void render_instance(struct api_req *r, const struct model_instance *in)
 {
 	const struct model_eni *primary = model_instance_primary_eni(r->model, in->id);
@@ -543,11 +584,23 @@ static void render_instance(struct api_req *r, const struct model_instance *in)
 		api_xml_str(r, "subnetId", in->subnet_id);
 		api_xml_str(r, "vpcId", in->vpc_id);
 		if (primary && primary->n_ips > 0) {
+			char name[MODEL_DNS_NAME_LEN] = "";
+
+			render_private_dns(r, primary->ips[0].ip);
+			if (primary->ips[0].public_ip &&
+			    model_vpc_dns_hostnames(model_find_vpc(r->model, primary->vpc_id)))
+				model_dns_public_name(r->model->region, primary->ips[0].public_ip,
+						      name);
+			api_xml_str(r, "dnsName", name);
 			api_xml_str(r, "privateIpAddress", net_ip4_format(primary->ips[0].ip, buf));
 			if (primary->ips[0].public_ip)
 				api_xml_str(r, "ipAddress",
 					    net_ip4_format(primary->ips[0].public_ip, buf));
 		}
+	} else {
+		/* A terminated instance keeps neither its addresses nor their names. */
+		api_xml_str(r, "privateDnsName", "");
+		api_xml_str(r, "dnsName", "");
 	}
 	if (primary && in->state != MODEL_INSTANCE_TERMINATED) {
 		render_eni_groups(r, primary);
@@ -570,8 +623,11 @@ static void render_instance(struct api_req *r, const struct model_instance *in)
 		api_xml_str(r, "macAddress", e->mac);
 		api_xml_str(r, "interfaceType", e->interface_type);
 		api_xml_bool(r, "sourceDestCheck", e->source_dest_check);
-		if (e->n_ips > 0)
+		if (e->n_ips > 0) {
 			api_xml_str(r, "privateIpAddress", net_ip4_format(e->ips[0].ip, buf));
+			render_private_dns(r, e->ips[0].ip);
+			render_instance_nic_association(r, e, &e->ips[0]);
+		}
 		render_eni_groups(r, e);
 		api_xml_start(r, "attachment");
 		api_xml_str(r, "attachmentId", e->attachment.id);
@@ -585,7 +641,9 @@ static void render_instance(struct api_req *r, const struct model_instance *in)
 		for (size_t k = 0; k < e->n_ips; k++) {
 			api_xml_start(r, "item");
 			api_xml_str(r, "privateIpAddress", net_ip4_format(e->ips[k].ip, buf));
+			render_private_dns(r, e->ips[k].ip);
 			api_xml_bool(r, "primary", e->ips[k].primary);
+			render_instance_nic_association(r, e, &e->ips[k]);
 			api_xml_end(r);
 		}
 		api_xml_end(r);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fabric/imds.h"
+#include "lib/model/dns.h"
 #include "lib/util/util.h"
 
 #define META "/latest/meta-data"
@@ -91,16 +92,6 @@ static const char *text_str(struct text *b)
 	return b->s ? b->s : "";
 }
 
-static void hostname(const struct model *m, uint32_t ip, char *buf, size_t size)
-{
-	if (strcmp(m->region, "us-east-1") == 0)
-		snprintf(buf, size, "ip-%u-%u-%u-%u.ec2.internal", ip >> 24, (ip >> 16) & 255,
-			 (ip >> 8) & 255, ip & 255);
-	else
-		snprintf(buf, size, "ip-%u-%u-%u-%u.%s.compute.internal", ip >> 24, (ip >> 16) & 255,
-			 (ip >> 8) & 255, ip & 255, m->region);
-}
-
 static void sg_lists(const struct model *m, const struct model_eni *e, struct text *ids,
 		     struct text *names)
 {
@@ -138,8 +129,12 @@ static void add_eni(struct tree *t, const struct model *m, const struct model_en
 	if (e->n_prefixes)
 		add(t, text_str(&pfx), "network/interfaces/macs/%s/ipv4-prefix", mac);
 	if (e->n_ips) {
-		hostname(m, e->ips[0].ip, host, sizeof(host));
+		model_dns_private_name(m->region, e->ips[0].ip, host);
 		add(t, host, "network/interfaces/macs/%s/local-hostname", mac);
+		if (e->ips[0].public_ip && model_vpc_dns_hostnames(vpc)) {
+			model_dns_public_name(m->region, e->ips[0].public_ip, host);
+			add(t, host, "network/interfaces/macs/%s/public-hostname", mac);
+		}
 	}
 	add(t, text_str(&ips), "network/interfaces/macs/%s/local-ipv4s", mac);
 	add(t, mac, "network/interfaces/macs/%s/mac", mac);
@@ -196,7 +191,7 @@ static void build(struct tree *t, const struct model *m, const struct model_inst
 	const struct model_eni *enis[64];
 	size_t n = instance_enis(m, in->id, enis, 64);
 	const struct model_eni *pri = n && enis[0]->attachment.device_index == 0 ? enis[0] : NULL;
-	char buf[96], num[16];
+	char buf[MODEL_DNS_NAME_LEN], num[16];
 
 	add(t, in->image_id, "ami-id");
 	snprintf(num, sizeof(num), "%d", in->ami_launch_index);
@@ -211,13 +206,18 @@ static void build(struct tree *t, const struct model *m, const struct model_inst
 	if (pri && pri->n_ips) {
 		struct text ids = {0}, names = {0};
 
-		hostname(m, pri->ips[0].ip, buf, sizeof(buf));
+		model_dns_private_name(m->region, pri->ips[0].ip, buf);
 		add(t, buf, "hostname");
 		add(t, buf, "local-hostname");
 		add(t, net_ip4_format(pri->ips[0].ip, buf), "local-ipv4");
 		add(t, pri->mac, "mac");
-		if (pri->ips[0].public_ip)
+		if (pri->ips[0].public_ip) {
 			add(t, net_ip4_format(pri->ips[0].public_ip, buf), "public-ipv4");
+			if (model_vpc_dns_hostnames(model_find_vpc(m, pri->vpc_id))) {
+				model_dns_public_name(m->region, pri->ips[0].public_ip, buf);
+				add(t, buf, "public-hostname");
+			}
+		}
 		sg_lists(m, pri, &ids, &names);
 		add(t, text_str(&names), "security-groups");
 		t->oom |= ids.oom || names.oom;

@@ -456,3 +456,46 @@ def test_cli_v2_stop_start_metadata(daemon):
     p = run_aws_cli(daemon.url, "ec2", "start-instances", "--instance-ids",
                     "i-0123456789abcdef0")
     assert p.returncode != 0 and "InvalidInstanceID.NotFound" in p.stderr
+
+
+def dashed(prefix, ip):
+    return prefix + "-" + ip.replace(".", "-")
+
+
+def test_private_and_public_dns_names(c):
+    """PrivateDnsName on the instance, its ENIs and every private address (lib/model/dns.h);
+    a public DNS name only when the VPC has DNS hostnames (the default VPC has), and no
+    names at all once terminated."""
+    assert REGION == "us-east-1"  # the names below are us-east-1's
+    [iid] = run(c)  # default subnet: maps a public IP
+    inst = describe_one(c, iid)
+    ip, pub = inst["PrivateIpAddress"], inst["PublicIpAddress"]
+    private, public = dashed("ip", ip) + ".ec2.internal", \
+        dashed("ec2", pub) + ".compute-1.amazonaws.com"
+    assert inst["PrivateDnsName"] == private
+    assert inst["PublicDnsName"] == public
+    [nic] = inst["NetworkInterfaces"]
+    assert nic["PrivateDnsName"] == private
+    assert nic["Association"] == {"PublicIp": pub, "PublicDnsName": public, "IpOwnerId": "amazon"}
+    eid = nic["NetworkInterfaceId"]
+    c.assign_private_ip_addresses(NetworkInterfaceId=eid, SecondaryPrivateIpAddressCount=1)
+    [eni] = c.describe_network_interfaces(NetworkInterfaceIds=[eid])["NetworkInterfaces"]
+    assert eni["PrivateDnsName"] == private
+    assert eni["Association"]["PublicDnsName"] == public
+    names = {a["PrivateIpAddress"]: a["PrivateDnsName"] for a in eni["PrivateIpAddresses"]}
+    assert len(names) == 2 and all(n == dashed("ip", a) + ".ec2.internal"
+                                   for a, n in names.items())
+
+    # Without DNS hostnames in the VPC: private names stay, public ones go.
+    vpc = inst["VpcId"]
+    c.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": False})
+    try:
+        inst = describe_one(c, iid)
+        assert inst["PrivateDnsName"] == private and inst["PublicDnsName"] == ""
+        assert "PublicDnsName" not in inst["NetworkInterfaces"][0]["Association"]
+    finally:
+        c.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+
+    c.terminate_instances(InstanceIds=[iid])
+    inst = describe_one(c, iid)
+    assert inst["PrivateDnsName"] == "" and inst["PublicDnsName"] == ""

@@ -98,14 +98,6 @@ ACCEPTED = {
         "(describe-addresses examples); moto writes them empty",
     ("DescribeAddresses", "Addresses[].NetworkInterfaceId", "moto-only"): "as above",
     # --- vpcd gaps, owned by other families (kept visible here) -----------------------
-    ("CreateNetworkInterface", "NetworkInterface.PrivateDnsName", "moto-only"):
-        "vpcd gap (eni family): AWS sets privateDnsName ip-a-b-c-d.ec2.internal",
-    ("CreateNetworkInterface", "NetworkInterface.PrivateIpAddresses[].PrivateDnsName",
-     "moto-only"): "vpcd gap (eni family): as above",
-    ("DescribeNetworkInterfaces", "NetworkInterfaces[].PrivateDnsName", "moto-only"):
-        "vpcd gap (eni family): as above",
-    ("DescribeNetworkInterfaces", "NetworkInterfaces[].PrivateIpAddresses[].PrivateDnsName",
-     "moto-only"): "vpcd gap (eni family): as above",
     ("CreateNetworkInterface", "NetworkInterface.Ipv6Addresses", "moto-only"):
         "vpcd gap (eni family): AWS writes an empty ipv6AddressesSet; vpcd has no IPv6",
     ("DescribeNetworkInterfaces", "NetworkInterfaces[].Ipv6Addresses", "moto-only"):

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fabric/imds.h"
+#include "lib/model/dns.h"
 #include "lib/model/ops-eni.h"
 #include "lib/model/ops-instance.h"
 #include "lib/model/ops-vpc.h"
@@ -95,6 +96,30 @@ Test(imds, instance_and_interface_paths_follow_the_model)
 	cr_assert(strstr(r.body, "\"region\" : \"us-east-1\""), "%s", r.body);
 	cr_assert(strstr(r.body, inst->id));
 	imds_resp_clear(&r);
+}
+
+Test(imds, hostnames_come_from_the_vpc_dns_names)
+{
+	const struct model_eni *pri = model_instance_primary_eni(m, inst->id);
+	char path[256], host[MODEL_DNS_NAME_LEN];
+
+	cr_assert(pri && pri->ips[0].public_ip, "the default subnet maps a public IP");
+	model_dns_private_name("us-east-1", pri->ips[0].ip, host);
+	cr_assert_eq(strncmp(host, "ip-172-31-", 10), 0, "%s", host);
+	expect("/latest/meta-data/hostname", 200, host);
+	expect("/latest/meta-data/local-hostname", 200, host);
+	snprintf(path, sizeof(path), "/latest/meta-data/network/interfaces/macs/%s/local-hostname",
+		 pri->mac);
+	expect(path, 200, host);
+	model_dns_public_name("us-east-1", pri->ips[0].public_ip, host);
+	expect("/latest/meta-data/public-hostname", 200, host);
+	snprintf(path, sizeof(path), "/latest/meta-data/network/interfaces/macs/%s/public-hostname",
+		 pri->mac);
+	expect(path, 200, host);
+	/* No DNS hostnames in the VPC: no public hostname. */
+	model_find_vpc(m, pri->vpc_id)->enable_dns_hostnames = false;
+	expect("/latest/meta-data/public-hostname", 404, NULL);
+	expect(path, 404, NULL);
 }
 
 Test(imds, directories_list_their_children)
