@@ -6,6 +6,7 @@
 
 #include <sys/random.h>
 
+#include "fabric/dns.h"
 #include "fabric/fabric.h"
 #include "fabric/imds-http.h"
 #include "fabric/netns.h"
@@ -24,6 +25,9 @@ struct fabric {
 	struct svc_port svc; /* the data path's SERVICE port */
 	bool svc_ready;
 	struct imds_http *imds;
+	struct dns_server *dns;
+	uint32_t *dns_addrs; /* the VPCs' base + 2 held by the service link, sorted */
+	size_t n_dns_addrs;
 	fabric_model_fn model_fn;
 	void *model_userdata;
 	struct imds_key imds_key; /* a copy of cfg.imds_key */
@@ -201,6 +205,66 @@ static void start_imds(struct fabric *f)
 		close(fd);
 }
 
+/* The Amazon DNS server, once the data path runs (best effort, like IMDS). */
+static void start_dns(struct fabric *f)
+{
+	struct dns_server_config c = {.who = imds_who, .with_model = imds_model, .userdata = f};
+
+	if (!f->svc_ready || !f->model_fn || f->dns)
+		return;
+	c.fd = svc_udp(f->cfg.svc_ns, 53);
+	if (c.fd < 0)
+		return;
+	if (dns_server_start(&c, &f->dns) < 0)
+		close(c.fd);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The service link holds every VPC's DNS address (base + 2 of the primary
+ * CIDR; the engine sends those to the service port).  0 or -errno.
+ */
+static int sync_dns_addrs(struct fabric *f, const struct model *m)
+{
+	uint32_t *want = calloc(m->n_vpcs ? m->n_vpcs : 1, sizeof(*want));
+	size_t n = 0;
+	int e;
+
+	if (!want)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->n_vpcs; i++)
+		if (m->vpcs[i]->n_cidrs)
+			want[n++] = m->vpcs[i]->cidrs[0].cidr.addr + 2;
+	qsort(want, n, sizeof(*want), cmp_u32);
+	if (n > 1) { /* overlapping VPCs share their DNS address */
+		size_t k = 1;
+
+		for (size_t i = 1; i < n; i++)
+			if (want[i] != want[k - 1])
+				want[k++] = want[i];
+		n = k;
+	}
+	if (n == f->n_dns_addrs && (n == 0 || memcmp(want, f->dns_addrs, n * sizeof(*want)) == 0)) {
+		free(want);
+		return 0;
+	}
+	e = svc_sync_addrs(f->cfg.svc_ns, want, n, f->dns_addrs, f->n_dns_addrs);
+	if (e < 0) {
+		free(want);
+		return e;
+	}
+	free(f->dns_addrs);
+	f->dns_addrs = want;
+	f->n_dns_addrs = n;
+	return 0;
+}
+
 int fabric_apply(struct fabric *f, const struct model *m, struct fabric_report *ret_report)
 {
 	struct fabric_report rep = {0};
@@ -251,6 +315,11 @@ int fabric_apply(struct fabric *f, const struct model *m, struct fabric_report *
 				rep.plumb.first_error = se;
 		}
 	}
+	if (f->svc_ready && (e = sync_dns_addrs(f, m)) < 0) {
+		rep.plumb.errors++;
+		if (rep.plumb.first_error == 0)
+			rep.plumb.first_error = e;
+	}
 	if ((nd = dp_ports(m, ports, n, gws, n_gws, f->svc_ready ? &f->svc : NULL, &dports)) < 0) {
 		e = nd;
 		goto out;
@@ -261,6 +330,7 @@ int fabric_apply(struct fabric *f, const struct model *m, struct fabric_report *
 			goto out;
 		rep.started = true;
 		start_imds(f);
+		start_dns(f);
 	} else {
 		/* Ports first: a new generation may name ENIs only the new table has. */
 		e = fabric_dp_set_ports(f->dp, dports, (size_t)nd);
@@ -303,6 +373,7 @@ struct fabric *fabric_free(struct fabric *f, bool teardown)
 	if (!f)
 		return NULL;
 	f->imds = imds_http_stop(f->imds);
+	f->dns = dns_server_stop(f->dns);
 	f->dp = fabric_dp_free(f->dp);
 	if (teardown && f->svc_ready)
 		svc_teardown(f->cfg.svc_ns);
@@ -313,6 +384,7 @@ struct fabric *fabric_free(struct fabric *f, bool teardown)
 	outside_free(f->outside);
 	plumb_free(f->plumb);
 	fabric_ports_free(f->plumb_ports);
+	free(f->dns_addrs);
 	eng_state_free(f->state);
 	free(f);
 	return NULL;

@@ -19,7 +19,7 @@
 
 #define SVC_LINK "svc0"				       /* inside the service namespace */
 #define SVC_GW ((SVC_POOL_ADDR | 0x7ffe))	       /* 169.254.127.254: never a pool member */
-static const uint32_t svc_addrs[] = {SVC_IMDS_ADDR, SVC_EC2_ADDR, SVC_TIME_ADDR};
+static const uint32_t svc_addrs[] = {SVC_IMDS_ADDR, SVC_EC2_ADDR, SVC_TIME_ADDR, SVC_DNS_ADDR};
 
 
 /* ip neigh replace SVC_GW lladdr router_mac dev ifindex nud permanent */
@@ -137,6 +137,59 @@ int svc_listen(const char *svc_ns, uint32_t addr, uint16_t port)
 		return e;
 	}
 	return fd;
+}
+
+int svc_udp(const char *svc_ns, uint16_t port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+	int nsfd = netns_open(svc_ns), fd;
+
+	if (nsfd < 0)
+		return nsfd;
+	fd = netns_socket(nsfd, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	close(nsfd);
+	if (fd < 0)
+		return fd;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+int svc_sync_addrs(const char *svc_ns, const uint32_t *want, size_t n_want, const uint32_t *had,
+		   size_t n_had)
+{
+	struct plumb_link_info sl;
+	struct nl_sock *sk = NULL;
+	int sfd = netns_open(svc_ns), e, first = 0;
+
+	if (sfd < 0)
+		return sfd;
+	if ((e = netns_nl_socket(sfd, &sk)) < 0 || (e = plumb_link_get(sk, SVC_LINK, &sl)) < 0)
+		goto out;
+	for (size_t i = 0; i < n_had; i++) {
+		bool keep = false;
+
+		for (size_t k = 0; k < n_want && !keep; k++)
+			keep = want[k] == had[i];
+		for (size_t k = 0; k < sizeof(svc_addrs) / sizeof(svc_addrs[0]) && !keep; k++)
+			keep = svc_addrs[k] == had[i];
+		if (!keep && (e = plumb_addr4_del(sk, sl.ifindex, had[i], 32)) < 0 && e != -ENOENT &&
+		    e != -EADDRNOTAVAIL && !first)
+			first = e;
+	}
+	for (size_t i = 0; i < n_want; i++)
+		if ((e = plumb_addr4_add(sk, sl.ifindex, want[i], 32)) < 0 && e != -EEXIST && !first)
+			first = e;
+	e = first;
+out:
+	if (sk)
+		nl_socket_free(sk);
+	close(sfd);
+	return e;
 }
 
 int svc_teardown(const char *svc_ns)

@@ -11,8 +11,9 @@ packages=(
 	libjansson-dev libsqlite3-dev libmicrohttpd-dev libssl-dev libxml2-dev
 	libcurl4-openssl-dev libnl-3-dev libnl-route-3-dev libnftables-dev zlib1g-dev
 	libmd-dev # SHA-1 in vpc-cni without libcrypto's start-up (docs/architecture.md)
+	libldns-dev # DNS messages of the Amazon DNS server (fabric/dns-wire.c)
 	# tests
-	libcriterion-dev python3-pytest python3-boto3 awscli valgrind sqlite3
+	libcriterion-dev python3-pytest python3-boto3 python3-dnspython awscli valgrind sqlite3
 	# network tests and benchmarks
 	iproute2 iputils-ping nftables iperf3 jq wrk
 	# pod networking tests and benchmarks: the reference CNI plugins, podman (CNI backend)
