@@ -17,6 +17,42 @@ def sh(*cmd):
     return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def busy_ticks():
+    """CPU ticks spent (all CPUs) not idle, from /proc/stat."""
+    f = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    return sum(f) - f[3] - f[4]
+
+
+def thread_ticks(pid, name):
+    """utime + stime of pid's thread called name (0 when there is none)."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            st = open(f"/proc/{pid}/task/{tid}/stat").read()
+        except OSError:
+            continue
+        comm, rest = st[st.index("(") + 1:st.rindex(")")], st[st.rindex(")") + 2:].split()
+        if comm == name:
+            return int(rest[11]) + int(rest[12])
+    return 0
+
+
+def iperf_cpu(server_ns, client_ns, ip, udp, pid=None):
+    """iperf(), plus the CPU it took: busy ns per packet (whole machine) and the
+    data-path thread's ns per packet (fabric only)."""
+    b0, t0 = busy_ticks(), thread_ticks(pid, "vpcd-dp") if pid else 0
+    r = iperf(server_ns, client_ns, ip, udp)
+    b1, t1 = busy_ticks(), thread_ticks(pid, "vpcd-dp") if pid else 0
+    pkts, sent = r * SECONDS, iperf.sent_pps * SECONDS
+    out = {"udp64_pps": r, "udp64_sent_pps": iperf.sent_pps,
+           "busy_ns_per_pkt": round((b1 - b0) / TICK * 1e9 / pkts) if pkts else 0}
+    if pid:  # every packet sent crosses the data path (or is dropped on its RX ring)
+        out["dp_ns_per_pkt"] = round((t1 - t0) / TICK * 1e9 / sent) if sent else 0
+    return out
+
+
 def iperf(server_ns, client_ns, ip, udp):
     srv = subprocess.Popen(["ip", "netns", "exec", server_ns, "iperf3", "-s", "-1", "-p", "5201"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -29,6 +65,7 @@ def iperf(server_ns, client_ns, ip, udp):
     end = out["end"]
     if udp:
         s = end["sum"]
+        iperf.sent_pps = round(s["packets"] / s["seconds"])
         return round((s["packets"] - s["lost_packets"]) / s["seconds"])
     return round(end["sum_received"]["bits_per_second"] / 1e9, 2)
 
@@ -53,7 +90,7 @@ def fabric():
                               MaxCount=2, SubnetId=sub)["Instances"]
         a, b = (PF + i["InstanceId"] for i in r)
         b_ip = r[1]["PrivateIpAddress"]
-        return {"tcp_gbps": iperf(b, a, b_ip, False), "udp64_pps": iperf(b, a, b_ip, True)}
+        return {"tcp_gbps": iperf(b, a, b_ip, False), **iperf_cpu(b, a, b_ip, True, vpcd.pid)}
     finally:
         vpcd.terminate()
         vpcd.wait()
@@ -87,7 +124,7 @@ def kernel():
         sh("ip", "-n", b, "route", "add", "default", "via", "10.8.2.1")
         sh("ip", "netns", "exec", r, "sysctl", "-qw", "net.ipv4.ip_forward=1")
         subprocess.run(["ip", "netns", "exec", r, "nft", "-f", "-"], input=NFT, text=True, check=True)
-        return {"tcp_gbps": iperf(b, a, "10.8.2.10", False), "udp64_pps": iperf(b, a, "10.8.2.10", True)}
+        return {"tcp_gbps": iperf(b, a, "10.8.2.10", False), **iperf_cpu(b, a, "10.8.2.10", True)}
     finally:
         for n in (a, r, b):
             subprocess.run(["ip", "netns", "del", n], capture_output=True)
@@ -99,11 +136,15 @@ def main():
     f = fabric()
     k = kernel()
     print(f"load {open('/proc/loadavg').read().split()[0]}, {os.cpu_count()} CPUs, {SECONDS} s per run")
-    print(f"vpcd fabric:            TCP {f['tcp_gbps']} Gbit/s, 64-byte UDP {f['udp64_pps']} packets/s")
-    print(f"kernel router + nft ct: TCP {k['tcp_gbps']} Gbit/s, 64-byte UDP {k['udp64_pps']} packets/s")
+    print(f"vpcd fabric:            TCP {f['tcp_gbps']} Gbit/s, 64-byte UDP {f['udp64_pps']} packets/s"
+          f" (sent {f['udp64_sent_pps']})")
+    print(f"kernel router + nft ct: TCP {k['tcp_gbps']} Gbit/s, 64-byte UDP {k['udp64_pps']} packets/s"
+          f" (sent {k['udp64_sent_pps']})")
     pps_ratio = round(f["udp64_pps"] / k["udp64_pps"], 2) if k["udp64_pps"] else 0
     tcp_ratio = round(f["tcp_gbps"] / k["tcp_gbps"], 2) if k["tcp_gbps"] else 0
     print(f"ratio fabric/kernel: packets/s {pps_ratio}, TCP {tcp_ratio}  (target: packets/s >= 1)")
+    print(f"CPU per received UDP packet (whole machine, busy): fabric {f['busy_ns_per_pkt']} ns, "
+          f"kernel {k['busy_ns_per_pkt']} ns; the data-path thread alone {f['dp_ns_per_pkt']} ns per packet sent")
     print(json.dumps({"bench": "fabric", "seconds": SECONDS, "fabric": f, "kernel_router": k,
                       "udp64_pps_ratio": pps_ratio, "tcp_ratio": tcp_ratio}))
 

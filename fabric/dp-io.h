@@ -13,9 +13,10 @@
  *
  * Receive: rx() hands each ready frame to a callback, in place (the buffer is
  * valid during the callback only), then returns the frames to the kernel.
- * Transmit is zero-copy into the backend's ring: tx_slot() lends a buffer,
- * tx_commit() queues it with its length, tx_flush() kicks the kernel once for
- * everything queued.  tx_slot() returns NULL when the ring is full.
+ * Transmit: tx_slot() lends a buffer (in the backend's TX ring, or a queue
+ * the backend copies from), tx_commit() queues it with its length,
+ * tx_flush() hands everything queued to the kernel in one or two calls.
+ * tx_slot() returns NULL when the ring or queue is full.
  */
 #ifndef OPENVPC_FABRIC_DP_IO_H
 #define OPENVPC_FABRIC_DP_IO_H
@@ -41,6 +42,13 @@ struct dp_io_offload {
 	uint16_t hdr_len, gso_size, csum_start, csum_offset;
 };
 
+/* How a port transmits (backends without the choice ignore it). */
+enum dp_io_tx_mode {
+	DP_IO_TX_AUTO, /* the backend's choice (AF_PACKET: copy, or the ring with offload) */
+	DP_IO_TX_RING, /* zero-copy TX ring */
+	DP_IO_TX_COPY, /* frames queued in user memory, one sendmmsg() per flush */
+};
+
 struct dp_io_config {
 	uint32_t rx_block_size; /* bytes per RX block (power of two multiple of the page size) */
 	uint32_t rx_block_nr;
@@ -48,6 +56,7 @@ struct dp_io_config {
 	uint32_t tx_frame_nr;
 	uint32_t rx_timeout_ms; /* how long a partly filled RX block waits (latency bound) */
 	bool offload;		/* exchange dp_io_offload with the kernel (GSO passthrough) */
+	enum dp_io_tx_mode tx_mode;
 };
 
 struct dp_io; /* a backend's port, opaque */

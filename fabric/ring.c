@@ -2,10 +2,17 @@
  * ring: AF_PACKET TPACKET_V3 port backend (see ring.h and dp-io.h).
  *
  * Layout of the one mapping: the RX ring (rx_block_nr blocks) first, then
- * the TX ring (tx frames).  The RX cursor walks blocks in order; a block
- * belongs to user space while its status has TP_STATUS_USER and goes back to
- * the kernel when its frames have been handed out.  The TX cursor walks
- * frames in order; a frame is free while its status is TP_STATUS_AVAILABLE.
+ * the TX ring (tx frames, none in copy mode).  The RX cursor walks blocks in
+ * order; a block belongs to user space while its status has TP_STATUS_USER
+ * and goes back to the kernel when its frames have been handed out.  The TX
+ * cursor walks frames in order; a frame is free while its status is
+ * TP_STATUS_AVAILABLE.
+ *
+ * The copy queue (copy and auto modes) is a circular array of buffers with
+ * one mmsghdr each, sent with sendmmsg() on a second, send-only socket.  In
+ * auto mode tx_slot() lends the ring frame; tx_commit() moves a small frame
+ * into the queue (a copy of at most RING_COPY_MAX bytes) and leaves the ring
+ * frame free.
  */
 #include "fabric/ring.h"
 
@@ -18,6 +25,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
@@ -29,15 +37,30 @@
 #define RING_TX_OFF TPACKET_ALIGN(sizeof(struct tpacket3_hdr))
 #define RING_TX_BLOCK (1u << 16)
 
+/*
+ * Frames up to this size go out by copy (sendmmsg) when the port has both
+ * a TX ring and a copy queue: the kernel builds them in the skb's linear
+ * part, where a ring frame would become page fragments that have to be
+ * copied again into fresh pages when the skb enters another namespace.
+ */
+#define RING_COPY_MAX 2048u
+#define RING_COPY_NR 256u
+
 struct dp_io {
 	int fd;
+	int tx_fd; /* the copy queue's socket (one nobody waits on), or -1 */
 	uint8_t *map;
 	size_t map_len;
 	uint8_t *rx_base;
 	uint32_t rx_block_size, rx_block_nr, rx_cur;
-	uint8_t *tx_base;
+	uint8_t *tx_base; /* TX ring, NULL in copy mode */
 	uint32_t tx_frame_size, tx_frame_nr, tx_cur, tx_queued;
 	size_t vnet; /* sizeof(struct virtio_net_hdr) when offload metadata is exchanged, else 0 */
+	/* Copy queue (NULL in ring mode): q_nr buffers of q_size, q_n queued from q_head on. */
+	uint8_t *q_buf;
+	struct mmsghdr *q_msg;
+	struct iovec *q_iov;
+	uint32_t q_size, q_nr, q_head, q_n;
 };
 
 void ring_config_default(struct dp_io_config *cfg)
@@ -47,11 +70,72 @@ void ring_config_default(struct dp_io_config *cfg)
 	cfg->tx_frame_size = 1u << 14;
 	cfg->tx_frame_nr = 128;
 	cfg->rx_timeout_ms = 1;
+	cfg->tx_mode = DP_IO_TX_AUTO;
 }
 
 static int setopt_int(int fd, int level, int name, int value)
 {
 	return setsockopt(fd, level, name, &value, sizeof(value)) < 0 ? -errno : 0;
+}
+
+static void copy_tx_free(struct dp_io *io)
+{
+	free(io->q_buf);
+	free(io->q_msg);
+	free(io->q_iov);
+	io->q_buf = NULL;
+	io->q_msg = NULL;
+	io->q_iov = NULL;
+}
+
+/*
+ * The copy queue's socket: protocol 0 (it receives nothing), bound to the
+ * port.  Freeing a sent frame wakes whoever waits on the sending socket
+ * (sock_def_write_space); on the RX socket, which sits in the data path's
+ * epoll, that would be one wake-up call per frame.
+ */
+static int copy_tx_socket(int ifindex)
+{
+	struct sockaddr_ll sll = {0};
+	int fd, r;
+
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	r = setopt_int(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1);
+	if (r == 0) {
+		(void)setopt_int(fd, SOL_SOCKET, SO_SNDBUFFORCE, 4 << 20);
+		sll.sll_family = AF_PACKET;
+		sll.sll_protocol = 0;
+		sll.sll_ifindex = ifindex;
+		if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+			r = -errno;
+	}
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* The copy queue: one message of one buffer per frame, sent as is. */
+static int copy_tx_alloc(struct dp_io *io, uint32_t size, uint32_t nr)
+{
+	io->q_size = size;
+	io->q_nr = nr;
+	io->q_buf = malloc((size_t)size * nr);
+	io->q_msg = calloc(nr, sizeof(*io->q_msg));
+	io->q_iov = calloc(nr, sizeof(*io->q_iov));
+	if (!io->q_buf || !io->q_msg || !io->q_iov) {
+		copy_tx_free(io);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < nr; i++) {
+		io->q_iov[i].iov_base = io->q_buf + (size_t)i * size;
+		io->q_msg[i].msg_hdr.msg_iov = &io->q_iov[i];
+		io->q_msg[i].msg_hdr.msg_iovlen = 1;
+	}
+	return 0;
 }
 
 static int ring_open(int ifindex, const struct dp_io_config *cfg, struct dp_io **ret_io)
@@ -65,11 +149,13 @@ static int ring_open(int ifindex, const struct dp_io_config *cfg, struct dp_io *
 
 	if (ifindex <= 0 || cfg->tx_frame_size < 256 || cfg->tx_frame_size > (1u << 20) ||
 	    cfg->tx_frame_size % TPACKET_ALIGNMENT || cfg->rx_block_nr == 0 ||
-	    cfg->tx_frame_nr == 0 || cfg->rx_block_size < 4096 || cfg->rx_block_size % 4096)
+	    cfg->tx_frame_nr == 0 || cfg->tx_frame_nr > 1024 || cfg->rx_block_size < 4096 ||
+	    cfg->rx_block_size % 4096 || (cfg->offload && cfg->tx_mode == DP_IO_TX_COPY))
 		return -EINVAL;
 	io = calloc(1, sizeof(*io));
 	if (!io)
 		return -ENOMEM;
+	io->tx_fd = -1;
 	io->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (io->fd < 0) {
 		r = -errno;
@@ -99,23 +185,29 @@ static int ring_open(int ifindex, const struct dp_io_config *cfg, struct dp_io *
 		r = -errno;
 		goto err_opts;
 	}
-	tx.tp_block_size = RING_TX_BLOCK;
-	if (cfg->tx_frame_size > tx.tp_block_size) /* one frame per block, page aligned */
-		tx.tp_block_size = (cfg->tx_frame_size + 4095u) & ~4095u;
-	per_block = tx.tp_block_size / cfg->tx_frame_size;
-	tx.tp_block_nr = (cfg->tx_frame_nr + per_block - 1) / per_block;
-	tx.tp_frame_size = cfg->tx_frame_size;
-	tx.tp_frame_nr = tx.tp_block_nr * per_block;
-	if (setsockopt(io->fd, SOL_PACKET, PACKET_TX_RING, &tx, sizeof(tx)) < 0) {
-		r = -errno;
-		goto err_opts;
-	}
 	io->rx_block_size = rx.tp_block_size;
 	io->rx_block_nr = rx.tp_block_nr;
-	io->tx_frame_size = tx.tp_frame_size;
-	io->tx_frame_nr = tx.tp_frame_nr;
-	io->map_len = (size_t)rx.tp_block_size * rx.tp_block_nr +
-		      (size_t)tx.tp_block_size * tx.tp_block_nr;
+	io->map_len = (size_t)rx.tp_block_size * rx.tp_block_nr;
+	if (cfg->tx_mode == DP_IO_TX_COPY) {
+		r = copy_tx_alloc(io, cfg->tx_frame_size, cfg->tx_frame_nr);
+	} else {
+		tx.tp_block_size = RING_TX_BLOCK;
+		if (cfg->tx_frame_size > tx.tp_block_size) /* one frame per block, page aligned */
+			tx.tp_block_size = (cfg->tx_frame_size + 4095u) & ~4095u;
+		per_block = tx.tp_block_size / cfg->tx_frame_size;
+		tx.tp_block_nr = (cfg->tx_frame_nr + per_block - 1) / per_block;
+		tx.tp_frame_size = cfg->tx_frame_size;
+		tx.tp_frame_nr = tx.tp_block_nr * per_block;
+		if (setsockopt(io->fd, SOL_PACKET, PACKET_TX_RING, &tx, sizeof(tx)) < 0)
+			r = -errno;
+		io->tx_frame_size = tx.tp_frame_size;
+		io->tx_frame_nr = tx.tp_frame_nr;
+		io->map_len += (size_t)tx.tp_block_size * tx.tp_block_nr;
+		if (r == 0 && cfg->tx_mode == DP_IO_TX_AUTO && !cfg->offload)
+			r = copy_tx_alloc(io, RING_COPY_MAX, RING_COPY_NR);
+	}
+	if (r < 0)
+		goto err_opts;
 	io->map = mmap(NULL, io->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, io->fd,
 		       0);
 	if (io->map == MAP_FAILED) {
@@ -124,7 +216,8 @@ static int ring_open(int ifindex, const struct dp_io_config *cfg, struct dp_io *
 		goto err_opts;
 	}
 	io->rx_base = io->map;
-	io->tx_base = io->map + (size_t)rx.tp_block_size * rx.tp_block_nr;
+	if (cfg->tx_mode != DP_IO_TX_COPY)
+		io->tx_base = io->map + (size_t)rx.tp_block_size * rx.tp_block_nr;
 
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_ALL);
@@ -139,6 +232,13 @@ static int ring_open(int ifindex, const struct dp_io_config *cfg, struct dp_io *
 		r = -errno;
 		goto err_bind;
 	}
+	if (io->q_buf) {
+		io->tx_fd = copy_tx_socket(ifindex);
+		if (io->tx_fd < 0) {
+			r = io->tx_fd;
+			goto err_bind;
+		}
+	}
 	*ret_io = io;
 	return 0;
 
@@ -147,6 +247,7 @@ err_bind:
 err_opts:
 	close(io->fd);
 err_socket:
+	copy_tx_free(io);
 	free(io);
 	return r;
 }
@@ -157,7 +258,10 @@ static void ring_close(struct dp_io *io)
 		return;
 	if (io->map)
 		munmap(io->map, io->map_len);
+	if (io->tx_fd >= 0)
+		close(io->tx_fd);
 	close(io->fd);
+	copy_tx_free(io);
 	free(io);
 }
 
@@ -223,9 +327,17 @@ static struct tpacket3_hdr *tx_frame(struct dp_io *io, uint32_t i)
 
 static uint8_t *ring_tx_slot(struct dp_io *io, size_t *ret_cap)
 {
-	struct tpacket3_hdr *h = tx_frame(io, io->tx_cur);
-	uint32_t status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+	struct tpacket3_hdr *h;
+	uint32_t status;
 
+	if (!io->tx_base) { /* copy mode */
+		if (io->q_n == io->q_nr)
+			return NULL;
+		*ret_cap = io->q_size;
+		return io->q_iov[(io->q_head + io->q_n) % io->q_nr].iov_base;
+	}
+	h = tx_frame(io, io->tx_cur);
+	status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
 	if (status == TP_STATUS_WRONG_FORMAT) /* rejected by the kernel: reuse it */
 		status = TP_STATUS_AVAILABLE;
 	if (status != TP_STATUS_AVAILABLE)
@@ -234,10 +346,79 @@ static uint8_t *ring_tx_slot(struct dp_io *io, size_t *ret_cap)
 	return (uint8_t *)h + RING_TX_OFF + io->vnet;
 }
 
+/* Kick the TX ring: the kernel sends every frame marked for sending. */
+static int ring_kick(struct dp_io *io)
+{
+	if (sendto(io->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0) {
+		if (errno == EAGAIN || errno == ENOBUFS)
+			return -EAGAIN; /* still queued: the caller flushes again later */
+		return -errno;
+	}
+	io->tx_queued = 0;
+	return 0;
+}
+
+/*
+ * Send the copy queue: sendmmsg() from the oldest queued frame on (two
+ * calls when the queue wraps).  A frame the kernel refuses (-ENOBUFS:
+ * dropped on the way out, -EMSGSIZE, a link gone) is dropped, as
+ * PACKET_LOSS does for the ring; -EAGAIN (send buffer full) keeps the rest
+ * queued.
+ */
+static int copy_flush(struct dp_io *io)
+{
+	int err = 0;
+
+	while (io->q_n) {
+		uint32_t n = io->q_nr - io->q_head;
+		int sent;
+
+		if (n > io->q_n)
+			n = io->q_n;
+		sent = sendmmsg(io->tx_fd, io->q_msg + io->q_head, n, MSG_DONTWAIT);
+		if (sent < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return -EAGAIN;
+			err = -errno;
+			sent = 1; /* drop the refused frame, go on with the next */
+		}
+		io->q_head = (io->q_head + (uint32_t)sent) % io->q_nr;
+		io->q_n -= (uint32_t)sent;
+	}
+	io->q_head = 0;
+	return err == -ENOBUFS ? 0 : err;
+}
+
+static void copy_commit(struct dp_io *io, size_t len)
+{
+	io->q_iov[(io->q_head + io->q_n) % io->q_nr].iov_len = len;
+	io->q_n++;
+}
+
+/*
+ * Frames leave a port in the order they were committed: a frame for the
+ * ring first sends what the copy queue holds, and the other way round.
+ */
 static void ring_tx_commit(struct dp_io *io, size_t len, const struct dp_io_offload *off)
 {
-	struct tpacket3_hdr *h = tx_frame(io, io->tx_cur);
+	struct tpacket3_hdr *h;
 
+	if (!io->tx_base) { /* copy mode: no offload metadata */
+		copy_commit(io, len);
+		return;
+	}
+	h = tx_frame(io, io->tx_cur);
+	if (io->q_buf && len <= io->q_size && io->q_n < io->q_nr) {
+		/* a small frame: copied out of the lent ring frame, which stays free */
+		if (io->tx_queued)
+			(void)ring_kick(io);
+		memcpy(io->q_iov[(io->q_head + io->q_n) % io->q_nr].iov_base,
+		       (uint8_t *)h + RING_TX_OFF, len);
+		copy_commit(io, len);
+		return;
+	}
+	if (io->q_n)
+		(void)copy_flush(io);
 	if (io->vnet) {
 		struct virtio_net_hdr vh = {0};
 
@@ -261,17 +442,15 @@ static void ring_tx_commit(struct dp_io *io, size_t len, const struct dp_io_offl
 	io->tx_queued++;
 }
 
+/* Normally only one of the two holds frames (see ring_tx_commit). */
 static int ring_tx_flush(struct dp_io *io)
 {
-	if (io->tx_queued == 0)
-		return 0;
-	if (sendto(io->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0) {
-		if (errno == EAGAIN || errno == ENOBUFS)
-			return -EAGAIN; /* still queued: the caller flushes again later */
-		return -errno;
-	}
-	io->tx_queued = 0;
-	return 0;
+	int r = io->tx_queued ? ring_kick(io) : 0;
+	int q = io->q_n ? copy_flush(io) : 0;
+
+	if (r == -EAGAIN || q == -EAGAIN)
+		return -EAGAIN;
+	return r < 0 ? r : q;
 }
 
 static uint64_t ring_rx_dropped(struct dp_io *io)

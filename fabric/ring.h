@@ -9,6 +9,21 @@
  * instance are addressed to the router or another ENI's MAC, never to the
  * fabric-side end's own address).
  *
+ * Transmit (dp_io_config.tx_mode):
+ *  - auto (the default without offload): frames of at most 2 KiB are copied
+ *    into a queue and sent with one sendmmsg() per flush on a second,
+ *    send-only socket of the port; larger ones go through the TX ring.  A
+ *    small frame sent by copy lands in the skb's linear area; from the ring
+ *    it would be a page fragment of the mapping, which the kernel copies
+ *    into freshly allocated pages when the skb crosses the veth into the
+ *    instance's namespace (skb_copy_ubufs), a page allocation per packet.
+ *    Large frames (TCP at a 9001-byte MTU) are faster from the ring.  Frames
+ *    leave a port in the order they were committed.
+ *  - ring: every frame through the TX ring (also auto with offload: the
+ *    virtio-net header travels in the ring frame).
+ *  - copy: every frame through the queue (tx_frame_nr buffers of
+ *    tx_frame_size bytes); not with offload.
+ *
  * Defaults: RX 16 blocks of 256 KiB, TX 128 frames of 16 KiB (a frame carries
  * up to 16 KiB - 48 bytes, enough for the 9001-byte MTU of a VPC), RX block
  * timeout 1 ms: 6 MiB of ring per port (4 MiB of RX absorb a TCP burst at
