@@ -12,9 +12,12 @@
  * with the file.  PRAGMA data_version tells when another connection has
  * committed; then every map is dropped the same way.
  *
- * A save serialises every object (CPU proportional to the model), compares
- * hashes and writes only the rows that differ, in one IMMEDIATE
- * transaction.  With synchronous=FULL in WAL mode, COMMIT returns only after
+ * A save digests every object (CPU proportional to the model), serialises
+ * those whose digest moved, compares hashes and writes only the rows that
+ * differ, in one IMMEDIATE transaction.  A hinted save
+ * (store_save_region_hint) digests only the objects it names and deletes
+ * nothing; a hint naming anything that is not a stored row is ignored (a
+ * full save).  With synchronous=FULL in WAL mode, COMMIT returns only after
  * the WAL has been fsynced, which is what makes an acknowledged save durable.
  *
  * Group commit (store_set_group_commit, vpcd's mode): synchronous=NORMAL,
@@ -1103,6 +1106,11 @@ static int save_region(struct store *s, const struct model *m, const struct save
 	if (r < 0)
 		goto err_rollback;
 	if (!rm->loaded) {
+		/*
+		 * Never loaded, or another connection wrote: rows besides the
+		 * hinted ones may differ from the model, so compare everything.
+		 */
+		hint_ids = NULL;
 		r = region_read(s, rm, NULL);
 		if (r < 0)
 			goto err_rollback;
