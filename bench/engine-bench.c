@@ -374,6 +374,29 @@ __attribute__((noinline)) uint64_t run_naive(const struct naive *nv, const struc
 	return delivered;
 }
 
+/*
+ * Resident and transparent-huge-page memory of this process in MB (from
+ * /proc/self/smaps_rollup), to check that the engine's tables got huge
+ * pages.  -1 when unavailable.
+ */
+static void mem_resident(double *ret_rss_mb, double *ret_thp_mb)
+{
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	char line[256];
+	double kb;
+
+	*ret_rss_mb = *ret_thp_mb = -1;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Rss: %lf kB", &kb) == 1)
+			*ret_rss_mb = kb / 1024;
+		else if (sscanf(line, "AnonHugePages: %lf kB", &kb) == 1)
+			*ret_thp_mb = kb / 1024;
+	}
+	fclose(f);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -397,6 +420,7 @@ int main(int argc, char **argv)
 	struct pkt_hdr *est, *fresh, *fresh_b;
 	uint64_t t = 1700000000000ULL;
 	double e_ns[5], n_ns[5], e_naive[5], n_naive[5], eb_ns[5], nb_ns[5], chase1 = 0, chase8 = 0;
+	double rss_mb, thp_mb;
 	int rounds = 5;
 
 	for (int i = 1; i < argc; i++) {
@@ -539,6 +563,7 @@ int main(int argc, char **argv)
 		qsort(eb_ns, (size_t)rounds, sizeof(double), cmp_double);
 		qsort(nb_ns, (size_t)rounds, sizeof(double), cmp_double);
 	}
+	mem_resident(&rss_mb, &thp_mb); /* the engine's tables are all touched by now */
 	if (!callgrind) {
 		/* Median of 3 of each, after the packet rounds (the tables stay allocated). */
 		double c1[3], c8[3];
@@ -575,17 +600,19 @@ int main(int argc, char **argv)
 			printf("memory: random pointer chase over %d MB: %.1f ns per load (one chain), "
 			       "%.1f ns per load (%d chains in flight)\n",
 			       MEM_CHASE_MB, chase1, chase8, MEM_CHASE_LANES);
+		printf("memory: %.0f MB resident, %.0f MB of it in transparent huge pages\n", rss_mb,
+		       thp_mb);
 		printf("{\"benchmark\":\"engine\",\"tracked_connections\":%" PRIu64
 		       ",\"established_ns\":%.1f,\"established_pps\":%.0f,\"established_naive_ns\":%.1f,"
 		       "\"new_ns\":%.1f,\"new_pps\":%.0f,\"new_naive_ns\":%.1f,"
 		       "\"established_ratio\":%.3f,\"new_ratio\":%.3f,"
 		       "\"established_burst_ns\":%.1f,\"new_burst_ns\":%.1f,\"flow_cache_hits\":%" PRIu64
-		       ",\"mem_chase_ns\":%.1f,\"mem_chase%d_ns\":%.1f}\n",
+		       ",\"mem_chase_ns\":%.1f,\"mem_chase%d_ns\":%.1f,\"rss_mb\":%.0f,\"thp_mb\":%.0f}\n",
 		       s.ct_entries, e_ns[mid], 1e9 / e_ns[mid], e_naive[mid], n_ns[mid],
 		       1e9 / n_ns[mid], n_naive[mid], e_ns[mid] / e_naive[mid],
 		       n_ns[mid] / n_naive[mid], callgrind ? 0.0 : eb_ns[mid],
 		       callgrind ? 0.0 : nb_ns[mid], s.flow_cache_hits, chase1, MEM_CHASE_LANES,
-		       chase8);
+		       chase8, rss_mb, thp_mb);
 	}
 	free(est);
 	free(fresh);
