@@ -1,5 +1,6 @@
 /* live: `vpcctl ls`, `vpcctl exec` and the store loader of `trace --state-dir` (see live.h). */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -19,6 +20,7 @@
 #include "store/store.h"
 
 #define NETNS_DIR "/run/netns"
+#define NETNS_ETC_DIR "/etc/netns" /* iproute2's, written by vpcd (fabric/netns-etc.h) */
 
 int live_load_model(const char *state_dir, const char *region, struct model **ret_model, char *why,
 		    size_t why_size)
@@ -222,7 +224,8 @@ static void exec_usage(FILE *f)
 {
 	fprintf(f, "Usage: vpcctl exec [--fabric-prefix P] INSTANCE_ID [--] COMMAND [ARG...]\n\n"
 		   "Run COMMAND inside an instance's network namespace (P<instance-id>), as\n"
-		   "`ip netns exec` does: the instance's interfaces, addresses and routes.\n"
+		   "`ip netns exec` does: the instance's interfaces, addresses and routes,\n"
+		   "and its resolv.conf (the Amazon DNS server at the VPC's base + 2).\n"
 		   "Needs root.  COMMAND's output is its own (no --output).\n\n"
 		   "  --fabric-prefix P   vpcd's --fabric-prefix (default none)\n"
 		   "  -h, --help          this text\n\n"
@@ -230,13 +233,34 @@ static void exec_usage(FILE *f)
 		   "127 when COMMAND cannot be run.\n");
 }
 
-/* As `ip netns exec`: a private mount namespace with /sys showing the instance's links. */
-static void remount_sys(void)
+/*
+ * As `ip netns exec`: a private mount namespace with /sys showing the
+ * instance's links, and NETNS_ETC_DIR/NAME/FILE bind-mounted over /etc/FILE
+ * (the instance's resolv.conf).
+ */
+static void remount(const char *ns_name)
 {
+	char dir[512], src[1024], dst[512];
+	struct dirent *e;
+	DIR *d;
+
 	if (unshare(CLONE_NEWNS) < 0 || mount("", "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
 		return;
 	if (umount2("/sys", MNT_DETACH) == 0)
 		mount("sysfs", "/sys", "sysfs", 0, NULL);
+	if (snprintf(dir, sizeof(dir), NETNS_ETC_DIR "/%s", ns_name) >= (int)sizeof(dir) ||
+	    !(d = opendir(dir)))
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (snprintf(src, sizeof(src), "%s/%s", dir, e->d_name) < (int)sizeof(src) &&
+		    snprintf(dst, sizeof(dst), "/etc/%s", e->d_name) < (int)sizeof(dst) &&
+		    mount(src, dst, "none", MS_BIND, NULL) < 0)
+			fprintf(stderr, "vpcctl exec: warning: cannot bind %s on %s: %s\n", src, dst,
+				strerror(errno));
+	}
+	closedir(d);
 }
 
 int exec_main(int argc, char **argv)
@@ -290,7 +314,7 @@ int exec_main(int argc, char **argv)
 		return 1;
 	}
 	close(fd);
-	remount_sys();
+	remount(path + sizeof(NETNS_DIR));
 	execvp(argv[i], argv + i);
 	fprintf(stderr, "vpcctl exec: %s: %s\n", argv[i], strerror(errno));
 	return 127;

@@ -33,6 +33,7 @@
 
 #include <netlink/socket.h>
 
+#include "fabric/netns-etc.h"
 #include "fabric/netns.h"
 #include "fabric/plumb-link.h"
 #include "fabric/plumb-private.h"
@@ -279,6 +280,8 @@ static int remove_instance_ns(struct plumb_run *run, const char *name)
 		if (r < 0)
 			run_error(run, r);
 	}
+	if ((r = netns_etc_remove(name)) < 0)
+		run_error(run, r);
 	return netns_delete(name);
 }
 
@@ -530,6 +533,9 @@ static void ensure_namespace(struct plumb_run *run, const struct plumb_desired *
 	if (r < 0)
 		goto fail;
 	remove_extra_instance_links(run, d, (ssize_t)k, sk, ilinks, n_i);
+	if (d->ns[k].resolv_conf[0] &&
+	    (r = netns_etc_write(name, "resolv.conf", d->ns[k].resolv_conf)) < 0)
+		run_error(run, r);
 	for (size_t j = 0; j < d->n_ports; j++) {
 		if (d->ports[j].ns != k)
 			continue;

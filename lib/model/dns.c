@@ -19,6 +19,14 @@ static void private_zone(const char *region, char zone[PRIVATE_ZONE_MAX])
 		snprintf(zone, PRIVATE_ZONE_MAX, "%.20s.compute.internal", region);
 }
 
+void model_dns_private_domain(const char *region, char ret_name[MODEL_DNS_NAME_LEN])
+{
+	char zone[PRIVATE_ZONE_MAX];
+
+	private_zone(region, zone);
+	snprintf(ret_name, MODEL_DNS_NAME_LEN, "%s", zone);
+}
+
 static void public_zone(const char *region, char zone[PRIVATE_ZONE_MAX])
 {
 	if (strcmp(region, "us-east-1") == 0)

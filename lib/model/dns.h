@@ -53,6 +53,8 @@ struct model_dns_answer {
 	char ptr[MODEL_DNS_NAME_LEN]; /* the hostname (type PTR), without the final dot */
 };
 
+/* The Region's private domain ("ec2.internal", "eu-west-1.compute.internal"). */
+void model_dns_private_domain(const char *region, char ret_name[MODEL_DNS_NAME_LEN]);
 /* The private hostname of ip in region ("ip-10-0-1-5.ec2.internal"). */
 void model_dns_private_name(const char *region, uint32_t ip, char ret_name[MODEL_DNS_NAME_LEN]);
 /* The public hostname of public_ip in region ("ec2-198-51-100-5.compute-1.amazonaws.com"). */

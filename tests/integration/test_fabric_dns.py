@@ -9,9 +9,12 @@ still answer per VPC).  Queries are made with dnspython inside the instance,
 which rejects an answer from another address than the one asked.  Nothing is
 added to the root namespace (checked).  Needs root.
 """
+import glob
 import json
 import os
+import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -70,8 +73,12 @@ def env(vpcd_binary, tmp_path_factory):
         rc = v.stop()
         for ns in netns_util.netns_list(PREFIX):
             subprocess.run(["ip", "netns", "del", ns])
+        left = glob.glob(f"/etc/netns/{PREFIX}*")
+        for d in left:
+            shutil.rmtree(d)
         assert rc == 0, v.log()
         assert root_state() == before, "the root namespace changed"
+        assert not left, "vpcd left its instances' /etc/netns files"
 
 
 def run(e, subnet):
@@ -132,3 +139,30 @@ def test_dns_traffic_is_not_logged(env):
                    ("169.254.169.253", b["name"], "A", 42003)) == [["NOERROR", b["ip"]]] * 3
     flows = env.fl.take()
     assert not [k for k in flows if k[3] in (42001, 42002, 42003) or k[4] == 53], flows
+
+
+def test_instances_resolve_through_their_resolv_conf(env, vpcd_binary):
+    """The default DHCP options: resolv.conf in /etc/netns/<namespace>/, bound over
+    /etc/resolv.conf by `ip netns exec` and `vpcctl exec`; gone with the instance."""
+    a, _, b = env.inst
+    with open(f"/etc/netns/{a['ns']}/resolv.conf") as f:
+        lines = [ln for ln in f.read().splitlines() if not ln.startswith("#")]
+    assert lines == ["search ec2.internal", "nameserver 10.43.0.2"]
+    vpcctl = os.path.join(os.path.dirname(os.path.dirname(vpcd_binary)), "cli", "vpcctl")
+    short = b["name"].split(".")[0]  # through the search domain
+    for cmd in (["ip", "netns", "exec", a["ns"]],
+                [vpcctl, "exec", f"--fabric-prefix={PREFIX}", a["id"], "--"]):
+        out = subprocess.run(cmd + ["getent", "hosts", short], capture_output=True, text=True,
+                             timeout=30)
+        assert out.returncode == 0, (cmd, out.stderr)
+        assert out.stdout.split() == [b["ip"], b["name"]], cmd
+    # A terminated instance's files go with its namespace.
+    sub = env.ec2.describe_instances(InstanceIds=[a["id"]])["Reservations"][0]["Instances"][0][
+        "SubnetId"]
+    d = run(env, sub)
+    assert os.path.exists(f"/etc/netns/{d['ns']}/resolv.conf")
+    env.ec2.terminate_instances(InstanceIds=[d["id"]])
+    deadline = time.monotonic() + 10
+    while os.path.exists(f"/etc/netns/{d['ns']}") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not os.path.exists(f"/etc/netns/{d['ns']}")

@@ -61,6 +61,10 @@ Test(dns, hostnames_follow_the_region)
 	cr_assert_str_eq(name, "ec2-198-51-100-5.compute-1.amazonaws.com");
 	model_dns_public_name("ap-southeast-2", fx_ip("198.51.100.5"), name);
 	cr_assert_str_eq(name, "ec2-198-51-100-5.ap-southeast-2.compute.amazonaws.com");
+	model_dns_private_domain("us-east-1", name);
+	cr_assert_str_eq(name, "ec2.internal");
+	model_dns_private_domain("eu-west-1", name);
+	cr_assert_str_eq(name, "eu-west-1.compute.internal");
 }
 
 Test(dns, private_name_resolves_in_its_vpc_only)
