@@ -50,7 +50,8 @@ for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && brea
 
 step "A two-tier VPC with the AWS CLI"
 VPC=$(run "${AWS[@]}" ec2 create-vpc --cidr-block 10.0.0.0/16 --query Vpc.VpcId)
-say "VPC $VPC"
+"${AWS[@]}" ec2 modify-vpc-attribute --vpc-id "$VPC" --enable-dns-hostnames '{"Value":true}'
+say "VPC $VPC (DNS hostnames on, as EKS requires)"
 sub() { "${AWS[@]}" ec2 create-subnet --vpc-id "$VPC" --cidr-block "$1" --availability-zone "$2" \
 	--tag-specifications "ResourceType=subnet,Tags=[{Key=Name,Value=$3}]" --query Subnet.SubnetId; }
 PUB_A=$(sub 10.0.0.0/24 us-east-1a public-a); PUB_B=$(sub 10.0.1.0/24 us-east-1b public-b)
@@ -152,6 +153,10 @@ step "pod-a -> the database on 5432: blocked (the db group admits only the app g
 server "${P}$DB" 5432 >/dev/null
 run client "${P}pod-a" "$DB_IP" 5432 || true
 
+step "Names: node-a asks the Amazon DNS server (VPC base + 2, from its resolv.conf) for the database"
+DB_NAME=$("${AWS[@]}" ec2 describe-instances --instance-ids "$DB" --query 'Reservations[0].Instances[0].PrivateDnsName')
+run "$vpcctl" exec --fabric-prefix "$P" "$NODE_A" -- getent hosts "$DB_NAME"
+
 step "Why? vpcctl trace over the live state"
 run "$vpcctl" trace --state-dir "$state" --source "$POD_A_IP" --destination "$DB" --destination-port 5432 || true
 
@@ -168,6 +173,6 @@ Left running (KEEP=1). Explore:
   $vpcctl ls --state-dir $state --fabric-prefix $P
   $vpcctl exec --fabric-prefix $P $NODE_A -- ip addr
   $vpcctl flow-logs tail --state-dir $state --follow
-Stop: kill ${pids[*]}; for n in \$(ip netns list | awk '{print \$1}' | grep ^$P); do ip netns del \$n; done
+Stop: kill ${pids[*]}; for n in \$(ip netns list | awk '{print \$1}' | grep ^$P); do ip netns del \$n; rm -rf /etc/netns/\$n; done
 TXT
 fi

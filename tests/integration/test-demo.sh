@@ -2,14 +2,15 @@
 # `make demo` end to end from a fresh clone, as a new user runs it (root), and
 # its key outputs: a reachable and a blocked offline trace, then the live demo —
 # pod-to-pod across nodes with the pod's own address, pod-to-internet through
-# the NAT gateway, the database port blocked and explained by vpcctl trace,
+# the NAT gateway, the database's DNS name resolved in a node, the database port
+# blocked and explained by vpcctl trace,
 # flow-log records, under two minutes — and nothing left behind.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/openvpc-demo-test.XXXXXX)
 cleanup() {
 	for n in $(ip netns list | awk '{print $1}' | grep '^ovdemo-' || true); do ip netns del "$n" || true; done
-	rm -rf "$work"
+	rm -rf "$work" /etc/netns/ovdemo-*
 }
 trap cleanup EXIT INT TERM
 pass=0
@@ -26,12 +27,14 @@ check "offline trace: blocked" "Not reachable: tcp 22"
 check "pod-to-pod keeps the pod's address" "^hello 10\.0\.16\."
 check "pod-to-internet through the NAT gateway" "^hello 198\.51\.100\."
 check "database port blocked" "no answer"
+check "the database's DNS name resolves in node-a" "^10\.0\.(3[2-9]|4[0-7])\.[0-9]+ +ip-10-0-(3[2-9]|4[0-7])-[0-9]+\.ec2\.internal$"
 check "trace names the security group" "ENI_SG_RULES_MISMATCH"
 check "flow logs show a REJECT" "REJECT"
 check "flow logs show an ACCEPT" "ACCEPT"
 secs=$(sed -n 's/.*Done in \([0-9]*\) s.*/\1/p' "$work/demo.out" | tail -1)
 if [ -n "$secs" ] && [ "$secs" -le 120 ]; then pass=$((pass + 1)); else echo "FAIL: live demo took ${secs:-?} s (> 120)"; fail=$((fail + 1)); fi
 if [ -z "$(ip netns list | grep '^ovdemo-' || true)" ]; then pass=$((pass + 1)); else echo "FAIL: namespaces left"; fail=$((fail + 1)); fi
+if ! compgen -G "/etc/netns/ovdemo-*" >/dev/null; then pass=$((pass + 1)); else echo "FAIL: /etc/netns files left"; fail=$((fail + 1)); fi
 after=$(ip -o link | awk '{print $2}' | sort; ip route; ip rule)
 if [ "$before" = "$after" ]; then pass=$((pass + 1)); else echo "FAIL: the root namespace changed"; fail=$((fail + 1)); fi
 [ "$fail" -eq 0 ] || tail -60 "$work/demo.out"
