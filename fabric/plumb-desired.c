@@ -272,8 +272,10 @@ uint64_t plumb_model_digest(const struct plumb *p, const struct model *m)
 
 	if (!p || !m || plumb_desired_compute(p, m, &d) < 0)
 		return 0;
-	for (size_t i = 0; i < d.n_ns; i++)
+	for (size_t i = 0; i < d.n_ns; i++) {
 		h = fnv(h, d.ns[i].name, strlen(d.ns[i].name) + 1);
+		h = fnv(h, d.ns[i].resolv_conf, strlen(d.ns[i].resolv_conf) + 1);
+	}
 	for (size_t i = 0; i < d.n_ports; i++) {
 		const struct plumb_want_port *w = &d.ports[i];
 		uint64_t ns = w->ns;
