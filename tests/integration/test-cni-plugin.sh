@@ -23,10 +23,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+. "$(dirname "$0")/lib.sh"
 check() { local what=$1; shift; if "$@" >/dev/null 2>&1; then ok; else bad "$what"; fi; }
 
 for n in $node $pod1 $pod2; do ip netns add "$n"; ip -n "$n" link set lo up; done
@@ -125,5 +122,4 @@ check "plugin log written, stdout clean" grep -q "ADD c1 default/web-1: 10.0.97.
 # ---- the root namespace is untouched
 root_after=$(ip -o link | awk '{print $2}' | sort; ip rule; ip route)
 [ "$root_before" = "$root_after" ] && ok || bad "root namespace changed"
-echo "test-cni-plugin: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary test-cni-plugin

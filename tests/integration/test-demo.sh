@@ -13,9 +13,8 @@ cleanup() {
 	rm -rf "$work" /etc/netns/ovdemo-*
 }
 trap cleanup EXIT INT TERM
-pass=0
-fail=0
-check() { if grep -Eq -- "$2" "$work/demo.out"; then pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((fail + 1)); fi; }
+. "$(dirname "$0")/lib.sh"
+check() { if grep -Eq -- "$2" "$work/demo.out"; then ok; else bad "$1"; fi; }
 before=$(ip -o link | awk '{print $2}' | sort; ip route; ip rule)
 
 git clone -q "$root" "$work/openvpc"
@@ -32,11 +31,10 @@ check "trace names the security group" "ENI_SG_RULES_MISMATCH"
 check "flow logs show a REJECT" "REJECT"
 check "flow logs show an ACCEPT" "ACCEPT"
 secs=$(sed -n 's/.*Done in \([0-9]*\) s.*/\1/p' "$work/demo.out" | tail -1)
-if [ -n "$secs" ] && [ "$secs" -le 120 ]; then pass=$((pass + 1)); else echo "FAIL: live demo took ${secs:-?} s (> 120)"; fail=$((fail + 1)); fi
-if [ -z "$(ip netns list | grep '^ovdemo-' || true)" ]; then pass=$((pass + 1)); else echo "FAIL: namespaces left"; fail=$((fail + 1)); fi
-if ! compgen -G "/etc/netns/ovdemo-*" >/dev/null; then pass=$((pass + 1)); else echo "FAIL: /etc/netns files left"; fail=$((fail + 1)); fi
+if [ -n "$secs" ] && [ "$secs" -le 120 ]; then ok; else bad "live demo took ${secs:-?} s (> 120)"; fi
+if [ -z "$(ip netns list | grep '^ovdemo-' || true)" ]; then ok; else bad "namespaces left"; fi
+if ! compgen -G "/etc/netns/ovdemo-*" >/dev/null; then ok; else bad "/etc/netns files left"; fi
 after=$(ip -o link | awk '{print $2}' | sort; ip route; ip rule)
-if [ "$before" = "$after" ]; then pass=$((pass + 1)); else echo "FAIL: the root namespace changed"; fail=$((fail + 1)); fi
+if [ "$before" = "$after" ]; then ok; else bad "the root namespace changed"; fi
 [ "$fail" -eq 0 ] || tail -60 "$work/demo.out"
-echo "test-demo: $pass passed, $fail failed (live demo ${secs:-?} s)"
-[ "$fail" -eq 0 ]
+summary test-demo "(live demo ${secs:-?} s)"

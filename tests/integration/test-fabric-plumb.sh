@@ -24,10 +24,7 @@ fi
 P="ovfp$$-"
 L="f$(printf '%x' $$ | tail -c 6)"
 F="${P}fabric"
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+. "$(dirname "$0")/lib.sh"
 check() { # check NAME GOT WANT
 	if [ "$2" = "$3" ]; then ok; else bad "$1: got [$2], want [$3]"; fi
 }
@@ -106,5 +103,4 @@ check "teardown ns removed" "$(field ns_removed "$out")" 4
 check "nothing left" "$(ours)" ""
 check "root namespace" "$(root_snapshot)" "$root_before"
 
-echo "test-fabric-plumb: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary test-fabric-plumb

@@ -14,11 +14,7 @@ trap 'rm -rf "$work"' EXIT
 
 WEB=i-0c4a8e2f6b1d37a95
 DB=i-0e7b1d5a9c3f26e84
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 # run EXPECTED_STATUS NAME ARGS...: runs vpcctl, keeps stdout/stderr in $work.
 run() {
@@ -171,5 +167,4 @@ head -c 300 "$ex/route-tables.json" >"$work/broken/route-tables.json"
 run 2 truncated trace --aws-json "$work/broken" --source $WEB --destination $DB --destination-port 22
 contains truncated err "route-tables.json: invalid JSON"
 
-echo "test-trace: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary test-trace

@@ -33,10 +33,7 @@ trap cleanup EXIT
 
 WEB=i-0c4a8e2f6b1d37a95
 DB=i-0e7b1d5a9c3f26e84
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 # run EXPECTED_STATUS NAME ARGS...: vpcctl ARGS, stdout/stderr kept in $work/NAME.{out,err}.
 run() {
@@ -325,5 +322,4 @@ if [ "$(grep -c REJECT "$work/pty-fl.out")" -eq 1 ]; then ok; else bad "pty-fl: 
 pty_run pty-fl-q flow-logs tail --state-dir "$work/state" --follow -q || true
 [ ! -s "$work/pty-fl-q.tty" ] && ok || bad "pty-fl-q: --quiet still wrote to the terminal"
 
-echo "test-vpcctl: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary test-vpcctl
