@@ -44,7 +44,7 @@ struct dp_io_offload {
 
 /* How a port transmits (backends without the choice ignore it). */
 enum dp_io_tx_mode {
-	DP_IO_TX_AUTO, /* the backend's choice (AF_PACKET: copy, or the ring with offload) */
+	DP_IO_TX_AUTO, /* the backend's choice (AF_PACKET: ring.h) */
 	DP_IO_TX_RING, /* zero-copy TX ring */
 	DP_IO_TX_COPY, /* frames queued in user memory, one sendmmsg() per flush */
 };

@@ -65,11 +65,13 @@ struct dp_io {
 
 void ring_config_default(struct dp_io_config *cfg)
 {
+	memset(cfg, 0, sizeof(*cfg));
 	cfg->rx_block_size = 1u << 18;
 	cfg->rx_block_nr = 16;
 	cfg->tx_frame_size = 1u << 14;
 	cfg->tx_frame_nr = 128;
 	cfg->rx_timeout_ms = 1;
+	cfg->offload = false;
 	cfg->tx_mode = DP_IO_TX_AUTO;
 }
 
@@ -408,6 +410,8 @@ static void ring_tx_commit(struct dp_io *io, size_t len, const struct dp_io_offl
 		return;
 	}
 	h = tx_frame(io, io->tx_cur);
+	if (io->q_buf && len <= io->q_size && io->q_n == io->q_nr)
+		(void)copy_flush(io); /* a full queue: send it, keep copying */
 	if (io->q_buf && len <= io->q_size && io->q_n < io->q_nr) {
 		/* a small frame: copied out of the lent ring frame, which stays free */
 		if (io->tx_queued)

@@ -37,7 +37,7 @@
 
 extern const struct dp_io_ops ring_io_ops;
 
-/* Fills *cfg with the defaults above. */
+/* Fills every field of *cfg with the defaults above (no offload, auto TX). */
 void ring_config_default(struct dp_io_config *cfg);
 
 #endif
