@@ -1164,15 +1164,82 @@ static void fc_store(struct eng_state *st, const struct fc_key *k, const struct 
 		fc_put(st, k, &e);
 }
 
+/* The pipeline itself, recording for the flow cache when fk is not NULL. */
+static __attribute__((noinline)) void slow_path(struct eng_state *st, const struct eng_gen *gen,
+						const struct pkt_hdr *pkt, struct eng_where from,
+						uint64_t now_ms, struct eng_trace *trace,
+						const struct fc_key *fk, struct eng_result *res)
+{
+	struct pctx p;
+	struct fc_rec rec;
+
+	memset(res, 0, sizeof(*res));
+	res->verdict = ENG_DROP;
+	res->out = *pkt;
+	memset(&p, 0, sizeof(p));
+	p.st = st;
+	p.g = gen;
+	p.now_ms = now_ms;
+	p.now_s = (int64_t)(now_ms / 1000);
+	p.tr = trace;
+	p.cont = trace && trace->continue_past_block;
+	p.mutate = !p.cont;
+	p.h = *pkt;
+	p.res = res;
+	p.in0 = pkt;
+	if (fk) {
+		memset(&rec, 0, sizeof(rec));
+		p.rec = &rec;
+	}
+	switch (from.point) {
+	case ENG_AT_ENI:
+		from_eni(&p, from.idx);
+		break;
+	case ENG_AT_IGW:
+		from_igw(&p, from.idx);
+		break;
+	case ENG_AT_VGW:
+		from_vgw(&p, from.idx);
+		break;
+	}
+	if (fk)
+		fc_store(st, fk, &rec, &p, res);
+}
+
+/*
+ * No exact entry: the source-port wildcard entry, if any, answers (see
+ * fc_wild_key()).  0 when it did (*res written), else 1.
+ */
+static __attribute__((noinline)) int wild_replay(struct eng_state *st, const struct eng_gen *gen,
+						 const struct pkt_hdr *pkt, const struct fc_key *fk,
+						 uint64_t now_ms, struct eng_result *res)
+{
+	struct fc_key wk;
+	struct fc_entry *e, w;
+	bool created;
+
+	fc_wild_key(&wk, fk);
+	e = fcache_lookup(st->fc, &wk);
+	if (!e)
+		return 1;
+	/* Its hints belong to other flows: look the entries up. */
+	w = *e;
+	w.hint[0] = w.hint[1] = UINT32_MAX;
+	if (fc_replay(st, gen, &w, pkt, now_ms, res, &created) != 0)
+		return 1;
+	/* As fc_store(): the flow's exact entry once it exists. */
+	if (!created)
+		fc_put(st, fk, &w);
+	return 0;
+}
+
 /* eng_process(); set, when not NULL, is the packet's flow-cache set (fcache_set()). */
 static int process_pkt(struct eng_state *st, const struct eng_gen *gen, const struct pkt_hdr *pkt,
 		       struct eng_where from, uint64_t now_ms, struct eng_trace *trace,
 		       struct eng_result *ret, struct fc_entry *set)
 {
-	struct pctx p;
 	struct eng_result res;
 	struct fc_key fk;
-	struct fc_rec rec;
 	bool use_fc;
 	size_t limit;
 
@@ -1204,7 +1271,6 @@ static int process_pkt(struct eng_state *st, const struct eng_gen *gen, const st
 	use_fc = st->fc && !trace;
 	if (use_fc) {
 		struct fc_entry *e;
-
 		bool created;
 
 		fc_key_of(&fk, pkt, from);
@@ -1213,57 +1279,12 @@ static int process_pkt(struct eng_state *st, const struct eng_gen *gen, const st
 			st->stats.flow_cache_hits++;
 			goto done;
 		}
-		if (!e && fc_wild_ok(pkt)) {
-			struct fc_key wk;
-
-			fc_wild_key(&wk, &fk);
-			e = fcache_lookup(st->fc, &wk);
-			if (e) {
-				/* Its hints belong to other flows: look the entries up. */
-				struct fc_entry w = *e;
-
-				w.hint[0] = w.hint[1] = UINT32_MAX;
-				if (fc_replay(st, gen, &w, pkt, now_ms, &res, &created) == 0) {
-					st->stats.flow_cache_hits++;
-					/* As fc_store(): the flow's exact entry once it exists. */
-					if (!created)
-						fc_put(st, &fk, &w);
-					goto done;
-				}
-			}
+		if (!e && fc_wild_ok(pkt) && wild_replay(st, gen, pkt, &fk, now_ms, &res) == 0) {
+			st->stats.flow_cache_hits++;
+			goto done;
 		}
 	}
-	memset(&res, 0, sizeof(res));
-	res.verdict = ENG_DROP;
-	res.out = *pkt;
-	memset(&p, 0, sizeof(p));
-	p.st = st;
-	p.g = gen;
-	p.now_ms = now_ms;
-	p.now_s = (int64_t)(now_ms / 1000);
-	p.tr = trace;
-	p.cont = trace && trace->continue_past_block;
-	p.mutate = !p.cont;
-	p.h = *pkt;
-	p.res = &res;
-	p.in0 = pkt;
-	if (use_fc) {
-		memset(&rec, 0, sizeof(rec));
-		p.rec = &rec;
-	}
-	switch (from.point) {
-	case ENG_AT_ENI:
-		from_eni(&p, from.idx);
-		break;
-	case ENG_AT_IGW:
-		from_igw(&p, from.idx);
-		break;
-	case ENG_AT_VGW:
-		from_vgw(&p, from.idx);
-		break;
-	}
-	if (use_fc)
-		fc_store(st, &fk, &rec, &p, &res);
+	slow_path(st, gen, pkt, from, now_ms, trace, use_fc ? &fk : NULL, &res);
 done:
 	if (res.verdict == ENG_DROP || res.verdict == ENG_REPLY_RST) {
 		st->stats.dropped++;
