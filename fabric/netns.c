@@ -217,6 +217,11 @@ void netns_names_free(char **names, size_t n)
 
 int netns_list(const char *prefix, char ***ret_names, size_t *ret_n)
 {
+	return netns_list_in(NETNS_RUN_DIR, prefix, ret_names, ret_n);
+}
+
+int netns_list_in(const char *dir_path, const char *prefix, char ***ret_names, size_t *ret_n)
+{
 	size_t plen = prefix ? strlen(prefix) : 0;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
@@ -224,7 +229,7 @@ int netns_list(const char *prefix, char ***ret_names, size_t *ret_n)
 	DIR *dir;
 	int r = 0;
 
-	dir = opendir(NETNS_RUN_DIR);
+	dir = opendir(dir_path);
 	if (!dir) {
 		if (errno != ENOENT)
 			return -errno;

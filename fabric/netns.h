@@ -62,6 +62,8 @@ int netns_open(const char *name);
  * netns_names_free); on failure nothing is written.
  */
 int netns_list(const char *prefix, char ***ret_names, size_t *ret_n);
+/* The same over another directory of per-namespace entries (e.g. NETNS_ETC_DIR). */
+int netns_list_in(const char *dir_path, const char *prefix, char ***ret_names, size_t *ret_n);
 void netns_names_free(char **names, size_t n);
 
 /*

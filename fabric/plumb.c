@@ -315,6 +315,17 @@ static void remove_extra_namespaces(struct plumb_run *run, const struct plumb_de
 			run_error(run, r);
 	}
 	netns_names_free(names, n);
+	/* /etc/netns files whose namespace went another way (ip netns del, a crash). */
+	r = netns_list_in(NETNS_ETC_DIR, run->p->ns_prefix, &names, &n);
+	if (r < 0) {
+		run_error(run, r);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (plumb_is_instance_ns(run->p->ns_prefix, names[i]) &&
+		    (!d || plumb_desired_ns(d, names[i]) < 0) && (r = netns_etc_remove(names[i])) < 0)
+			run_error(run, r);
+	netns_names_free(names, n);
 }
 
 static bool pair_matches(const struct plumb_want_port *w, const struct plumb_link_info *f,

@@ -6,6 +6,7 @@ import glob
 import gzip
 import os
 import re
+import shutil
 import subprocess
 import time
 
@@ -30,6 +31,15 @@ def root_state():
 def netns_list(prefix):
     out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     return [line.split()[0] for line in out.splitlines() if line.startswith(prefix)]
+
+
+def remove_namespaces(prefix):
+    """Delete every namespace whose name starts with prefix and its /etc/netns files (what
+    vpcd leaves when it stops without --fabric-teardown)."""
+    for ns in netns_list(prefix):
+        subprocess.run(["ip", "netns", "del", ns])
+    for d in glob.glob(f"/etc/netns/{glob.escape(prefix)}*"):
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def nsexec(ns, *cmd, timeout=10):

@@ -71,8 +71,7 @@ def fabric(start_vpcd, tmp_path):
     for s in servers:
         s.kill()
     # start_vpcd's teardown stops vpcd (which removes its namespaces); make sure.
-    for ns in netns_list():
-        subprocess.run(["ip", "netns", "del", ns])
+    netns_util.remove_namespaces(PREFIX)
     assert root_state() == before, "the root namespace changed"
 
 

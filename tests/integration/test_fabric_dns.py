@@ -12,7 +12,6 @@ added to the root namespace (checked).  Needs root.
 import glob
 import json
 import os
-import shutil
 import subprocess
 import time
 
@@ -71,11 +70,8 @@ def env(vpcd_binary, tmp_path_factory):
         yield e
     finally:
         rc = v.stop()
-        for ns in netns_util.netns_list(PREFIX):
-            subprocess.run(["ip", "netns", "del", ns])
         left = glob.glob(f"/etc/netns/{PREFIX}*")
-        for d in left:
-            shutil.rmtree(d)
+        netns_util.remove_namespaces(PREFIX)
         assert rc == 0, v.log()
         assert root_state() == before, "the root namespace changed"
         assert not left, "vpcd left its instances' /etc/netns files"

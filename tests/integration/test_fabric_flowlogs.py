@@ -27,8 +27,9 @@ import time
 import pytest
 
 from conftest import make_client
+import netns_util
 from netns_util import connect, ping
-from test_fabric import PREFIX, netns_list, root_state, run, serve
+from test_fabric import PREFIX, root_state, run, serve
 
 V5_FORMAT = ("${version} ${vpc-id} ${subnet-id} ${instance-id} ${interface-id} ${srcaddr} "
              "${dstaddr} ${dstport} ${protocol} ${tcp-flags} ${type} ${pkt-srcaddr} "
@@ -59,8 +60,7 @@ def flowfabric(start_vpcd, vpcd_binary, tmp_path):
     for p in f.servers + f.procs:
         p.kill()
         p.wait()
-    for ns in netns_list():
-        subprocess.run(["ip", "netns", "del", ns])
+    netns_util.remove_namespaces(PREFIX)
     assert root_state() == before, "the root namespace changed"
 
 

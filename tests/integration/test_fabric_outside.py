@@ -85,8 +85,7 @@ def fabric(start_vpcd, tmp_path):
     for s in f.servers:
         s.kill()
         s.wait()
-    for ns in netns_list():
-        subprocess.run(["ip", "netns", "del", ns])
+    netns_util.remove_namespaces(PREFIX)
     assert root_state() == before, "the root namespace changed"
 
 

@@ -87,8 +87,7 @@ def env(vpcd_binary, tmp_path_factory):
             p.kill()
             p.wait()
         rc = v.stop()
-        for ns in netns_util.netns_list(PREFIX):
-            subprocess.run(["ip", "netns", "del", ns])
+        netns_util.remove_namespaces(PREFIX)
         assert rc == 0, v.log()
         assert root_state() == before, "the root namespace changed"
 

@@ -14,6 +14,7 @@ import time
 import pytest
 
 from conftest import make_client
+import netns_util
 from netns_util import connect
 from test_fabric import PREFIX as FABRIC_PREFIX, nsexec, root_state, netns_list, SERVER
 
@@ -124,8 +125,7 @@ def cluster(start_vpcd, tmp_path):
         if not ns.startswith(PREFIX + "i-"):
             continue
     assert v.stop() == 0
-    for ns in netns_list():
-        subprocess.run(["ip", "netns", "del", ns])
+    netns_util.remove_namespaces(PREFIX)
     assert root_state() == before, "the root namespace changed"
 
 

@@ -195,8 +195,8 @@ static inline void fx_names_init(struct fx_names *n)
 static inline void fx_cleanup_namespaces(const struct fx_names *n)
 {
 	free(fx_sh("for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^%s'); do "
-		   "ip netns del \"$ns\"; done",
-		   n->ns_prefix));
+		   "ip netns del \"$ns\"; done; rm -rf /etc/netns/%s*",
+		   n->ns_prefix, n->ns_prefix));
 }
 
 /*

@@ -335,6 +335,40 @@ Test(plumb, detach_and_terminate_remove_exactly_those)
 	assert_root_unchanged();
 }
 
+/* `ls /etc/netns/` names with our prefix, sorted, space-separated. */
+static char *our_etc_dirs(void)
+{
+	return fx_sh("ls /etc/netns 2>/dev/null | grep '^%s' | LC_ALL=C sort | tr '\\n' ' '",
+		     names.ns_prefix);
+}
+
+Test(plumb, resolv_conf_lives_and_dies_with_the_namespace)
+{
+	char want[512], *s;
+
+	reconcile(NULL, NULL);
+	s = fx_sh("grep -v '^#' /etc/netns/%s%s/resolv.conf | tr '\\n' ' '", names.ns_prefix,
+		  FX_INST_A);
+	cr_assert_str_eq(s, "search ec2.internal nameserver 10.0.0.2 ");
+	free(s);
+	/* A stale directory of an instance namespace that is gone, and a foreign one. */
+	free(fx_sh("mkdir -p /etc/netns/%si-0000000000000000c /etc/netns/%sother && "
+		   "touch /etc/netns/%si-0000000000000000c/resolv.conf",
+		   names.ns_prefix, names.ns_prefix, names.ns_prefix));
+	model_find_instance(model, FX_INST_B)->state = MODEL_INSTANCE_TERMINATED;
+	model_remove_eni(model, FX_ENI_B0);
+	reconcile(NULL, NULL);
+	s = our_etc_dirs();
+	snprintf(want, sizeof(want), "%s%s %sother ", names.ns_prefix, FX_INST_A, names.ns_prefix);
+	cr_assert_str_eq(s, want, "B's and the stale directory are gone, the foreign one stays");
+	free(s);
+	cr_assert_eq(plumb_teardown(plumb, NULL), 0);
+	s = our_etc_dirs();
+	snprintf(want, sizeof(want), "%sother ", names.ns_prefix);
+	cr_assert_str_eq(s, want);
+	free(s);
+}
+
 Test(plumb, stop_removes_the_namespace_and_start_brings_it_back)
 {
 	struct plumb_counts c;
