@@ -10,32 +10,12 @@
 #include <string.h>
 
 #include "fabric/dns-wire.h"
-#include "lib/model/ops-instance.h"
-#include "lib/model/ops-vpc.h"
+#include "tests/fuzz/fabric/fuzz-model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct model *m;
 static struct model_vpc *vpc;
-
-static void setup(void)
-{
-	static struct model_ctx ctx;
-	static struct util_rng rng;
-	struct model_err err = {0};
-	struct model_instance *inst;
-	struct model_run_instances run = {.image_id = "ami-0abcdef1234567890",
-					  .instance_type = "t3.small", .min_count = 1,
-					  .max_count = 1, .associate_public_ip = -1};
-	size_t n;
-
-	util_rng_seed(&rng, 7);
-	model_ctx_init(&ctx, "us-east-1", &rng);
-	m = model_new("123456789012", "us-east-1");
-	if (!m || model_op_create_default_vpc(m, &ctx, &vpc, &err) < 0 ||
-	    model_op_run_instances(m, &ctx, &run, &inst, &n, &err) < 0)
-		abort();
-}
 
 static int resolve(void *ud, const char *qname, uint16_t qtype, struct model_dns_answer *ret)
 {
@@ -48,8 +28,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t out_len = 0;
 	ldns_pkt *p = NULL;
 
-	if (!m)
-		setup();
+	if (!m) {
+		struct model_instance *inst;
+
+		m = fuzz_model_new(&vpc, &inst);
+	}
 	if (dns_wire_answer(data, size, resolve, NULL, &out, &out_len) < 0)
 		return 0;
 	if (ldns_wire2pkt(&p, out, out_len) != LDNS_STATUS_OK || !ldns_pkt_qr(p) ||

@@ -9,33 +9,13 @@
 #include <string.h>
 
 #include "fabric/imds.h"
-#include "lib/model/ops-instance.h"
-#include "lib/model/ops-vpc.h"
+#include "tests/fuzz/fabric/fuzz-model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct model *m;
 static struct model_instance *inst;
 static const struct imds_key key = {{7, 1, 2}};
-
-static void setup(void)
-{
-	static struct model_ctx ctx;
-	static struct util_rng rng;
-	struct model_err err = {0};
-	struct model_vpc *vpc;
-	struct model_run_instances run = {.image_id = "ami-0abcdef1234567890",
-					  .instance_type = "t3.small", .min_count = 1,
-					  .max_count = 1, .associate_public_ip = -1};
-	size_t n;
-
-	util_rng_seed(&rng, 7);
-	model_ctx_init(&ctx, "us-east-1", &rng);
-	m = model_new("123456789012", "us-east-1");
-	if (!m || model_op_create_default_vpc(m, &ctx, &vpc, &err) < 0 ||
-	    model_op_run_instances(m, &ctx, &run, &inst, &n, &err) < 0)
-		abort();
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -45,8 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *copy;
 	size_t k = 0;
 
-	if (!m)
-		setup();
+	if (!m) {
+		struct model_vpc *vpc;
+
+		m = fuzz_model_new(&vpc, &inst);
+	}
 	copy = malloc(size + 1);
 	if (!copy)
 		return 0;
