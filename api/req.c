@@ -129,8 +129,18 @@ int api_dry_run_check(struct api_req *r)
 __attribute__((format(printf, 3, 0))) static int vname(char *buf, size_t size, const char *fmt,
 						       va_list ap)
 {
-	int n = vsnprintf(buf, size, fmt, ap);
+	int n;
 
+	/* Most names are plain ("DryRun", "VpcId"): no need for the formatter. */
+	if (!strchr(fmt, '%')) {
+		size_t len = strlen(fmt);
+
+		if (len >= size)
+			return -ENAMETOOLONG;
+		memcpy(buf, fmt, len + 1);
+		return 0;
+	}
+	n = vsnprintf(buf, size, fmt, ap);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
