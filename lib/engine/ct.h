@@ -178,7 +178,8 @@ struct ct_entry *ct_lookup(struct ct_table *t, const struct ct_key *k, uint64_t 
  * ct_lookup() with a hint: hint is the pool index of the entry a previous
  * lookup returned for this key (ct_entry_index()), or any value.  When the
  * hinted entry holds this key and is live it is returned without touching
- * the hash buckets; otherwise this is ct_lookup().  Same result and same
+ * the hash buckets (for a key without ports set on a protocol that has none,
+ * as the engine builds them); otherwise this is ct_lookup().  Same result and same
  * side effects as ct_lookup() in every case (one entry per key at most).
  */
 struct ct_entry *ct_lookup_hint(struct ct_table *t, const struct ct_key *k, uint32_t hint,

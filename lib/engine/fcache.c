@@ -121,13 +121,7 @@ struct fc_entry *fcache_lookup_set(struct fcache *c, struct fc_entry *set,
 
 struct fc_entry *fcache_lookup(struct fcache *c, const struct fc_key *k)
 {
-	struct fc_entry *set = set_of(c, k);
-
-	if (set[0].epoch == c->epoch && key_eq(&set[0].key, k))
-		return &set[0];
-	if (set[1].epoch == c->epoch && key_eq(&set[1].key, k))
-		return &set[1];
-	return NULL;
+	return fcache_lookup_set(c, set_of(c, k), k);
 }
 
 struct fc_entry *fcache_slot(struct fcache *c, const struct fc_key *k)
