@@ -1,8 +1,10 @@
 """bench/fabric.sh's body: see that script."""
+import contextlib
 import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -10,6 +12,9 @@ import time
 
 BUILD = sys.argv[1]
 SECONDS = int(os.environ.get("FABRIC_BENCH_SECONDS", "5"))
+# Rounds of both sides, alternating, both set up once; medians reported (the
+# machine's other load makes single runs swing by 2x).
+ROUNDS = int(os.environ.get("FABRIC_BENCH_ROUNDS", "1"))
 PF, PK = f"ovf{os.getpid()}-", f"ovk{os.getpid()}-"
 
 
@@ -70,7 +75,9 @@ def iperf(server_ns, client_ns, ip, udp):
     return round(end["sum_received"]["bits_per_second"] / 1e9, 2)
 
 
+@contextlib.contextmanager
 def fabric():
+    """vpcd with two c5.large instances in one subnet: yields (client ns, server ns, server IP, vpcd pid)."""
     tmp = tempfile.mkdtemp(prefix="ovfb")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -89,8 +96,7 @@ def fabric():
         r = ec2.run_instances(ImageId="ami-0abcdef1234567890", InstanceType="c5.large", MinCount=2,
                               MaxCount=2, SubnetId=sub)["Instances"]
         a, b = (PF + i["InstanceId"] for i in r)
-        b_ip = r[1]["PrivateIpAddress"]
-        return {"tcp_gbps": iperf(b, a, b_ip, False), **iperf_cpu(b, a, b_ip, True, vpcd.pid)}
+        yield a, b, r[1]["PrivateIpAddress"], vpcd.pid
     finally:
         vpcd.terminate()
         vpcd.wait()
@@ -108,7 +114,9 @@ NFT = """table inet bench {
 """
 
 
+@contextlib.contextmanager
 def kernel():
+    """The kernel router namespace with nftables conntrack: yields (client ns, server ns, server IP, None)."""
     a, r, b = PK + "a", PK + "r", PK + "b"
     try:
         for n in (a, r, b):
@@ -124,29 +132,56 @@ def kernel():
         sh("ip", "-n", b, "route", "add", "default", "via", "10.8.2.1")
         sh("ip", "netns", "exec", r, "sysctl", "-qw", "net.ipv4.ip_forward=1")
         subprocess.run(["ip", "netns", "exec", r, "nft", "-f", "-"], input=NFT, text=True, check=True)
-        return {"tcp_gbps": iperf(b, a, "10.8.2.10", False), **iperf_cpu(b, a, "10.8.2.10", True)}
+        yield a, b, "10.8.2.10", None
     finally:
         for n in (a, r, b):
             subprocess.run(["ip", "netns", "del", n], capture_output=True)
 
 
+def measure(env):
+    a, b, ip, pid = env
+    return {"tcp_gbps": iperf(b, a, ip, False), **iperf_cpu(b, a, ip, True, pid)}
+
+
+def median_of(runs, key):
+    return statistics.median(r[key] for r in runs)
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench/fabric.sh needs root (network namespaces)")
-    f = fabric()
-    k = kernel()
-    print(f"load {open('/proc/loadavg').read().split()[0]}, {os.cpu_count()} CPUs, {SECONDS} s per run")
-    print(f"vpcd fabric:            TCP {f['tcp_gbps']} Gbit/s, 64-byte UDP {f['udp64_pps']} packets/s"
+    fr, kr = [], []
+    with fabric() as fe, kernel() as ke:
+        for i in range(ROUNDS):  # alternate which side goes first
+            if i % 2:
+                kr.append(measure(ke))
+                fr.append(measure(fe))
+            else:
+                fr.append(measure(fe))
+                kr.append(measure(ke))
+    print(f"load {open('/proc/loadavg').read().split()[0]}, {os.cpu_count()} CPUs, {SECONDS} s per run,"
+          f" {ROUNDS} round(s)")
+    ratios, tcp_ratios = [], []
+    for i, (f, k) in enumerate(zip(fr, kr)):
+        ratios.append(round(f["udp64_pps"] / k["udp64_pps"], 2) if k["udp64_pps"] else 0)
+        tcp_ratios.append(round(f["tcp_gbps"] / k["tcp_gbps"], 2) if k["tcp_gbps"] else 0)
+        print(f"round {i + 1}: fabric TCP {f['tcp_gbps']} Gbit/s, UDP {f['udp64_pps']}/s (sent"
+              f" {f['udp64_sent_pps']}); kernel TCP {k['tcp_gbps']} Gbit/s, UDP {k['udp64_pps']}/s (sent"
+              f" {k['udp64_sent_pps']}); packets/s ratio {ratios[-1]}, TCP ratio {tcp_ratios[-1]}")
+    f = {key: median_of(fr, key) for key in fr[0]}
+    k = {key: median_of(kr, key) for key in kr[0]}
+    pps_ratio, tcp_ratio = statistics.median(ratios), statistics.median(tcp_ratios)
+    med = " (medians)" if ROUNDS > 1 else ""
+    print(f"vpcd fabric{med}:            TCP {f['tcp_gbps']} Gbit/s, 64-byte UDP {f['udp64_pps']} packets/s"
           f" (sent {f['udp64_sent_pps']})")
-    print(f"kernel router + nft ct: TCP {k['tcp_gbps']} Gbit/s, 64-byte UDP {k['udp64_pps']} packets/s"
+    print(f"kernel router + nft ct{med}: TCP {k['tcp_gbps']} Gbit/s, 64-byte UDP {k['udp64_pps']} packets/s"
           f" (sent {k['udp64_sent_pps']})")
-    pps_ratio = round(f["udp64_pps"] / k["udp64_pps"], 2) if k["udp64_pps"] else 0
-    tcp_ratio = round(f["tcp_gbps"] / k["tcp_gbps"], 2) if k["tcp_gbps"] else 0
-    print(f"ratio fabric/kernel: packets/s {pps_ratio}, TCP {tcp_ratio}  (target: packets/s >= 1)")
+    print(f"ratio fabric/kernel{med}: packets/s {pps_ratio}, TCP {tcp_ratio}  (target: packets/s >= 1)")
     print(f"CPU per received UDP packet (whole machine, busy): fabric {f['busy_ns_per_pkt']} ns, "
           f"kernel {k['busy_ns_per_pkt']} ns; the data-path thread alone {f['dp_ns_per_pkt']} ns per packet sent")
-    print(json.dumps({"bench": "fabric", "seconds": SECONDS, "fabric": f, "kernel_router": k,
-                      "udp64_pps_ratio": pps_ratio, "tcp_ratio": tcp_ratio}))
+    print(json.dumps({"bench": "fabric", "seconds": SECONDS, "rounds": ROUNDS, "fabric": f, "kernel_router": k,
+                      "udp64_pps_ratio": pps_ratio, "tcp_ratio": tcp_ratio,
+                      "udp64_pps_ratios": ratios, "tcp_ratios": tcp_ratios}))
 
 
 main()
