@@ -575,3 +575,69 @@ Test(dispatch, sync_before_answer)
 	api_http_response_done(&r);
 	S = api_server_free(S);
 }
+
+/* persist.save_hint: CreateTags / DeleteTags name their resources; anything doubtful saves fully. */
+static int hint_saves;
+static char hint_ids[160];
+
+static int fake_save_hint(void *ud, const struct model *m, const char *const *ids, size_t n)
+{
+	hint_saves++;
+	hint_ids[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		snprintf(hint_ids + strlen(hint_ids), sizeof(hint_ids) - strlen(hint_ids), "%s%s",
+			 i ? "," : "", ids[i]);
+	return 0;
+}
+
+static int post_status(const char *body)
+{
+	struct api_http_response r = post(body);
+	int status = r.status;
+
+	api_http_response_done(&r);
+	return status;
+}
+
+Test(dispatch, save_hint_names_the_tagged_resources)
+{
+	struct api_config cfg = {
+	    .seed = 1,
+	    .now = fixed_now,
+	    .persist = {&FS, fake_load, fake_save, fake_init, NULL, NULL, NULL, fake_save_hint},
+	};
+
+	memset(&FS, 0, sizeof(FS));
+	hint_saves = 0;
+	cr_assert_eq(api_server_new(&cfg, &S), 0);
+	/* The Region's first request loads it (fresh: one full save). */
+	cr_assert_eq(post_status("Action=CreateTags&Version=2016-11-15&ResourceId.1=" VPC_ID
+				 "&ResourceId.2=" VPC_ID "&Tag.1.Key=a"),
+		     200);
+	cr_assert_eq(hint_saves, 1);
+	cr_assert_str_eq(hint_ids, VPC_ID "," VPC_ID);
+	cr_assert_eq(FS.saves, 1, "the fresh Region's save");
+	cr_assert_eq(post_status("Action=DeleteTags&Version=2016-11-15&ResourceId.1=" VPC_ID
+				 "&Tag.1.Key=a"),
+		     200);
+	cr_assert_eq(hint_saves, 2);
+	/* A failed mutating request: the next save compares everything... */
+	cr_assert_eq(post_status("Action=CreateTags&Version=2016-11-15&ResourceId.1=vpc-nope"
+				 "&Tag.1.Key=b"),
+		     400);
+	cr_assert_eq(post_status("Action=CreateTags&Version=2016-11-15&ResourceId.1=" VPC_ID
+				 "&Tag.1.Key=b"),
+		     200);
+	cr_assert_eq(hint_saves, 2);
+	cr_assert_eq(FS.saves, 2);
+	/* ...and the one after it is hinted again; other mutating actions never are. */
+	cr_assert_eq(post_status("Action=CreateTags&Version=2016-11-15&ResourceId.1=" VPC_ID
+				 "&Tag.1.Key=c"),
+		     200);
+	cr_assert_eq(hint_saves, 3);
+	cr_assert_eq(post_status("Action=CreateVpc&Version=2016-11-15&CidrBlock=10.9.0.0/16"),
+		     200);
+	cr_assert_eq(hint_saves, 3);
+	cr_assert_eq(FS.saves, 3);
+	S = api_server_free(S);
+}
