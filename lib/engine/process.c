@@ -1022,7 +1022,7 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_en
 {
 	struct pkt_hdr fin = *pkt;
 	int64_t now_s = (int64_t)(now_ms / 1000);
-	unsigned sg = 0;
+	unsigned sg = 0, i;
 
 	*created = false;
 	fin.src = e->out_src;
@@ -1036,7 +1036,28 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_en
 		if (ct_would_pass(st->ct, &key, pkt->tcp_flags, now_ms))
 			return 1;
 	}
-	for (unsigned i = 0; i < e->n_ops; i++) {
+	i = 0;
+	/*
+	 * The common entry, two SG steps on the header as it entered: refresh
+	 * both without decoding the program; the first step not passed by state
+	 * continues in the generic loop (a refresh that did not pass changed
+	 * nothing but what the same lookup would reclaim again).
+	 */
+	if (e->n_ops == 2 && !((e->ops[0].flags | e->ops[1].flags) & FC_OP_FINAL) &&
+	    (e->ops[0].flags & e->ops[1].flags & FC_OP_SG)) {
+		for (; i < 2; i++) {
+			bool egress = e->ops[i].flags & FC_OP_EGRESS;
+			struct ct_key key;
+
+			ct_key_of(st, e->ops[i].eni, egress, pkt, &key);
+			if (ct_refresh(st->ct, &key, &e->hint[i], egress ? CT_DIR_OUT : CT_DIR_IN,
+				       pkt->tcp_flags, now_ms) != 0)
+				break;
+			st->stats.ct_hits++;
+		}
+		sg = i;
+	}
+	for (; i < e->n_ops; i++) {
 		const struct fc_op *op = &e->ops[i];
 		const struct pkt_hdr *h = (op->flags & FC_OP_FINAL) ? &fin : pkt;
 		bool egress = op->flags & FC_OP_EGRESS;
