@@ -9,8 +9,9 @@
  *
  * One loop iteration: epoll_wait (ports + the eventfd), read the clock,
  * adopt a published generation, drain every readable port (each frame is
- * answered, forwarded into an egress port's TX ring, or dropped), flush the
- * TX rings that got frames, then serve a control request if one came.
+ * answered, queued for an egress port (dp-io tx_slot/tx_commit), or
+ * dropped), flush once the ports that got frames (one or two system calls
+ * each, ring.h), then serve a control request if one came.
  * Control requests are served last so that ports freed by a new table are
  * never touched by the events of the same iteration.
  */

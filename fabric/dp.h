@@ -123,7 +123,7 @@ struct fabric_dp_stats {
 	uint64_t drop_malformed;   /* not parseable as IPv4 over Ethernet */
 	uint64_t drop_truncated;   /* larger than the ring's frames (TSO left on?) */
 	uint64_t drop_other;	   /* IPv6, other ethertypes, ARP not answered */
-	uint64_t drop_tx_full;	   /* egress ring full */
+	uint64_t drop_tx_full;	   /* egress ring or queue full */
 	uint64_t drop_rx_ring;	   /* dropped by the kernel: an RX ring was full */
 	uint64_t generations;	   /* generations adopted */
 	uint64_t gso_guard_errors; /* ports where the XDP GSO guard could not attach */
