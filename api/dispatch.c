@@ -44,6 +44,7 @@ static const struct {
     {api_actions_nacl, &api_n_actions_nacl},
     {api_actions_vpn, &api_n_actions_vpn},
     {api_actions_flowlogs, &api_n_actions_flowlogs},
+    {api_actions_dhcp, &api_n_actions_dhcp},
 };
 
 static struct api_action *action_table;

@@ -22,7 +22,7 @@ static const struct {
     {"acl-", "network-acl"},	 {"eni-", "network-interface"},	  {"igw-", "internet-gateway"},
     {"nat-", "natgateway"},	 {"vgw-", "vpn-gateway"},	  {"cgw-", "customer-gateway"},
     {"vpn-", "vpn-connection"},	 {"fl-", "vpc-flow-log"},	  {"pl-", "prefix-list"},
-    {"i-", "instance"},
+    {"dopt-", "dhcp-options"},	 {"i-", "instance"},
 };
 
 static const char *resource_type_of(const char *id)
@@ -189,6 +189,7 @@ static void collect_all(struct tag_collect *c, const struct model *m)
 	EACH(vpns, id)
 	EACH(flow_logs, id)
 	EACH(prefix_lists, id)
+	EACH(dopts, id)
 #undef EACH
 	for (size_t i = 0; i < m->n_sgs; i++)
 		for (size_t j = 0; j < m->sgs[i]->n_rules; j++)

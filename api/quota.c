@@ -38,6 +38,7 @@ static const struct {
     Q(tags_per_resource),
     Q(vgws_per_region),
     Q(cgws_per_region),
+    Q(dhcp_options_per_region),
     Q(vpns_per_region),
     Q(vpns_per_vgw),
     Q(vpn_static_routes),

@@ -13,7 +13,7 @@
  * outside 0..999, or another ENI of the instance already has that index.
  */
 #include "fabric/plumb-private.h"
-#include "lib/model/dns.h"
+#include "lib/model/ops-dhcp.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -165,24 +165,15 @@ static bool index_taken(const struct plumb_desired *d, size_t ns, const char *et
 	return false;
 }
 
-/*
- * What the default DHCP options set gives an instance on EC2: the Region's
- * private domain to search and the Amazon DNS server at the VPC's base + 2.
- */
+/* What the VPC's DHCP options give an instance (lib/model/ops-dhcp.h). */
 static void resolv_conf(const struct model *m, const struct model_instance *inst, char *buf,
 			size_t size)
 {
 	const struct model_vpc *vpc = model_find_vpc(m, inst->vpc_id);
-	char domain[MODEL_DNS_NAME_LEN], ns[NET_IP4_STRLEN];
 
 	buf[0] = '\0';
-	if (!vpc || !vpc->n_cidrs)
-		return;
-	model_dns_private_domain(m->region, domain);
-	snprintf(buf, size,
-		 "# vpcd: the VPC's DHCP options (domain-name-servers=AmazonProvidedDNS)\n"
-		 "search %s\nnameserver %s\n",
-		 domain, net_ip4_format(vpc->cidrs[0].cidr.addr + 2, ns));
+	if (vpc)
+		model_dhcp_resolv_conf(m, vpc, buf, size);
 }
 
 int plumb_desired_compute(const struct plumb *p, const struct model *m, struct plumb_desired *ret)

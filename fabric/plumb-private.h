@@ -22,8 +22,8 @@ struct plumb {
 struct plumb_want_ns {
 	char name[NETNS_NAME_MAX + 1];
 	const struct model_instance *inst;
-	/* Its resolv.conf (the VPC's DHCP options: AmazonProvidedDNS), "" when unknown. */
-	char resolv_conf[224];
+	/* Its resolv.conf (the VPC's DHCP options), "" when unknown. */
+	char resolv_conf[640];
 };
 
 /* A veth pair the model wants: one per ENI attached to a wanted instance. */

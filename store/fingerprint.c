@@ -188,6 +188,13 @@ struct store_fp store_fingerprint_cgw(const struct model_cgw *o)
 	FP_END();
 }
 
+struct store_fp store_fingerprint_dopt(const struct model_dopt *o)
+{
+	FP_BEGIN(o); /* the configurations are inline, zero-filled past their text */
+	fp_tags(&st, &o->tags);
+	FP_END();
+}
+
 struct store_fp store_fingerprint_vpn(const struct model_vpn_connection *o)
 {
 	FP_BEGIN(o);

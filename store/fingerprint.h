@@ -47,6 +47,7 @@ struct store_fp store_fingerprint_eip(const struct model_eip *o);
 struct store_fp store_fingerprint_nat_gateway(const struct model_nat_gateway *o);
 struct store_fp store_fingerprint_vgw(const struct model_vgw *o);
 struct store_fp store_fingerprint_cgw(const struct model_cgw *o);
+struct store_fp store_fingerprint_dopt(const struct model_dopt *o);
 struct store_fp store_fingerprint_vpn(const struct model_vpn_connection *o);
 struct store_fp store_fingerprint_flow_log(const struct model_flow_log *o);
 struct store_fp store_fingerprint_prefix_list(const struct model_prefix_list *o);

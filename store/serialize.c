@@ -1487,6 +1487,62 @@ static void des_prefix_list(struct des *d, struct model_prefix_list *o)
 	get_tags(d, "tags", &o->tags);
 }
 
+static void ser_dopt(struct ser *s, const struct model_dopt *o)
+{
+	json_t *a;
+
+	PUT_BUF(s, "id", o->id);
+	PUT_BUF(s, "owner_id", o->owner_id);
+	a = array_begin(s);
+	for (size_t i = 0; i < o->n_configs && !s->err; i++) {
+		const struct model_dhcp_config *c = &o->configs[i];
+		struct ser e = elem_begin(s);
+		json_t *v = array_begin(&e);
+
+		PUT_BUF(&e, "key", c->key);
+		for (size_t k = 0; k < c->n_values && !e.err; k++)
+			array_append(&e, v, text(c->values[k]), -EINVAL);
+		array_end(&e, "values", v);
+		elem_end(s, a, &e);
+	}
+	array_end(s, "configs", a);
+	put_bool(s, "region_default", o->region_default);
+	put_tags(s, "tags", &o->tags);
+}
+
+static void des_dopt(struct des *d, struct model_dopt *o)
+{
+	const json_t *a, *v;
+	size_t n, nv;
+
+	GET_BUF(d, "id", o->id);
+	GET_BUF(d, "owner_id", o->owner_id);
+	a = get_array(d, "configs", &n);
+	if (n > MODEL_DHCP_KEYS_MAX)
+		des_fail(d);
+	for (size_t i = 0; a && i < n && !d->err; i++) {
+		struct des e = des_sub(d, json_array_get(a, i));
+		struct model_dhcp_config *c = &o->configs[i];
+
+		o->n_configs = i + 1;
+		GET_BUF(&e, "key", c->key);
+		v = get_array(&e, "values", &nv);
+		if (nv > MODEL_DHCP_VALUES_MAX)
+			des_fail(&e);
+		for (size_t k = 0; v && k < nv && !e.err; k++) {
+			const char *str =
+			    string_value(&e, json_array_get(v, k), MODEL_DHCP_VALUE_LEN - 1);
+
+			if (str)
+				memcpy(c->values[k], str, strlen(str) + 1);
+			c->n_values = k + 1;
+		}
+		des_sub_end(d, &e);
+	}
+	get_bool(d, "region_default", &o->region_default);
+	get_tags(d, "tags", &o->tags);
+}
+
 /* ---- per-kind entry points ----------------------------------------------- */
 
 /*
@@ -1570,6 +1626,7 @@ STORE_KIND(cgw, struct model_cgw, cgws, id)
 STORE_KIND(vpn, struct model_vpn_connection, vpns, id)
 STORE_KIND(flow_log, struct model_flow_log, flow_logs, id)
 STORE_KIND(prefix_list, struct model_prefix_list, prefix_lists, id)
+STORE_KIND(dopt, struct model_dopt, dopts, id)
 
 #define KIND_ENTRY(name, kind)                                                                     \
 	{                                                                                          \
@@ -1593,6 +1650,7 @@ static const struct store_kind kinds[] = {
     KIND_ENTRY("vpn-connection", vpn),
     KIND_ENTRY("flow-log", flow_log),
     KIND_ENTRY("prefix-list", prefix_list),
+    KIND_ENTRY("dhcp-options", dopt),
 };
 
 const struct store_kind *store_kinds(size_t *ret_count)

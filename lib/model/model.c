@@ -190,6 +190,12 @@ static void cgw_free(struct model_cgw *o)
 	free(o);
 }
 
+static void dopt_free(struct model_dopt *o)
+{
+	model_tags_clear(&o->tags);
+	free(o);
+}
+
 static void vpn_free(struct model_vpn_connection *o)
 {
 	free(o->routes);
@@ -266,6 +272,7 @@ MODEL_COLLECTION(cgw, struct model_cgw, cgws, id)
 MODEL_COLLECTION(vpn, struct model_vpn_connection, vpns, id)
 MODEL_COLLECTION(flow_log, struct model_flow_log, flow_logs, id)
 MODEL_COLLECTION(prefix_list, struct model_prefix_list, prefix_lists, id)
+MODEL_COLLECTION(dopt, struct model_dopt, dopts, id)
 
 struct model *model_new(const char *account_id, const char *region)
 {
@@ -305,6 +312,7 @@ struct model *model_free(struct model *m)
 	FREE_ALL(vpn, vpns);
 	FREE_ALL(flow_log, flow_logs);
 	FREE_ALL(prefix_list, prefix_lists);
+	FREE_ALL(dopt, dopts);
 	free(m);
 	return NULL;
 }

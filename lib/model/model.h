@@ -525,6 +525,27 @@ struct model_prefix_list {
 	struct model_tags tags;
 };
 
+/* ---- DHCP options sets ---------------------------------------------------- */
+
+#define MODEL_DHCP_KEYS_MAX 6	/* the keys AWS knows */
+#define MODEL_DHCP_VALUES_MAX 4 /* values per key (four servers) */
+#define MODEL_DHCP_VALUE_LEN 256
+
+struct model_dhcp_config {
+	char key[40]; /* "domain-name-servers", "domain-name", "ntp-servers", ... */
+	char values[MODEL_DHCP_VALUES_MAX][MODEL_DHCP_VALUE_LEN];
+	size_t n_values;
+};
+
+struct model_dopt {
+	char id[MODEL_ID_LEN]; /* dopt-... */
+	char owner_id[MODEL_ACCOUNT_LEN];
+	struct model_dhcp_config configs[MODEL_DHCP_KEYS_MAX];
+	size_t n_configs;
+	bool region_default; /* the set new VPCs get (made with the Region) */
+	struct model_tags tags;
+};
+
 /* ---- the model ----------------------------------------------------------- */
 
 struct model {
@@ -561,6 +582,8 @@ struct model {
 	size_t n_flow_logs, cap_flow_logs;
 	struct model_prefix_list **prefix_lists;
 	size_t n_prefix_lists, cap_prefix_lists;
+	struct model_dopt **dopts;
+	size_t n_dopts, cap_dopts;
 };
 
 /* New empty model for an account and Region. NULL on OOM. */
@@ -585,6 +608,7 @@ struct model_eip *model_add_eip(struct model *m);
 struct model_nat_gateway *model_add_nat_gateway(struct model *m);
 struct model_vgw *model_add_vgw(struct model *m);
 struct model_cgw *model_add_cgw(struct model *m);
+struct model_dopt *model_add_dopt(struct model *m);
 struct model_vpn_connection *model_add_vpn(struct model *m);
 struct model_flow_log *model_add_flow_log(struct model *m);
 struct model_prefix_list *model_add_prefix_list(struct model *m);
@@ -602,6 +626,7 @@ struct model_eip *model_find_eip(const struct model *m, const char *allocation_i
 struct model_nat_gateway *model_find_nat_gateway(const struct model *m, const char *id);
 struct model_vgw *model_find_vgw(const struct model *m, const char *id);
 struct model_cgw *model_find_cgw(const struct model *m, const char *id);
+struct model_dopt *model_find_dopt(const struct model *m, const char *id);
 struct model_vpn_connection *model_find_vpn(const struct model *m, const char *id);
 struct model_flow_log *model_find_flow_log(const struct model *m, const char *id);
 struct model_prefix_list *model_find_prefix_list(const struct model *m, const char *id);
@@ -622,6 +647,7 @@ int model_remove_eip(struct model *m, const char *allocation_id);
 int model_remove_nat_gateway(struct model *m, const char *id);
 int model_remove_vgw(struct model *m, const char *id);
 int model_remove_cgw(struct model *m, const char *id);
+int model_remove_dopt(struct model *m, const char *id);
 int model_remove_vpn(struct model *m, const char *id);
 int model_remove_flow_log(struct model *m, const char *id);
 int model_remove_prefix_list(struct model *m, const char *id);

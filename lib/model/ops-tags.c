@@ -97,6 +97,8 @@ struct model_tags *model_find_tags(struct model *m, const char *id)
 		return TAGS_OF(model_find_flow_log(m, id));
 	case MODEL_ERR_PREFIX_LIST_NOT_FOUND:
 		return TAGS_OF(model_find_prefix_list(m, id));
+	case MODEL_ERR_DHCP_OPTIONS_NOT_FOUND:
+		return TAGS_OF(model_find_dopt(m, id));
 	default:
 		return NULL; /* dopt-: DHCP options are not modelled */
 	}

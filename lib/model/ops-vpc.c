@@ -12,6 +12,7 @@
  * belong to the caller and are copied.  No I/O, no logging.
  */
 #include "lib/model/ops-vpc.h"
+#include "lib/model/ops-dhcp.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -219,14 +220,6 @@ static struct model_route_table *rtb_build(struct model *m, struct model_ctx *ct
 	return rtb;
 }
 
-static const char *region_dopt(const struct model *m)
-{
-	for (size_t i = 0; i < m->n_vpcs; i++)
-		if (m->vpcs[i]->dhcp_options_id[0])
-			return m->vpcs[i]->dhcp_options_id;
-	return NULL;
-}
-
 /* Removes the VPC and everything vpc_build made for it (by VPC ID). */
 static void vpc_teardown(struct model *m, const char *vpc_id)
 {
@@ -321,10 +314,11 @@ static struct model_vpc *vpc_build(struct model *m, struct model_ctx *ctx, struc
 	struct model_route_table *rtb;
 	struct model_rtb_assoc a = {0};
 	char assoc[MODEL_ID_LEN];
-	const char *dopt = region_dopt(m);
+	const char *dopt;
 
 	if (!vpc)
 		return NULL;
+	dopt = model_dhcp_region_default(m, ctx);
 	new_object_id(m, ctx, "vpc-", vpc->id);
 	util_strscpy(vpc->owner_id, m->account_id, sizeof(vpc->owner_id));
 	vpc->state = MODEL_STATE_AVAILABLE;

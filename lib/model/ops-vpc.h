@@ -22,9 +22,7 @@
  *    connection succeeds again and changes nothing (AWS answers the same).
  *  - VPC CIDRs are `associated` at once; a disassociated secondary CIDR is
  *    removed from the VPC (not kept as `disassociated`).
- *  - One DHCP options set per model: a new VPC takes the dopt- ID of any
- *    existing VPC (the Region default); the ID is not stored elsewhere, so
- *    once every VPC is gone the next VPC gets a fresh dopt- ID.
+ *  - A new VPC gets the Region's default DHCP options set (ops-dhcp.h).
  *  - DetachInternetGateway leaves edge (gateway) route-table associations
  *    in place; AssociateRouteTable with a gateway needs it attached.
  *  - VPN tunnel outside IPs come from 203.0.113.0/24 (documentation range),

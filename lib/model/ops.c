@@ -64,6 +64,7 @@ void model_quotas_default(struct model_quotas *q)
 		.tags_per_resource = 50,
 		.vgws_per_region = 5,
 		.cgws_per_region = 50,
+		.dhcp_options_per_region = 1000,
 		.vpns_per_region = 50,
 		.vpns_per_vgw = 10,
 		.vpn_static_routes = 100,
@@ -151,6 +152,7 @@ static bool id_in_use(const struct model *m, const char *id)
 	CHECK(vpns, id)
 	CHECK(flow_logs, id)
 	CHECK(prefix_lists, id)
+	CHECK(dopts, id)
 #undef CHECK
 	return false;
 }

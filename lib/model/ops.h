@@ -118,6 +118,7 @@
 	X(TGW_NOT_FOUND, "InvalidTransitGatewayID.NotFound", 400)                             \
 	X(INSTANCE_ID_INVALID, "InvalidInstanceID", 400)                                      \
 	X(DHCP_OPTIONS_NOT_FOUND, "InvalidDhcpOptionID.NotFound", 400)                        \
+	X(RESOURCE_LIMIT, "ResourceLimitExceeded", 400)                                       \
 	X(INTERNAL, "InternalError", 500)
 
 enum model_errcode {
@@ -167,6 +168,7 @@ struct model_quotas {
 	int tags_per_resource;		/* 50 */
 	int vgws_per_region;		/* 5 */
 	int cgws_per_region;		/* 50 */
+	int dhcp_options_per_region;	/* 1,000 */
 	int vpns_per_region;		/* 50 */
 	int vpns_per_vgw;		/* 10 */
 	int vpn_static_routes;		/* 100 */

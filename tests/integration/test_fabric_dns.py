@@ -162,3 +162,37 @@ def test_instances_resolve_through_their_resolv_conf(env, vpcd_binary):
     while os.path.exists(f"/etc/netns/{d['ns']}") and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not os.path.exists(f"/etc/netns/{d['ns']}")
+
+
+def test_resolv_conf_follows_the_vpc_dhcp_options(env):
+    """AssociateDhcpOptions reaches running instances' resolv.conf at once (AWS: at the next
+    DHCP lease renewal), and "default" (no options) leaves them without a resolver."""
+    a = env.inst[0]
+    vpc = env.vpcs[0]
+    path = f"/etc/netns/{a['ns']}/resolv.conf"
+    default = env.ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["DhcpOptionsId"]
+    corp = env.ec2.create_dhcp_options(DhcpConfigurations=[
+        {"Key": "domain-name", "Values": ["corp.example ec2.internal"]},
+        {"Key": "domain-name-servers", "Values": ["10.43.0.53", "AmazonProvidedDNS"]},
+    ])["DhcpOptions"]["DhcpOptionsId"]
+
+    def lines():
+        with open(path) as f:
+            return [ln for ln in f.read().splitlines() if not ln.startswith("#")]
+
+    def wait_for(want):
+        deadline = time.monotonic() + 10
+        while lines() != want and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert lines() == want
+
+    try:
+        env.ec2.associate_dhcp_options(DhcpOptionsId=corp, VpcId=vpc)
+        wait_for(["search corp.example ec2.internal", "nameserver 10.43.0.53",
+                  "nameserver 10.43.0.2"])
+        env.ec2.associate_dhcp_options(DhcpOptionsId="default", VpcId=vpc)
+        wait_for([])
+    finally:
+        env.ec2.associate_dhcp_options(DhcpOptionsId=default, VpcId=vpc)
+    wait_for(["search ec2.internal", "nameserver 10.43.0.2"])
+    env.ec2.delete_dhcp_options(DhcpOptionsId=corp)

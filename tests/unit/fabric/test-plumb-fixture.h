@@ -108,8 +108,19 @@ static inline struct model *fx_model(void)
 	struct model_eni *a1;
 	struct model_eni_ip sec = { .ip = fx_ip("10.0.2.21") };
 
+	struct model_dopt *dopt = model_add_dopt(m);
+
 	snprintf(vpc->id, sizeof(vpc->id), "%s", FX_VPC);
 	model_vpc_add_cidr(vpc, "vpc-cidr-assoc-0000000000000000f", fx_cidr("10.0.0.0/16"));
+	/* The Region's default DHCP options (lib/model/ops-dhcp.h). */
+	snprintf(dopt->id, sizeof(dopt->id), "dopt-0000000000000000f");
+	snprintf(vpc->dhcp_options_id, sizeof(vpc->dhcp_options_id), "%s", dopt->id);
+	snprintf(dopt->configs[0].key, sizeof(dopt->configs[0].key), "domain-name");
+	snprintf(dopt->configs[0].values[0], MODEL_DHCP_VALUE_LEN, "ec2.internal");
+	snprintf(dopt->configs[1].key, sizeof(dopt->configs[1].key), "domain-name-servers");
+	snprintf(dopt->configs[1].values[0], MODEL_DHCP_VALUE_LEN, "AmazonProvidedDNS");
+	dopt->configs[0].n_values = dopt->configs[1].n_values = 1;
+	dopt->n_configs = 2;
 	fx_subnet(m, FX_SUBNET_A, "10.0.1.0/24");
 	fx_subnet(m, FX_SUBNET_B, "10.0.2.0/24");
 	fx_instance(m, FX_INST_A, FX_SUBNET_A);

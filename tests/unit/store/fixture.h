@@ -312,6 +312,20 @@ static inline struct model *fx_full_model(void)
 	cgw->state = MODEL_STATE_PENDING + 1;
 	fx_tags(&cgw->tags, "cgw");
 
+	struct model_dopt *dopt = model_add_dopt(m);
+	FX_SET(dopt->id, "dopt-011");
+	FX_SET(dopt->owner_id, "123456789012");
+	FX_SET(dopt->configs[0].key, "domain-name-servers");
+	FX_SET(dopt->configs[0].values[0], "AmazonProvidedDNS");
+	FX_SET(dopt->configs[0].values[1], "10.0.0.53");
+	dopt->configs[0].n_values = 2;
+	FX_SET(dopt->configs[1].key, "domain-name");
+	FX_SET(dopt->configs[1].values[0], "corp.example \"quoted\" example.com");
+	dopt->configs[1].n_values = 1;
+	dopt->n_configs = 2;
+	dopt->region_default = true;
+	fx_tags(&dopt->tags, "dopt");
+
 	struct model_vpn_connection *vpn = model_add_vpn(m);
 	FX_SET(vpn->id, "vpn-011");
 	FX_SET(vpn->cgw_id, cgw->id);
