@@ -109,8 +109,8 @@ struct fc_entry *fcache_set(const struct fcache *c, const struct fc_key *k)
 	return set_of(c, k);
 }
 
-struct fc_entry *fcache_lookup_set(struct fcache *c, struct fc_entry *set,
-				   const struct fc_key *k)
+static inline struct fc_entry *lookup_in(struct fcache *c, struct fc_entry *set,
+					 const struct fc_key *k)
 {
 	if (set[0].epoch == c->epoch && key_eq(&set[0].key, k))
 		return &set[0];
@@ -119,9 +119,15 @@ struct fc_entry *fcache_lookup_set(struct fcache *c, struct fc_entry *set,
 	return NULL;
 }
 
+struct fc_entry *fcache_lookup_set(struct fcache *c, struct fc_entry *set,
+				   const struct fc_key *k)
+{
+	return lookup_in(c, set, k);
+}
+
 struct fc_entry *fcache_lookup(struct fcache *c, const struct fc_key *k)
 {
-	return fcache_lookup_set(c, set_of(c, k), k);
+	return lookup_in(c, set_of(c, k), k);
 }
 
 struct fc_entry *fcache_slot(struct fcache *c, const struct fc_key *k)

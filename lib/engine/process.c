@@ -1023,6 +1023,7 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_en
 	struct pkt_hdr fin = *pkt;
 	int64_t now_s = (int64_t)(now_ms / 1000);
 	unsigned sg = 0, i;
+	int r_first = 0;
 
 	*created = false;
 	fin.src = e->out_src;
@@ -1038,20 +1039,22 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_en
 	}
 	i = 0;
 	/*
-	 * The common entry, two SG steps on the header as it entered: refresh
-	 * both without decoding the program; the first step not passed by state
-	 * continues in the generic loop (a refresh that did not pass changed
-	 * nothing but what the same lookup would reclaim again).
+	 * The common entry, two SG steps on the header as it entered, with a
+	 * conntrack entry known (not a wildcard entry's new flow): refresh both
+	 * without decoding the program; the first step not passed by state
+	 * continues in the generic loop with that refresh's result.
 	 */
-	if (e->n_ops == 2 && !((e->ops[0].flags | e->ops[1].flags) & FC_OP_FINAL) &&
+	if (e->n_ops == 2 && e->hint[0] != UINT32_MAX &&
+	    !((e->ops[0].flags | e->ops[1].flags) & FC_OP_FINAL) &&
 	    (e->ops[0].flags & e->ops[1].flags & FC_OP_SG)) {
 		for (; i < 2; i++) {
 			bool egress = e->ops[i].flags & FC_OP_EGRESS;
 			struct ct_key key;
 
 			ct_key_of(st, e->ops[i].eni, egress, pkt, &key);
-			if (ct_refresh(st->ct, &key, &e->hint[i], egress ? CT_DIR_OUT : CT_DIR_IN,
-				       pkt->tcp_flags, now_ms) != 0)
+			r_first = ct_refresh(st->ct, &key, &e->hint[i],
+					     egress ? CT_DIR_OUT : CT_DIR_IN, pkt->tcp_flags, now_ms);
+			if (r_first != 0)
 				break;
 			st->stats.ct_hits++;
 		}
@@ -1072,7 +1075,12 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_en
 			continue;
 		}
 		ct_key_of(st, op->eni, egress, h, &key);
-		r = ct_refresh(st->ct, &key, &e->hint[sg], dir, pkt->tcp_flags, now_ms);
+		if (r_first != 0) {
+			r = r_first; /* refreshed by the two-step path above */
+			r_first = 0;
+		} else {
+			r = ct_refresh(st->ct, &key, &e->hint[sg], dir, pkt->tcp_flags, now_ms);
+		}
 		if (r == 0) {
 			st->stats.ct_hits++;
 			sg++;
