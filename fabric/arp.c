@@ -6,31 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "lib/net/be.h"
 #include "lib/net/pkt.h"
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 int arp_parse(const uint8_t *frame, size_t size, struct arp_msg *ret_msg)
 {
@@ -39,20 +16,20 @@ int arp_parse(const uint8_t *frame, size_t size, struct arp_msg *ret_msg)
 
 	if (size < PKT_ETH_HLEN)
 		return -EBADMSG;
-	if (get16(frame + 12) != PKT_ETHERTYPE_ARP)
+	if (net_get16(frame + 12) != PKT_ETHERTYPE_ARP)
 		return -ENOTSUP;
 	if (size < ARP_FRAME_LEN)
 		return -EBADMSG;
 	/* htype 1 (Ethernet), ptype IPv4, hlen 6, plen 4 */
-	if (get16(a) != 1 || get16(a + 2) != PKT_ETHERTYPE_IPV4 || a[4] != 6 || a[5] != 4)
+	if (net_get16(a) != 1 || net_get16(a + 2) != PKT_ETHERTYPE_IPV4 || a[4] != 6 || a[5] != 4)
 		return -ENOTSUP;
 	memcpy(m.eth_dst, frame, 6);
 	memcpy(m.eth_src, frame + 6, 6);
-	m.op = get16(a + 6);
+	m.op = net_get16(a + 6);
 	memcpy(m.sha, a + 8, 6);
-	m.spa = get32(a + 14);
+	m.spa = net_get32(a + 14);
 	memcpy(m.tha, a + 18, 6);
-	m.tpa = get32(a + 24);
+	m.tpa = net_get32(a + 24);
 	*ret_msg = m;
 	return 0;
 }
@@ -100,16 +77,16 @@ static void write_arp(uint8_t *out, const uint8_t eth_dst[6], const uint8_t eth_
 
 	memcpy(out, eth_dst, 6);
 	memcpy(out + 6, eth_src, 6);
-	put16(out + 12, PKT_ETHERTYPE_ARP);
-	put16(a, 1);
-	put16(a + 2, PKT_ETHERTYPE_IPV4);
+	net_put16(out + 12, PKT_ETHERTYPE_ARP);
+	net_put16(a, 1);
+	net_put16(a + 2, PKT_ETHERTYPE_IPV4);
 	a[4] = 6;
 	a[5] = 4;
-	put16(a + 6, op);
+	net_put16(a + 6, op);
 	memcpy(a + 8, sha, 6);
-	put32(a + 14, spa);
+	net_put32(a + 14, spa);
 	memcpy(a + 18, tha, 6);
-	put32(a + 24, tpa);
+	net_put32(a + 24, tpa);
 }
 
 int arp_build_reply(const struct arp_msg *req, const uint8_t mac[6], uint8_t *out, size_t cap)

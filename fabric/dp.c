@@ -38,6 +38,7 @@
 #include "fabric/dp-svc.h"
 #include "fabric/dp-xdp.h"
 #include "fabric/ring.h"
+#include "lib/net/be.h"
 #include "lib/net/pkt.h"
 #include "lib/util/util.h"
 
@@ -439,24 +440,6 @@ static void flush_dirty(struct fabric_dp *dp)
 
 /* ---- checksums -------------------------------------------------------------------- */
 
-static uint32_t get32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static void put16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *b, uint32_t v)
-{
-	put16(b, (uint16_t)(v >> 16));
-	put16(b + 2, (uint16_t)v);
-}
-
-
 /*
  * Add the ones' complement sum of n bytes (16-bit words in network order) to
  * sum, a running sum of host-order 16-bit values.  Eight bytes at a time in
@@ -600,7 +583,7 @@ static void fix_partial_csum(uint8_t *frame, size_t len, const struct dp_io_offl
 	if (at + 2 > len || tot < ihl)
 		return;
 	sum = sum16(ip + 12, 8, 0) + h->proto + (uint32_t)(tot - ihl);
-	put16(frame + at, sum16_fold(sum));
+	net_put16(frame + at, sum16_fold(sum));
 }
 
 static void forward(struct fabric_dp *dp, const uint8_t *frame, size_t len, unsigned flags,
@@ -668,11 +651,11 @@ static void send_rst(struct fabric_dp *dp, struct dp_port *p, const uint8_t *fra
 	flags = tcp[13];
 	with_ack = !(flags & PKT_TCP_ACK);
 	if (!with_ack) {
-		seq = get32(tcp + 8);
+		seq = net_get32(tcp + 8);
 		ack = 0;
 	} else {
 		seq = 0;
-		ack = get32(tcp + 4) + (uint32_t)payload + !!(flags & PKT_TCP_SYN) +
+		ack = net_get32(tcp + 4) + (uint32_t)payload + !!(flags & PKT_TCP_SYN) +
 		      !!(flags & PKT_TCP_FIN);
 	}
 	o = tx_slot(dp, p, &cap);
@@ -683,23 +666,23 @@ static void send_rst(struct fabric_dp *dp, struct dp_port *p, const uint8_t *fra
 	memset(o, 0, PKT_ETH_HLEN + 40);
 	memcpy(o, frame + 6, 6);
 	memcpy(o + 6, dp->cfg.router_mac, 6);
-	put16(o + 12, PKT_ETHERTYPE_IPV4);
+	net_put16(o + 12, PKT_ETHERTYPE_IPV4);
 	ip = o + PKT_ETH_HLEN;
 	o[14] = 0x45;
-	put16(o + 16, 40);
+	net_put16(o + 16, 40);
 	o[22] = 64;
 	o[23] = PKT_PROTO_TCP;
-	put32(o + 26, rst->src);
-	put32(o + 30, rst->dst);
-	put16(o + 24, (uint16_t)~sum16_fold(sum16(ip, 20, 0)));
-	put16(o + 34, rst->sport);
-	put16(o + 36, rst->dport);
-	put32(o + 38, seq);
-	put32(o + 42, ack);
+	net_put32(o + 26, rst->src);
+	net_put32(o + 30, rst->dst);
+	net_put16(o + 24, (uint16_t)~sum16_fold(sum16(ip, 20, 0)));
+	net_put16(o + 34, rst->sport);
+	net_put16(o + 36, rst->dport);
+	net_put32(o + 38, seq);
+	net_put32(o + 42, ack);
 	o[46] = 5 << 4;
 	o[47] = (uint8_t)(PKT_TCP_RST | (with_ack ? PKT_TCP_ACK : 0));
 	sum = sum16(o + 26, 8, 0) + PKT_PROTO_TCP + 20;
-	put16(o + 50, (uint16_t)~sum16_fold(sum16(o + 34, 20, sum)));
+	net_put16(o + 50, (uint16_t)~sum16_fold(sum16(o + 34, 20, sum)));
 	dp->stats.reply_rst++;
 	tx_done(dp, p, PKT_ETH_HLEN + 40, NULL);
 	return;

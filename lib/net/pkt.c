@@ -6,29 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
+#include "lib/net/be.h"
 
 int pkt_parse_ip4(const uint8_t *buf, size_t size, struct pkt_hdr *ret_hdr,
 		  size_t *ret_l4_offset)
@@ -46,7 +24,7 @@ int pkt_parse_ip4(const uint8_t *buf, size_t size, struct pkt_hdr *ret_hdr,
 	ihl = (size_t)(buf[0] & 0x0f) * 4;
 	if (ihl < 20 || ihl > size)
 		return -EBADMSG;
-	total = rd16(buf + 2);
+	total = net_get16(buf + 2);
 	if (total < ihl || total > size)
 		return -EBADMSG;
 
@@ -54,9 +32,9 @@ int pkt_parse_ip4(const uint8_t *buf, size_t size, struct pkt_hdr *ret_hdr,
 	h.len = (uint16_t)total;
 	h.ttl = buf[8];
 	h.proto = buf[9];
-	h.src = rd32(buf + 12);
-	h.dst = rd32(buf + 16);
-	frag = rd16(buf + 6);
+	h.src = net_get32(buf + 12);
+	h.dst = net_get32(buf + 16);
+	frag = net_get16(buf + 6);
 	h.frag = (frag & 0x2000) || (frag & 0x1fff);
 
 	l4 = buf + ihl;
@@ -67,15 +45,15 @@ int pkt_parse_ip4(const uint8_t *buf, size_t size, struct pkt_hdr *ret_hdr,
 		case PKT_PROTO_TCP:
 			if (l4size < 20)
 				return -EBADMSG;
-			h.sport = rd16(l4);
-			h.dport = rd16(l4 + 2);
+			h.sport = net_get16(l4);
+			h.dport = net_get16(l4 + 2);
 			h.tcp_flags = l4[13] & 0x3f;
 			break;
 		case PKT_PROTO_UDP:
 			if (l4size < 8)
 				return -EBADMSG;
-			h.sport = rd16(l4);
-			h.dport = rd16(l4 + 2);
+			h.sport = net_get16(l4);
+			h.dport = net_get16(l4 + 2);
 			break;
 		case PKT_PROTO_ICMP:
 			if (l4size < 8)
@@ -84,7 +62,7 @@ int pkt_parse_ip4(const uint8_t *buf, size_t size, struct pkt_hdr *ret_hdr,
 			h.icmp_code = l4[1];
 			if (h.icmp_type == PKT_ICMP_ECHO || h.icmp_type == PKT_ICMP_ECHO_REPLY ||
 			    h.icmp_type == 13 || h.icmp_type == 14) {
-				h.sport = rd16(l4 + 4);
+				h.sport = net_get16(l4 + 4);
 				h.dport = h.sport;
 			}
 			break;
@@ -102,7 +80,7 @@ int pkt_parse_eth(const uint8_t *frame, size_t size, struct pkt_hdr *ret_hdr)
 {
 	if (size < PKT_ETH_HLEN)
 		return -EBADMSG;
-	if (rd16(frame + 12) != PKT_ETHERTYPE_IPV4)
+	if (net_get16(frame + 12) != PKT_ETHERTYPE_IPV4)
 		return -ENOTSUP;
 	return pkt_parse_ip4(frame + PKT_ETH_HLEN, size - PKT_ETH_HLEN, ret_hdr, NULL);
 }
@@ -113,7 +91,7 @@ uint16_t pkt_csum(const void *data, size_t size)
 	uint32_t sum = 0;
 
 	while (size > 1) {
-		sum += rd16(p);
+		sum += net_get16(p);
 		p += 2;
 		size -= 2;
 	}
@@ -159,14 +137,14 @@ int pkt_rewrite_ip4(uint8_t *buf, size_t size, const struct pkt_hdr *old,
 		return -EBADMSG;
 	l4 = buf + ihl;
 	l4size = old->len - ihl;
-	frag = rd16(buf + 6);
+	frag = net_get16(buf + 6);
 
-	ipcheck = rd16(buf + 10);
+	ipcheck = net_get16(buf + 10);
 	ipcheck = csum_replace32(ipcheck, old->src, new_hdr->src);
 	ipcheck = csum_replace32(ipcheck, old->dst, new_hdr->dst);
-	wr16(buf + 10, ipcheck);
-	wr32(buf + 12, new_hdr->src);
-	wr32(buf + 16, new_hdr->dst);
+	net_put16(buf + 10, ipcheck);
+	net_put32(buf + 12, new_hdr->src);
+	net_put32(buf + 16, new_hdr->dst);
 
 	if (frag & 0x1fff)
 		return 0; /* no L4 header in this fragment */
@@ -184,7 +162,7 @@ int pkt_rewrite_ip4(uint8_t *buf, size_t size, const struct pkt_hdr *old,
 		l4check = l4 + 6;
 		pseudo = 1;
 		/* A zero UDP checksum means "none" and stays zero. */
-		if (rd16(l4check) == 0)
+		if (net_get16(l4check) == 0)
 			l4check = NULL;
 		break;
 	case PKT_PROTO_ICMP:
@@ -198,7 +176,7 @@ int pkt_rewrite_ip4(uint8_t *buf, size_t size, const struct pkt_hdr *old,
 
 	if (old->proto == PKT_PROTO_TCP || old->proto == PKT_PROTO_UDP) {
 		if (l4check) {
-			uint16_t c = rd16(l4check);
+			uint16_t c = net_get16(l4check);
 
 			if (pseudo) {
 				c = csum_replace32(c, old->src, new_hdr->src);
@@ -208,19 +186,19 @@ int pkt_rewrite_ip4(uint8_t *buf, size_t size, const struct pkt_hdr *old,
 			c = csum_replace16(c, old->dport, new_hdr->dport);
 			if (old->proto == PKT_PROTO_UDP && c == 0)
 				c = 0xffff;
-			wr16(l4check, c);
+			net_put16(l4check, c);
 		}
-		wr16(l4, new_hdr->sport);
-		wr16(l4 + 2, new_hdr->dport);
+		net_put16(l4, new_hdr->sport);
+		net_put16(l4 + 2, new_hdr->dport);
 	} else if (old->proto == PKT_PROTO_ICMP && old->sport != new_hdr->sport &&
 		   (old->icmp_type == PKT_ICMP_ECHO || old->icmp_type == PKT_ICMP_ECHO_REPLY ||
 		    old->icmp_type == 13 || old->icmp_type == 14)) {
 		/* ICMP has no pseudo-header: only the identifier changes the sum. */
-		uint16_t c = rd16(l4check);
+		uint16_t c = net_get16(l4check);
 
 		c = csum_replace16(c, old->sport, new_hdr->sport);
-		wr16(l4check, c);
-		wr16(l4 + 4, new_hdr->sport);
+		net_put16(l4check, c);
+		net_put16(l4 + 4, new_hdr->sport);
 	}
 	return 0;
 }
