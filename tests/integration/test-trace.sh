@@ -16,17 +16,6 @@ WEB=i-0c4a8e2f6b1d37a95
 DB=i-0e7b1d5a9c3f26e84
 . "$(dirname "$0")/lib.sh"
 
-# run EXPECTED_STATUS NAME ARGS...: runs vpcctl, keeps stdout/stderr in $work.
-run() {
-	local want=$1 name=$2 got=0
-	shift 2
-	"$vpcctl" "$@" >"$work/$name.out" 2>"$work/$name.err" || got=$?
-	if [ "$got" -eq "$want" ]; then ok; else
-		bad "$name: exit status $got, expected $want"
-		sed 's/^/    /' "$work/$name.err" "$work/$name.out" | head -40
-	fi
-}
-
 # jq-like checks with python: json_check NAME PYTHON_EXPRESSION (a is the analysis).
 json_check() {
 	local name=$1 expr=$2
@@ -37,14 +26,6 @@ codes = [e["ExplanationCode"] for e in a["Explanations"]]
 ids = [c.get("Component", {}).get("Id", "") for c in a["ForwardPathComponents"]]
 sys.exit(0 if eval(sys.argv[2]) else 1)
 PY
-}
-
-contains() {
-	local name=$1 stream=$2 text=$3
-	if grep -qF -- "$text" "$work/$name.$stream"; then ok; else
-		bad "$name: $stream lacks: $text"
-		sed 's/^/    /' "$work/$name.$stream" | head -30
-	fi
 }
 
 trace() { echo --aws-json "$ex" "$@"; }

@@ -35,23 +35,6 @@ WEB=i-0c4a8e2f6b1d37a95
 DB=i-0e7b1d5a9c3f26e84
 . "$(dirname "$0")/lib.sh"
 
-# run EXPECTED_STATUS NAME ARGS...: vpcctl ARGS, stdout/stderr kept in $work/NAME.{out,err}.
-run() {
-	local want=$1 name=$2 got=0
-	shift 2
-	"$vpcctl" "$@" >"$work/$name.out" 2>"$work/$name.err" </dev/null || got=$?
-	if [ "$got" -eq "$want" ]; then ok; else
-		bad "$name: vpcctl $*: exit status $got, expected $want"
-		sed 's/^/    /' "$work/$name.err" "$work/$name.out" | head -20
-	fi
-}
-contains() {
-	local name=$1 stream=$2 text=$3
-	if grep -qF -- "$text" "$work/$name.$stream"; then ok; else
-		bad "$name: $stream lacks: $text"
-		sed 's/^/    /' "$work/$name.$stream" | head -20
-	fi
-}
 empty() {
 	if [ ! -s "$work/$1.$2" ]; then ok; else
 		bad "$1: $2 is not empty"
