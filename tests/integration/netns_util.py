@@ -2,6 +2,7 @@
 command in a namespace, a one-shot TCP client, the namespaces with a prefix, and
 a snapshot of the root namespace to check it is left unchanged; pings and TCP clients
 whose flow-log records are exact, and FlowLogs/assert_flows to read those records."""
+import contextlib
 import glob
 import gzip
 import os
@@ -9,6 +10,8 @@ import re
 import shutil
 import subprocess
 import time
+
+import pytest
 
 CLIENT = r"""
 import socket, sys
@@ -40,6 +43,27 @@ def remove_namespaces(prefix):
         subprocess.run(["ip", "netns", "del", ns])
     for d in glob.glob(f"/etc/netns/{glob.escape(prefix)}*"):
         shutil.rmtree(d, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def fabric_vpcd(vpcd_binary, state_dir, prefix):
+    """A vpcd with its live fabric for one test module: namespaces named prefix*, removed
+    when it stops (--fabric-teardown), 1 s flow-log intervals delivered at once.  On exit
+    vpcd is stopped, whatever of prefix is left is removed, and vpcd's exit status and the
+    unchanged root namespace are asserted.  Needs root."""
+    from conftest import Vpcd
+    if os.geteuid() != 0:
+        pytest.fail("the fabric tests need root", pytrace=False)
+    before = root_state()
+    v = Vpcd(vpcd_binary, state_dir, [f"--fabric-prefix={prefix}", "--fabric-teardown",
+                                      "--flow-log-interval", "1", "--flow-log-delay", "0"])
+    try:
+        yield v
+    finally:
+        rc = v.stop()
+        remove_namespaces(prefix)
+        assert rc == 0, v.log()
+        assert root_state() == before, "the root namespace changed"
 
 
 def nsexec(ns, *cmd, timeout=10):

@@ -17,9 +17,8 @@ import time
 
 import pytest
 
-import netns_util
-from conftest import Vpcd, make_client
-from netns_util import FlowLogs, root_state
+from conftest import make_client
+from netns_util import FlowLogs, fabric_vpcd
 
 PREFIX = f"ovn{os.getpid() % 100000}-"
 AMI = "ami-0abcdef1234567890"
@@ -47,14 +46,9 @@ class Env:
 
 @pytest.fixture(scope="module")
 def env(vpcd_binary, tmp_path_factory):
-    if os.geteuid() != 0:
-        pytest.fail("the fabric tests need root", pytrace=False)
-    before = root_state()
     e = Env()
     e.state = tmp_path_factory.mktemp("dns") / "state"
-    v = Vpcd(vpcd_binary, e.state, [f"--fabric-prefix={PREFIX}", "--fabric-teardown",
-                                    "--flow-log-interval", "1", "--flow-log-delay", "0"])
-    try:
+    with fabric_vpcd(vpcd_binary, e.state, PREFIX) as v:
         e.ec2 = ec2 = make_client(v.url)
         e.vpcs, e.inst = [], []
         for _ in range(2):
@@ -68,13 +62,9 @@ def env(vpcd_binary, tmp_path_factory):
             {"Name": "vpc-id", "Values": [e.vpcs[0]]}])["Subnets"][0]["SubnetId"]))
         e.fl = FlowLogs(ec2, e.state, e.vpcs[0])
         yield e
-    finally:
-        rc = v.stop()
-        left = glob.glob(f"/etc/netns/{PREFIX}*")
-        netns_util.remove_namespaces(PREFIX)
-        assert rc == 0, v.log()
-        assert root_state() == before, "the root namespace changed"
-        assert not left, "vpcd left its instances' /etc/netns files"
+        # --fabric-teardown takes the instances' /etc/netns files with their namespaces.
+        assert v.stop() == 0, v.log()
+        assert not glob.glob(f"/etc/netns/{PREFIX}*"), "vpcd left its instances' /etc/netns files"
 
 
 def run(e, subnet):

@@ -16,10 +16,9 @@ import subprocess
 
 import pytest
 
-import netns_util
-from conftest import Vpcd, make_client
-from netns_util import (ICMP, POS, TCP, UDP, FlowLogs, assert_flows, connect_from, nsexec,
-                        ping_n, root_state)
+from conftest import make_client
+from netns_util import (ICMP, POS, TCP, UDP, FlowLogs, assert_flows, connect_from,
+                        fabric_vpcd, nsexec, ping_n)
 
 PREFIX = f"ovp{os.getpid() % 100000}-"
 AMI = "ami-0abcdef1234567890"
@@ -67,29 +66,21 @@ class Env:
 
 @pytest.fixture(scope="module")
 def env(vpcd_binary, tmp_path_factory):
-    if os.geteuid() != 0:
-        pytest.fail("the fabric tests need root", pytrace=False)
-    before = root_state()
     e = Env()
     e.state = tmp_path_factory.mktemp("paths") / "state"
     e.servers = []
-    v = Vpcd(vpcd_binary, e.state, [f"--fabric-prefix={PREFIX}", "--fabric-teardown",
-                                    "--flow-log-interval", "1", "--flow-log-delay", "0"])
-    try:
-        e.ec2 = ec2 = make_client(v.url)
-        e.vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
-        e.s1 = ec2.create_subnet(VpcId=e.vpc, CidrBlock="10.40.1.0/24")["Subnet"]["SubnetId"]
-        e.s2 = ec2.create_subnet(VpcId=e.vpc, CidrBlock="10.40.2.0/24")["Subnet"]["SubnetId"]
-        e.fl = FlowLogs(ec2, e.state, e.vpc)
-        yield e
-    finally:
-        for p in e.servers:
-            p.kill()
-            p.wait()
-        rc = v.stop()
-        netns_util.remove_namespaces(PREFIX)
-        assert rc == 0, v.log()
-        assert root_state() == before, "the root namespace changed"
+    with fabric_vpcd(vpcd_binary, e.state, PREFIX) as v:
+        try:
+            e.ec2 = ec2 = make_client(v.url)
+            e.vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+            e.s1 = ec2.create_subnet(VpcId=e.vpc, CidrBlock="10.40.1.0/24")["Subnet"]["SubnetId"]
+            e.s2 = ec2.create_subnet(VpcId=e.vpc, CidrBlock="10.40.2.0/24")["Subnet"]["SubnetId"]
+            e.fl = FlowLogs(ec2, e.state, e.vpc)
+            yield e
+        finally:
+            for p in e.servers:
+                p.kill()
+                p.wait()
 
 
 def run(e, subnet, sgs=None):
