@@ -291,19 +291,16 @@ static void classify_outside(const struct model *m, const char *vpc_id, struct t
 		util_strscpy(ep->gateway_id, igw->id, sizeof(ep->gateway_id));
 }
 
+/* A string's FNV-1a, then a separator folded in. */
 static uint64_t fnv1a(uint64_t h, const char *s)
 {
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= UINT64_C(0x100000001b3);
-	}
-	return h ^ 0xff;
+	return util_fnv1a_str(h, s) ^ 0xff;
 }
 
 static void make_ids(const struct trace_opts *o, struct trace_report *r)
 {
 	char ports[64];
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	uint64_t h = UTIL_FNV1A_INIT;
 
 	snprintf(ports, sizeof(ports), "%d/%ld/%ld", o->protocol, o->sport, o->dport);
 	h = fnv1a(h, o->source);

@@ -23,6 +23,7 @@
 
 #include "fabric/dns-wire.h"
 #include "lib/model/dns.h"
+#include "lib/util/util.h"
 
 #define DNS_RATE_SLOTS 16384u
 #define DNS_MSG_MAX 4096
@@ -53,11 +54,7 @@ static int64_t monotonic_ms(void)
 
 static uint32_t id_hash(const char *s)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
+	return (uint32_t)util_hash64(util_fnv1a_str(UTIL_FNV1A_INIT, s));
 }
 
 /* Whether one more query of eni_id fits in this second. */

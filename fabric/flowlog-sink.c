@@ -94,24 +94,13 @@ static uint64_t realtime_ms(void *userdata)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= c[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 static uint64_t group_hash(const char *fl_id, int64_t window, const char *eni)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = UTIL_FNV1A_INIT;
 
-	h = fnv1a(h, fl_id, strlen(fl_id) + 1);
-	h = fnv1a(h, &window, sizeof(window));
-	h = fnv1a(h, eni, strlen(eni) + 1);
+	h = util_fnv1a(h, fl_id, strlen(fl_id) + 1);
+	h = util_fnv1a(h, &window, sizeof(window));
+	h = util_fnv1a(h, eni, strlen(eni) + 1);
 	return util_hash64(h);
 }
 

@@ -71,17 +71,6 @@ static void run_error(struct run *run, int e)
 		run->c.first_error = e;
 }
 
-static uint64_t fnv(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s; s++) {
-		h ^= (uint8_t)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 static void gw_name(char buf[IF_NAMESIZE], const char *prefix, uint64_t h)
 {
 	snprintf(buf, IF_NAMESIZE, "%s%013llx", prefix,
@@ -194,7 +183,7 @@ static int desired_compute(const struct model *m, struct desired *d)
 		w = &d->igws[d->n_igws];
 		w->id = ig->id;
 		w->vpc_id = ig->attachment.vpc_id;
-		w->hash = fnv(ig->id);
+		w->hash = util_fnv1a_str(UTIL_FNV1A_INIT, ig->id);
 		gw_name(w->fname, "gi", w->hash);
 		gw_name(w->oname, "ig", w->hash);
 		w->mac[0] = 0x02;
@@ -220,7 +209,7 @@ static int desired_compute(const struct model *m, struct desired *d)
 		w = &d->vgws[d->n_vgws];
 		w->id = vg->id;
 		w->vpc_id = vpc;
-		w->hash = fnv(vg->id);
+		w->hash = util_fnv1a_str(UTIL_FNV1A_INIT, vg->id);
 		gw_name(w->fname, "gv", w->hash);
 		gw_name(w->oname, "vx", w->hash);
 		w->vni = (uint32_t)(w->hash >> 40) & 0xffffff;

@@ -57,17 +57,11 @@ void plumb_link_name(const char *link_prefix, const char *eni_id, unsigned salt,
 		     char buf[IF_NAMESIZE])
 {
 	static const char hex[] = "0123456789abcdef";
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = util_fnv1a_str(UTIL_FNV1A_INIT, eni_id);
 	size_t plen = strlen(link_prefix);
 
-	for (const char *c = eni_id; *c; c++) {
-		h ^= (uint8_t)*c;
-		h *= 0x100000001b3ull;
-	}
-	for (unsigned k = 0; k < salt; k++) {
-		h ^= 0xff;
-		h *= 0x100000001b3ull;
-	}
+	for (unsigned k = 0; k < salt; k++)
+		h = util_fnv1a(h, "\xff", 1);
 	if (plen > IF_NAMESIZE - 1)
 		plen = IF_NAMESIZE - 1;
 	memcpy(buf, link_prefix, plen);
@@ -245,39 +239,28 @@ int plumb_desired_compute(const struct plumb *p, const struct model *m, struct p
 	return 0;
 }
 
-static uint64_t fnv(uint64_t h, const void *data, size_t size)
-{
-	const uint8_t *b = data;
-
-	for (size_t i = 0; i < size; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 uint64_t plumb_model_digest(const struct plumb *p, const struct model *m)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = UTIL_FNV1A_INIT;
 	struct plumb_desired d;
 
 	if (!p || !m || plumb_desired_compute(p, m, &d) < 0)
 		return 0;
 	for (size_t i = 0; i < d.n_ns; i++) {
-		h = fnv(h, d.ns[i].name, strlen(d.ns[i].name) + 1);
-		h = fnv(h, d.ns[i].resolv_conf, strlen(d.ns[i].resolv_conf) + 1);
+		h = util_fnv1a(h, d.ns[i].name, strlen(d.ns[i].name) + 1);
+		h = util_fnv1a(h, d.ns[i].resolv_conf, strlen(d.ns[i].resolv_conf) + 1);
 	}
 	for (size_t i = 0; i < d.n_ports; i++) {
 		const struct plumb_want_port *w = &d.ports[i];
 		uint64_t ns = w->ns;
 
-		h = fnv(h, w->eni->id, strlen(w->eni->id) + 1);
-		h = fnv(h, &ns, sizeof(ns));
-		h = fnv(h, w->eth_name, strlen(w->eth_name) + 1);
-		h = fnv(h, w->mac, sizeof(w->mac));
-		h = fnv(h, &w->ip, sizeof(w->ip));
-		h = fnv(h, &w->prefix_len, sizeof(w->prefix_len));
-		h = fnv(h, w->subnet->id, strlen(w->subnet->id) + 1);
+		h = util_fnv1a(h, w->eni->id, strlen(w->eni->id) + 1);
+		h = util_fnv1a(h, &ns, sizeof(ns));
+		h = util_fnv1a(h, w->eth_name, strlen(w->eth_name) + 1);
+		h = util_fnv1a(h, w->mac, sizeof(w->mac));
+		h = util_fnv1a(h, &w->ip, sizeof(w->ip));
+		h = util_fnv1a(h, &w->prefix_len, sizeof(w->prefix_len));
+		h = util_fnv1a(h, w->subnet->id, strlen(w->subnet->id) + 1);
 	}
 	plumb_desired_done(&d);
 	return h ? h : 1;

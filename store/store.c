@@ -138,17 +138,13 @@ static void committed(struct store *s)
 
 static uint64_t id_hash(const char *id)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *id; id++)
-		h = (h ^ (uint8_t)*id) * 0x100000001b3ULL;
-	return util_hash64(h);
+	return util_hash64(util_fnv1a_str(UTIL_FNV1A_INIT, id));
 }
 
 /* Two independent 64-bit hashes of a body (FNV-1a and a word-wise mix). */
 static void body_hash(const char *body, size_t length, uint64_t *ret_h1, uint64_t *ret_h2)
 {
-	uint64_t h1 = 0xcbf29ce484222325ULL, h2 = 0x9e3779b97f4a7c15ULL ^ length;
+	uint64_t h1 = util_fnv1a(UTIL_FNV1A_INIT, body, length), h2 = 0x9e3779b97f4a7c15ULL ^ length;
 	size_t i = 0;
 
 	for (; i + 8 <= length; i += 8) {
@@ -157,8 +153,6 @@ static void body_hash(const char *body, size_t length, uint64_t *ret_h1, uint64_
 		memcpy(&w, body + i, 8);
 		h2 = util_hash64(h2 ^ w) + 0x9e3779b97f4a7c15ULL;
 	}
-	for (size_t j = 0; j < length; j++)
-		h1 = (h1 ^ (uint8_t)body[j]) * 0x100000001b3ULL;
 	for (; i < length; i++)
 		h2 = util_hash64(h2 ^ (uint8_t)body[i]);
 	*ret_h1 = h1;

@@ -228,11 +228,7 @@ static void mark_used(uint64_t *used, uint32_t base, uint32_t from, uint32_t to)
 
 static uint64_t id_hash(const char *id)
 {
-	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-
-	for (; *id; id++)
-		h = (h ^ (unsigned char)*id) * 1099511628211ULL;
-	return h;
+	return util_fnv1a_str(UTIL_FNV1A_INIT, id);
 }
 
 int model_subnets_available_ips(const struct model *m, uint32_t *ret_counts)

@@ -5,6 +5,7 @@
  *   returns -ENOMEM on failure without touching the array.
  * - strlcpy-style copying that never overflows and reports truncation.
  * - Cleanup attributes (systemd style) for the top-level programs.
+ * - Hashes: FNV-1a over bytes and strings, a 64-bit mixer.
  *
  * Nothing here logs or does I/O.
  */
@@ -67,6 +68,30 @@ static inline void util_freep(void *p)
 	free(*(void **)p);
 }
 #define _cleanup_free_ __attribute__((cleanup(util_freep)))
+
+/*
+ * FNV-1a, 64 bits: start from UTIL_FNV1A_INIT; util_fnv1a() continues a hash
+ * over n bytes, util_fnv1a_str() over a string's bytes (not its NUL).  Stable
+ * across runs (link names and IDs are made from it); mix with util_hash64()
+ * for table indices.
+ */
+#define UTIL_FNV1A_INIT 0xcbf29ce484222325ULL
+
+static inline uint64_t util_fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static inline uint64_t util_fnv1a_str(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
+	return h;
+}
 
 /* 64-bit mixing hash (SplitMix64 finaliser): cheap and good for table indices. */
 static inline uint64_t util_hash64(uint64_t x)
