@@ -9,51 +9,41 @@
 
 #include "lib/net/net.h"
 
-#define PRIVATE_ZONE_MAX 48 /* "ap-southeast-2.compute.internal" and NUL, with room */
-
-static void private_zone(const char *region, char zone[PRIVATE_ZONE_MAX])
-{
-	if (strcmp(region, "us-east-1") == 0)
-		snprintf(zone, PRIVATE_ZONE_MAX, "ec2.internal");
-	else
-		snprintf(zone, PRIVATE_ZONE_MAX, "%.20s.compute.internal", region);
-}
-
 void model_dns_private_domain(const char *region, char ret_name[MODEL_DNS_NAME_LEN])
 {
-	char zone[PRIVATE_ZONE_MAX];
-
-	private_zone(region, zone);
-	snprintf(ret_name, MODEL_DNS_NAME_LEN, "%s", zone);
+	if (strcmp(region, "us-east-1") == 0)
+		snprintf(ret_name, MODEL_DNS_NAME_LEN, "ec2.internal");
+	else
+		snprintf(ret_name, MODEL_DNS_NAME_LEN, "%.20s.compute.internal", region);
 }
 
-static void public_zone(const char *region, char zone[PRIVATE_ZONE_MAX])
+static void public_zone(const char *region, char zone[MODEL_DNS_NAME_LEN])
 {
 	if (strcmp(region, "us-east-1") == 0)
-		snprintf(zone, PRIVATE_ZONE_MAX, "compute-1.amazonaws.com");
+		snprintf(zone, MODEL_DNS_NAME_LEN, "compute-1.amazonaws.com");
 	else
-		snprintf(zone, PRIVATE_ZONE_MAX, "%.20s.compute.amazonaws.com", region);
+		snprintf(zone, MODEL_DNS_NAME_LEN, "%.20s.compute.amazonaws.com", region);
 }
 
 static void dashed_name(const char *prefix, uint32_t ip, const char *zone,
 			char ret_name[MODEL_DNS_NAME_LEN])
 {
-	snprintf(ret_name, MODEL_DNS_NAME_LEN, "%s-%u-%u-%u-%u.%s", prefix, ip >> 24,
+	snprintf(ret_name, MODEL_DNS_NAME_LEN, "%s-%u-%u-%u-%u.%.48s", prefix, ip >> 24,
 		 (ip >> 16) & 255u, (ip >> 8) & 255u, ip & 255u, zone);
 }
 
 void model_dns_private_name(const char *region, uint32_t ip, char ret_name[MODEL_DNS_NAME_LEN])
 {
-	char zone[PRIVATE_ZONE_MAX];
+	char zone[MODEL_DNS_NAME_LEN];
 
-	private_zone(region, zone);
+	model_dns_private_domain(region, zone);
 	dashed_name("ip", ip, zone, ret_name);
 }
 
 void model_dns_public_name(const char *region, uint32_t public_ip,
 			   char ret_name[MODEL_DNS_NAME_LEN])
 {
-	char zone[PRIVATE_ZONE_MAX];
+	char zone[MODEL_DNS_NAME_LEN];
 
 	public_zone(region, zone);
 	dashed_name("ec2", public_ip, zone, ret_name);
@@ -186,7 +176,7 @@ int model_dns_resolve(const struct model *m, const char *vpc_id, const char *qna
 		      struct model_dns_answer *ret)
 {
 	const struct model_vpc *v = model_find_vpc(m, vpc_id);
-	char name[256], zone[PRIVATE_ZONE_MAX];
+	char name[256], zone[MODEL_DNS_NAME_LEN];
 	struct model_dns_answer a = {.rcode = MODEL_DNS_REFUSED};
 	size_t n = strlen(qname);
 	uint32_t ip;
@@ -204,7 +194,7 @@ int model_dns_resolve(const struct model *m, const char *vpc_id, const char *qna
 		name[i] = (char)(qname[i] >= 'A' && qname[i] <= 'Z' ? qname[i] + 32 : qname[i]);
 	name[n] = '\0';
 
-	private_zone(m->region, zone);
+	model_dns_private_domain(m->region, zone);
 	if ((len = label_in_zone(name, zone)) != -1) {
 		resolve_private(m, v, name, len, qtype, &a);
 	} else {
