@@ -271,6 +271,57 @@ static int parse_entry(json_t *o, size_t i, struct ipam_ckpt_entry *ent, char *e
 	return 0;
 }
 
+static bool same_key(const struct ipam_key *a, const struct ipam_key *b)
+{
+	return strcmp(a->network, b->network) == 0 && strcmp(a->container_id, b->container_id) == 0 &&
+	       strcmp(a->ifname, b->ifname) == 0;
+}
+
+static int key_cmp(const void *pa, const void *pb)
+{
+	const struct ipam_key *a = &(*(const struct ipam_ckpt_entry *const *)pa)->key;
+	const struct ipam_key *b = &(*(const struct ipam_ckpt_entry *const *)pb)->key;
+	int c = strcmp(a->network, b->network);
+
+	if (!c)
+		c = strcmp(a->container_id, b->container_id);
+	if (!c)
+		c = strcmp(a->ifname, b->ifname);
+	if (!c) /* equal keys in file order, so the error names the later one */
+		c = (a > b) - (a < b);
+	return c;
+}
+
+/*
+ * A snapshot holds each key once (ipam_ckpt_write writes the datastore's
+ * allocations); a file naming one twice is corrupt, not "the last wins".
+ * Sorted, so O(n log n) over the 64 MiB a snapshot may be.
+ */
+static int check_unique(const struct ipam_ckpt_entry *ents, size_t n, char *errbuf, size_t errlen)
+{
+	const struct ipam_ckpt_entry **by_key;
+	int e = 0;
+
+	if (n < 2)
+		return 0;
+	by_key = malloc(n * sizeof(*by_key));
+	if (!by_key)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		by_key[i] = &ents[i];
+	qsort(by_key, n, sizeof(*by_key), key_cmp);
+	for (size_t i = 1; i < n && !e; i++)
+		if (same_key(&by_key[i - 1]->key, &by_key[i]->key)) {
+			snprintf(errbuf, errlen,
+				 "allocations[%zu]: the same networkName, containerID and ifName "
+				 "as allocations[%zu]",
+				 (size_t)(by_key[i] - ents), (size_t)(by_key[i - 1] - ents));
+			e = -EINVAL;
+		}
+	free(by_key);
+	return e;
+}
+
 int ipam_ckpt_parse(const char *buf, size_t len, struct ipam_ckpt_entry **ret_entries,
 		    size_t *ret_n, char *errbuf, size_t errlen)
 {
@@ -308,6 +359,8 @@ int ipam_ckpt_parse(const char *buf, size_t len, struct ipam_ckpt_entry **ret_en
 		if ((e = parse_entry(it, i, &ents[i], errbuf, errlen)) < 0)
 			goto out;
 	}
+	if ((e = check_unique(ents, json_array_size(list), errbuf, errlen)) < 0)
+		goto out;
 	*ret_entries = ents;
 	*ret_n = json_array_size(list);
 	ents = NULL;
@@ -316,12 +369,6 @@ out:
 	free(ents);
 	json_decref(doc);
 	return e;
-}
-
-static bool same_key(const struct ipam_key *a, const struct ipam_key *b)
-{
-	return strcmp(a->network, b->network) == 0 && strcmp(a->container_id, b->container_id) == 0 &&
-	       strcmp(a->ifname, b->ifname) == 0;
 }
 
 /* One journal line applied to work[0..*n) (room for one more). */

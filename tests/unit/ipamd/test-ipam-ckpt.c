@@ -105,6 +105,12 @@ Test(ipam_ckpt, malformed_files_name_the_field)
 	    {"{\"version\":\"vpc-cni-ipam/1\",\"allocations\":[{\"networkName\":\"n\",\"containerID\":\"c\","
 	     "\"ifName\":\"eth0\",\"ipv4\":\"10.0.0.3\",\"allocationTimestamp\":-1}]}",
 	     "allocationTimestamp"},
+	    /* one key twice (what the fuzzer found passing as a snapshot): the later one is named */
+	    {"{\"version\":\"vpc-cni-ipam/1\",\"allocations\":["
+	     "{\"networkName\":\"n\",\"containerID\":\"c\",\"ifName\":\"eth0\",\"ipv4\":\"10.0.0.3\"},"
+	     "{\"networkName\":\"n\",\"containerID\":\"d\",\"ifName\":\"eth0\",\"ipv4\":\"10.0.0.4\"},"
+	     "{\"networkName\":\"n\",\"containerID\":\"c\",\"ifName\":\"eth0\",\"ipv4\":\"10.0.0.5\"}]}",
+	     "allocations[2]: the same networkName, containerID and ifName as allocations[0]"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
