@@ -667,43 +667,31 @@ static int run(struct api_server *s, struct api_req *r, const struct api_http_re
 	return 0;
 }
 
-int api_server_handle(struct api_server *s, const struct api_http_request *req,
-		      struct api_http_response *ret)
+int api_server_handle_begin(struct api_server *s, const struct api_http_request *req,
+			    struct api_http_response *ret, bool *ret_sync)
 {
 	struct api_http_response resp = {.status = 200};
 	struct api_params params = {0};
 	struct api_req r = {0};
-	char request_id[37];
-	struct timespec t0, t1;
 	int e;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_MONOTONIC, &resp.start);
 	util_strscpy(resp.action, "-", sizeof(resp.action));
 	pthread_mutex_lock(&s->lock);
-	new_request_id(s, request_id);
-	r.request_id = request_id;
+	new_request_id(s, resp.request_id);
+	r.request_id = resp.request_id;
 	e = run(s, &r, req, &params, &resp.body, &resp.body_size, &resp);
 	pthread_mutex_unlock(&s->lock);
 	api_xml_abort(&r);
-	/*
-	 * Nothing is acknowledged before it is durable.  Reads wait too when
-	 * others' commits are still unsynced, so nobody is shown a change that
-	 * a power cut could take back.
-	 */
-	if (s->persist.sync && s->persist.sync(s->persist.userdata) < 0 && e == 0) {
-		api_http_response_done(&resp);
-		api_fail(&r, 500, "InternalError",
-			 "The change could not be made durable; it may be lost on a crash.");
-		e = -EIO;
-	}
 	if (e < 0) {
+		resp.failed = true;
 		resp.status = r.error.status ? r.error.status : 500;
 		util_strscpy(resp.code, r.error.code ? r.error.code : "InternalError",
 			     sizeof(resp.code));
-		if (api_xml_error_document(resp.code, r.error.message, request_id, &resp.body,
+		if (api_xml_error_document(resp.code, r.error.message, resp.request_id, &resp.body,
 					   &resp.body_size) < 0 &&
-		    api_xml_error_document(resp.code, "(message not representable)", request_id,
-					   &resp.body, &resp.body_size) < 0) {
+		    api_xml_error_document(resp.code, "(message not representable)",
+					   resp.request_id, &resp.body, &resp.body_size) < 0) {
 			api_req_arena_free(&r);
 			api_params_done(&params);
 			return -ENOMEM;
@@ -711,11 +699,55 @@ int api_server_handle(struct api_server *s, const struct api_http_request *req,
 	}
 	api_req_arena_free(&r);
 	api_params_done(&params);
+	/*
+	 * Nothing is acknowledged before it is durable.  Reads wait too when
+	 * others' commits are still unsynced, so nobody is shown a change that
+	 * a power cut could take back.
+	 */
+	*ret_sync = s->persist.sync &&
+		    (!s->persist.unsynced || s->persist.unsynced(s->persist.userdata) != 0);
+	*ret = resp;
+	return 0;
+}
+
+void api_server_handle_end(struct api_server *s, struct api_http_response *resp, int sync_result)
+{
+	struct timespec t1;
+
+	if (sync_result < 0 && !resp->failed) {
+		char *body = NULL;
+		size_t size = 0;
+
+		/* Out of memory for the error document: an empty 500, never the success body. */
+		(void)api_xml_error_document("InternalError",
+					     "The change could not be made durable; it may be lost "
+					     "on a crash.",
+					     resp->request_id, &body, &size);
+		free(resp->body);
+		resp->body = body;
+		resp->body_size = body ? size : 0;
+		resp->failed = true;
+		resp->status = 500;
+		util_strscpy(resp->code, "InternalError", sizeof(resp->code));
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (s->log_fn)
-		s->log_fn(s->log_userdata, resp.action, resp.status, resp.code,
-			  (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-			      (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+		s->log_fn(s->log_userdata, resp->action, resp->status, resp->code,
+			  (double)(t1.tv_sec - resp->start.tv_sec) * 1e3 +
+			      (double)(t1.tv_nsec - resp->start.tv_nsec) / 1e6);
+}
+
+int api_server_handle(struct api_server *s, const struct api_http_request *req,
+		      struct api_http_response *ret)
+{
+	struct api_http_response resp;
+	bool sync;
+	int e;
+
+	e = api_server_handle_begin(s, req, &resp, &sync);
+	if (e < 0)
+		return e;
+	api_server_handle_end(s, &resp, sync ? s->persist.sync(s->persist.userdata) : 0);
 	*ret = resp;
 	return 0;
 }

@@ -1,17 +1,35 @@
 /*
- * http: the libmicrohttpd listener of the API server.
+ * http: the libmicrohttpd listener of the API server, and its wait for the
+ * group commit.
  *
- * A thread per connection (libmicrohttpd's internal accept thread starts
- * them) calls api_server_handle() once a request's body is complete.  A
- * request may block there: on the server's mutex, and after a write on the
- * group commit's fsync (server.h), which is what lets several writers share
- * one fsync; with one polling thread they could not overlap.  The raw request
- * URI (needed for the SigV4 canonical query string) is captured with
- * MHD_OPTION_URI_LOG_CALLBACK, which also allocates the per-connection
- * request state.  Bodies are buffered up to API_BODY_MAX bytes; a larger
- * body is read to its end and discarded, and the request is answered 413
- * by the dispatcher, so clients see a clean HTTP error rather than a reset
- * connection.
+ * An event loop, not a thread per connection: libmicrohttpd's epoll thread
+ * pool (API_HTTP_THREADS threads, so reads use both CPUs) calls
+ * access_handler(), which runs the request with api_server_handle_begin()
+ * once its body is complete.  No loop thread ever waits for an fdatasync:
+ * when the answer must wait for the group commit (the request committed, or
+ * follows commits not yet durable), the connection is suspended
+ * (MHD_suspend_connection) and put on the commit queue with its response.
+ * One commit thread takes the whole queue, runs persist.sync() once (one
+ * fdatasync covers every commit counted before it started, so every
+ * request on the queue), stores the result in each and resumes them; the
+ * loop then calls access_handler() again, which finishes the answer
+ * (api_server_handle_end: 500 InternalError when the sync failed) and
+ * queues it.  Requests that arrive while a sync runs form the next batch.
+ * Nothing is answered before the fdatasync that covers it, exactly as with
+ * a blocking sync.
+ *
+ * A suspended connection is not polled: a client that disconnects is
+ * noticed after the resume, and request_completed() frees the kept
+ * response.  libmicrohttpd must not be stopped with suspended connections,
+ * so api_server_stop() first drains the queue (later requests sync in the
+ * loop thread) and stops the commit thread.
+ *
+ * The raw request URI (needed for the SigV4 canonical query string) is
+ * captured with MHD_OPTION_URI_LOG_CALLBACK, which also allocates the
+ * per-request state.  Bodies are buffered up to API_BODY_MAX bytes; a
+ * larger body is read to its end and discarded, and the request is answered
+ * 413 by the dispatcher, so clients see a clean HTTP error rather than a
+ * reset connection.
  */
 #include "api/req-private.h"
 #include "api/server-private.h"
@@ -20,6 +38,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -33,6 +52,14 @@
  * read buffer as they arrive, so the 1 MiB body limit is unaffected.
  */
 #define API_HTTP_POOL_SIZE 16384
+/* Event-loop threads of the main listener (libmicrohttpd's thread pool). */
+#define API_HTTP_THREADS 2
+
+enum http_wait {
+	HTTP_RUNNING,	/* not yet answered */
+	HTTP_SUSPENDED, /* on the commit queue, resp kept */
+	HTTP_RESUMED,	/* synced: sync_result set, resp to finish and queue */
+};
 
 struct http_conn {
 	char *uri; /* raw, with the query string */
@@ -40,7 +67,130 @@ struct http_conn {
 	size_t size, cap;
 	bool too_large;
 	bool started; /* the first call (headers only) has been seen */
+	enum http_wait wait;
+	struct MHD_Connection *con;
+	struct api_http_response resp; /* while SUSPENDED / RESUMED */
+	int sync_result;
+	struct http_conn *next; /* on the commit queue */
 };
+
+/* The commit queue and its thread (one per server, shared by every listener). */
+struct http_commit {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct http_conn *head, **tail;
+	bool draining; /* api_server_stop: no more suspends, the thread ends */
+	pthread_t thread;
+};
+
+static void *commit_thread(void *arg)
+{
+	struct api_server *s = arg;
+	struct http_commit *q = s->commit;
+
+	for (;;) {
+		struct http_conn *batch, *c, *next;
+		int r;
+
+		pthread_mutex_lock(&q->lock);
+		while (!q->head && !q->draining)
+			pthread_cond_wait(&q->wake, &q->lock);
+		batch = q->head;
+		q->head = NULL;
+		q->tail = &q->head;
+		pthread_mutex_unlock(&q->lock);
+		if (!batch)
+			return NULL; /* draining, nothing left */
+		/* Every request on batch counted its commits before it was queued. */
+		r = s->persist.sync(s->persist.userdata);
+		for (c = batch; c; c = next) {
+			struct MHD_Connection *con = c->con;
+
+			/* Once resumed, the loop may finish and free c at any time. */
+			next = c->next;
+			c->sync_result = r;
+			c->wait = HTTP_RESUMED;
+			MHD_resume_connection(con);
+		}
+	}
+}
+
+static int commit_start(struct api_server *s)
+{
+	struct http_commit *q;
+
+	if (s->commit)
+		return 0;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->wake, NULL);
+	q->tail = &q->head;
+	s->commit = q;
+	if (pthread_create(&q->thread, NULL, commit_thread, s) != 0) {
+		s->commit = NULL;
+		pthread_cond_destroy(&q->wake);
+		pthread_mutex_destroy(&q->lock);
+		free(q);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+/* Resume everything queued, end the thread; later requests sync in place. */
+static void commit_drain(struct api_server *s)
+{
+	struct http_commit *q = s->commit;
+
+	if (!q)
+		return;
+	pthread_mutex_lock(&q->lock);
+	q->draining = true;
+	pthread_cond_signal(&q->wake);
+	pthread_mutex_unlock(&q->lock);
+	pthread_join(q->thread, NULL);
+}
+
+/* After every listener stopped (no loop thread can look at the queue). */
+static void commit_free(struct api_server *s)
+{
+	struct http_commit *q = s->commit;
+
+	if (!q)
+		return;
+	pthread_cond_destroy(&q->wake);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
+	s->commit = NULL;
+}
+
+/*
+ * Suspend c's connection until a sync covers its request.  false when the
+ * queue is draining (the caller syncs in place).  The suspend comes before
+ * the connection is visible to the commit thread, which may resume it at once.
+ */
+static bool commit_wait(struct api_server *s, struct http_conn *c, struct MHD_Connection *con)
+{
+	struct http_commit *q = s->commit;
+
+	if (!q)
+		return false;
+	pthread_mutex_lock(&q->lock);
+	if (q->draining) {
+		pthread_mutex_unlock(&q->lock);
+		return false;
+	}
+	c->con = con;
+	c->wait = HTTP_SUSPENDED;
+	c->next = NULL;
+	MHD_suspend_connection(con);
+	*q->tail = c;
+	q->tail = &c->next;
+	pthread_cond_signal(&q->wake);
+	pthread_mutex_unlock(&q->lock);
+	return true;
+}
 
 static void *uri_log(void *cls, const char *uri, struct MHD_Connection *con)
 {
@@ -63,6 +213,7 @@ static void request_completed(void *cls, struct MHD_Connection *con, void **con_
 	(void)toe;
 	if (!c)
 		return;
+	api_http_response_done(&c->resp); /* a client gone while it waited for the sync */
 	free(c->uri);
 	free(c->body);
 	free(c);
@@ -116,13 +267,23 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *con, con
 	struct http_conn *c = *con_cls;
 	struct header_collect hc = {0};
 	struct api_http_request req = {0};
-	struct api_http_response resp;
+	bool sync;
 	char *q;
+	enum MHD_Result ret;
 
 	(void)url;
 	(void)version;
 	if (!c)
 		return MHD_NO;
+	if (c->wait == HTTP_RESUMED) {
+		api_server_handle_end(s, &c->resp, c->sync_result);
+		c->wait = HTTP_RUNNING;
+		ret = send_body(con, c->resp.status, c->resp.body, c->resp.body_size);
+		c->resp.body = NULL; /* send_body owns it */
+		return ret;
+	}
+	if (c->wait == HTTP_SUSPENDED) /* not expected: libmicrohttpd does not call it */
+		return MHD_YES;
 	if (!c->started) {
 		c->started = true;
 		return MHD_YES;
@@ -174,16 +335,23 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *con, con
 			return MHD_NO;
 		return send_body(con, 400, b, n);
 	}
-	if (api_server_handle(s, &req, &resp) < 0)
+	if (api_server_handle_begin(s, &req, &c->resp, &sync) < 0)
 		return MHD_NO;
-	return send_body(con, resp.status, resp.body, resp.body_size);
+	if (sync && commit_wait(s, c, con))
+		return MHD_YES; /* answered when resumed */
+	api_server_handle_end(s, &c->resp, sync ? s->persist.sync(s->persist.userdata) : 0);
+	ret = send_body(con, c->resp.status, c->resp.body, c->resp.body_size);
+	c->resp.body = NULL;
+	return ret;
 }
 
 int api_server_listen(struct api_server *s, const char *addr, uint16_t port)
 {
 	struct sockaddr_storage ss = {0};
 	struct MHD_Daemon *d;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
+	unsigned int flags =
+	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+	int r;
 
 	if (s->daemon)
 		return -EALREADY;
@@ -197,12 +365,16 @@ int api_server_listen(struct api_server *s, const char *addr, uint16_t port)
 	} else {
 		return -EINVAL;
 	}
+	r = s->persist.sync ? commit_start(s) : 0;
+	if (r < 0)
+		return r;
 	d = MHD_start_daemon(flags, port, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR,
 			     (struct sockaddr *)&ss, MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
 			     MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
 			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_HTTP_POOL_SIZE,
+			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)API_HTTP_THREADS,
 			     MHD_OPTION_END);
 	if (!d)
 		return errno ? -errno : -EADDRINUSE;
@@ -215,12 +387,17 @@ int api_server_listen_socket(struct api_server *s, int fd)
 {
 	struct MHD_Daemon *d;
 	size_t i;
+	int r;
 
 	for (i = 0; i < API_EXTRA_LISTENERS && s->extra[i]; i++)
 		;
 	if (i == API_EXTRA_LISTENERS)
 		return -ENOSPC;
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, access_handler, s,
+	r = s->persist.sync ? commit_start(s) : 0;
+	if (r < 0)
+		return r;
+	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME, 0, NULL,
+			     NULL, access_handler, s,
 			     MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_URI_LOG_CALLBACK,
 			     uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
@@ -236,13 +413,16 @@ void api_server_stop(struct api_server *s)
 {
 	if (!s)
 		return;
+	/* libmicrohttpd must not be stopped with suspended connections. */
+	commit_drain(s);
 	for (size_t i = 0; i < API_EXTRA_LISTENERS; i++)
 		if (s->extra[i]) {
 			MHD_stop_daemon(s->extra[i]);
 			s->extra[i] = NULL;
 		}
-	if (!s->daemon)
-		return;
-	MHD_stop_daemon(s->daemon);
-	s->daemon = NULL;
+	if (s->daemon) {
+		MHD_stop_daemon(s->daemon);
+		s->daemon = NULL;
+	}
+	commit_free(s);
 }

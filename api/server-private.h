@@ -41,6 +41,7 @@ struct api_server {
 	void *daemon;			    /* struct MHD_Daemon * while listening */
 	void *extra[API_EXTRA_LISTENERS];   /* api_server_listen_socket daemons */
 	void (*stop)(struct api_server *s); /* set by the listener */
+	struct http_commit *commit;	    /* http.c: the group-commit wait queue */
 };
 
 #endif

@@ -3,7 +3,7 @@
  *
  * What.  A struct api_server owns the per-Region models, the per-daemon
  * random generator, the credential table and the HTTP listener
- * (libmicrohttpd, one internal polling thread).  api_server_handle() is
+ * (libmicrohttpd's epoll thread pool).  api_server_handle() is
  * the whole request path without the network (tests and the fuzzer call it
  * directly): parse, authenticate, dispatch, persist, render.
  *
@@ -18,10 +18,12 @@
  * and save: a mutating action runs, then persist.save() commits, then the
  * change callback runs, then the mutex is released, persist.sync() (when
  * set) makes the commit durable, and the response goes out.  The listener
- * runs a thread per connection, so while one request waits in sync()
- * others run and commit, and one fsync covers them all (group commit).  If
- * the save fails the Region is reloaded from the store and the client gets
- * InternalError (500).
+ * (http.c) is an event loop that never waits in sync(): a request whose
+ * answer must wait (persist.unsynced()) is suspended and handed to one
+ * commit thread, which runs sync() once for every request waiting and then
+ * resumes them all; meanwhile the loop runs other requests, which commit
+ * and wait for the next sync (group commit).  If the save fails the Region
+ * is reloaded from the store and the client gets InternalError (500).
  *
  * Authentication.  Without credentials any well-formed SigV4 Authorization
  * header is accepted (a request without one too) and only its scope is
@@ -48,6 +50,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "api/api.h"
 #include "lib/sigv4/sigv4.h"
@@ -88,10 +91,11 @@ struct api_persist {
 			 const char *param_hash, const char *response);
 	/*
 	 * Group commit: make every save and token put so far durable.  Called
-	 * after each request, outside the server's mutex (concurrent calls
-	 * share fsyncs); the answer waits for it, and a success becomes
-	 * InternalError (500) when it fails.  0 or -errno.  NULL: save and
-	 * token_put are durable when they return.
+	 * outside the server's mutex, by the listener's commit thread once for
+	 * all the requests waiting (api_server_handle: after each request); the
+	 * answers wait for it, and a success becomes InternalError (500) when it
+	 * fails.  0 or -errno.  NULL: save and token_put are durable when they
+	 * return.
 	 */
 	int (*sync)(void *userdata);
 	/*
@@ -101,6 +105,13 @@ struct api_persist {
 	 */
 	int (*save_hint)(void *userdata, const struct model *m, const char *const *ids,
 			 size_t n_ids);
+	/*
+	 * Whether sync() has anything to do: nonzero when some save or token
+	 * put is not yet covered by a successful sync() (or sync() failed for
+	 * good), 0 when everything is durable.  It must not block.  NULL with
+	 * sync set: every answer waits for sync().
+	 */
+	int (*unsynced)(void *userdata);
 };
 
 struct api_credential {
@@ -152,6 +163,10 @@ struct api_http_response {
 	size_t body_size;
 	char action[64]; /* for the log line ("-" when unknown) */
 	char code[64];	 /* error code, "" on success */
+	/* For api_server_handle_end(): */
+	char request_id[37];
+	bool failed; /* an error answer (a failed sync does not change it) */
+	struct timespec start;
 };
 
 /*
@@ -180,6 +195,20 @@ int api_server_with_model(struct api_server *s, const char *region,
 /* The whole request path; *ret_response is filled on 0 (release with api_http_response_done). */
 int api_server_handle(struct api_server *s, const struct api_http_request *req,
 		      struct api_http_response *ret_response);
+/*
+ * api_server_handle() in two halves, for a listener that waits for the
+ * group commit without blocking a thread.  _begin does everything up to the
+ * sync: 0 with *ret_response filled and *ret_sync true when the answer must
+ * not go out before persist.sync() has returned (a commit, this request's
+ * or another's, is not yet durable), or -ENOMEM.  The caller then runs
+ * persist.sync() (any thread; one call may cover many requests) and passes
+ * its result to _end, which turns a success into InternalError (500) when
+ * it is negative and logs the request; sync_result 0 when *ret_sync was
+ * false.  _end does not take the server mutex.
+ */
+int api_server_handle_begin(struct api_server *s, const struct api_http_request *req,
+			    struct api_http_response *ret_response, bool *ret_sync);
+void api_server_handle_end(struct api_server *s, struct api_http_response *resp, int sync_result);
 void api_http_response_done(struct api_http_response *resp);
 
 /*

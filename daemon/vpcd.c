@@ -242,6 +242,11 @@ static int persist_sync(void *ud)
 	return store_sync(((struct vpcd *)ud)->st);
 }
 
+static int persist_unsynced(void *ud)
+{
+	return store_sync_pending(((struct vpcd *)ud)->st);
+}
+
 static int persist_token_get(void *ud, const char *region, const char *token, char **ret_param_hash,
 			     char **ret_response)
 {
@@ -619,11 +624,13 @@ int main(int argc, char **argv)
 	    .token_put = persist_token_put,
 	};
 	r = store_set_group_commit(st);
-	if (r == 0)
+	if (r == 0) {
 		cfg.persist.sync = persist_sync;
-	else
+		cfg.persist.unsynced = persist_unsynced;
+	} else {
 		fprintf(stderr, "vpcd: warning: no group commit (%s): one fsync per write\n",
 			strerror(-r));
+	}
 	r = api_server_new(&cfg, &srv);
 	if (r < 0) {
 		fprintf(stderr, "vpcd: bad configuration (account id or region): %s\n",

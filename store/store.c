@@ -690,6 +690,18 @@ int store_sync(struct store *s)
 	return r;
 }
 
+bool store_sync_pending(struct store *s)
+{
+	bool pending;
+
+	if (!s || s->wal_fd < 0)
+		return false;
+	pthread_mutex_lock(&s->sync_lock);
+	pending = s->sync_error || s->synced < atomic_load(&s->commits);
+	pthread_mutex_unlock(&s->sync_lock);
+	return pending;
+}
+
 uint64_t store_sync_count(struct store *s)
 {
 	uint64_t n;

@@ -46,6 +46,7 @@
 #ifndef OPENVPC_STORE_H
 #define OPENVPC_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -182,6 +183,14 @@ void store_set_token_limit(struct store *s, size_t limit);
  */
 int store_set_group_commit(struct store *s);
 int store_sync(struct store *s);
+/*
+ * Whether store_sync() would have anything to do: true when a commit is not
+ * yet covered by a successful fdatasync, or one failed (store_sync() then
+ * returns -EIO); false in synchronous=FULL mode.  Never waits for an
+ * fdatasync, so an event loop can ask it and hand the wait to another
+ * thread (vpcd's listener suspends the request instead of blocking).
+ */
+bool store_sync_pending(struct store *s);
 
 /* fdatasync()s store_sync() has run so far (for tests and metrics). */
 uint64_t store_sync_count(struct store *s);

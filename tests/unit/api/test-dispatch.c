@@ -110,7 +110,7 @@ static void make_server(const struct api_credential *creds, size_t n)
 	    .n_credentials = n,
 	    .seed = 1,
 	    .now = fixed_now,
-	    .persist = {&FS, fake_load, fake_save, fake_init, fake_token_get, fake_token_put, NULL, NULL},
+	    .persist = {&FS, fake_load, fake_save, fake_init, fake_token_get, fake_token_put, NULL, NULL, NULL},
 	};
 
 	memset(&FS, 0, sizeof(FS));
@@ -490,7 +490,7 @@ Test(dispatch, configured_account)
 {
 	struct api_config cfg = {.account_id = "111122223333",
 				 .seed = 1,
-				 .persist = {&FS, fake_load, fake_save, NULL, NULL, NULL, NULL, NULL}};
+				 .persist = {&FS, fake_load, fake_save, NULL, NULL, NULL, NULL, NULL, NULL}};
 	struct api_config bad = {.account_id = "12345"};
 	struct api_server *other = NULL;
 	struct api_http_response r;
@@ -546,7 +546,7 @@ Test(dispatch, sync_before_answer)
 	struct api_config cfg = {
 	    .seed = 1,
 	    .now = fixed_now,
-	    .persist = {&FS, fake_load, fake_save, fake_init, NULL, NULL, fake_sync, NULL},
+	    .persist = {&FS, fake_load, fake_save, fake_init, NULL, NULL, fake_sync, NULL, NULL},
 	};
 	struct api_http_response r;
 
@@ -604,7 +604,7 @@ Test(dispatch, save_hint_names_the_tagged_resources)
 	struct api_config cfg = {
 	    .seed = 1,
 	    .now = fixed_now,
-	    .persist = {&FS, fake_load, fake_save, fake_init, NULL, NULL, NULL, fake_save_hint},
+	    .persist = {&FS, fake_load, fake_save, fake_init, NULL, NULL, NULL, fake_save_hint, NULL},
 	};
 
 	memset(&FS, 0, sizeof(FS));

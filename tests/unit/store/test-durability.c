@@ -300,6 +300,7 @@ Test(group_commit, concurrent_writers_share_fsyncs_and_lose_nothing)
 	cr_assert_eq(store_set_group_commit(sh.s), 0, "a second call is a no-op");
 	cr_assert_eq(store_sync(sh.s), 0, "nothing to sync yet");
 	cr_assert_eq(store_sync_count(sh.s), 0);
+	cr_assert(!store_sync_pending(sh.s));
 	for (int i = 0; i < THREADS; i++) {
 		w[i] = (struct worker){&sh, i};
 		cr_assert_eq(pthread_create(&t[i], NULL, work, &w[i]), 0);
@@ -313,14 +314,31 @@ Test(group_commit, concurrent_writers_share_fsyncs_and_lose_nothing)
 	cr_assert_gt(syncs, 0);
 	cr_assert_lt(syncs, THREADS * SAVES_PER_THREAD, "no fsync was shared");
 	/* Everything is synced: another call runs no fdatasync. */
+	cr_assert(!store_sync_pending(sh.s));
 	cr_assert_eq(store_sync(sh.s), 0);
 	cr_assert_eq(store_sync_count(sh.s), syncs);
+	/* One more commit is pending until a sync covers it. */
+	{
+		struct model_vpc *vpc = model_add_vpc(sh.m);
+
+		cr_assert(vpc);
+		util_strscpy(vpc->id, "vpc-pending", sizeof(vpc->id));
+		vpc->state = MODEL_STATE_AVAILABLE;
+		cr_assert_eq(model_vpc_add_cidr(vpc, "vpc-cidr-assoc-p",
+						(struct net_cidr4){0x0a000000, 16}),
+			     0);
+	}
+	cr_assert_eq(store_save_region(sh.s, sh.m), 0);
+	cr_assert(store_sync_pending(sh.s), "a commit no fdatasync covered");
+	cr_assert_eq(store_sync(sh.s), 0);
+	cr_assert(!store_sync_pending(sh.s));
+	cr_assert_eq(store_sync_count(sh.s), syncs + 1);
 	model_free(sh.m);
 	store_close(sh.s);
 
 	cr_assert_eq(store_open(dir, &sh.s), 0);
 	cr_assert_eq(store_load_region(sh.s, NULL, "us-east-1", &back), 0);
-	cr_assert_eq(back->n_vpcs, THREADS * SAVES_PER_THREAD);
+	cr_assert_eq(back->n_vpcs, THREADS * SAVES_PER_THREAD + 1);
 	for (int i = 0; i < THREADS; i++)
 		for (int k = 0; k < SAVES_PER_THREAD; k++) {
 			char id[MODEL_ID_LEN];
@@ -350,6 +368,8 @@ Test(group_commit, off_by_default)
 		     0);
 	cr_assert_eq(store_save_region(s, m), 0);
 	/* COMMIT already fsynced (synchronous=FULL): store_sync has nothing to do. */
+	cr_assert(!store_sync_pending(s));
+	cr_assert(!store_sync_pending(NULL));
 	cr_assert_eq(store_sync(s), 0);
 	cr_assert_eq(store_sync_count(s), 0);
 	cr_assert_eq(store_sync(NULL), -EINVAL);

@@ -1,0 +1,397 @@
+/*
+ * The HTTP listener's wait for the group commit (api/http.c), over real
+ * loopback connections with a fake store: concurrent writers on several
+ * kept-alive connections are all answered, never before a sync covered
+ * their commit, and share syncs; a failed sync answers 500 InternalError;
+ * a client that disconnects while its request waits for the sync, and a
+ * server stopped while one waits, neither crash nor leak (ASan).
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "api/server.h"
+
+#define VPC_ID	   "vpc-0123456789abcdef0"
+#define CLIENTS	   8
+#define PER_CLIENT 40
+
+/* The fake store: commits counted by save, covered by sync. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint64_t commits, synced, syncs;
+	uint64_t answered_writes; /* 200 answers to CreateTags / DeleteTags */
+	uint64_t early;		  /* answers that came before a sync covered them */
+	bool gate_closed;	  /* sync blocks until opened */
+	bool in_sync;
+	int sync_result;
+} F = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+static int fake_load(void *ud, const char *account, const char *region, struct model **ret,
+		     bool *ret_fresh)
+{
+	struct model *m = model_new(account, region);
+	struct model_vpc *v = m ? model_add_vpc(m) : NULL;
+
+	(void)ud;
+	if (!v) {
+		model_free(m);
+		return -ENOMEM;
+	}
+	strcpy(v->id, VPC_ID);
+	strcpy(v->owner_id, account);
+	*ret = m;
+	*ret_fresh = false;
+	return 0;
+}
+
+static int fake_save(void *ud, const struct model *m)
+{
+	(void)ud;
+	(void)m;
+	pthread_mutex_lock(&F.lock);
+	F.commits++;
+	pthread_mutex_unlock(&F.lock);
+	return 0;
+}
+
+static int fake_unsynced(void *ud)
+{
+	int r;
+
+	(void)ud;
+	pthread_mutex_lock(&F.lock);
+	r = F.sync_result < 0 || F.synced < F.commits;
+	pthread_mutex_unlock(&F.lock);
+	return r;
+}
+
+static int fake_sync(void *ud)
+{
+	uint64_t covers;
+	int r;
+
+	(void)ud;
+	pthread_mutex_lock(&F.lock);
+	covers = F.commits;
+	F.in_sync = true;
+	pthread_cond_broadcast(&F.cond);
+	while (F.gate_closed)
+		pthread_cond_wait(&F.cond, &F.lock);
+	pthread_mutex_unlock(&F.lock);
+	usleep(500); /* an fdatasync's time, so that requests pile up behind it */
+	pthread_mutex_lock(&F.lock);
+	F.in_sync = false;
+	F.syncs++;
+	r = F.sync_result;
+	if (r == 0 && covers > F.synced)
+		F.synced = covers;
+	pthread_mutex_unlock(&F.lock);
+	return r;
+}
+
+/* Runs just before the answer is queued: a 200 to a write must be covered by now. */
+static void log_answer(void *ud, const char *action, int status, const char *code, double ms)
+{
+	(void)ud;
+	(void)code;
+	(void)ms;
+	if (status != 200 || (strcmp(action, "CreateTags") && strcmp(action, "DeleteTags")))
+		return;
+	pthread_mutex_lock(&F.lock);
+	F.answered_writes++;
+	if (F.answered_writes > F.synced)
+		F.early++;
+	pthread_mutex_unlock(&F.lock);
+}
+
+static struct api_server *S;
+static uint16_t PORT;
+
+static void start(void)
+{
+	struct api_config cfg = {
+	    .seed = 1,
+	    .persist = {.load = fake_load,
+			.save = fake_save,
+			.sync = fake_sync,
+			.unsynced = fake_unsynced},
+	};
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	int fd, r = -1;
+
+	pthread_mutex_lock(&F.lock);
+	F.commits = F.synced = F.syncs = F.answered_writes = F.early = 0;
+	F.gate_closed = F.in_sync = false;
+	F.sync_result = 0;
+	pthread_mutex_unlock(&F.lock);
+	cr_assert_eq(api_server_new(&cfg, &S), 0);
+	api_set_log_callback(S, log_answer, NULL);
+	/* A free port: bound by the kernel, released, then taken by the server. */
+	for (int tries = 0; tries < 20 && r < 0; tries++) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		cr_assert_geq(fd, 0);
+		sa.sin_port = 0;
+		cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+		close(fd);
+		PORT = ntohs(sa.sin_port);
+		r = api_server_listen(S, "127.0.0.1", PORT);
+	}
+	cr_assert_eq(r, 0, "listen: %s", strerror(-r));
+}
+
+static void stop(void)
+{
+	S = api_server_free(S);
+}
+
+static int connect_server(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons(PORT),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int send_request(int fd, const char *body)
+{
+	char buf[1024];
+	int n = snprintf(buf, sizeof(buf),
+			 "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+			 "application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n\r\n%s",
+			 strlen(body), body);
+
+	return send(fd, buf, (size_t)n, MSG_NOSIGNAL) == n ? 0 : -1;
+}
+
+/* One response on a kept-alive connection: its status, its body in body (NUL-terminated). */
+static int read_response(int fd, char *body, size_t cap)
+{
+	char buf[16384];
+	size_t have = 0;
+	char *end = NULL;
+	long clen;
+	int status;
+
+	for (;;) {
+		ssize_t n;
+
+		buf[have] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+		if (end)
+			break;
+		n = recv(fd, buf + have, sizeof(buf) - 1 - have, 0);
+		if (n <= 0)
+			return -1;
+		have += (size_t)n;
+	}
+	if (sscanf(buf, "HTTP/1.1 %d", &status) != 1)
+		return -1;
+	{
+		const char *cl = strcasestr(buf, "Content-Length:");
+
+		if (!cl || cl > end)
+			return -1;
+		clen = strtol(cl + 15, NULL, 10);
+	}
+	end += 4;
+	while ((size_t)(buf + have - end) < (size_t)clen) {
+		ssize_t n = recv(fd, buf + have, sizeof(buf) - 1 - have, 0);
+
+		if (n <= 0)
+			return -1;
+		have += (size_t)n;
+	}
+	if ((size_t)clen >= cap || buf + have - end != clen)
+		return -1; /* nothing is pipelined here */
+	memcpy(body, end, (size_t)clen);
+	body[clen] = '\0';
+	return status;
+}
+
+struct client {
+	int index;
+	int ok, bad;
+};
+
+static void *client_run(void *arg)
+{
+	struct client *c = arg;
+	char req[256], body[8192];
+	int fd = connect_server();
+
+	if (fd < 0) {
+		c->bad = PER_CLIENT;
+		return NULL;
+	}
+	for (int i = 0; i < PER_CLIENT; i++) {
+		snprintf(req, sizeof(req),
+			 "Action=%s&Version=2016-11-15&ResourceId.1=" VPC_ID "&Tag.1.Key=c%d-%d%s",
+			 i % 2 ? "DeleteTags" : "CreateTags", c->index, i / 2,
+			 i % 2 ? "" : "&Tag.1.Value=v");
+		if (send_request(fd, req) < 0 || read_response(fd, body, sizeof(body)) != 200)
+			c->bad++;
+		else
+			c->ok++;
+	}
+	close(fd);
+	return NULL;
+}
+
+Test(http, concurrent_writers_wait_for_a_shared_sync)
+{
+	pthread_t t[CLIENTS];
+	struct client c[CLIENTS];
+	int ok = 0;
+
+	start();
+	for (int i = 0; i < CLIENTS; i++) {
+		c[i] = (struct client){.index = i};
+		cr_assert_eq(pthread_create(&t[i], NULL, client_run, &c[i]), 0);
+	}
+	for (int i = 0; i < CLIENTS; i++) {
+		pthread_join(t[i], NULL);
+		cr_expect_eq(c[i].bad, 0, "client %d: %d failed", i, c[i].bad);
+		ok += c[i].ok;
+	}
+	stop();
+	cr_assert_eq(ok, CLIENTS * PER_CLIENT);
+	cr_assert_eq(F.answered_writes, (uint64_t)ok);
+	cr_assert_eq(F.commits, (uint64_t)ok);
+	cr_assert_eq(F.early, 0, "%llu answers went out before their sync",
+		     (unsigned long long)F.early);
+	cr_log_info("%d writes, %llu syncs", ok, (unsigned long long)F.syncs);
+	cr_assert_lt(F.syncs, (uint64_t)ok, "no sync was shared");
+}
+
+Test(http, failed_sync_answers_internal_error)
+{
+	char body[8192];
+	int fd, status;
+
+	start();
+	F.sync_result = -EIO;
+	fd = connect_server();
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(send_request(fd, "Action=CreateTags&Version=2016-11-15&ResourceId.1=" VPC_ID
+				      "&Tag.1.Key=a"),
+		     0);
+	status = read_response(fd, body, sizeof(body));
+	cr_assert_eq(status, 500, "%d %s", status, body);
+	cr_assert(strstr(body, "<Code>InternalError</Code>"), "%s", body);
+	/* A read after a commit that never became durable is not answered 200 either. */
+	cr_assert_eq(send_request(fd, "Action=DescribeVpcs&Version=2016-11-15"), 0);
+	cr_assert_eq(read_response(fd, body, sizeof(body)), 500);
+	close(fd);
+	stop();
+	cr_assert_eq(F.answered_writes, 0);
+}
+
+static void close_gate(void)
+{
+	pthread_mutex_lock(&F.lock);
+	F.gate_closed = true;
+	pthread_mutex_unlock(&F.lock);
+}
+
+static void open_gate(void)
+{
+	pthread_mutex_lock(&F.lock);
+	F.gate_closed = false;
+	pthread_cond_broadcast(&F.cond);
+	pthread_mutex_unlock(&F.lock);
+}
+
+/* Returns once the commit thread is inside sync (the request is suspended). */
+static void wait_in_sync(void)
+{
+	pthread_mutex_lock(&F.lock);
+	while (!F.in_sync)
+		pthread_cond_wait(&F.cond, &F.lock);
+	pthread_mutex_unlock(&F.lock);
+}
+
+Test(http, client_gone_while_waiting_for_the_sync)
+{
+	char body[8192];
+	int fd;
+
+	start();
+	close_gate();
+	for (int i = 0; i < 3; i++) {
+		fd = connect_server();
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(
+		    send_request(fd, "Action=CreateTags&Version=2016-11-15&ResourceId.1=" VPC_ID
+				     "&Tag.1.Key=gone"),
+		    0);
+		if (i == 0)
+			wait_in_sync();
+		else
+			usleep(20000); /* queued behind the first */
+		close(fd);
+	}
+	open_gate();
+	/* The server goes on: a new connection is answered. */
+	fd = connect_server();
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(send_request(fd, "Action=CreateTags&Version=2016-11-15&ResourceId.1=" VPC_ID
+				      "&Tag.1.Key=after"),
+		     0);
+	cr_assert_eq(read_response(fd, body, sizeof(body)), 200, "%s", body);
+	close(fd);
+	stop();
+	cr_assert_eq(F.early, 0);
+}
+
+static void *stop_thread(void *arg)
+{
+	(void)arg;
+	api_server_stop(S);
+	return NULL;
+}
+
+Test(http, stop_while_a_request_waits_for_the_sync)
+{
+	char body[8192];
+	pthread_t t;
+	int fd, status;
+
+	start();
+	close_gate();
+	fd = connect_server();
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(send_request(fd, "Action=CreateTags&Version=2016-11-15&ResourceId.1=" VPC_ID
+				      "&Tag.1.Key=stop"),
+		     0);
+	wait_in_sync();
+	cr_assert_eq(pthread_create(&t, NULL, stop_thread, NULL), 0);
+	usleep(20000);
+	open_gate();
+	pthread_join(t, NULL);
+	/* Answered after its sync, or the connection closed by the stop: never before. */
+	status = read_response(fd, body, sizeof(body));
+	cr_assert(status == 200 || status == -1, "%d", status);
+	close(fd);
+	stop();
+	cr_assert_eq(F.early, 0);
+}
