@@ -823,6 +823,50 @@ int ct_refresh(struct ct_table *t, const struct ct_key *k, uint32_t *hint, enum 
 	return refresh_lookup(t, k, hint, dir, tcp_flags, now_ms);
 }
 
+/* Is e live, keyed (k0, k1) for TCP, and ESTABLISHED?  (ct_refresh()'s hinted check and fast case.) */
+static inline bool pair_ok(const struct ct_table *t, uint32_t hint, uint64_t k0, uint64_t k1,
+			   uint64_t now_ms)
+{
+	const struct ct_entry *e;
+	uint64_t e0, e1;
+
+	if (unlikely(hint >= t->capacity))
+		return false;
+	e = &t->entries[hint];
+	memcpy(&e0, &e->key, 8);
+	memcpy(&e1, (const char *)&e->key + 8, 8);
+	return ((e0 ^ k0) | (e1 ^ k1)) == 0 && e->key.proto == PKT_PROTO_TCP &&
+	       (e->flags & CT_F_USED) && e->state == CT_TCP_STATE_ESTABLISHED &&
+	       now_ms < e->expires_ms;
+}
+
+int ct_refresh_tcp_pair(struct ct_table *t, const uint32_t hint[2], uint32_t zone_out,
+			uint32_t zone_in, const struct pkt_hdr *h, uint64_t now_ms)
+{
+	struct ct_key ko = {zone_out, h->src, h->dst, h->sport, h->dport, PKT_PROTO_TCP};
+	struct ct_key ki = {zone_in, h->dst, h->src, h->dport, h->sport, PKT_PROTO_TCP};
+	uint64_t o0, o1, i0, i1;
+	uint32_t a = hint[0], b = hint[1];
+
+	/* The keys' first 16 bytes (zone, addresses, ports) as two words, as key_eq_norm(). */
+	memcpy(&o0, &ko, 8);
+	memcpy(&o1, (const char *)&ko + 8, 8);
+	memcpy(&i0, &ki, 8);
+	memcpy(&i1, (const char *)&ki + 8, 8);
+
+	if (h->proto != PKT_PROTO_TCP || (h->tcp_flags & (PKT_TCP_SYN | PKT_TCP_FIN | PKT_TCP_RST)) ||
+	    !pair_ok(t, a, o0, o1, now_ms) || !pair_ok(t, b, i0, i1, now_ms))
+		return 1;
+	/*
+	 * Both checks hold after the first refresh too (it only moves an
+	 * expiry later and sets flags), so checking both first and then
+	 * refreshing in order is ct_refresh() twice, even for one entry.
+	 */
+	entry_touch(t, &t->entries[a], CT_DIR_OUT, now_ms + CT_MS(t->entries[a].long_s));
+	entry_touch(t, &t->entries[b], CT_DIR_IN, now_ms + CT_MS(t->entries[b].long_s));
+	return 0;
+}
+
 const struct ct_key *ct_entry_key(const struct ct_entry *e)
 {
 	return &e->key;

@@ -114,6 +114,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct pkt_hdr;
+
 struct ct_key {
 	uint32_t zone;
 	uint32_t local_ip, remote_ip;
@@ -192,6 +194,18 @@ struct ct_entry *ct_lookup_hint(struct ct_table *t, const struct ct_key *k, uint
  */
 int ct_refresh(struct ct_table *t, const struct ct_key *k, uint32_t *hint, enum ct_dir dir,
 	       uint8_t tcp_flags, uint64_t now_ms);
+/*
+ * The established fast path of a TCP packet between two ENIs (the flow
+ * cache's common entry): the packet h leaves the ENI of zone zone_out
+ * (CT_DIR_OUT, key local = h->src) and enters the ENI of zone zone_in
+ * (CT_DIR_IN, key local = h->dst); hint[0] and hint[1] name their entries.
+ * When both hinted entries are live, hold those keys, are TCP ESTABLISHED
+ * and h carries no SYN, FIN or RST: both are refreshed exactly as
+ * ct_refresh() on each key in that order would, and 0.  Otherwise nothing
+ * is changed and 1 (the caller runs ct_refresh() on each).
+ */
+int ct_refresh_tcp_pair(struct ct_table *t, const uint32_t hint[2], uint32_t zone_out,
+			uint32_t zone_in, const struct pkt_hdr *h, uint64_t now_ms);
 /* Pool index of an entry (for ct_lookup_hint()). */
 uint32_t ct_entry_index(const struct ct_table *t, const struct ct_entry *e);
 /* Prefetch the hash bucket of a key (for a lookup or insert soon after). */

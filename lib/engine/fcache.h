@@ -65,6 +65,12 @@ struct fc_key {
 
 /* Entry flags. */
 #define FC_E_SG_TERMINAL 0x01 /* the last step is an SG step that blocked */
+/*
+ * Exactly two steps, SG egress then SG ingress, on the TCP header as it
+ * entered, not terminal: an established packet's whole stateful work is
+ * ct_refresh_tcp_pair() (process.c's fast path).
+ */
+#define FC_E_TCP_PAIR 0x02
 
 struct fc_entry {
 	struct fc_key key; /* 20 bytes */

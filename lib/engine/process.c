@@ -1168,6 +1168,11 @@ static void fc_store(struct eng_state *st, const struct fc_key *k, const struct 
 	e.n_ops = rec->n_ops;
 	e.n_sg = rec->n_sg;
 	e.flags = rec->sg_terminal ? FC_E_SG_TERMINAL : 0;
+	if (!rec->sg_terminal && in->proto == PKT_PROTO_TCP && rec->n_ops == 2 &&
+	    rec->ops[0].flags & rec->ops[1].flags & FC_OP_SG &&
+	    (rec->ops[0].flags & FC_OP_EGRESS) && !(rec->ops[1].flags & FC_OP_EGRESS) &&
+	    !((rec->ops[0].flags | rec->ops[1].flags) & FC_OP_FINAL))
+		e.flags |= FC_E_TCP_PAIR;
 	memcpy(e.ops, rec->ops, sizeof(e.ops));
 	memcpy(e.hint, rec->hint, sizeof(e.hint));
 	/*
@@ -1304,6 +1309,29 @@ static int process_pkt(struct eng_state *st, const struct eng_gen *gen, const st
 
 		fc_key_of(&fk, pkt, from);
 		e = set ? fcache_lookup_set(st->fc, set, &fk) : fcache_lookup(st->fc, &fk);
+		if (e && (e->flags & FC_E_TCP_PAIR) &&
+		    ct_refresh_tcp_pair(st->ct, e->hint, st->zone_of_eni[e->ops[0].eni],
+					st->zone_of_eni[e->ops[1].eni], pkt, now_ms) == 0) {
+			/* An established packet: fc_replay()'s result without its decoding. */
+			struct pkt_hdr out = *pkt;
+
+			st->stats.ct_hits += 2;
+			st->stats.flow_cache_hits++;
+			if (e->verdict != ENG_DROP) {
+				out.src = e->out_src;
+				out.dst = e->out_dst;
+				st->stats.delivered++;
+			} else {
+				st->stats.dropped++;
+				st->stats.drops[e->drop]++;
+			}
+			ret->verdict = (enum eng_verdict)e->verdict;
+			ret->drop = (enum eng_drop)e->drop;
+			ret->to.point = (enum eng_point)e->to_point;
+			ret->to.idx = e->to_idx;
+			ret->out = out;
+			return 0;
+		}
 		if (e && fc_replay(st, gen, e, pkt, now_ms, &res, &created) == 0) {
 			st->stats.flow_cache_hits++;
 			goto done;

@@ -961,3 +961,172 @@ Test(ct, index_overflow_and_wrap)
 	cr_assert_eq(ct_count(t), 0);
 	ct_free(t);
 }
+
+/*
+ * ct_refresh_tcp_pair() against ct_refresh() on each of its two keys: two
+ * tables given the same random inserts, packets (TCP flags of every kind,
+ * ESTABLISHED and not), clock steps past the timeouts, expiry sweeps and
+ * stale or wrong hints.  When the pair call answers 0 the other table runs
+ * the two refreshes, which must both pass; when it answers 1 it must have
+ * changed nothing (the same two refreshes then run on both).  After every
+ * step each connection's two entries must be byte for byte the same in both
+ * tables (state, flags, expiry, wheel second, pool index), and so must the
+ * hints.  Entries are also removed before they expire (a hint to a free
+ * entry that still holds its key).  Some connections are a host talking to itself through one ENI
+ * (both keys the same entry).
+ */
+#include "lib/engine/ct-private.h"
+
+struct pair_conn {
+	uint32_t zout, zin;
+	struct pkt_hdr h;
+	uint32_t hint[2][2]; /* [table][egress, ingress] */
+};
+
+static void pair_keys(const struct pair_conn *c, struct ct_key *ko, struct ct_key *ki)
+{
+	*ko = (struct ct_key){c->zout, c->h.src, c->h.dst, c->h.sport, c->h.dport, PKT_PROTO_TCP};
+	*ki = (struct ct_key){c->zin, c->h.dst, c->h.src, c->h.dport, c->h.sport, PKT_PROTO_TCP};
+}
+
+static void pair_same(struct ct_table *a, struct ct_table *b, const struct ct_key *k,
+		      uint64_t now, unsigned step)
+{
+	struct ct_entry *ea = ct_lookup(a, k, now), *eb = ct_lookup(b, k, now);
+
+	cr_assert_eq(!ea, !eb, "step %u: present in one table only", step);
+	if (!ea)
+		return;
+	cr_assert_eq(ct_entry_index(a, ea), ct_entry_index(b, eb), "step %u: pool index %u / %u",
+		     step, ct_entry_index(a, ea), ct_entry_index(b, eb));
+	cr_assert(memcmp(ea, eb, sizeof(*ea)) == 0,
+		  "step %u: entries differ (%s / %s, flags %x / %x, expires %lu / %lu, wsec %u / %u)",
+		  step, ct_entry_state_name(ea), ct_entry_state_name(eb), ea->flags, eb->flags,
+		  (unsigned long)ea->expires_ms, (unsigned long)eb->expires_ms, ea->wsec, eb->wsec);
+}
+
+Test(ct, refresh_tcp_pair_is_two_refreshes)
+{
+	static const uint8_t flags[] = {ACK, ACK, ACK | PSH, ACK, SYN, SYN | ACK, FIN | ACK, RST, 0};
+	struct ct_table *t[2] = {ct_new(256, 256), ct_new(256, 256)};
+	struct pair_conn c[24];
+	struct util_rng rng;
+	uint64_t now = 5000000;
+	unsigned fast = 0, slow = 0;
+
+	cr_assert(t[0] && t[1]);
+	util_rng_seed(&rng, 7);
+	for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
+		memset(&c[i], 0, sizeof(c[i]));
+		c[i].zout = (uint32_t)util_rng_below(&rng, 3);
+		c[i].zin = (uint32_t)util_rng_below(&rng, 3);
+		c[i].h.proto = PKT_PROTO_TCP;
+		c[i].h.src = 0x0a000001 + (uint32_t)util_rng_below(&rng, 3);
+		c[i].h.dst = 0x0a000001 + (uint32_t)util_rng_below(&rng, 3);
+		c[i].h.sport = (uint16_t)(1000 + util_rng_below(&rng, 3));
+		c[i].h.dport = (uint16_t)(1000 + util_rng_below(&rng, 3));
+		if (i < 3) { /* one ENI, one address, one port: both keys are one entry */
+			c[i].zin = c[i].zout;
+			c[i].h.dst = c[i].h.src;
+			c[i].h.dport = c[i].h.sport;
+		}
+		memset(c[i].hint, 0xff, sizeof(c[i].hint));
+	}
+	for (unsigned step = 0; step < 60000; step++) {
+		struct pair_conn *p = &c[util_rng_below(&rng, ARRAY_SIZE(c))];
+		unsigned adv = (unsigned)util_rng_below(&rng, 100);
+		struct ct_key k[2];
+		int r[2][2];
+
+		now += adv < 90 ? util_rng_below(&rng, 2000)
+		       : adv < 99 ? util_rng_below(&rng, 130000)
+				  : util_rng_below(&rng, 432001000);
+		p->h.tcp_flags = flags[util_rng_below(&rng, ARRAY_SIZE(flags))];
+		pair_keys(p, &k[0], &k[1]);
+		if (util_rng_below(&rng, 20) == 0) {
+			size_t budget = util_rng_below(&rng, 16), n0 = ct_expire(t[0], now, budget);
+
+			cr_assert_eq(ct_expire(t[1], now, budget), n0);
+		}
+		if (util_rng_below(&rng, 50) == 0) { /* removed before it expired (ENI gone) */
+			unsigned w = (unsigned)util_rng_below(&rng, 2);
+
+			ct_remove(t[0], ct_lookup(t[0], &k[w], now));
+			ct_remove(t[1], ct_lookup(t[1], &k[w], now));
+		}
+		if (util_rng_below(&rng, 50) == 0) { /* a stale or wrong hint */
+			uint32_t h = util_rng_below(&rng, 2) ? UINT32_MAX
+							     : (uint32_t)util_rng_below(&rng, 300);
+			unsigned w = (unsigned)util_rng_below(&rng, 2);
+
+			p->hint[0][w] = p->hint[1][w] = h;
+		}
+		/*
+		 * A missing entry is opened by this packet in both tables (as the SG
+		 * would), or a UDP flow of the same addresses and ports; not at every
+		 * step, since lookups reclaim expired entries the pair call must see.
+		 */
+		for (unsigned s = 0; s < 2 && util_rng_below(&rng, 3) == 0; s++) {
+			enum ct_dir dir = s == 0 ? CT_DIR_OUT : CT_DIR_IN;
+
+			/* (Both tables look up: a lookup reclaims an expired entry it meets.) */
+			bool live = ct_lookup(t[0], &k[s], now) != NULL;
+
+			cr_assert_eq(live, ct_lookup(t[1], &k[s], now) != NULL, "step %u", step);
+			if (live || util_rng_below(&rng, 4) == 0)
+				continue;
+			if (util_rng_below(&rng, 8) == 0) {
+				struct ct_key u = k[s];
+
+				u.proto = PKT_PROTO_UDP;
+				for (int ti = 0; ti < 2; ti++)
+					if (!ct_lookup(t[ti], &u, now))
+						start_flow(t[ti], &u, dir, 0, NULL, now);
+				continue;
+			}
+			for (int ti = 0; ti < 2; ti++) {
+				struct ct_entry *e = NULL;
+
+				if (ct_insert(t[ti], &k[s], dir, NULL, now, &e) == 0) {
+					ct_update(t[ti], e, dir, p->h.tcp_flags, now);
+					p->hint[ti][s] = ct_entry_index(t[ti], e);
+				}
+			}
+		}
+		if (ct_refresh_tcp_pair(t[0], p->hint[0], p->zout, p->zin, &p->h, now) == 0) {
+			fast++;
+			r[1][0] = ct_refresh(t[1], &k[0], &p->hint[1][0], CT_DIR_OUT, p->h.tcp_flags,
+					     now);
+			r[1][1] = ct_refresh(t[1], &k[1], &p->hint[1][1], CT_DIR_IN, p->h.tcp_flags,
+					     now);
+			cr_assert_eq(r[1][0], 0, "step %u", step);
+			cr_assert_eq(r[1][1], 0, "step %u", step);
+		} else {
+			slow++;
+			for (unsigned s = 0; s < 2; s++)
+				pair_same(t[0], t[1], &k[s], now, step); /* nothing changed */
+			for (int ti = 0; ti < 2; ti++) {
+				r[ti][0] = ct_refresh(t[ti], &k[0], &p->hint[ti][0], CT_DIR_OUT,
+						      p->h.tcp_flags, now);
+				r[ti][1] = ct_refresh(t[ti], &k[1], &p->hint[ti][1], CT_DIR_IN,
+						      p->h.tcp_flags, now);
+			}
+			cr_assert_eq(r[0][0], r[1][0], "step %u", step);
+			cr_assert_eq(r[0][1], r[1][1], "step %u", step);
+		}
+		cr_assert_eq(p->hint[0][0], p->hint[1][0], "step %u", step);
+		cr_assert_eq(p->hint[0][1], p->hint[1][1], "step %u", step);
+		for (size_t j = 0; j < ARRAY_SIZE(c); j++) {
+			struct ct_key kk[2];
+
+			pair_keys(&c[j], &kk[0], &kk[1]);
+			for (unsigned s = 0; s < 2; s++)
+				pair_same(t[0], t[1], &kk[s], now, step);
+		}
+		cr_assert_eq(ct_count(t[0]), ct_count(t[1]), "step %u", step);
+	}
+	cr_assert_gt(fast, 6000, "the pair path answers (%u)", fast);
+	cr_assert_gt(slow, 6000, "and declines (%u)", slow);
+	ct_free(t[0]);
+	ct_free(t[1]);
+}

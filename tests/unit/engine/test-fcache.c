@@ -266,7 +266,7 @@ static bool reply_to(const struct eng_result *r, struct util_rng *rng, struct en
 	return true;
 }
 
-static void run_sequence(uint64_t seed, unsigned steps)
+static void run_sequence(uint64_t seed, unsigned steps, unsigned first_variant)
 {
 	struct util_rng rng;
 	struct eng_state *st[N_STATES];
@@ -295,7 +295,7 @@ static void run_sequence(uint64_t seed, unsigned steps)
 		st[i] = eng_state_new(&l);
 		cr_assert_not_null(st[i]);
 	}
-	m = build(0);
+	m = build(first_variant);
 	cr_assert_eq(eng_compile(m, &gen), 0);
 	model_free(m);
 	for (int i = 0; i < N_STATES; i++) {
@@ -441,7 +441,15 @@ static void run_sequence(uint64_t seed, unsigned steps)
 Test(flow_cache, same_results_with_and_without_the_cache, .timeout = 600)
 {
 	for (uint64_t seed = 1; seed <= 6; seed++)
-		run_sequence(seed, 40000);
+		run_sequence(seed, 40000, 0);
+	/*
+	 * Without flow logs from the start: TCP between two ENIs makes entries of
+	 * two SG steps only, whose established packets take process.c's
+	 * ct_refresh_tcp_pair() path (with flow logs it is met only after a
+	 * random generation swap drops them all).
+	 */
+	for (uint64_t seed = 7; seed <= 8; seed++)
+		run_sequence(seed, 40000, V_NO_FLOWLOGS);
 }
 
 /* The cache is used: established packets hit it and leave the same state behind. */
