@@ -843,16 +843,26 @@ static inline bool pair_ok(const struct ct_table *t, uint32_t hint, uint64_t k0,
 int ct_refresh_tcp_pair(struct ct_table *t, const uint32_t hint[2], uint32_t zone_out,
 			uint32_t zone_in, const struct pkt_hdr *h, uint64_t now_ms)
 {
-	struct ct_key ko = {zone_out, h->src, h->dst, h->sport, h->dport, PKT_PROTO_TCP};
-	struct ct_key ki = {zone_in, h->dst, h->src, h->dport, h->sport, PKT_PROTO_TCP};
 	uint64_t o0, o1, i0, i1;
 	uint32_t a = hint[0], b = hint[1];
 
 	/* The keys' first 16 bytes (zone, addresses, ports) as two words, as key_eq_norm(). */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t ports = h->sport | (uint32_t)h->dport << 16, rports = ports >> 16 | ports << 16;
+
+	o0 = zone_out | (uint64_t)h->src << 32;
+	o1 = h->dst | (uint64_t)ports << 32;
+	i0 = zone_in | (uint64_t)h->dst << 32;
+	i1 = h->src | (uint64_t)(uint32_t)rports << 32;
+#else
+	struct ct_key ko = {zone_out, h->src, h->dst, h->sport, h->dport, PKT_PROTO_TCP};
+	struct ct_key ki = {zone_in, h->dst, h->src, h->dport, h->sport, PKT_PROTO_TCP};
+
 	memcpy(&o0, &ko, 8);
 	memcpy(&o1, (const char *)&ko + 8, 8);
 	memcpy(&i0, &ki, 8);
 	memcpy(&i1, (const char *)&ki + 8, 8);
+#endif
 
 	if (h->proto != PKT_PROTO_TCP || (h->tcp_flags & (PKT_TCP_SYN | PKT_TCP_FIN | PKT_TCP_RST)) ||
 	    !pair_ok(t, a, o0, o1, now_ms) || !pair_ok(t, b, i0, i1, now_ms))

@@ -15,15 +15,6 @@
 #include "lib/engine/fcache.h"
 #include "lib/util/util.h"
 
-struct fcache {
-	struct fc_entry *entries;
-	uint32_t set_mask;
-	uint32_t epoch;
-	uint32_t clock; /* round-robin victim */
-	uint64_t seed;
-	size_t n_entries;
-};
-
 _Static_assert(sizeof(struct fc_entry) == 64, "one cache line per entry");
 _Static_assert(FC_WAYS == 2, "a set is two adjacent cache lines");
 
@@ -82,9 +73,8 @@ static inline struct fc_entry *set_of(const struct fcache *c, const struct fc_ke
 	uint64_t b;
 	uint32_t i;
 	uint64_t a = key_words(k, &b, &i);
-	uint64_t h = util_hash64(((a ^ c->seed) * 0x9e3779b97f4a7c15ULL) ^ b ^ ((uint64_t)i << 32));
 
-	return &c->entries[(size_t)((uint32_t)h & c->set_mask) * FC_WAYS];
+	return fcache_set_words(c, a, b, i);
 }
 
 static inline bool key_eq(const struct fc_key *x, const struct fc_key *y)
@@ -112,11 +102,11 @@ struct fc_entry *fcache_set(const struct fcache *c, const struct fc_key *k)
 static inline struct fc_entry *lookup_in(struct fcache *c, struct fc_entry *set,
 					 const struct fc_key *k)
 {
-	if (set[0].epoch == c->epoch && key_eq(&set[0].key, k))
-		return &set[0];
-	if (set[1].epoch == c->epoch && key_eq(&set[1].key, k))
-		return &set[1];
-	return NULL;
+	uint64_t b;
+	uint32_t i;
+	uint64_t a = key_words(k, &b, &i);
+
+	return fcache_lookup_words(c, set, a, b, i);
 }
 
 struct fc_entry *fcache_lookup_set(struct fcache *c, struct fc_entry *set,

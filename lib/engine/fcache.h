@@ -35,7 +35,10 @@
 #define OPENVPC_ENGINE_FCACHE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "lib/util/util.h"
 
 #define FC_WAYS	       2
 #define FC_OPS_MAX     4
@@ -82,7 +85,18 @@ struct fc_entry {
 	struct fc_op ops[FC_OPS_MAX];
 };
 
-struct fcache;
+/*
+ * The table.  Private to fcache.c but for the inline lookup below (the
+ * established fast path in process.c hashes and probes without a call).
+ */
+struct fcache {
+	struct fc_entry *entries;
+	uint32_t set_mask;
+	uint32_t epoch;
+	uint32_t clock; /* round-robin victim */
+	uint64_t seed;
+	size_t n_entries;
+};
 
 /* A cache of at least entries entries (rounded up to a power of two, >= FC_WAYS).  NULL on OOM. */
 struct fcache *fcache_new(uint32_t entries, uint64_t seed);
@@ -109,6 +123,40 @@ void fcache_prefetch(const struct fcache *c, const struct fc_key *k);
 struct fc_entry *fcache_set(const struct fcache *c, const struct fc_key *k);
 struct fc_entry *fcache_lookup_set(struct fcache *c, struct fc_entry *set,
 				   const struct fc_key *k);
+
+/*
+ * A key as three words: bytes 0-7 (addresses), 8-15 (ports, protocol, ICMP
+ * type and code, point), idx.  process.c builds them from the packet header
+ * directly (same layout up to byte 14).
+ */
+static inline struct fc_entry *fcache_set_words(const struct fcache *c, uint64_t a, uint64_t b,
+						uint32_t i)
+{
+	uint64_t x = util_hash64(((a ^ c->seed) * 0x9e3779b97f4a7c15ULL) ^ b ^ ((uint64_t)i << 32));
+
+	return &c->entries[(size_t)((uint32_t)x & c->set_mask) * FC_WAYS];
+}
+
+static inline bool fcache_entry_is(const struct fc_entry *e, uint32_t epoch, uint64_t a,
+				   uint64_t b, uint32_t i)
+{
+	uint64_t ea, eb;
+
+	__builtin_memcpy(&ea, &e->key.src, 8);
+	__builtin_memcpy(&eb, &e->key.sport, 8);
+	return e->epoch == epoch && ((ea ^ a) | (eb ^ b) | (uint64_t)(e->key.idx ^ i)) == 0;
+}
+
+/* The current epoch's entry for the key (a, b, i) in its set, or NULL. */
+static inline struct fc_entry *fcache_lookup_words(const struct fcache *c, struct fc_entry *set,
+						   uint64_t a, uint64_t b, uint32_t i)
+{
+	if (fcache_entry_is(&set[0], c->epoch, a, b, i))
+		return &set[0];
+	if (fcache_entry_is(&set[1], c->epoch, a, b, i))
+		return &set[1];
+	return NULL;
+}
 
 static inline void fcache_prefetch_set(const struct fc_entry *set)
 {

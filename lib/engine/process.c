@@ -44,6 +44,7 @@
  * without the cache.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "lib/engine/state-private.h"
@@ -1267,10 +1268,17 @@ static __attribute__((noinline)) int wild_replay(struct eng_state *st, const str
 	return 0;
 }
 
-/* eng_process(); set, when not NULL, is the packet's flow-cache set (fcache_set()). */
-static int process_pkt(struct eng_state *st, const struct eng_gen *gen, const struct pkt_hdr *pkt,
-		       struct eng_where from, uint64_t now_ms, struct eng_trace *trace,
-		       struct eng_result *ret, struct fc_entry *set)
+/*
+ * eng_process() but for the fast path below; set, when not NULL, is the
+ * packet's flow-cache set (fcache_set()); e is its entry when looked is
+ * true (the fast path looked it up and could not use it).
+ */
+static __attribute__((noinline)) int process_general(struct eng_state *st,
+						     const struct eng_gen *gen,
+						     const struct pkt_hdr *pkt, struct eng_where from,
+						     uint64_t now_ms, struct eng_trace *trace,
+						     struct eng_result *ret, struct fc_entry *set,
+						     struct fc_entry *e, bool looked)
 {
 	struct eng_result res;
 	struct fc_key fk;
@@ -1304,34 +1312,11 @@ static int process_pkt(struct eng_state *st, const struct eng_gen *gen, const st
 	/* Traced packets (analyses, debugging) always take the slow path. */
 	use_fc = st->fc && !trace;
 	if (use_fc) {
-		struct fc_entry *e;
 		bool created;
 
 		fc_key_of(&fk, pkt, from);
-		e = set ? fcache_lookup_set(st->fc, set, &fk) : fcache_lookup(st->fc, &fk);
-		if (e && (e->flags & FC_E_TCP_PAIR) &&
-		    ct_refresh_tcp_pair(st->ct, e->hint, st->zone_of_eni[e->ops[0].eni],
-					st->zone_of_eni[e->ops[1].eni], pkt, now_ms) == 0) {
-			/* An established packet: fc_replay()'s result without its decoding. */
-			struct pkt_hdr out = *pkt;
-
-			st->stats.ct_hits += 2;
-			st->stats.flow_cache_hits++;
-			if (e->verdict != ENG_DROP) {
-				out.src = e->out_src;
-				out.dst = e->out_dst;
-				st->stats.delivered++;
-			} else {
-				st->stats.dropped++;
-				st->stats.drops[e->drop]++;
-			}
-			ret->verdict = (enum eng_verdict)e->verdict;
-			ret->drop = (enum eng_drop)e->drop;
-			ret->to.point = (enum eng_point)e->to_point;
-			ret->to.idx = e->to_idx;
-			ret->out = out;
-			return 0;
-		}
+		if (!looked)
+			e = set ? fcache_lookup_set(st->fc, set, &fk) : fcache_lookup(st->fc, &fk);
 		if (e && fc_replay(st, gen, e, pkt, now_ms, &res, &created) == 0) {
 			st->stats.flow_cache_hits++;
 			goto done;
@@ -1351,6 +1336,72 @@ done:
 	}
 	*ret = res;
 	return 0;
+}
+
+_Static_assert(offsetof(struct pkt_hdr, src) == offsetof(struct fc_key, src) &&
+		   offsetof(struct pkt_hdr, dst) == offsetof(struct fc_key, dst) &&
+		   offsetof(struct pkt_hdr, sport) == offsetof(struct fc_key, sport) &&
+		   offsetof(struct pkt_hdr, dport) == offsetof(struct fc_key, dport) &&
+		   offsetof(struct pkt_hdr, proto) == offsetof(struct fc_key, proto) &&
+		   offsetof(struct pkt_hdr, icmp_type) == offsetof(struct fc_key, icmp_type) &&
+		   offsetof(struct pkt_hdr, icmp_code) == offsetof(struct fc_key, icmp_code) &&
+		   offsetof(struct fc_key, point) == 15 && offsetof(struct fc_key, sport) == 8,
+	       "the header's first 15 bytes are the flow-cache key's");
+
+/*
+ * eng_process().  The fast path: an untraced packet from an ENI, in the
+ * adopted generation, whose flow-cache entry is an established TCP pair
+ * (FC_E_TCP_PAIR: two SG steps, nothing else stateful) and whose two
+ * conntrack entries ct_refresh_tcp_pair() finds live and ESTABLISHED.  The
+ * key is taken from the header as words (fc_key_of()'s fields, in place),
+ * hashed and probed inline; the result is the entry's, as fc_replay()
+ * writes it.  Everything else is process_general().
+ */
+static inline int process_pkt(struct eng_state *st, const struct eng_gen *gen,
+			      const struct pkt_hdr *pkt, struct eng_where from, uint64_t now_ms,
+			      struct eng_trace *trace, struct eng_result *ret, struct fc_entry *set)
+{
+	struct fcache *fc = st->fc;
+	struct fc_entry *e;
+	uint64_t a, b;
+	uint8_t kb[8];
+
+	if (unlikely(trace || !fc || from.point != ENG_AT_ENI || from.idx >= gen->n_enis ||
+		     gen != st->adopted_for || gen->serial != st->adopted_serial))
+		return process_general(st, gen, pkt, from, now_ms, trace, ret, set, NULL, false);
+	memcpy(&a, &pkt->src, 8);
+	memcpy(kb, &pkt->sport, 8);
+	kb[7] = (uint8_t)from.point; /* fc_key.point where the header has tcp_flags */
+	memcpy(&b, kb, 8);
+	if (!set)
+		set = fcache_set_words(fc, a, b, from.idx);
+	e = fcache_lookup_words(fc, set, a, b, from.idx);
+	if (e && (e->flags & FC_E_TCP_PAIR) &&
+	    ct_refresh_tcp_pair(st->ct, e->hint, st->zone_of_eni[e->ops[0].eni],
+				st->zone_of_eni[e->ops[1].eni], pkt, now_ms) == 0) {
+		struct pkt_hdr out = *pkt;
+
+		st->stats.packets++;
+		if (unlikely(st->flow_interval_start == 0))
+			st->flow_interval_start = (int64_t)(now_ms / 1000);
+		st->stats.ct_hits += 2;
+		st->stats.flow_cache_hits++;
+		if (e->verdict != ENG_DROP) {
+			out.src = e->out_src;
+			out.dst = e->out_dst;
+			st->stats.delivered++;
+		} else {
+			st->stats.dropped++;
+			st->stats.drops[e->drop]++;
+		}
+		ret->verdict = (enum eng_verdict)e->verdict;
+		ret->drop = (enum eng_drop)e->drop;
+		ret->to.point = (enum eng_point)e->to_point;
+		ret->to.idx = e->to_idx;
+		ret->out = out;
+		return 0;
+	}
+	return process_general(st, gen, pkt, from, now_ms, trace, ret, set, e, true);
 }
 
 int eng_process(struct eng_state *st, const struct eng_gen *gen, const struct pkt_hdr *pkt,
