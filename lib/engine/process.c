@@ -1285,6 +1285,8 @@ static __attribute__((noinline)) int process_general(struct eng_state *st,
 	bool use_fc;
 	size_t limit;
 
+	if (looked)
+		goto checked; /* by process_pkt(): valid, adopted, cached, untraced */
 	switch (from.point) {
 	case ENG_AT_ENI:
 		limit = gen->n_enis;
@@ -1306,6 +1308,7 @@ static __attribute__((noinline)) int process_general(struct eng_state *st,
 		if (r < 0)
 			return r;
 	}
+checked:
 	st->stats.packets++;
 	if (st->flow_interval_start == 0)
 		st->flow_interval_start = (int64_t)(now_ms / 1000); /* starts with the first packet */
