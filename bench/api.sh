@@ -2,7 +2,8 @@
 # EC2 API benchmark: the same wrk workloads against vpcd (--no-fabric) and
 # moto_server in one run — DescribeSubnets over 50 subnets, and a create/delete
 # mix (CreateTags / DeleteTags, each a durable write in vpcd) — requests per
-# second and p99 for both and the ratio; then vpcd's RSS holding 10,000 ENIs
+# second, p99 and the server process's CPU time per request for both and the
+# ratio; then vpcd's RSS holding 10,000 ENIs
 # (vpcd runs with --quota enis_per_region raised past AWS's default 5,000;
 # 8 clients create them).  Environment: API_BENCH_SECONDS (8 per workload),
 # API_BENCH_ENIS (10000), API_BENCH_ENI_CLIENTS (8).

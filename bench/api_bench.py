@@ -99,15 +99,27 @@ def lua(tmp, name, port, bodies):
     return path
 
 
-def run_wrk(port, script):
+def cpu_seconds(pid):
+    """User + system CPU time of a process (all its threads) so far."""
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_wrk(port, script, pid):
+    """wrk against the server; also the server process's CPU time per request (user +
+    kernel, all threads): what each request costs on the 2 CPUs both servers share with wrk."""
+    cpu0 = cpu_seconds(pid)
     out = subprocess.run(["wrk", "-t2", "-c8", f"-d{DURATION}s", "--latency", "-s", script,
                           f"http://127.0.0.1:{port}/"], capture_output=True, text=True).stdout
+    cpu = cpu_seconds(pid) - cpu0
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rps": round(rps, 1), "p99_ms": round(float(p99.group(1)) * scale, 2),
-            "non_2xx": int(errors.group(1)) if errors else 0}
+            "non_2xx": int(errors.group(1)) if errors else 0,
+            "cpu_us_per_req": round(cpu / requests * 1e6, 1) if requests else 0}
 
 
 def setup(ec2):
@@ -142,7 +154,7 @@ def main():
         wait_port(mport)
         results = {}
         describe_vpcd = None
-        for name, port in (("vpcd", vport), ("moto", mport)):
+        for name, port, pid in (("vpcd", vport, vpcd.pid), ("moto", mport, moto.pid)):
             ec2 = client(port)
             vpc, subnets = setup(ec2)
             describe = f"Action=DescribeSubnets&Version=2016-11-15&Filter.1.Name=vpc-id&Filter.1.Value.1={vpc}"
@@ -154,8 +166,9 @@ def main():
             dscript = lua(tmp, f"{name}-d", port, [describe])
             if name == "vpcd":
                 describe_vpcd = dscript
-            results[name] = {"describe_subnets_50": run_wrk(port, dscript),
-                             "create_delete_mix": run_wrk(port, lua(tmp, f"{name}-m", port, mix))}
+            results[name] = {"describe_subnets_50": run_wrk(port, dscript, pid),
+                             "create_delete_mix": run_wrk(port, lua(tmp, f"{name}-m", port, mix),
+                                                          pid)}
         # vpcd's memory holding ENIS ENIs, spread over the default VPC's subnets.
         ec2 = client(vport)
         sub = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
@@ -166,12 +179,14 @@ def main():
         rss = rss_kib(vpcd.pid)
         # The same DescribeSubnets with the ENIs present (each subnet's free-address
         # count looks at them): vpcd only, moto is not asked to hold 10,000 ENIs.
-        results["vpcd"]["describe_subnets_50_with_enis"] = run_wrk(vport, describe_vpcd)
+        results["vpcd"]["describe_subnets_50_with_enis"] = run_wrk(vport, describe_vpcd, vpcd.pid)
         v, m = results["vpcd"], results["moto"]
         for w in ("describe_subnets_50", "create_delete_mix"):
             ratio = v[w]["rps"] / m[w]["rps"] if m[w]["rps"] else 0
-            print(f"{w:22s} vpcd {v[w]['rps']:9.1f} req/s p99 {v[w]['p99_ms']:7.2f} ms | "
-                  f"moto {m[w]['rps']:8.1f} req/s p99 {m[w]['p99_ms']:7.2f} ms | ratio {ratio:6.1f}x")
+            print(f"{w:22s} vpcd {v[w]['rps']:9.1f} req/s p99 {v[w]['p99_ms']:7.2f} ms "
+                  f"{v[w]['cpu_us_per_req']:6.1f} us CPU/req | "
+                  f"moto {m[w]['rps']:8.1f} req/s p99 {m[w]['p99_ms']:7.2f} ms "
+                  f"{m[w]['cpu_us_per_req']:8.1f} us CPU/req | ratio {ratio:6.1f}x")
             results[w + "_ratio"] = round(ratio, 1)
         print(f"vpcd RSS with {made} ENIs: {rss / 1024:.1f} MiB (before them: "
               f"{rss_before / 1024:.1f} MiB; created by {ENI_CLIENTS} clients in "
