@@ -22,12 +22,15 @@ echo "$timed" | sed '$d'
 json_timed=$(echo "$timed" | tail -n 1)
 
 ir_per_packet() {
-	# $1 = mode; measures run_engine and run_naive separately over N packets.
-	local mode=$1 n=20000 out
+	# $1 = mode, $2 = run_engine or run_engine_burst; measures it and run_naive
+	# separately over N packets.
+	local mode=$1 fn=${2:-run_engine} n=20000 out extra=()
+	[ "$fn" = run_engine_burst ] && extra=(--burst)
 	out=$(mktemp -d)
 	valgrind --tool=callgrind --callgrind-out-file="$out/cg.%p" \
-		--toggle-collect=run_engine --toggle-collect=run_naive \
-		"$bin" --conns 20000 --packets $n --mode "$mode" --callgrind >/dev/null 2>"$out/log" || {
+		--toggle-collect="$fn" --toggle-collect=run_naive \
+		"$bin" --conns 20000 --packets $n --mode "$mode" --callgrind "${extra[@]}" \
+		>/dev/null 2>"$out/log" || {
 		cat "$out/log" >&2; return 1; }
 	# Inclusive cost of each toggled function from callgrind_annotate, summed
 	# over every part written (a dump requested from outside, e.g. another
@@ -37,7 +40,7 @@ ir_per_packet() {
 		# (awk reads to the end: an early exit would kill the annotator with SIGPIPE,
 		# which pipefail and set -e turn into a silent exit of the script.)
 		v=$(callgrind_annotate --inclusive=yes "$f" 2>/dev/null |
-			awk '/:run_engine / && !done {gsub(",","",$1); print $1; done=1}')
+			awk -v fn=":$fn " 'index($0, fn) && !done {gsub(",","",$1); print $1; done=1}')
 		eng=$((eng + ${v:-0}))
 		v=$(callgrind_annotate --inclusive=yes "$f" 2>/dev/null |
 			awk '/:run_naive / && !done {gsub(",","",$1); print $1; done=1}')
@@ -50,9 +53,13 @@ ir_per_packet() {
 echo "== callgrind instructions per packet (20,000 tracked connections, 20,000 packets)"
 read -r est_ir est_naive_ir < <(ir_per_packet established)
 read -r new_ir new_naive_ir < <(ir_per_packet new)
-printf '%-12s %14s %14s\n' "packets" "openvpc Ir" "naive Ir"
-printf '%-12s %14s %14s\n' "established" "$est_ir" "$est_naive_ir"
-printf '%-12s %14s %14s\n' "new" "$new_ir" "$new_naive_ir"
+read -r estb_ir _ < <(ir_per_packet established run_engine_burst)
+read -r newb_ir _ < <(ir_per_packet new run_engine_burst)
+printf '%-12s %14s %14s %14s\n' "packets" "openvpc Ir" "in bursts" "naive Ir"
+printf '%-12s %14s %14s %14s\n' "established" "$est_ir" "$estb_ir" "$est_naive_ir"
+printf '%-12s %14s %14s %14s\n' "new" "$new_ir" "$newb_ir" "$new_naive_ir"
 echo "$json_timed" | jq -c --argjson ei "$est_ir" --argjson eni "$est_naive_ir" \
 	--argjson ni "$new_ir" --argjson nni "$new_naive_ir" \
-	'. + {established_ir: $ei, established_naive_ir: $eni, new_ir: $ni, new_naive_ir: $nni}'
+	--argjson ebi "$estb_ir" --argjson nbi "$newb_ir" \
+	'. + {established_ir: $ei, established_naive_ir: $eni, new_ir: $ni, new_naive_ir: $nni,
+	      established_burst_ir: $ebi, new_burst_ir: $nbi}'

@@ -621,6 +621,14 @@ void ct_prefetch_hint(const struct ct_table *t, uint32_t hint)
 		__builtin_prefetch(&t->entries[hint], 1);
 }
 
+_Static_assert(sizeof(struct ct_entry) == CT_ENTRY_SIZE, "ct_pool_view()'s stride");
+
+void ct_pool_view(const struct ct_table *t, const void **ret_base, uint32_t *ret_capacity)
+{
+	*ret_base = t->entries;
+	*ret_capacity = t->capacity;
+}
+
 bool ct_would_pass(const struct ct_table *t, const struct ct_key *k, uint8_t tcp_flags,
 		   uint64_t now_ms)
 {

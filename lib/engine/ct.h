@@ -213,6 +213,12 @@ void ct_prefetch_key(const struct ct_table *t, const struct ct_key *k);
 /* Prefetch the entry at a hint (any value is safe). */
 void ct_prefetch_hint(const struct ct_table *t, uint32_t hint);
 /*
+ * The entry pool, for prefetching by hint without a call: entry i < capacity
+ * starts at base + i * CT_ENTRY_SIZE (fixed for the table's lifetime).
+ */
+#define CT_ENTRY_SIZE 64
+void ct_pool_view(const struct ct_table *t, const void **ret_base, uint32_t *ret_capacity);
+/*
  * Would ct_lookup() followed by ct_update() with a packet carrying tcp_flags
  * pass it by state now (a live entry, not a closed TCP connection that the
  * packet does not reopen)?  Changes nothing.

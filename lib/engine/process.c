@@ -1351,6 +1351,20 @@ _Static_assert(offsetof(struct pkt_hdr, src) == offsetof(struct fc_key, src) &&
 		   offsetof(struct fc_key, point) == 15 && offsetof(struct fc_key, sport) == 8,
 	       "the header's first 15 bytes are the flow-cache key's");
 
+/* fc_key_of(pkt, from)'s first two words (fcache_set_words()); its third is from.idx. */
+static inline uint64_t fc_key_words(const struct pkt_hdr *pkt, struct eng_where from,
+				    uint64_t *ret_b)
+{
+	uint64_t a;
+	uint8_t kb[8];
+
+	memcpy(&a, &pkt->src, 8);
+	memcpy(kb, &pkt->sport, 8);
+	kb[7] = (uint8_t)from.point; /* fc_key.point where the header has tcp_flags */
+	memcpy(ret_b, kb, 8);
+	return a;
+}
+
 /*
  * eng_process().  The fast path: an untraced packet from an ENI, in the
  * adopted generation, whose flow-cache entry is an established TCP pair
@@ -1367,15 +1381,11 @@ static inline int process_pkt(struct eng_state *st, const struct eng_gen *gen,
 	struct fcache *fc = st->fc;
 	struct fc_entry *e;
 	uint64_t a, b;
-	uint8_t kb[8];
 
 	if (unlikely(trace || !fc || from.point != ENG_AT_ENI || from.idx >= gen->n_enis ||
 		     gen != st->adopted_for || gen->serial != st->adopted_serial))
 		return process_general(st, gen, pkt, from, now_ms, trace, ret, set, NULL, false);
-	memcpy(&a, &pkt->src, 8);
-	memcpy(kb, &pkt->sport, 8);
-	kb[7] = (uint8_t)from.point; /* fc_key.point where the header has tcp_flags */
-	memcpy(&b, kb, 8);
+	a = fc_key_words(pkt, from, &b);
 	if (!set)
 		set = fcache_set_words(fc, a, b, from.idx);
 	e = fcache_lookup_words(fc, set, a, b, from.idx);
@@ -1434,6 +1444,23 @@ static void prefetch_new_flow(const struct eng_state *st, const struct eng_gen *
 	}
 }
 
+/* Stage B for a packet without an exact entry: its wildcard set, its conntrack index lines. */
+static __attribute__((noinline)) void burst_stage_b_new(struct eng_state *st,
+							const struct eng_gen *gen,
+							const struct pkt_hdr *pkt,
+							struct eng_where from)
+{
+	if (fc_wild_ok(pkt)) {
+		struct fc_key k, wk;
+
+		fc_key_of(&k, pkt, from);
+		fc_wild_key(&wk, &k);
+		fcache_prefetch_set(fcache_set(st->fc, &wk));
+	}
+	if (from.point == ENG_AT_ENI)
+		prefetch_new_flow(st, gen, pkt, from.idx);
+}
+
 /*
  * eng_process_burst() as a three-stage software pipeline (DPDK's pipelined
  * hash lookups).  At step j, with the distances below:
@@ -1454,27 +1481,24 @@ static void prefetch_new_flow(const struct eng_state *st, const struct eng_gen *
 #define BURST_B	   4
 #define BURST_RING 16 /* > BURST_A, a power of two */
 
-static void burst_stage_b(struct eng_state *st, const struct eng_gen *gen,
-			  const struct pkt_hdr *pkt, struct eng_where from, struct fc_entry *set)
+static inline void burst_stage_b(struct eng_state *st, const struct eng_gen *gen,
+				 const struct pkt_hdr *pkt, struct eng_where from,
+				 struct fc_entry *set, const char *pool, uint32_t pool_n)
 {
-	struct fc_key k;
 	const struct fc_entry *e;
+	uint64_t a, b;
 
-	fc_key_of(&k, pkt, from);
-	e = fcache_lookup_set(st->fc, set, &k);
-	if (e) {
-		for (unsigned s = 0; s < e->n_sg; s++)
-			ct_prefetch_hint(st->ct, e->hint[s]);
+	a = fc_key_words(pkt, from, &b);
+	e = fcache_lookup_words(st->fc, set, a, b, from.idx);
+	if (likely(e)) {
+		/* The conntrack entries of its SG steps (at most two; any hint is safe). */
+		if (e->n_sg > 0 && e->hint[0] < pool_n)
+			__builtin_prefetch(pool + (size_t)e->hint[0] * CT_ENTRY_SIZE, 1);
+		if (e->n_sg > 1 && e->hint[1] < pool_n)
+			__builtin_prefetch(pool + (size_t)e->hint[1] * CT_ENTRY_SIZE, 1);
 		return;
 	}
-	if (fc_wild_ok(pkt)) {
-		struct fc_key wk;
-
-		fc_wild_key(&wk, &k);
-		fcache_prefetch_set(fcache_set(st->fc, &wk));
-	}
-	if (from.point == ENG_AT_ENI)
-		prefetch_new_flow(st, gen, pkt, from.idx);
+	burst_stage_b_new(st, gen, pkt, from);
 }
 
 static int burst_staged(struct eng_state *st, const struct eng_gen *gen,
@@ -1482,20 +1506,24 @@ static int burst_staged(struct eng_state *st, const struct eng_gen *gen,
 			uint64_t now_ms, struct eng_result *ret)
 {
 	struct fc_entry *set[BURST_RING];
+	const void *pool;
+	uint32_t pool_n;
 	ptrdiff_t da = BURST_A, db = BURST_B, m = (ptrdiff_t)n;
-	struct fc_key k;
 	int r;
 
+	ct_pool_view(st->ct, &pool, &pool_n);
 	for (ptrdiff_t j = -da; j < m; j++) {
 		ptrdiff_t a = j + da, b = j + db;
 
 		if (a < m) {
-			fc_key_of(&k, &pkts[a], from[a]);
-			set[a % BURST_RING] = fcache_set(st->fc, &k);
+			uint64_t w0, w1;
+
+			w0 = fc_key_words(&pkts[a], from[a], &w1);
+			set[a % BURST_RING] = fcache_set_words(st->fc, w0, w1, from[a].idx);
 			fcache_prefetch_set(set[a % BURST_RING]);
 		}
 		if (b >= 0 && b < m)
-			burst_stage_b(st, gen, &pkts[b], from[b], set[b % BURST_RING]);
+			burst_stage_b(st, gen, &pkts[b], from[b], set[b % BURST_RING], pool, pool_n);
 		if (j < 0)
 			continue;
 		r = process_pkt(st, gen, &pkts[j], from[j], now_ms, NULL, &ret[j],
