@@ -13,12 +13,24 @@
  * auto mode tx_slot() lends the ring frame; tx_commit() moves a small frame
  * into the queue (a copy of at most RING_COPY_MAX bytes) and leaves the ring
  * frame free.
+ *
+ * In auto mode the queue's buffers are, when the kernel allows it, the UMEM
+ * of a send-only AF_XDP socket bound to the port's queue 0 in copy mode
+ * (XDP_COPY): a flush writes one descriptor per queued frame into its TX
+ * ring and kicks it with sendto(); the kernel builds each skb from the
+ * descriptor (xsk_generic_xmit) without the per-message msghdr/iovec import
+ * and header parsing of sendmmsg() on a packet socket.  A buffer stays taken
+ * from its flush until the completion ring gives it back (x_inflight counts
+ * them; completions come in the order the kernel consumed the descriptors,
+ * which is the order of the queue).  Without AF_XDP (no CAP_NET_RAW, kernel
+ * without XDP sockets, queue 0 already taken) the packet socket is used.
  */
 #include "fabric/ring.h"
 
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/if_xdp.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
 #include <stdlib.h>
@@ -29,6 +41,12 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#ifndef AF_XDP
+#define AF_XDP 44
+#endif
+#ifndef SOL_XDP
+#define SOL_XDP 283
+#endif
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
 #endif
@@ -61,6 +79,15 @@ struct dp_io {
 	struct mmsghdr *q_msg;
 	struct iovec *q_iov;
 	uint32_t q_size, q_nr, q_head, q_n;
+	/* AF_XDP transport of the copy queue (auto mode), or xsk_fd -1 */
+	int xsk_fd;
+	uint32_t x_inflight;	    /* handed to the kernel, not completed yet */
+	uint32_t x_prod, x_cq_cons; /* our TX producer / completion consumer */
+	uint32_t *x_tx_prod, *x_tx_cons, *x_cq_prod, *x_cq_cons_p;
+	struct xdp_desc *x_tx_desc;
+	const uint64_t *x_cq_addr;
+	void *x_tx_map, *x_cq_map;
+	size_t x_tx_len, x_cq_len;
 };
 
 void ring_config_default(struct dp_io_config *cfg)
@@ -125,7 +152,9 @@ static int copy_tx_alloc(struct dp_io *io, uint32_t size, uint32_t nr)
 {
 	io->q_size = size;
 	io->q_nr = nr;
-	io->q_buf = malloc((size_t)size * nr);
+	/* page aligned: it may become an AF_XDP UMEM */
+	if (posix_memalign((void **)&io->q_buf, 4096, (size_t)size * nr) != 0)
+		io->q_buf = NULL;
 	io->q_msg = calloc(nr, sizeof(*io->q_msg));
 	io->q_iov = calloc(nr, sizeof(*io->q_iov));
 	if (!io->q_buf || !io->q_msg || !io->q_iov) {
@@ -138,6 +167,81 @@ static int copy_tx_alloc(struct dp_io *io, uint32_t size, uint32_t nr)
 		io->q_msg[i].msg_hdr.msg_iovlen = 1;
 	}
 	return 0;
+}
+
+static void xsk_close(struct dp_io *io)
+{
+	if (io->x_tx_map)
+		munmap(io->x_tx_map, io->x_tx_len);
+	if (io->x_cq_map)
+		munmap(io->x_cq_map, io->x_cq_len);
+	if (io->xsk_fd >= 0)
+		close(io->xsk_fd);
+	io->x_tx_map = io->x_cq_map = NULL;
+	io->xsk_fd = -1;
+}
+
+/*
+ * The copy queue's AF_XDP socket: its buffers (q_buf, q_nr chunks of q_size,
+ * a power of two >= 2048) registered as UMEM, a TX ring and a completion
+ * ring of q_nr entries (the fill ring exists because bind() wants it; it is
+ * never used: nothing is received), bound to queue 0 of ifindex in copy
+ * mode.  0 or -errno (then nothing is left open).
+ */
+static int xsk_open(struct dp_io *io, int ifindex)
+{
+	struct xdp_umem_reg mr = {0};
+	struct xdp_mmap_offsets off;
+	struct sockaddr_xdp sxdp = {0};
+	socklen_t olen = sizeof(off);
+	int n = (int)io->q_nr, r;
+
+	io->xsk_fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (io->xsk_fd < 0)
+		return -errno;
+	mr.addr = (uint64_t)(uintptr_t)io->q_buf;
+	mr.len = (uint64_t)io->q_size * io->q_nr;
+	mr.chunk_size = io->q_size;
+	if (setsockopt(io->xsk_fd, SOL_XDP, XDP_UMEM_REG, &mr, sizeof(mr)) < 0 ||
+	    setsockopt(io->xsk_fd, SOL_XDP, XDP_UMEM_FILL_RING, &n, sizeof(n)) < 0 ||
+	    setsockopt(io->xsk_fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &n, sizeof(n)) < 0 ||
+	    setsockopt(io->xsk_fd, SOL_XDP, XDP_TX_RING, &n, sizeof(n)) < 0 ||
+	    getsockopt(io->xsk_fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &olen) < 0)
+		goto fail;
+	(void)setopt_int(io->xsk_fd, SOL_SOCKET, SO_SNDBUFFORCE, 4 << 20);
+	io->x_tx_len = off.tx.desc + (size_t)n * sizeof(struct xdp_desc);
+	io->x_tx_map = mmap(NULL, io->x_tx_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+			    io->xsk_fd, XDP_PGOFF_TX_RING);
+	if (io->x_tx_map == MAP_FAILED) {
+		io->x_tx_map = NULL;
+		goto fail;
+	}
+	io->x_cq_len = off.cr.desc + (size_t)n * sizeof(uint64_t);
+	io->x_cq_map = mmap(NULL, io->x_cq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+			    io->xsk_fd, XDP_UMEM_PGOFF_COMPLETION_RING);
+	if (io->x_cq_map == MAP_FAILED) {
+		io->x_cq_map = NULL;
+		goto fail;
+	}
+	io->x_tx_prod = (uint32_t *)((uint8_t *)io->x_tx_map + off.tx.producer);
+	io->x_tx_cons = (uint32_t *)((uint8_t *)io->x_tx_map + off.tx.consumer);
+	io->x_tx_desc = (struct xdp_desc *)((uint8_t *)io->x_tx_map + off.tx.desc);
+	io->x_cq_prod = (uint32_t *)((uint8_t *)io->x_cq_map + off.cr.producer);
+	io->x_cq_cons_p = (uint32_t *)((uint8_t *)io->x_cq_map + off.cr.consumer);
+	io->x_cq_addr = (const uint64_t *)((uint8_t *)io->x_cq_map + off.cr.desc);
+	io->x_prod = *io->x_tx_prod;
+	io->x_cq_cons = *io->x_cq_cons_p;
+	sxdp.sxdp_family = AF_XDP;
+	sxdp.sxdp_ifindex = (uint32_t)ifindex;
+	sxdp.sxdp_queue_id = 0;
+	sxdp.sxdp_flags = XDP_COPY;
+	if (bind(io->xsk_fd, (struct sockaddr *)&sxdp, sizeof(sxdp)) < 0)
+		goto fail;
+	return 0;
+fail:
+	r = -errno;
+	xsk_close(io);
+	return r;
 }
 
 static int ring_open(int ifindex, const struct dp_io_config *cfg, struct dp_io **ret_io)
@@ -158,6 +262,7 @@ static int ring_open(int ifindex, const struct dp_io_config *cfg, struct dp_io *
 	if (!io)
 		return -ENOMEM;
 	io->tx_fd = -1;
+	io->xsk_fd = -1;
 	io->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (io->fd < 0) {
 		r = -errno;
@@ -234,7 +339,8 @@ static int ring_open(int ifindex, const struct dp_io_config *cfg, struct dp_io *
 		r = -errno;
 		goto err_bind;
 	}
-	if (io->q_buf) {
+	/* auto mode: AF_XDP when the kernel lets us, else the packet socket */
+	if (io->q_buf && !(io->tx_base && xsk_open(io, ifindex) == 0)) {
 		io->tx_fd = copy_tx_socket(ifindex);
 		if (io->tx_fd < 0) {
 			r = io->tx_fd;
@@ -262,6 +368,7 @@ static void ring_close(struct dp_io *io)
 		munmap(io->map, io->map_len);
 	if (io->tx_fd >= 0)
 		close(io->tx_fd);
+	xsk_close(io);
 	close(io->fd);
 	copy_tx_free(io);
 	free(io);
@@ -367,9 +474,83 @@ static int ring_kick(struct dp_io *io)
  * PACKET_LOSS does for the ring; -EAGAIN (send buffer full) keeps the rest
  * queued.
  */
+/* Take back the buffers the kernel has completed. */
+static void xsk_reclaim(struct dp_io *io)
+{
+	uint32_t prod = __atomic_load_n(io->x_cq_prod, __ATOMIC_ACQUIRE);
+	uint32_t n = prod - io->x_cq_cons;
+
+	if (n == 0)
+		return;
+	if (n > io->x_inflight) /* never: the kernel completes what it was given */
+		n = io->x_inflight;
+	io->x_inflight -= n;
+	io->x_cq_cons += n;
+	__atomic_store_n(io->x_cq_cons_p, io->x_cq_cons, __ATOMIC_RELEASE);
+}
+
+/*
+ * Hand the queued frames to the AF_XDP socket (one descriptor each, from
+ * q_head on) and kick it until the kernel has consumed every descriptor:
+ * each sendto() sends at most 32 (the kernel's batch), -EAGAIN without
+ * progress (send buffer or completion ring full) leaves the rest in the TX
+ * ring for the next flush.  A frame the device drops (-EBUSY) is consumed.
+ */
+static int xsk_flush(struct dp_io *io)
+{
+	for (uint32_t i = 0; i < io->q_n; i++) {
+		uint32_t slot = (io->q_head + i) % io->q_nr;
+		struct xdp_desc *d = &io->x_tx_desc[(io->x_prod + i) & (io->q_nr - 1)];
+
+		d->addr = (uint64_t)slot * io->q_size;
+		d->len = (uint32_t)io->q_iov[slot].iov_len;
+		d->options = 0;
+	}
+	io->x_prod += io->q_n;
+	__atomic_store_n(io->x_tx_prod, io->x_prod, __ATOMIC_RELEASE);
+	io->x_inflight += io->q_n;
+	io->q_head = (io->q_head + io->q_n) % io->q_nr;
+	io->q_n = 0;
+	for (;;) {
+		uint32_t cons = __atomic_load_n(io->x_tx_cons, __ATOMIC_ACQUIRE);
+
+		if (cons == io->x_prod)
+			break;
+		if (sendto(io->xsk_fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EBUSY &&
+		    errno != EAGAIN && errno != EINTR && errno != ENOBUFS) {
+			xsk_reclaim(io);
+			return -errno;
+		}
+		if (__atomic_load_n(io->x_tx_cons, __ATOMIC_ACQUIRE) == cons) {
+			xsk_reclaim(io);
+			return -EAGAIN; /* no progress: the descriptors stay in the ring */
+		}
+	}
+	xsk_reclaim(io);
+	return 0;
+}
+
+/* Frames queued, or handed to the AF_XDP socket and not consumed yet. */
+static bool copy_pending(const struct dp_io *io)
+{
+	return io->q_n ||
+	       (io->xsk_fd >= 0 && __atomic_load_n(io->x_tx_cons, __ATOMIC_ACQUIRE) != io->x_prod);
+}
+
+/* Room for one more frame in the copy queue (buffers in flight count too). */
+static bool copy_has_room(struct dp_io *io)
+{
+	if (io->xsk_fd >= 0 && io->q_n + io->x_inflight == io->q_nr)
+		xsk_reclaim(io);
+	return io->q_n + io->x_inflight < io->q_nr;
+}
+
 static int copy_flush(struct dp_io *io)
 {
 	int err = 0;
+
+	if (io->xsk_fd >= 0)
+		return xsk_flush(io);
 
 	while (io->q_n) {
 		uint32_t n = io->q_nr - io->q_head;
@@ -410,9 +591,9 @@ static void ring_tx_commit(struct dp_io *io, size_t len, const struct dp_io_offl
 		return;
 	}
 	h = tx_frame(io, io->tx_cur);
-	if (io->q_buf && len <= io->q_size && io->q_n == io->q_nr)
+	if (io->q_buf && len <= io->q_size && !copy_has_room(io))
 		(void)copy_flush(io); /* a full queue: send it, keep copying */
-	if (io->q_buf && len <= io->q_size && io->q_n < io->q_nr) {
+	if (io->q_buf && len <= io->q_size && copy_has_room(io)) {
 		/* a small frame: copied out of the lent ring frame, which stays free */
 		if (io->tx_queued)
 			(void)ring_kick(io);
@@ -421,7 +602,7 @@ static void ring_tx_commit(struct dp_io *io, size_t len, const struct dp_io_offl
 		copy_commit(io, len);
 		return;
 	}
-	if (io->q_n)
+	if (copy_pending(io))
 		(void)copy_flush(io);
 	if (io->vnet) {
 		struct virtio_net_hdr vh = {0};
@@ -450,7 +631,7 @@ static void ring_tx_commit(struct dp_io *io, size_t len, const struct dp_io_offl
 static int ring_tx_flush(struct dp_io *io)
 {
 	int r = io->tx_queued ? ring_kick(io) : 0;
-	int q = io->q_n ? copy_flush(io) : 0;
+	int q = copy_pending(io) ? copy_flush(io) : 0;
 
 	if (r == -EAGAIN || q == -EAGAIN)
 		return -EAGAIN;
@@ -466,6 +647,13 @@ static uint64_t ring_rx_dropped(struct dp_io *io)
 	if (getsockopt(io->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) < 0)
 		return 0;
 	return st.tp_drops;
+}
+
+const char *ring_small_tx(const struct dp_io *io)
+{
+	if (!io->q_buf)
+		return "ring";
+	return io->xsk_fd >= 0 ? "af_xdp" : "sendmmsg";
 }
 
 const struct dp_io_ops ring_io_ops = {

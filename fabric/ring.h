@@ -11,8 +11,14 @@
  *
  * Transmit (dp_io_config.tx_mode):
  *  - auto (the default without offload): frames of at most 2 KiB are copied
- *    into a queue and sent with one sendmmsg() per flush on a second,
- *    send-only socket of the port; larger ones go through the TX ring.  A
+ *    into a queue and sent, per flush, through a send-only AF_XDP socket of
+ *    the port in copy mode (the queue's buffers are its UMEM: one descriptor
+ *    per frame, one sendto() per 32 frames; the kernel builds the skb
+ *    without sendmmsg()'s per-message msghdr/iovec import and header
+ *    parsing, about a sixth of the data-path thread's CPU per 64-byte
+ *    packet), or, where AF_XDP is not available, with one sendmmsg() per
+ *    flush on a second, send-only packet socket; larger ones go through the
+ *    TX ring.  A
  *    small frame sent by copy lands in the skb's linear area; from the ring
  *    it would be a page fragment of the mapping, which the kernel copies
  *    into freshly allocated pages when the skb crosses the veth into the
@@ -39,5 +45,11 @@ extern const struct dp_io_ops ring_io_ops;
 
 /* Fills every field of *cfg with the defaults above (no offload, auto TX). */
 void ring_config_default(struct dp_io_config *cfg);
+
+/*
+ * How a port sends frames of at most 2 KiB: "af_xdp", "sendmmsg" (copy
+ * queue over a packet socket) or "ring" (ring mode).  For tests and stats.
+ */
+const char *ring_small_tx(const struct dp_io *io);
 
 #endif

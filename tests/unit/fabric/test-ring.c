@@ -23,6 +23,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#ifndef AF_XDP
+#define AF_XDP 44
+#endif
 #include <arpa/inet.h>
 
 #include "fabric/ring.h"
@@ -148,6 +152,65 @@ Test(ring, copy_mode_mixed_sizes_arrive_whole_and_in_order)
 Test(ring, ring_mode_mixed_sizes_arrive_whole_and_in_order)
 {
 	send_and_check(DP_IO_TX_RING);
+}
+
+/*
+ * Auto mode sends small frames through AF_XDP (where the kernel has XDP
+ * sockets): 1,000 of them, committed with a flush only every 300, so that
+ * the queue fills while earlier buffers are still in flight and wraps
+ * around several times; all must arrive, whole and in order.
+ */
+Test(ring, auto_mode_sends_small_frames_through_af_xdp_in_order)
+{
+	struct dp_io_config cfg;
+	struct dp_io *io = NULL;
+	static uint8_t want[128], got[16384];
+	int fd = b_socket(), big = 16 << 20, probe = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+
+	if (probe < 0)
+		cr_skip_test("no AF_XDP sockets in this kernel (%s)", strerror(errno));
+	close(probe);
+	cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)), 0);
+	ring_config_default(&cfg);
+	cr_assert_eq(ring_io_ops.open(ifindex_a, &cfg, &io), 0);
+	cr_assert_str_eq(ring_small_tx(io), "af_xdp");
+	for (uint32_t seq = 0; seq < 1000; seq++) {
+		size_t cap = 0, n = 60 + seq % 40;
+		uint8_t *slot = ring_io_ops.tx_slot(io, &cap);
+
+		cr_assert_not_null(slot, "frame %u: no TX buffer", seq);
+		fill(slot, n, seq);
+		ring_io_ops.tx_commit(io, n, NULL);
+		if (seq % 300 == 299)
+			cr_assert_eq(ring_io_ops.tx_flush(io), 0);
+	}
+	cr_assert_eq(ring_io_ops.tx_flush(io), 0);
+	for (uint32_t seq = 0; seq < 1000; seq++) {
+		size_t len = 0, n = 60 + seq % 40;
+
+		cr_assert(next_test_frame(fd, got, sizeof(got), &len), "frame %u lost", seq);
+		fill(want, n, seq);
+		cr_assert_eq(len, n, "frame %u is %zu bytes, sent %zu", seq, len, n);
+		cr_assert_eq(memcmp(got, want, n), 0, "frame %u differs (order?)", seq);
+	}
+	ring_io_ops.close(io);
+	close(fd);
+}
+
+Test(ring, copy_and_ring_modes_do_not_use_af_xdp)
+{
+	struct dp_io_config cfg;
+	struct dp_io *io = NULL;
+
+	ring_config_default(&cfg);
+	cfg.tx_mode = DP_IO_TX_COPY;
+	cr_assert_eq(ring_io_ops.open(ifindex_a, &cfg, &io), 0);
+	cr_assert_str_eq(ring_small_tx(io), "sendmmsg");
+	ring_io_ops.close(io);
+	cfg.tx_mode = DP_IO_TX_RING;
+	cr_assert_eq(ring_io_ops.open(ifindex_a, &cfg, &io), 0);
+	cr_assert_str_eq(ring_small_tx(io), "ring");
+	ring_io_ops.close(io);
 }
 
 Test(ring, copy_queue_full_lends_nothing_until_flushed)
