@@ -1376,14 +1376,17 @@ static inline uint64_t fc_key_words(const struct pkt_hdr *pkt, struct eng_where 
  */
 static inline int process_pkt(struct eng_state *st, const struct eng_gen *gen,
 			      const struct pkt_hdr *pkt, struct eng_where from, uint64_t now_ms,
-			      struct eng_trace *trace, struct eng_result *ret, struct fc_entry *set)
+			      struct eng_trace *trace, struct eng_result *ret, struct fc_entry *set,
+			      bool in_burst)
 {
 	struct fcache *fc = st->fc;
 	struct fc_entry *e;
 	uint64_t a, b;
 
-	if (unlikely(trace || !fc || from.point != ENG_AT_ENI || from.idx >= gen->n_enis ||
-		     gen != st->adopted_for || gen->serial != st->adopted_serial))
+	/* In a burst, eng_process_burst() checked from, adoption, the cache and no trace. */
+	if (unlikely(from.point != ENG_AT_ENI ||
+		     (!in_burst && (trace || !fc || from.idx >= gen->n_enis ||
+				    gen != st->adopted_for || gen->serial != st->adopted_serial))))
 		return process_general(st, gen, pkt, from, now_ms, trace, ret, set, NULL, false);
 	a = fc_key_words(pkt, from, &b);
 	if (!set)
@@ -1421,7 +1424,7 @@ int eng_process(struct eng_state *st, const struct eng_gen *gen, const struct pk
 		struct eng_where from, uint64_t now_ms, struct eng_trace *trace,
 		struct eng_result *ret)
 {
-	return process_pkt(st, gen, pkt, from, now_ms, trace, ret, NULL);
+	return process_pkt(st, gen, pkt, from, now_ms, trace, ret, NULL, false);
 }
 
 /*
@@ -1501,6 +1504,16 @@ static inline void burst_stage_b(struct eng_state *st, const struct eng_gen *gen
 	burst_stage_b_new(st, gen, pkt, from);
 }
 
+static inline void burst_stage_a(struct eng_state *st, const struct pkt_hdr *pkt,
+				 struct eng_where from, struct fc_entry **ret_set)
+{
+	uint64_t w0, w1;
+
+	w0 = fc_key_words(pkt, from, &w1);
+	*ret_set = fcache_set_words(st->fc, w0, w1, from.idx);
+	fcache_prefetch_set(*ret_set);
+}
+
 static int burst_staged(struct eng_state *st, const struct eng_gen *gen,
 			const struct pkt_hdr *pkts, const struct eng_where *from, size_t n,
 			uint64_t now_ms, struct eng_result *ret)
@@ -1508,26 +1521,24 @@ static int burst_staged(struct eng_state *st, const struct eng_gen *gen,
 	struct fc_entry *set[BURST_RING];
 	const void *pool;
 	uint32_t pool_n;
-	ptrdiff_t da = BURST_A, db = BURST_B, m = (ptrdiff_t)n;
+	size_t j;
 	int r;
 
+	/* The stages only read (hints to the memory system), so their order is free. */
 	ct_pool_view(st->ct, &pool, &pool_n);
-	for (ptrdiff_t j = -da; j < m; j++) {
-		ptrdiff_t a = j + da, b = j + db;
-
-		if (a < m) {
-			uint64_t w0, w1;
-
-			w0 = fc_key_words(&pkts[a], from[a], &w1);
-			set[a % BURST_RING] = fcache_set_words(st->fc, w0, w1, from[a].idx);
-			fcache_prefetch_set(set[a % BURST_RING]);
-		}
-		if (b >= 0 && b < m)
-			burst_stage_b(st, gen, &pkts[b], from[b], set[b % BURST_RING], pool, pool_n);
-		if (j < 0)
-			continue;
+	for (j = 0; j < n && j < BURST_A; j++)
+		burst_stage_a(st, &pkts[j], from[j], &set[j]);
+	for (j = 0; j < n && j < BURST_B; j++)
+		burst_stage_b(st, gen, &pkts[j], from[j], set[j], pool, pool_n);
+	for (j = 0; j < n; j++) {
+		if (j + BURST_A < n)
+			burst_stage_a(st, &pkts[j + BURST_A], from[j + BURST_A],
+				      &set[(j + BURST_A) % BURST_RING]);
+		if (j + BURST_B < n)
+			burst_stage_b(st, gen, &pkts[j + BURST_B], from[j + BURST_B],
+				      set[(j + BURST_B) % BURST_RING], pool, pool_n);
 		r = process_pkt(st, gen, &pkts[j], from[j], now_ms, NULL, &ret[j],
-				set[j % BURST_RING]);
+				set[j % BURST_RING], true);
 		if (r < 0)
 			return r;
 	}
