@@ -1,8 +1,9 @@
 /*
  * ct: the connection-tracking table (design and semantics in ct.h).
  *
- * Layout.  entries[capacity] is the pool; a free entry's next field links
- * the free list.  The index is an array of 64-byte buckets (a power of two,
+ * Layout.  entries[capacity] is the pool; a free entry's next and zprev
+ * fields link the free list both ways (so that ct_insert_near() can take the
+ * partner of a given entry out of it).  The index is an array of 64-byte buckets (a power of two,
  * at least capacity / 4 of them, so at most half of the slots are used),
  * each with CT_SLOTS slots: a 16-bit tag per slot (hash bits other than the
  * bucket's; 0 = empty) and the pool index of the entry.  A key lives in its
@@ -83,7 +84,7 @@ struct ct_table {
 	struct ct_entry *entries;
 	uint32_t capacity, per_zone_max;
 	uint32_t count;
-	uint32_t free_head;
+	uint32_t free_head, free_tail;
 	struct ct_bucket *buckets;
 	uint32_t mask; /* bucket count - 1 */
 	uint32_t *wheel; /* list heads, one per second modulo wmask + 1 */
@@ -283,9 +284,12 @@ struct ct_table *ct_new(uint32_t capacity, uint32_t per_zone_max)
 	memset(t->wheel, 0xff, ((size_t)t->wmask + 1) * sizeof(*t->wheel));
 	memset(t->buckets, 0, ((size_t)t->mask + 1) * sizeof(*t->buckets));
 	memset(t->zbuckets, 0xff, ((size_t)t->zmask + 1) * sizeof(*t->zbuckets));
-	for (uint32_t i = 0; i < capacity; i++)
+	for (uint32_t i = 0; i < capacity; i++) {
 		t->entries[i].next = i + 1 < capacity ? i + 1 : CT_NONE;
+		t->entries[i].zprev = i > 0 ? i - 1 : CT_NONE;
+	}
 	t->free_head = 0;
+	t->free_tail = capacity - 1;
 	for (uint32_t i = 0; i < t->n_zone_slots; i++)
 		t->zones[i].next = i + 1 < t->n_zone_slots ? i + 1 : CT_NONE;
 	t->zfree = 0;
@@ -482,6 +486,33 @@ static void wheel_file(struct ct_table *t, uint32_t idx)
 	wheel_link(t, idx, (uint32_t)UTIL_MAX(sec, t->wheel_next));
 }
 
+/*
+ * Return entry idx to the free list: at the head when its partner (idx ^ 1,
+ * the other half of its 128-byte block) is free too, so that the head's
+ * partner is free and ct_insert_near() can give a connection's second entry
+ * the first one's block; at the tail otherwise (a half block is taken last).
+ */
+static void free_put(struct ct_table *t, uint32_t idx)
+{
+	struct ct_entry *e = &t->entries[idx];
+	uint32_t p = idx ^ 1;
+
+	if (t->free_head == CT_NONE) {
+		e->zprev = e->next = CT_NONE;
+		t->free_head = t->free_tail = idx;
+	} else if (p < t->capacity && !(t->entries[p].flags & CT_F_USED)) {
+		e->zprev = CT_NONE;
+		e->next = t->free_head;
+		t->entries[t->free_head].zprev = idx;
+		t->free_head = idx;
+	} else {
+		e->next = CT_NONE;
+		e->zprev = t->free_tail;
+		t->entries[t->free_tail].next = idx;
+		t->free_tail = idx;
+	}
+}
+
 /* Unlink entry idx from everything and return it to the free list. */
 static void entry_remove(struct ct_table *t, uint32_t idx)
 {
@@ -500,9 +531,23 @@ static void entry_remove(struct ct_table *t, uint32_t idx)
 		zone_destroy(t, zi);
 	wheel_unlink(t, idx);
 	e->flags = 0;
-	e->next = t->free_head;
-	t->free_head = idx;
+	free_put(t, idx);
 	t->count--;
+}
+
+/* Take free entry idx off the free list (anywhere in it). */
+static void free_take(struct ct_table *t, uint32_t idx)
+{
+	struct ct_entry *e = &t->entries[idx];
+
+	if (e->zprev != CT_NONE)
+		t->entries[e->zprev].next = e->next;
+	else
+		t->free_head = e->next;
+	if (e->next != CT_NONE)
+		t->entries[e->next].zprev = e->zprev;
+	else
+		t->free_tail = e->zprev;
 }
 
 /*
@@ -667,6 +712,13 @@ static void reclaim_probe_path(struct ct_table *t, uint32_t b, uint64_t now_ms)
 int ct_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 	      const struct ct_timeouts *to, uint64_t now_ms, struct ct_entry **ret_entry)
 {
+	return ct_insert_near(t, k, dir, to, now_ms, CT_NONE, ret_entry);
+}
+
+int ct_insert_near(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
+		   const struct ct_timeouts *to, uint64_t now_ms, uint32_t near,
+		   struct ct_entry **ret_entry)
+{
 	const struct ct_l4_proto *l4;
 	struct ct_entry *e;
 	struct ct_key key;
@@ -710,9 +762,13 @@ int ct_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 			return -ENOSPC;
 	}
 
-	idx = t->free_head;
+	/* near's partner (same 128-byte block) when it is free, else the free list's head. */
+	idx = near < t->capacity && (near ^ 1) < t->capacity &&
+		      !(t->entries[near ^ 1].flags & CT_F_USED)
+		  ? near ^ 1
+		  : t->free_head;
+	free_take(t, idx);
 	e = &t->entries[idx];
-	t->free_head = e->next;
 	memset(e, 0, sizeof(*e));
 	e->key = key;
 	e->origin = (uint8_t)dir;

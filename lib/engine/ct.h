@@ -206,6 +206,16 @@ int ct_refresh(struct ct_table *t, const struct ct_key *k, uint32_t *hint, enum 
  */
 int ct_refresh_tcp_pair(struct ct_table *t, const uint32_t hint[2], uint32_t zone_out,
 			uint32_t zone_in, const struct pkt_hdr *h, uint64_t now_ms);
+/*
+ * ct_insert(), placing the entry next to entry near (in the pool's 128-byte
+ * block of near, entry near ^ 1) when that one is free: the two entries of
+ * one connection (its two ENIs) are then one memory access apart even after
+ * the pool has been churned.  near = UINT32_MAX (or any index) is allowed;
+ * the placement is a hint only, the result is ct_insert()'s.
+ */
+int ct_insert_near(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
+		   const struct ct_timeouts *to, uint64_t now_ms, uint32_t near,
+		   struct ct_entry **ret_entry);
 /* Pool index of an entry (for ct_lookup_hint()). */
 uint32_t ct_entry_index(const struct ct_table *t, const struct ct_entry *e);
 /* Prefetch the hash bucket of a key (for a lookup or insert soon after). */

@@ -92,6 +92,7 @@ struct pctx {
 	struct eng_result *res;
 	bool blocked;
 	bool via_nat;
+	uint32_t ct_near1; /* pool index + 1 of the entry this packet inserted (0: none) */
 	bool from_outside; /* entered at a gateway */
 	unsigned hops;
 	const struct pkt_hdr *in0; /* the packet as it entered */
@@ -373,8 +374,8 @@ static int sg_check(struct pctx *p, uint32_t eni, bool egress)
 	if (sg_untracked(p, wild, other))
 		return 0;
 	if (p->mutate && !p->blocked) {
-		int r = ct_insert(p->st->ct, &key, egress ? CT_DIR_OUT : CT_DIR_IN, &e->timeouts,
-				  p->now_ms, &ce);
+		int r = ct_insert_near(p->st->ct, &key, egress ? CT_DIR_OUT : CT_DIR_IN,
+				       &e->timeouts, p->now_ms, p->ct_near1 - 1, &ce);
 
 		if (r == -ENOSPC) {
 			p->st->stats.ct_full++;
@@ -384,6 +385,7 @@ static int sg_check(struct pctx *p, uint32_t eni, bool egress)
 			return 1;
 		}
 		if (r == 0) {
+			p->ct_near1 = ct_entry_index(p->st->ct, ce) + 1;
 			if (ri >= 0) {
 				p->rec->hint[ri] = ct_entry_index(p->st->ct, ce);
 				p->rec->created = true;
@@ -1025,6 +1027,7 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_en
 	int64_t now_s = (int64_t)(now_ms / 1000);
 	unsigned sg = 0, i;
 	int r_first = 0;
+	uint32_t near = UINT32_MAX; /* the entry this packet inserted (its partner's place) */
 
 	*created = false;
 	fin.src = e->out_src;
@@ -1093,14 +1096,15 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_en
 			return 0;
 		}
 		if (op->flags & FC_OP_TRACK) {
-			r = ct_insert(st->ct, &key, dir, &g->enis[op->eni].timeouts, now_ms, &ce);
+			r = ct_insert_near(st->ct, &key, dir, &g->enis[op->eni].timeouts, now_ms,
+					   near, &ce);
 			if (r == -ENOSPC) {
 				st->stats.ct_full++;
 				replay_drop(res, pkt, ENG_DROP_CT_FULL);
 				return 0;
 			}
 			if (r == 0) {
-				e->hint[sg] = ct_entry_index(st->ct, ce);
+				e->hint[sg] = near = ct_entry_index(st->ct, ce);
 				ct_update(st->ct, ce, dir, pkt->tcp_flags, now_ms);
 				*created = true;
 			}
