@@ -135,6 +135,8 @@ static int commit_start(struct api_server *s)
 		free(q);
 		return -EAGAIN;
 	}
+	/* api_server_free() ends the thread even if no listener starts. */
+	s->stop = api_server_stop;
 	return 0;
 }
 

@@ -395,3 +395,49 @@ Test(http, stop_while_a_request_waits_for_the_sync)
 	stop();
 	cr_assert_eq(F.early, 0);
 }
+
+static int threads_now(void)
+{
+	char line[256];
+	int n = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+Test(http, listen_failure_leaves_nothing_running)
+{
+	int before;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int one = 1;
+
+	start();
+	stop();
+	/* A port someone else listens on: listen fails, free still ends the commit thread. */
+	cr_assert_geq(fd, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(fd, 1), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	{
+		struct api_config cfg = {
+		    .seed = 1,
+		    .persist = {.load = fake_load, .save = fake_save, .sync = fake_sync},
+		};
+
+		before = threads_now();
+		cr_assert_gt(before, 0);
+		cr_assert_eq(api_server_new(&cfg, &S), 0);
+		cr_assert_lt(api_server_listen(S, "127.0.0.1", ntohs(sa.sin_port)), 0);
+		S = api_server_free(S);
+		cr_assert_eq(threads_now(), before, "a thread of the server is still running");
+	}
+	close(fd);
+}
