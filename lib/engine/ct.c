@@ -899,10 +899,28 @@ static inline bool pair_ok(const struct ct_table *t, uint32_t hint, uint64_t k0,
 	e = &t->entries[hint];
 	memcpy(&e0, &e->key, 8);
 	memcpy(&e1, (const char *)&e->key + 8, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	{
+		/* Bytes 16-23: proto, key padding, state, origin, flags, aux: one masked compare. */
+		uint64_t w;
+
+		memcpy(&w, (const char *)e + 16, 8);
+		return ((e0 ^ k0) | (e1 ^ k1)) == 0 &&
+		       (w & (0xffull | 0xffull << 32 | (uint64_t)CT_F_USED << 48)) ==
+			   (PKT_PROTO_TCP | (uint64_t)CT_TCP_STATE_ESTABLISHED << 32 |
+			    (uint64_t)CT_F_USED << 48) &&
+		       now_ms < e->expires_ms;
+	}
+#else
 	return ((e0 ^ k0) | (e1 ^ k1)) == 0 && e->key.proto == PKT_PROTO_TCP &&
 	       (e->flags & CT_F_USED) && e->state == CT_TCP_STATE_ESTABLISHED &&
 	       now_ms < e->expires_ms;
+#endif
 }
+
+_Static_assert(offsetof(struct ct_entry, key.proto) == 16 && offsetof(struct ct_entry, state) == 20 &&
+		   offsetof(struct ct_entry, flags) == 22,
+	       "pair_ok()'s masked compare");
 
 int ct_refresh_tcp_pair(struct ct_table *t, const uint32_t hint[2], uint32_t zone_out,
 			uint32_t zone_in, const struct pkt_hdr *h, uint64_t now_ms)
