@@ -1082,6 +1082,15 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_en
 		if (r_first != 0) {
 			r = r_first; /* refreshed by the two-step path above */
 			r_first = 0;
+		} else if (e->hint[sg] == UINT32_MAX) {
+			/* No hint (a wildcard entry's new flow): ct_refresh()'s own fallback. */
+			ce = ct_lookup(st->ct, &key, now_ms);
+			if (ce) {
+				e->hint[sg] = ct_entry_index(st->ct, ce);
+				r = ct_update(st->ct, ce, dir, pkt->tcp_flags, now_ms);
+			} else {
+				r = -ENOENT;
+			}
 		} else {
 			r = ct_refresh(st->ct, &key, &e->hint[sg], dir, pkt->tcp_flags, now_ms);
 		}
