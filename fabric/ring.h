@@ -15,16 +15,16 @@
  *    the port in copy mode (the queue's buffers are its UMEM: one descriptor
  *    per frame, one sendto() per 32 frames; the kernel builds the skb
  *    without sendmmsg()'s per-message msghdr/iovec import and header
- *    parsing, about a sixth of the data-path thread's CPU per 64-byte
- *    packet), or, where AF_XDP is not available, with one sendmmsg() per
- *    flush on a second, send-only packet socket; larger ones go through the
- *    TX ring.  A
- *    small frame sent by copy lands in the skb's linear area; from the ring
- *    it would be a page fragment of the mapping, which the kernel copies
- *    into freshly allocated pages when the skb crosses the veth into the
- *    instance's namespace (skb_copy_ubufs), a page allocation per packet.
- *    Large frames (TCP at a 9001-byte MTU) are faster from the ring.  Frames
- *    leave a port in the order they were committed.
+ *    parsing: a sixth to a third less data-path CPU per 64-byte packet,
+ *    docs/benchmarks.md), or, where AF_XDP is not available, with one
+ *    sendmmsg() per flush on a second, send-only packet socket; larger ones
+ *    go through the TX ring.  A small frame sent by copy lands in the skb's
+ *    linear area; from the ring it would be a page fragment of the mapping,
+ *    which the kernel copies into freshly allocated pages when the skb
+ *    crosses the veth into the instance's namespace (skb_copy_ubufs), a
+ *    page allocation per packet.  Large frames (TCP at a 9001-byte MTU) are
+ *    faster from the ring.  Frames leave a port in the order they were
+ *    committed.
  *  - ring: every frame through the TX ring (also auto with offload: the
  *    virtio-net header travels in the ring frame).
  *  - copy: every frame through the queue (tx_frame_nr buffers of
