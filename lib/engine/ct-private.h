@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "lib/engine/ct.h"
+#include "lib/net/pkt.h"
 
 #define CT_NONE UINT32_MAX
 
@@ -68,6 +69,109 @@ extern const struct ct_l4_proto ct_proto_other;
 static inline enum ct_dir ct_entry_last_dir(const struct ct_entry *e)
 {
 	return (e->flags & CT_F_LAST_IN) ? CT_DIR_IN : CT_DIR_OUT;
+}
+
+/*
+ * The packet path's inline part of ct.c (so that process.c's established
+ * fast path makes no call): the wheel second of an expiry, the flags and
+ * expiry of a packet that went through the state machine, and
+ * ct_refresh_tcp_pair() on the pool given by ct_pool_view().
+ */
+
+/* An earlier expiry than the entry's wheel second: move it now (ct.c, rare). */
+void ct_entry_refile(struct ct_table *t, struct ct_entry *e);
+/* t's entry pool and its size (fixed for the table's lifetime). */
+struct ct_entry *ct_pool_entries(struct ct_table *t, uint32_t *ret_n);
+
+static inline uint32_t ct_ceil_s(uint64_t ms)
+{
+	return (uint32_t)((ms + 999) / 1000);
+}
+
+static inline void ct_entry_touch(struct ct_table *t, struct ct_entry *e, enum ct_dir dir,
+				  uint64_t expires_ms)
+{
+	if (dir != (enum ct_dir)e->origin)
+		e->flags |= CT_F_REPLIED;
+	e->flags |= CT_F_SEEN;
+	if (dir == CT_DIR_IN)
+		e->flags |= CT_F_LAST_IN;
+	else
+		e->flags &= (uint8_t)~CT_F_LAST_IN;
+	e->expires_ms = expires_ms;
+	/* Later expiry: re-filed lazily by the wheel.  Earlier: move it now. */
+	if (__builtin_expect(ct_ceil_s(expires_ms) < e->wsec, 0))
+		ct_entry_refile(t, e);
+}
+
+/* Is pool[hint] live, keyed (k0, k1) for TCP, and ESTABLISHED?  (ct_refresh()'s checks.) */
+static inline bool ct_pair_ok(const struct ct_entry *pool, uint32_t n, uint32_t hint,
+			      uint64_t k0, uint64_t k1, uint64_t now_ms)
+{
+	const struct ct_entry *e;
+	uint64_t e0, e1;
+
+	if (__builtin_expect(hint >= n, 0))
+		return false;
+	e = &pool[hint];
+	__builtin_memcpy(&e0, &e->key, 8);
+	__builtin_memcpy(&e1, (const char *)&e->key + 8, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	{
+		/* Bytes 16-23: proto, key padding, state, origin, flags, aux: one masked compare. */
+		uint64_t w;
+
+		__builtin_memcpy(&w, (const char *)e + 16, 8);
+		return ((e0 ^ k0) | (e1 ^ k1)) == 0 &&
+		       (w & (0xffull | 0xffull << 32 | (uint64_t)CT_F_USED << 48)) ==
+			   (PKT_PROTO_TCP | (uint64_t)CT_TCP_STATE_ESTABLISHED << 32 |
+			    (uint64_t)CT_F_USED << 48) &&
+		       now_ms < e->expires_ms;
+	}
+#else
+	return ((e0 ^ k0) | (e1 ^ k1)) == 0 && e->key.proto == PKT_PROTO_TCP &&
+	       (e->flags & CT_F_USED) && e->state == CT_TCP_STATE_ESTABLISHED &&
+	       now_ms < e->expires_ms;
+#endif
+}
+
+/* ct_refresh_tcp_pair() (ct.h) on t's pool (pool, n) from ct_pool_view(). */
+static inline int ct_refresh_tcp_pair_in(struct ct_table *t, struct ct_entry *pool, uint32_t n,
+					 const uint32_t hint[2], uint32_t zone_out,
+					 uint32_t zone_in, const struct pkt_hdr *h,
+					 uint64_t now_ms)
+{
+	uint64_t o0, o1, i0, i1;
+	uint32_t a = hint[0], b = hint[1];
+
+	/* The keys' first 16 bytes (zone, addresses, ports) as two words, as ct.c's key_eq_norm(). */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t ports = h->sport | (uint32_t)h->dport << 16, rports = ports >> 16 | ports << 16;
+
+	o0 = zone_out | (uint64_t)h->src << 32;
+	o1 = h->dst | (uint64_t)ports << 32;
+	i0 = zone_in | (uint64_t)h->dst << 32;
+	i1 = h->src | (uint64_t)(uint32_t)rports << 32;
+#else
+	struct ct_key ko = {zone_out, h->src, h->dst, h->sport, h->dport, PKT_PROTO_TCP};
+	struct ct_key ki = {zone_in, h->dst, h->src, h->dport, h->sport, PKT_PROTO_TCP};
+
+	__builtin_memcpy(&o0, &ko, 8);
+	__builtin_memcpy(&o1, (const char *)&ko + 8, 8);
+	__builtin_memcpy(&i0, &ki, 8);
+	__builtin_memcpy(&i1, (const char *)&ki + 8, 8);
+#endif
+	if (h->proto != PKT_PROTO_TCP || (h->tcp_flags & (PKT_TCP_SYN | PKT_TCP_FIN | PKT_TCP_RST)) ||
+	    !ct_pair_ok(pool, n, a, o0, o1, now_ms) || !ct_pair_ok(pool, n, b, i0, i1, now_ms))
+		return 1;
+	/*
+	 * Both checks hold after the first refresh too (it only moves an
+	 * expiry later and sets flags), so checking both first and then
+	 * refreshing in order is ct_refresh() twice, even for one entry.
+	 */
+	ct_entry_touch(t, &pool[a], CT_DIR_OUT, now_ms + CT_MS(pool[a].long_s));
+	ct_entry_touch(t, &pool[b], CT_DIR_IN, now_ms + CT_MS(pool[b].long_s));
+	return 0;
 }
 
 #endif

@@ -448,11 +448,6 @@ static bool expired(const struct ct_entry *e, uint64_t now_ms)
 	return now_ms >= e->expires_ms;
 }
 
-static uint32_t ceil_s(uint64_t ms)
-{
-	return (uint32_t)((ms + 999) / 1000);
-}
-
 static void wheel_link(struct ct_table *t, uint32_t idx, uint32_t sec)
 {
 	struct ct_entry *e = &t->entries[idx];
@@ -481,7 +476,7 @@ static void wheel_unlink(struct ct_table *t, uint32_t idx)
 /* File idx under the second of its expiry (never under a processed second). */
 static void wheel_file(struct ct_table *t, uint32_t idx)
 {
-	uint64_t sec = ceil_s(t->entries[idx].expires_ms);
+	uint64_t sec = ct_ceil_s(t->entries[idx].expires_ms);
 
 	wheel_link(t, idx, (uint32_t)UTIL_MAX(sec, t->wheel_next));
 }
@@ -573,7 +568,7 @@ static size_t wheel_advance(struct ct_table *t, uint64_t now_ms, size_t budget)
 		while (i != CT_NONE && work < budget) {
 			struct ct_entry *e = &t->entries[i];
 			uint32_t next = e->wnext;
-			uint64_t due = ceil_s(e->expires_ms);
+			uint64_t due = ct_ceil_s(e->expires_ms);
 
 			work++;
 			if (due <= last) {
@@ -672,6 +667,12 @@ void ct_pool_view(const struct ct_table *t, const void **ret_base, uint32_t *ret
 {
 	*ret_base = t->entries;
 	*ret_capacity = t->capacity;
+}
+
+struct ct_entry *ct_pool_entries(struct ct_table *t, uint32_t *ret_n)
+{
+	*ret_n = t->capacity;
+	return t->entries;
 }
 
 bool ct_would_pass(const struct ct_table *t, const struct ct_key *k, uint8_t tcp_flags,
@@ -798,30 +799,12 @@ int ct_insert_near(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 	return 0;
 }
 
-/* An earlier expiry than the entry's wheel second: move it now (rare). */
-static __attribute__((noinline)) void entry_refile(struct ct_table *t, struct ct_entry *e)
+void ct_entry_refile(struct ct_table *t, struct ct_entry *e)
 {
 	uint32_t idx = (uint32_t)(e - t->entries);
 
 	wheel_unlink(t, idx);
 	wheel_file(t, idx);
-}
-
-/* The flags and expiry of a packet that went through the state machine. */
-static inline void entry_touch(struct ct_table *t, struct ct_entry *e, enum ct_dir dir,
-			       uint64_t expires_ms)
-{
-	if (dir != (enum ct_dir)e->origin)
-		e->flags |= CT_F_REPLIED;
-	e->flags |= CT_F_SEEN;
-	if (dir == CT_DIR_IN)
-		e->flags |= CT_F_LAST_IN;
-	else
-		e->flags &= (uint8_t)~CT_F_LAST_IN;
-	e->expires_ms = expires_ms;
-	/* Later expiry: re-filed lazily by the wheel.  Earlier: move it now. */
-	if (unlikely(ceil_s(expires_ms) < e->wsec))
-		entry_refile(t, e);
 }
 
 /* Every packet but the fast case of entry_update(): the protocol's state machine. */
@@ -834,7 +817,7 @@ static __attribute__((noinline)) int entry_update_l4(struct ct_table *t, struct 
 
 	if (r < 0)
 		return r;
-	entry_touch(t, e, dir, now_ms + timeout_ms);
+	ct_entry_touch(t, e, dir, now_ms + timeout_ms);
 	return 0;
 }
 
@@ -848,7 +831,7 @@ static inline int entry_update(struct ct_table *t, struct ct_entry *e, enum ct_d
 {
 	if (likely(e->key.proto == PKT_PROTO_TCP && e->state == CT_TCP_STATE_ESTABLISHED &&
 		   !(tcp_flags & (PKT_TCP_SYN | PKT_TCP_FIN | PKT_TCP_RST)))) {
-		entry_touch(t, e, dir, now_ms + CT_MS(e->long_s));
+		ct_entry_touch(t, e, dir, now_ms + CT_MS(e->long_s));
 		return 0;
 	}
 	return entry_update_l4(t, e, dir, tcp_flags, now_ms);
@@ -887,77 +870,16 @@ int ct_refresh(struct ct_table *t, const struct ct_key *k, uint32_t *hint, enum 
 	return refresh_lookup(t, k, hint, dir, tcp_flags, now_ms);
 }
 
-/* Is e live, keyed (k0, k1) for TCP, and ESTABLISHED?  (ct_refresh()'s hinted check and fast case.) */
-static inline bool pair_ok(const struct ct_table *t, uint32_t hint, uint64_t k0, uint64_t k1,
-			   uint64_t now_ms)
+int ct_refresh_tcp_pair(struct ct_table *t, const uint32_t hint[2], uint32_t zone_out,
+			uint32_t zone_in, const struct pkt_hdr *h, uint64_t now_ms)
 {
-	const struct ct_entry *e;
-	uint64_t e0, e1;
-
-	if (unlikely(hint >= t->capacity))
-		return false;
-	e = &t->entries[hint];
-	memcpy(&e0, &e->key, 8);
-	memcpy(&e1, (const char *)&e->key + 8, 8);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	{
-		/* Bytes 16-23: proto, key padding, state, origin, flags, aux: one masked compare. */
-		uint64_t w;
-
-		memcpy(&w, (const char *)e + 16, 8);
-		return ((e0 ^ k0) | (e1 ^ k1)) == 0 &&
-		       (w & (0xffull | 0xffull << 32 | (uint64_t)CT_F_USED << 48)) ==
-			   (PKT_PROTO_TCP | (uint64_t)CT_TCP_STATE_ESTABLISHED << 32 |
-			    (uint64_t)CT_F_USED << 48) &&
-		       now_ms < e->expires_ms;
-	}
-#else
-	return ((e0 ^ k0) | (e1 ^ k1)) == 0 && e->key.proto == PKT_PROTO_TCP &&
-	       (e->flags & CT_F_USED) && e->state == CT_TCP_STATE_ESTABLISHED &&
-	       now_ms < e->expires_ms;
-#endif
+	return ct_refresh_tcp_pair_in(t, t->entries, t->capacity, hint, zone_out, zone_in, h,
+				      now_ms);
 }
 
 _Static_assert(offsetof(struct ct_entry, key.proto) == 16 && offsetof(struct ct_entry, state) == 20 &&
 		   offsetof(struct ct_entry, flags) == 22,
-	       "pair_ok()'s masked compare");
-
-int ct_refresh_tcp_pair(struct ct_table *t, const uint32_t hint[2], uint32_t zone_out,
-			uint32_t zone_in, const struct pkt_hdr *h, uint64_t now_ms)
-{
-	uint64_t o0, o1, i0, i1;
-	uint32_t a = hint[0], b = hint[1];
-
-	/* The keys' first 16 bytes (zone, addresses, ports) as two words, as key_eq_norm(). */
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	uint64_t ports = h->sport | (uint32_t)h->dport << 16, rports = ports >> 16 | ports << 16;
-
-	o0 = zone_out | (uint64_t)h->src << 32;
-	o1 = h->dst | (uint64_t)ports << 32;
-	i0 = zone_in | (uint64_t)h->dst << 32;
-	i1 = h->src | (uint64_t)(uint32_t)rports << 32;
-#else
-	struct ct_key ko = {zone_out, h->src, h->dst, h->sport, h->dport, PKT_PROTO_TCP};
-	struct ct_key ki = {zone_in, h->dst, h->src, h->dport, h->sport, PKT_PROTO_TCP};
-
-	memcpy(&o0, &ko, 8);
-	memcpy(&o1, (const char *)&ko + 8, 8);
-	memcpy(&i0, &ki, 8);
-	memcpy(&i1, (const char *)&ki + 8, 8);
-#endif
-
-	if (h->proto != PKT_PROTO_TCP || (h->tcp_flags & (PKT_TCP_SYN | PKT_TCP_FIN | PKT_TCP_RST)) ||
-	    !pair_ok(t, a, o0, o1, now_ms) || !pair_ok(t, b, i0, i1, now_ms))
-		return 1;
-	/*
-	 * Both checks hold after the first refresh too (it only moves an
-	 * expiry later and sets flags), so checking both first and then
-	 * refreshing in order is ct_refresh() twice, even for one entry.
-	 */
-	entry_touch(t, &t->entries[a], CT_DIR_OUT, now_ms + CT_MS(t->entries[a].long_s));
-	entry_touch(t, &t->entries[b], CT_DIR_IN, now_ms + CT_MS(t->entries[b].long_s));
-	return 0;
-}
+	       "ct_pair_ok()'s masked compare");
 
 const struct ct_key *ct_entry_key(const struct ct_entry *e)
 {

@@ -47,6 +47,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "lib/engine/ct-private.h"
 #include "lib/engine/state-private.h"
 #include "lib/util/util.h"
 
@@ -1406,8 +1407,9 @@ static inline int process_pkt(struct eng_state *st, const struct eng_gen *gen,
 		set = fcache_set_words(fc, a, b, from.idx);
 	e = fcache_lookup_words(fc, set, a, b, from.idx);
 	if (e && (e->flags & FC_E_TCP_PAIR) &&
-	    ct_refresh_tcp_pair(st->ct, e->hint, st->zone_of_eni[e->ops[0].eni],
-				st->zone_of_eni[e->ops[1].eni], pkt, now_ms) == 0) {
+	    ct_refresh_tcp_pair_in(st->ct, st->ct_pool, st->ct_pool_n, e->hint,
+				   st->zone_of_eni[e->ops[0].eni], st->zone_of_eni[e->ops[1].eni],
+				   pkt, now_ms) == 0) {
 		struct pkt_hdr out = *pkt;
 
 		st->stats.packets++;

@@ -34,6 +34,8 @@ struct eng_state {
 	uint64_t adopted_serial;	   /* its serial (a freed generation's address may be reused) */
 
 	struct ct_table *ct;
+	struct ct_entry *ct_pool; /* ct_pool_entries(ct), for ct_refresh_tcp_pair_in() */
+	uint32_t ct_pool_n;
 	struct nat_table *nat;
 	struct flowlog_agg *flow;
 	struct fcache *fc; /* NULL when disabled; invalidated whenever a generation is adopted */

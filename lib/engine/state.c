@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/engine/ct-private.h"
 #include "lib/engine/state-private.h"
 #include "lib/util/util.h"
 
@@ -42,6 +43,7 @@ struct eng_state *eng_state_new(const struct eng_limits *limits)
 	}
 	if (!st->ct || !st->nat || !st->flow)
 		return eng_state_free(st);
+	st->ct_pool = ct_pool_entries(st->ct, &st->ct_pool_n);
 	/* Keyed hashes: a remote peer cannot aim flows at one chain. */
 	(void)ct_set_seed(st->ct, st->limits.seed);
 	(void)flowlog_agg_set_seed(st->flow, st->limits.seed);
