@@ -68,7 +68,8 @@
  * called from any one control thread.  set_ports and stats wait until the
  * data-path thread has acted (a round trip through an eventfd).
  *
- * Port I/O goes through dp-io.h (AF_PACKET rings today, AF_XDP later).
+ * Port I/O goes through dp-io.h (ring.c: AF_PACKET rings, and a send-only
+ * AF_XDP socket for small frames).
  *
  * Offloads.  The data path forwards frames of at most one ring frame (16 KiB
  * by default), so the instance side must not hand it TSO/GSO super-frames
