@@ -260,6 +260,19 @@ static enum MHD_Result send_body(struct MHD_Connection *con, int status, char *b
 	return ret;
 }
 
+/* Finish c's request with the sync's result and queue its answer (send_body owns the body). */
+static enum MHD_Result answer(struct api_server *s, struct http_conn *c,
+			      struct MHD_Connection *con, int sync_result)
+{
+	enum MHD_Result ret;
+
+	api_server_handle_end(s, &c->resp, sync_result);
+	c->wait = HTTP_RUNNING;
+	ret = send_body(con, c->resp.status, c->resp.body, c->resp.body_size);
+	c->resp.body = NULL;
+	return ret;
+}
+
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *con, const char *url,
 				      const char *method, const char *version,
 				      const char *upload_data, size_t *upload_data_size,
@@ -271,19 +284,13 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *con, con
 	struct api_http_request req = {0};
 	bool sync;
 	char *q;
-	enum MHD_Result ret;
 
 	(void)url;
 	(void)version;
 	if (!c)
 		return MHD_NO;
-	if (c->wait == HTTP_RESUMED) {
-		api_server_handle_end(s, &c->resp, c->sync_result);
-		c->wait = HTTP_RUNNING;
-		ret = send_body(con, c->resp.status, c->resp.body, c->resp.body_size);
-		c->resp.body = NULL; /* send_body owns it */
-		return ret;
-	}
+	if (c->wait == HTTP_RESUMED)
+		return answer(s, c, con, c->sync_result);
 	if (c->wait == HTTP_SUSPENDED) /* not expected: libmicrohttpd does not call it */
 		return MHD_YES;
 	if (!c->started) {
@@ -341,10 +348,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *con, con
 		return MHD_NO;
 	if (sync && commit_wait(s, c, con))
 		return MHD_YES; /* answered when resumed */
-	api_server_handle_end(s, &c->resp, sync ? s->persist.sync(s->persist.userdata) : 0);
-	ret = send_body(con, c->resp.status, c->resp.body, c->resp.body_size);
-	c->resp.body = NULL;
-	return ret;
+	return answer(s, c, con, sync ? s->persist.sync(s->persist.userdata) : 0);
 }
 
 int api_server_listen(struct api_server *s, const char *addr, uint16_t port)
