@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/util/util.h"
 
@@ -362,27 +363,13 @@ void api_xml_long(struct api_req *r, const char *name, long value)
 
 void api_format_time(int64_t t, char buf[32])
 {
-	int64_t days = t / 86400, rem = t % 86400;
+	struct tm tm;
 
-	if (rem < 0) {
-		rem += 86400;
-		days--;
-	}
-	/* civil_from_days (Howard Hinnant). */
-	days += 719468;
-	int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-	unsigned doe = (unsigned)(days - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t y = (int64_t)yoe + era * 400;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	unsigned d = doy - (153 * mp + 2) / 5 + 1;
-	unsigned m = mp < 10 ? mp + 3 : mp - 9;
-	char tmp[64];
+	char tmp[96];
 
-	y += m <= 2;
-	snprintf(tmp, sizeof(tmp), "%04d-%02u-%02uT%02d:%02d:%02d.000Z", (int)(y % 10000), m, d,
-		 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+	util_utc(t, &tm);
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.000Z", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	memcpy(buf, tmp, 25);
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -146,18 +147,6 @@ static int hmac256(const uint8_t *key, size_t key_size, const char *msg, size_t 
 
 /* ---- dates --------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
 static int parse_digits(const char *s, int n)
 {
 	int v = 0;
@@ -172,49 +161,39 @@ static int parse_digits(const char *s, int n)
 
 int sigv4_parse_amz_date(const char *s, int64_t *ret_epoch)
 {
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int y, mo, d, h, mi, se;
+	struct tm tm = { 0 };
+	time_t t;
+	int mday, sec;
 
 	if (!s || strlen(s) != 16 || s[8] != 'T' || s[15] != 'Z')
 		return -EINVAL;
-	y = parse_digits(s, 4);
-	mo = parse_digits(s + 4, 2);
-	d = parse_digits(s + 6, 2);
-	h = parse_digits(s + 9, 2);
-	mi = parse_digits(s + 11, 2);
-	se = parse_digits(s + 13, 2);
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h < 0 || h > 23 ||
-	    mi < 0 || mi > 59 || se < 0 || se > 60)
+	tm.tm_year = parse_digits(s, 4) - 1900;
+	tm.tm_mon = parse_digits(s + 4, 2) - 1;
+	tm.tm_mday = mday = parse_digits(s + 6, 2);
+	tm.tm_hour = parse_digits(s + 9, 2);
+	tm.tm_min = parse_digits(s + 11, 2);
+	sec = parse_digits(s + 13, 2);
+	if (tm.tm_year < 70 || tm.tm_mon < 0 || tm.tm_mon > 11 || mday < 1 || mday > 31 ||
+	    tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || sec < 0 ||
+	    sec > 60)
 		return -EINVAL;
-	*ret_epoch =
-	    days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se;
+	t = timegm(&tm); /* second 0 of that minute: a leap second 60 is added below */
+	/* timegm() normalises 31 April or 29 February 2023 into the next month. */
+	if (t == (time_t)-1 || tm.tm_mday != mday)
+		return -EINVAL;
+	*ret_epoch = (int64_t)t + sec;
 	return 0;
 }
 
 void sigv4_format_amz_date(int64_t epoch, char buf[SIGV4_AMZ_DATE_LEN])
 {
-	int64_t days = epoch / 86400, rem = epoch % 86400;
+	struct tm tm;
 
-	if (rem < 0) {
-		rem += 86400;
-		days--;
-	}
-	/* civil_from_days (Howard Hinnant). */
-	days += 719468;
-	int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-	unsigned doe = (unsigned)(days - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t y = (int64_t)yoe + era * 400;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	unsigned d = doy - (153 * mp + 2) / 5 + 1;
-	unsigned m = mp < 10 ? mp + 3 : mp - 9;
+	char tmp[96];
 
-	y += m <= 2;
-	char tmp[64];
-
-	snprintf(tmp, sizeof(tmp), "%04d%02u%02uT%02d%02d%02dZ", (int)(y % 10000), m, d,
-		 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+	util_utc(epoch, &tm);
+	snprintf(tmp, sizeof(tmp), "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	memcpy(buf, tmp, SIGV4_AMZ_DATE_LEN - 1);
 	buf[SIGV4_AMZ_DATE_LEN - 1] = '\0';
 }

@@ -4,6 +4,7 @@
 #include "lib/util/util.h"
 
 #include <limits.h>
+#include <time.h>
 
 int util_grow(void **items, size_t *cap, size_t need, size_t elem_size)
 {
@@ -119,4 +120,12 @@ uint64_t util_rng_below(struct util_rng *rng, uint64_t bound)
 		x = util_rng_next(rng);
 	while (x >= limit);
 	return x % bound;
+}
+
+void util_utc(int64_t unix_seconds, struct tm *ret)
+{
+	const int64_t lo = -62167219200, hi = 253402300799;
+	time_t t = (time_t)UTIL_MIN(UTIL_MAX(unix_seconds, lo), hi);
+
+	gmtime_r(&t, ret); /* cannot fail in that range with a 64-bit time_t */
 }

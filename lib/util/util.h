@@ -6,6 +6,7 @@
  * - strlcpy-style copying that never overflows and reports truncation.
  * - Cleanup attributes (systemd style) for the top-level programs.
  * - Hashes: FNV-1a over bytes and strings, a 64-bit mixer.
+ * - UTC calendar time of Unix seconds, kept to four-digit years.
  *
  * Nothing here logs or does I/O.
  */
@@ -62,6 +63,14 @@ int util_parse_long(const char *s, long min, long max, long *ret_value);
 
 /* Parse "true"/"false" (exact, as the EC2 API sends them). 0 or -EINVAL. */
 int util_parse_bool(const char *s, bool *ret_value);
+
+struct tm;
+/*
+ * The UTC calendar time of Unix seconds (gmtime_r), the seconds first
+ * clamped to 0000-01-01T00:00:00Z .. 9999-12-31T23:59:59Z so that every
+ * result prints as four digits of year.  Never fails.
+ */
+void util_utc(int64_t unix_seconds, struct tm *ret);
 
 static inline void util_freep(void *p)
 {

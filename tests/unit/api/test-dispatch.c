@@ -364,6 +364,12 @@ Test(dispatch, helpers)
 	cr_assert_str_eq(buf, "2026-11-26T19:07:28.000Z");
 	api_format_time(0, buf);
 	cr_assert_str_eq(buf, "1970-01-01T00:00:00.000Z");
+	api_format_time(-1, buf);
+	cr_assert_str_eq(buf, "1969-12-31T23:59:59.000Z");
+	api_format_time(951868800, buf);
+	cr_assert_str_eq(buf, "2000-03-01T00:00:00.000Z");
+	api_format_time(INT64_MAX, buf);
+	cr_assert_str_eq(buf, "9999-12-31T23:59:59.000Z");
 	cr_assert_lt(api_fail_model(&r, -ENOENT, &err), 0);
 	cr_assert_str_eq(r.error.code, "InvalidVpcID.NotFound");
 	cr_assert_eq(r.error.status, 400);

@@ -260,4 +260,22 @@ Test(sigv4, amz_date)
 	cr_assert_eq(sigv4_parse_amz_date("20151330T123600Z", &t), -EINVAL);
 	cr_assert_eq(sigv4_parse_amz_date("20150830T253600Z", &t), -EINVAL);
 	cr_assert_eq(sigv4_parse_amz_date("2015-08-30T12:36Z", &t), -EINVAL);
+	/* Days a month does not have are refused, not rolled into the next month. */
+	cr_assert_eq(sigv4_parse_amz_date("20230229T000000Z", &t), -EINVAL);
+	cr_assert_eq(sigv4_parse_amz_date("20150431T000000Z", &t), -EINVAL);
+	cr_assert_eq(sigv4_parse_amz_date("20001232T000000Z", &t), -EINVAL);
+	cr_assert_eq(sigv4_parse_amz_date("21000229T000000Z", &t), -EINVAL);
+	cr_assert_eq(sigv4_parse_amz_date("20000229T000000Z", &t), 0);
+	cr_assert_eq(t, 951782400);
+	cr_assert_eq(sigv4_parse_amz_date("19691231T235959Z", &t), -EINVAL);
+	/* A leap second on the last day of a year is that year's, as before. */
+	cr_assert_eq(sigv4_parse_amz_date("20161231T235960Z", &t), 0);
+	cr_assert_eq(t, 1483228800);
+	/* Formatting keeps four digits of year at both ends. */
+	sigv4_format_amz_date(0, buf);
+	cr_assert_str_eq(buf, "19700101T000000Z");
+	sigv4_format_amz_date(INT64_MAX, buf);
+	cr_assert_str_eq(buf, "99991231T235959Z");
+	sigv4_format_amz_date(INT64_MIN, buf);
+	cr_assert_str_eq(buf, "00000101T000000Z");
 }
