@@ -157,6 +157,19 @@ static int get_raw(struct api_req *r, const char **ret, unsigned flags, const ch
 	return 1;
 }
 
+/*
+ * The value of the parameter named by fmt and ap, its name formatted into
+ * name[API_PARAM_NAME_MAX + 1]: 1 and *ret, 0 when absent and optional, or
+ * the request's error (a name too long to exist is a missing parameter).
+ */
+__attribute__((format(printf, 5, 0))) static int
+vget(struct api_req *r, const char **ret, char *name, unsigned flags, const char *fmt, va_list ap)
+{
+	if (vname(name, API_PARAM_NAME_MAX + 1, fmt, ap) < 0)
+		return flags & API_REQUIRED ? api_fail_missing(r, fmt) : 0;
+	return get_raw(r, ret, flags, name);
+}
+
 int api_get_str(struct api_req *r, const char **ret, unsigned flags, const char *fmt, ...)
 {
 	char name[API_PARAM_NAME_MAX + 1];
@@ -164,11 +177,9 @@ int api_get_str(struct api_req *r, const char **ret, unsigned flags, const char 
 	int e;
 
 	va_start(ap, fmt);
-	e = vname(name, sizeof(name), fmt, ap);
+	e = vget(r, ret, name, flags, fmt, ap);
 	va_end(ap);
-	if (e < 0)
-		return flags & API_REQUIRED ? api_fail_missing(r, fmt) : 0;
-	return get_raw(r, ret, flags, name);
+	return e;
 }
 
 int api_get_bool(struct api_req *r, bool *ret, unsigned flags, const char *fmt, ...)
@@ -180,11 +191,8 @@ int api_get_bool(struct api_req *r, bool *ret, unsigned flags, const char *fmt, 
 	int e;
 
 	va_start(ap, fmt);
-	e = vname(name, sizeof(name), fmt, ap);
+	e = vget(r, &v, name, flags, fmt, ap);
 	va_end(ap);
-	if (e < 0)
-		return flags & API_REQUIRED ? api_fail_missing(r, fmt) : 0;
-	e = get_raw(r, &v, flags, name);
 	if (e <= 0)
 		return e;
 	if (util_parse_bool(v, &b) < 0)
@@ -205,11 +213,8 @@ int api_get_long(struct api_req *r, long *ret, long min, long max, unsigned flag
 	int e;
 
 	va_start(ap, fmt);
-	e = vname(name, sizeof(name), fmt, ap);
+	e = vget(r, &v, name, flags, fmt, ap);
 	va_end(ap);
-	if (e < 0)
-		return flags & API_REQUIRED ? api_fail_missing(r, fmt) : 0;
-	e = get_raw(r, &v, flags, name);
 	if (e <= 0)
 		return e;
 	e = util_parse_long(v, min, max, &l);
