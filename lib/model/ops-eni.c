@@ -16,19 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * model_new_id() into the ID field of an object already in the model would
- * find that very field "in use" forever: generate into a temporary.
- */
-static void new_object_id(const struct model *m, struct model_ctx *ctx, const char *prefix,
-			  char dst[MODEL_ID_LEN])
-{
-	char id[MODEL_ID_LEN];
-
-	model_new_id(m, ctx, prefix, id);
-	memcpy(dst, id, MODEL_ID_LEN);
-}
-
 #define ENI_DESCRIPTION_MAX 255
 
 static struct model_eni *eni_lookup(const struct model *m, const char *eni_id,
@@ -319,7 +306,7 @@ int model_op_create_network_interface(struct model *m, struct model_ctx *ctx,
 	eni = model_add_eni(m);
 	if (!eni)
 		return model_err_set(err, -ENOMEM, MODEL_ERR_INTERNAL, "Out of memory");
-	new_object_id(m, ctx, "eni-", eni->id);
+	model_new_id(m, ctx, "eni-", eni->id);
 	util_strscpy(eni->subnet_id, s->id, sizeof(eni->subnet_id));
 	util_strscpy(eni->vpc_id, s->vpc_id, sizeof(eni->vpc_id));
 	util_strscpy(eni->az, s->az, sizeof(eni->az));

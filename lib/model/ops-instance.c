@@ -23,19 +23,6 @@
 #include "lib/model/ops-eni.h"
 #include "lib/model/ops-sg.h"
 
-/*
- * model_new_id() into the ID field of an object already in the model would
- * find that very field "in use" forever: generate into a temporary.
- */
-static void new_object_id(const struct model *m, struct model_ctx *ctx, const char *prefix,
-			  char dst[MODEL_ID_LEN])
-{
-	char id[MODEL_ID_LEN];
-
-	model_new_id(m, ctx, prefix, id);
-	memcpy(dst, id, MODEL_ID_LEN);
-}
-
 #define METADATA_HOP_LIMIT_MAX 64
 
 static struct model_instance *instance_lookup(const struct model *m, const char *id,
@@ -288,7 +275,7 @@ static int launch_one(struct model *m, struct model_ctx *ctx, const struct model
 	inst = model_add_instance(m);
 	if (!inst)
 		return model_err_set(err, -ENOMEM, MODEL_ERR_INTERNAL, "Out of memory");
-	new_object_id(m, ctx, "i-", inst->id);
+	model_new_id(m, ctx, "i-", inst->id);
 	memcpy(u->instances[u->n_instances++], inst->id, MODEL_ID_LEN);
 	util_strscpy(inst->reservation_id, reservation_id, sizeof(inst->reservation_id));
 	util_strscpy(inst->owner_id, m->account_id, sizeof(inst->owner_id));

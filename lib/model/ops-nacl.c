@@ -12,19 +12,6 @@
 #include <string.h>
 #include <sys/types.h>
 
-/*
- * model_new_id() into the ID field of an object already in the model would
- * find that very field "in use" forever: generate into a temporary.
- */
-static void new_object_id(const struct model *m, struct model_ctx *ctx, const char *prefix,
-			  char dst[MODEL_ID_LEN])
-{
-	char id[MODEL_ID_LEN];
-
-	model_new_id(m, ctx, prefix, id);
-	memcpy(dst, id, MODEL_ID_LEN);
-}
-
 static struct model_nacl *nacl_lookup(const struct model *m, const char *nacl_id,
 				      struct model_err *err)
 {
@@ -73,7 +60,7 @@ int model_op_create_network_acl(struct model *m, struct model_ctx *ctx, const ch
 	nacl = model_add_nacl(m);
 	if (!nacl)
 		return model_err_set(err, -ENOMEM, MODEL_ERR_INTERNAL, "Out of memory");
-	new_object_id(m, ctx, "acl-", nacl->id);
+	model_new_id(m, ctx, "acl-", nacl->id);
 	util_strscpy(nacl->vpc_id, vpc_id, sizeof(nacl->vpc_id));
 	util_strscpy(nacl->owner_id, m->account_id, sizeof(nacl->owner_id));
 	nacl->is_default = false;

@@ -16,19 +16,6 @@
 #include <string.h>
 #include <sys/types.h>
 
-/*
- * model_new_id() into the ID field of an object already in the model would
- * find that very field "in use" forever: generate into a temporary.
- */
-static void new_object_id(const struct model *m, struct model_ctx *ctx, const char *prefix,
-			  char dst[MODEL_ID_LEN])
-{
-	char id[MODEL_ID_LEN];
-
-	model_new_id(m, ctx, prefix, id);
-	memcpy(dst, id, MODEL_ID_LEN);
-}
-
 #define SG_NAME_MAX	   255
 #define SG_DESCRIPTION_MAX 255
 
@@ -105,7 +92,7 @@ int model_op_create_security_group(struct model *m, struct model_ctx *ctx, const
 	sg = model_add_sg(m);
 	if (!sg)
 		goto oom;
-	new_object_id(m, ctx, "sg-", sg->id);
+	model_new_id(m, ctx, "sg-", sg->id);
 	util_strscpy(sg->vpc_id, vpc_id, sizeof(sg->vpc_id));
 	util_strscpy(sg->owner_id, m->account_id, sizeof(sg->owner_id));
 	sg->name = strdup(name);

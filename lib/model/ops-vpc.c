@@ -28,15 +28,6 @@
 #define VPN_OUTSIDE_POOL       0xcb007100u /* 203.0.113.0/24 */
 #define VPN_INSIDE_POOL	       0xa9fe0a00u /* 169.254.10.0/24 */
 
-static void new_object_id(const struct model *m, struct model_ctx *ctx, const char *prefix,
-			  char dst[MODEL_ID_LEN])
-{
-	char id[MODEL_ID_LEN];
-
-	model_new_id(m, ctx, prefix, id);
-	memcpy(dst, id, MODEL_ID_LEN);
-}
-
 static const char *cidr_str(struct net_cidr4 c, char buf[NET_CIDR4_STRLEN])
 {
 	return net_cidr4_format(c, buf);
@@ -206,7 +197,7 @@ static struct model_route_table *rtb_build(struct model *m, struct model_ctx *ct
 
 	if (!rtb)
 		return NULL;
-	new_object_id(m, ctx, "rtb-", rtb->id);
+	model_new_id(m, ctx, "rtb-", rtb->id);
 	util_strscpy(rtb->vpc_id, vpc->id, sizeof(rtb->vpc_id));
 	util_strscpy(rtb->owner_id, m->account_id, sizeof(rtb->owner_id));
 	for (size_t i = 0; i < vpc->n_cidrs; i++) {
@@ -248,14 +239,14 @@ static int default_sg_build(struct model *m, struct model_ctx *ctx, const struct
 
 	if (!sg)
 		return -ENOMEM;
-	new_object_id(m, ctx, "sg-", sg->id);
+	model_new_id(m, ctx, "sg-", sg->id);
 	util_strscpy(sg->vpc_id, vpc->id, sizeof(sg->vpc_id));
 	util_strscpy(sg->owner_id, m->account_id, sizeof(sg->owner_id));
 	sg->name = strdup("default");
 	sg->description = strdup("default VPC security group");
 	if (!sg->name || !sg->description)
 		return -ENOMEM;
-	new_object_id(m, ctx, "sgr-", in.id);
+	model_new_id(m, ctx, "sgr-", in.id);
 	in.egress = false;
 	in.protocol = MODEL_PROTO_ALL;
 	in.from_port = in.to_port = -1;
@@ -264,7 +255,7 @@ static int default_sg_build(struct model *m, struct model_ctx *ctx, const struct
 	util_strscpy(in.group_owner, m->account_id, sizeof(in.group_owner));
 	if (model_sg_add_rule(sg, &in) < 0)
 		return -ENOMEM;
-	new_object_id(m, ctx, "sgr-", out.id);
+	model_new_id(m, ctx, "sgr-", out.id);
 	out.egress = true;
 	out.protocol = MODEL_PROTO_ALL;
 	out.from_port = out.to_port = -1;
@@ -279,7 +270,7 @@ static int default_nacl_build(struct model *m, struct model_ctx *ctx, const stru
 
 	if (!acl)
 		return -ENOMEM;
-	new_object_id(m, ctx, "acl-", acl->id);
+	model_new_id(m, ctx, "acl-", acl->id);
 	util_strscpy(acl->vpc_id, vpc->id, sizeof(acl->vpc_id));
 	util_strscpy(acl->owner_id, m->account_id, sizeof(acl->owner_id));
 	acl->is_default = true;
@@ -319,14 +310,14 @@ static struct model_vpc *vpc_build(struct model *m, struct model_ctx *ctx, struc
 	if (!vpc)
 		return NULL;
 	dopt = model_dhcp_region_default(m, ctx);
-	new_object_id(m, ctx, "vpc-", vpc->id);
+	model_new_id(m, ctx, "vpc-", vpc->id);
 	util_strscpy(vpc->owner_id, m->account_id, sizeof(vpc->owner_id));
 	vpc->state = MODEL_STATE_AVAILABLE;
 	vpc->is_default = is_default;
 	if (dopt)
 		util_strscpy(vpc->dhcp_options_id, dopt, sizeof(vpc->dhcp_options_id));
 	else
-		new_object_id(m, ctx, "dopt-", vpc->dhcp_options_id);
+		model_new_id(m, ctx, "dopt-", vpc->dhcp_options_id);
 	util_strscpy(vpc->instance_tenancy, tenancy, sizeof(vpc->instance_tenancy));
 	vpc->enable_dns_support = true;
 	vpc->enable_dns_hostnames = is_default;
@@ -337,7 +328,7 @@ static struct model_vpc *vpc_build(struct model *m, struct model_ctx *ctx, struc
 	rtb = rtb_build(m, ctx, vpc);
 	if (!rtb)
 		goto fail;
-	new_object_id(m, ctx, "rtbassoc-", a.id);
+	model_new_id(m, ctx, "rtbassoc-", a.id);
 	a.main = true;
 	if (model_rtb_add_assoc(rtb, &a) < 0)
 		goto fail;
@@ -632,7 +623,7 @@ static struct model_subnet *subnet_build(struct model *m, struct model_ctx *ctx,
 
 	if (!s)
 		return NULL;
-	new_object_id(m, ctx, "subnet-", s->id);
+	model_new_id(m, ctx, "subnet-", s->id);
 	util_strscpy(s->vpc_id, vpc->id, sizeof(s->vpc_id));
 	util_strscpy(s->owner_id, m->account_id, sizeof(s->owner_id));
 	s->cidr = cidr;
@@ -1295,7 +1286,7 @@ int model_op_associate_route_table(struct model *m, struct model_ctx *ctx, const
 					     rtb->id);
 		util_strscpy(a.gateway_id, gateway_id, sizeof(a.gateway_id));
 	}
-	new_object_id(m, ctx, "rtbassoc-", a.id);
+	model_new_id(m, ctx, "rtbassoc-", a.id);
 	if (model_rtb_add_assoc(rtb, &a) < 0)
 		return oom(err);
 	if (ret_assoc_id)
@@ -1347,7 +1338,7 @@ int model_op_replace_route_table_association(struct model *m, struct model_ctx *
 				     "networks",
 				     rtb->id, assoc_id);
 	a = old->assocs[idx];
-	new_object_id(m, ctx, "rtbassoc-", a.id);
+	model_new_id(m, ctx, "rtbassoc-", a.id);
 	if (model_rtb_add_assoc(rtb, &a) < 0)
 		return oom(err);
 	/* rtb may be old itself: the new entry was appended, idx is unchanged. */
@@ -1411,7 +1402,7 @@ static struct model_igw *igw_build(struct model *m, struct model_ctx *ctx)
 
 	if (!g)
 		return NULL;
-	new_object_id(m, ctx, "igw-", g->id);
+	model_new_id(m, ctx, "igw-", g->id);
 	util_strscpy(g->owner_id, m->account_id, sizeof(g->owner_id));
 	return g;
 }
@@ -1590,7 +1581,7 @@ int model_op_allocate_address(struct model *m, struct model_ctx *ctx, struct mod
 	e = model_add_eip(m);
 	if (!e)
 		return oom(err);
-	new_object_id(m, ctx, "eipalloc-", e->allocation_id);
+	model_new_id(m, ctx, "eipalloc-", e->allocation_id);
 	e->public_ip = ip;
 	util_strscpy(e->network_border_group, m->region, sizeof(e->network_border_group));
 	if (ret_eip)
@@ -1638,7 +1629,7 @@ static void eip_map(struct model *m, struct model_ctx *ctx, struct model_eip *e,
 {
 	struct model_eni_ip *ip = &eni->ips[ip_index];
 
-	new_object_id(m, ctx, "eipassoc-", e->association_id);
+	model_new_id(m, ctx, "eipassoc-", e->association_id);
 	util_strscpy(e->eni_id, eni->id, sizeof(e->eni_id));
 	if (eni->attachment.present)
 		util_strscpy(e->instance_id, eni->attachment.instance_id, sizeof(e->instance_id));
@@ -1836,13 +1827,13 @@ int model_op_create_nat_gateway(struct model *m, struct model_ctx *ctx, const ch
 	nat = model_add_nat_gateway(m);
 	if (!nat)
 		return oom(err);
-	new_object_id(m, ctx, "nat-", nat->id);
+	model_new_id(m, ctx, "nat-", nat->id);
 	eni = model_add_eni(m);
 	if (!eni) {
 		model_remove_nat_gateway(m, nat->id);
 		return oom(err);
 	}
-	new_object_id(m, ctx, "eni-", eni->id);
+	model_new_id(m, ctx, "eni-", eni->id);
 	util_strscpy(eni->subnet_id, s->id, sizeof(eni->subnet_id));
 	util_strscpy(eni->vpc_id, s->vpc_id, sizeof(eni->vpc_id));
 	util_strscpy(eni->az, s->az, sizeof(eni->az));
@@ -1937,7 +1928,7 @@ int model_op_create_vpn_gateway(struct model *m, struct model_ctx *ctx, const ch
 	g = model_add_vgw(m);
 	if (!g)
 		return oom(err);
-	new_object_id(m, ctx, "vgw-", g->id);
+	model_new_id(m, ctx, "vgw-", g->id);
 	util_strscpy(g->type, "ipsec.1", sizeof(g->type));
 	g->amazon_side_asn = amazon_side_asn;
 	g->state = MODEL_STATE_AVAILABLE;
@@ -2064,7 +2055,7 @@ int model_op_create_customer_gateway(struct model *m, struct model_ctx *ctx, con
 	c = model_add_cgw(m);
 	if (!c)
 		return oom(err);
-	new_object_id(m, ctx, "cgw-", c->id);
+	model_new_id(m, ctx, "cgw-", c->id);
 	c->bgp_asn = bgp_asn;
 	c->ip_address = public_ip;
 	util_strscpy(c->type, "ipsec.1", sizeof(c->type));
@@ -2164,7 +2155,7 @@ int model_op_create_vpn_connection(struct model *m, struct model_ctx *ctx, const
 	v = model_add_vpn(m);
 	if (!v)
 		return oom(err);
-	new_object_id(m, ctx, "vpn-", v->id);
+	model_new_id(m, ctx, "vpn-", v->id);
 	util_strscpy(v->cgw_id, c->id, sizeof(v->cgw_id));
 	util_strscpy(v->vgw_id, g->id, sizeof(v->vgw_id));
 	util_strscpy(v->type, "ipsec.1", sizeof(v->type));
@@ -2377,7 +2368,7 @@ int model_op_create_flow_logs(struct model *m, struct model_ctx *ctx,
 
 		if (!f)
 			goto fail;
-		new_object_id(m, ctx, "fl-", f->id);
+		model_new_id(m, ctx, "fl-", f->id);
 		util_strscpy(f->resource_id, spec->resource_ids[i], sizeof(f->resource_id));
 		f->traffic_type = spec->traffic_type;
 		util_strscpy(f->destination_type, spec->destination_type,

@@ -160,13 +160,16 @@ static bool id_in_use(const struct model *m, const char *id)
 void model_new_id(const struct model *m, struct model_ctx *ctx, const char *prefix,
 		  char buf[MODEL_ID_LEN])
 {
+	char id[MODEL_ID_LEN]; /* buf may be the ID field of an object in m */
+
 	do {
 		uint64_t hi = util_rng_next(ctx->rng) & 0xfffffffffffffffULL; /* 15 hex digits */
 		uint64_t lo = util_rng_next(ctx->rng) & 0xffULL;		/* 2 more */
 
-		snprintf(buf, MODEL_ID_LEN, "%s%015llx%02llx", prefix, (unsigned long long)hi,
+		snprintf(id, MODEL_ID_LEN, "%s%015llx%02llx", prefix, (unsigned long long)hi,
 			 (unsigned long long)lo);
-	} while (id_in_use(m, buf));
+	} while (id_in_use(m, id));
+	memcpy(buf, id, MODEL_ID_LEN);
 }
 
 bool model_id_valid(const char *id, const char *prefix)

@@ -206,7 +206,8 @@ void model_ctx_init(struct model_ctx *ctx, const char *region, struct util_rng *
 /*
  * A new AWS-style ID: prefix + 17 lower-case hex digits ("vpc-0a1b..."),
  * unique in the model (checked against every collection).  buf must hold
- * MODEL_ID_LEN bytes.
+ * MODEL_ID_LEN bytes; it may be the ID field of an object already in the
+ * model (the candidate is checked before it is written there).
  */
 void model_new_id(const struct model *m, struct model_ctx *ctx, const char *prefix,
 		  char buf[MODEL_ID_LEN]);
