@@ -56,6 +56,10 @@ struct ct_l4_proto {
 /* TCP ESTABLISHED state value (ct-tcp.c), for ct_update()'s fast path. */
 #define CT_TCP_STATE_ESTABLISHED 3
 
+/* ct_proto_tcp's start and packet, for direct calls from ct.c (TCP is the common case). */
+uint64_t ct_tcp_start(struct ct_entry *e);
+int ct_tcp_packet(struct ct_entry *e, enum ct_dir dir, uint8_t flags, uint64_t *ret_timeout_ms);
+
 /* TCP: would packet() refuse a packet with these flags (-ECONNRESET)? */
 bool ct_tcp_refuses(const struct ct_entry *e, uint8_t tcp_flags);
 

@@ -46,14 +46,14 @@ static uint64_t tcp_timeout_ms(const struct ct_entry *e)
 	return CT_MS(tcp_timeouts_s[e->state]);
 }
 
-static uint64_t tcp_start(struct ct_entry *e)
+uint64_t ct_tcp_start(struct ct_entry *e)
 {
 	e->state = CT_TCP_NEW;
 	e->aux = 0;
 	return tcp_timeout_ms(e);
 }
 
-static int tcp_packet(struct ct_entry *e, enum ct_dir dir, uint8_t flags, uint64_t *ret_timeout_ms)
+int ct_tcp_packet(struct ct_entry *e, enum ct_dir dir, uint8_t flags, uint64_t *ret_timeout_ms)
 {
 	bool syn = flags & PKT_TCP_SYN, ack = flags & PKT_TCP_ACK;
 	bool fin = flags & PKT_TCP_FIN, rst = flags & PKT_TCP_RST;
@@ -143,7 +143,7 @@ static const char *tcp_state_name(const struct ct_entry *e)
 
 const struct ct_l4_proto ct_proto_tcp = {
     .name = "tcp",
-    .start = tcp_start,
-    .packet = tcp_packet,
+    .start = ct_tcp_start,
+    .packet = ct_tcp_packet,
     .state_name = tcp_state_name,
 };

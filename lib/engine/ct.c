@@ -716,49 +716,54 @@ int ct_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 	return ct_insert_near(t, k, dir, to, now_ms, CT_NONE, ret_entry);
 }
 
-int ct_insert_near(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
-		   const struct ct_timeouts *to, uint64_t now_ms, uint32_t near,
-		   struct ct_entry **ret_entry)
+/* The protocol's first-state hook, TCP called directly. */
+static inline uint64_t l4_start(struct ct_entry *e)
 {
-	const struct ct_l4_proto *l4;
-	struct ct_entry *e;
-	struct ct_key key;
-	uint32_t b, idx, zi;
-	uint64_t h;
+	if (likely(e->key.proto == PKT_PROTO_TCP))
+		return ct_tcp_start(e);
+	return l4_of(e->key.proto)->start(e);
+}
 
-	key_norm(&key, k);
-	if (t->miss_ok && key_eq(&t->miss_key, &key)) {
-		h = t->miss_hash; /* looked up and absent, index unchanged since */
-		idx = CT_NONE;
-	} else {
-		h = key_hash(t, &key);
-		idx = index_find(t, &key, h);
-	}
-	b = home_of(t, h);
-	/* A duplicate: refused while live, reclaimed when expired. */
-	if (idx != CT_NONE) {
-		if (!expired(&t->entries[idx], now_ms))
-			return -EEXIST;
-		entry_remove(t, idx);
-	}
+/* The protocol's state machine, TCP called directly (no function pointer). */
+static inline int l4_packet(struct ct_entry *e, enum ct_dir dir, uint8_t tcp_flags,
+			    uint64_t *ret_timeout_ms)
+{
+	if (likely(e->key.proto == PKT_PROTO_TCP))
+		return ct_tcp_packet(e, dir, tcp_flags, ret_timeout_ms);
+	return l4_of(e->key.proto)->packet(e, dir, tcp_flags, ret_timeout_ms);
+}
+
+/*
+ * ct_insert_near() of a normalised key known to be absent from the index
+ * (h = its hash); with first, then ct_update() of the new entry with the
+ * packet's tcp_flags (its state machine run and its expiry touched as
+ * entry_update_l4() does: a new entry is never on entry_update()'s fast path).
+ */
+static int insert_absent(struct ct_table *t, const struct ct_key *key, uint64_t h,
+			 enum ct_dir dir, const struct ct_timeouts *to, uint64_t now_ms,
+			 uint32_t near, bool first, uint8_t tcp_flags, struct ct_entry **ret_entry)
+{
+	struct ct_entry *e;
+	uint32_t b = home_of(t, h), idx, zi;
+
 	if (t->buckets[b].nhome >= CT_CHAIN_MAX) {
 		reclaim_probe_path(t, b, now_ms);
 		if (t->buckets[b].nhome >= CT_CHAIN_MAX)
 			return -ENOSPC;
 	}
-	zi = zone_find_memo(t, key.zone);
+	zi = zone_find_memo(t, key->zone);
 	if (t->count >= t->capacity || (zi != CT_NONE && t->zones[zi].count >= t->per_zone_max) ||
 	    (zi == CT_NONE && t->zfree == CT_NONE)) {
 		/* A limit is hit: expired entries must not count. */
 		wheel_advance(t, now_ms, SIZE_MAX);
-		zi = zone_find(t, key.zone);
+		zi = zone_find(t, key->zone);
 	}
 	if (t->count >= t->capacity)
 		return -ENOSPC;
 	if (zi != CT_NONE && t->zones[zi].count >= t->per_zone_max)
 		return -ENOSPC;
 	if (zi == CT_NONE) {
-		zi = zone_create(t, key.zone);
+		zi = zone_create(t, key->zone);
 		if (zi == CT_NONE)
 			return -ENOSPC;
 	}
@@ -771,19 +776,18 @@ int ct_insert_near(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 	free_take(t, idx);
 	e = &t->entries[idx];
 	memset(e, 0, sizeof(*e));
-	e->key = key;
+	e->key = *key;
 	e->origin = (uint8_t)dir;
 	e->flags = CT_F_USED | (dir == CT_DIR_IN ? CT_F_LAST_IN : 0);
-	l4 = l4_of(key.proto);
-	if (l4 == &ct_proto_tcp) {
+	if (key->proto == PKT_PROTO_TCP) {
 		e->long_s = clamp_s(to ? to->tcp_established_s : 0, CT_TCP_ESTABLISHED_MIN_S,
 				    CT_TCP_ESTABLISHED_MAX_S, CT_TCP_ESTABLISHED_MAX_S);
-	} else if (l4 == &ct_proto_udp) {
+	} else if (key->proto == PKT_PROTO_UDP) {
 		e->long_s = clamp_s(to ? to->udp_stream_s : 0, CT_UDP_STREAM_MIN_S,
 				    CT_UDP_STREAM_MAX_S, CT_UDP_STREAM_MAX_S);
 		e->short_s = clamp_s(to ? to->udp_s : 0, CT_UDP_MIN_S, CT_UDP_MAX_S, CT_UDP_MIN_S);
 	}
-	e->expires_ms = now_ms + l4->start(e);
+	e->expires_ms = now_ms + l4_start(e);
 	e->next = CT_NONE;
 	index_link(t, h, idx);
 	e->zprev = CT_NONE;
@@ -794,8 +798,100 @@ int ct_insert_near(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 	t->zones[zi].count++;
 	t->count++;
 	wheel_file(t, idx);
+	if (first) {
+		uint64_t timeout_ms;
+
+		if (l4_packet(e, dir, tcp_flags, &timeout_ms) == 0)
+			ct_entry_touch(t, e, dir, now_ms + timeout_ms);
+	}
 	if (ret_entry)
 		*ret_entry = e;
+	return 0;
+}
+
+/* ct_insert_near() (first: then ct_update() of the new entry, as insert_absent()). */
+static int insert_key(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
+		      const struct ct_timeouts *to, uint64_t now_ms, uint32_t near, bool first,
+		      uint8_t tcp_flags, struct ct_entry **ret_entry)
+{
+	struct ct_key key;
+	uint32_t idx;
+	uint64_t h;
+
+	key_norm(&key, k);
+	if (t->miss_ok && key_eq(&t->miss_key, &key)) {
+		h = t->miss_hash; /* looked up and absent, index unchanged since */
+		idx = CT_NONE;
+	} else {
+		h = key_hash(t, &key);
+		idx = index_find(t, &key, h);
+	}
+	/* A duplicate: refused while live, reclaimed when expired. */
+	if (idx != CT_NONE) {
+		if (!expired(&t->entries[idx], now_ms))
+			return -EEXIST;
+		entry_remove(t, idx);
+	}
+	return insert_absent(t, &key, h, dir, to, now_ms, near, first, tcp_flags, ret_entry);
+}
+
+int ct_insert_near(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
+		   const struct ct_timeouts *to, uint64_t now_ms, uint32_t near,
+		   struct ct_entry **ret_entry)
+{
+	return insert_key(t, k, dir, to, now_ms, near, false, 0, ret_entry);
+}
+
+int ct_insert_first(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
+		    const struct ct_timeouts *to, uint8_t tcp_flags, uint64_t now_ms,
+		    uint32_t near, struct ct_entry **ret_entry)
+{
+	return insert_key(t, k, dir, to, now_ms, near, true, tcp_flags, ret_entry);
+}
+
+int ct_lookup_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
+		     const struct ct_timeouts *to, uint8_t tcp_flags, uint64_t now_ms,
+		     uint32_t near, struct ct_entry **ret_entry, bool *ret_inserted)
+{
+	struct ct_entry *e;
+	struct ct_key key;
+	uint64_t h;
+	uint32_t i;
+	int r;
+
+	/* ct_lookup()'s probe, once for both; the key is stored: no padding garbage. */
+	memset(&key, 0, sizeof(key));
+	key.zone = k->zone;
+	key.local_ip = k->local_ip;
+	key.remote_ip = k->remote_ip;
+	key.proto = k->proto;
+	if (likely(proto_has_ports(k->proto))) {
+		key.local_port = k->local_port;
+		key.remote_port = k->remote_port;
+	} else {
+		key.local_port = key.remote_port = 0;
+	}
+	h = key_hash(t, &key);
+	i = index_find(t, &key, h);
+	if (i != CT_NONE) {
+		e = &t->entries[i];
+		if (likely(!expired(e, now_ms))) {
+			*ret_entry = e;
+			*ret_inserted = false;
+			return 0;
+		}
+		entry_remove(t, i); /* ct_lookup() reclaims it; the key is absent now */
+	}
+	r = insert_absent(t, &key, h, dir, to, now_ms, near, true, tcp_flags, &e);
+	if (r < 0) {
+		/* As ct_lookup()'s miss left it (nothing linked since). */
+		t->miss_ok = true;
+		t->miss_key = key;
+		t->miss_hash = h;
+		return r;
+	}
+	*ret_entry = e;
+	*ret_inserted = true;
 	return 0;
 }
 
@@ -813,7 +909,7 @@ static __attribute__((noinline)) int entry_update_l4(struct ct_table *t, struct 
 						     uint64_t now_ms)
 {
 	uint64_t timeout_ms;
-	int r = l4_of(e->key.proto)->packet(e, dir, tcp_flags, &timeout_ms);
+	int r = l4_packet(e, dir, tcp_flags, &timeout_ms);
 
 	if (r < 0)
 		return r;

@@ -216,6 +216,26 @@ int ct_refresh_tcp_pair(struct ct_table *t, const uint32_t hint[2], uint32_t zon
 int ct_insert_near(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 		   const struct ct_timeouts *to, uint64_t now_ms, uint32_t near,
 		   struct ct_entry **ret_entry);
+/*
+ * ct_insert_near() and then ct_update() of the new entry with its first
+ * packet (tcp_flags), in one call: the same entry, state, expiry, wheel place
+ * and return value as the two calls (ct_update()'s result is not returned:
+ * a new entry passes its first packet or stays as inserted).
+ */
+int ct_insert_first(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
+		    const struct ct_timeouts *to, uint8_t tcp_flags, uint64_t now_ms,
+		    uint32_t near, struct ct_entry **ret_entry);
+/*
+ * A tracked flow's step when the caller would insert on a miss: ct_lookup(k)
+ * and, on a live entry, 0 with *ret_entry and *ret_inserted false (the
+ * caller runs ct_update()); when there is none, ct_insert_first() with the
+ * key hashed and probed once: 0 with the new entry and *ret_inserted true, or
+ * -ENOSPC.  The same results and side effects as ct_lookup() followed, on a
+ * miss, by ct_insert_near() and ct_update().
+ */
+int ct_lookup_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
+		     const struct ct_timeouts *to, uint8_t tcp_flags, uint64_t now_ms,
+		     uint32_t near, struct ct_entry **ret_entry, bool *ret_inserted);
 /* Pool index of an entry (for ct_lookup_hint()). */
 uint32_t ct_entry_index(const struct ct_table *t, const struct ct_entry *e);
 /* Prefetch the hash bucket of a key (for a lookup or insert soon after). */

@@ -375,8 +375,9 @@ static int sg_check(struct pctx *p, uint32_t eni, bool egress)
 	if (sg_untracked(p, wild, other))
 		return 0;
 	if (p->mutate && !p->blocked) {
-		int r = ct_insert_near(p->st->ct, &key, egress ? CT_DIR_OUT : CT_DIR_IN,
-				       &e->timeouts, p->now_ms, p->ct_near1 - 1, &ce);
+		int r = ct_insert_first(p->st->ct, &key, egress ? CT_DIR_OUT : CT_DIR_IN,
+					&e->timeouts, p->h.tcp_flags, p->now_ms, p->ct_near1 - 1,
+					&ce);
 
 		if (r == -ENOSPC) {
 			p->st->stats.ct_full++;
@@ -391,8 +392,6 @@ static int sg_check(struct pctx *p, uint32_t eni, bool egress)
 				p->rec->hint[ri] = ct_entry_index(p->st->ct, ce);
 				p->rec->created = true;
 			}
-			ct_update(p->st->ct, ce, egress ? CT_DIR_OUT : CT_DIR_IN, p->h.tcp_flags,
-				  p->now_ms);
 		}
 	}
 	return 0;
@@ -1083,6 +1082,32 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_en
 		if (r_first != 0) {
 			r = r_first; /* refreshed by the two-step path above */
 			r_first = 0;
+		} else if (e->hint[sg] == UINT32_MAX &&
+			   (op->flags & (FC_OP_ALLOW | FC_OP_TRACK)) == (FC_OP_ALLOW | FC_OP_TRACK)) {
+			/*
+			 * No hint (a wildcard entry's new flow), allowed and tracked: the
+			 * lookup and, when absent, the insert with this first packet in
+			 * one call, as the lookup, insert and update below would do them.
+			 */
+			bool inserted;
+
+			r = ct_lookup_insert(st->ct, &key, dir, &g->enis[op->eni].timeouts,
+					     pkt->tcp_flags, now_ms, near, &ce, &inserted);
+			if (r == -ENOSPC) {
+				st->stats.ct_full++;
+				replay_drop(res, pkt, ENG_DROP_CT_FULL);
+				return 0;
+			}
+			e->hint[sg] = ct_entry_index(st->ct, ce);
+			if (inserted) {
+				near = e->hint[sg];
+				*created = true;
+			} else if (ct_update(st->ct, ce, dir, pkt->tcp_flags, now_ms) == 0) {
+				st->stats.ct_hits++;
+			}
+			/* (Refused by a closed entry: the insert would find it live, -EEXIST.) */
+			sg++;
+			continue;
 		} else if (e->hint[sg] == UINT32_MAX) {
 			/* No hint (a wildcard entry's new flow): ct_refresh()'s own fallback. */
 			ce = ct_lookup(st->ct, &key, now_ms);
@@ -1106,8 +1131,8 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_en
 			return 0;
 		}
 		if (op->flags & FC_OP_TRACK) {
-			r = ct_insert_near(st->ct, &key, dir, &g->enis[op->eni].timeouts, now_ms,
-					   near, &ce);
+			r = ct_insert_first(st->ct, &key, dir, &g->enis[op->eni].timeouts,
+					    pkt->tcp_flags, now_ms, near, &ce);
 			if (r == -ENOSPC) {
 				st->stats.ct_full++;
 				replay_drop(res, pkt, ENG_DROP_CT_FULL);
@@ -1115,7 +1140,6 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_en
 			}
 			if (r == 0) {
 				e->hint[sg] = near = ct_entry_index(st->ct, ce);
-				ct_update(st->ct, ce, dir, pkt->tcp_flags, now_ms);
 				*created = true;
 			}
 		}

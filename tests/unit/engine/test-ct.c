@@ -1221,3 +1221,129 @@ Test(ct, insert_near_keeps_pairs_together)
 	ct_free(t[0]);
 	ct_free(t[1]);
 }
+
+/*
+ * ct_lookup_insert() and ct_insert_first() against the calls they fuse: two
+ * tables (tight pool and per-zone limits, so inserts fail with -ENOSPC and
+ * sweep expired entries) get the same random steps.  Table 0 runs the fused
+ * call; table 1 runs ct_lookup() and, on a miss, ct_insert_near() and
+ * ct_update() with the same packet (or ct_insert_near() and ct_update()
+ * for ct_insert_first()).  Keys of every protocol (TCP, UDP, ICMP, GRE,
+ * ports set on GRE too), every TCP flag kind, per-entry timeouts short and
+ * long (a first packet that moves the expiry earlier re-files the entry),
+ * clock steps past every timeout, expiry sweeps, removals before expiry and
+ * near hints right, wrong and out of range.  After every step the return
+ * values, the entry found or made and the whole entry pool must be byte for
+ * byte the same (state, flags, expiry, wheel second and links, free list).
+ */
+Test(ct, fused_insert_is_lookup_insert_update)
+{
+	static const uint8_t flags[] = {SYN, SYN, ACK, SYN | ACK, FIN | ACK, RST, ACK | PSH, 0};
+	static const uint8_t protos[] = {PKT_PROTO_TCP, PKT_PROTO_TCP, PKT_PROTO_UDP,
+					 PKT_PROTO_ICMP, 47};
+	struct ct_table *t[2] = {ct_new(20, 7), ct_new(20, 7)};
+	struct ct_key keys[96];
+	struct ct_timeouts tos[3];
+	struct util_rng rng;
+	uint64_t now = 9000000;
+	uint32_t last = UINT32_MAX;
+	unsigned inserted = 0, found = 0, full = 0, exists = 0;
+
+	cr_assert(t[0] && t[1]);
+	util_rng_seed(&rng, 11);
+	ct_timeouts_default(&tos[0]);
+	tos[1] = (struct ct_timeouts){60, 60, 30};	/* ESTABLISHED before NEW's 120 s */
+	tos[2] = (struct ct_timeouts){7200, 300, 120};
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		keys[i] = (struct ct_key){(uint32_t)util_rng_below(&rng, 4),
+					  0x0a000001 + (uint32_t)util_rng_below(&rng, 3),
+					  0x0a000001 + (uint32_t)util_rng_below(&rng, 3),
+					  (uint16_t)util_rng_below(&rng, 3),
+					  (uint16_t)util_rng_below(&rng, 3),
+					  protos[util_rng_below(&rng, ARRAY_SIZE(protos))]};
+	for (unsigned step = 0; step < 40000; step++) {
+		const struct ct_key *k = &keys[util_rng_below(&rng, ARRAY_SIZE(keys))];
+		enum ct_dir dir = util_rng_below(&rng, 2) ? CT_DIR_IN : CT_DIR_OUT;
+		uint8_t f = flags[util_rng_below(&rng, ARRAY_SIZE(flags))];
+		const struct ct_timeouts *to = util_rng_below(&rng, 4) == 0
+						   ? NULL
+						   : &tos[util_rng_below(&rng, ARRAY_SIZE(tos))];
+		unsigned adv = (unsigned)util_rng_below(&rng, 100), nw = (unsigned)util_rng_below(&rng, 4);
+		uint32_t near = nw == 0 ? UINT32_MAX
+				: nw == 1 ? (uint32_t)util_rng_below(&rng, 70)
+					  : last;
+		struct ct_entry *e[2] = {NULL, NULL}, *all[2];
+		uint32_t n[2];
+		int r[2];
+
+		now += adv < 90 ? util_rng_below(&rng, 1000)
+		       : adv < 99 ? util_rng_below(&rng, 130000)
+				  : util_rng_below(&rng, 8000000);
+		if (util_rng_below(&rng, 25) == 0) {
+			size_t budget = util_rng_below(&rng, 8), n0 = ct_expire(t[0], now, budget);
+
+			cr_assert_eq(ct_expire(t[1], now, budget), n0, "step %u", step);
+		}
+		if (util_rng_below(&rng, 40) == 0) { /* removed before it expired */
+			ct_remove(t[0], ct_lookup(t[0], k, now));
+			ct_remove(t[1], ct_lookup(t[1], k, now));
+		}
+		if (util_rng_below(&rng, 3) == 0) {
+			r[0] = ct_insert_first(t[0], k, dir, to, f, now, near, &e[0]);
+			r[1] = ct_insert_near(t[1], k, dir, to, now, near, &e[1]);
+			if (r[1] == 0)
+				ct_update(t[1], e[1], dir, f, now);
+			cr_assert_eq(r[0], r[1], "step %u: insert_first %d, insert_near %d", step,
+				     r[0], r[1]);
+			exists += r[0] == -EEXIST;
+		} else {
+			bool ins;
+
+			r[0] = ct_lookup_insert(t[0], k, dir, to, f, now, near, &e[0], &ins);
+			e[1] = ct_lookup(t[1], k, now);
+			if (e[1]) {
+				cr_assert_eq(r[0], 0, "step %u", step);
+				cr_assert(!ins, "step %u: inserted over a live entry", step);
+				found++;
+				/* The caller's update of the entry found, on both. */
+				cr_assert_eq(ct_update(t[0], e[0], dir, f, now),
+					     ct_update(t[1], e[1], dir, f, now), "step %u", step);
+				r[1] = 0;
+			} else {
+				r[1] = ct_insert_near(t[1], k, dir, to, now, near, &e[1]);
+				if (r[1] == 0)
+					ct_update(t[1], e[1], dir, f, now);
+				cr_assert_eq(r[0], r[1], "step %u: %d / %d", step, r[0], r[1]);
+				if (r[0] == 0) {
+					cr_assert(ins, "step %u", step);
+					inserted++;
+				}
+			}
+		}
+		full += r[0] == -ENOSPC;
+		if (r[0] == 0) {
+			cr_assert_eq(ct_entry_index(t[0], e[0]), ct_entry_index(t[1], e[1]),
+				     "step %u", step);
+			last = ct_entry_index(t[0], e[0]);
+		}
+		all[0] = ct_pool_entries(t[0], &n[0]);
+		all[1] = ct_pool_entries(t[1], &n[1]);
+		cr_assert_eq(n[0], n[1]);
+		for (uint32_t i = 0; i < n[0]; i++)
+			cr_assert(memcmp(&all[0][i], &all[1][i], sizeof(all[0][i])) == 0,
+				  "step %u: entry %u differs (flags %x / %x, expires %lu / %lu, wsec "
+				  "%u / %u)",
+				  step, i, all[0][i].flags, all[1][i].flags,
+				  (unsigned long)all[0][i].expires_ms,
+				  (unsigned long)all[1][i].expires_ms, all[0][i].wsec, all[1][i].wsec);
+		cr_assert_eq(ct_count(t[0]), ct_count(t[1]), "step %u", step);
+	}
+	cr_log_info("fused: %u inserted, %u found, %u full, %u exists", inserted, found, full,
+		    exists);
+	cr_assert_gt(inserted, 3000, "inserts (%u)", inserted);
+	cr_assert_gt(found, 3000, "hits (%u)", found);
+	cr_assert_gt(full, 300, "limits hit (%u)", full);
+	cr_assert_gt(exists, 1000, "duplicates (%u)", exists);
+	ct_free(t[0]);
+	ct_free(t[1]);
+}
