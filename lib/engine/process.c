@@ -1404,6 +1404,93 @@ static inline uint64_t fc_key_words(const struct pkt_hdr *pkt, struct eng_where 
 }
 
 /*
+ * A first packet from an ENI without an exact entry whose source-port
+ * wildcard entry is an allowed, tracked TCP pair (FC_E_TCP_PAIR, both steps
+ * FC_OP_ALLOW | FC_OP_TRACK): wild_replay() and fc_replay() for that shape,
+ * without their copies and program decoding.  (a, b) are the packet's exact
+ * key words (fc_key_words()).  Each step is ct_lookup_insert(): a new
+ * connection inserts both entries, the second next to the first; a step
+ * that finds its entry runs the state machine as the replay does.  0 with
+ * *ret written and the statistics process_general() keeps, or 1 having
+ * changed nothing (any other entry, or none: the general path runs).
+ */
+static __attribute__((noinline)) int new_tcp_pair(struct eng_state *st, const struct eng_gen *gen,
+						  const struct pkt_hdr *pkt, struct eng_where from,
+						  uint64_t now_ms, struct eng_result *ret, uint64_t a,
+						  uint64_t b)
+{
+	const uint8_t both = FC_OP_ALLOW | FC_OP_TRACK;
+	struct fc_entry *w;
+	uint64_t wb;
+	uint8_t kb[8];
+	struct ct_key k[2];
+	uint32_t hint[2], near = UINT32_MAX;
+	bool created = false;
+
+	memcpy(kb, &b, 8);
+	kb[0] = kb[1] = 0; /* fc_wild_key(): sport 0, FC_POINT_WILD */
+	kb[7] |= FC_POINT_WILD;
+	memcpy(&wb, kb, 8);
+	w = fcache_lookup_words(st->fc, fcache_set_words(st->fc, a, wb, from.idx), a, wb, from.idx);
+	if (!w || !(w->flags & FC_E_TCP_PAIR) || (w->ops[0].flags & w->ops[1].flags & both) != both)
+		return 1;
+	/* ct_key_of() of the egress then the ingress step on the header as it entered. */
+	k[0] = (struct ct_key){st->zone_of_eni[w->ops[0].eni], pkt->src, pkt->dst, pkt->sport,
+			       pkt->dport, PKT_PROTO_TCP};
+	k[1] = (struct ct_key){st->zone_of_eni[w->ops[1].eni], pkt->dst, pkt->src, pkt->dport,
+			       pkt->sport, PKT_PROTO_TCP};
+	st->stats.packets++;
+	if (unlikely(st->flow_interval_start == 0))
+		st->flow_interval_start = (int64_t)(now_ms / 1000);
+	st->stats.flow_cache_hits++;
+	for (unsigned i = 0; i < 2; i++) {
+		enum ct_dir dir = i == 0 ? CT_DIR_OUT : CT_DIR_IN;
+		struct ct_entry *ce;
+		bool inserted;
+
+		if (ct_lookup_insert(st->ct, &k[i], dir, &gen->enis[w->ops[i].eni].timeouts,
+				     pkt->tcp_flags, now_ms, near, &ce, &inserted) == -ENOSPC) {
+			st->stats.ct_full++;
+			replay_drop(ret, pkt, ENG_DROP_CT_FULL);
+			st->stats.dropped++;
+			st->stats.drops[ENG_DROP_CT_FULL]++;
+			return 0;
+		}
+		hint[i] = ct_entry_index(st->ct, ce);
+		if (inserted) {
+			near = hint[i];
+			created = true;
+		} else if (ct_update(st->ct, ce, dir, pkt->tcp_flags, now_ms) == 0) {
+			st->stats.ct_hits++;
+		}
+	}
+	ret->verdict = (enum eng_verdict)w->verdict;
+	ret->drop = (enum eng_drop)w->drop;
+	ret->to.point = (enum eng_point)w->to_point;
+	ret->to.idx = w->to_idx;
+	ret->out = *pkt;
+	if (w->verdict != ENG_DROP) {
+		ret->out.src = w->out_src;
+		ret->out.dst = w->out_dst;
+		st->stats.delivered++;
+	} else {
+		st->stats.dropped++;
+		st->stats.drops[w->drop]++;
+	}
+	if (!created) {
+		/* As wild_replay(): the flow's exact entry once it exists. */
+		struct fc_entry x = *w;
+		struct fc_key fk;
+
+		x.hint[0] = hint[0];
+		x.hint[1] = hint[1];
+		fc_key_of(&fk, pkt, from);
+		fc_put(st, &fk, &x);
+	}
+	return 0;
+}
+
+/*
  * eng_process().  The fast path: an untraced packet from an ENI, in the
  * adopted generation, whose flow-cache entry is an established TCP pair
  * (FC_E_TCP_PAIR: two SG steps, nothing else stateful) and whose two
@@ -1456,6 +1543,9 @@ static inline int process_pkt(struct eng_state *st, const struct eng_gen *gen,
 		ret->out = out;
 		return 0;
 	}
+	if (!e && pkt->proto == PKT_PROTO_TCP && pkt->sport != pkt->dport &&
+	    new_tcp_pair(st, gen, pkt, from, now_ms, ret, a, b) == 0)
+		return 0;
 	return process_general(st, gen, pkt, from, now_ms, trace, ret, set, e, true);
 }
 
