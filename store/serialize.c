@@ -1,8 +1,11 @@
 /*
  * store/serialize: model objects <-> JSON.  See serialize.h.
  *
- * Writers go through struct ser, which remembers the first error so that a
- * serialiser is a flat list of put_*() calls.  Readers go through struct
+ * Every stored struct is described once, by a table of its members (key,
+ * kind, offset; checked against the member's C type at compile time) in
+ * the order they are written; ser_fields() and des_fields() walk the same
+ * table, so writing and reading cannot drift apart.  Writers go through
+ * struct ser, which remembers the first error.  Readers go through struct
  * des, which remembers the first error and counts the keys it consumed:
  * des_finish() rejects an object with keys nobody read (unknown or
  * misspelled fields), so corrupt rows cannot load half-understood.
@@ -16,6 +19,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,7 +168,6 @@ static void put_enum(struct ser *s, const char *key, int v, const char *const *n
 	}
 	ser_set(s, key, json_string(names[v]), -ENOMEM);
 }
-#define PUT_ENUM(s, key, v, names) put_enum((s), (key), (int)(v), (names), ARRAY_SIZE(names))
 
 /* An IPv4 address: left out when 0. */
 static void put_ip4(struct ser *s, const char *key, uint32_t ip)
@@ -425,9 +428,6 @@ static long long get_integer(struct des *d, const char *key, long long min, long
 	}
 	return x;
 }
-#define GET_INT(d, key, field) ((field) = (int)get_integer((d), (key), INT_MIN, INT_MAX, 0))
-#define GET_U32(d, key, field) ((field) = (uint32_t)get_integer((d), (key), 0, UINT32_MAX, 0))
-#define GET_I64(d, key, field) ((field) = (int64_t)get_integer((d), (key), INT64_MIN, INT64_MAX, 0))
 
 static void get_bool(struct des *d, const char *key, bool *ret)
 {
@@ -458,8 +458,6 @@ static int get_enum(struct des *d, const char *key, const char *const *names, si
 	des_fail(d);
 	return 0;
 }
-#define GET_ENUM(d, key, field, names)                                                             \
-	((field) = (__typeof__(field))get_enum((d), (key), (names), ARRAY_SIZE(names)))
 
 static void get_ip4(struct des *d, const char *key, uint32_t *ret)
 {
@@ -597,40 +595,6 @@ static int reserve(struct des *d, void **items, size_t *cap, size_t n, size_t el
 	memset(*items, 0, n * elem_size);
 	return 0;
 }
-#define RESERVE(d, items, cap, n) reserve((d), (void **)&(items), &(cap), (n), sizeof(*(items)))
-
-/* An array of ID strings into a char (*)[MODEL_ID_LEN] array. */
-static void get_id_array(struct des *d, const char *key, char (**items)[MODEL_ID_LEN],
-			 size_t *n_items, size_t *cap)
-{
-	size_t n;
-	const json_t *a = get_array(d, key, &n);
-
-	if (!a || reserve(d, (void **)items, cap, n, sizeof(**items)) < 0)
-		return;
-	for (size_t i = 0; i < n && !d->err; i++) {
-		const char *str = string_value(d, json_array_get(a, i), MODEL_ID_LEN - 1);
-
-		if (str)
-			memcpy((*items)[i], str, strlen(str) + 1);
-		*n_items = i + 1;
-	}
-}
-
-static void put_id_array(struct ser *s, const char *key, const char (*items)[MODEL_ID_LEN],
-			 size_t n)
-{
-	json_t *a = array_begin(s);
-
-	for (size_t i = 0; i < n && !s->err; i++) {
-		if (strnlen(items[i], MODEL_ID_LEN) == MODEL_ID_LEN) {
-			s->err = -EINVAL;
-			break;
-		}
-		array_append(s, a, text(items[i]), -EINVAL);
-	}
-	array_end(s, key, a);
-}
 
 static void put_cidr4_array(struct ser *s, const char *key, const struct net_cidr4 *items, size_t n)
 {
@@ -655,893 +619,740 @@ static void get_cidr4_array(struct des *d, const char *key, struct net_cidr4 **i
 	}
 }
 
-/* ---- VPC --------------------------------------------------------------- */
+/* ---- field tables ---------------------------------------------------------- */
 
-static void ser_vpc(struct ser *s, const struct model_vpc *o)
+/*
+ * Each stored struct is described once, as a table of its members in the
+ * order they are written: ser_fields() writes an object from it and
+ * des_fields() reads one back, so the two directions cannot drift apart.
+ * The F_* macros check each member's C type at compile time.
+ */
+enum field_type {
+	F_BUF,	   /* char[N], left out when "" */
+	F_STRP,	   /* char *, left out when NULL */
+	F_INT,	   /* int */
+	F_U32,	   /* uint32_t */
+	F_I64,	   /* int64_t */
+	F_BOOL,	   /* bool */
+	F_ENUM,	   /* an enum, by name */
+	F_IP4,	   /* uint32_t address, left out when 0 */
+	F_IP4_REQ, /* uint32_t address, always written and required */
+	F_CIDR4,   /* struct net_cidr4 */
+	F_CIDR6,   /* struct net_cidr6, left out when all zero */
+	F_TAGS,	   /* struct model_tags */
+	F_CIDR4S,  /* struct net_cidr4 * with count and capacity */
+	F_IDS,	   /* char (*)[MODEL_ID_LEN] with count and capacity */
+	F_TEXTS,   /* char [max][len] inline with a count */
+	F_ARRAY,   /* T * with count and capacity: objects of the sub-table */
+	F_INLINE,  /* T [max] inline with a count: objects of the sub-table */
+	F_EXACT,   /* T [max] inline, always max of them: objects of the sub-table */
+	F_OBJECT,  /* T inline, left out when empty() says so: an object */
+};
+
+struct field {
+	const char *key;
+	enum field_type type;
+	size_t off;		  /* the member (for arrays: the items) */
+	size_t size;		  /* F_BUF: its size; arrays: one element's; F_TEXTS: one text's */
+	size_t max;		  /* F_INLINE, F_EXACT, F_TEXTS: elements that fit */
+	size_t off_n, off_cap;	  /* arrays: the count and capacity members */
+	const char *const *names; /* F_ENUM */
+	size_t n_names;
+	const struct field *sub; /* F_ARRAY, F_INLINE, F_EXACT, F_OBJECT */
+	size_t n_sub;
+	bool (*empty)(const void *); /* F_OBJECT */
+};
+
+/* 0, or a compile error when cond is false. */
+#define FCHECK(cond)		   (0 * sizeof(char[(cond) ? 1 : -1]))
+#define FMEMBER(T, m)		   (((T *)0)->m)
+#define FIS(T, m, ctype)	   __builtin_types_compatible_p(__typeof__(FMEMBER(T, m)), ctype)
+#define FOFF(T, m, cond)	   (offsetof(T, m) + FCHECK(cond))
+#define FSCALAR(T, ty, k, m, ctype) {.key = (k), .type = (ty), .off = FOFF(T, m, FIS(T, m, ctype))}
+#define F_SIZES(T, m)                                                                              \
+	.off_n = FOFF(T, n_##m, FIS(T, n_##m, size_t)),                                            \
+	.off_cap = FOFF(T, cap_##m, FIS(T, cap_##m, size_t))
+
+#define F_BUF_(T, k, m)                                                                            \
+	{.key = (k), .type = F_BUF, .off = FOFF(T, m, FIS(T, m[0], char)), .size = sizeof(FMEMBER(T, m))}
+#define F_STRP_(T, k, m)  FSCALAR(T, F_STRP, k, m, char *)
+#define F_INT_(T, k, m)	  FSCALAR(T, F_INT, k, m, int)
+#define F_U32_(T, k, m)	  FSCALAR(T, F_U32, k, m, uint32_t)
+#define F_I64_(T, k, m)	  FSCALAR(T, F_I64, k, m, int64_t)
+#define F_BOOL_(T, k, m)  FSCALAR(T, F_BOOL, k, m, bool)
+#define F_IP4_(T, k, m)	  FSCALAR(T, F_IP4, k, m, uint32_t)
+#define F_CIDR4_(T, k, m) FSCALAR(T, F_CIDR4, k, m, struct net_cidr4)
+#define F_CIDR6_(T, k, m) FSCALAR(T, F_CIDR6, k, m, struct net_cidr6)
+#define F_TAGS_(T)	  FSCALAR(T, F_TAGS, "tags", tags, struct model_tags)
+#define F_ENUM_(T, k, m, nm)                                                                       \
+	{.key = (k), .type = F_ENUM, .off = FOFF(T, m, sizeof(FMEMBER(T, m)) == sizeof(int)),      \
+	 .names = (nm), .n_names = ARRAY_SIZE(nm)}
+#define F_CIDR4S_(T, k, m)                                                                         \
+	{.key = (k), .type = F_CIDR4S, .off = FOFF(T, m, FIS(T, m, struct net_cidr4 *)),           \
+	 F_SIZES(T, m)}
+#define F_IDS_(T, k, m)                                                                            \
+	{.key = (k), .type = F_IDS, .off = FOFF(T, m, FIS(T, m, char(*)[MODEL_ID_LEN])),          \
+	 .size = MODEL_ID_LEN, F_SIZES(T, m)}
+#define F_TEXTS_(T, k, m)                                                                          \
+	{.key = (k), .type = F_TEXTS, .off = FOFF(T, m, FIS(T, m[0][0], char)),                    \
+	 .size = sizeof(FMEMBER(T, m)[0]), .max = ARRAY_SIZE(FMEMBER(T, m)),                       \
+	 .off_n = FOFF(T, n_##m, FIS(T, n_##m, size_t))}
+#define F_SUB(tab) .sub = (tab), .n_sub = ARRAY_SIZE(tab)
+#define F_ARRAY_(T, k, m, tab)                                                                     \
+	{.key = (k), .type = F_ARRAY, .off = offsetof(T, m), .size = sizeof(*FMEMBER(T, m)),       \
+	 F_SIZES(T, m), F_SUB(tab)}
+#define F_INLINE_(T, k, m, tab)                                                                    \
+	{.key = (k), .type = F_INLINE, .off = offsetof(T, m), .size = sizeof(FMEMBER(T, m)[0]),    \
+	 .max = ARRAY_SIZE(FMEMBER(T, m)), .off_n = FOFF(T, n_##m, FIS(T, n_##m, size_t)),         \
+	 F_SUB(tab)}
+#define F_EXACT_(T, k, m, tab)                                                                     \
+	{.key = (k), .type = F_EXACT, .off = offsetof(T, m), .size = sizeof(FMEMBER(T, m)[0]),     \
+	 .max = ARRAY_SIZE(FMEMBER(T, m)), F_SUB(tab)}
+#define F_OBJECT_(T, k, m, tab, is_empty)                                                          \
+	{.key = (k), .type = F_OBJECT, .off = offsetof(T, m), F_SUB(tab), .empty = (is_empty)}
+
+static void ser_fields(struct ser *s, const void *o, const struct field *f, size_t n);
+static void des_fields(struct des *d, void *o, const struct field *f, size_t n);
+
+/* An array of objects, each from the sub-table (left out when empty). */
+static void ser_objects(struct ser *s, const struct field *f, const char *items, size_t n)
 {
-	json_t *a;
+	json_t *a = array_begin(s);
 
-	PUT_BUF(s, "id", o->id);
-	PUT_BUF(s, "owner_id", o->owner_id);
-	a = array_begin(s);
-	for (size_t i = 0; i < o->n_cidrs && !s->err; i++) {
+	for (size_t i = 0; i < n && !s->err; i++) {
 		struct ser e = elem_begin(s);
 
-		PUT_BUF(&e, "association_id", o->cidrs[i].association_id);
-		put_cidr4(&e, "cidr", o->cidrs[i].cidr);
-		PUT_ENUM(&e, "state", o->cidrs[i].state, cidr_state_names);
+		ser_fields(&e, items + i * f->size, f->sub, f->n_sub);
 		elem_end(s, a, &e);
 	}
-	array_end(s, "cidrs", a);
-	a = array_begin(s);
-	for (size_t i = 0; i < o->n_cidrs6 && !s->err; i++) {
-		struct ser e = elem_begin(s);
-
-		PUT_BUF(&e, "association_id", o->cidrs6[i].association_id);
-		put_cidr6(&e, "cidr", &o->cidrs6[i].cidr);
-		PUT_ENUM(&e, "state", o->cidrs6[i].state, cidr_state_names);
-		put_strp(&e, "pool", o->cidrs6[i].pool);
-		put_strp(&e, "network_border_group", o->cidrs6[i].network_border_group);
-		elem_end(s, a, &e);
-	}
-	array_end(s, "cidrs6", a);
-	PUT_ENUM(s, "state", o->state, state_names);
-	put_bool(s, "is_default", o->is_default);
-	PUT_BUF(s, "dhcp_options_id", o->dhcp_options_id);
-	PUT_BUF(s, "instance_tenancy", o->instance_tenancy);
-	put_bool(s, "enable_dns_support", o->enable_dns_support);
-	put_bool(s, "enable_dns_hostnames", o->enable_dns_hostnames);
-	put_bool(s, "enable_nau_metrics", o->enable_nau_metrics);
-	put_tags(s, "tags", &o->tags);
+	array_end(s, f->key, a);
 }
 
-static void des_vpc(struct des *d, struct model_vpc *o)
+/* Texts of f->size bytes each (each must hold its NUL). */
+static void ser_texts(struct ser *s, const char *key, const char *items, size_t size, size_t n)
 {
-	const json_t *a;
+	json_t *a = array_begin(s);
+
+	for (size_t i = 0; i < n && !s->err; i++) {
+		if (strnlen(items + i * size, size) == size) {
+			s->err = -EINVAL;
+			break;
+		}
+		array_append(s, a, text(items + i * size), -EINVAL);
+	}
+	array_end(s, key, a);
+}
+
+static void ser_object(struct ser *s, const struct field *f, const void *p)
+{
+	struct ser e = elem_begin(s);
+
+	ser_fields(&e, p, f->sub, f->n_sub);
+	if (e.err) {
+		if (!s->err)
+			s->err = e.err;
+		json_decref(e.o);
+		return;
+	}
+	ser_set(s, f->key, e.o, -ENOMEM);
+}
+
+static void ser_fields(struct ser *s, const void *o, const struct field *f, size_t n)
+{
+	for (; n > 0 && !s->err; n--, f++) {
+		const char *p = (const char *)o + f->off;
+		char buf[NET_IP4_STRLEN];
+
+		switch (f->type) {
+		case F_BUF:
+			put_buf(s, f->key, p, f->size);
+			break;
+		case F_STRP:
+			put_strp(s, f->key, *(char *const *)p);
+			break;
+		case F_INT:
+			put_int(s, f->key, *(const int *)p);
+			break;
+		case F_U32:
+			put_int(s, f->key, *(const uint32_t *)p);
+			break;
+		case F_I64:
+			put_int(s, f->key, *(const int64_t *)p);
+			break;
+		case F_BOOL:
+			put_bool(s, f->key, *(const bool *)p);
+			break;
+		case F_ENUM:
+			put_enum(s, f->key, *(const int *)p, f->names, f->n_names);
+			break;
+		case F_IP4:
+			put_ip4(s, f->key, *(const uint32_t *)p);
+			break;
+		case F_IP4_REQ:
+			ser_set(s, f->key, json_string(net_ip4_format(*(const uint32_t *)p, buf)),
+				-ENOMEM);
+			break;
+		case F_CIDR4:
+			put_cidr4(s, f->key, *(const struct net_cidr4 *)p);
+			break;
+		case F_CIDR6:
+			put_cidr6(s, f->key, (const struct net_cidr6 *)p);
+			break;
+		case F_TAGS:
+			put_tags(s, f->key, (const struct model_tags *)p);
+			break;
+		case F_CIDR4S:
+			put_cidr4_array(s, f->key, *(struct net_cidr4 *const *)p,
+					*(const size_t *)((const char *)o + f->off_n));
+			break;
+		case F_IDS:
+			ser_texts(s, f->key, *(char *const *)p, f->size,
+				  *(const size_t *)((const char *)o + f->off_n));
+			break;
+		case F_TEXTS:
+			if (*(const size_t *)((const char *)o + f->off_n) > f->max)
+				s->err = -EINVAL;
+			else
+				ser_texts(s, f->key, p, f->size,
+					  *(const size_t *)((const char *)o + f->off_n));
+			break;
+		case F_ARRAY:
+			ser_objects(s, f, *(char *const *)p,
+				    *(const size_t *)((const char *)o + f->off_n));
+			break;
+		case F_INLINE:
+			if (*(const size_t *)((const char *)o + f->off_n) > f->max)
+				s->err = -EINVAL;
+			else
+				ser_objects(s, f, p, *(const size_t *)((const char *)o + f->off_n));
+			break;
+		case F_EXACT:
+			ser_objects(s, f, p, f->max);
+			break;
+		case F_OBJECT:
+			if (!f->empty(p))
+				ser_object(s, f, p);
+			break;
+		}
+	}
+}
+
+/*
+ * An array of objects into items (n_items counts the filled ones, so frees
+ * see only those).  heap: the items pointer, grown to fit (cap beside it);
+ * otherwise items holds f->max inline elements.
+ */
+static void des_objects(struct des *d, const struct field *f, char **heap, char *items,
+			size_t *n_items, size_t *cap)
+{
 	size_t n;
+	const json_t *a = get_array(d, f->key, &n);
 
-	GET_BUF(d, "id", o->id);
-	GET_BUF(d, "owner_id", o->owner_id);
-	a = get_array(d, "cidrs", &n);
-	if (a && RESERVE(d, o->cidrs, o->cap_cidrs, n) == 0) {
-		for (size_t i = 0; i < n && !d->err; i++) {
-			struct des e = des_sub(d, json_array_get(a, i));
-			struct model_vpc_cidr *c = &o->cidrs[i];
-
-			o->n_cidrs = i + 1;
-			GET_BUF(&e, "association_id", c->association_id);
-			get_cidr4(&e, "cidr", &c->cidr);
-			GET_ENUM(&e, "state", c->state, cidr_state_names);
-			des_sub_end(d, &e);
-		}
+	if (!a)
+		return;
+	if (heap) {
+		if (reserve(d, (void **)heap, cap, n, f->size) < 0)
+			return;
+		items = *heap;
+	} else if (f->type == F_EXACT ? n != f->max : n > f->max) {
+		des_fail(d);
+		return;
 	}
-	a = get_array(d, "cidrs6", &n);
-	if (a && RESERVE(d, o->cidrs6, o->cap_cidrs6, n) == 0) {
-		for (size_t i = 0; i < n && !d->err; i++) {
-			struct des e = des_sub(d, json_array_get(a, i));
-			struct model_vpc_cidr6 *c = &o->cidrs6[i];
+	for (size_t i = 0; i < n && !d->err; i++) {
+		struct des e = des_sub(d, json_array_get(a, i));
 
-			o->n_cidrs6 = i + 1;
-			GET_BUF(&e, "association_id", c->association_id);
-			get_cidr6(&e, "cidr", &c->cidr);
-			GET_ENUM(&e, "state", c->state, cidr_state_names);
-			get_strp(&e, "pool", &c->pool);
-			get_strp(&e, "network_border_group", &c->network_border_group);
-			des_sub_end(d, &e);
-		}
+		if (n_items)
+			*n_items = i + 1;
+		des_fields(&e, items + i * f->size, f->sub, f->n_sub);
+		des_sub_end(d, &e);
 	}
-	GET_ENUM(d, "state", o->state, state_names);
-	get_bool(d, "is_default", &o->is_default);
-	GET_BUF(d, "dhcp_options_id", o->dhcp_options_id);
-	GET_BUF(d, "instance_tenancy", o->instance_tenancy);
-	get_bool(d, "enable_dns_support", &o->enable_dns_support);
-	get_bool(d, "enable_dns_hostnames", &o->enable_dns_hostnames);
-	get_bool(d, "enable_nau_metrics", &o->enable_nau_metrics);
-	get_tags(d, "tags", &o->tags);
 }
 
-/* ---- subnet ------------------------------------------------------------ */
-
-static void ser_subnet(struct ser *s, const struct model_subnet *o)
+/* Texts of f->size bytes each into items (heap: grown first, cap beside it). */
+static void des_texts(struct des *d, const struct field *f, char **heap, char *items,
+		      size_t *n_items, size_t *cap)
 {
-	PUT_BUF(s, "id", o->id);
-	PUT_BUF(s, "vpc_id", o->vpc_id);
-	PUT_BUF(s, "owner_id", o->owner_id);
-	put_cidr4(s, "cidr", o->cidr);
-	put_bool(s, "has_cidr6", o->has_cidr6);
-	put_cidr6(s, "cidr6", &o->cidr6);
-	PUT_BUF(s, "cidr6_association_id", o->cidr6_association_id);
-	PUT_BUF(s, "az", o->az);
-	PUT_BUF(s, "az_id", o->az_id);
-	PUT_ENUM(s, "state", o->state, state_names);
-	put_bool(s, "default_for_az", o->default_for_az);
-	put_bool(s, "map_public_ip_on_launch", o->map_public_ip_on_launch);
-	put_bool(s, "assign_ipv6_on_creation", o->assign_ipv6_on_creation);
-	put_bool(s, "enable_dns64", o->enable_dns64);
-	put_bool(s, "ipv6_native", o->ipv6_native);
-	PUT_BUF(s, "hostname_type", o->hostname_type);
-	put_bool(s, "enable_resource_name_dns_a", o->enable_resource_name_dns_a);
-	put_bool(s, "enable_resource_name_dns_aaaa", o->enable_resource_name_dns_aaaa);
-	put_tags(s, "tags", &o->tags);
-}
-
-static void des_subnet(struct des *d, struct model_subnet *o)
-{
-	GET_BUF(d, "id", o->id);
-	GET_BUF(d, "vpc_id", o->vpc_id);
-	GET_BUF(d, "owner_id", o->owner_id);
-	get_cidr4(d, "cidr", &o->cidr);
-	get_bool(d, "has_cidr6", &o->has_cidr6);
-	get_cidr6(d, "cidr6", &o->cidr6);
-	GET_BUF(d, "cidr6_association_id", o->cidr6_association_id);
-	GET_BUF(d, "az", o->az);
-	GET_BUF(d, "az_id", o->az_id);
-	GET_ENUM(d, "state", o->state, state_names);
-	get_bool(d, "default_for_az", &o->default_for_az);
-	get_bool(d, "map_public_ip_on_launch", &o->map_public_ip_on_launch);
-	get_bool(d, "assign_ipv6_on_creation", &o->assign_ipv6_on_creation);
-	get_bool(d, "enable_dns64", &o->enable_dns64);
-	get_bool(d, "ipv6_native", &o->ipv6_native);
-	GET_BUF(d, "hostname_type", o->hostname_type);
-	get_bool(d, "enable_resource_name_dns_a", &o->enable_resource_name_dns_a);
-	get_bool(d, "enable_resource_name_dns_aaaa", &o->enable_resource_name_dns_aaaa);
-	get_tags(d, "tags", &o->tags);
-}
-
-/* ---- route table ------------------------------------------------------- */
-
-static void ser_route_table(struct ser *s, const struct model_route_table *o)
-{
-	json_t *a;
-
-	PUT_BUF(s, "id", o->id);
-	PUT_BUF(s, "vpc_id", o->vpc_id);
-	PUT_BUF(s, "owner_id", o->owner_id);
-	a = array_begin(s);
-	for (size_t i = 0; i < o->n_routes && !s->err; i++) {
-		const struct model_route *r = &o->routes[i];
-		struct ser e = elem_begin(s);
-
-		PUT_ENUM(&e, "dest_type", r->dest_type, dest_type_names);
-		put_cidr4(&e, "dest", r->dest);
-		put_cidr6(&e, "dest6", &r->dest6);
-		PUT_BUF(&e, "prefix_list_id", r->prefix_list_id);
-		PUT_ENUM(&e, "target_type", r->target_type, target_type_names);
-		PUT_BUF(&e, "target_id", r->target_id);
-		PUT_ENUM(&e, "origin", r->origin, origin_names);
-		put_bool(&e, "blackhole", r->blackhole);
-		elem_end(s, a, &e);
-	}
-	array_end(s, "routes", a);
-	a = array_begin(s);
-	for (size_t i = 0; i < o->n_assocs && !s->err; i++) {
-		const struct model_rtb_assoc *r = &o->assocs[i];
-		struct ser e = elem_begin(s);
-
-		PUT_BUF(&e, "id", r->id);
-		put_bool(&e, "main", r->main);
-		PUT_BUF(&e, "subnet_id", r->subnet_id);
-		PUT_BUF(&e, "gateway_id", r->gateway_id);
-		elem_end(s, a, &e);
-	}
-	array_end(s, "assocs", a);
-	put_id_array(s, "propagating_vgws", (const char(*)[MODEL_ID_LEN])o->propagating_vgws,
-		     o->n_propagating_vgws);
-	put_tags(s, "tags", &o->tags);
-}
-
-static void des_route_table(struct des *d, struct model_route_table *o)
-{
-	const json_t *a;
 	size_t n;
+	const json_t *a = get_array(d, f->key, &n);
 
-	GET_BUF(d, "id", o->id);
-	GET_BUF(d, "vpc_id", o->vpc_id);
-	GET_BUF(d, "owner_id", o->owner_id);
-	a = get_array(d, "routes", &n);
-	if (a && RESERVE(d, o->routes, o->cap_routes, n) == 0) {
-		for (size_t i = 0; i < n && !d->err; i++) {
-			struct des e = des_sub(d, json_array_get(a, i));
-			struct model_route *r = &o->routes[i];
-
-			o->n_routes = i + 1;
-			GET_ENUM(&e, "dest_type", r->dest_type, dest_type_names);
-			get_cidr4(&e, "dest", &r->dest);
-			get_cidr6(&e, "dest6", &r->dest6);
-			GET_BUF(&e, "prefix_list_id", r->prefix_list_id);
-			GET_ENUM(&e, "target_type", r->target_type, target_type_names);
-			GET_BUF(&e, "target_id", r->target_id);
-			GET_ENUM(&e, "origin", r->origin, origin_names);
-			get_bool(&e, "blackhole", &r->blackhole);
-			des_sub_end(d, &e);
-		}
+	if (!a)
+		return;
+	if (heap) {
+		if (reserve(d, (void **)heap, cap, n, f->size) < 0)
+			return;
+		items = *heap;
+	} else if (n > f->max) {
+		des_fail(d);
+		return;
 	}
-	a = get_array(d, "assocs", &n);
-	if (a && RESERVE(d, o->assocs, o->cap_assocs, n) == 0) {
-		for (size_t i = 0; i < n && !d->err; i++) {
-			struct des e = des_sub(d, json_array_get(a, i));
-			struct model_rtb_assoc *r = &o->assocs[i];
+	for (size_t i = 0; i < n && !d->err; i++) {
+		const char *str = string_value(d, json_array_get(a, i), f->size - 1);
 
-			o->n_assocs = i + 1;
-			GET_BUF(&e, "id", r->id);
-			get_bool(&e, "main", &r->main);
-			GET_BUF(&e, "subnet_id", r->subnet_id);
-			GET_BUF(&e, "gateway_id", r->gateway_id);
-			des_sub_end(d, &e);
-		}
+		if (str)
+			memcpy(items + i * f->size, str, strlen(str) + 1);
+		*n_items = i + 1;
 	}
-	get_id_array(d, "propagating_vgws", &o->propagating_vgws, &o->n_propagating_vgws,
-		     &o->cap_propagating_vgws);
-	get_tags(d, "tags", &o->tags);
 }
 
-/* ---- security group ---------------------------------------------------- */
-
-static void ser_sg(struct ser *s, const struct model_sg *o)
+static void des_fields(struct des *d, void *o, const struct field *f, size_t n)
 {
-	json_t *a;
+	for (; n > 0 && !d->err; n--, f++) {
+		char *p = (char *)o + f->off;
+		size_t *n_items = (size_t *)((char *)o + f->off_n);
+		size_t *cap = (size_t *)((char *)o + f->off_cap);
+		const json_t *v;
 
-	PUT_BUF(s, "id", o->id);
-	PUT_BUF(s, "vpc_id", o->vpc_id);
-	PUT_BUF(s, "owner_id", o->owner_id);
-	put_strp(s, "name", o->name);
-	put_strp(s, "description", o->description);
-	a = array_begin(s);
-	for (size_t i = 0; i < o->n_rules && !s->err; i++) {
-		const struct model_sg_rule *r = &o->rules[i];
-		struct ser e = elem_begin(s);
+		switch (f->type) {
+		case F_BUF:
+			get_buf(d, f->key, p, f->size);
+			break;
+		case F_STRP:
+			get_strp(d, f->key, (char **)p);
+			break;
+		case F_INT:
+			*(int *)p = (int)get_integer(d, f->key, INT_MIN, INT_MAX, 0);
+			break;
+		case F_U32:
+			*(uint32_t *)p = (uint32_t)get_integer(d, f->key, 0, UINT32_MAX, 0);
+			break;
+		case F_I64:
+			*(int64_t *)p = (int64_t)get_integer(d, f->key, INT64_MIN, INT64_MAX, 0);
+			break;
+		case F_BOOL:
+			get_bool(d, f->key, (bool *)p);
+			break;
+		case F_ENUM:
+			*(int *)p = get_enum(d, f->key, f->names, f->n_names);
+			break;
+		case F_IP4_REQ:
+			if (!json_object_get(d->o, f->key))
+				des_fail(d);
+			/* fall through */
+		case F_IP4:
+			get_ip4(d, f->key, (uint32_t *)p);
+			break;
+		case F_CIDR4:
+			get_cidr4(d, f->key, (struct net_cidr4 *)p);
+			break;
+		case F_CIDR6:
+			get_cidr6(d, f->key, (struct net_cidr6 *)p);
+			break;
+		case F_TAGS:
+			get_tags(d, f->key, (struct model_tags *)p);
+			break;
+		case F_CIDR4S:
+			get_cidr4_array(d, f->key, (struct net_cidr4 **)p, n_items, cap);
+			break;
+		case F_IDS:
+			des_texts(d, f, (char **)p, NULL, n_items, cap);
+			break;
+		case F_TEXTS:
+			des_texts(d, f, NULL, p, n_items, NULL);
+			break;
+		case F_ARRAY:
+			des_objects(d, f, (char **)p, NULL, n_items, cap);
+			break;
+		case F_INLINE:
+			des_objects(d, f, NULL, p, n_items, NULL);
+			break;
+		case F_EXACT:
+			des_objects(d, f, NULL, p, NULL, NULL);
+			break;
+		case F_OBJECT:
+			v = des_get(d, f->key);
+			if (v) {
+				struct des e = des_sub(d, v);
 
-		PUT_BUF(&e, "id", r->id);
-		put_bool(&e, "egress", r->egress);
-		put_int(&e, "protocol", r->protocol);
-		put_int(&e, "from_port", r->from_port);
-		put_int(&e, "to_port", r->to_port);
-		PUT_ENUM(&e, "peer_type", r->peer_type, peer_type_names);
-		put_cidr4(&e, "cidr", r->cidr);
-		put_cidr6(&e, "cidr6", &r->cidr6);
-		PUT_BUF(&e, "prefix_list_id", r->prefix_list_id);
-		PUT_BUF(&e, "group_id", r->group_id);
-		PUT_BUF(&e, "group_owner", r->group_owner);
-		put_strp(&e, "description", r->description);
-		put_tags(&e, "tags", &r->tags);
-		elem_end(s, a, &e);
-	}
-	array_end(s, "rules", a);
-	put_tags(s, "tags", &o->tags);
-}
-
-static void des_sg(struct des *d, struct model_sg *o)
-{
-	const json_t *a;
-	size_t n;
-
-	GET_BUF(d, "id", o->id);
-	GET_BUF(d, "vpc_id", o->vpc_id);
-	GET_BUF(d, "owner_id", o->owner_id);
-	get_strp(d, "name", &o->name);
-	get_strp(d, "description", &o->description);
-	a = get_array(d, "rules", &n);
-	if (a && RESERVE(d, o->rules, o->cap_rules, n) == 0) {
-		for (size_t i = 0; i < n && !d->err; i++) {
-			struct des e = des_sub(d, json_array_get(a, i));
-			struct model_sg_rule *r = &o->rules[i];
-
-			o->n_rules = i + 1;
-			GET_BUF(&e, "id", r->id);
-			get_bool(&e, "egress", &r->egress);
-			GET_INT(&e, "protocol", r->protocol);
-			GET_INT(&e, "from_port", r->from_port);
-			GET_INT(&e, "to_port", r->to_port);
-			GET_ENUM(&e, "peer_type", r->peer_type, peer_type_names);
-			get_cidr4(&e, "cidr", &r->cidr);
-			get_cidr6(&e, "cidr6", &r->cidr6);
-			GET_BUF(&e, "prefix_list_id", r->prefix_list_id);
-			GET_BUF(&e, "group_id", r->group_id);
-			GET_BUF(&e, "group_owner", r->group_owner);
-			get_strp(&e, "description", &r->description);
-			get_tags(&e, "tags", &r->tags);
-			des_sub_end(d, &e);
+				des_fields(&e, p, f->sub, f->n_sub);
+				des_sub_end(d, &e);
+			}
+			break;
 		}
 	}
-	get_tags(d, "tags", &o->tags);
 }
 
-/* ---- network ACL ------------------------------------------------------- */
+/* ---- the stored objects, member by member --------------------------------- */
 
-static void ser_nacl(struct ser *s, const struct model_nacl *o)
+#define T struct model_vpc_cidr
+static const struct field vpc_cidr_fields[] = {
+    F_BUF_(T, "association_id", association_id),
+    F_CIDR4_(T, "cidr", cidr),
+    F_ENUM_(T, "state", state, cidr_state_names),
+};
+#undef T
+#define T struct model_vpc_cidr6
+static const struct field vpc_cidr6_fields[] = {
+    F_BUF_(T, "association_id", association_id),
+    F_CIDR6_(T, "cidr", cidr),
+    F_ENUM_(T, "state", state, cidr_state_names),
+    F_STRP_(T, "pool", pool),
+    F_STRP_(T, "network_border_group", network_border_group),
+};
+#undef T
+#define T struct model_vpc
+static const struct field vpc_fields[] = {
+    F_BUF_(T, "id", id),
+    F_BUF_(T, "owner_id", owner_id),
+    F_ARRAY_(T, "cidrs", cidrs, vpc_cidr_fields),
+    F_ARRAY_(T, "cidrs6", cidrs6, vpc_cidr6_fields),
+    F_ENUM_(T, "state", state, state_names),
+    F_BOOL_(T, "is_default", is_default),
+    F_BUF_(T, "dhcp_options_id", dhcp_options_id),
+    F_BUF_(T, "instance_tenancy", instance_tenancy),
+    F_BOOL_(T, "enable_dns_support", enable_dns_support),
+    F_BOOL_(T, "enable_dns_hostnames", enable_dns_hostnames),
+    F_BOOL_(T, "enable_nau_metrics", enable_nau_metrics),
+    F_TAGS_(T),
+};
+#undef T
+
+#define T struct model_subnet
+static const struct field subnet_fields[] = {
+    F_BUF_(T, "id", id),
+    F_BUF_(T, "vpc_id", vpc_id),
+    F_BUF_(T, "owner_id", owner_id),
+    F_CIDR4_(T, "cidr", cidr),
+    F_BOOL_(T, "has_cidr6", has_cidr6),
+    F_CIDR6_(T, "cidr6", cidr6),
+    F_BUF_(T, "cidr6_association_id", cidr6_association_id),
+    F_BUF_(T, "az", az),
+    F_BUF_(T, "az_id", az_id),
+    F_ENUM_(T, "state", state, state_names),
+    F_BOOL_(T, "default_for_az", default_for_az),
+    F_BOOL_(T, "map_public_ip_on_launch", map_public_ip_on_launch),
+    F_BOOL_(T, "assign_ipv6_on_creation", assign_ipv6_on_creation),
+    F_BOOL_(T, "enable_dns64", enable_dns64),
+    F_BOOL_(T, "ipv6_native", ipv6_native),
+    F_BUF_(T, "hostname_type", hostname_type),
+    F_BOOL_(T, "enable_resource_name_dns_a", enable_resource_name_dns_a),
+    F_BOOL_(T, "enable_resource_name_dns_aaaa", enable_resource_name_dns_aaaa),
+    F_TAGS_(T),
+};
+#undef T
+
+#define T struct model_route
+static const struct field route_fields[] = {
+    F_ENUM_(T, "dest_type", dest_type, dest_type_names),
+    F_CIDR4_(T, "dest", dest),
+    F_CIDR6_(T, "dest6", dest6),
+    F_BUF_(T, "prefix_list_id", prefix_list_id),
+    F_ENUM_(T, "target_type", target_type, target_type_names),
+    F_BUF_(T, "target_id", target_id),
+    F_ENUM_(T, "origin", origin, origin_names),
+    F_BOOL_(T, "blackhole", blackhole),
+};
+#undef T
+#define T struct model_rtb_assoc
+static const struct field rtb_assoc_fields[] = {
+    F_BUF_(T, "id", id),
+    F_BOOL_(T, "main", main),
+    F_BUF_(T, "subnet_id", subnet_id),
+    F_BUF_(T, "gateway_id", gateway_id),
+};
+#undef T
+#define T struct model_route_table
+static const struct field route_table_fields[] = {
+    F_BUF_(T, "id", id),
+    F_BUF_(T, "vpc_id", vpc_id),
+    F_BUF_(T, "owner_id", owner_id),
+    F_ARRAY_(T, "routes", routes, route_fields),
+    F_ARRAY_(T, "assocs", assocs, rtb_assoc_fields),
+    F_IDS_(T, "propagating_vgws", propagating_vgws),
+    F_TAGS_(T),
+};
+#undef T
+
+#define T struct model_sg_rule
+static const struct field sg_rule_fields[] = {
+    F_BUF_(T, "id", id),
+    F_BOOL_(T, "egress", egress),
+    F_INT_(T, "protocol", protocol),
+    F_INT_(T, "from_port", from_port),
+    F_INT_(T, "to_port", to_port),
+    F_ENUM_(T, "peer_type", peer_type, peer_type_names),
+    F_CIDR4_(T, "cidr", cidr),
+    F_CIDR6_(T, "cidr6", cidr6),
+    F_BUF_(T, "prefix_list_id", prefix_list_id),
+    F_BUF_(T, "group_id", group_id),
+    F_BUF_(T, "group_owner", group_owner),
+    F_STRP_(T, "description", description),
+    F_TAGS_(T),
+};
+#undef T
+#define T struct model_sg
+static const struct field sg_fields[] = {
+    F_BUF_(T, "id", id),
+    F_BUF_(T, "vpc_id", vpc_id),
+    F_BUF_(T, "owner_id", owner_id),
+    F_STRP_(T, "name", name),
+    F_STRP_(T, "description", description),
+    F_ARRAY_(T, "rules", rules, sg_rule_fields),
+    F_TAGS_(T),
+};
+#undef T
+
+#define T struct model_nacl_entry
+static const struct field nacl_entry_fields[] = {
+    F_INT_(T, "rule_number", rule_number),
+    F_BOOL_(T, "egress", egress),
+    F_INT_(T, "protocol", protocol),
+    F_BOOL_(T, "allow", allow),
+    F_BOOL_(T, "is_ipv6", is_ipv6),
+    F_CIDR4_(T, "cidr", cidr),
+    F_CIDR6_(T, "cidr6", cidr6),
+    F_INT_(T, "from_port", from_port),
+    F_INT_(T, "to_port", to_port),
+    F_INT_(T, "icmp_type", icmp_type),
+    F_INT_(T, "icmp_code", icmp_code),
+};
+#undef T
+#define T struct model_nacl_assoc
+static const struct field nacl_assoc_fields[] = {
+    F_BUF_(T, "id", id),
+    F_BUF_(T, "subnet_id", subnet_id),
+};
+#undef T
+/* Stored order is kept as is (it was the model's order when saved). */
+#define T struct model_nacl
+static const struct field nacl_fields[] = {
+    F_BUF_(T, "id", id),
+    F_BUF_(T, "vpc_id", vpc_id),
+    F_BUF_(T, "owner_id", owner_id),
+    F_BOOL_(T, "is_default", is_default),
+    F_ARRAY_(T, "entries", entries, nacl_entry_fields),
+    F_ARRAY_(T, "assocs", assocs, nacl_assoc_fields),
+    F_TAGS_(T),
+};
+#undef T
+
+#define T struct model_eni_ip
+static const struct field eni_ip_fields[] = {
+    /* The private IP is always written, even 0.0.0.0, and required. */
+    {.key = "ip", .type = F_IP4_REQ, .off = FOFF(T, ip, FIS(T, ip, uint32_t))},
+    F_BOOL_(T, "primary", primary),
+    F_IP4_(T, "public_ip", public_ip),
+    F_BUF_(T, "allocation_id", allocation_id),
+    F_BUF_(T, "association_id", association_id),
+};
+#undef T
+#define T struct model_eni_attachment
+static const struct field eni_attachment_fields[] = {
+    F_BOOL_(T, "present", present),
+    F_BUF_(T, "id", id),
+    F_BUF_(T, "instance_id", instance_id),
+    F_BUF_(T, "instance_owner", instance_owner),
+    F_INT_(T, "device_index", device_index),
+    F_INT_(T, "network_card_index", network_card_index),
+    F_BOOL_(T, "delete_on_termination", delete_on_termination),
+    F_BUF_(T, "status", status),
+    F_I64_(T, "attach_time", attach_time),
+};
+#undef T
+
+static bool attachment_is_zero(const void *p)
 {
-	json_t *a;
-
-	PUT_BUF(s, "id", o->id);
-	PUT_BUF(s, "vpc_id", o->vpc_id);
-	PUT_BUF(s, "owner_id", o->owner_id);
-	put_bool(s, "is_default", o->is_default);
-	a = array_begin(s);
-	for (size_t i = 0; i < o->n_entries && !s->err; i++) {
-		const struct model_nacl_entry *r = &o->entries[i];
-		struct ser e = elem_begin(s);
-
-		put_int(&e, "rule_number", r->rule_number);
-		put_bool(&e, "egress", r->egress);
-		put_int(&e, "protocol", r->protocol);
-		put_bool(&e, "allow", r->allow);
-		put_bool(&e, "is_ipv6", r->is_ipv6);
-		put_cidr4(&e, "cidr", r->cidr);
-		put_cidr6(&e, "cidr6", &r->cidr6);
-		put_int(&e, "from_port", r->from_port);
-		put_int(&e, "to_port", r->to_port);
-		put_int(&e, "icmp_type", r->icmp_type);
-		put_int(&e, "icmp_code", r->icmp_code);
-		elem_end(s, a, &e);
-	}
-	array_end(s, "entries", a);
-	a = array_begin(s);
-	for (size_t i = 0; i < o->n_assocs && !s->err; i++) {
-		struct ser e = elem_begin(s);
-
-		PUT_BUF(&e, "id", o->assocs[i].id);
-		PUT_BUF(&e, "subnet_id", o->assocs[i].subnet_id);
-		elem_end(s, a, &e);
-	}
-	array_end(s, "assocs", a);
-	put_tags(s, "tags", &o->tags);
-}
-
-static void des_nacl(struct des *d, struct model_nacl *o)
-{
-	const json_t *a;
-	size_t n;
-
-	GET_BUF(d, "id", o->id);
-	GET_BUF(d, "vpc_id", o->vpc_id);
-	GET_BUF(d, "owner_id", o->owner_id);
-	get_bool(d, "is_default", &o->is_default);
-	/* Stored order is kept as is (it was the model's order when saved). */
-	a = get_array(d, "entries", &n);
-	if (a && RESERVE(d, o->entries, o->cap_entries, n) == 0) {
-		for (size_t i = 0; i < n && !d->err; i++) {
-			struct des e = des_sub(d, json_array_get(a, i));
-			struct model_nacl_entry *r = &o->entries[i];
-
-			o->n_entries = i + 1;
-			GET_INT(&e, "rule_number", r->rule_number);
-			get_bool(&e, "egress", &r->egress);
-			GET_INT(&e, "protocol", r->protocol);
-			get_bool(&e, "allow", &r->allow);
-			get_bool(&e, "is_ipv6", &r->is_ipv6);
-			get_cidr4(&e, "cidr", &r->cidr);
-			get_cidr6(&e, "cidr6", &r->cidr6);
-			GET_INT(&e, "from_port", r->from_port);
-			GET_INT(&e, "to_port", r->to_port);
-			GET_INT(&e, "icmp_type", r->icmp_type);
-			GET_INT(&e, "icmp_code", r->icmp_code);
-			des_sub_end(d, &e);
-		}
-	}
-	a = get_array(d, "assocs", &n);
-	if (a && RESERVE(d, o->assocs, o->cap_assocs, n) == 0) {
-		for (size_t i = 0; i < n && !d->err; i++) {
-			struct des e = des_sub(d, json_array_get(a, i));
-
-			o->n_assocs = i + 1;
-			GET_BUF(&e, "id", o->assocs[i].id);
-			GET_BUF(&e, "subnet_id", o->assocs[i].subnet_id);
-			des_sub_end(d, &e);
-		}
-	}
-	get_tags(d, "tags", &o->tags);
-}
-
-/* ---- ENI --------------------------------------------------------------- */
-
-static bool attachment_is_zero(const struct model_eni_attachment *a)
-{
-	static const struct model_eni_attachment zero;
+	const struct model_eni_attachment *a = p;
 
 	/* Field by field: padding bytes may differ. */
 	return !a->present && !a->id[0] && !a->instance_id[0] && !a->instance_owner[0] &&
-	       a->device_index == zero.device_index &&
-	       a->network_card_index == zero.network_card_index && !a->delete_on_termination &&
+	       a->device_index == 0 && a->network_card_index == 0 && !a->delete_on_termination &&
 	       !a->status[0] && a->attach_time == 0;
 }
 
-static void ser_eni(struct ser *s, const struct model_eni *o)
-{
-	json_t *a;
+#define T struct model_eni
+static const struct field eni_fields[] = {
+    F_BUF_(T, "id", id),
+    F_BUF_(T, "subnet_id", subnet_id),
+    F_BUF_(T, "vpc_id", vpc_id),
+    F_BUF_(T, "az", az),
+    F_BUF_(T, "owner_id", owner_id),
+    F_BUF_(T, "mac", mac),
+    F_STRP_(T, "description", description),
+    F_BUF_(T, "interface_type", interface_type),
+    F_BOOL_(T, "requester_managed", requester_managed),
+    F_BUF_(T, "requester_id", requester_id),
+    F_ARRAY_(T, "ips", ips, eni_ip_fields),
+    F_CIDR4S_(T, "prefixes", prefixes),
+    F_IDS_(T, "sg_ids", sg_ids),
+    F_BOOL_(T, "source_dest_check", source_dest_check),
+    F_ENUM_(T, "status", status, eni_status_names),
+    F_OBJECT_(T, "attachment", attachment, eni_attachment_fields, attachment_is_zero),
+    F_U32_(T, "tcp_established_timeout", tcp_established_timeout),
+    F_U32_(T, "udp_stream_timeout", udp_stream_timeout),
+    F_U32_(T, "udp_timeout", udp_timeout),
+    F_TAGS_(T),
+};
+#undef T
 
-	PUT_BUF(s, "id", o->id);
-	PUT_BUF(s, "subnet_id", o->subnet_id);
-	PUT_BUF(s, "vpc_id", o->vpc_id);
-	PUT_BUF(s, "az", o->az);
-	PUT_BUF(s, "owner_id", o->owner_id);
-	PUT_BUF(s, "mac", o->mac);
-	put_strp(s, "description", o->description);
-	PUT_BUF(s, "interface_type", o->interface_type);
-	put_bool(s, "requester_managed", o->requester_managed);
-	PUT_BUF(s, "requester_id", o->requester_id);
-	a = array_begin(s);
-	for (size_t i = 0; i < o->n_ips && !s->err; i++) {
-		const struct model_eni_ip *ip = &o->ips[i];
-		struct ser e = elem_begin(s);
-		char buf[NET_IP4_STRLEN];
+#define T struct model_instance
+static const struct field instance_fields[] = {
+    F_BUF_(T, "id", id),
+    F_BUF_(T, "reservation_id", reservation_id),
+    F_BUF_(T, "owner_id", owner_id),
+    F_BUF_(T, "image_id", image_id),
+    F_BUF_(T, "instance_type", instance_type),
+    F_BUF_(T, "subnet_id", subnet_id),
+    F_BUF_(T, "vpc_id", vpc_id),
+    F_BUF_(T, "az", az),
+    F_STRP_(T, "key_name", key_name),
+    F_ENUM_(T, "state", state, instance_state_names),
+    F_I64_(T, "launch_time", launch_time),
+    F_INT_(T, "ami_launch_index", ami_launch_index),
+    F_BOOL_(T, "metadata_tokens_required", metadata_tokens_required),
+    F_INT_(T, "metadata_hop_limit", metadata_hop_limit),
+    F_BOOL_(T, "metadata_endpoint_enabled", metadata_endpoint_enabled),
+    /* Absent in rows written before these fields existed: false, the defaults. */
+    F_BOOL_(T, "metadata_protocol_ipv6", metadata_protocol_ipv6),
+    F_BOOL_(T, "metadata_tags_enabled", metadata_tags_enabled),
+    F_BOOL_(T, "auto_public_ip", auto_public_ip),
+    F_TAGS_(T),
+};
+#undef T
 
-		/* The private IP is always written, even 0.0.0.0. */
-		ser_set(&e, "ip", json_string(net_ip4_format(ip->ip, buf)), -ENOMEM);
-		put_bool(&e, "primary", ip->primary);
-		put_ip4(&e, "public_ip", ip->public_ip);
-		PUT_BUF(&e, "allocation_id", ip->allocation_id);
-		PUT_BUF(&e, "association_id", ip->association_id);
-		elem_end(s, a, &e);
-	}
-	array_end(s, "ips", a);
-	put_cidr4_array(s, "prefixes", o->prefixes, o->n_prefixes);
-	put_id_array(s, "sg_ids", (const char(*)[MODEL_ID_LEN])o->sg_ids, o->n_sg_ids);
-	put_bool(s, "source_dest_check", o->source_dest_check);
-	PUT_ENUM(s, "status", o->status, eni_status_names);
-	if (!attachment_is_zero(&o->attachment) && !s->err) {
-		const struct model_eni_attachment *at = &o->attachment;
-		struct ser e = elem_begin(s);
+#define T struct model_igw
+static const struct field igw_fields[] = {
+    F_BUF_(T, "id", id),
+    F_BUF_(T, "owner_id", owner_id),
+    F_BUF_(T, "attachment_vpc_id", attachment.vpc_id),
+    F_BUF_(T, "attachment_state", attachment.state),
+    F_TAGS_(T),
+};
+#undef T
 
-		put_bool(&e, "present", at->present);
-		PUT_BUF(&e, "id", at->id);
-		PUT_BUF(&e, "instance_id", at->instance_id);
-		PUT_BUF(&e, "instance_owner", at->instance_owner);
-		put_int(&e, "device_index", at->device_index);
-		put_int(&e, "network_card_index", at->network_card_index);
-		put_bool(&e, "delete_on_termination", at->delete_on_termination);
-		PUT_BUF(&e, "status", at->status);
-		put_int(&e, "attach_time", at->attach_time);
-		if (e.err) {
-			s->err = e.err;
-			json_decref(e.o);
-		} else {
-			ser_set(s, "attachment", e.o, -ENOMEM);
-		}
-	}
-	put_int(s, "tcp_established_timeout", o->tcp_established_timeout);
-	put_int(s, "udp_stream_timeout", o->udp_stream_timeout);
-	put_int(s, "udp_timeout", o->udp_timeout);
-	put_tags(s, "tags", &o->tags);
-}
+#define T struct model_eip
+static const struct field eip_fields[] = {
+    F_BUF_(T, "allocation_id", allocation_id),
+    F_IP4_(T, "public_ip", public_ip),
+    F_BUF_(T, "association_id", association_id),
+    F_BUF_(T, "eni_id", eni_id),
+    F_BUF_(T, "instance_id", instance_id),
+    F_IP4_(T, "private_ip", private_ip),
+    F_BUF_(T, "eni_owner", eni_owner),
+    F_BUF_(T, "network_border_group", network_border_group),
+    F_TAGS_(T),
+};
+#undef T
 
-static void des_eni(struct des *d, struct model_eni *o)
-{
-	const json_t *a, *v;
-	size_t n;
+#define T struct model_nat_gateway
+static const struct field nat_gateway_fields[] = {
+    F_BUF_(T, "id", id),
+    F_BUF_(T, "subnet_id", subnet_id),
+    F_BUF_(T, "vpc_id", vpc_id),
+    F_ENUM_(T, "connectivity", connectivity, nat_connectivity_names),
+    F_ENUM_(T, "state", state, state_names),
+    F_BUF_(T, "eni_id", eni_id),
+    F_IP4_(T, "private_ip", private_ip),
+    F_BUF_(T, "allocation_id", allocation_id),
+    F_IP4_(T, "public_ip", public_ip),
+    F_I64_(T, "create_time", create_time),
+    F_I64_(T, "delete_time", delete_time),
+    F_STRP_(T, "failure_code", failure_code),
+    F_STRP_(T, "failure_message", failure_message),
+    F_TAGS_(T),
+};
+#undef T
 
-	GET_BUF(d, "id", o->id);
-	GET_BUF(d, "subnet_id", o->subnet_id);
-	GET_BUF(d, "vpc_id", o->vpc_id);
-	GET_BUF(d, "az", o->az);
-	GET_BUF(d, "owner_id", o->owner_id);
-	GET_BUF(d, "mac", o->mac);
-	get_strp(d, "description", &o->description);
-	GET_BUF(d, "interface_type", o->interface_type);
-	get_bool(d, "requester_managed", &o->requester_managed);
-	GET_BUF(d, "requester_id", o->requester_id);
-	a = get_array(d, "ips", &n);
-	if (a && RESERVE(d, o->ips, o->cap_ips, n) == 0) {
-		for (size_t i = 0; i < n && !d->err; i++) {
-			struct des e = des_sub(d, json_array_get(a, i));
-			struct model_eni_ip *ip = &o->ips[i];
+#define T struct model_vgw_attachment
+static const struct field vgw_attachment_fields[] = {
+    F_BUF_(T, "vpc_id", vpc_id),
+    F_BUF_(T, "state", state),
+};
+#undef T
+#define T struct model_vgw
+static const struct field vgw_fields[] = {
+    F_BUF_(T, "id", id),
+    F_BUF_(T, "type", type),
+    F_BUF_(T, "az", az),
+    F_U32_(T, "amazon_side_asn", amazon_side_asn),
+    F_ENUM_(T, "state", state, state_names),
+    F_ARRAY_(T, "attachments", attachments, vgw_attachment_fields),
+    F_TAGS_(T),
+};
+#undef T
 
-			o->n_ips = i + 1;
-			if (!json_object_get(e.o, "ip"))
-				des_fail(&e);
-			get_ip4(&e, "ip", &ip->ip);
-			get_bool(&e, "primary", &ip->primary);
-			get_ip4(&e, "public_ip", &ip->public_ip);
-			GET_BUF(&e, "allocation_id", ip->allocation_id);
-			GET_BUF(&e, "association_id", ip->association_id);
-			des_sub_end(d, &e);
-		}
-	}
-	get_cidr4_array(d, "prefixes", &o->prefixes, &o->n_prefixes, &o->cap_prefixes);
-	get_id_array(d, "sg_ids", &o->sg_ids, &o->n_sg_ids, &o->cap_sg_ids);
-	get_bool(d, "source_dest_check", &o->source_dest_check);
-	GET_ENUM(d, "status", o->status, eni_status_names);
-	v = des_get(d, "attachment");
-	if (v) {
-		struct model_eni_attachment *at = &o->attachment;
-		struct des e = des_sub(d, v);
+#define T struct model_cgw
+static const struct field cgw_fields[] = {
+    F_BUF_(T, "id", id),
+    F_U32_(T, "bgp_asn", bgp_asn),
+    F_IP4_(T, "ip_address", ip_address),
+    F_BUF_(T, "type", type),
+    F_STRP_(T, "device_name", device_name),
+    F_ENUM_(T, "state", state, state_names),
+    F_TAGS_(T),
+};
+#undef T
 
-		get_bool(&e, "present", &at->present);
-		GET_BUF(&e, "id", at->id);
-		GET_BUF(&e, "instance_id", at->instance_id);
-		GET_BUF(&e, "instance_owner", at->instance_owner);
-		GET_INT(&e, "device_index", at->device_index);
-		GET_INT(&e, "network_card_index", at->network_card_index);
-		get_bool(&e, "delete_on_termination", &at->delete_on_termination);
-		GET_BUF(&e, "status", at->status);
-		GET_I64(&e, "attach_time", at->attach_time);
-		des_sub_end(d, &e);
-	}
-	GET_U32(d, "tcp_established_timeout", o->tcp_established_timeout);
-	GET_U32(d, "udp_stream_timeout", o->udp_stream_timeout);
-	GET_U32(d, "udp_timeout", o->udp_timeout);
-	get_tags(d, "tags", &o->tags);
-}
+#define T struct model_vpn_route
+static const struct field vpn_route_fields[] = {
+    F_CIDR4_(T, "cidr", cidr),
+    F_BUF_(T, "state", state),
+};
+#undef T
+#define T struct model_vpn_tunnel
+static const struct field vpn_tunnel_fields[] = {
+    F_IP4_(T, "outside_ip", outside_ip),
+    F_CIDR4_(T, "inside_cidr", inside_cidr),
+    F_BOOL_(T, "up", up),
+};
+#undef T
+#define T struct model_vpn_connection
+static const struct field vpn_fields[] = {
+    F_BUF_(T, "id", id),
+    F_BUF_(T, "cgw_id", cgw_id),
+    F_BUF_(T, "vgw_id", vgw_id),
+    F_BUF_(T, "type", type),
+    F_ENUM_(T, "state", state, state_names),
+    F_BOOL_(T, "static_routes_only", static_routes_only),
+    F_ARRAY_(T, "routes", routes, vpn_route_fields),
+    F_EXACT_(T, "tunnels", tunnels, vpn_tunnel_fields), /* both, in order */
+    F_STRP_(T, "customer_gateway_configuration", customer_gateway_configuration),
+    F_TAGS_(T),
+};
+#undef T
 
-/* ---- instance ---------------------------------------------------------- */
+#define T struct model_flow_log
+static const struct field flow_log_fields[] = {
+    F_BUF_(T, "id", id),
+    F_BUF_(T, "resource_id", resource_id),
+    F_ENUM_(T, "traffic_type", traffic_type, flow_traffic_names),
+    F_BUF_(T, "destination_type", destination_type),
+    F_STRP_(T, "destination", destination),
+    F_STRP_(T, "log_group_name", log_group_name),
+    F_STRP_(T, "deliver_logs_permission_arn", deliver_logs_permission_arn),
+    F_STRP_(T, "format", format),
+    F_INT_(T, "max_aggregation_interval", max_aggregation_interval),
+    F_I64_(T, "creation_time", creation_time),
+    F_BUF_(T, "status", status),
+    F_TAGS_(T),
+};
+#undef T
 
-static void ser_instance(struct ser *s, const struct model_instance *o)
-{
-	PUT_BUF(s, "id", o->id);
-	PUT_BUF(s, "reservation_id", o->reservation_id);
-	PUT_BUF(s, "owner_id", o->owner_id);
-	PUT_BUF(s, "image_id", o->image_id);
-	PUT_BUF(s, "instance_type", o->instance_type);
-	PUT_BUF(s, "subnet_id", o->subnet_id);
-	PUT_BUF(s, "vpc_id", o->vpc_id);
-	PUT_BUF(s, "az", o->az);
-	put_strp(s, "key_name", o->key_name);
-	PUT_ENUM(s, "state", o->state, instance_state_names);
-	put_int(s, "launch_time", o->launch_time);
-	put_int(s, "ami_launch_index", o->ami_launch_index);
-	put_bool(s, "metadata_tokens_required", o->metadata_tokens_required);
-	put_int(s, "metadata_hop_limit", o->metadata_hop_limit);
-	put_bool(s, "metadata_endpoint_enabled", o->metadata_endpoint_enabled);
-	put_bool(s, "metadata_protocol_ipv6", o->metadata_protocol_ipv6);
-	put_bool(s, "metadata_tags_enabled", o->metadata_tags_enabled);
-	put_bool(s, "auto_public_ip", o->auto_public_ip);
-	put_tags(s, "tags", &o->tags);
-}
+#define T struct model_prefix_list
+static const struct field prefix_list_fields[] = {
+    F_BUF_(T, "id", id),
+    F_STRP_(T, "name", name),
+    F_CIDR4S_(T, "cidrs", cidrs),
+    F_INT_(T, "max_entries", max_entries),
+    F_BOOL_(T, "aws_managed", aws_managed),
+    F_TAGS_(T),
+};
+#undef T
 
-static void des_instance(struct des *d, struct model_instance *o)
-{
-	GET_BUF(d, "id", o->id);
-	GET_BUF(d, "reservation_id", o->reservation_id);
-	GET_BUF(d, "owner_id", o->owner_id);
-	GET_BUF(d, "image_id", o->image_id);
-	GET_BUF(d, "instance_type", o->instance_type);
-	GET_BUF(d, "subnet_id", o->subnet_id);
-	GET_BUF(d, "vpc_id", o->vpc_id);
-	GET_BUF(d, "az", o->az);
-	get_strp(d, "key_name", &o->key_name);
-	GET_ENUM(d, "state", o->state, instance_state_names);
-	GET_I64(d, "launch_time", o->launch_time);
-	GET_INT(d, "ami_launch_index", o->ami_launch_index);
-	get_bool(d, "metadata_tokens_required", &o->metadata_tokens_required);
-	GET_INT(d, "metadata_hop_limit", o->metadata_hop_limit);
-	get_bool(d, "metadata_endpoint_enabled", &o->metadata_endpoint_enabled);
-	/* Absent in rows written before these fields existed: false, the defaults. */
-	get_bool(d, "metadata_protocol_ipv6", &o->metadata_protocol_ipv6);
-	get_bool(d, "metadata_tags_enabled", &o->metadata_tags_enabled);
-	get_bool(d, "auto_public_ip", &o->auto_public_ip);
-	get_tags(d, "tags", &o->tags);
-}
-
-/* ---- internet gateway, Elastic IP, NAT gateway ------------------------- */
-
-static void ser_igw(struct ser *s, const struct model_igw *o)
-{
-	PUT_BUF(s, "id", o->id);
-	PUT_BUF(s, "owner_id", o->owner_id);
-	PUT_BUF(s, "attachment_vpc_id", o->attachment.vpc_id);
-	PUT_BUF(s, "attachment_state", o->attachment.state);
-	put_tags(s, "tags", &o->tags);
-}
-
-static void des_igw(struct des *d, struct model_igw *o)
-{
-	GET_BUF(d, "id", o->id);
-	GET_BUF(d, "owner_id", o->owner_id);
-	GET_BUF(d, "attachment_vpc_id", o->attachment.vpc_id);
-	GET_BUF(d, "attachment_state", o->attachment.state);
-	get_tags(d, "tags", &o->tags);
-}
-
-static void ser_eip(struct ser *s, const struct model_eip *o)
-{
-	PUT_BUF(s, "allocation_id", o->allocation_id);
-	put_ip4(s, "public_ip", o->public_ip);
-	PUT_BUF(s, "association_id", o->association_id);
-	PUT_BUF(s, "eni_id", o->eni_id);
-	PUT_BUF(s, "instance_id", o->instance_id);
-	put_ip4(s, "private_ip", o->private_ip);
-	PUT_BUF(s, "eni_owner", o->eni_owner);
-	PUT_BUF(s, "network_border_group", o->network_border_group);
-	put_tags(s, "tags", &o->tags);
-}
-
-static void des_eip(struct des *d, struct model_eip *o)
-{
-	GET_BUF(d, "allocation_id", o->allocation_id);
-	get_ip4(d, "public_ip", &o->public_ip);
-	GET_BUF(d, "association_id", o->association_id);
-	GET_BUF(d, "eni_id", o->eni_id);
-	GET_BUF(d, "instance_id", o->instance_id);
-	get_ip4(d, "private_ip", &o->private_ip);
-	GET_BUF(d, "eni_owner", o->eni_owner);
-	GET_BUF(d, "network_border_group", o->network_border_group);
-	get_tags(d, "tags", &o->tags);
-}
-
-static void ser_nat_gateway(struct ser *s, const struct model_nat_gateway *o)
-{
-	PUT_BUF(s, "id", o->id);
-	PUT_BUF(s, "subnet_id", o->subnet_id);
-	PUT_BUF(s, "vpc_id", o->vpc_id);
-	PUT_ENUM(s, "connectivity", o->connectivity, nat_connectivity_names);
-	PUT_ENUM(s, "state", o->state, state_names);
-	PUT_BUF(s, "eni_id", o->eni_id);
-	put_ip4(s, "private_ip", o->private_ip);
-	PUT_BUF(s, "allocation_id", o->allocation_id);
-	put_ip4(s, "public_ip", o->public_ip);
-	put_int(s, "create_time", o->create_time);
-	put_int(s, "delete_time", o->delete_time);
-	put_strp(s, "failure_code", o->failure_code);
-	put_strp(s, "failure_message", o->failure_message);
-	put_tags(s, "tags", &o->tags);
-}
-
-static void des_nat_gateway(struct des *d, struct model_nat_gateway *o)
-{
-	GET_BUF(d, "id", o->id);
-	GET_BUF(d, "subnet_id", o->subnet_id);
-	GET_BUF(d, "vpc_id", o->vpc_id);
-	GET_ENUM(d, "connectivity", o->connectivity, nat_connectivity_names);
-	GET_ENUM(d, "state", o->state, state_names);
-	GET_BUF(d, "eni_id", o->eni_id);
-	get_ip4(d, "private_ip", &o->private_ip);
-	GET_BUF(d, "allocation_id", o->allocation_id);
-	get_ip4(d, "public_ip", &o->public_ip);
-	GET_I64(d, "create_time", o->create_time);
-	GET_I64(d, "delete_time", o->delete_time);
-	get_strp(d, "failure_code", &o->failure_code);
-	get_strp(d, "failure_message", &o->failure_message);
-	get_tags(d, "tags", &o->tags);
-}
-
-/* ---- VPN: virtual private gateway, customer gateway, connection --------- */
-
-static void ser_vgw(struct ser *s, const struct model_vgw *o)
-{
-	json_t *a;
-
-	PUT_BUF(s, "id", o->id);
-	PUT_BUF(s, "type", o->type);
-	PUT_BUF(s, "az", o->az);
-	put_int(s, "amazon_side_asn", o->amazon_side_asn);
-	PUT_ENUM(s, "state", o->state, state_names);
-	a = array_begin(s);
-	for (size_t i = 0; i < o->n_attachments && !s->err; i++) {
-		struct ser e = elem_begin(s);
-
-		PUT_BUF(&e, "vpc_id", o->attachments[i].vpc_id);
-		PUT_BUF(&e, "state", o->attachments[i].state);
-		elem_end(s, a, &e);
-	}
-	array_end(s, "attachments", a);
-	put_tags(s, "tags", &o->tags);
-}
-
-static void des_vgw(struct des *d, struct model_vgw *o)
-{
-	const json_t *a;
-	size_t n;
-
-	GET_BUF(d, "id", o->id);
-	GET_BUF(d, "type", o->type);
-	GET_BUF(d, "az", o->az);
-	GET_U32(d, "amazon_side_asn", o->amazon_side_asn);
-	GET_ENUM(d, "state", o->state, state_names);
-	a = get_array(d, "attachments", &n);
-	if (a && RESERVE(d, o->attachments, o->cap_attachments, n) == 0) {
-		for (size_t i = 0; i < n && !d->err; i++) {
-			struct des e = des_sub(d, json_array_get(a, i));
-
-			o->n_attachments = i + 1;
-			GET_BUF(&e, "vpc_id", o->attachments[i].vpc_id);
-			GET_BUF(&e, "state", o->attachments[i].state);
-			des_sub_end(d, &e);
-		}
-	}
-	get_tags(d, "tags", &o->tags);
-}
-
-static void ser_cgw(struct ser *s, const struct model_cgw *o)
-{
-	PUT_BUF(s, "id", o->id);
-	put_int(s, "bgp_asn", o->bgp_asn);
-	put_ip4(s, "ip_address", o->ip_address);
-	PUT_BUF(s, "type", o->type);
-	put_strp(s, "device_name", o->device_name);
-	PUT_ENUM(s, "state", o->state, state_names);
-	put_tags(s, "tags", &o->tags);
-}
-
-static void des_cgw(struct des *d, struct model_cgw *o)
-{
-	GET_BUF(d, "id", o->id);
-	GET_U32(d, "bgp_asn", o->bgp_asn);
-	get_ip4(d, "ip_address", &o->ip_address);
-	GET_BUF(d, "type", o->type);
-	get_strp(d, "device_name", &o->device_name);
-	GET_ENUM(d, "state", o->state, state_names);
-	get_tags(d, "tags", &o->tags);
-}
-
-static void ser_vpn(struct ser *s, const struct model_vpn_connection *o)
-{
-	json_t *a;
-
-	PUT_BUF(s, "id", o->id);
-	PUT_BUF(s, "cgw_id", o->cgw_id);
-	PUT_BUF(s, "vgw_id", o->vgw_id);
-	PUT_BUF(s, "type", o->type);
-	PUT_ENUM(s, "state", o->state, state_names);
-	put_bool(s, "static_routes_only", o->static_routes_only);
-	a = array_begin(s);
-	for (size_t i = 0; i < o->n_routes && !s->err; i++) {
-		struct ser e = elem_begin(s);
-
-		put_cidr4(&e, "cidr", o->routes[i].cidr);
-		PUT_BUF(&e, "state", o->routes[i].state);
-		elem_end(s, a, &e);
-	}
-	array_end(s, "routes", a);
-	/* Always both tunnels, in order. */
-	a = array_begin(s);
-	for (size_t i = 0; i < ARRAY_SIZE(o->tunnels) && !s->err; i++) {
-		struct ser e = elem_begin(s);
-
-		put_ip4(&e, "outside_ip", o->tunnels[i].outside_ip);
-		put_cidr4(&e, "inside_cidr", o->tunnels[i].inside_cidr);
-		put_bool(&e, "up", o->tunnels[i].up);
-		elem_end(s, a, &e);
-	}
-	array_end(s, "tunnels", a);
-	put_strp(s, "customer_gateway_configuration", o->customer_gateway_configuration);
-	put_tags(s, "tags", &o->tags);
-}
-
-static void des_vpn(struct des *d, struct model_vpn_connection *o)
-{
-	const json_t *a;
-	size_t n;
-
-	GET_BUF(d, "id", o->id);
-	GET_BUF(d, "cgw_id", o->cgw_id);
-	GET_BUF(d, "vgw_id", o->vgw_id);
-	GET_BUF(d, "type", o->type);
-	GET_ENUM(d, "state", o->state, state_names);
-	get_bool(d, "static_routes_only", &o->static_routes_only);
-	a = get_array(d, "routes", &n);
-	if (a && RESERVE(d, o->routes, o->cap_routes, n) == 0) {
-		for (size_t i = 0; i < n && !d->err; i++) {
-			struct des e = des_sub(d, json_array_get(a, i));
-
-			o->n_routes = i + 1;
-			get_cidr4(&e, "cidr", &o->routes[i].cidr);
-			GET_BUF(&e, "state", o->routes[i].state);
-			des_sub_end(d, &e);
-		}
-	}
-	a = get_array(d, "tunnels", &n);
-	if (a && n != ARRAY_SIZE(o->tunnels))
-		des_fail(d);
-	for (size_t i = 0; a && i < n && !d->err; i++) {
-		struct des e = des_sub(d, json_array_get(a, i));
-
-		get_ip4(&e, "outside_ip", &o->tunnels[i].outside_ip);
-		get_cidr4(&e, "inside_cidr", &o->tunnels[i].inside_cidr);
-		get_bool(&e, "up", &o->tunnels[i].up);
-		des_sub_end(d, &e);
-	}
-	get_strp(d, "customer_gateway_configuration", &o->customer_gateway_configuration);
-	get_tags(d, "tags", &o->tags);
-}
-
-/* ---- flow log, prefix list --------------------------------------------- */
-
-static void ser_flow_log(struct ser *s, const struct model_flow_log *o)
-{
-	PUT_BUF(s, "id", o->id);
-	PUT_BUF(s, "resource_id", o->resource_id);
-	PUT_ENUM(s, "traffic_type", o->traffic_type, flow_traffic_names);
-	PUT_BUF(s, "destination_type", o->destination_type);
-	put_strp(s, "destination", o->destination);
-	put_strp(s, "log_group_name", o->log_group_name);
-	put_strp(s, "deliver_logs_permission_arn", o->deliver_logs_permission_arn);
-	put_strp(s, "format", o->format);
-	put_int(s, "max_aggregation_interval", o->max_aggregation_interval);
-	put_int(s, "creation_time", o->creation_time);
-	PUT_BUF(s, "status", o->status);
-	put_tags(s, "tags", &o->tags);
-}
-
-static void des_flow_log(struct des *d, struct model_flow_log *o)
-{
-	GET_BUF(d, "id", o->id);
-	GET_BUF(d, "resource_id", o->resource_id);
-	GET_ENUM(d, "traffic_type", o->traffic_type, flow_traffic_names);
-	GET_BUF(d, "destination_type", o->destination_type);
-	get_strp(d, "destination", &o->destination);
-	get_strp(d, "log_group_name", &o->log_group_name);
-	get_strp(d, "deliver_logs_permission_arn", &o->deliver_logs_permission_arn);
-	get_strp(d, "format", &o->format);
-	GET_INT(d, "max_aggregation_interval", o->max_aggregation_interval);
-	GET_I64(d, "creation_time", o->creation_time);
-	GET_BUF(d, "status", o->status);
-	get_tags(d, "tags", &o->tags);
-}
-
-static void ser_prefix_list(struct ser *s, const struct model_prefix_list *o)
-{
-	PUT_BUF(s, "id", o->id);
-	put_strp(s, "name", o->name);
-	put_cidr4_array(s, "cidrs", o->cidrs, o->n_cidrs);
-	put_int(s, "max_entries", o->max_entries);
-	put_bool(s, "aws_managed", o->aws_managed);
-	put_tags(s, "tags", &o->tags);
-}
-
-static void des_prefix_list(struct des *d, struct model_prefix_list *o)
-{
-	GET_BUF(d, "id", o->id);
-	get_strp(d, "name", &o->name);
-	get_cidr4_array(d, "cidrs", &o->cidrs, &o->n_cidrs, &o->cap_cidrs);
-	GET_INT(d, "max_entries", o->max_entries);
-	get_bool(d, "aws_managed", &o->aws_managed);
-	get_tags(d, "tags", &o->tags);
-}
-
-static void ser_dopt(struct ser *s, const struct model_dopt *o)
-{
-	json_t *a;
-
-	PUT_BUF(s, "id", o->id);
-	PUT_BUF(s, "owner_id", o->owner_id);
-	a = array_begin(s);
-	for (size_t i = 0; i < o->n_configs && !s->err; i++) {
-		const struct model_dhcp_config *c = &o->configs[i];
-		struct ser e = elem_begin(s);
-		json_t *v = array_begin(&e);
-
-		PUT_BUF(&e, "key", c->key);
-		for (size_t k = 0; k < c->n_values && !e.err; k++)
-			array_append(&e, v, text(c->values[k]), -EINVAL);
-		array_end(&e, "values", v);
-		elem_end(s, a, &e);
-	}
-	array_end(s, "configs", a);
-	put_bool(s, "region_default", o->region_default);
-	put_tags(s, "tags", &o->tags);
-}
-
-static void des_dopt(struct des *d, struct model_dopt *o)
-{
-	const json_t *a, *v;
-	size_t n, nv;
-
-	GET_BUF(d, "id", o->id);
-	GET_BUF(d, "owner_id", o->owner_id);
-	a = get_array(d, "configs", &n);
-	if (n > MODEL_DHCP_KEYS_MAX)
-		des_fail(d);
-	for (size_t i = 0; a && i < n && !d->err; i++) {
-		struct des e = des_sub(d, json_array_get(a, i));
-		struct model_dhcp_config *c = &o->configs[i];
-
-		o->n_configs = i + 1;
-		GET_BUF(&e, "key", c->key);
-		v = get_array(&e, "values", &nv);
-		if (nv > MODEL_DHCP_VALUES_MAX)
-			des_fail(&e);
-		for (size_t k = 0; v && k < nv && !e.err; k++) {
-			const char *str =
-			    string_value(&e, json_array_get(v, k), MODEL_DHCP_VALUE_LEN - 1);
-
-			if (str)
-				memcpy(c->values[k], str, strlen(str) + 1);
-			c->n_values = k + 1;
-		}
-		des_sub_end(d, &e);
-	}
-	get_bool(d, "region_default", &o->region_default);
-	get_tags(d, "tags", &o->tags);
-}
+#define T struct model_dhcp_config
+static const struct field dhcp_config_fields[] = {
+    F_BUF_(T, "key", key),
+    F_TEXTS_(T, "values", values),
+};
+#undef T
+#define T struct model_dopt
+static const struct field dopt_fields[] = {
+    F_BUF_(T, "id", id),
+    F_BUF_(T, "owner_id", owner_id),
+    F_INLINE_(T, "configs", configs, dhcp_config_fields),
+    F_BOOL_(T, "region_default", region_default),
+    F_TAGS_(T),
+};
+#undef T
 
 /* ---- per-kind entry points ----------------------------------------------- */
 
@@ -1557,7 +1368,7 @@ static void des_dopt(struct des *d, struct model_dopt *o)
                                                                                                    \
 		if (!s.o)                                                                          \
 			return -ENOMEM;                                                            \
-		ser_##kind(&s, o);                                                                 \
+		ser_fields(&s, o, kind##_fields, ARRAY_SIZE(kind##_fields));                                                                 \
 		if (!s.err && !o->idfield[0])                                                      \
 			s.err = -EINVAL;                                                           \
 		if (s.err) {                                                                       \
@@ -1583,7 +1394,7 @@ static void des_dopt(struct des *d, struct model_dopt *o)
 			model_free(tmp);                                                           \
 			return -ENOMEM;                                                            \
 		}                                                                                  \
-		des_##kind(&d, o);                                                                 \
+		des_fields(&d, o, kind##_fields, ARRAY_SIZE(kind##_fields));                                                                 \
 		des_finish(&d);                                                                    \
 		if (!d.err && !o->idfield[0])                                                      \
 			d.err = -EPROTO;                                                           \
