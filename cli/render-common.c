@@ -218,6 +218,19 @@ const char *trace_step_sg_list(const struct trace_report *r, const struct eng_tr
 	return buf;
 }
 
+const struct model_sg_rule *trace_step_sg_rule(const struct trace_report *r,
+					       const struct eng_trace_step *s)
+{
+	const struct model_sg *sg;
+
+	if (s->rule_obj < 0 || s->rule < 0)
+		return NULL;
+	sg = model_find_sg(r->m, eng_gen_sg_id(r->g, (uint32_t)s->rule_obj));
+	if (!sg || (size_t)s->rule >= sg->n_rules)
+		return NULL;
+	return &sg->rules[s->rule];
+}
+
 const struct model_nacl_entry *trace_step_acl_entry(const struct trace_report *r,
 						    const struct eng_trace_step *s)
 {

@@ -106,19 +106,6 @@ static json_t *acl_rule_obj(struct jb *b, const struct model_nacl_entry *e)
 	return o;
 }
 
-static const struct model_sg_rule *step_sg_rule(const struct trace_report *r,
-						const struct eng_trace_step *s)
-{
-	const struct model_sg *sg;
-
-	if (s->rule_obj < 0 || s->rule < 0)
-		return NULL;
-	sg = model_find_sg(r->m, eng_gen_sg_id(r->g, (uint32_t)s->rule_obj));
-	if (!sg || (size_t)s->rule >= sg->n_rules)
-		return NULL;
-	return &sg->rules[s->rule];
-}
-
 static json_t *sg_rule_obj(struct jb *b, const struct trace_report *r,
 			   const struct eng_trace_step *s, const struct model_sg_rule *rule)
 {
@@ -253,7 +240,7 @@ static void add_rules(struct jb *b, json_t *o, const struct trace_report *r,
 		if (e)
 			jset(b, o, "AclRule", acl_rule_obj(b, e));
 	} else if (s->component == ENG_COMP_SG) {
-		const struct model_sg_rule *rule = step_sg_rule(r, s);
+		const struct model_sg_rule *rule = trace_step_sg_rule(r, s);
 
 		if (rule)
 			jset(b, o, "SecurityGroupRule", sg_rule_obj(b, r, s, rule));

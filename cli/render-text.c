@@ -86,19 +86,6 @@ static const char *flow_str(const struct eng_trace_step *s, char *buf, size_t si
 	return buf;
 }
 
-static const struct model_sg_rule *sg_rule(const struct trace_report *r,
-					   const struct eng_trace_step *s)
-{
-	const struct model_sg *sg;
-
-	if (s->rule_obj < 0 || s->rule < 0)
-		return NULL;
-	sg = model_find_sg(r->m, eng_gen_sg_id(r->g, (uint32_t)s->rule_obj));
-	if (!sg || (size_t)s->rule >= sg->n_rules)
-		return NULL;
-	return &sg->rules[s->rule];
-}
-
 static const char *acl_entry_str(const struct model_nacl_entry *e, char *buf, size_t size)
 {
 	char ports[48], c[NET_CIDR6_STRLEN];
@@ -224,7 +211,7 @@ static const char *step_detail(const struct trace_report *r, const struct eng_tr
 		break;
 	}
 	case ENG_COMP_SG: {
-		const struct model_sg_rule *rule = sg_rule(r, s);
+		const struct model_sg_rule *rule = trace_step_sg_rule(r, s);
 
 		if (s->by_state) {
 			snprintf(buf, size, "%s reply of a tracked connection: allowed by state",

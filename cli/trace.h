@@ -104,6 +104,9 @@ const char *trace_step_component_id(const struct trace_report *r, const struct e
  */
 const struct model_nacl_entry *trace_step_acl_entry(const struct trace_report *r,
 						    const struct eng_trace_step *s);
+/* For an SG step, the rule that allowed, or NULL (none matched, or not an SG step). */
+const struct model_sg_rule *trace_step_sg_rule(const struct trace_report *r,
+					       const struct eng_trace_step *s);
 /* For an SG step, the ENI's security groups joined with ", " (labels). */
 const char *trace_step_sg_list(const struct trace_report *r, const struct eng_trace_step *s,
 			       char *buf, size_t size);
