@@ -667,21 +667,61 @@ static int run(struct api_server *s, struct api_req *r, const struct api_http_re
 	return 0;
 }
 
-int api_server_handle_begin(struct api_server *s, const struct api_http_request *req,
-			    struct api_http_response *ret, bool *ret_sync)
+int api_server_commit_locked(struct api_server *s)
+{
+	int e;
+
+	if (!s->persist.commit)
+		return 0;
+	e = s->persist.commit(s->persist.userdata);
+	if (e < 0)
+		/* Nothing of the batch is stored: the models must be the file again. */
+		for (size_t i = 0; i < s->n_regions; i++) {
+			region_reload(s, &s->regions[i]);
+			s->regions[i].unsaved = true; /* should the reload have failed */
+			if (s->change_fn)
+				s->change_fn(s->change_userdata, s->regions[i].name,
+					     s->regions[i].model);
+		}
+	return e;
+}
+
+int api_server_commit_sync(struct api_server *s)
+{
+	int e = 0;
+
+	if (s->persist.commit) {
+		pthread_mutex_lock(&s->lock);
+		e = api_server_commit_locked(s);
+		pthread_mutex_unlock(&s->lock);
+	}
+	if (e == 0 && s->persist.sync)
+		e = s->persist.sync(s->persist.userdata);
+	return e;
+}
+
+int api_server_begin(struct api_server *s, const struct api_http_request *req,
+		     struct api_http_response *ret, bool *ret_sync,
+		     bool (*wait)(struct api_server *s, void *arg, const struct api_http_response *resp),
+		     void *arg, bool *ret_waiting)
 {
 	struct api_http_response resp = {.status = 200};
 	struct api_params params = {0};
 	struct api_req r = {0};
+	bool sync, waiting = false;
 	int e;
 
 	clock_gettime(CLOCK_MONOTONIC, &resp.start);
 	util_strscpy(resp.action, "-", sizeof(resp.action));
+	/*
+	 * All of it under the mutex: a request that must wait for the commit
+	 * is queued before the next commit can run (api_server_commit_locked),
+	 * so the commit that covers its save always answers it.
+	 */
 	pthread_mutex_lock(&s->lock);
 	new_request_id(s, resp.request_id);
 	r.request_id = resp.request_id;
 	e = run(s, &r, req, &params, &resp.body, &resp.body_size, &resp);
-	pthread_mutex_unlock(&s->lock);
 	api_xml_abort(&r);
 	if (e < 0) {
 		resp.failed = true;
@@ -692,22 +732,35 @@ int api_server_handle_begin(struct api_server *s, const struct api_http_request 
 					   &resp.body_size) < 0 &&
 		    api_xml_error_document(resp.code, "(message not representable)",
 					   resp.request_id, &resp.body, &resp.body_size) < 0) {
+			pthread_mutex_unlock(&s->lock);
 			api_req_arena_free(&r);
 			api_params_done(&params);
 			return -ENOMEM;
 		}
 	}
-	api_req_arena_free(&r);
-	api_params_done(&params);
 	/*
 	 * Nothing is acknowledged before it is durable.  Reads wait too when
-	 * others' commits are still unsynced, so nobody is shown a change that
-	 * a power cut could take back.
+	 * others' changes are still uncommitted or unsynced, so nobody is shown
+	 * a change that a crash could take back.
 	 */
-	*ret_sync = s->persist.sync &&
-		    (!s->persist.unsynced || s->persist.unsynced(s->persist.userdata) != 0);
+	sync = (s->persist.sync || s->persist.commit) &&
+	       (!s->persist.unsynced || s->persist.unsynced(s->persist.userdata) != 0);
 	*ret = resp;
+	if (sync && wait)
+		waiting = wait(s, arg, ret);
+	pthread_mutex_unlock(&s->lock);
+	api_req_arena_free(&r);
+	api_params_done(&params);
+	*ret_sync = sync;
+	if (ret_waiting)
+		*ret_waiting = waiting;
 	return 0;
+}
+
+int api_server_handle_begin(struct api_server *s, const struct api_http_request *req,
+			    struct api_http_response *ret, bool *ret_sync)
+{
+	return api_server_begin(s, req, ret, ret_sync, NULL, NULL, NULL);
 }
 
 void api_server_handle_end(struct api_server *s, struct api_http_response *resp, int sync_result)
@@ -747,7 +800,7 @@ int api_server_handle(struct api_server *s, const struct api_http_request *req,
 	e = api_server_handle_begin(s, req, &resp, &sync);
 	if (e < 0)
 		return e;
-	api_server_handle_end(s, &resp, sync ? s->persist.sync(s->persist.userdata) : 0);
+	api_server_handle_end(s, &resp, sync ? api_server_commit_sync(s) : 0);
 	*ret = resp;
 	return 0;
 }

@@ -6,17 +6,20 @@
  * pool (API_HTTP_THREADS threads, so reads use both CPUs) calls
  * access_handler(), which runs the request with api_server_handle_begin()
  * once its body is complete.  No loop thread ever waits for an fdatasync:
- * when the answer must wait for the group commit (the request committed, or
- * follows commits not yet durable), the connection is suspended
- * (MHD_suspend_connection) and put on the commit queue with its response.
- * One commit thread takes the whole queue, runs persist.sync() once (one
- * fdatasync covers every commit counted before it started, so every
- * request on the queue), stores the result in each and resumes them; the
- * loop then calls access_handler() again, which finishes the answer
- * (api_server_handle_end: 500 InternalError when the sync failed) and
- * queues it.  Requests that arrive while a sync runs form the next batch.
- * Nothing is answered before the fdatasync that covers it, exactly as with
- * a blocking sync.
+ * when the answer must wait for the group commit (the request saved, or
+ * follows changes not yet durable), the connection is suspended
+ * (MHD_suspend_connection) and put on the commit queue with its response,
+ * under the server mutex (api_server_begin's wait callback).  One commit
+ * thread takes the whole queue and runs persist.commit() in one critical
+ * section of that mutex (so the batch transaction it commits holds exactly
+ * the saves of the requests it took, and of none it did not), then
+ * persist.sync() once (one fdatasync covers every commit counted before it
+ * started), stores the result in each request and resumes them; the loop
+ * then calls access_handler() again, which finishes the answer
+ * (api_server_handle_end: 500 InternalError when the commit or the sync
+ * failed) and queues it.  Requests that arrive meanwhile form the next
+ * batch.  Nothing is answered before the commit and the fdatasync that
+ * cover it, exactly as with a blocking sync.
  *
  * A suspended connection is not polled: a client that disconnects is
  * noticed after the resume, and request_completed() frees the kept
@@ -95,14 +98,25 @@ static void *commit_thread(void *arg)
 		pthread_mutex_lock(&q->lock);
 		while (!q->head && !q->draining)
 			pthread_cond_wait(&q->wake, &q->lock);
+		pthread_mutex_unlock(&q->lock);
+		/*
+		 * Take the queue and commit under the server mutex (requests are
+		 * queued under it): every save of the requests taken is in this
+		 * commit, and none of a request left for the next batch.
+		 */
+		pthread_mutex_lock(&s->lock);
+		pthread_mutex_lock(&q->lock);
 		batch = q->head;
 		q->head = NULL;
 		q->tail = &q->head;
 		pthread_mutex_unlock(&q->lock);
+		r = batch ? api_server_commit_locked(s) : 0;
+		pthread_mutex_unlock(&s->lock);
 		if (!batch)
 			return NULL; /* draining, nothing left */
-		/* Every request on batch counted its commits before it was queued. */
-		r = s->persist.sync(s->persist.userdata);
+		/* Every request on batch saved before this commit. */
+		if (r == 0 && s->persist.sync)
+			r = s->persist.sync(s->persist.userdata);
 		for (c = batch; c; c = next) {
 			struct MHD_Connection *con = c->con;
 
@@ -168,14 +182,18 @@ static void commit_free(struct api_server *s)
 }
 
 /*
- * Suspend c's connection until a sync covers its request.  false when the
- * queue is draining (the caller syncs in place).  The suspend comes before
- * the connection is visible to the commit thread, which may resume it at once.
+ * Suspend c's connection until a commit and sync cover its request (called
+ * under the server mutex by api_server_begin).  false when the queue is
+ * draining (the caller syncs in place).  The suspend comes before the
+ * connection is visible to the commit thread, which may resume it at once.
  */
-static bool commit_wait(struct api_server *s, struct http_conn *c, struct MHD_Connection *con)
+static bool commit_wait(struct api_server *s, void *arg, const struct api_http_response *resp)
 {
 	struct http_commit *q = s->commit;
+	struct http_conn *c = arg;
+	struct MHD_Connection *con = c->con;
 
+	(void)resp;
 	if (!q)
 		return false;
 	pthread_mutex_lock(&q->lock);
@@ -183,7 +201,6 @@ static bool commit_wait(struct api_server *s, struct http_conn *c, struct MHD_Co
 		pthread_mutex_unlock(&q->lock);
 		return false;
 	}
-	c->con = con;
 	c->wait = HTTP_SUSPENDED;
 	c->next = NULL;
 	MHD_suspend_connection(con);
@@ -282,7 +299,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *con, con
 	struct http_conn *c = *con_cls;
 	struct header_collect hc = {0};
 	struct api_http_request req = {0};
-	bool sync;
+	bool sync, waiting;
 	char *q;
 
 	(void)url;
@@ -344,11 +361,12 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *con, con
 			return MHD_NO;
 		return send_body(con, 400, b, n);
 	}
-	if (api_server_handle_begin(s, &req, &c->resp, &sync) < 0)
+	c->con = con;
+	if (api_server_begin(s, &req, &c->resp, &sync, commit_wait, c, &waiting) < 0)
 		return MHD_NO;
-	if (sync && commit_wait(s, c, con))
+	if (waiting)
 		return MHD_YES; /* answered when resumed */
-	return answer(s, c, con, sync ? s->persist.sync(s->persist.userdata) : 0);
+	return answer(s, c, con, sync ? api_server_commit_sync(s) : 0);
 }
 
 int api_server_listen(struct api_server *s, const char *addr, uint16_t port)
@@ -371,7 +389,7 @@ int api_server_listen(struct api_server *s, const char *addr, uint16_t port)
 	} else {
 		return -EINVAL;
 	}
-	r = s->persist.sync ? commit_start(s) : 0;
+	r = s->persist.sync || s->persist.commit ? commit_start(s) : 0;
 	if (r < 0)
 		return r;
 	d = MHD_start_daemon(flags, port, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR,
@@ -399,7 +417,7 @@ int api_server_listen_socket(struct api_server *s, int fd)
 		;
 	if (i == API_EXTRA_LISTENERS)
 		return -ENOSPC;
-	r = s->persist.sync ? commit_start(s) : 0;
+	r = s->persist.sync || s->persist.commit ? commit_start(s) : 0;
 	if (r < 0)
 		return r;
 	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME, 0, NULL,

@@ -44,4 +44,23 @@ struct api_server {
 	struct http_commit *commit;	    /* http.c: the group-commit wait queue */
 };
 
+/*
+ * api_server_handle_begin() for the listener.  When the answer must wait
+ * for the group commit, wait(s, arg, resp) is called under the server mutex
+ * (so before any later request runs and before the next commit), with the
+ * finished response; it returns true when it took the request (queued it
+ * for the commit thread), false to have the caller sync in place.
+ * *ret_waiting tells which; *ret_response is filled either way.
+ */
+int api_server_begin(struct api_server *s, const struct api_http_request *req,
+		     struct api_http_response *ret_response, bool *ret_sync,
+		     bool (*wait)(struct api_server *s, void *arg, const struct api_http_response *resp),
+		     void *arg, bool *ret_waiting);
+
+/*
+ * persist.commit() (if set), under the server mutex, which the caller
+ * holds; on failure every Region is reloaded from the store.  0 or -errno.
+ */
+int api_server_commit_locked(struct api_server *s);
+
 #endif

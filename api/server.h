@@ -15,14 +15,16 @@
  * saved.
  *
  * Concurrency.  One mutex serialises every request's model access, handler
- * and save: a mutating action runs, then persist.save() commits, then the
- * change callback runs, then the mutex is released, persist.sync() (when
- * set) makes the commit durable, and the response goes out.  The listener
+ * and save: a mutating action runs, then persist.save() writes it (into
+ * the open batch when persist.commit is set), then the change callback
+ * runs, then the mutex is released, persist.commit() and persist.sync()
+ * (when set) make it durable, and the response goes out.  The listener
  * (http.c) is an event loop that never waits in sync(): a request whose
- * answer must wait (persist.unsynced()) is suspended and handed to one
- * commit thread, which runs sync() once for every request waiting and then
- * resumes them all; meanwhile the loop runs other requests, which commit
- * and wait for the next sync (group commit).  If the save fails the Region
+ * answer must wait (persist.unsynced()) is suspended and queued, still
+ * under the mutex, for one commit thread, which takes the queue and runs
+ * commit() in one critical section, then sync() once for every request
+ * taken, and resumes them all; meanwhile the loop runs other requests,
+ * which form the next batch (group commit).  If the save fails the Region
  * is reloaded from the store and the client gets InternalError (500).
  *
  * Authentication.  Without credentials any well-formed SigV4 Authorization
@@ -112,6 +114,18 @@ struct api_persist {
 	 * sync set: every answer waits for sync().
 	 */
 	int (*unsynced)(void *userdata);
+	/*
+	 * Batches: commit every save and token put since the last commit (one
+	 * transaction; store_commit()).  Called under the server's mutex, before
+	 * sync(), by the listener's commit thread, in the same critical section
+	 * that takes the waiting requests, so a request whose save it commits
+	 * is always answered after it (api_server_handle: after each request).
+	 * 0 or -errno; on failure nothing of the batch is stored: the server
+	 * reloads every Region from the store (then runs the change callback
+	 * for each) and the waiting answers become InternalError (500).  NULL:
+	 * every save and token put commits itself.
+	 */
+	int (*commit)(void *userdata);
 };
 
 struct api_credential {
@@ -198,17 +212,24 @@ int api_server_handle(struct api_server *s, const struct api_http_request *req,
 /*
  * api_server_handle() in two halves, for a listener that waits for the
  * group commit without blocking a thread.  _begin does everything up to the
- * sync: 0 with *ret_response filled and *ret_sync true when the answer must
- * not go out before persist.sync() has returned (a commit, this request's
- * or another's, is not yet durable), or -ENOMEM.  The caller then runs
- * persist.sync() (any thread; one call may cover many requests) and passes
- * its result to _end, which turns a success into InternalError (500) when
- * it is negative and logs the request; sync_result 0 when *ret_sync was
- * false.  _end does not take the server mutex.
+ * commit and sync: 0 with *ret_response filled and *ret_sync true when the
+ * answer must not go out before api_server_commit_sync() has returned (a
+ * change, this request's or another's, is not yet committed or not yet
+ * durable), or -ENOMEM.  The caller then runs api_server_commit_sync() (any
+ * thread; one call may cover many requests) and passes its result to _end,
+ * which turns a success into InternalError (500) when it is negative and
+ * logs the request; sync_result 0 when *ret_sync was false.  _end does not
+ * take the server mutex.
  */
 int api_server_handle_begin(struct api_server *s, const struct api_http_request *req,
 			    struct api_http_response *ret_response, bool *ret_sync);
 void api_server_handle_end(struct api_server *s, struct api_http_response *resp, int sync_result);
+/*
+ * persist.commit() under the server mutex (on failure every Region is
+ * reloaded), then persist.sync(): every change made before the call is
+ * durable when it returns 0.  0 or -errno.
+ */
+int api_server_commit_sync(struct api_server *s);
 void api_http_response_done(struct api_http_response *resp);
 
 /*

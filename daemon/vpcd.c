@@ -247,6 +247,12 @@ static int persist_unsynced(void *ud)
 	return store_sync_pending(((struct vpcd *)ud)->st);
 }
 
+/* Batches (store.h): the saves since the last commit, in one transaction. */
+static int persist_commit(void *ud)
+{
+	return store_commit(((struct vpcd *)ud)->st);
+}
+
 static int persist_token_get(void *ud, const char *region, const char *token, char **ret_param_hash,
 			     char **ret_response)
 {
@@ -627,6 +633,8 @@ int main(int argc, char **argv)
 	if (r == 0) {
 		cfg.persist.sync = persist_sync;
 		cfg.persist.unsynced = persist_unsynced;
+		if (store_set_batch(st) == 0)
+			cfg.persist.commit = persist_commit;
 	} else {
 		fprintf(stderr, "vpcd: warning: no group commit (%s): one fsync per write\n",
 			strerror(-r));

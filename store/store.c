@@ -30,6 +30,20 @@
  * condition variable, and every commit counted before it started is
  * covered.  SQLite's own checkpoints still fsync the WAL before copying it
  * into the database and the database afterwards, in NORMAL as in FULL.
+ *
+ * Batches (store_set_batch, vpcd's mode on top of group commit): the first
+ * save or token put opens one IMMEDIATE transaction and leaves it open;
+ * every save and put runs in a SAVEPOINT of it (released on success, rolled
+ * back alone on failure), and store_commit() COMMITs them all at once, so
+ * the BEGIN / COMMIT, SQLite's locks and the WAL frames of a page written
+ * twice are paid once per batch.  The maps are updated when a savepoint is
+ * released; if the COMMIT fails, or SQLite rolled the whole transaction back
+ * under a failing save (an I/O error or a full disk can do that), every map
+ * is dropped and store_commit() fails, and the caller reloads its models.
+ * The transaction is open exactly while it holds a released save (a save
+ * that changed nothing, the batch's first, ends it again), and
+ * store_sync_pending() reports it, so nothing is answered before the
+ * store_commit() and store_sync() that cover it.
  */
 #include "store/store.h"
 
@@ -117,7 +131,7 @@ struct store {
 	size_t token_limit;
 	long long data_version; /* PRAGMA data_version when the maps were last valid */
 	char *wal_path;		/* STATE_DIR/vpcd.db-wal */
-	sqlite3_stmt *stmts[5]; /* enum store_stmt, prepared on first use */
+	sqlite3_stmt *stmts[8]; /* enum store_stmt, prepared on first use */
 	/* Group commit (store_set_group_commit); wal_fd < 0 while off. */
 	int wal_fd;
 	atomic_uint_fast64_t commits; /* COMMITs so far, in group-commit mode */
@@ -127,6 +141,11 @@ struct store {
 	uint64_t n_syncs; /* fdatasyncs run */
 	bool syncing;	  /* a caller runs fdatasync now */
 	int sync_error;	  /* sticky: a failed fdatasync */
+	/* Batches (store_set_batch). */
+	bool batching;
+	bool batch_dirty;	  /* the open batch holds a released save */
+	atomic_bool batch_open;	  /* a batch transaction is open (store_sync_pending) */
+	atomic_bool batch_lost;	  /* SQLite rolled the open batch back: store_commit fails */
 };
 
 /* A COMMIT succeeded: in group-commit mode it still needs store_sync(). */
@@ -370,6 +389,9 @@ enum store_stmt {
 	STMT_UPSERT,
 	STMT_DELETE,
 	STMT_DATA_VERSION,
+	STMT_SAVEPOINT,
+	STMT_RELEASE,
+	STMT_ROLLBACK_TO,
 	STMT__COUNT
 };
 
@@ -381,6 +403,9 @@ static const char *const stmt_sql[STMT__COUNT] = {
 		    "body = excluded.body",
     [STMT_DELETE] = "DELETE FROM objects WHERE region = ?1 AND id = ?2",
     [STMT_DATA_VERSION] = "PRAGMA data_version",
+    [STMT_SAVEPOINT] = "SAVEPOINT save",
+    [STMT_RELEASE] = "RELEASE save",
+    [STMT_ROLLBACK_TO] = "ROLLBACK TO save",
 };
 
 static int stmt_get(struct store *s, enum store_stmt i, sqlite3_stmt **ret_stmt)
@@ -453,6 +478,103 @@ static int check_external_changes(struct store *s)
 		s->data_version = v;
 	}
 	return 0;
+}
+
+/* ---- a save's transaction ------------------------------------------------ */
+
+/*
+ * The open batch is gone (rolled back): nothing of it is on disk, and the
+ * maps may hold its rows.  With report, store_commit() fails once to say so
+ * (when the batch held a save).
+ */
+static void batch_drop(struct store *s, bool report)
+{
+	for (size_t i = 0; i < s->n_regions; i++)
+		map_clear(&s->regions[i]);
+	if (report && s->batch_dirty)
+		atomic_store(&s->batch_lost, true);
+	s->batch_dirty = false;
+	atomic_store(&s->batch_open, false);
+}
+
+/*
+ * Begin a save or token put: BEGIN IMMEDIATE (the write lock), then notice
+ * other connections' commits.  In batch mode a SAVEPOINT, in the batch
+ * transaction (begun here when none is open).
+ */
+static int txn_begin(struct store *s)
+{
+	int r;
+
+	if (s->batching && atomic_load(&s->batch_open) && sqlite3_get_autocommit(s->db))
+		batch_drop(s, true); /* SQLite ended it under a failing statement */
+	if (s->batching && atomic_load(&s->batch_lost))
+		return -EIO; /* until store_commit() reported it */
+	if (!s->batching || !atomic_load(&s->batch_open)) {
+		r = exec_stmt(s, STMT_BEGIN_IMMEDIATE);
+		if (r < 0)
+			return r;
+		r = check_external_changes(s);
+		if (r < 0) {
+			rollback(s->db);
+			return r;
+		}
+		if (!s->batching)
+			return 0;
+		s->batch_dirty = false;
+		atomic_store(&s->batch_open, true);
+	}
+	r = exec_stmt(s, STMT_SAVEPOINT);
+	if (r < 0 && !s->batch_dirty) {
+		rollback(s->db);
+		atomic_store(&s->batch_open, false);
+	}
+	return r;
+}
+
+/* The save succeeded: COMMIT, or in batch mode release its savepoint. */
+static int txn_commit(struct store *s)
+{
+	int r;
+
+	if (!s->batching) {
+		r = exec_stmt(s, STMT_COMMIT);
+		if (r == 0)
+			committed(s);
+		return r;
+	}
+	r = exec_stmt(s, STMT_RELEASE);
+	if (r == 0)
+		s->batch_dirty = true;
+	return r;
+}
+
+/*
+ * Undo the save: ROLLBACK, or in batch mode roll back its savepoint alone
+ * (and end the batch when it holds nothing else).
+ */
+static void txn_rollback(struct store *s)
+{
+	if (!s->batching) {
+		rollback(s->db);
+		return;
+	}
+	if (!atomic_load(&s->batch_open))
+		return;
+	if (sqlite3_get_autocommit(s->db)) {
+		/* SQLite ended the whole transaction (I/O error, full disk, ...). */
+		batch_drop(s, true);
+		return;
+	}
+	if (exec_stmt(s, STMT_ROLLBACK_TO) < 0 || exec_stmt(s, STMT_RELEASE) < 0) {
+		rollback(s->db);
+		batch_drop(s, true);
+		return;
+	}
+	if (!s->batch_dirty) {
+		rollback(s->db);
+		atomic_store(&s->batch_open, false);
+	}
 }
 
 static int user_version(sqlite3 *db, int *ret_version)
@@ -690,12 +812,44 @@ int store_sync(struct store *s)
 	return r;
 }
 
+int store_set_batch(struct store *s)
+{
+	if (!s || s->wal_fd < 0)
+		return -EINVAL;
+	s->batching = true;
+	return 0;
+}
+
+int store_commit(struct store *s)
+{
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	if (atomic_exchange(&s->batch_lost, false))
+		return -EIO;
+	if (!atomic_load(&s->batch_open))
+		return 0;
+	r = exec_stmt(s, STMT_COMMIT);
+	if (r < 0) {
+		rollback(s->db);
+		batch_drop(s, false); /* reported here */
+		return r;
+	}
+	committed(s); /* counted before the batch stops showing as pending */
+	s->batch_dirty = false;
+	atomic_store(&s->batch_open, false);
+	return 0;
+}
+
 bool store_sync_pending(struct store *s)
 {
 	bool pending;
 
 	if (!s || s->wal_fd < 0)
 		return false;
+	if (atomic_load(&s->batch_open) || atomic_load(&s->batch_lost))
+		return true;
 	pthread_mutex_lock(&s->sync_lock);
 	pending = s->sync_error || s->synced < atomic_load(&s->commits);
 	pthread_mutex_unlock(&s->sync_lock);
@@ -875,6 +1029,7 @@ int store_load_region(struct store *s, const char *account_id, const char *regio
 {
 	struct region_map *rm;
 	struct model *m;
+	bool own;
 	int r;
 
 	if (!s || !region_valid(region) || !ret_model)
@@ -890,12 +1045,19 @@ int store_load_region(struct store *s, const char *account_id, const char *regio
 	m = model_new(account_id, region);
 	if (!m)
 		return -ENOMEM;
-	/* One read transaction: a consistent snapshot of the Region. */
-	r = exec(s->db, "BEGIN");
-	if (r < 0)
-		goto err_model;
+	/*
+	 * One read transaction: a consistent snapshot of the Region (in an open
+	 * batch: the batch's own view, every released save included).
+	 */
+	own = sqlite3_get_autocommit(s->db);
+	if (own) {
+		r = exec(s->db, "BEGIN");
+		if (r < 0)
+			goto err_model;
+	}
 	r = region_read(s, rm, m);
-	rollback(s->db);
+	if (own)
+		rollback(s->db);
 	if (r < 0)
 		goto err_model;
 	*ret_model = m;
@@ -1102,12 +1264,9 @@ static int save_region(struct store *s, const struct model *m, const struct save
 	 * Take the write lock first: from here until COMMIT nobody else can
 	 * change the file, so the map checked and (re)built below stays true.
 	 */
-	r = exec_stmt(s, STMT_BEGIN_IMMEDIATE);
+	r = txn_begin(s);
 	if (r < 0)
 		return r;
-	r = check_external_changes(s);
-	if (r < 0)
-		goto err_rollback;
 	r = region_map_get(s, m->region, &rm);
 	if (r < 0)
 		goto err_rollback;
@@ -1172,7 +1331,7 @@ static int save_region(struct store *s, const struct model *m, const struct save
 	account_changed = strcmp(rm->account_id, m->account_id) != 0;
 	if (!n_writes && !n_deletes && !account_changed && !token) {
 		/* Nothing to write: end the (empty) transaction, no fsync. */
-		rollback(s->db);
+		txn_rollback(s);
 		s->last_changes = 0;
 		free(writes);
 		free(deletes);
@@ -1224,10 +1383,9 @@ static int save_region(struct store *s, const struct model *m, const struct save
 			goto err_rollback;
 	}
 	upsert = del = NULL; /* cached: step_done() reset them */
-	r = exec_stmt(s, STMT_COMMIT);
+	r = txn_commit(s);
 	if (r < 0)
 		goto err_rollback;
-	committed(s);
 
 	/* 4. Committed: the map now mirrors the new rows. */
 	for (size_t i = 0; i < n_writes; i++) {
@@ -1258,7 +1416,7 @@ static int save_region(struct store *s, const struct model *m, const struct save
 err_rollback:
 	sqlite3_reset(upsert); /* cached statements: reset, not finalised (NULL is fine) */
 	sqlite3_reset(del);
-	rollback(s->db);
+	txn_rollback(s);
 	for (size_t i = 0; i < n_writes; i++)
 		free(writes[i].body);
 	free(writes);
@@ -1353,15 +1511,13 @@ int store_token_put(struct store *s, const char *region, const char *token, cons
 	r = token_check(region, token, param_hash, response);
 	if (r < 0)
 		return r;
-	r = exec_stmt(s, STMT_BEGIN_IMMEDIATE);
+	r = txn_begin(s);
 	if (r < 0)
 		return r;
 	r = token_insert(s, region, &t);
 	if (r == 0)
-		r = exec_stmt(s, STMT_COMMIT);
+		r = txn_commit(s);
 	if (r < 0)
-		rollback(s->db);
-	else
-		committed(s);
+		txn_rollback(s);
 	return r;
 }

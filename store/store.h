@@ -192,6 +192,28 @@ int store_sync(struct store *s);
  */
 bool store_sync_pending(struct store *s);
 
+/*
+ * Batches, on top of group commit (vpcd): store_set_batch(s) makes saves and
+ * token puts share one open transaction.  The first one begins it (BEGIN
+ * IMMEDIATE: the write lock is held from then on), each runs in a SAVEPOINT
+ * of it, and a failing one rolls back its own savepoint alone and reports
+ * its own error, as it would alone.  store_commit() COMMITs the batch; then
+ * store_sync() makes it durable.  A save that returned 0 is in the batch,
+ * not yet in the file: it survives nothing until store_commit() returned 0
+ * (kill -9 loses it whole, never in part).  Loads and reads inside a batch
+ * see the batch's saves.  store_commit() fails (-EIO, or SQLite's error)
+ * when the batch could not be committed or SQLite rolled it back under a
+ * failing statement: then none of its saves and puts is stored, the
+ * caller's models are ahead of the file and must be reloaded, and the saves
+ * after such a rollback fail with -EIO until store_commit() has reported it.
+ * store_sync_pending() is true while a batch is open.  Like every function
+ * but store_sync(), store_commit() needs the caller's serialisation.
+ * store_set_batch: 0, -EINVAL when group commit is not on.  store_commit: 0
+ * when nothing is open.
+ */
+int store_set_batch(struct store *s);
+int store_commit(struct store *s);
+
 /* fdatasync()s store_sync() has run so far (for tests and metrics). */
 uint64_t store_sync_count(struct store *s);
 

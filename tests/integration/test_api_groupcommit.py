@@ -71,3 +71,83 @@ def test_concurrent_writers_survive_kill9(start_vpcd, tmp_path):
             assert len(extra) <= 1, (round_, n, extra)
         assert second.stop() == 0
     assert stopped_early > 0, "the kills landed after the streams ended"
+
+
+def test_failing_requests_in_a_batch_fail_alone(start_vpcd, tmp_path):
+    """vpcd commits the saves of every request waiting for the commit thread in one SQLite
+    transaction.  Writers whose requests succeed and writers whose requests fail (an unknown
+    resource, a CIDR conflict) run at once, so failures land inside batches; vpcd is killed
+    with SIGKILL mid-stream.  Every failing request got its own error, every acknowledged
+    write is there after a restart, and nothing of a failed request is."""
+    state = tmp_path / "batch"
+    good, bad = 6, 2
+    first = start_vpcd(state_dir=state)
+    ec2 = make_client(first.url)
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.8.{n}.0/24")["Subnet"]["SubnetId"]
+               for n in range(good)]
+    acked = [[] for _ in range(good)]
+    wrong = []  # a failing request that was answered with success
+    errors = [0]
+    start = threading.Barrier(good + bad + 1)
+    lock = threading.Lock()
+
+    def good_writer(n):
+        c = make_client(first.url)
+        start.wait()
+        try:
+            for i in range(CALLS):
+                c.create_tags(Resources=[subnets[n]], Tags=[{"Key": f"g{n}-{i}", "Value": "x"}])
+                acked[n].append(i)
+        except (EndpointConnectionError, ConnectionClosedError, ClientError,
+                botocore.exceptions.HTTPClientError):
+            pass
+
+    def bad_writer(n):
+        c = make_client(first.url)
+        start.wait()
+        for i in range(CALLS):
+            try:
+                if i % 2:
+                    c.create_tags(Resources=["subnet-0000000000000dead"],
+                                  Tags=[{"Key": f"b{n}-{i}", "Value": "x"}])
+                else:  # overlaps subnet 0
+                    c.create_subnet(VpcId=vpc, CidrBlock="10.8.0.128/25")
+                with lock:
+                    wrong.append((n, i))
+            except ClientError as e:
+                assert e.response["ResponseMetadata"]["HTTPStatusCode"] in (400, 500), e
+                with lock:
+                    errors[0] += 1
+            except (EndpointConnectionError, ConnectionClosedError,
+                    botocore.exceptions.HTTPClientError):
+                return
+
+    threads = [threading.Thread(target=good_writer, args=(n,)) for n in range(good)]
+    threads += [threading.Thread(target=bad_writer, args=(n,)) for n in range(bad)]
+    for t in threads:
+        t.start()
+    start.wait()
+    time.sleep(0.15)
+    first.kill9()
+    for t in threads:
+        t.join(timeout=60)
+    first.proc.wait(timeout=10)
+    assert not wrong, f"failing requests answered with success: {wrong}"
+    assert errors[0] > 0 and sum(len(a) for a in acked) > 0, (errors, acked)
+
+    second = start_vpcd(state_dir=state)
+    c = make_client(second.url)
+    keys = {t["Key"] for t in c.describe_tags(
+        Filters=[{"Name": "resource-id", "Values": subnets}])["Tags"]}
+    for n in range(good):
+        for i in acked[n]:
+            assert f"g{n}-{i}" in keys, (n, i)
+        extra = [i for i in range(CALLS) if f"g{n}-{i}" in keys and i not in acked[n]]
+        assert len(extra) <= 1, (n, extra)
+    assert not [k for k in keys if k.startswith("b")]
+    cidrs = sorted(s["CidrBlock"] for s in c.describe_subnets(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"])
+    assert cidrs == sorted(f"10.8.{n}.0/24" for n in range(good)), cidrs
+    assert second.stop() == 0
+

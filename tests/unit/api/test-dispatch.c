@@ -110,7 +110,7 @@ static void make_server(const struct api_credential *creds, size_t n)
 	    .n_credentials = n,
 	    .seed = 1,
 	    .now = fixed_now,
-	    .persist = {&FS, fake_load, fake_save, fake_init, fake_token_get, fake_token_put, NULL, NULL, NULL},
+	    .persist = {&FS, fake_load, fake_save, fake_init, fake_token_get, fake_token_put, NULL, NULL, NULL, NULL},
 	};
 
 	memset(&FS, 0, sizeof(FS));
@@ -496,7 +496,7 @@ Test(dispatch, configured_account)
 {
 	struct api_config cfg = {.account_id = "111122223333",
 				 .seed = 1,
-				 .persist = {&FS, fake_load, fake_save, NULL, NULL, NULL, NULL, NULL, NULL}};
+				 .persist = {&FS, fake_load, fake_save, NULL, NULL, NULL, NULL, NULL, NULL, NULL}};
 	struct api_config bad = {.account_id = "12345"};
 	struct api_server *other = NULL;
 	struct api_http_response r;
@@ -552,7 +552,7 @@ Test(dispatch, sync_before_answer)
 	struct api_config cfg = {
 	    .seed = 1,
 	    .now = fixed_now,
-	    .persist = {&FS, fake_load, fake_save, fake_init, NULL, NULL, fake_sync, NULL, NULL},
+	    .persist = {&FS, fake_load, fake_save, fake_init, NULL, NULL, fake_sync, NULL, NULL, NULL},
 	};
 	struct api_http_response r;
 
@@ -578,6 +578,73 @@ Test(dispatch, sync_before_answer)
 	/* An error stays the error it was. */
 	r = post("Action=CreateTags&Version=2016-11-15&ResourceId.1=vpc-nope&Tag.1.Key=b");
 	cr_assert_eq(r.status, 400);
+	api_http_response_done(&r);
+	S = api_server_free(S);
+}
+
+/*
+ * persist.commit (batches): runs before sync for every answer; when it
+ * fails, nothing is synced, the answer is 500 and the Region is reloaded
+ * from the store (the change callback runs), so the model holds nothing
+ * of the lost batch.
+ */
+static int commits, commit_result;
+static char hook_trace[64];
+
+static int fake_commit(void *ud)
+{
+	commits++;
+	strncat(hook_trace, "c", sizeof(hook_trace) - strlen(hook_trace) - 1);
+	return commit_result;
+}
+
+static int trace_sync(void *ud)
+{
+	syncs++;
+	strncat(hook_trace, "s", sizeof(hook_trace) - strlen(hook_trace) - 1);
+	return 0;
+}
+
+Test(dispatch, commit_before_sync_and_a_failed_commit_reloads)
+{
+	struct api_config cfg = {
+	    .seed = 1,
+	    .now = fixed_now,
+	    .persist = {&FS, fake_load, fake_save, fake_init, NULL, NULL, trace_sync, NULL, NULL,
+			fake_commit},
+	};
+	struct api_http_response r;
+	int loads;
+
+	memset(&FS, 0, sizeof(FS));
+	syncs = commits = commit_result = 0;
+	hook_trace[0] = '\0';
+	cr_assert_eq(api_server_new(&cfg, &S), 0);
+	api_set_change_callback(S, on_change, &FS);
+	r = post("Action=CreateTags&Version=2016-11-15&ResourceId.1=" VPC_ID "&Tag.1.Key=a");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	api_http_response_done(&r);
+	cr_assert_str_eq(hook_trace, "cs");
+	r = post("Action=DescribeTags&Version=2016-11-15");
+	cr_assert(strstr(r.body, "<key>a</key>"), "%s", r.body);
+	api_http_response_done(&r);
+	cr_assert_str_eq(hook_trace, "cscs");
+
+	/* The batch cannot be committed: no sync, 500, the Region reloaded. */
+	commit_result = -EIO;
+	loads = FS.loads;
+	FS.changes = 0;
+	r = post("Action=CreateTags&Version=2016-11-15&ResourceId.1=" VPC_ID "&Tag.1.Key=b");
+	cr_assert_eq(r.status, 500);
+	cr_assert_str_eq(r.code, "InternalError");
+	api_http_response_done(&r);
+	cr_assert_str_eq(hook_trace, "cscsc");
+	cr_assert_eq(FS.loads, loads + 1, "the Region is reloaded");
+	cr_assert_geq(FS.changes, 2, "the change callback sees the reloaded model");
+	commit_result = 0;
+	r = post("Action=DescribeTags&Version=2016-11-15");
+	cr_assert_eq(r.status, 200);
+	cr_assert_null(strstr(r.body, "<key>b</key>"), "%s", r.body);
 	api_http_response_done(&r);
 	S = api_server_free(S);
 }
@@ -610,7 +677,7 @@ Test(dispatch, save_hint_names_the_tagged_resources)
 	struct api_config cfg = {
 	    .seed = 1,
 	    .now = fixed_now,
-	    .persist = {&FS, fake_load, fake_save, fake_init, NULL, NULL, NULL, fake_save_hint, NULL},
+	    .persist = {&FS, fake_load, fake_save, fake_init, NULL, NULL, NULL, fake_save_hint, NULL, NULL},
 	};
 
 	memset(&FS, 0, sizeof(FS));

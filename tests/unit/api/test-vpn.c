@@ -68,7 +68,7 @@ static void setup(void)
 	struct api_config cfg = {
 	    .seed = 1,
 	    .now = fixed_now,
-	    .persist = {NULL, load, save, init, token_get, token_put, NULL, NULL, NULL},
+	    .persist = {NULL, load, save, init, token_get, token_put, NULL, NULL, NULL, NULL},
 	};
 
 	M = NULL;

@@ -588,6 +588,111 @@ Test(store, save_with_token_is_atomic)
 	th_rmdir(dir);
 }
 
+Test(store, a_batch_commits_its_saves_together_and_a_failed_one_alone)
+{
+	char *dir = th_tmpdir(), *t1, *t2, *hash = NULL, *resp = NULL;
+	struct store *s = open_ok(dir);
+	struct model *m = fx_full_model(), *l = NULL;
+	sqlite3 *db = th_db(dir);
+	long long n;
+
+	cr_assert_eq(store_set_batch(s), -EINVAL, "batches need group commit");
+	cr_assert_eq(store_set_group_commit(s), 0);
+	cr_assert_eq(store_set_batch(s), 0);
+	cr_assert(!store_sync_pending(s));
+	cr_assert_eq(store_save_region(s, m), 0);
+	n = (long long)store_last_save_changes(s);
+	cr_assert_gt(n, 10);
+	cr_assert(store_sync_pending(s), "an open batch is pending");
+	/* Not in the file before store_commit(): another connection sees nothing... */
+	cr_assert_eq(th_int(db, "SELECT count(*) FROM objects"), 0);
+	/* ...but a load inside the batch sees the batch. */
+	cr_assert_eq(store_load_region(s, NULL, m->region, &l), 0);
+	t1 = th_model_text(m);
+	t2 = th_model_text(l);
+	cr_assert_str_eq(t1, t2);
+	free(t1);
+	free(t2);
+	model_free(l);
+
+	/* A second save and a token put join the batch; a failing save fails alone. */
+	cr_assert_eq(model_tags_set(&m->vpcs[0]->tags, "Name", "second"), 0);
+	cr_assert_eq(store_save_region(s, m), 0);
+	cr_assert_eq(store_last_save_changes(s), 1);
+	cr_assert_eq(store_token_put(s, m->region, "ct-1", "CreateVpc:1", "<r/>"), 0);
+	FX_SET(model_add_igw(m)->id, m->vpcs[0]->id);
+	cr_assert_eq(store_save_region(s, m), -EEXIST);
+	cr_assert_eq(model_remove_igw(m, m->vpcs[0]->id), 1);
+	/* The map of the failed save is rebuilt from the batch: nothing left to write. */
+	cr_assert_eq(store_save_region(s, m), 0);
+	cr_assert_eq(store_last_save_changes(s), 0);
+	cr_assert_eq(th_int(db, "SELECT count(*) FROM objects"), 0);
+
+	cr_assert_eq(store_commit(s), 0);
+	cr_assert_eq(th_int(db, "SELECT count(*) FROM objects"), n);
+	cr_assert_eq(th_int(db, "SELECT count(*) FROM objects WHERE body LIKE '%second%'"), 1);
+	cr_assert_eq(th_int(db, "SELECT count(*) FROM tokens"), 1);
+	cr_assert(store_sync_pending(s), "committed, not yet synced");
+	cr_assert_eq(store_sync(s), 0);
+	cr_assert(!store_sync_pending(s));
+	cr_assert_eq(store_commit(s), 0, "nothing open");
+
+	/* A save that changes nothing leaves no batch open. */
+	cr_assert_eq(store_save_region(s, m), 0);
+	cr_assert_eq(store_last_save_changes(s), 0);
+	cr_assert(!store_sync_pending(s));
+	/* Another connection's write between batches is noticed when the next one begins. */
+	th_exec(db, "DELETE FROM objects WHERE id = 'igw-0ff'");
+	cr_assert_eq(store_save_region(s, m), 0);
+	cr_assert_eq(store_last_save_changes(s), 1);
+	cr_assert_eq(store_commit(s), 0);
+	cr_assert_eq(store_sync(s), 0);
+	cr_assert_eq(th_int(db, "SELECT count(*) FROM objects WHERE id = 'igw-0ff'"), 1);
+
+	/* After a reopen: the model and the token. */
+	store_close(s);
+	s = open_ok(dir);
+	cr_assert_eq(store_load_region(s, NULL, m->region, &l), 0);
+	t1 = th_model_text(m);
+	t2 = th_model_text(l);
+	cr_assert_str_eq(t1, t2);
+	free(t1);
+	free(t2);
+	model_free(l);
+	cr_assert_eq(store_token_get(s, m->region, "ct-1", &hash, &resp), 1);
+	cr_assert_str_eq(resp, "<r/>");
+	free(hash);
+	free(resp);
+	sqlite3_close(db);
+	model_free(m);
+	store_close(s);
+	th_rmdir(dir);
+}
+
+Test(store, closing_with_an_open_batch_stores_none_of_it)
+{
+	char *dir = th_tmpdir();
+	struct store *s = open_ok(dir);
+	struct model *m = model_new("123456789012", "us-east-1"), *l = NULL;
+
+	cr_assert_eq(store_set_group_commit(s), 0);
+	cr_assert_eq(store_set_batch(s), 0);
+	FX_SET(model_add_vpc(m)->id, "vpc-1");
+	cr_assert_eq(store_save_region(s, m), 0);
+	cr_assert_eq(store_commit(s), 0);
+	FX_SET(model_add_vpc(m)->id, "vpc-2");
+	cr_assert_eq(store_save_region(s, m), 0);
+	store_close(s); /* never committed: never acknowledged */
+	s = open_ok(dir);
+	cr_assert_eq(store_load_region(s, NULL, "us-east-1", &l), 0);
+	cr_assert_eq(l->n_vpcs, 1);
+	cr_assert_str_eq(l->vpcs[0]->id, "vpc-1");
+	model_free(l);
+	model_free(m);
+	store_close(s);
+	th_rmdir(dir);
+}
+
 Test(store, another_writer_is_noticed)
 {
 	char *dir = th_tmpdir(), *t1, *t2;
