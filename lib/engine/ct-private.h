@@ -56,6 +56,53 @@ struct ct_l4_proto {
 /* TCP ESTABLISHED state value (ct-tcp.c), for ct_update()'s fast path. */
 #define CT_TCP_STATE_ESTABLISHED 3
 
+/*
+ * The TCP states and timeouts (seconds) a new entry and its first packet
+ * can reach (ct-tcp.c's enum and timeout table are written with these).
+ */
+#define CT_TCP_STATE_NEW	  0
+#define CT_TCP_STATE_SYN_SENT	  1
+#define CT_TCP_STATE_FIN_WAIT	  4
+#define CT_TCP_STATE_CLOSED	  8
+#define CT_TCP_NEW_TIMEOUT_S	  120
+#define CT_TCP_SYN_SENT_TIMEOUT_S 120
+#define CT_TCP_FIN_WAIT_TIMEOUT_S 120
+#define CT_TCP_CLOSED_TIMEOUT_S	  10
+
+#define CT_MS(s) ((uint64_t)(s)*1000u)
+
+/* ct_proto_tcp's start: state NEW; returns its timeout (ms).  Inline for ct.c's inserts. */
+static inline uint64_t ct_tcp_start_in(struct ct_entry *e)
+{
+	e->state = CT_TCP_STATE_NEW;
+	e->aux = 0;
+	return CT_MS(CT_TCP_NEW_TIMEOUT_S);
+}
+
+/*
+ * A packet on a TCP entry in state NEW (ct_proto_tcp's packet() runs this for
+ * that state; inline for the first packet of ct.c's inserts): the new state,
+ * aux, and the new timeout (ms).  Never refused.
+ */
+static inline uint64_t ct_tcp_from_new(struct ct_entry *e, enum ct_dir dir, uint8_t flags)
+{
+	if (flags & PKT_TCP_RST) {
+		e->state = CT_TCP_STATE_CLOSED;
+		return CT_MS(CT_TCP_CLOSED_TIMEOUT_S);
+	}
+	if ((flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN) {
+		e->state = CT_TCP_STATE_SYN_SENT;
+		return CT_MS(CT_TCP_SYN_SENT_TIMEOUT_S);
+	}
+	if (flags & PKT_TCP_FIN) {
+		e->state = CT_TCP_STATE_FIN_WAIT;
+		e->aux = (uint8_t)(dir + 1);
+		return CT_MS(CT_TCP_FIN_WAIT_TIMEOUT_S);
+	}
+	e->state = CT_TCP_STATE_ESTABLISHED;
+	return CT_MS(e->long_s);
+}
+
 /* ct_proto_tcp's start and packet, for direct calls from ct.c (TCP is the common case). */
 uint64_t ct_tcp_start(struct ct_entry *e);
 int ct_tcp_packet(struct ct_entry *e, enum ct_dir dir, uint8_t flags, uint64_t *ret_timeout_ms);
@@ -67,8 +114,6 @@ extern const struct ct_l4_proto ct_proto_tcp;
 extern const struct ct_l4_proto ct_proto_udp;
 extern const struct ct_l4_proto ct_proto_icmp;
 extern const struct ct_l4_proto ct_proto_other;
-
-#define CT_MS(s) ((uint64_t)(s)*1000u)
 
 static inline enum ct_dir ct_entry_last_dir(const struct ct_entry *e)
 {

@@ -22,7 +22,10 @@ enum ct_tcp_state {
 	CT_TCP__COUNT
 };
 
-_Static_assert(CT_TCP_ESTABLISHED == CT_TCP_STATE_ESTABLISHED, "ct-private.h");
+_Static_assert(CT_TCP_ESTABLISHED == CT_TCP_STATE_ESTABLISHED && CT_TCP_NEW == CT_TCP_STATE_NEW &&
+		   CT_TCP_SYN_SENT == CT_TCP_STATE_SYN_SENT &&
+		   CT_TCP_FIN_WAIT == CT_TCP_STATE_FIN_WAIT && CT_TCP_CLOSED == CT_TCP_STATE_CLOSED,
+	       "ct-private.h");
 
 static const char *const tcp_state_names[CT_TCP__COUNT] = {
     [CT_TCP_NEW] = "NEW",	    [CT_TCP_SYN_SENT] = "SYN_SENT",
@@ -34,9 +37,15 @@ static const char *const tcp_state_names[CT_TCP__COUNT] = {
 
 /* Seconds; ESTABLISHED comes from the entry (per-ENI tcp_established_s). */
 static const uint32_t tcp_timeouts_s[CT_TCP__COUNT] = {
-    [CT_TCP_NEW] = 120,	      [CT_TCP_SYN_SENT] = 120,	[CT_TCP_SYN_RECV] = 60,
-    [CT_TCP_ESTABLISHED] = 0, [CT_TCP_FIN_WAIT] = 120,	[CT_TCP_CLOSE_WAIT] = 60,
-    [CT_TCP_LAST_ACK] = 30,   [CT_TCP_TIME_WAIT] = 120, [CT_TCP_CLOSED] = 10,
+    [CT_TCP_NEW] = CT_TCP_NEW_TIMEOUT_S,
+    [CT_TCP_SYN_SENT] = CT_TCP_SYN_SENT_TIMEOUT_S,
+    [CT_TCP_SYN_RECV] = 60,
+    [CT_TCP_ESTABLISHED] = 0,
+    [CT_TCP_FIN_WAIT] = CT_TCP_FIN_WAIT_TIMEOUT_S,
+    [CT_TCP_CLOSE_WAIT] = 60,
+    [CT_TCP_LAST_ACK] = 30,
+    [CT_TCP_TIME_WAIT] = 120,
+    [CT_TCP_CLOSED] = CT_TCP_CLOSED_TIMEOUT_S,
 };
 
 static uint64_t tcp_timeout_ms(const struct ct_entry *e)
@@ -48,9 +57,7 @@ static uint64_t tcp_timeout_ms(const struct ct_entry *e)
 
 uint64_t ct_tcp_start(struct ct_entry *e)
 {
-	e->state = CT_TCP_NEW;
-	e->aux = 0;
-	return tcp_timeout_ms(e);
+	return ct_tcp_start_in(e);
 }
 
 int ct_tcp_packet(struct ct_entry *e, enum ct_dir dir, uint8_t flags, uint64_t *ret_timeout_ms)
@@ -62,6 +69,10 @@ int ct_tcp_packet(struct ct_entry *e, enum ct_dir dir, uint8_t flags, uint64_t *
 	bool from_first_fin = e->aux && dir == (enum ct_dir)(e->aux - 1);
 	uint8_t st = e->state;
 
+	if (st == CT_TCP_NEW) {
+		*ret_timeout_ms = ct_tcp_from_new(e, dir, flags); /* (also inlined by ct.c) */
+		return 0;
+	}
 	if (st == CT_TCP_CLOSED || st == CT_TCP_TIME_WAIT) {
 		if (syn && !ack && !rst && !fin) {
 			/* A new connection reusing the tuple. */
@@ -79,15 +90,6 @@ int ct_tcp_packet(struct ct_entry *e, enum ct_dir dir, uint8_t flags, uint64_t *
 		st = CT_TCP_CLOSED;
 	} else {
 		switch (st) {
-		case CT_TCP_NEW:
-			if (syn && !ack)
-				st = CT_TCP_SYN_SENT;
-			else if (fin) {
-				st = CT_TCP_FIN_WAIT;
-				e->aux = (uint8_t)(dir + 1);
-			} else
-				st = CT_TCP_ESTABLISHED;
-			break;
 		case CT_TCP_SYN_SENT:
 			if (!orig && syn)
 				st = CT_TCP_SYN_RECV;

@@ -720,7 +720,7 @@ int ct_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 static inline uint64_t l4_start(struct ct_entry *e)
 {
 	if (likely(e->key.proto == PKT_PROTO_TCP))
-		return ct_tcp_start(e);
+		return ct_tcp_start_in(e);
 	return l4_of(e->key.proto)->start(e);
 }
 
@@ -801,7 +801,9 @@ static int insert_absent(struct ct_table *t, const struct ct_key *key, uint64_t 
 	if (first) {
 		uint64_t timeout_ms;
 
-		if (l4_packet(e, dir, tcp_flags, &timeout_ms) == 0)
+		if (likely(key->proto == PKT_PROTO_TCP)) /* state NEW: ct_tcp_packet()'s first case */
+			ct_entry_touch(t, e, dir, now_ms + ct_tcp_from_new(e, dir, tcp_flags));
+		else if (l4_packet(e, dir, tcp_flags, &timeout_ms) == 0)
 			ct_entry_touch(t, e, dir, now_ms + timeout_ms);
 	}
 	if (ret_entry)
