@@ -201,6 +201,17 @@ void api_set_log_callback(struct api_server *s, api_log_fn fn, void *userdata)
 	s->log_userdata = userdata;
 }
 
+void api_set_log_flush(struct api_server *s, api_log_flush_fn fn)
+{
+	s->log_flush = fn;
+}
+
+void api_server_log_flush(struct api_server *s)
+{
+	if (s->log_flush)
+		s->log_flush(s->log_userdata);
+}
+
 int api_credentials_parse(const char *text, struct api_credential **ret_creds, size_t *ret_n)
 {
 	struct api_credential *c = NULL;
@@ -763,7 +774,7 @@ int api_server_handle_begin(struct api_server *s, const struct api_http_request 
 	return api_server_begin(s, req, ret, ret_sync, NULL, NULL, NULL);
 }
 
-void api_server_handle_end(struct api_server *s, struct api_http_response *resp, int sync_result)
+void api_server_end(struct api_server *s, struct api_http_response *resp, int sync_result)
 {
 	struct timespec t1;
 
@@ -788,6 +799,12 @@ void api_server_handle_end(struct api_server *s, struct api_http_response *resp,
 		s->log_fn(s->log_userdata, resp->action, resp->status, resp->code,
 			  (double)(t1.tv_sec - resp->start.tv_sec) * 1e3 +
 			      (double)(t1.tv_nsec - resp->start.tv_nsec) / 1e6);
+}
+
+void api_server_handle_end(struct api_server *s, struct api_http_response *resp, int sync_result)
+{
+	api_server_end(s, resp, sync_result);
+	api_server_log_flush(s);
 }
 
 int api_server_handle(struct api_server *s, const struct api_http_request *req,

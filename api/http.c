@@ -14,12 +14,13 @@
  * section of that mutex (so the batch transaction it commits holds exactly
  * the saves of the requests it took, and of none it did not), then
  * persist.sync() once (one fdatasync covers every commit counted before it
- * started), stores the result in each request and resumes them; the loop
- * then calls access_handler() again, which finishes the answer
- * (api_server_handle_end: 500 InternalError when the commit or the sync
- * failed) and queues it.  Requests that arrive meanwhile form the next
- * batch.  Nothing is answered before the commit and the fdatasync that
- * cover it, exactly as with a blocking sync.
+ * started), finishes every answer with the result (api_server_end: 500
+ * InternalError when the commit or the sync failed) and logs them, flushes
+ * the log once for the batch, and resumes them; the loop then calls
+ * access_handler() again, which queues the answer.  Requests that arrive
+ * meanwhile form the next batch.  Nothing is answered before the commit and
+ * the fdatasync that cover it, exactly as with a blocking sync, nor before
+ * its log line was handed to the log's flush.
  *
  * A suspended connection is not polled: a client that disconnects is
  * noticed after the resume, and request_completed() frees the kept
@@ -61,7 +62,7 @@
 enum http_wait {
 	HTTP_RUNNING,	/* not yet answered */
 	HTTP_SUSPENDED, /* on the commit queue, resp kept */
-	HTTP_RESUMED,	/* synced: sync_result set, resp to finish and queue */
+	HTTP_RESUMED,	/* synced: resp finished (api_server_end) and logged, to queue */
 };
 
 struct http_conn {
@@ -73,7 +74,6 @@ struct http_conn {
 	enum http_wait wait;
 	struct MHD_Connection *con;
 	struct api_http_response resp; /* while SUSPENDED / RESUMED */
-	int sync_result;
 	struct http_conn *next; /* on the commit queue */
 };
 
@@ -117,12 +117,15 @@ static void *commit_thread(void *arg)
 		/* Every request on batch saved before this commit. */
 		if (r == 0 && s->persist.sync)
 			r = s->persist.sync(s->persist.userdata);
+		/* Finish the answers and log them all, then one flush, then send. */
+		for (c = batch; c; c = c->next)
+			api_server_end(s, &c->resp, r);
+		api_server_log_flush(s);
 		for (c = batch; c; c = next) {
 			struct MHD_Connection *con = c->con;
 
 			/* Once resumed, the loop may finish and free c at any time. */
 			next = c->next;
-			c->sync_result = r;
 			c->wait = HTTP_RESUMED;
 			MHD_resume_connection(con);
 		}
@@ -277,13 +280,17 @@ static enum MHD_Result send_body(struct MHD_Connection *con, int status, char *b
 	return ret;
 }
 
-/* Finish c's request with the sync's result and queue its answer (send_body owns the body). */
+/*
+ * Queue c's answer (send_body owns the body), first finishing it with the
+ * sync's result unless the commit thread did (a resumed request).
+ */
 static enum MHD_Result answer(struct api_server *s, struct http_conn *c,
 			      struct MHD_Connection *con, int sync_result)
 {
 	enum MHD_Result ret;
 
-	api_server_handle_end(s, &c->resp, sync_result);
+	if (c->wait != HTTP_RESUMED)
+		api_server_handle_end(s, &c->resp, sync_result);
 	c->wait = HTTP_RUNNING;
 	ret = send_body(con, c->resp.status, c->resp.body, c->resp.body_size);
 	c->resp.body = NULL;
@@ -307,7 +314,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *con, con
 	if (!c)
 		return MHD_NO;
 	if (c->wait == HTTP_RESUMED)
-		return answer(s, c, con, c->sync_result);
+		return answer(s, c, con, 0);
 	if (c->wait == HTTP_SUSPENDED) /* not expected: libmicrohttpd does not call it */
 		return MHD_YES;
 	if (!c->started) {

@@ -37,6 +37,7 @@ struct api_server {
 	api_change_fn change_fn;
 	void *change_userdata;
 	api_log_fn log_fn;
+	api_log_flush_fn log_flush;
 	void *log_userdata;
 	void *daemon;			    /* struct MHD_Daemon * while listening */
 	void *extra[API_EXTRA_LISTENERS];   /* api_server_listen_socket daemons */
@@ -62,5 +63,12 @@ int api_server_begin(struct api_server *s, const struct api_http_request *req,
  * holds; on failure every Region is reloaded from the store.  0 or -errno.
  */
 int api_server_commit_locked(struct api_server *s);
+
+/*
+ * api_server_handle_end() without the log flush, for a batch of answers;
+ * api_server_log_flush() after the batch's last one, before the answers go out.
+ */
+void api_server_end(struct api_server *s, struct api_http_response *resp, int sync_result);
+void api_server_log_flush(struct api_server *s);
 
 #endif

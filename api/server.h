@@ -239,6 +239,16 @@ void api_http_response_done(struct api_http_response *resp);
 typedef void (*api_log_fn)(void *userdata, const char *action, int status, const char *code,
 			   double ms);
 void api_set_log_callback(struct api_server *s, api_log_fn fn, void *userdata);
+/*
+ * With a flush callback (same userdata) the logger may buffer its lines:
+ * flush runs after the lines of each group of answers and before any of
+ * them is sent (the listener: after the lines of a whole commit batch, or
+ * after the line of a request answered at once; api_server_handle_end:
+ * after its line), so no line is ever behind its answer and none is left
+ * in a buffer when the server is idle or stopped.
+ */
+typedef void (*api_log_flush_fn)(void *userdata);
+void api_set_log_flush(struct api_server *s, api_log_flush_fn fn);
 
 /*
  * Listen on addr:port (IPv4 or IPv6 literal) with libmicrohttpd's internal

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -453,11 +454,95 @@ static void flowlogs_deliver(struct vpcd *d, bool all, uint64_t *errors_seen)
 			st.objects_written, st.records_dropped, st.records_undeliverable);
 }
 
+/*
+ * The access log: one line per request, formatted into a buffer and
+ * written with one write(2) per flush, which the API server calls after the
+ * lines of each group of answers (a whole commit batch) and before sending
+ * any of them (api_set_log_flush), so nothing is buffered while vpcd is idle
+ * or after it stopped.  Loop threads and the commit thread both log.
+ */
+#define LOG_BUF_SIZE 16384
+#define LOG_LINE_MAX 256
+
+static struct {
+	pthread_mutex_t lock;
+	char buf[LOG_BUF_SIZE];
+	size_t len;
+} access_log = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void log_write_locked(void)
+{
+	size_t off = 0;
+
+	while (off < access_log.len) {
+		ssize_t n = write(STDERR_FILENO, access_log.buf + off, access_log.len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* stderr is gone: drop the lines, as fprintf would */
+		off += (size_t)n;
+	}
+	access_log.len = 0;
+}
+
+static char *put_str(char *p, const char *s)
+{
+	size_t n = strnlen(s, 64);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static char *put_uint(char *p, unsigned long long v)
+{
+	char tmp[24];
+	size_t n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* "vpcd: info: action=A status=S[ code=C] ms=M.MM\n" (as "%.2f", without printf). */
 static void log_request(void *ud, const char *action, int status, const char *code, double ms)
 {
+	unsigned long long cs = ms > 0 && ms < 1e15 ? (unsigned long long)(ms * 100.0 + 0.5) : 0;
+	char line[LOG_LINE_MAX], *p = line;
+
 	(void)ud;
-	fprintf(stderr, "vpcd: info: action=%s status=%d%s%s ms=%.2f\n", action, status,
-		*code ? " code=" : "", code, ms);
+	p = put_str(p, "vpcd: info: action=");
+	p = put_str(p, action);
+	p = put_str(p, " status=");
+	p = put_uint(p, (unsigned)status);
+	if (*code) {
+		p = put_str(p, " code=");
+		p = put_str(p, code);
+	}
+	p = put_str(p, " ms=");
+	p = put_uint(p, cs / 100);
+	*p++ = '.';
+	*p++ = (char)('0' + cs / 10 % 10);
+	*p++ = (char)('0' + cs % 10);
+	*p++ = '\n';
+	pthread_mutex_lock(&access_log.lock);
+	if (access_log.len + (size_t)(p - line) > sizeof(access_log.buf))
+		log_write_locked();
+	memcpy(access_log.buf + access_log.len, line, (size_t)(p - line));
+	access_log.len += (size_t)(p - line);
+	pthread_mutex_unlock(&access_log.lock);
+}
+
+static void log_flush(void *ud)
+{
+	(void)ud;
+	pthread_mutex_lock(&access_log.lock);
+	if (access_log.len)
+		log_write_locked();
+	pthread_mutex_unlock(&access_log.lock);
 }
 
 int main(int argc, char **argv)
@@ -647,6 +732,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	api_set_log_callback(srv, log_request, NULL);
+	api_set_log_flush(srv, log_flush);
 	signal(SIGPIPE, SIG_IGN);
 	r = api_server_listen(srv, addr, port);
 	if (r < 0) {
@@ -674,6 +760,7 @@ out:
 	d.fabric = fabric_free(d.fabric, fabric_teardown);
 	d.srv = NULL;
 	srv = api_server_free(srv);
+	log_flush(NULL); /* every line was flushed with its answer; nothing is left */
 	/* The data path has stopped: nothing more arrives, deliver what is buffered. */
 	flowlogs_deliver(&d, true, &flowlog_errors);
 	d.flowlogs = flowlog_sink_free(d.flowlogs);

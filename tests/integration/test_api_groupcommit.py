@@ -3,10 +3,12 @@
 killed with SIGKILL in the middle; after a restart every acknowledged write is there and
 no write is there in part."""
 import random
+import re
 import threading
 import time
 
 import botocore
+import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
 
 from conftest import make_client
@@ -151,3 +153,42 @@ def test_failing_requests_in_a_batch_fail_alone(start_vpcd, tmp_path):
     assert cidrs == sorted(f"10.8.{n}.0/24" for n in range(good)), cidrs
     assert second.stop() == 0
 
+
+def test_every_log_line_is_written(start_vpcd):
+    """vpcd buffers its access log and writes the lines of a whole commit batch at once,
+    before the batch's answers go out: with concurrent writers, every answered request has
+    its line, complete, both while vpcd runs and after it stopped."""
+    d = start_vpcd()
+    ec2 = make_client(d.url)
+    vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.7.{n}.0/24")["Subnet"]["SubnetId"]
+               for n in range(CLIENTS)]  # 50 tags at most per resource
+    answered = [0] * CLIENTS
+    start = threading.Barrier(CLIENTS)
+
+    def writer(n):
+        c = make_client(d.url)
+        start.wait()
+        for i in range(CALLS):
+            c.create_tags(Resources=[subnets[n]], Tags=[{"Key": f"l{n}-{i}", "Value": "x"}])
+            answered[n] += 1
+        with pytest.raises(ClientError):
+            c.create_tags(Resources=["vpc-000000000000dead"], Tags=[{"Key": "k", "Value": "v"}])
+        answered[n] += 1
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sum(answered) == CLIENTS * (CALLS + 1)
+    pattern = re.compile(r"^vpcd: info: action=CreateTags status=(200|400)( code=[A-Za-z.]+)? "
+                         r"ms=[0-9]+\.[0-9][0-9]$")
+    # While vpcd runs: the lines of every answered request are already out.
+    lines = [l for l in d.log().splitlines() if "action=CreateTags" in l]
+    assert len(lines) == sum(answered), len(lines)
+    assert all(pattern.match(l) for l in lines), [l for l in lines if not pattern.match(l)][:3]
+    assert sum("status=400 code=InvalidVpcID.NotFound" in l for l in lines) == CLIENTS
+    assert d.stop() == 0
+    lines = [l for l in open(d.log_path).read().splitlines() if "action=" in l]
+    assert len([l for l in lines if "action=CreateTags" in l]) == sum(answered)

@@ -31,6 +31,8 @@ static struct {
 	uint64_t commits, synced, syncs;
 	uint64_t answered_writes; /* 200 answers to CreateTags / DeleteTags */
 	uint64_t early;		  /* answers that came before a sync covered them */
+	uint64_t lines, flushed, flushes; /* log lines, of them flushed, flush calls */
+	uint64_t received, late;	  /* answers read by clients, of them not yet flushed */
 	bool gate_closed;	  /* sync blocks until opened */
 	bool in_sync;
 	int sync_result;
@@ -105,12 +107,34 @@ static void log_answer(void *ud, const char *action, int status, const char *cod
 	(void)ud;
 	(void)code;
 	(void)ms;
+	pthread_mutex_lock(&F.lock);
+	F.lines++;
+	pthread_mutex_unlock(&F.lock);
 	if (status != 200 || (strcmp(action, "CreateTags") && strcmp(action, "DeleteTags")))
 		return;
 	pthread_mutex_lock(&F.lock);
 	F.answered_writes++;
 	if (F.answered_writes > F.synced)
 		F.early++;
+	pthread_mutex_unlock(&F.lock);
+}
+
+/* The log's flush: every line logged so far is out. */
+static void log_flushed(void *ud)
+{
+	(void)ud;
+	pthread_mutex_lock(&F.lock);
+	F.flushed = F.lines;
+	F.flushes++;
+	pthread_mutex_unlock(&F.lock);
+}
+
+/* A client read an answer: its line must have been flushed before it was sent. */
+static void answer_received(void)
+{
+	pthread_mutex_lock(&F.lock);
+	if (++F.received > F.flushed)
+		F.late++;
 	pthread_mutex_unlock(&F.lock);
 }
 
@@ -132,11 +156,13 @@ static void start(void)
 
 	pthread_mutex_lock(&F.lock);
 	F.commits = F.synced = F.syncs = F.answered_writes = F.early = 0;
+	F.lines = F.flushed = F.flushes = F.received = F.late = 0;
 	F.gate_closed = F.in_sync = false;
 	F.sync_result = 0;
 	pthread_mutex_unlock(&F.lock);
 	cr_assert_eq(api_server_new(&cfg, &S), 0);
 	api_set_log_callback(S, log_answer, NULL);
+	api_set_log_flush(S, log_flushed);
 	/* A free port: bound by the kernel, released, then taken by the server. */
 	for (int tries = 0; tries < 20 && r < 0; tries++) {
 		fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -248,10 +274,12 @@ static void *client_run(void *arg)
 			 "Action=%s&Version=2016-11-15&ResourceId.1=" VPC_ID "&Tag.1.Key=c%d-%d%s",
 			 i % 2 ? "DeleteTags" : "CreateTags", c->index, i / 2,
 			 i % 2 ? "" : "&Tag.1.Value=v");
-		if (send_request(fd, req) < 0 || read_response(fd, body, sizeof(body)) != 200)
+		if (send_request(fd, req) < 0 || read_response(fd, body, sizeof(body)) != 200) {
 			c->bad++;
-		else
+		} else {
+			answer_received();
 			c->ok++;
+		}
 	}
 	close(fd);
 	return NULL;
@@ -279,8 +307,15 @@ Test(http, concurrent_writers_wait_for_a_shared_sync)
 	cr_assert_eq(F.commits, (uint64_t)ok);
 	cr_assert_eq(F.early, 0, "%llu answers went out before their sync",
 		     (unsigned long long)F.early);
-	cr_log_info("%d writes, %llu syncs", ok, (unsigned long long)F.syncs);
+	cr_log_info("%d writes, %llu syncs, %llu log flushes", ok, (unsigned long long)F.syncs,
+		    (unsigned long long)F.flushes);
 	cr_assert_lt(F.syncs, (uint64_t)ok, "no sync was shared");
+	/* The log: every line, each flushed before its answer, several per flush. */
+	cr_assert_eq(F.lines, (uint64_t)ok);
+	cr_assert_eq(F.flushed, F.lines, "lines left unflushed after the stop");
+	cr_assert_eq(F.late, 0, "%llu answers arrived before their log line was flushed",
+		     (unsigned long long)F.late);
+	cr_assert_lt(F.flushes, (uint64_t)ok, "no flush was shared");
 }
 
 Test(http, failed_sync_answers_internal_error)
