@@ -471,23 +471,6 @@ static void get_ip4(struct des *d, const char *key, uint32_t *ret)
 		des_fail(d);
 }
 
-/* Split "addr/len" into addr text (in buf) and len <= max_len. */
-static int split_prefix(const char *str, char *buf, size_t size, unsigned max_len,
-			unsigned *ret_len)
-{
-	const char *slash = strchr(str, '/');
-	long len;
-
-	if (!slash || (size_t)(slash - str) >= size)
-		return -EINVAL;
-	memcpy(buf, str, (size_t)(slash - str));
-	buf[slash - str] = '\0';
-	if (util_parse_long(slash + 1, 0, max_len, &len) < 0 || slash[1] == '+' || slash[1] == '-')
-		return -EINVAL;
-	*ret_len = (unsigned)len;
-	return 0;
-}
-
 static void cidr4_from_value(struct des *d, const json_t *v, struct net_cidr4 *ret)
 {
 	char ip[NET_IP4_STRLEN];
@@ -498,7 +481,7 @@ static void cidr4_from_value(struct des *d, const json_t *v, struct net_cidr4 *r
 	str = string_value(d, v, NET_CIDR4_STRLEN);
 	if (!str)
 		return;
-	if (split_prefix(str, ip, sizeof(ip), 32, &len) < 0 || net_ip4_parse(ip, &addr) < 0) {
+	if (net_prefix_split(str, ip, sizeof(ip), 32, &len) < 0 || net_ip4_parse(ip, &addr) < 0) {
 		des_fail(d);
 		return;
 	}
@@ -527,7 +510,7 @@ static void get_cidr6(struct des *d, const char *key, struct net_cidr6 *ret)
 	str = string_value(d, v, NET_CIDR6_STRLEN);
 	if (!str)
 		return;
-	if (split_prefix(str, ip, sizeof(ip), 128, &len) < 0 || net_ip6_parse(ip, &addr) < 0) {
+	if (net_prefix_split(str, ip, sizeof(ip), 128, &len) < 0 || net_ip6_parse(ip, &addr) < 0) {
 		des_fail(d);
 		return;
 	}

@@ -64,41 +64,46 @@ char *net_ip4_format(uint32_t ip, char buf[NET_IP4_STRLEN])
 	return buf;
 }
 
-int net_cidr4_parse_ex(const char *s, struct net_cidr4 *ret_cidr, bool *ret_was_canonical)
+int net_prefix_split(const char *s, char *addr, size_t addr_size, unsigned max_len,
+		     unsigned *ret_len)
 {
-	char addr[NET_IP4_STRLEN];
-	const char *slash;
-	size_t alen;
-	uint32_t ip;
+	const char *slash = s ? strchr(s, '/') : NULL;
 	unsigned len = 0;
-	const char *p;
-	int r;
+	size_t alen;
 
-	if (!s)
-		return -EINVAL;
-	slash = strchr(s, '/');
 	if (!slash)
 		return -EINVAL;
 	alen = (size_t)(slash - s);
-	if (alen == 0 || alen >= sizeof(addr))
+	if (alen == 0 || alen >= addr_size)
 		return -EINVAL;
-	memcpy(addr, s, alen);
-	addr[alen] = '\0';
-	r = net_ip4_parse(addr, &ip);
-	if (r < 0)
-		return r;
-	p = slash + 1;
-	if (*p < '0' || *p > '9')
+	/* One or more digits, no leading zero, at most max_len. */
+	if (!slash[1] || (slash[1] == '0' && slash[2]))
 		return -EINVAL;
-	if (*p == '0' && p[1] != '\0')
-		return -EINVAL;
-	for (; *p; p++) {
+	for (const char *p = slash + 1; *p; p++) {
 		if (*p < '0' || *p > '9')
 			return -EINVAL;
 		len = len * 10 + (unsigned)(*p - '0');
-		if (len > 32)
+		if (len > max_len)
 			return -EINVAL;
 	}
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	*ret_len = len;
+	return 0;
+}
+
+int net_cidr4_parse_ex(const char *s, struct net_cidr4 *ret_cidr, bool *ret_was_canonical)
+{
+	char addr[NET_IP4_STRLEN];
+	unsigned len;
+	uint32_t ip;
+	int r;
+
+	if (net_prefix_split(s, addr, sizeof(addr), 32, &len) < 0)
+		return -EINVAL;
+	r = net_ip4_parse(addr, &ip);
+	if (r < 0)
+		return r;
 	if (ret_was_canonical)
 		*ret_was_canonical = (ip & net_mask4(len)) == ip;
 	ret_cidr->addr = ip & net_mask4(len);
@@ -148,33 +153,11 @@ int net_cidr6_parse(const char *s, struct net_cidr6 *ret_cidr)
 {
 	char addr[NET_IP6_STRLEN];
 	struct net_cidr6 c;
-	const char *slash;
-	size_t alen;
-	unsigned len = 0;
-	const char *p;
+	unsigned len;
 
-	if (!s)
+	if (net_prefix_split(s, addr, sizeof(addr), 128, &len) < 0 ||
+	    net_ip6_parse(addr, &c.addr) < 0)
 		return -EINVAL;
-	slash = strchr(s, '/');
-	if (!slash)
-		return -EINVAL;
-	alen = (size_t)(slash - s);
-	if (alen == 0 || alen >= sizeof(addr))
-		return -EINVAL;
-	memcpy(addr, s, alen);
-	addr[alen] = '\0';
-	if (net_ip6_parse(addr, &c.addr) < 0)
-		return -EINVAL;
-	p = slash + 1;
-	if (!*p)
-		return -EINVAL;
-	for (; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		len = len * 10 + (unsigned)(*p - '0');
-		if (len > 128)
-			return -EINVAL;
-	}
 	for (unsigned i = 0; i < 16; i++) {
 		unsigned keep = len > i * 8 ? len - i * 8 : 0;
 

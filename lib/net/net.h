@@ -80,6 +80,14 @@ int net_ip4_parse(const char *s, uint32_t *ret_ip);
 char *net_ip4_format(uint32_t ip, char buf[NET_IP4_STRLEN]);
 
 /*
+ * Split "address/len" into the address text (into addr, addr_size bytes with
+ * its NUL) and len: one or more decimal digits, no leading zero, at most
+ * max_len.  0 or -EINVAL.  The address is not looked at.
+ */
+int net_prefix_split(const char *s, char *addr, size_t addr_size, unsigned max_len,
+		     unsigned *ret_len);
+
+/*
  * "a.b.c.d/len", canonicalised (host bits cleared).  A bare address is
  * rejected: the EC2 API always requires the prefix length.  0 or -EINVAL.
  */

@@ -78,6 +78,31 @@ Test(net, cidr6_parse)
 	cr_assert_str_eq(net_cidr6_format(&c, buf), "2600:1f18:abcd:1200::/56");
 	cr_assert_lt(net_cidr6_parse("2600::/129", &c), 0);
 	cr_assert_lt(net_cidr6_parse("zz::/64", &c), 0);
+	/* The prefix length is read as for IPv4: digits only, no leading zero. */
+	static const char *const bad[] = {"2600::/064", "2600::/", "2600::", "/64", "2600::/+64",
+					  "2600::/ 64", "2600::/6x", NULL};
+	for (size_t i = 0; bad[i]; i++)
+		cr_assert_lt(net_cidr6_parse(bad[i], &c), 0, "accepted %s", bad[i]);
+	cr_assert_eq(net_cidr6_parse("::/0", &c), 0);
+	cr_assert_eq(c.len, 0);
+	cr_assert_eq(net_cidr6_parse("2600::/128", &c), 0);
+	cr_assert_eq(c.len, 128);
+}
+
+Test(net, prefix_split)
+{
+	char a[8];
+	unsigned len = 99;
+
+	cr_assert_eq(net_prefix_split("1.2.3.4/0", a, sizeof(a), 32, &len), 0);
+	cr_assert_str_eq(a, "1.2.3.4");
+	cr_assert_eq(len, 0);
+	cr_assert_eq(net_prefix_split("abc/32", a, sizeof(a), 32, &len), 0);
+	cr_assert_eq(len, 32);
+	cr_assert_lt(net_prefix_split("abc/33", a, sizeof(a), 32, &len), 0);
+	cr_assert_lt(net_prefix_split("12345678/1", a, sizeof(a), 32, &len), 0, "address too long");
+	cr_assert_lt(net_prefix_split(NULL, a, sizeof(a), 32, &len), 0);
+	cr_assert_lt(net_prefix_split("abc/99999999999999999999", a, sizeof(a), 32, &len), 0);
 }
 
 Test(net, special_ranges)
