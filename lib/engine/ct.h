@@ -16,7 +16,9 @@
  * packet.  On a miss, when the security group allows the packet and the flow
  * is tracked, ct_insert() and then ct_update() with that same first packet:
  * ct_insert() only creates the entry (state NEW), ct_update() runs the
- * packet through the state machine.
+ * packet through the state machine.  The engine does the same in fewer calls:
+ * ct_insert_first() is the insert and that update, ct_lookup_insert() the
+ * lookup and, on a miss, ct_insert_first() with one hash and probe.
  *
  * Idle timeouts (seconds).  "[V]" = AWS documented, "[I]" = openvpc choice.
  *
