@@ -797,14 +797,28 @@ static int insert_absent(struct ct_table *t, const struct ct_key *key, uint64_t 
 	t->zones[zi].head = idx;
 	t->zones[zi].count++;
 	t->count++;
-	wheel_file(t, idx);
-	if (first) {
-		uint64_t timeout_ms;
+	if (first && likely(key->proto == PKT_PROTO_TCP)) {
+		/*
+		 * wheel_file() and then ct_entry_touch() with the first packet
+		 * (state NEW: ct_tcp_packet()'s first case), filing once: under
+		 * the insert's second unless the packet's expiry comes before it.
+		 */
+		uint32_t sec0 = (uint32_t)UTIL_MAX(ct_ceil_s(e->expires_ms), t->wheel_next);
 
-		if (likely(key->proto == PKT_PROTO_TCP)) /* state NEW: ct_tcp_packet()'s first case */
-			ct_entry_touch(t, e, dir, now_ms + ct_tcp_from_new(e, dir, tcp_flags));
-		else if (l4_packet(e, dir, tcp_flags, &timeout_ms) == 0)
-			ct_entry_touch(t, e, dir, now_ms + timeout_ms);
+		e->expires_ms = now_ms + ct_tcp_from_new(e, dir, tcp_flags);
+		e->flags |= CT_F_SEEN; /* origin and LAST_IN are dir's already */
+		wheel_link(t, idx,
+			   ct_ceil_s(e->expires_ms) < sec0
+			       ? (uint32_t)UTIL_MAX(ct_ceil_s(e->expires_ms), t->wheel_next)
+			       : sec0);
+	} else {
+		wheel_file(t, idx);
+		if (first) {
+			uint64_t timeout_ms;
+
+			if (l4_packet(e, dir, tcp_flags, &timeout_ms) == 0)
+				ct_entry_touch(t, e, dir, now_ms + timeout_ms);
+		}
 	}
 	if (ret_entry)
 		*ret_entry = e;
