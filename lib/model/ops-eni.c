@@ -18,17 +18,6 @@
 
 #define ENI_DESCRIPTION_MAX 255
 
-static struct model_eni *eni_lookup(const struct model *m, const char *eni_id,
-				    struct model_err *err)
-{
-	struct model_eni *e = eni_id ? model_find_eni(m, eni_id) : NULL;
-
-	if (!e)
-		model_err_set(err, -ENOENT, MODEL_ERR_ENI_NOT_FOUND,
-			      "The networkInterface ID '%s' does not exist", eni_id ? eni_id : "");
-	return e;
-}
-
 int model_eni_address_count(const struct model_eni *eni)
 {
 	return eni ? (int)(eni->n_ips + eni->n_prefixes) : 0;
@@ -389,7 +378,7 @@ oom:
 int model_op_delete_network_interface(struct model *m, struct model_ctx *ctx, const char *eni_id,
 				      struct model_err *err)
 {
-	struct model_eni *eni = eni_lookup(m, eni_id, err);
+	struct model_eni *eni = model_lookup_eni(m, eni_id, err);
 
 	(void)ctx;
 	if (!eni)
@@ -412,7 +401,7 @@ int model_op_attach_network_interface(struct model *m, struct model_ctx *ctx, co
 				      int network_card_index, char ret_attachment_id[MODEL_ID_LEN],
 				      struct model_err *err)
 {
-	struct model_eni *eni = eni_lookup(m, eni_id, err);
+	struct model_eni *eni = model_lookup_eni(m, eni_id, err);
 	const struct model_instance *inst;
 	const struct model_instance_type *t;
 	int attached = 0;
@@ -531,7 +520,7 @@ int model_op_assign_private_ip_addresses(struct model *m, struct model_ctx *ctx,
 					 int prefix_count, bool allow_reassignment,
 					 struct model_eni_assigned *ret, struct model_err *err)
 {
-	struct model_eni *eni = eni_lookup(m, eni_id, err);
+	struct model_eni *eni = model_lookup_eni(m, eni_id, err);
 	const struct model_subnet *s;
 	size_t old_ips, old_prefixes;
 	uint64_t total;
@@ -708,7 +697,7 @@ int model_op_unassign_private_ip_addresses(struct model *m, struct model_ctx *ct
 					   const struct net_cidr4 *prefixes, size_t n_prefixes,
 					   struct model_err *err)
 {
-	struct model_eni *eni = eni_lookup(m, eni_id, err);
+	struct model_eni *eni = model_lookup_eni(m, eni_id, err);
 	char buf[NET_CIDR4_STRLEN];
 
 	(void)ctx;
@@ -783,7 +772,7 @@ int model_op_modify_network_interface_attribute(struct model *m, struct model_ct
 						const struct model_eni_modify *mod,
 						struct model_err *err)
 {
-	struct model_eni *eni = eni_lookup(m, eni_id, err);
+	struct model_eni *eni = model_lookup_eni(m, eni_id, err);
 	char *desc = NULL;
 	int r;
 
@@ -836,7 +825,7 @@ int model_op_reset_network_interface_attribute(struct model *m, struct model_ctx
 					       const char *eni_id, const char *attribute,
 					       struct model_err *err)
 {
-	struct model_eni *eni = eni_lookup(m, eni_id, err);
+	struct model_eni *eni = model_lookup_eni(m, eni_id, err);
 
 	(void)ctx;
 	if (!eni)

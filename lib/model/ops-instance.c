@@ -25,17 +25,6 @@
 
 #define METADATA_HOP_LIMIT_MAX 64
 
-static struct model_instance *instance_lookup(const struct model *m, const char *id,
-					      struct model_err *err)
-{
-	struct model_instance *inst = id ? model_find_instance(m, id) : NULL;
-
-	if (!inst)
-		model_err_set(err, -ENOENT, MODEL_ERR_INSTANCE_NOT_FOUND,
-			      "The instance ID '%s' does not exist", id ? id : "");
-	return inst;
-}
-
 static size_t live_instances(const struct model *m)
 {
 	size_t n = 0;
@@ -474,7 +463,7 @@ static int lookup_all(const struct model *m, const char *const *ids, size_t n,
 		return model_err_set(err, -EINVAL, MODEL_ERR_MISSING_PARAMETER,
 				     "The request must contain the parameter InstanceId");
 	for (size_t i = 0; i < n; i++)
-		if (!instance_lookup(m, ids[i], err))
+		if (!model_lookup_instance(m, ids[i], err))
 			return -ENOENT;
 	return 0;
 }
@@ -634,7 +623,7 @@ int model_op_modify_instance_metadata_options(struct model *m, struct model_ctx 
 					      const struct model_metadata_options *opts,
 					      struct model_err *err)
 {
-	struct model_instance *inst = instance_lookup(m, instance_id, err);
+	struct model_instance *inst = model_lookup_instance(m, instance_id, err);
 	int r;
 
 	(void)ctx;

@@ -12,17 +12,6 @@
 #include <string.h>
 #include <sys/types.h>
 
-static struct model_nacl *nacl_lookup(const struct model *m, const char *nacl_id,
-				      struct model_err *err)
-{
-	struct model_nacl *n = nacl_id ? model_find_nacl(m, nacl_id) : NULL;
-
-	if (!n)
-		model_err_set(err, -ENOENT, MODEL_ERR_NACL_NOT_FOUND,
-			      "The networkAcl ID '%s' does not exist", nacl_id ? nacl_id : "");
-	return n;
-}
-
 static size_t vpc_nacl_count(const struct model *m, const char *vpc_id)
 {
 	size_t n = 0;
@@ -88,7 +77,7 @@ oom:
 int model_op_delete_network_acl(struct model *m, struct model_ctx *ctx, const char *nacl_id,
 				struct model_err *err)
 {
-	struct model_nacl *nacl = nacl_lookup(m, nacl_id, err);
+	struct model_nacl *nacl = model_lookup_nacl(m, nacl_id, err);
 
 	(void)ctx;
 	if (!nacl)
@@ -208,7 +197,7 @@ int model_op_create_network_acl_entry(struct model *m, struct model_ctx *ctx, co
 				      const struct model_nacl_entry_spec *spec,
 				      struct model_err *err)
 {
-	struct model_nacl *nacl = nacl_lookup(m, nacl_id, err);
+	struct model_nacl *nacl = model_lookup_nacl(m, nacl_id, err);
 	struct model_nacl_entry e;
 	int r;
 
@@ -233,7 +222,7 @@ int model_op_replace_network_acl_entry(struct model *m, struct model_ctx *ctx, c
 				       const struct model_nacl_entry_spec *spec,
 				       struct model_err *err)
 {
-	struct model_nacl *nacl = nacl_lookup(m, nacl_id, err);
+	struct model_nacl *nacl = model_lookup_nacl(m, nacl_id, err);
 	struct model_nacl_entry e;
 	ssize_t k;
 	int r;
@@ -260,7 +249,7 @@ int model_op_replace_network_acl_entry(struct model *m, struct model_ctx *ctx, c
 int model_op_delete_network_acl_entry(struct model *m, struct model_ctx *ctx, const char *nacl_id,
 				      int rule_number, bool egress, struct model_err *err)
 {
-	struct model_nacl *nacl = nacl_lookup(m, nacl_id, err);
+	struct model_nacl *nacl = model_lookup_nacl(m, nacl_id, err);
 	ssize_t k;
 
 	(void)ctx;
@@ -303,7 +292,7 @@ int model_op_replace_network_acl_association(struct model *m, struct model_ctx *
 	if (!from)
 		return model_err_set(err, -ENOENT, MODEL_ERR_ASSOCIATION_NOT_FOUND,
 				     "The association ID '%s' does not exist", assoc_id);
-	to = nacl_lookup(m, nacl_id, err);
+	to = model_lookup_nacl(m, nacl_id, err);
 	if (!to)
 		return -ENOENT;
 	if (strcmp(to->vpc_id, from->vpc_id) != 0)

@@ -35,17 +35,6 @@ size_t model_sg_rule_count(const struct model_sg *sg)
 	return sg ? sg->n_rules : 0;
 }
 
-static struct model_sg *sg_lookup(const struct model *m, const char *group_id,
-				  struct model_err *err)
-{
-	struct model_sg *sg = group_id ? model_find_sg(m, group_id) : NULL;
-
-	if (!sg)
-		model_err_set(err, -ENOENT, MODEL_ERR_GROUP_NOT_FOUND,
-			      "The security group '%s' does not exist", group_id ? group_id : "");
-	return sg;
-}
-
 int model_op_create_security_group(struct model *m, struct model_ctx *ctx, const char *vpc_id,
 				   const char *name, const char *description,
 				   struct model_sg **ret_sg, struct model_err *err)
@@ -143,7 +132,7 @@ static bool eni_has_sg(const struct model_eni *e, const char *sg_id)
 int model_op_delete_security_group(struct model *m, struct model_ctx *ctx, const char *group_id,
 				   struct model_err *err)
 {
-	struct model_sg *sg = sg_lookup(m, group_id, err);
+	struct model_sg *sg = model_lookup_sg(m, group_id, err);
 
 	(void)ctx;
 	if (!sg)
@@ -381,7 +370,7 @@ static int authorize(struct model *m, struct model_ctx *ctx, const char *group_i
 		     char (*ret_rule_ids)[MODEL_ID_LEN], struct model_err *err)
 {
 	struct model_sg_rule *rules;
-	struct model_sg *sg = sg_lookup(m, group_id, err);
+	struct model_sg *sg = model_lookup_sg(m, group_id, err);
 	size_t add4 = 0, add6 = 0, old_n;
 	char text[160];
 	int r;
@@ -498,7 +487,7 @@ static int revoke(struct model *m, struct model_ctx *ctx, const char *group_id, 
 		  const char *const *rule_ids, size_t n_rule_ids, size_t *ret_unknown,
 		  size_t *ret_n_unknown, struct model_err *err)
 {
-	struct model_sg *sg = sg_lookup(m, group_id, err);
+	struct model_sg *sg = model_lookup_sg(m, group_id, err);
 	const struct model_vpc *vpc;
 	bool *doomed;
 	size_t n_unknown = 0;
@@ -594,7 +583,7 @@ int model_op_modify_security_group_rules(struct model *m, struct model_ctx *ctx,
 					 const struct model_sg_rule_spec *specs, size_t n,
 					 struct model_err *err)
 {
-	struct model_sg *sg = sg_lookup(m, group_id, err);
+	struct model_sg *sg = model_lookup_sg(m, group_id, err);
 	struct model_sg_rule *rules;
 	ssize_t *idx;
 	char **descs;
@@ -706,7 +695,7 @@ int model_op_update_security_group_rule_descriptions(struct model *m, struct mod
 						     const char *const *descriptions, size_t n_ids,
 						     struct model_err *err)
 {
-	struct model_sg *sg = sg_lookup(m, group_id, err);
+	struct model_sg *sg = model_lookup_sg(m, group_id, err);
 	size_t n = n_specs + n_ids;
 	ssize_t *idx;
 	char **descs;

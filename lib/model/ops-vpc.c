@@ -51,111 +51,6 @@ static int lookup_errno(const char *id)
 	return id && *id ? -ENOENT : -EINVAL;
 }
 
-/* ---- lookups raising the AWS NotFound codes ------------------------------ */
-
-static struct model_vpc *vpc_lookup(const struct model *m, const char *id, struct model_err *err)
-{
-	struct model_vpc *v;
-
-	if (!id || !*id) {
-		model_err_set(err, -EINVAL, MODEL_ERR_MISSING_PARAMETER,
-			      "The request must contain the parameter VpcId");
-		return NULL;
-	}
-	v = model_find_vpc(m, id);
-	if (!v)
-		model_err_set(err, -ENOENT, MODEL_ERR_VPC_NOT_FOUND,
-			      "The vpc ID '%s' does not exist", id);
-	return v;
-}
-
-static struct model_subnet *subnet_lookup(const struct model *m, const char *id,
-					  struct model_err *err)
-{
-	struct model_subnet *s;
-
-	if (!id || !*id) {
-		model_err_set(err, -EINVAL, MODEL_ERR_MISSING_PARAMETER,
-			      "The request must contain the parameter SubnetId");
-		return NULL;
-	}
-	s = model_find_subnet(m, id);
-	if (!s)
-		model_err_set(err, -ENOENT, MODEL_ERR_SUBNET_NOT_FOUND,
-			      "The subnet ID '%s' does not exist", id);
-	return s;
-}
-
-static struct model_route_table *rtb_lookup(const struct model *m, const char *id,
-					    struct model_err *err)
-{
-	struct model_route_table *r;
-
-	if (!id || !*id) {
-		model_err_set(err, -EINVAL, MODEL_ERR_MISSING_PARAMETER,
-			      "The request must contain the parameter RouteTableId");
-		return NULL;
-	}
-	r = model_find_route_table(m, id);
-	if (!r)
-		model_err_set(err, -ENOENT, MODEL_ERR_RTB_NOT_FOUND,
-			      "The routeTable ID '%s' does not exist", id);
-	return r;
-}
-
-static struct model_igw *igw_lookup(const struct model *m, const char *id, struct model_err *err)
-{
-	struct model_igw *g = id ? model_find_igw(m, id) : NULL;
-
-	if (!g)
-		model_err_set(err, -ENOENT, MODEL_ERR_IGW_NOT_FOUND,
-			      "The internetGateway ID '%s' does not exist", id ? id : "");
-	return g;
-}
-
-static struct model_vgw *vgw_lookup(const struct model *m, const char *id, struct model_err *err)
-{
-	struct model_vgw *g = id ? model_find_vgw(m, id) : NULL;
-
-	if (!g)
-		model_err_set(err, -ENOENT, MODEL_ERR_VGW_NOT_FOUND,
-			      "The vpnGateway ID '%s' does not exist", id ? id : "");
-	return g;
-}
-
-static struct model_eip *eip_lookup(const struct model *m, const char *id, struct model_err *err)
-{
-	struct model_eip *e = id ? model_find_eip(m, id) : NULL;
-
-	if (!e)
-		model_err_set(err, -ENOENT, MODEL_ERR_ALLOCATION_NOT_FOUND,
-			      "The allocation ID '%s' does not exist", id ? id : "");
-	return e;
-}
-
-static struct model_eni *eni_lookup(const struct model *m, const char *id, struct model_err *err)
-{
-	struct model_eni *e = id ? model_find_eni(m, id) : NULL;
-
-	if (!e)
-		model_err_set(err, -ENOENT, MODEL_ERR_ENI_NOT_FOUND,
-			      "The networkInterface ID '%s' does not exist", id ? id : "");
-	return e;
-}
-
-static struct model_instance *instance_lookup(const struct model *m, const char *id,
-					      struct model_err *err)
-{
-	struct model_instance *in = id ? model_find_instance(m, id) : NULL;
-
-	if (!in || in->state == MODEL_INSTANCE_TERMINATED) {
-		model_err_set(err, -ENOENT, MODEL_ERR_INSTANCE_NOT_FOUND,
-			      "The instance ID '%s' does not exist", id ? id : "");
-		return NULL;
-	}
-	return in;
-}
-
 /* ---- shared construction -------------------------------------------------- */
 
 static struct model_route local_route(struct net_cidr4 cidr)
@@ -416,7 +311,7 @@ static bool vpc_has_dependencies(const struct model *m, const struct model_vpc *
 int model_op_delete_vpc(struct model *m, struct model_ctx *ctx, const char *vpc_id,
 			struct model_err *err)
 {
-	struct model_vpc *vpc = vpc_lookup(m, vpc_id, err);
+	struct model_vpc *vpc = model_lookup_vpc(m, vpc_id, err);
 
 	(void)ctx;
 	if (!vpc)
@@ -466,7 +361,7 @@ int model_op_associate_vpc_cidr_block(struct model *m, struct model_ctx *ctx, co
 				      struct model_err *err)
 {
 	char buf[NET_CIDR4_STRLEN], rbuf[NET_CIDR4_STRLEN], assoc[MODEL_ID_LEN];
-	struct model_vpc *vpc = vpc_lookup(m, vpc_id, err);
+	struct model_vpc *vpc = model_lookup_vpc(m, vpc_id, err);
 	size_t done = 0;
 
 	if (!vpc)
@@ -585,7 +480,7 @@ int model_op_disassociate_vpc_cidr_block(struct model *m, struct model_ctx *ctx,
 int model_op_modify_vpc_attribute(struct model *m, struct model_ctx *ctx, const char *vpc_id,
 				  enum model_vpc_attr attr, bool value, struct model_err *err)
 {
-	struct model_vpc *vpc = vpc_lookup(m, vpc_id, err);
+	struct model_vpc *vpc = model_lookup_vpc(m, vpc_id, err);
 
 	(void)ctx;
 	if (!vpc)
@@ -709,7 +604,7 @@ int model_op_create_subnet(struct model *m, struct model_ctx *ctx, const char *v
 			   struct model_subnet **ret_subnet, struct model_err *err)
 {
 	char buf[NET_CIDR4_STRLEN];
-	struct model_vpc *vpc = vpc_lookup(m, vpc_id, err);
+	struct model_vpc *vpc = model_lookup_vpc(m, vpc_id, err);
 	struct model_subnet *s;
 	bool inside = false;
 	size_t n = 0, az_index = 0;
@@ -755,7 +650,7 @@ int model_op_create_subnet(struct model *m, struct model_ctx *ctx, const char *v
 int model_op_delete_subnet(struct model *m, struct model_ctx *ctx, const char *subnet_id,
 			   struct model_err *err)
 {
-	struct model_subnet *s = subnet_lookup(m, subnet_id, err);
+	struct model_subnet *s = model_lookup_subnet(m, subnet_id, err);
 	char id[MODEL_ID_LEN];
 
 	(void)ctx;
@@ -777,7 +672,7 @@ int model_op_modify_subnet_attribute(struct model *m, struct model_ctx *ctx, con
 				     enum model_subnet_attr attr, bool flag, const char *text,
 				     struct model_err *err)
 {
-	struct model_subnet *s = subnet_lookup(m, subnet_id, err);
+	struct model_subnet *s = model_lookup_subnet(m, subnet_id, err);
 
 	(void)ctx;
 	if (!s)
@@ -824,7 +719,7 @@ int model_op_modify_subnet_attribute(struct model *m, struct model_ctx *ctx, con
 int model_op_create_route_table(struct model *m, struct model_ctx *ctx, const char *vpc_id,
 				struct model_route_table **ret_rtb, struct model_err *err)
 {
-	struct model_vpc *vpc = vpc_lookup(m, vpc_id, err);
+	struct model_vpc *vpc = model_lookup_vpc(m, vpc_id, err);
 	struct model_route_table *rtb;
 	size_t n = 0;
 
@@ -846,7 +741,7 @@ int model_op_create_route_table(struct model *m, struct model_ctx *ctx, const ch
 int model_op_delete_route_table(struct model *m, struct model_ctx *ctx, const char *rtb_id,
 				struct model_err *err)
 {
-	struct model_route_table *rtb = rtb_lookup(m, rtb_id, err);
+	struct model_route_table *rtb = model_lookup_route_table(m, rtb_id, err);
 
 	(void)ctx;
 	if (!rtb)
@@ -950,7 +845,7 @@ static int route_target_resolve(const struct model *m, const struct model_route_
 		return 0;
 	}
 	if (spec->eni_id && *spec->eni_id) {
-		const struct model_eni *eni = eni_lookup(m, spec->eni_id, err);
+		const struct model_eni *eni = model_lookup_eni(m, spec->eni_id, err);
 
 		if (!eni)
 			return -ENOENT;
@@ -961,7 +856,7 @@ static int route_target_resolve(const struct model *m, const struct model_route_
 		return 0;
 	}
 	if (spec->instance_id && *spec->instance_id) {
-		const struct model_instance *in = instance_lookup(m, spec->instance_id, err);
+		const struct model_instance *in = model_lookup_live_instance(m, spec->instance_id, err);
 		size_t enis = 0;
 
 		if (!in)
@@ -1104,7 +999,7 @@ static size_t rtb_static_route_count(const struct model_route_table *rtb)
 int model_op_create_route(struct model *m, struct model_ctx *ctx, const char *rtb_id,
 			  const struct model_route_spec *spec, struct model_err *err)
 {
-	struct model_route_table *rtb = rtb_lookup(m, rtb_id, err);
+	struct model_route_table *rtb = model_lookup_route_table(m, rtb_id, err);
 	struct model_route r = {0};
 	char buf[MODEL_ID_LEN];
 	int ret;
@@ -1149,7 +1044,7 @@ static int route_not_found(struct model_err *err, const struct model_route *key,
 int model_op_replace_route(struct model *m, struct model_ctx *ctx, const char *rtb_id,
 			   const struct model_route_spec *spec, struct model_err *err)
 {
-	struct model_route_table *rtb = rtb_lookup(m, rtb_id, err);
+	struct model_route_table *rtb = model_lookup_route_table(m, rtb_id, err);
 	struct model_route r = {0};
 	ssize_t idx;
 	int ret;
@@ -1193,7 +1088,7 @@ int model_op_delete_route(struct model *m, struct model_ctx *ctx, const char *rt
 			  const struct net_cidr4 *dest4, const char *prefix_list_id,
 			  struct model_err *err)
 {
-	struct model_route_table *rtb = rtb_lookup(m, rtb_id, err);
+	struct model_route_table *rtb = model_lookup_route_table(m, rtb_id, err);
 	struct model_route key = {0};
 	char buf[NET_CIDR4_STRLEN];
 	ssize_t idx;
@@ -1240,7 +1135,7 @@ int model_op_associate_route_table(struct model *m, struct model_ctx *ctx, const
 				   const char *subnet_id, const char *gateway_id,
 				   char ret_assoc_id[MODEL_ID_LEN], struct model_err *err)
 {
-	struct model_route_table *rtb = rtb_lookup(m, rtb_id, err);
+	struct model_route_table *rtb = model_lookup_route_table(m, rtb_id, err);
 	struct model_rtb_assoc a = {0};
 	bool has_subnet = subnet_id && *subnet_id, has_gw = gateway_id && *gateway_id;
 
@@ -1253,7 +1148,7 @@ int model_op_associate_route_table(struct model *m, struct model_ctx *ctx, const
 				     "The request must contain exactly one of subnetId and "
 				     "gatewayId");
 	if (has_subnet) {
-		const struct model_subnet *s = subnet_lookup(m, subnet_id, err);
+		const struct model_subnet *s = model_lookup_subnet(m, subnet_id, err);
 
 		if (!s)
 			return -ENOENT;
@@ -1329,7 +1224,7 @@ int model_op_replace_route_table_association(struct model *m, struct model_ctx *
 
 	if (!old)
 		return rtb_assoc_not_found(err, assoc_id);
-	rtb = rtb_lookup(m, rtb_id, err);
+	rtb = model_lookup_route_table(m, rtb_id, err);
 	if (!rtb)
 		return lookup_errno(rtb_id);
 	if (strcmp(rtb->vpc_id, old->vpc_id) != 0)
@@ -1352,13 +1247,13 @@ int model_op_enable_vgw_route_propagation(struct model *m, struct model_ctx *ctx
 					  const char *rtb_id, const char *vgw_id,
 					  struct model_err *err)
 {
-	struct model_route_table *rtb = rtb_lookup(m, rtb_id, err);
+	struct model_route_table *rtb = model_lookup_route_table(m, rtb_id, err);
 	struct model_vgw *vgw;
 
 	(void)ctx;
 	if (!rtb)
 		return lookup_errno(rtb_id);
-	vgw = vgw_lookup(m, vgw_id, err);
+	vgw = model_lookup_vgw(m, vgw_id, err);
 	if (!vgw)
 		return -ENOENT;
 	if (!gateway_attached_to(m, vgw->id, rtb->vpc_id))
@@ -1377,12 +1272,12 @@ int model_op_disable_vgw_route_propagation(struct model *m, struct model_ctx *ct
 					   const char *rtb_id, const char *vgw_id,
 					   struct model_err *err)
 {
-	struct model_route_table *rtb = rtb_lookup(m, rtb_id, err);
+	struct model_route_table *rtb = model_lookup_route_table(m, rtb_id, err);
 
 	(void)ctx;
 	if (!rtb)
 		return lookup_errno(rtb_id);
-	if (!vgw_lookup(m, vgw_id, err))
+	if (!model_lookup_vgw(m, vgw_id, err))
 		return -ENOENT;
 	for (size_t i = 0; i < rtb->n_propagating_vgws; i++)
 		if (strcmp(rtb->propagating_vgws[i], vgw_id) == 0) {
@@ -1426,7 +1321,7 @@ int model_op_create_internet_gateway(struct model *m, struct model_ctx *ctx,
 int model_op_delete_internet_gateway(struct model *m, struct model_ctx *ctx, const char *igw_id,
 				     struct model_err *err)
 {
-	struct model_igw *g = igw_lookup(m, igw_id, err);
+	struct model_igw *g = model_lookup_igw(m, igw_id, err);
 
 	(void)ctx;
 	if (!g)
@@ -1443,13 +1338,13 @@ int model_op_delete_internet_gateway(struct model *m, struct model_ctx *ctx, con
 int model_op_attach_internet_gateway(struct model *m, struct model_ctx *ctx, const char *igw_id,
 				     const char *vpc_id, struct model_err *err)
 {
-	struct model_igw *g = igw_lookup(m, igw_id, err), *other;
+	struct model_igw *g = model_lookup_igw(m, igw_id, err), *other;
 	struct model_vpc *vpc;
 
 	(void)ctx;
 	if (!g)
 		return -ENOENT;
-	vpc = vpc_lookup(m, vpc_id, err);
+	vpc = model_lookup_vpc(m, vpc_id, err);
 	if (!vpc)
 		return lookup_errno(vpc_id);
 	if (g->attachment.vpc_id[0])
@@ -1469,13 +1364,13 @@ int model_op_attach_internet_gateway(struct model *m, struct model_ctx *ctx, con
 int model_op_detach_internet_gateway(struct model *m, struct model_ctx *ctx, const char *igw_id,
 				     const char *vpc_id, struct model_err *err)
 {
-	struct model_igw *g = igw_lookup(m, igw_id, err);
+	struct model_igw *g = model_lookup_igw(m, igw_id, err);
 	struct model_vpc *vpc;
 
 	(void)ctx;
 	if (!g)
 		return -ENOENT;
-	vpc = vpc_lookup(m, vpc_id, err);
+	vpc = model_lookup_vpc(m, vpc_id, err);
 	if (!vpc)
 		return lookup_errno(vpc_id);
 	if (strcmp(g->attachment.vpc_id, vpc->id) != 0)
@@ -1592,7 +1487,7 @@ int model_op_allocate_address(struct model *m, struct model_ctx *ctx, struct mod
 int model_op_release_address(struct model *m, struct model_ctx *ctx, const char *allocation_id,
 			     struct model_err *err)
 {
-	struct model_eip *e = eip_lookup(m, allocation_id, err);
+	struct model_eip *e = model_lookup_eip(m, allocation_id, err);
 
 	(void)ctx;
 	if (!e)
@@ -1645,7 +1540,7 @@ int model_op_associate_address(struct model *m, struct model_ctx *ctx, const cha
 			       bool allow_reassociation, char ret_assoc_id[MODEL_ID_LEN],
 			       struct model_err *err)
 {
-	struct model_eip *e = eip_lookup(m, allocation_id, err), *prev = NULL;
+	struct model_eip *e = model_lookup_eip(m, allocation_id, err), *prev = NULL;
 	bool has_eni = eni_id && *eni_id, has_inst = instance_id && *instance_id;
 	struct model_eni *eni;
 	size_t idx = SIZE_MAX;
@@ -1659,7 +1554,7 @@ int model_op_associate_address(struct model *m, struct model_ctx *ctx, const cha
 				     "The request must contain exactly one of instanceId and "
 				     "networkInterfaceId");
 	if (has_inst) {
-		const struct model_instance *in = instance_lookup(m, instance_id, err);
+		const struct model_instance *in = model_lookup_live_instance(m, instance_id, err);
 
 		if (!in)
 			return -ENOENT;
@@ -1669,7 +1564,7 @@ int model_op_associate_address(struct model *m, struct model_ctx *ctx, const cha
 					     "The instance '%s' has no primary network interface.",
 					     in->id);
 	} else {
-		eni = eni_lookup(m, eni_id, err);
+		eni = model_lookup_eni(m, eni_id, err);
 		if (!eni)
 			return -ENOENT;
 	}
@@ -1743,23 +1638,12 @@ int model_op_disassociate_address(struct model *m, struct model_ctx *ctx, const 
 
 /* ---- NAT gateways --------------------------------------------------------- */
 
-static struct model_nat_gateway *nat_lookup(const struct model *m, const char *id,
-					    struct model_err *err)
-{
-	struct model_nat_gateway *n = id ? model_find_nat_gateway(m, id) : NULL;
-
-	if (!n)
-		model_err_set(err, -ENOENT, MODEL_ERR_NAT_NOT_FOUND,
-			      "The natGateway ID '%s' does not exist", id ? id : "");
-	return n;
-}
-
 int model_op_create_nat_gateway(struct model *m, struct model_ctx *ctx, const char *subnet_id,
 				enum model_nat_connectivity connectivity, const char *allocation_id,
 				uint32_t private_ip, struct model_nat_gateway **ret_nat,
 				struct model_err *err)
 {
-	struct model_subnet *s = subnet_lookup(m, subnet_id, err);
+	struct model_subnet *s = model_lookup_subnet(m, subnet_id, err);
 	struct model_eip *eip = NULL;
 	struct model_nat_gateway *nat;
 	struct model_eni *eni;
@@ -1777,7 +1661,7 @@ int model_op_create_nat_gateway(struct model *m, struct model_ctx *ctx, const ch
 			return model_err_set(err, -EINVAL, MODEL_ERR_MISSING_PARAMETER,
 					     "The request must contain the parameter "
 					     "AllocationId");
-		eip = eip_lookup(m, allocation_id, err);
+		eip = model_lookup_eip(m, allocation_id, err);
 		if (!eip)
 			return -ENOENT;
 		if (eip->association_id[0])
@@ -1872,7 +1756,7 @@ int model_op_create_nat_gateway(struct model *m, struct model_ctx *ctx, const ch
 int model_op_delete_nat_gateway(struct model *m, struct model_ctx *ctx, const char *nat_id,
 				struct model_err *err)
 {
-	struct model_nat_gateway *nat = nat_lookup(m, nat_id, err);
+	struct model_nat_gateway *nat = model_lookup_nat_gateway(m, nat_id, err);
 	struct model_eip *eip;
 
 	if (!nat)
@@ -1945,7 +1829,7 @@ static bool vpn_live(const struct model_vpn_connection *v)
 int model_op_delete_vpn_gateway(struct model *m, struct model_ctx *ctx, const char *vgw_id,
 				struct model_err *err)
 {
-	struct model_vgw *g = vgw_lookup(m, vgw_id, err);
+	struct model_vgw *g = model_lookup_vgw(m, vgw_id, err);
 
 	(void)ctx;
 	if (!g)
@@ -1977,14 +1861,14 @@ int model_op_delete_vpn_gateway(struct model *m, struct model_ctx *ctx, const ch
 int model_op_attach_vpn_gateway(struct model *m, struct model_ctx *ctx, const char *vgw_id,
 				const char *vpc_id, struct model_err *err)
 {
-	struct model_vgw *g = vgw_lookup(m, vgw_id, err), *other;
+	struct model_vgw *g = model_lookup_vgw(m, vgw_id, err), *other;
 	struct model_vpc *vpc;
 	const char *where = NULL;
 
 	(void)ctx;
 	if (!g)
 		return -ENOENT;
-	vpc = vpc_lookup(m, vpc_id, err);
+	vpc = model_lookup_vpc(m, vpc_id, err);
 	if (!vpc)
 		return lookup_errno(vpc_id);
 	if (vgw_attached_anywhere(g, &where))
@@ -2010,13 +1894,13 @@ int model_op_attach_vpn_gateway(struct model *m, struct model_ctx *ctx, const ch
 int model_op_detach_vpn_gateway(struct model *m, struct model_ctx *ctx, const char *vgw_id,
 				const char *vpc_id, struct model_err *err)
 {
-	struct model_vgw *g = vgw_lookup(m, vgw_id, err);
+	struct model_vgw *g = model_lookup_vgw(m, vgw_id, err);
 	struct model_vpc *vpc;
 
 	(void)ctx;
 	if (!g)
 		return -ENOENT;
-	vpc = vpc_lookup(m, vpc_id, err);
+	vpc = model_lookup_vpc(m, vpc_id, err);
 	if (!vpc)
 		return lookup_errno(vpc_id);
 	for (size_t i = 0; i < g->n_attachments; i++)
@@ -2118,7 +2002,7 @@ int model_op_create_vpn_connection(struct model *m, struct model_ctx *ctx, const
 		return model_err_set(err, -ENOENT, MODEL_ERR_CGW_NOT_FOUND,
 				     "The customerGateway ID '%s' does not exist",
 				     cgw_id ? cgw_id : "");
-	g = vgw_lookup(m, vgw_id, err);
+	g = model_lookup_vgw(m, vgw_id, err);
 	if (!g)
 		return -ENOENT;
 	if (!type || strcmp(type, "ipsec.1") != 0)
@@ -2168,21 +2052,10 @@ int model_op_create_vpn_connection(struct model *m, struct model_ctx *ctx, const
 	return 0;
 }
 
-static struct model_vpn_connection *vpn_lookup(const struct model *m, const char *id,
-					       struct model_err *err)
-{
-	struct model_vpn_connection *v = id ? model_find_vpn(m, id) : NULL;
-
-	if (!v)
-		model_err_set(err, -ENOENT, MODEL_ERR_VPN_NOT_FOUND,
-			      "The vpnConnection ID '%s' does not exist", id ? id : "");
-	return v;
-}
-
 int model_op_delete_vpn_connection(struct model *m, struct model_ctx *ctx, const char *vpn_id,
 				   struct model_err *err)
 {
-	struct model_vpn_connection *v = vpn_lookup(m, vpn_id, err);
+	struct model_vpn_connection *v = model_lookup_vpn(m, vpn_id, err);
 
 	(void)ctx;
 	if (!v)
@@ -2198,7 +2071,7 @@ int model_op_delete_vpn_connection(struct model *m, struct model_ctx *ctx, const
 int model_op_create_vpn_connection_route(struct model *m, struct model_ctx *ctx, const char *vpn_id,
 					 struct net_cidr4 cidr, struct model_err *err)
 {
-	struct model_vpn_connection *v = vpn_lookup(m, vpn_id, err);
+	struct model_vpn_connection *v = model_lookup_vpn(m, vpn_id, err);
 	char buf[NET_CIDR4_STRLEN];
 
 	if (!v)
@@ -2228,7 +2101,7 @@ int model_op_create_vpn_connection_route(struct model *m, struct model_ctx *ctx,
 int model_op_delete_vpn_connection_route(struct model *m, struct model_ctx *ctx, const char *vpn_id,
 					 struct net_cidr4 cidr, struct model_err *err)
 {
-	struct model_vpn_connection *v = vpn_lookup(m, vpn_id, err);
+	struct model_vpn_connection *v = model_lookup_vpn(m, vpn_id, err);
 	char buf[NET_CIDR4_STRLEN];
 
 	(void)ctx;
@@ -2253,10 +2126,10 @@ static int flow_resource_check(const struct model *m, const char *id, const char
 			       struct model_err *err)
 {
 	if (strcmp(prefix, "vpc-") == 0)
-		return vpc_lookup(m, id, err) ? 0 : -ENOENT;
+		return model_lookup_vpc(m, id, err) ? 0 : -ENOENT;
 	if (strcmp(prefix, "subnet-") == 0)
-		return subnet_lookup(m, id, err) ? 0 : -ENOENT;
-	return eni_lookup(m, id, err) ? 0 : -ENOENT;
+		return model_lookup_subnet(m, id, err) ? 0 : -ENOENT;
+	return model_lookup_eni(m, id, err) ? 0 : -ENOENT;
 }
 
 static size_t flow_logs_on(const struct model *m, const char *resource_id)

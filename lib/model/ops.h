@@ -146,6 +146,34 @@ int model_err_http_status(enum model_errcode code);
 int model_err_set(struct model_err *err, int errno_value, enum model_errcode code,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* ---- lookups (ops-lookup.c) ---------------------------------------------- */
+
+/*
+ * The object with that ID, or NULL with *err set to the error AWS raises:
+ * the NotFound code of the kind (-ENOENT), or MissingParameter (-EINVAL)
+ * for an empty VPC, subnet or route table ID.  A NULL id is not found.
+ * model_lookup_live_instance() treats a terminated instance as not found.
+ */
+struct model_vpc *model_lookup_vpc(const struct model *m, const char *id, struct model_err *err);
+struct model_subnet *model_lookup_subnet(const struct model *m, const char *id,
+					 struct model_err *err);
+struct model_route_table *model_lookup_route_table(const struct model *m, const char *id,
+						   struct model_err *err);
+struct model_igw *model_lookup_igw(const struct model *m, const char *id, struct model_err *err);
+struct model_vgw *model_lookup_vgw(const struct model *m, const char *id, struct model_err *err);
+struct model_eip *model_lookup_eip(const struct model *m, const char *id, struct model_err *err);
+struct model_eni *model_lookup_eni(const struct model *m, const char *id, struct model_err *err);
+struct model_instance *model_lookup_instance(const struct model *m, const char *id,
+					     struct model_err *err);
+struct model_instance *model_lookup_live_instance(const struct model *m, const char *id,
+						  struct model_err *err);
+struct model_nat_gateway *model_lookup_nat_gateway(const struct model *m, const char *id,
+						   struct model_err *err);
+struct model_vpn_connection *model_lookup_vpn(const struct model *m, const char *id,
+					      struct model_err *err);
+struct model_nacl *model_lookup_nacl(const struct model *m, const char *id, struct model_err *err);
+struct model_sg *model_lookup_sg(const struct model *m, const char *id, struct model_err *err);
+
 /* ---- quotas --------------------------------------------------------------- */
 
 struct model_quotas {
