@@ -876,17 +876,7 @@ int ct_lookup_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir
 	int r;
 
 	/* ct_lookup()'s probe, once for both; the key is stored: no padding garbage. */
-	memset(&key, 0, sizeof(key));
-	key.zone = k->zone;
-	key.local_ip = k->local_ip;
-	key.remote_ip = k->remote_ip;
-	key.proto = k->proto;
-	if (likely(proto_has_ports(k->proto))) {
-		key.local_port = k->local_port;
-		key.remote_port = k->remote_port;
-	} else {
-		key.local_port = key.remote_port = 0;
-	}
+	key_norm(&key, k);
 	h = key_hash(t, &key);
 	i = index_find(t, &key, h);
 	if (i != CT_NONE) {
