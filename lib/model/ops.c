@@ -81,6 +81,12 @@ static const char *const default_az_suffix[] = {"a", "b", "c", "d", "e", "f"};
 static const char *const use1_ids[] = {"use1-az6", "use1-az1", "use1-az2",
 				       "use1-az4", "use1-az3", "use1-az5"};
 
+/*
+ * The thread's AZ tables, for the Region named in az_region (formatted again
+ * only when a ctx is made for another Region: a ctx's tables stay valid until
+ * this thread makes a ctx for a different Region).
+ */
+static _Thread_local char az_region[MODEL_AZ_LEN];
 static _Thread_local char az_names[6][MODEL_AZ_LEN];
 static _Thread_local char az_ids[6][MODEL_AZ_LEN];
 static _Thread_local const char *az_name_ptrs[6];
@@ -116,6 +122,12 @@ void model_ctx_init(struct model_ctx *ctx, const char *region, struct util_rng *
 	net_cidr4_parse("198.51.100.0/24", &ctx->public_pool);
 	if (!region)
 		region = "us-east-1";
+	ctx->azs = az_name_ptrs;
+	ctx->az_ids = az_id_ptrs;
+	ctx->n_azs = 6;
+	if (az_name_ptrs[0] && strcmp(az_region, region) == 0)
+		return;
+	util_strscpy(az_region, region, sizeof(az_region)); /* longer names: formatted each time */
 	region_code(region, code, sizeof(code));
 	for (size_t i = 0; i < 6; i++) {
 		snprintf(az_names[i], MODEL_AZ_LEN, "%s%s", region, default_az_suffix[i]);
@@ -126,9 +138,6 @@ void model_ctx_init(struct model_ctx *ctx, const char *region, struct util_rng *
 		az_name_ptrs[i] = az_names[i];
 		az_id_ptrs[i] = az_ids[i];
 	}
-	ctx->azs = az_name_ptrs;
-	ctx->az_ids = az_id_ptrs;
-	ctx->n_azs = 6;
 }
 
 static bool id_in_use(const struct model *m, const char *id)

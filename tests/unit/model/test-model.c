@@ -5,6 +5,7 @@
  * tests depend on no operation family.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/model/ops.h"
@@ -466,4 +467,27 @@ Test(model, tags_empty_value_is_kept)
 	cr_assert_not_null(model_tags_get(&t, "k"));
 	cr_assert_str_eq(model_tags_get(&t, "k"), "");
 	model_tags_clear(&t);
+}
+
+/* A ctx's AZ tables follow its Region, also when Regions alternate (they are memoised). */
+Test(model, ctx_azs_follow_the_region)
+{
+	static const char *const regions[] = {"eu-west-1", "us-east-1", "eu-west-1", "eu-west-1",
+					      "ap-southeast-2", "us-east-1"};
+	struct model_ctx c;
+
+	for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++) {
+		char want[32];
+
+		model_ctx_init(&c, regions[i], &rng);
+		cr_assert_eq(c.n_azs, 6);
+		snprintf(want, sizeof(want), "%sc", regions[i]);
+		cr_assert_str_eq(c.azs[2], want);
+		if (strcmp(regions[i], "us-east-1") == 0)
+			cr_assert_str_eq(c.az_ids[0], "use1-az6");
+		else if (strcmp(regions[i], "eu-west-1") == 0)
+			cr_assert_str_eq(c.az_ids[5], "euw1-az6");
+		else
+			cr_assert_str_eq(c.az_ids[0], "aps2-az1");
+	}
 }
