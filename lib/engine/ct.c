@@ -647,12 +647,25 @@ uint32_t ct_entry_index(const struct ct_table *t, const struct ct_entry *e)
 	return (uint32_t)(e - t->entries);
 }
 
-void ct_prefetch_key(const struct ct_table *t, const struct ct_key *k)
+uint64_t ct_key_hash(const struct ct_table *t, const struct ct_key *k)
 {
 	struct ct_key key;
 
 	key_norm(&key, k);
-	__builtin_prefetch(&t->buckets[home_of(t, key_hash(t, &key))]);
+	return key_hash(t, &key);
+}
+
+void ct_prefetch_key(const struct ct_table *t, const struct ct_key *k)
+{
+	__builtin_prefetch(&t->buckets[home_of(t, ct_key_hash(t, k))]);
+}
+
+uint64_t ct_prefetch_key_hash(const struct ct_table *t, const struct ct_key *k)
+{
+	uint64_t h = key_hash(t, k); /* k is normalised: no copy */
+
+	__builtin_prefetch(&t->buckets[home_of(t, h)]);
+	return h;
 }
 
 void ct_prefetch_hint(const struct ct_table *t, uint32_t hint)
@@ -739,9 +752,10 @@ static inline int l4_packet(struct ct_entry *e, enum ct_dir dir, uint8_t tcp_fla
  * packet's tcp_flags (its state machine run and its expiry touched as
  * entry_update_l4() does: a new entry is never on entry_update()'s fast path).
  */
-static int insert_absent(struct ct_table *t, const struct ct_key *key, uint64_t h,
-			 enum ct_dir dir, const struct ct_timeouts *to, uint64_t now_ms,
-			 uint32_t near, bool first, uint8_t tcp_flags, struct ct_entry **ret_entry)
+static inline __attribute__((always_inline)) int
+insert_absent(struct ct_table *t, const struct ct_key *key, uint64_t h, enum ct_dir dir,
+	      const struct ct_timeouts *to, uint64_t now_ms, uint32_t near, bool first,
+	      uint8_t tcp_flags, struct ct_entry **ret_entry)
 {
 	struct ct_entry *e;
 	uint32_t b = home_of(t, h), idx, zi;
@@ -865,9 +879,11 @@ int ct_insert_first(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 	return insert_key(t, k, dir, to, now_ms, near, true, tcp_flags, ret_entry);
 }
 
-int ct_lookup_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
-		     const struct ct_timeouts *to, uint8_t tcp_flags, uint64_t now_ms,
-		     uint32_t near, struct ct_entry **ret_entry, bool *ret_inserted)
+/* ct_lookup_insert() of key k whose normalised form hashes to *hp (NULL: hash it). */
+static inline __attribute__((always_inline)) int
+lookup_insert(struct ct_table *t, const struct ct_key *k, const uint64_t *hp, enum ct_dir dir,
+	      const struct ct_timeouts *to, uint8_t tcp_flags, uint64_t now_ms, uint32_t near,
+	      struct ct_entry **ret_entry, bool *ret_inserted)
 {
 	struct ct_entry *e;
 	struct ct_key key;
@@ -877,7 +893,7 @@ int ct_lookup_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir
 
 	/* ct_lookup()'s probe, once for both; the key is stored: no padding garbage. */
 	key_norm(&key, k);
-	h = key_hash(t, &key);
+	h = hp ? *hp : key_hash(t, &key);
 	i = index_find(t, &key, h);
 	if (i != CT_NONE) {
 		e = &t->entries[i];
@@ -899,6 +915,22 @@ int ct_lookup_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir
 	*ret_entry = e;
 	*ret_inserted = true;
 	return 0;
+}
+
+int ct_lookup_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
+		     const struct ct_timeouts *to, uint8_t tcp_flags, uint64_t now_ms,
+		     uint32_t near, struct ct_entry **ret_entry, bool *ret_inserted)
+{
+	return lookup_insert(t, k, NULL, dir, to, tcp_flags, now_ms, near, ret_entry,
+			     ret_inserted);
+}
+
+int ct_lookup_insert_hashed(struct ct_table *t, const struct ct_key *k, uint64_t h,
+			    enum ct_dir dir, const struct ct_timeouts *to, uint8_t tcp_flags,
+			    uint64_t now_ms, uint32_t near, struct ct_entry **ret_entry,
+			    bool *ret_inserted)
+{
+	return lookup_insert(t, k, &h, dir, to, tcp_flags, now_ms, near, ret_entry, ret_inserted);
 }
 
 void ct_entry_refile(struct ct_table *t, struct ct_entry *e)

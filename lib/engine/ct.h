@@ -238,10 +238,25 @@ int ct_insert_first(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 int ct_lookup_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 		     const struct ct_timeouts *to, uint8_t tcp_flags, uint64_t now_ms,
 		     uint32_t near, struct ct_entry **ret_entry, bool *ret_inserted);
+/*
+ * ct_lookup_insert() given h == ct_key_hash(t, k) (computed earlier, e.g. by
+ * ct_prefetch_key_hash() while prefetching): the same results and effects.
+ */
+int ct_lookup_insert_hashed(struct ct_table *t, const struct ct_key *k, uint64_t h,
+			    enum ct_dir dir, const struct ct_timeouts *to, uint8_t tcp_flags,
+			    uint64_t now_ms, uint32_t near, struct ct_entry **ret_entry,
+			    bool *ret_inserted);
+/* The index hash of k (normalised first); a pure function of t's seed and k. */
+uint64_t ct_key_hash(const struct ct_table *t, const struct ct_key *k);
 /* Pool index of an entry (for ct_lookup_hint()). */
 uint32_t ct_entry_index(const struct ct_table *t, const struct ct_entry *e);
 /* Prefetch the hash bucket of a key (for a lookup or insert soon after). */
 void ct_prefetch_key(const struct ct_table *t, const struct ct_key *k);
+/*
+ * ct_prefetch_key() of a normalised key k (ports 0 for a protocol without
+ * ports, as the engine builds its keys), returning ct_key_hash(t, k).
+ */
+uint64_t ct_prefetch_key_hash(const struct ct_table *t, const struct ct_key *k);
 /* Prefetch the entry at a hint (any value is safe). */
 void ct_prefetch_hint(const struct ct_table *t, uint32_t hint);
 /*

@@ -1414,24 +1414,47 @@ static inline uint64_t fc_key_words(const struct pkt_hdr *pkt, struct eng_where 
  * *ret written and the statistics process_general() keeps, or 1 having
  * changed nothing (any other entry, or none: the general path runs).
  */
-static __attribute__((noinline)) int new_tcp_pair(struct eng_state *st, const struct eng_gen *gen,
-						  const struct pkt_hdr *pkt, struct eng_where from,
-						  uint64_t now_ms, struct eng_result *ret, uint64_t a,
-						  uint64_t b)
+static inline uint64_t fc_wild_word(uint64_t b)
 {
-	const uint8_t both = FC_OP_ALLOW | FC_OP_TRACK;
-	struct fc_entry *w;
-	uint64_t wb;
 	uint8_t kb[8];
-	struct ct_key k[2];
-	uint32_t hint[2], near = UINT32_MAX;
-	bool created = false;
+	uint64_t wb;
 
 	memcpy(kb, &b, 8);
 	kb[0] = kb[1] = 0; /* fc_wild_key(): sport 0, FC_POINT_WILD */
 	kb[7] |= FC_POINT_WILD;
 	memcpy(&wb, kb, 8);
-	w = fcache_lookup_words(st->fc, fcache_set_words(st->fc, a, wb, from.idx), a, wb, from.idx);
+	return wb;
+}
+
+static inline struct eng_nf_hint *nf_slot(struct eng_state *st, const struct pkt_hdr *pkt)
+{
+	/* Headers are 20 bytes apart: >> 2 steps by 5, odd, so 16 in a row never collide. */
+	return &st->nf[((uintptr_t)pkt >> 2) & (ENG_NF_RING - 1)];
+}
+
+static inline __attribute__((always_inline)) int
+new_tcp_pair_in(struct eng_state *st, const struct eng_gen *gen, const struct pkt_hdr *pkt,
+		struct eng_where from, uint64_t now_ms, struct eng_result *ret, uint64_t a,
+		uint64_t b, bool in_burst)
+{
+	const uint8_t both = FC_OP_ALLOW | FC_OP_TRACK;
+	const struct eng_nf_hint *nf = NULL;
+	struct fc_entry *w, *wset = NULL;
+	uint64_t wb = fc_wild_word(b);
+	struct ct_key k[2];
+	uint32_t hint[2], near = UINT32_MAX;
+	bool created = false;
+
+	if (in_burst) {
+		nf = nf_slot(st, pkt);
+		if (nf->pkt != pkt || nf->serial != st->nf_serial)
+			nf = NULL;
+		else
+			wset = nf->wset;
+	}
+	if (!wset)
+		wset = fcache_set_words(st->fc, a, wb, from.idx);
+	w = fcache_lookup_words(st->fc, wset, a, wb, from.idx);
 	if (!w || !(w->flags & FC_E_TCP_PAIR) || (w->ops[0].flags & w->ops[1].flags & both) != both)
 		return 1;
 	/* ct_key_of() of the egress then the ingress step on the header as it entered. */
@@ -1448,15 +1471,24 @@ static __attribute__((noinline)) int new_tcp_pair(struct eng_state *st, const st
 		struct ct_entry *ce;
 		bool inserted;
 
-		if (ct_lookup_insert(st->ct, &k[i], dir, &gen->enis[w->ops[i].eni].timeouts,
-				     pkt->tcp_flags, now_ms, near, &ce, &inserted) == -ENOSPC) {
+		/* Stage B's hash when it guessed this key's zone (the rest is the packet's). */
+		const struct ct_timeouts *to = &gen->enis[w->ops[i].eni].timeouts;
+		int r;
+
+		if (in_burst && nf && (nf->has >> i & 1) && nf->zone[i] == k[i].zone)
+			r = ct_lookup_insert_hashed(st->ct, &k[i], nf->ct_hash[i], dir, to,
+						    pkt->tcp_flags, now_ms, near, &ce, &inserted);
+		else
+			r = ct_lookup_insert(st->ct, &k[i], dir, to, pkt->tcp_flags, now_ms, near,
+					     &ce, &inserted);
+		if (r == -ENOSPC) {
 			st->stats.ct_full++;
 			replay_drop(ret, pkt, ENG_DROP_CT_FULL);
 			st->stats.dropped++;
 			st->stats.drops[ENG_DROP_CT_FULL]++;
 			return 0;
 		}
-		hint[i] = ct_entry_index(st->ct, ce);
+		hint[i] = (uint32_t)(ce - st->ct_pool); /* ct_entry_index(), without a call */
 		if (inserted) {
 			near = hint[i];
 			created = true;
@@ -1488,6 +1520,24 @@ static __attribute__((noinline)) int new_tcp_pair(struct eng_state *st, const st
 		fc_put(st, &fk, &x);
 	}
 	return 0;
+}
+
+/* new_tcp_pair_in() one at a time, and in a burst (using stage B's nf slot). */
+static __attribute__((noinline)) int new_tcp_pair(struct eng_state *st, const struct eng_gen *gen,
+						  const struct pkt_hdr *pkt, struct eng_where from,
+						  uint64_t now_ms, struct eng_result *ret, uint64_t a,
+						  uint64_t b)
+{
+	return new_tcp_pair_in(st, gen, pkt, from, now_ms, ret, a, b, false);
+}
+
+static __attribute__((noinline)) int new_tcp_pair_burst(struct eng_state *st,
+							const struct eng_gen *gen,
+							const struct pkt_hdr *pkt,
+							struct eng_where from, uint64_t now_ms,
+							struct eng_result *ret, uint64_t a, uint64_t b)
+{
+	return new_tcp_pair_in(st, gen, pkt, from, now_ms, ret, a, b, true);
 }
 
 /*
@@ -1544,7 +1594,8 @@ static inline int process_pkt(struct eng_state *st, const struct eng_gen *gen,
 		return 0;
 	}
 	if (!e && pkt->proto == PKT_PROTO_TCP && pkt->sport != pkt->dport &&
-	    new_tcp_pair(st, gen, pkt, from, now_ms, ret, a, b) == 0)
+	    (in_burst ? new_tcp_pair_burst(st, gen, pkt, from, now_ms, ret, a, b)
+		      : new_tcp_pair(st, gen, pkt, from, now_ms, ret, a, b)) == 0)
 		return 0;
 	return process_general(st, gen, pkt, from, now_ms, trace, ret, set, e, true);
 }
@@ -1557,40 +1608,45 @@ int eng_process(struct eng_state *st, const struct eng_gen *gen, const struct pk
 }
 
 /*
- * A packet the cache will not answer, leaving an ENI: prefetch the conntrack
- * buckets of its egress key and, when the destination is an ENI of the same
- * VPC, of that ENI's ingress key (a guess: only a hint to the memory system).
+ * Stage B for a packet without an exact entry: its wildcard set and the
+ * conntrack index lines of its egress key and, when the destination is an ENI
+ * of the same VPC, of that ENI's ingress key (a guess: only a hint to the
+ * memory system), keeping the set and the hashes in the packet's nf slot for
+ * new_tcp_pair().
  */
-static void prefetch_new_flow(const struct eng_state *st, const struct eng_gen *g,
-			      const struct pkt_hdr *h, uint32_t eni)
-{
-	struct ct_key key;
-	uint32_t owner;
-
-	ct_key_of(st, eni, true, h, &key);
-	ct_prefetch_key(st->ct, &key);
-	owner = gen_owner(g, g->enis[eni].vpc, h->dst);
-	if (owner != GEN_NONE) {
-		ct_key_of(st, owner, false, h, &key);
-		ct_prefetch_key(st->ct, &key);
-	}
-}
-
-/* Stage B for a packet without an exact entry: its wildcard set, its conntrack index lines. */
 static __attribute__((noinline)) void burst_stage_b_new(struct eng_state *st,
 							const struct eng_gen *gen,
 							const struct pkt_hdr *pkt,
 							struct eng_where from)
 {
-	if (fc_wild_ok(pkt)) {
-		struct fc_key k, wk;
+	struct eng_nf_hint *nf = nf_slot(st, pkt);
+	struct ct_key key;
+	uint32_t owner;
 
-		fc_key_of(&k, pkt, from);
-		fc_wild_key(&wk, &k);
-		fcache_prefetch_set(fcache_set(st->fc, &wk));
+	nf->pkt = pkt;
+	nf->serial = st->nf_serial;
+	nf->wset = NULL;
+	nf->has = 0;
+	if (fc_wild_ok(pkt)) {
+		uint64_t a, b;
+
+		a = fc_key_words(pkt, from, &b);
+		nf->wset = fcache_set_words(st->fc, a, fc_wild_word(b), from.idx);
+		fcache_prefetch_set(nf->wset);
 	}
-	if (from.point == ENG_AT_ENI)
-		prefetch_new_flow(st, gen, pkt, from.idx);
+	if (from.point != ENG_AT_ENI)
+		return;
+	ct_key_of(st, from.idx, true, pkt, &key);
+	nf->zone[0] = key.zone;
+	nf->ct_hash[0] = ct_prefetch_key_hash(st->ct, &key);
+	nf->has = 1;
+	owner = gen_owner(gen, gen->enis[from.idx].vpc, pkt->dst);
+	if (owner != GEN_NONE) {
+		ct_key_of(st, owner, false, pkt, &key);
+		nf->zone[1] = key.zone;
+		nf->ct_hash[1] = ct_prefetch_key_hash(st->ct, &key);
+		nf->has = 3;
+	}
 }
 
 /*
@@ -1653,7 +1709,11 @@ static int burst_staged(struct eng_state *st, const struct eng_gen *gen,
 	size_t j;
 	int r;
 
-	/* The stages only read (hints to the memory system), so their order is free. */
+	/*
+	 * The stages only read (hints to the memory system, and the nf slots,
+	 * which only spare recomputing a hash), so their order is free.
+	 */
+	st->nf_serial++;
 	ct_pool_view(st->ct, &pool, &pool_n);
 	for (j = 0; j < n && j < BURST_A; j++)
 		burst_stage_a(st, &pkts[j], from[j], &set[j]);

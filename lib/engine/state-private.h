@@ -27,6 +27,25 @@ struct state_zone {
 	uint32_t zone;
 };
 
+/*
+ * What eng_process_burst()'s stage B computed for a packet without an exact
+ * flow-cache entry (a likely new flow), for the processing stage to reuse
+ * instead of hashing again: the wildcard set and the conntrack index hashes
+ * of the keys it guessed (egress at the sending ENI, ingress at the ENI
+ * owning the destination).  Valid for pkt in burst serial only; a hash is
+ * used only for a key of the same zone (the rest of the key is the packet's).
+ */
+#define ENG_NF_RING 16 /* > the distance from stage B to processing; a power of two */
+
+struct eng_nf_hint {
+	const struct pkt_hdr *pkt;
+	uint64_t serial;
+	struct fc_entry *wset; /* NULL: not computed */
+	uint64_t ct_hash[2];   /* [0] egress, [1] ingress */
+	uint32_t zone[2];
+	uint8_t has;	       /* bit i: ct_hash[i] and zone[i] are set */
+};
+
 struct eng_state {
 	_Atomic(struct eng_gen *) pending; /* published, not yet adopted (owns a ref) */
 	struct eng_gen *current;	   /* adopted (owns a ref) */
@@ -64,6 +83,10 @@ struct eng_state {
 	size_t n_quarantine, cap_quarantine;
 	uint32_t *free_zones;
 	size_t n_free_zones, cap_free_zones;
+
+	/* eng_process_burst()'s stage B hints, by ((uintptr_t)pkt >> 2) % ENG_NF_RING. */
+	struct eng_nf_hint nf[ENG_NF_RING];
+	uint64_t nf_serial; /* of the burst running (0: none yet) */
 };
 
 /*
