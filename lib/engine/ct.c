@@ -251,8 +251,11 @@ int ct_timeouts_validate(const struct ct_timeouts *t)
 	return 0;
 }
 
-static uint32_t clamp_s(uint32_t v, uint32_t lo, uint32_t hi, uint32_t dflt)
+/* v (0: dflt) clamped to [lo, hi], lo > 0; one compare when v is in range (the usual). */
+static inline uint32_t clamp_s(uint32_t v, uint32_t lo, uint32_t hi, uint32_t dflt)
 {
+	if (likely(v - lo <= hi - lo)) /* v == 0 wraps past hi - lo */
+		return v;
 	if (v == 0)
 		return dflt;
 	return v < lo ? lo : v > hi ? hi : v;
@@ -931,6 +934,35 @@ int ct_lookup_insert_hashed(struct ct_table *t, const struct ct_key *k, uint64_t
 			    bool *ret_inserted)
 {
 	return lookup_insert(t, k, &h, dir, to, tcp_flags, now_ms, near, ret_entry, ret_inserted);
+}
+
+int ct_lookup_insert_pair(struct ct_table *t, const struct ct_pair_req *q, uint64_t now_ms,
+			  struct ct_entry *ret_e[2], bool ret_inserted[2], unsigned *ret_done)
+{
+	struct ct_entry *e0, *e1;
+	bool ins0, ins1;
+	int r;
+
+	r = lookup_insert(t, &q->k[0], (q->has_h & 1) ? &q->h[0] : NULL, CT_DIR_OUT, q->to[0],
+			  q->tcp_flags, now_ms, CT_NONE, &e0, &ins0);
+	if (r < 0)
+		return r;
+	if (!ins0) {
+		ret_e[0] = e0;
+		ret_inserted[0] = false;
+		*ret_done = 1;
+		return 0;
+	}
+	r = lookup_insert(t, &q->k[1], (q->has_h & 2) ? &q->h[1] : NULL, CT_DIR_IN, q->to[1],
+			  q->tcp_flags, now_ms, (uint32_t)(e0 - t->entries), &e1, &ins1);
+	if (r < 0)
+		return r;
+	ret_e[0] = e0;
+	ret_e[1] = e1;
+	ret_inserted[0] = true;
+	ret_inserted[1] = ins1;
+	*ret_done = 2;
+	return 0;
 }
 
 void ct_entry_refile(struct ct_table *t, struct ct_entry *e)

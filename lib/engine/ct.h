@@ -246,6 +246,28 @@ int ct_lookup_insert_hashed(struct ct_table *t, const struct ct_key *k, uint64_t
 			    enum ct_dir dir, const struct ct_timeouts *to, uint8_t tcp_flags,
 			    uint64_t now_ms, uint32_t near, struct ct_entry **ret_entry,
 			    bool *ret_inserted);
+/*
+ * A new connection's two entries, egress (CT_DIR_OUT) then ingress
+ * (CT_DIR_IN), for ct_lookup_insert_pair(); h[i] is used (as
+ * ct_lookup_insert_hashed()'s) when bit i of has_h is set.
+ */
+struct ct_pair_req {
+	struct ct_key k[2];
+	const struct ct_timeouts *to[2];
+	uint64_t h[2];
+	uint8_t has_h;
+	uint8_t tcp_flags;
+};
+/*
+ * ct_lookup_insert() of k[0] and, when that inserted, of k[1] with near =
+ * the first's entry, in one call: the same results and effects.  0 with
+ * *ret_done = 1 (k[0] found live: ret_e[0], ret_inserted[0] false; the
+ * caller updates it and looks k[1] up itself) or 2 (both looked up:
+ * ret_e[], ret_inserted[]), or -ENOSPC (k[0] or k[1] could not be inserted;
+ * k[0] stays inserted when it was).
+ */
+int ct_lookup_insert_pair(struct ct_table *t, const struct ct_pair_req *q, uint64_t now_ms,
+			  struct ct_entry *ret_e[2], bool ret_inserted[2], unsigned *ret_done);
 /* The index hash of k (normalised first); a pure function of t's seed and k. */
 uint64_t ct_key_hash(const struct ct_table *t, const struct ct_key *k);
 /* Pool index of an entry (for ct_lookup_hint()). */

@@ -1441,8 +1441,11 @@ new_tcp_pair_in(struct eng_state *st, const struct eng_gen *gen, const struct pk
 	const struct eng_nf_hint *nf = NULL;
 	struct fc_entry *w, *wset = NULL;
 	uint64_t wb = fc_wild_word(b);
-	struct ct_key k[2];
+	struct ct_pair_req q;
+	struct ct_entry *ce[2];
+	bool inserted[2];
 	uint32_t hint[2], near = UINT32_MAX;
+	unsigned done;
 	bool created = false;
 
 	if (in_burst) {
@@ -1458,41 +1461,50 @@ new_tcp_pair_in(struct eng_state *st, const struct eng_gen *gen, const struct pk
 	if (!w || !(w->flags & FC_E_TCP_PAIR) || (w->ops[0].flags & w->ops[1].flags & both) != both)
 		return 1;
 	/* ct_key_of() of the egress then the ingress step on the header as it entered. */
-	k[0] = (struct ct_key){st->zone_of_eni[w->ops[0].eni], pkt->src, pkt->dst, pkt->sport,
-			       pkt->dport, PKT_PROTO_TCP};
-	k[1] = (struct ct_key){st->zone_of_eni[w->ops[1].eni], pkt->dst, pkt->src, pkt->dport,
-			       pkt->sport, PKT_PROTO_TCP};
+	q.k[0] = (struct ct_key){st->zone_of_eni[w->ops[0].eni], pkt->src, pkt->dst, pkt->sport,
+				 pkt->dport, PKT_PROTO_TCP};
+	q.k[1] = (struct ct_key){st->zone_of_eni[w->ops[1].eni], pkt->dst, pkt->src, pkt->dport,
+				 pkt->sport, PKT_PROTO_TCP};
+	q.to[0] = &gen->enis[w->ops[0].eni].timeouts;
+	q.to[1] = &gen->enis[w->ops[1].eni].timeouts;
+	q.tcp_flags = pkt->tcp_flags;
+	q.has_h = 0;
+	if (in_burst && nf) {
+		/* Stage B's hashes where it guessed the key's zone (the rest is the packet's). */
+		for (unsigned i = 0; i < 2; i++) {
+			if ((nf->has >> i & 1) && nf->zone[i] == q.k[i].zone) {
+				q.h[i] = nf->ct_hash[i];
+				q.has_h |= (uint8_t)(1u << i);
+			}
+		}
+	}
 	st->stats.packets++;
 	if (unlikely(st->flow_interval_start == 0))
 		st->flow_interval_start = (int64_t)(now_ms / 1000);
 	st->stats.flow_cache_hits++;
+	/* Both entries in one call when the first is new; else one step at a time, as the replay. */
+	if (ct_lookup_insert_pair(st->ct, &q, now_ms, ce, inserted, &done) < 0)
+		goto full;
 	for (unsigned i = 0; i < 2; i++) {
 		enum ct_dir dir = i == 0 ? CT_DIR_OUT : CT_DIR_IN;
-		struct ct_entry *ce;
-		bool inserted;
 
-		/* Stage B's hash when it guessed this key's zone (the rest is the packet's). */
-		const struct ct_timeouts *to = &gen->enis[w->ops[i].eni].timeouts;
-		int r;
+		if (i >= done) {
+			int r = q.has_h >> i & 1
+					? ct_lookup_insert_hashed(st->ct, &q.k[i], q.h[i], dir, q.to[i],
+								  pkt->tcp_flags, now_ms, near,
+								  &ce[i], &inserted[i])
+					: ct_lookup_insert(st->ct, &q.k[i], dir, q.to[i],
+							   pkt->tcp_flags, now_ms, near, &ce[i],
+							   &inserted[i]);
 
-		if (in_burst && nf && (nf->has >> i & 1) && nf->zone[i] == k[i].zone)
-			r = ct_lookup_insert_hashed(st->ct, &k[i], nf->ct_hash[i], dir, to,
-						    pkt->tcp_flags, now_ms, near, &ce, &inserted);
-		else
-			r = ct_lookup_insert(st->ct, &k[i], dir, to, pkt->tcp_flags, now_ms, near,
-					     &ce, &inserted);
-		if (r == -ENOSPC) {
-			st->stats.ct_full++;
-			replay_drop(ret, pkt, ENG_DROP_CT_FULL);
-			st->stats.dropped++;
-			st->stats.drops[ENG_DROP_CT_FULL]++;
-			return 0;
+			if (r < 0)
+				goto full;
 		}
-		hint[i] = (uint32_t)(ce - st->ct_pool); /* ct_entry_index(), without a call */
-		if (inserted) {
+		hint[i] = (uint32_t)(ce[i] - st->ct_pool); /* ct_entry_index(), without a call */
+		if (inserted[i]) {
 			near = hint[i];
 			created = true;
-		} else if (ct_update(st->ct, ce, dir, pkt->tcp_flags, now_ms) == 0) {
+		} else if (ct_update(st->ct, ce[i], dir, pkt->tcp_flags, now_ms) == 0) {
 			st->stats.ct_hits++;
 		}
 	}
@@ -1519,6 +1531,12 @@ new_tcp_pair_in(struct eng_state *st, const struct eng_gen *gen, const struct pk
 		fc_key_of(&fk, pkt, from);
 		fc_put(st, &fk, &x);
 	}
+	return 0;
+full:
+	st->stats.ct_full++;
+	replay_drop(ret, pkt, ENG_DROP_CT_FULL);
+	st->stats.dropped++;
+	st->stats.drops[ENG_DROP_CT_FULL]++;
 	return 0;
 }
 

@@ -1347,3 +1347,128 @@ Test(ct, fused_insert_is_lookup_insert_update)
 	ct_free(t[0]);
 	ct_free(t[1]);
 }
+
+/*
+ * ct_lookup_insert_pair() (and ct_lookup_insert_hashed(), which it and the
+ * engine's bursts use with a hash computed earlier) against the calls it
+ * fuses, on twin tables as above: table 0 runs the pair call (each key's
+ * hash given or not at random, from ct_key_hash()), table 1
+ * ct_lookup_insert() of the egress key and, when that inserted, of the
+ * ingress key next to it.  When the first key is found live both update it
+ * and take the second one alone (table 0 through ct_lookup_insert_hashed()).
+ * Returns, the keys done, the entries and the whole pool must agree after
+ * every step (tight limits, every protocol and TCP flag, clock jumps, sweeps,
+ * removals).
+ */
+Test(ct, pair_insert_is_two_lookup_inserts)
+{
+	static const uint8_t flags[] = {SYN, SYN, ACK, SYN | ACK, FIN | ACK, RST, ACK | PSH, 0};
+	static const uint8_t protos[] = {PKT_PROTO_TCP, PKT_PROTO_TCP, PKT_PROTO_TCP,
+					 PKT_PROTO_UDP, PKT_PROTO_ICMP, 47};
+	struct ct_table *t[2] = {ct_new(24, 9), ct_new(24, 9)};
+	struct ct_key keys[80];
+	struct ct_timeouts tos[3];
+	struct util_rng rng;
+	uint64_t now = 5000000;
+	unsigned both = 0, first_found = 0, full = 0, second_found = 0;
+
+	cr_assert(t[0] && t[1]);
+	util_rng_seed(&rng, 23);
+	ct_timeouts_default(&tos[0]);
+	tos[1] = (struct ct_timeouts){60, 60, 30};
+	tos[2] = (struct ct_timeouts){7200, 300, 120};
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		keys[i] = (struct ct_key){(uint32_t)util_rng_below(&rng, 4),
+					  0x0a000001 + (uint32_t)util_rng_below(&rng, 3),
+					  0x0a000001 + (uint32_t)util_rng_below(&rng, 3),
+					  (uint16_t)util_rng_below(&rng, 3),
+					  (uint16_t)util_rng_below(&rng, 3),
+					  protos[util_rng_below(&rng, ARRAY_SIZE(protos))]};
+	for (unsigned step = 0; step < 40000; step++) {
+		struct ct_pair_req q = {.tcp_flags = flags[util_rng_below(&rng, ARRAY_SIZE(flags))]};
+		struct ct_entry *e0[2], *e1[2], *all[2];
+		bool ins0[2], ins1[2];
+		unsigned done = 0, adv = (unsigned)util_rng_below(&rng, 100);
+		uint32_t n[2];
+		int r0, r1;
+
+		for (unsigned i = 0; i < 2; i++) {
+			q.k[i] = keys[util_rng_below(&rng, ARRAY_SIZE(keys))];
+			q.to[i] = util_rng_below(&rng, 4) == 0
+					  ? NULL
+					  : &tos[util_rng_below(&rng, ARRAY_SIZE(tos))];
+			if (util_rng_below(&rng, 2)) {
+				q.h[i] = ct_key_hash(t[0], &q.k[i]);
+				q.has_h |= (uint8_t)(1u << i);
+			}
+		}
+		now += adv < 90 ? util_rng_below(&rng, 1000)
+		       : adv < 99 ? util_rng_below(&rng, 130000)
+				  : util_rng_below(&rng, 8000000);
+		if (util_rng_below(&rng, 25) == 0) {
+			size_t budget = util_rng_below(&rng, 8), n0 = ct_expire(t[0], now, budget);
+
+			cr_assert_eq(ct_expire(t[1], now, budget), n0, "step %u", step);
+		}
+		if (util_rng_below(&rng, 40) == 0) {
+			ct_remove(t[0], ct_lookup(t[0], &q.k[0], now));
+			ct_remove(t[1], ct_lookup(t[1], &q.k[0], now));
+		}
+		r0 = ct_lookup_insert_pair(t[0], &q, now, e0, ins0, &done);
+		r1 = ct_lookup_insert(t[1], &q.k[0], CT_DIR_OUT, q.to[0], q.tcp_flags, now,
+				      UINT32_MAX, &e1[0], &ins1[0]);
+		if (r1 == 0 && ins1[0])
+			r1 = ct_lookup_insert(t[1], &q.k[1], CT_DIR_IN, q.to[1], q.tcp_flags, now,
+					      ct_entry_index(t[1], e1[0]), &e1[1], &ins1[1]);
+		cr_assert_eq(r0, r1, "step %u: pair %d, two calls %d", step, r0, r1);
+		if (r0 < 0) {
+			full++;
+		} else if (!ins1[0]) {
+			cr_assert_eq(done, 1u, "step %u", step);
+			cr_assert(!ins0[0], "step %u", step);
+			cr_assert_eq(ct_entry_index(t[0], e0[0]), ct_entry_index(t[1], e1[0]),
+				     "step %u", step);
+			first_found++;
+			/* The caller's update, then the second key alone. */
+			cr_assert_eq(ct_update(t[0], e0[0], CT_DIR_OUT, q.tcp_flags, now),
+				     ct_update(t[1], e1[0], CT_DIR_OUT, q.tcp_flags, now),
+				     "step %u", step);
+			r0 = ct_lookup_insert_hashed(t[0], &q.k[1], ct_key_hash(t[0], &q.k[1]),
+						     CT_DIR_IN, q.to[1], q.tcp_flags, now,
+						     UINT32_MAX, &e0[1], &ins0[1]);
+			r1 = ct_lookup_insert(t[1], &q.k[1], CT_DIR_IN, q.to[1], q.tcp_flags, now,
+					      UINT32_MAX, &e1[1], &ins1[1]);
+			cr_assert_eq(r0, r1, "step %u", step);
+			if (r0 == 0) {
+				cr_assert_eq(ins0[1], ins1[1], "step %u", step);
+				cr_assert_eq(ct_entry_index(t[0], e0[1]),
+					     ct_entry_index(t[1], e1[1]), "step %u", step);
+			}
+		} else {
+			cr_assert_eq(done, 2u, "step %u", step);
+			cr_assert(ins0[0], "step %u", step);
+			cr_assert_eq(ins0[1], ins1[1], "step %u", step);
+			for (unsigned i = 0; i < 2; i++)
+				cr_assert_eq(ct_entry_index(t[0], e0[i]),
+					     ct_entry_index(t[1], e1[i]), "step %u key %u", step,
+					     i);
+			both++;
+			second_found += !ins0[1];
+		}
+		all[0] = ct_pool_entries(t[0], &n[0]);
+		all[1] = ct_pool_entries(t[1], &n[1]);
+		cr_assert_eq(n[0], n[1]);
+		for (uint32_t i = 0; i < n[0]; i++)
+			cr_assert(memcmp(&all[0][i], &all[1][i], sizeof(all[0][i])) == 0,
+				  "step %u: entry %u differs", step, i);
+		cr_assert_eq(ct_count(t[0]), ct_count(t[1]), "step %u", step);
+	}
+	cr_log_info("pair: %u both, %u first found, %u second found, %u full", both,
+		    first_found, second_found, full);
+	cr_assert_gt(both, 1000, "pairs (%u)", both);
+	cr_assert_gt(first_found, 1000, "first found (%u)", first_found);
+	cr_assert_gt(second_found, 100, "second found (%u)", second_found);
+	cr_assert_gt(full, 300, "limits hit (%u)", full);
+	ct_free(t[0]);
+	ct_free(t[1]);
+}
