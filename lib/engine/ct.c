@@ -402,7 +402,8 @@ static uint32_t zone_find(const struct ct_table *t, uint32_t zone)
 }
 
 /* zone_find(), remembering the answer (the same few ENIs come again and again). */
-static uint32_t zone_find_memo(struct ct_table *t, uint32_t zone)
+static inline __attribute__((always_inline)) uint32_t zone_find_memo(struct ct_table *t,
+								    uint32_t zone)
 {
 	uint32_t *m = &t->zmemo[zone % CT_ZMEMO], zi = *m;
 
@@ -820,14 +821,14 @@ insert_absent(struct ct_table *t, const struct ct_key *key, uint64_t h, enum ct_
 		 * (state NEW: ct_tcp_packet()'s first case), filing once: under
 		 * the insert's second unless the packet's expiry comes before it.
 		 */
-		uint32_t sec0 = (uint32_t)UTIL_MAX(ct_ceil_s(e->expires_ms), t->wheel_next);
+		uint64_t insert_ms = e->expires_ms;
 
 		e->expires_ms = now_ms + ct_tcp_from_new(e, dir, tcp_flags);
 		e->flags |= CT_F_SEEN; /* origin and LAST_IN are dir's already */
+		/* The earlier second of the two is the ceiling of the earlier expiry: one division. */
 		wheel_link(t, idx,
-			   ct_ceil_s(e->expires_ms) < sec0
-			       ? (uint32_t)UTIL_MAX(ct_ceil_s(e->expires_ms), t->wheel_next)
-			       : sec0);
+			   (uint32_t)UTIL_MAX(ct_ceil_s(UTIL_MIN(e->expires_ms, insert_ms)),
+					      t->wheel_next));
 	} else {
 		wheel_file(t, idx);
 		if (first) {
