@@ -15,6 +15,7 @@
 
 #include "lib/engine/ct.h"
 #include "lib/net/pkt.h"
+#include "lib/util/util.h"
 
 #define CT_NONE UINT32_MAX
 
@@ -183,6 +184,44 @@ static inline bool ct_pair_ok(const struct ct_entry *pool, uint32_t n, uint32_t 
 	       now_ms < e->expires_ms;
 #endif
 }
+
+/*
+ * The index hash of a normalised key from its words (ct.c's key_hash()):
+ * a = local_ip << 32 | remote_ip, b = zone << 32 | local_port << 16 |
+ * remote_port.  Inline so that a burst's stage B hashes a TCP key in
+ * registers, with the seed and the index from ct_index_view().
+ */
+static inline uint64_t ct_hash_words(uint64_t seed, uint64_t a, uint64_t b, uint8_t proto)
+{
+	/* One odd-multiplier fold of the 128-bit key, then one full mix. */
+	return util_hash64(((a ^ seed) * 0x9e3779b97f4a7c15ULL) ^ b ^ ((uint64_t)proto << 56));
+}
+
+/*
+ * t's hash seed, index base and bucket mask (fixed while t holds entries):
+ * the home bucket line of hash h is base + (h & mask) * 64.
+ */
+void ct_index_view(const struct ct_table *t, uint64_t *ret_seed, const void **ret_base,
+		   uint32_t *ret_mask);
+
+/*
+ * ct_lookup_insert_pair() (ct.h) of a TCP packet's two keys built from its
+ * header h: egress (zone[0], CT_DIR_OUT, timeouts to[0]) and ingress
+ * (zone[1], CT_DIR_IN, to[1]); hash[i] is key i's index hash when has_h bit i
+ * is set.  The case it expects, both keys absent and no limit within reach,
+ * inserts both in one pass (the second next to the first) and returns 1 with
+ * ret_e[] set; otherwise it is ct_lookup_insert_pair() exactly (0 with
+ * *ret_done, ret_e[], ret_inserted[] as it sets them, or -ENOSPC).
+ */
+struct ct_tcp_pair_new {
+	uint32_t zone[2];
+	const struct ct_timeouts *to[2];
+	uint64_t hash[2];
+	uint8_t has_h;
+};
+int ct_lookup_insert_tcp_pair(struct ct_table *t, const struct pkt_hdr *h,
+			      const struct ct_tcp_pair_new *p, uint64_t now_ms,
+			      struct ct_entry *ret_e[2], bool ret_inserted[2], unsigned *ret_done);
 
 /* ct_refresh_tcp_pair() (ct.h) on t's pool (pool, n) from ct_pool_view(). */
 static inline int ct_refresh_tcp_pair_in(struct ct_table *t, struct ct_entry *pool, uint32_t n,

@@ -180,9 +180,7 @@ static uint64_t key_hash(const struct ct_table *t, const struct ct_key *k)
 	uint64_t a = ((uint64_t)k->local_ip << 32) | k->remote_ip;
 	uint64_t b = ((uint64_t)k->zone << 32) | ((uint64_t)k->local_port << 16) | k->remote_port;
 
-	/* One odd-multiplier fold of the 128-bit key, then one full mix. */
-	return util_hash64(((a ^ t->seed) * 0x9e3779b97f4a7c15ULL) ^ b ^
-			   ((uint64_t)k->proto << 56));
+	return ct_hash_words(t->seed, a, b, k->proto);
 }
 
 static inline uint32_t home_of(const struct ct_table *t, uint64_t h)
@@ -885,9 +883,10 @@ int ct_insert_first(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 
 /* ct_lookup_insert() of key k whose normalised form hashes to *hp (NULL: hash it). */
 static inline __attribute__((always_inline)) int
-lookup_insert(struct ct_table *t, const struct ct_key *k, const uint64_t *hp, enum ct_dir dir,
-	      const struct ct_timeouts *to, uint8_t tcp_flags, uint64_t now_ms, uint32_t near,
-	      struct ct_entry **ret_entry, bool *ret_inserted)
+lookup_insert_probed(struct ct_table *t, const struct ct_key *k, const uint64_t *hp,
+		     const uint32_t *found, enum ct_dir dir, const struct ct_timeouts *to,
+		     uint8_t tcp_flags, uint64_t now_ms, uint32_t near, struct ct_entry **ret_entry,
+		     bool *ret_inserted)
 {
 	struct ct_entry *e;
 	struct ct_key key;
@@ -898,7 +897,7 @@ lookup_insert(struct ct_table *t, const struct ct_key *k, const uint64_t *hp, en
 	/* ct_lookup()'s probe, once for both; the key is stored: no padding garbage. */
 	key_norm(&key, k);
 	h = hp ? *hp : key_hash(t, &key);
-	i = index_find(t, &key, h);
+	i = found ? *found : index_find(t, &key, h); /* found: this probe's answer, index unchanged */
 	if (i != CT_NONE) {
 		e = &t->entries[i];
 		if (likely(!expired(e, now_ms))) {
@@ -921,6 +920,15 @@ lookup_insert(struct ct_table *t, const struct ct_key *k, const uint64_t *hp, en
 	return 0;
 }
 
+static inline __attribute__((always_inline)) int
+lookup_insert(struct ct_table *t, const struct ct_key *k, const uint64_t *hp, enum ct_dir dir,
+	      const struct ct_timeouts *to, uint8_t tcp_flags, uint64_t now_ms, uint32_t near,
+	      struct ct_entry **ret_entry, bool *ret_inserted)
+{
+	return lookup_insert_probed(t, k, hp, NULL, dir, to, tcp_flags, now_ms, near, ret_entry,
+				    ret_inserted);
+}
+
 int ct_lookup_insert(struct ct_table *t, const struct ct_key *k, enum ct_dir dir,
 		     const struct ct_timeouts *to, uint8_t tcp_flags, uint64_t now_ms,
 		     uint32_t near, struct ct_entry **ret_entry, bool *ret_inserted)
@@ -937,11 +945,192 @@ int ct_lookup_insert_hashed(struct ct_table *t, const struct ct_key *k, uint64_t
 	return lookup_insert(t, k, &h, dir, to, tcp_flags, now_ms, near, ret_entry, ret_inserted);
 }
 
+/*
+ * insert_absent() of a new TCP key (normalised, hash h) with its first packet
+ * into free entry idx, already taken off the free list, zone record zi (the
+ * caller checked every limit): the same entry, index, zone and wheel links.
+ */
+static inline __attribute__((always_inline)) void
+insert_tcp_first(struct ct_table *t, const struct ct_key *key, uint64_t h, uint32_t idx,
+		 uint32_t zi, enum ct_dir dir, const struct ct_timeouts *to, uint64_t now_ms,
+		 uint8_t tcp_flags)
+{
+	struct ct_entry *e = &t->entries[idx];
+	struct ct_zone *z = &t->zones[zi];
+	uint64_t first_ms;
+
+	memset(e, 0, sizeof(*e));
+	e->key = *key;
+	e->origin = (uint8_t)dir;
+	e->flags = CT_F_USED | CT_F_SEEN | (dir == CT_DIR_IN ? CT_F_LAST_IN : 0);
+	e->long_s = clamp_s(to ? to->tcp_established_s : 0, CT_TCP_ESTABLISHED_MIN_S,
+			    CT_TCP_ESTABLISHED_MAX_S, CT_TCP_ESTABLISHED_MAX_S);
+	/* ct_tcp_start_in() (state NEW, aux 0: the memset) and the first packet. */
+	first_ms = now_ms + ct_tcp_from_new(e, dir, tcp_flags);
+	e->expires_ms = first_ms;
+	e->next = CT_NONE;
+	index_link(t, h, idx);
+	e->zprev = CT_NONE;
+	e->znext = z->head;
+	if (e->znext != CT_NONE)
+		t->entries[e->znext].zprev = idx;
+	z->head = idx;
+	z->count++;
+	/* As insert_absent(): the earlier of the insert's (NEW) and the packet's second. */
+	wheel_link(t, idx,
+		   (uint32_t)UTIL_MAX(ct_ceil_s(UTIL_MIN(first_ms,
+							 now_ms + CT_MS(CT_TCP_NEW_TIMEOUT_S))),
+				      t->wheel_next));
+}
+
+/*
+ * The common case of ct_lookup_insert_pair(): two distinct TCP keys, both
+ * absent (the caller found k0 absent), and no limit within reach (pool, both zones, both home buckets,
+ * counting the first insert for the second): both inserts in one pass, the
+ * second entry in the first's block when that half is free, exactly as the
+ * two lookup_insert() calls would leave the table.  Returns false having
+ * changed nothing otherwise.
+ */
+static inline __attribute__((always_inline)) bool
+insert_pair_fast(struct ct_table *t, const struct ct_key *k0, const struct ct_key *k1,
+		 uint64_t h0, uint64_t h1, const struct ct_pair_req *q, uint64_t now_ms,
+		 uint32_t ret_idx[2])
+{
+	uint32_t b0 = home_of(t, h0), b1 = home_of(t, h1), z0, z1, i0, i1;
+
+	if (t->count + 2 > t->capacity || t->buckets[b0].nhome >= CT_CHAIN_MAX ||
+	    t->buckets[b1].nhome + (uint32_t)(b1 == b0) >= CT_CHAIN_MAX || key_eq(k0, k1))
+		return false;
+	z0 = zone_find_memo(t, k0->zone);
+	z1 = zone_find_memo(t, k1->zone);
+	if (z0 == CT_NONE || z1 == CT_NONE || t->zones[z0].count >= t->per_zone_max ||
+	    t->zones[z1].count + (uint32_t)(z1 == z0) >= t->per_zone_max)
+		return false;
+	if (index_find(t, k1, h1) != CT_NONE)
+		return false;
+	/* The free list's head, then its partner when free (insert_absent()'s near), else the head. */
+	i0 = t->free_head;
+	free_take(t, i0);
+	i1 = (i0 ^ 1) < t->capacity && !(t->entries[i0 ^ 1].flags & CT_F_USED) ? i0 ^ 1
+										: t->free_head;
+	free_take(t, i1);
+	insert_tcp_first(t, k0, h0, i0, z0, CT_DIR_OUT, q->to[0], now_ms, q->tcp_flags);
+	insert_tcp_first(t, k1, h1, i1, z1, CT_DIR_IN, q->to[1], now_ms, q->tcp_flags);
+	t->count += 2;
+	ret_idx[0] = i0;
+	ret_idx[1] = i1;
+	return true;
+}
+
+/* ct_lookup_insert_pair()'s second half: k[1] next to e0 (k[0] inserted). */
+static inline __attribute__((always_inline)) int
+pair_second(struct ct_table *t, const struct ct_pair_req *q, const uint64_t *h1,
+	    struct ct_entry *e0, uint64_t now_ms, struct ct_entry *ret_e[2], bool ret_inserted[2],
+	    unsigned *ret_done)
+{
+	struct ct_entry *e1;
+	bool ins1;
+	int r;
+
+	r = lookup_insert(t, &q->k[1], h1, CT_DIR_IN, q->to[1], q->tcp_flags, now_ms,
+			  (uint32_t)(e0 - t->entries), &e1, &ins1);
+	if (r < 0)
+		return r;
+	ret_e[0] = e0;
+	ret_e[1] = e1;
+	ret_inserted[0] = true;
+	ret_inserted[1] = ins1;
+	*ret_done = 2;
+	return 0;
+}
+
+/*
+ * ct_lookup_insert_tcp_pair() past its one-pass case: ct_lookup_insert_pair()
+ * of q, k[0]'s probe (i0, hash h0) not repeated (nothing changed since); h1
+ * is k[1]'s hash or NULL.
+ */
+static __attribute__((noinline)) int
+tcp_pair_general(struct ct_table *t, const struct ct_pair_req *q, uint64_t h0, uint32_t i0,
+		 const uint64_t *h1, uint64_t now_ms, struct ct_entry *ret_e[2],
+		 bool ret_inserted[2], unsigned *ret_done)
+{
+	struct ct_entry *e0;
+	bool ins0;
+	int r;
+
+	r = lookup_insert_probed(t, &q->k[0], &h0, &i0, CT_DIR_OUT, q->to[0], q->tcp_flags,
+				 now_ms, CT_NONE, &e0, &ins0);
+	if (r < 0)
+		return r;
+	if (!ins0) {
+		ret_e[0] = e0;
+		ret_inserted[0] = false;
+		*ret_done = 1;
+		return 0;
+	}
+	return pair_second(t, q, h1, e0, now_ms, ret_e, ret_inserted, ret_done);
+}
+
+int ct_lookup_insert_tcp_pair(struct ct_table *t, const struct pkt_hdr *h,
+			      const struct ct_tcp_pair_new *p, uint64_t now_ms,
+			      struct ct_entry *ret_e[2], bool ret_inserted[2], unsigned *ret_done)
+{
+	struct ct_pair_req q;
+	uint64_t h0, h1;
+	uint32_t idx[2], i0;
+
+	/* Normalised as built (TCP has ports; no padding garbage: key_norm()'s memset). */
+	memset(&q.k[0], 0, sizeof(q.k[0]));
+	q.k[0].zone = p->zone[0];
+	q.k[0].local_ip = h->src;
+	q.k[0].remote_ip = h->dst;
+	q.k[0].local_port = h->sport;
+	q.k[0].remote_port = h->dport;
+	q.k[0].proto = PKT_PROTO_TCP;
+	h0 = (p->has_h & 1) ? p->hash[0] : key_hash(t, &q.k[0]);
+	i0 = index_find(t, &q.k[0], h0);
+	if (i0 != CT_NONE && likely(!expired(&t->entries[i0], now_ms))) {
+		/* Found live: lookup_insert()'s answer; the caller updates it. */
+		ret_e[0] = &t->entries[i0];
+		ret_inserted[0] = false;
+		*ret_done = 1;
+		return 0;
+	}
+	memset(&q.k[1], 0, sizeof(q.k[1]));
+	q.k[1].zone = p->zone[1];
+	q.k[1].local_ip = h->dst;
+	q.k[1].remote_ip = h->src;
+	q.k[1].local_port = h->dport;
+	q.k[1].remote_port = h->sport;
+	q.k[1].proto = PKT_PROTO_TCP;
+	q.to[0] = p->to[0];
+	q.to[1] = p->to[1];
+	q.tcp_flags = h->tcp_flags;
+	if (i0 != CT_NONE) /* expired: lookup_insert() reclaims it first */
+		return tcp_pair_general(t, &q, h0, i0, (p->has_h & 2) ? &p->hash[1] : NULL,
+					now_ms, ret_e, ret_inserted, ret_done);
+	h1 = (p->has_h & 2) ? p->hash[1] : key_hash(t, &q.k[1]);
+	if (unlikely(!insert_pair_fast(t, &q.k[0], &q.k[1], h0, h1, &q, now_ms, idx)))
+		return tcp_pair_general(t, &q, h0, i0, &h1, now_ms, ret_e, ret_inserted,
+					ret_done);
+	ret_e[0] = &t->entries[idx[0]];
+	ret_e[1] = &t->entries[idx[1]];
+	return 1;
+}
+
+void ct_index_view(const struct ct_table *t, uint64_t *ret_seed, const void **ret_base,
+		   uint32_t *ret_mask)
+{
+	*ret_seed = t->seed;
+	*ret_base = t->buckets;
+	*ret_mask = t->mask;
+}
+
 int ct_lookup_insert_pair(struct ct_table *t, const struct ct_pair_req *q, uint64_t now_ms,
 			  struct ct_entry *ret_e[2], bool ret_inserted[2], unsigned *ret_done)
 {
-	struct ct_entry *e0, *e1;
-	bool ins0, ins1;
+	struct ct_entry *e0;
+	bool ins0;
 	int r;
 
 	r = lookup_insert(t, &q->k[0], (q->has_h & 1) ? &q->h[0] : NULL, CT_DIR_OUT, q->to[0],
@@ -954,16 +1143,8 @@ int ct_lookup_insert_pair(struct ct_table *t, const struct ct_pair_req *q, uint6
 		*ret_done = 1;
 		return 0;
 	}
-	r = lookup_insert(t, &q->k[1], (q->has_h & 2) ? &q->h[1] : NULL, CT_DIR_IN, q->to[1],
-			  q->tcp_flags, now_ms, (uint32_t)(e0 - t->entries), &e1, &ins1);
-	if (r < 0)
-		return r;
-	ret_e[0] = e0;
-	ret_e[1] = e1;
-	ret_inserted[0] = true;
-	ret_inserted[1] = ins1;
-	*ret_done = 2;
-	return 0;
+	return pair_second(t, q, (q->has_h & 2) ? &q->h[1] : NULL, e0, now_ms, ret_e,
+			   ret_inserted, ret_done);
 }
 
 void ct_entry_refile(struct ct_table *t, struct ct_entry *e)

@@ -1432,6 +1432,14 @@ static inline struct eng_nf_hint *nf_slot(struct eng_state *st, const struct pkt
 	return &st->nf[((uintptr_t)pkt >> 2) & (ENG_NF_RING - 1)];
 }
 
+/* The owner memo's slot for (VPC, address). */
+static inline struct eng_owner_memo *owner_memo_slot(struct eng_state *st, uint32_t vpc,
+						     uint32_t ip)
+{
+	return &st->owner_memo[(uint32_t)((ip ^ (uint64_t)vpc << 32) * 0x9e3779b97f4a7c15ULL >> 56) &
+			       (ENG_OWNER_MEMO - 1)];
+}
+
 static inline __attribute__((always_inline)) int
 new_tcp_pair_in(struct eng_state *st, const struct eng_gen *gen, const struct pkt_hdr *pkt,
 		struct eng_where from, uint64_t now_ms, struct eng_result *ret, uint64_t a,
@@ -1441,12 +1449,13 @@ new_tcp_pair_in(struct eng_state *st, const struct eng_gen *gen, const struct pk
 	const struct eng_nf_hint *nf = NULL;
 	struct fc_entry *w, *wset = NULL;
 	uint64_t wb = fc_wild_word(b);
-	struct ct_pair_req q;
+	struct ct_tcp_pair_new np;
 	struct ct_entry *ce[2];
 	bool inserted[2];
 	uint32_t hint[2], near = UINT32_MAX;
 	unsigned done;
-	bool created = false;
+	bool created = true;
+	int r;
 
 	if (in_burst) {
 		nf = nf_slot(st, pkt);
@@ -1460,43 +1469,46 @@ new_tcp_pair_in(struct eng_state *st, const struct eng_gen *gen, const struct pk
 	w = fcache_lookup_words(st->fc, wset, a, wb, from.idx);
 	if (!w || !(w->flags & FC_E_TCP_PAIR) || (w->ops[0].flags & w->ops[1].flags & both) != both)
 		return 1;
-	/* ct_key_of() of the egress then the ingress step on the header as it entered. */
-	q.k[0] = (struct ct_key){st->zone_of_eni[w->ops[0].eni], pkt->src, pkt->dst, pkt->sport,
-				 pkt->dport, PKT_PROTO_TCP};
-	q.k[1] = (struct ct_key){st->zone_of_eni[w->ops[1].eni], pkt->dst, pkt->src, pkt->dport,
-				 pkt->sport, PKT_PROTO_TCP};
-	q.to[0] = &gen->enis[w->ops[0].eni].timeouts;
-	q.to[1] = &gen->enis[w->ops[1].eni].timeouts;
-	q.tcp_flags = pkt->tcp_flags;
-	q.has_h = 0;
+	np.zone[0] = st->zone_of_eni[w->ops[0].eni];
+	np.zone[1] = st->zone_of_eni[w->ops[1].eni];
+	np.to[0] = &gen->enis[w->ops[0].eni].timeouts;
+	np.to[1] = &gen->enis[w->ops[1].eni].timeouts;
+	np.has_h = 0;
 	if (in_burst && nf) {
 		/* Stage B's hashes where it guessed the key's zone (the rest is the packet's). */
-		for (unsigned i = 0; i < 2; i++) {
-			if ((nf->has >> i & 1) && nf->zone[i] == q.k[i].zone) {
-				q.h[i] = nf->ct_hash[i];
-				q.has_h |= (uint8_t)(1u << i);
-			}
-		}
+		np.hash[0] = nf->ct_hash[0];
+		np.hash[1] = nf->ct_hash[1];
+		np.has_h = (uint8_t)(nf->has & ((nf->zone[0] == np.zone[0]) |
+						(nf->zone[1] == np.zone[1]) << 1));
 	}
 	st->stats.packets++;
 	if (unlikely(st->flow_interval_start == 0))
 		st->flow_interval_start = (int64_t)(now_ms / 1000);
 	st->stats.flow_cache_hits++;
-	/* Both entries in one call when the first is new; else one step at a time, as the replay. */
-	if (ct_lookup_insert_pair(st->ct, &q, now_ms, ce, inserted, &done) < 0)
+	/*
+	 * Both entries in one call when the first is new (the usual: one pass);
+	 * else one step at a time, as the replay.
+	 */
+	r = ct_lookup_insert_tcp_pair(st->ct, pkt, &np, now_ms, ce, inserted, &done);
+	if (r < 0)
 		goto full;
+	if (likely(r == 1))
+		goto result; /* both inserted: no exact entry yet */
+	created = false;
 	for (unsigned i = 0; i < 2; i++) {
 		enum ct_dir dir = i == 0 ? CT_DIR_OUT : CT_DIR_IN;
 
 		if (i >= done) {
-			int r = q.has_h >> i & 1
-					? ct_lookup_insert_hashed(st->ct, &q.k[i], q.h[i], dir, q.to[i],
-								  pkt->tcp_flags, now_ms, near,
-								  &ce[i], &inserted[i])
-					: ct_lookup_insert(st->ct, &q.k[i], dir, q.to[i],
-							   pkt->tcp_flags, now_ms, near, &ce[i],
-							   &inserted[i]);
+			/* The ingress key alone (ct_key_of() of the step on the header as it entered). */
+			struct ct_key k = {np.zone[i], pkt->dst, pkt->src, pkt->dport, pkt->sport,
+					   PKT_PROTO_TCP};
 
+			r = np.has_h >> i & 1
+				    ? ct_lookup_insert_hashed(st->ct, &k, np.hash[i], dir, np.to[i],
+							      pkt->tcp_flags, now_ms, near, &ce[i],
+							      &inserted[i])
+				    : ct_lookup_insert(st->ct, &k, dir, np.to[i], pkt->tcp_flags,
+						       now_ms, near, &ce[i], &inserted[i]);
 			if (r < 0)
 				goto full;
 		}
@@ -1508,6 +1520,7 @@ new_tcp_pair_in(struct eng_state *st, const struct eng_gen *gen, const struct pk
 			st->stats.ct_hits++;
 		}
 	}
+result:
 	ret->verdict = (enum eng_verdict)w->verdict;
 	ret->drop = (enum eng_drop)w->drop;
 	ret->to.point = (enum eng_point)w->to_point;
@@ -1654,6 +1667,42 @@ static __attribute__((noinline)) void burst_stage_b_new(struct eng_state *st,
 	}
 	if (from.point != ENG_AT_ENI)
 		return;
+	if (likely(pkt->proto == PKT_PROTO_TCP)) {
+		/*
+		 * ct_key_of() and ct_prefetch_key_hash() of both keys in registers
+		 * (ct_hash_words() of the key words); the ingress zone from the
+		 * owner memo when it knows this address, else gen_owner()'s.
+		 */
+		uint32_t vpc = gen->enis[from.idx].vpc, zin;
+		struct eng_owner_memo *m = owner_memo_slot(st, vpc, pkt->dst);
+		uint64_t ips = (uint64_t)pkt->src << 32 | pkt->dst;
+		uint32_t ports = (uint32_t)pkt->sport << 16 | pkt->dport;
+		uint64_t h;
+
+		nf->zone[0] = st->zone_of_eni[from.idx];
+		h = ct_hash_words(st->ct_seed, ips, (uint64_t)nf->zone[0] << 32 | ports,
+				  PKT_PROTO_TCP);
+		__builtin_prefetch(st->ct_index + (size_t)((uint32_t)h & st->ct_mask) * 64);
+		nf->ct_hash[0] = h;
+		if (m->ip != pkt->dst || m->vpc != vpc || m->serial != (uint32_t)gen->serial) {
+			owner = gen_owner(gen, vpc, pkt->dst);
+			*m = (struct eng_owner_memo){pkt->dst, vpc, (uint32_t)gen->serial,
+						     owner == GEN_NONE ? CT_NONE
+								       : st->zone_of_eni[owner]};
+		}
+		zin = m->zone;
+		if (zin == CT_NONE) {
+			nf->has = 1;
+			return;
+		}
+		nf->zone[1] = zin;
+		h = ct_hash_words(st->ct_seed, ips >> 32 | ips << 32,
+				  (uint64_t)zin << 32 | (ports >> 16 | ports << 16), PKT_PROTO_TCP);
+		__builtin_prefetch(st->ct_index + (size_t)((uint32_t)h & st->ct_mask) * 64);
+		nf->ct_hash[1] = h;
+		nf->has = 3;
+		return;
+	}
 	ct_key_of(st, from.idx, true, pkt, &key);
 	nf->zone[0] = key.zone;
 	nf->ct_hash[0] = ct_prefetch_key_hash(st->ct, &key);
@@ -1733,6 +1782,12 @@ static int burst_staged(struct eng_state *st, const struct eng_gen *gen,
 	 */
 	st->nf_serial++;
 	ct_pool_view(st->ct, &pool, &pool_n);
+	{
+		const void *index;
+
+		ct_index_view(st->ct, &st->ct_seed, &index, &st->ct_mask);
+		st->ct_index = index;
+	}
 	for (j = 0; j < n && j < BURST_A; j++)
 		burst_stage_a(st, &pkts[j], from[j], &set[j]);
 	for (j = 0; j < n && j < BURST_B; j++)

@@ -46,6 +46,22 @@ struct eng_nf_hint {
 	uint8_t has;	       /* bit i: ct_hash[i] and zone[i] are set */
 };
 
+/*
+ * Stage B's memo of gen_owner() for a new TCP flow's ingress key: the zone of
+ * the ENI owning ip in vpc (CT_NONE: none) in the generation of that serial.
+ * A direct-mapped cache of a pure function of the generation, so a hit is
+ * gen_owner()'s answer; and it only chooses which index line to prefetch
+ * and which hash to keep (used by new_tcp_pair() for a key of that zone only).
+ */
+#define ENG_OWNER_MEMO 256 /* a power of two */
+
+struct eng_owner_memo {
+	uint32_t ip;
+	uint32_t vpc;
+	uint32_t serial; /* low bits of the generation's serial */
+	uint32_t zone;
+};
+
 struct eng_state {
 	_Atomic(struct eng_gen *) pending; /* published, not yet adopted (owns a ref) */
 	struct eng_gen *current;	   /* adopted (owns a ref) */
@@ -87,6 +103,11 @@ struct eng_state {
 	/* eng_process_burst()'s stage B hints, by ((uintptr_t)pkt >> 2) % ENG_NF_RING. */
 	struct eng_nf_hint nf[ENG_NF_RING];
 	uint64_t nf_serial; /* of the burst running (0: none yet) */
+	/* The conntrack index as ct_index_view() gives it, taken at each burst's start. */
+	uint64_t ct_seed;
+	const char *ct_index;
+	uint32_t ct_mask;
+	struct eng_owner_memo owner_memo[ENG_OWNER_MEMO];
 };
 
 /*

@@ -1472,3 +1472,166 @@ Test(ct, pair_insert_is_two_lookup_inserts)
 	ct_free(t[0]);
 	ct_free(t[1]);
 }
+
+/* Is every entry of a's pool byte for byte b's (and the counts equal)? */
+static void pools_same(struct ct_table *a, struct ct_table *b, unsigned step)
+{
+	uint32_t na, nb;
+	struct ct_entry *ea = ct_pool_entries(a, &na), *eb = ct_pool_entries(b, &nb);
+
+	cr_assert_eq(na, nb);
+	for (uint32_t i = 0; i < na; i++)
+		cr_assert(memcmp(&ea[i], &eb[i], sizeof(ea[i])) == 0, "step %u: entry %u differs",
+			  step, i);
+	cr_assert_eq(ct_count(a), ct_count(b), "step %u", step);
+}
+
+/*
+ * ct_lookup_insert_tcp_pair() (the engine's new-flow pair call, keys from the
+ * header) against what it stands for, on twin tables: table 0 runs it, table
+ * 1 ct_lookup_insert() of the egress key and, when that inserted, of the
+ * ingress key next to it.  When it answers 1 (both inserted in one pass) both
+ * of table 1's keys must have been inserted, at the same pool indices; when 0
+ * it must answer as ct_lookup_insert_pair() does (the keys done, which were
+ * inserted, the entries), and a first key found live is then updated and the
+ * second taken alone on both.  The whole pool must agree after every step,
+ * and later lookups (present or not, which entry) check the index.  Tables of
+ * two sizes: a small one where every limit is hit (pool, zone, one key for
+ * both when a host talks to itself, keys present or expired) and a larger one
+ * where the one-pass insert is the usual answer; sweeps, removals and clock
+ * jumps past every timeout in both.
+ */
+Test(ct, tcp_pair_lookup_insert_is_two_lookup_inserts)
+{
+	static const uint8_t flags[] = {SYN, SYN, SYN, ACK, SYN | ACK, FIN | ACK, RST, 0};
+	static const uint32_t caps[][2] = {{24, 9}, {4096, 1500}};
+	struct ct_timeouts tos[3];
+	unsigned fast = 0, slow = 0, found = 0, full = 0;
+
+	ct_timeouts_default(&tos[0]);
+	tos[1] = (struct ct_timeouts){60, 60, 30};
+	tos[2] = (struct ct_timeouts){7200, 300, 120};
+	for (unsigned c = 0; c < ARRAY_SIZE(caps); c++) {
+		struct ct_table *t[2] = {ct_new(caps[c][0], caps[c][1]),
+					 ct_new(caps[c][0], caps[c][1])};
+		uint32_t span = c == 0 ? 3 : 40;
+		struct util_rng rng;
+		uint64_t now = 7000000;
+
+		cr_assert(t[0] && t[1]);
+		util_rng_seed(&rng, 41 + c);
+		for (unsigned step = 0; step < 30000; step++) {
+			struct pkt_hdr h = {
+			    .src = 0x0a000001 + (uint32_t)util_rng_below(&rng, span),
+			    .dst = 0x0a000001 + (uint32_t)util_rng_below(&rng, span),
+			    .sport = (uint16_t)util_rng_below(&rng, span),
+			    .dport = (uint16_t)util_rng_below(&rng, 3),
+			    .proto = PKT_PROTO_TCP,
+			    .tcp_flags = flags[util_rng_below(&rng, ARRAY_SIZE(flags))],
+			};
+			struct ct_tcp_pair_new p = {.has_h = 0};
+			struct ct_key k[2];
+			struct ct_entry *e0[2], *e1[2];
+			bool ins0[2], ins1[2];
+			unsigned done = 0, adv = (unsigned)util_rng_below(&rng, 100);
+			int r0, r1;
+
+			for (unsigned i = 0; i < 2; i++) {
+				p.zone[i] = (uint32_t)util_rng_below(&rng, 3);
+				p.to[i] = util_rng_below(&rng, 4) == 0
+						  ? NULL
+						  : &tos[util_rng_below(&rng, ARRAY_SIZE(tos))];
+			}
+			k[0] = (struct ct_key){p.zone[0], h.src, h.dst, h.sport, h.dport,
+					       PKT_PROTO_TCP};
+			k[1] = (struct ct_key){p.zone[1], h.dst, h.src, h.dport, h.sport,
+					       PKT_PROTO_TCP};
+			for (unsigned i = 0; i < 2; i++) {
+				if (util_rng_below(&rng, 2)) {
+					p.hash[i] = ct_key_hash(t[0], &k[i]);
+					p.has_h |= (uint8_t)(1u << i);
+				}
+			}
+			now += adv < 90 ? util_rng_below(&rng, 1000)
+			       : adv < 99 ? util_rng_below(&rng, 130000)
+					  : util_rng_below(&rng, 8000000);
+			if (util_rng_below(&rng, 25) == 0) {
+				size_t budget = util_rng_below(&rng, 8);
+
+				cr_assert_eq(ct_expire(t[0], now, budget), ct_expire(t[1], now, budget),
+					     "step %u", step);
+			}
+			if (util_rng_below(&rng, 40) == 0) {
+				unsigned i = (unsigned)util_rng_below(&rng, 2);
+
+				ct_remove(t[0], ct_lookup(t[0], &k[i], now));
+				ct_remove(t[1], ct_lookup(t[1], &k[i], now));
+			}
+			r0 = ct_lookup_insert_tcp_pair(t[0], &h, &p, now, e0, ins0, &done);
+			r1 = ct_lookup_insert(t[1], &k[0], CT_DIR_OUT, p.to[0], h.tcp_flags, now,
+					      UINT32_MAX, &e1[0], &ins1[0]);
+			if (r1 == 0 && ins1[0])
+				r1 = ct_lookup_insert(t[1], &k[1], CT_DIR_IN, p.to[1], h.tcp_flags,
+						      now, ct_entry_index(t[1], e1[0]), &e1[1],
+						      &ins1[1]);
+			if (r0 == 1) {
+				fast++;
+				cr_assert_eq(r1, 0, "step %u", step);
+				cr_assert(ins1[0] && ins1[1], "step %u: not two inserts", step);
+				for (unsigned i = 0; i < 2; i++)
+					cr_assert_eq(ct_entry_index(t[0], e0[i]),
+						     ct_entry_index(t[1], e1[i]), "step %u key %u",
+						     step, i);
+			} else {
+				slow++;
+				cr_assert_eq(r0, r1, "step %u: %d, two calls %d", step, r0, r1);
+				if (r0 < 0) {
+					full++;
+				} else if (!ins1[0]) {
+					found++;
+					cr_assert_eq(done, 1u, "step %u", step);
+					cr_assert(!ins0[0], "step %u", step);
+					cr_assert_eq(ct_entry_index(t[0], e0[0]),
+						     ct_entry_index(t[1], e1[0]), "step %u", step);
+					cr_assert_eq(ct_update(t[0], e0[0], CT_DIR_OUT, h.tcp_flags, now),
+						     ct_update(t[1], e1[0], CT_DIR_OUT, h.tcp_flags, now),
+						     "step %u", step);
+					r0 = ct_lookup_insert(t[0], &k[1], CT_DIR_IN, p.to[1],
+							      h.tcp_flags, now, UINT32_MAX, &e0[1],
+							      &ins0[1]);
+					r1 = ct_lookup_insert(t[1], &k[1], CT_DIR_IN, p.to[1],
+							      h.tcp_flags, now, UINT32_MAX, &e1[1],
+							      &ins1[1]);
+					cr_assert_eq(r0, r1, "step %u", step);
+				} else {
+					cr_assert_eq(done, 2u, "step %u", step);
+					cr_assert(ins0[0], "step %u", step);
+					cr_assert_eq(ins0[1], ins1[1], "step %u", step);
+					for (unsigned i = 0; i < 2; i++)
+						cr_assert_eq(ct_entry_index(t[0], e0[i]),
+							     ct_entry_index(t[1], e1[i]),
+							     "step %u key %u", step, i);
+				}
+			}
+			pools_same(t[0], t[1], step);
+			for (unsigned i = 0; i < 2; i++) {
+				struct ct_entry *a = ct_lookup(t[0], &k[i], now),
+						*b = ct_lookup(t[1], &k[i], now);
+
+				cr_assert_eq(!a, !b, "step %u key %u", step, i);
+				if (a)
+					cr_assert_eq(ct_entry_index(t[0], a), ct_entry_index(t[1], b),
+						     "step %u key %u", step, i);
+			}
+		}
+		ct_free(t[0]);
+		ct_free(t[1]);
+	}
+	cr_log_info("tcp pair: %u in one pass, %u through the general path (%u first found, "
+		    "%u full)",
+		    fast, slow, found, full);
+	cr_assert_gt(fast, 10000, "one-pass inserts (%u)", fast);
+	cr_assert_gt(slow, 10000, "general path (%u)", slow);
+	cr_assert_gt(found, 1000, "first key found (%u)", found);
+	cr_assert_gt(full, 300, "limits hit (%u)", full);
+}
