@@ -44,69 +44,16 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "lib/engine/bigmem.h"
 #include "lib/engine/ct-private.h"
+#include "lib/engine/ct-table.h"
 #include "lib/net/pkt.h"
 #include "lib/util/util.h"
 
 /* Expiry wheel size: one slot per second, a power of two in this range. */
 #define CT_WHEEL_MIN 4096u
 #define CT_WHEEL_MAX (1u << 19)
-
-/* Zone records remembered (a packet touches the zones of its two ENIs). */
-#define CT_ZMEMO 8u
-
-/* Slots per index bucket. */
-#define CT_SLOTS 8u
-
-struct ct_bucket {
-	uint16_t tag[CT_SLOTS]; /* 0 = empty slot */
-	uint32_t idx[CT_SLOTS]; /* pool index */
-	uint32_t ovf;		/* entries stored past this bucket that probed it */
-	uint8_t nhome;		/* entries whose home bucket this is */
-	uint8_t pad[11];
-};
-
-_Static_assert(sizeof(struct ct_bucket) == 64, "one cache line per bucket");
-
-struct ct_zone {
-	uint32_t zone;
-	uint32_t count;
-	uint32_t head; /* entry list */
-	uint32_t next; /* hash chain or free list */
-};
-
-struct ct_table {
-	struct ct_entry *entries;
-	uint32_t capacity, per_zone_max;
-	uint32_t count;
-	uint32_t free_head, free_tail;
-	struct ct_bucket *buckets;
-	uint32_t mask; /* bucket count - 1 */
-	uint32_t *wheel; /* list heads, one per second modulo wmask + 1 */
-	uint32_t wmask;
-	uint64_t wheel_next; /* first second not processed yet */
-	uint64_t seed;	     /* hash key (ct_set_seed) */
-	/*
-	 * The last ct_lookup() miss (normalised key and hash), valid until the
-	 * index changes: the pipeline inserts the key it just looked up, and
-	 * ct_insert() then neither hashes nor probes again.
-	 */
-	bool miss_ok;
-	struct ct_key miss_key;
-	uint64_t miss_hash;
-
-	struct ct_zone *zones;
-	uint32_t zmemo[CT_ZMEMO]; /* zone records found last, by zone % CT_ZMEMO (or CT_NONE) */
-	uint32_t n_zone_slots;
-	uint32_t zfree;
-	uint32_t *zbuckets;
-	uint32_t zmask;
-};
 
 static const struct ct_l4_proto *const l4_protos[] = {
     &ct_proto_tcp,
@@ -148,13 +95,6 @@ static void key_norm(struct ct_key *dst, const struct ct_key *k)
 	}
 }
 
-static bool key_eq(const struct ct_key *a, const struct ct_key *b)
-{
-	return a->local_ip == b->local_ip && a->remote_ip == b->remote_ip &&
-	       a->local_port == b->local_port && a->remote_port == b->remote_port &&
-	       a->zone == b->zone && a->proto == b->proto;
-}
-
 _Static_assert(offsetof(struct ct_key, remote_port) == 14 && offsetof(struct ct_key, proto) == 16,
 	       "zone, addresses and ports are the key's first 16 bytes");
 
@@ -173,52 +113,6 @@ static inline bool key_eq_norm(const struct ct_key *e, const struct ct_key *k)
 	memcpy(&k0, k, 8);
 	memcpy(&k1, (const char *)k + 8, 8);
 	return ((e0 ^ k0) | (e1 ^ k1)) == 0 && e->proto == k->proto;
-}
-
-static uint64_t key_hash(const struct ct_table *t, const struct ct_key *k)
-{
-	uint64_t a = ((uint64_t)k->local_ip << 32) | k->remote_ip;
-	uint64_t b = ((uint64_t)k->zone << 32) | ((uint64_t)k->local_port << 16) | k->remote_port;
-
-	return ct_hash_words(t->seed, a, b, k->proto);
-}
-
-static inline uint32_t home_of(const struct ct_table *t, uint64_t h)
-{
-	return (uint32_t)h & t->mask;
-}
-
-static inline uint16_t tag_of(uint64_t h)
-{
-	uint16_t tag = (uint16_t)(h >> 48);
-
-	return tag ? tag : 1;
-}
-
-/*
- * Slots of b holding tag: bit 2i set for slot i (SSE2: one compare and a
- * byte mask, both bytes of a matching slot set; the odd bits are dropped).
- */
-static inline uint32_t tag_match(const struct ct_bucket *b, uint16_t tag)
-{
-#if defined(__SSE2__)
-	__m128i v = _mm_load_si128((const __m128i *)(const void *)b->tag);
-
-	return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi16(v, _mm_set1_epi16((short)tag))) &
-	       0x5555u;
-#else
-	uint32_t m = 0;
-
-	for (uint32_t i = 0; i < CT_SLOTS; i++)
-		m |= (uint32_t)(b->tag[i] == tag) << (2 * i);
-	return m;
-#endif
-}
-
-/* Slot of the lowest match in a tag_match() mask (not 0). */
-static inline uint32_t match_slot(uint32_t m)
-{
-	return (uint32_t)__builtin_ctz(m) >> 1;
 }
 
 static uint32_t pow2_at_least(uint64_t n)
@@ -247,16 +141,6 @@ int ct_timeouts_validate(const struct ct_timeouts *t)
 	if (t->udp_s < CT_UDP_MIN_S || t->udp_s > CT_UDP_MAX_S)
 		return -ERANGE;
 	return 0;
-}
-
-/* v (0: dflt) clamped to [lo, hi], lo > 0; one compare when v is in range (the usual). */
-static inline uint32_t clamp_s(uint32_t v, uint32_t lo, uint32_t hi, uint32_t dflt)
-{
-	if (likely(v - lo <= hi - lo)) /* v == 0 wraps past hi - lo */
-		return v;
-	if (v == 0)
-		return dflt;
-	return v < lo ? lo : v > hi ? hi : v;
 }
 
 struct ct_table *ct_new(uint32_t capacity, uint32_t per_zone_max)
@@ -315,52 +199,6 @@ struct ct_table *ct_free(struct ct_table *t)
 
 /* ---- index --------------------------------------------------------------- */
 
-/* Pool index of the entry holding key (normalised; h = its hash), or CT_NONE. */
-static inline uint32_t index_find(const struct ct_table *t, const struct ct_key *key, uint64_t h)
-{
-	uint32_t b = home_of(t, h);
-	uint16_t tag = tag_of(h);
-
-	/* Bounded by the bucket count: a full lap cannot happen below half load. */
-	for (uint32_t n = 0; n <= t->mask; n++) {
-		const struct ct_bucket *bk = &t->buckets[b];
-
-		for (uint32_t m = tag_match(bk, tag); m; m &= m - 1) {
-			uint32_t i = bk->idx[match_slot(m)];
-
-			if (likely(key_eq(&t->entries[i].key, key)))
-				return i;
-		}
-		if (likely(!bk->ovf))
-			break;
-		b = (b + 1) & t->mask;
-	}
-	return CT_NONE;
-}
-
-/* File entry idx (hash h) in the first bucket with room from its home on. */
-static void index_link(struct ct_table *t, uint64_t h, uint32_t idx)
-{
-	uint32_t b = home_of(t, h);
-
-	t->miss_ok = false;
-	t->buckets[b].nhome++;
-	for (;;) {
-		struct ct_bucket *bk = &t->buckets[b];
-		uint32_t m = tag_match(bk, 0);
-
-		if (m) {
-			uint32_t i = match_slot(m);
-
-			bk->tag[i] = tag_of(h);
-			bk->idx[i] = idx;
-			return;
-		}
-		bk->ovf++;
-		b = (b + 1) & t->mask;
-	}
-}
-
 static void index_unlink(struct ct_table *t, uint64_t h, uint32_t idx)
 {
 	uint32_t b = home_of(t, h);
@@ -385,33 +223,6 @@ static void index_unlink(struct ct_table *t, uint64_t h, uint32_t idx)
 }
 
 /* ---- zones ---------------------------------------------------------------- */
-
-static uint32_t zone_bucket(const struct ct_table *t, uint32_t zone)
-{
-	return (uint32_t)util_hash64(zone) & t->zmask;
-}
-
-static uint32_t zone_find(const struct ct_table *t, uint32_t zone)
-{
-	for (uint32_t i = t->zbuckets[zone_bucket(t, zone)]; i != CT_NONE; i = t->zones[i].next)
-		if (t->zones[i].zone == zone)
-			return i;
-	return CT_NONE;
-}
-
-/* zone_find(), remembering the answer (the same few ENIs come again and again). */
-static inline __attribute__((always_inline)) uint32_t zone_find_memo(struct ct_table *t,
-								    uint32_t zone)
-{
-	uint32_t *m = &t->zmemo[zone % CT_ZMEMO], zi = *m;
-
-	if (zi != CT_NONE && t->zones[zi].zone == zone)
-		return zi;
-	zi = zone_find(t, zone);
-	if (zi != CT_NONE)
-		*m = zi;
-	return zi;
-}
 
 static uint32_t zone_create(struct ct_table *t, uint32_t zone)
 {
@@ -444,24 +255,6 @@ static void zone_destroy(struct ct_table *t, uint32_t zi)
 }
 
 /* ---- entries -------------------------------------------------------------- */
-
-static bool expired(const struct ct_entry *e, uint64_t now_ms)
-{
-	return now_ms >= e->expires_ms;
-}
-
-static void wheel_link(struct ct_table *t, uint32_t idx, uint32_t sec)
-{
-	struct ct_entry *e = &t->entries[idx];
-	uint32_t *head = &t->wheel[sec & t->wmask];
-
-	e->wsec = sec;
-	e->wprev = CT_NONE;
-	e->wnext = *head;
-	if (*head != CT_NONE)
-		t->entries[*head].wprev = idx;
-	*head = idx;
-}
 
 static void wheel_unlink(struct ct_table *t, uint32_t idx)
 {
@@ -530,21 +323,6 @@ static void entry_remove(struct ct_table *t, uint32_t idx)
 	e->flags = 0;
 	free_put(t, idx);
 	t->count--;
-}
-
-/* Take free entry idx off the free list (anywhere in it). */
-static void free_take(struct ct_table *t, uint32_t idx)
-{
-	struct ct_entry *e = &t->entries[idx];
-
-	if (e->zprev != CT_NONE)
-		t->entries[e->zprev].next = e->next;
-	else
-		t->free_head = e->next;
-	if (e->next != CT_NONE)
-		t->entries[e->next].zprev = e->zprev;
-	else
-		t->free_tail = e->zprev;
 }
 
 /*
@@ -945,83 +723,6 @@ int ct_lookup_insert_hashed(struct ct_table *t, const struct ct_key *k, uint64_t
 	return lookup_insert(t, k, &h, dir, to, tcp_flags, now_ms, near, ret_entry, ret_inserted);
 }
 
-/*
- * insert_absent() of a new TCP key (normalised, hash h) with its first packet
- * into free entry idx, already taken off the free list, zone record zi (the
- * caller checked every limit): the same entry, index, zone and wheel links.
- */
-static inline __attribute__((always_inline)) void
-insert_tcp_first(struct ct_table *t, const struct ct_key *key, uint64_t h, uint32_t idx,
-		 uint32_t zi, enum ct_dir dir, const struct ct_timeouts *to, uint64_t now_ms,
-		 uint8_t tcp_flags)
-{
-	struct ct_entry *e = &t->entries[idx];
-	struct ct_zone *z = &t->zones[zi];
-	uint64_t first_ms;
-
-	memset(e, 0, sizeof(*e));
-	e->key = *key;
-	e->origin = (uint8_t)dir;
-	e->flags = CT_F_USED | CT_F_SEEN | (dir == CT_DIR_IN ? CT_F_LAST_IN : 0);
-	e->long_s = clamp_s(to ? to->tcp_established_s : 0, CT_TCP_ESTABLISHED_MIN_S,
-			    CT_TCP_ESTABLISHED_MAX_S, CT_TCP_ESTABLISHED_MAX_S);
-	/* ct_tcp_start_in() (state NEW, aux 0: the memset) and the first packet. */
-	first_ms = now_ms + ct_tcp_from_new(e, dir, tcp_flags);
-	e->expires_ms = first_ms;
-	e->next = CT_NONE;
-	index_link(t, h, idx);
-	e->zprev = CT_NONE;
-	e->znext = z->head;
-	if (e->znext != CT_NONE)
-		t->entries[e->znext].zprev = idx;
-	z->head = idx;
-	z->count++;
-	/* As insert_absent(): the earlier of the insert's (NEW) and the packet's second. */
-	wheel_link(t, idx,
-		   (uint32_t)UTIL_MAX(ct_ceil_s(UTIL_MIN(first_ms,
-							 now_ms + CT_MS(CT_TCP_NEW_TIMEOUT_S))),
-				      t->wheel_next));
-}
-
-/*
- * The common case of ct_lookup_insert_pair(): two distinct TCP keys, both
- * absent (the caller found k0 absent), and no limit within reach (pool, both zones, both home buckets,
- * counting the first insert for the second): both inserts in one pass, the
- * second entry in the first's block when that half is free, exactly as the
- * two lookup_insert() calls would leave the table.  Returns false having
- * changed nothing otherwise.
- */
-static inline __attribute__((always_inline)) bool
-insert_pair_fast(struct ct_table *t, const struct ct_key *k0, const struct ct_key *k1,
-		 uint64_t h0, uint64_t h1, const struct ct_pair_req *q, uint64_t now_ms,
-		 uint32_t ret_idx[2])
-{
-	uint32_t b0 = home_of(t, h0), b1 = home_of(t, h1), z0, z1, i0, i1;
-
-	if (t->count + 2 > t->capacity || t->buckets[b0].nhome >= CT_CHAIN_MAX ||
-	    t->buckets[b1].nhome + (uint32_t)(b1 == b0) >= CT_CHAIN_MAX || key_eq(k0, k1))
-		return false;
-	z0 = zone_find_memo(t, k0->zone);
-	z1 = zone_find_memo(t, k1->zone);
-	if (z0 == CT_NONE || z1 == CT_NONE || t->zones[z0].count >= t->per_zone_max ||
-	    t->zones[z1].count + (uint32_t)(z1 == z0) >= t->per_zone_max)
-		return false;
-	if (index_find(t, k1, h1) != CT_NONE)
-		return false;
-	/* The free list's head, then its partner when free (insert_absent()'s near), else the head. */
-	i0 = t->free_head;
-	free_take(t, i0);
-	i1 = (i0 ^ 1) < t->capacity && !(t->entries[i0 ^ 1].flags & CT_F_USED) ? i0 ^ 1
-										: t->free_head;
-	free_take(t, i1);
-	insert_tcp_first(t, k0, h0, i0, z0, CT_DIR_OUT, q->to[0], now_ms, q->tcp_flags);
-	insert_tcp_first(t, k1, h1, i1, z1, CT_DIR_IN, q->to[1], now_ms, q->tcp_flags);
-	t->count += 2;
-	ret_idx[0] = i0;
-	ret_idx[1] = i1;
-	return true;
-}
-
 /* ct_lookup_insert_pair()'s second half: k[1] next to e0 (k[0] inserted). */
 static inline __attribute__((always_inline)) int
 pair_second(struct ct_table *t, const struct ct_pair_req *q, const uint64_t *h1,
@@ -1044,15 +745,9 @@ pair_second(struct ct_table *t, const struct ct_pair_req *q, const uint64_t *h1,
 	return 0;
 }
 
-/*
- * ct_lookup_insert_tcp_pair() past its one-pass case: ct_lookup_insert_pair()
- * of q, k[0]'s probe (i0, hash h0) not repeated (nothing changed since); h1
- * is k[1]'s hash or NULL.
- */
-static __attribute__((noinline)) int
-tcp_pair_general(struct ct_table *t, const struct ct_pair_req *q, uint64_t h0, uint32_t i0,
-		 const uint64_t *h1, uint64_t now_ms, struct ct_entry *ret_e[2],
-		 bool ret_inserted[2], unsigned *ret_done)
+int ct_tcp_pair_general(struct ct_table *t, const struct ct_pair_req *q, uint64_t h0,
+			uint32_t i0, const uint64_t *h1, uint64_t now_ms, struct ct_entry *ret_e[2],
+			bool ret_inserted[2], unsigned *ret_done)
 {
 	struct ct_entry *e0;
 	bool ins0;
@@ -1075,47 +770,7 @@ int ct_lookup_insert_tcp_pair(struct ct_table *t, const struct pkt_hdr *h,
 			      const struct ct_tcp_pair_new *p, uint64_t now_ms,
 			      struct ct_entry *ret_e[2], bool ret_inserted[2], unsigned *ret_done)
 {
-	struct ct_pair_req q;
-	uint64_t h0, h1;
-	uint32_t idx[2], i0;
-
-	/* Normalised as built (TCP has ports; no padding garbage: key_norm()'s memset). */
-	memset(&q.k[0], 0, sizeof(q.k[0]));
-	q.k[0].zone = p->zone[0];
-	q.k[0].local_ip = h->src;
-	q.k[0].remote_ip = h->dst;
-	q.k[0].local_port = h->sport;
-	q.k[0].remote_port = h->dport;
-	q.k[0].proto = PKT_PROTO_TCP;
-	h0 = (p->has_h & 1) ? p->hash[0] : key_hash(t, &q.k[0]);
-	i0 = index_find(t, &q.k[0], h0);
-	if (i0 != CT_NONE && likely(!expired(&t->entries[i0], now_ms))) {
-		/* Found live: lookup_insert()'s answer; the caller updates it. */
-		ret_e[0] = &t->entries[i0];
-		ret_inserted[0] = false;
-		*ret_done = 1;
-		return 0;
-	}
-	memset(&q.k[1], 0, sizeof(q.k[1]));
-	q.k[1].zone = p->zone[1];
-	q.k[1].local_ip = h->dst;
-	q.k[1].remote_ip = h->src;
-	q.k[1].local_port = h->dport;
-	q.k[1].remote_port = h->sport;
-	q.k[1].proto = PKT_PROTO_TCP;
-	q.to[0] = p->to[0];
-	q.to[1] = p->to[1];
-	q.tcp_flags = h->tcp_flags;
-	if (i0 != CT_NONE) /* expired: lookup_insert() reclaims it first */
-		return tcp_pair_general(t, &q, h0, i0, (p->has_h & 2) ? &p->hash[1] : NULL,
-					now_ms, ret_e, ret_inserted, ret_done);
-	h1 = (p->has_h & 2) ? p->hash[1] : key_hash(t, &q.k[1]);
-	if (unlikely(!insert_pair_fast(t, &q.k[0], &q.k[1], h0, h1, &q, now_ms, idx)))
-		return tcp_pair_general(t, &q, h0, i0, &h1, now_ms, ret_e, ret_inserted,
-					ret_done);
-	ret_e[0] = &t->entries[idx[0]];
-	ret_e[1] = &t->entries[idx[1]];
-	return 1;
+	return ct_lookup_insert_tcp_pair_in(t, h, p, now_ms, ret_e, ret_inserted, ret_done);
 }
 
 void ct_index_view(const struct ct_table *t, uint64_t *ret_seed, const void **ret_base,

@@ -48,6 +48,7 @@
 #include <string.h>
 
 #include "lib/engine/ct-private.h"
+#include "lib/engine/ct-table.h"
 #include "lib/engine/state-private.h"
 #include "lib/util/util.h"
 
@@ -1489,7 +1490,7 @@ new_tcp_pair_in(struct eng_state *st, const struct eng_gen *gen, const struct pk
 	 * Both entries in one call when the first is new (the usual: one pass);
 	 * else one step at a time, as the replay.
 	 */
-	r = ct_lookup_insert_tcp_pair(st->ct, pkt, &np, now_ms, ce, inserted, &done);
+	r = ct_lookup_insert_tcp_pair_in(st->ct, pkt, &np, now_ms, ce, inserted, &done);
 	if (r < 0)
 		goto full;
 	if (likely(r == 1))
