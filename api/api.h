@@ -68,6 +68,7 @@
 
 struct api_params;
 struct api_req;
+struct api_region;
 struct api_server;
 
 /* ---- limits ------------------------------------------------------------- */
@@ -126,6 +127,7 @@ struct api_req {
 	struct api_arena_block *arena;
 	const char *const *touched; /* api_set_touched() */
 	size_t n_touched;
+	struct api_region *rg; /* its memos (api_subnets_available_ips()); may be NULL */
 };
 
 /*
@@ -136,6 +138,15 @@ struct api_req {
  * parameters or api_alloc()).  Optional; without it everything is compared.
  */
 void api_set_touched(struct api_req *r, const char *const *ids, size_t n_ids);
+
+/*
+ * AvailableIpAddressCount of every subnet of r->model, indexed as
+ * model->subnets (model_subnets_available_ips()).  Memoised for the Region
+ * until the next mutating request (which drops the memo before its handler
+ * runs) or reload, so repeated DescribeSubnets calls do not walk every ENI
+ * again.  The array lives until the request ends.  NULL on OOM.
+ */
+const uint32_t *api_subnets_available_ips(struct api_req *r);
 
 /* Memory that lives until the request ends (zeroed).  NULL on OOM. */
 void *api_alloc(struct api_req *r, size_t size);

@@ -176,8 +176,10 @@ struct api_server *api_server_free(struct api_server *s)
 		return NULL;
 	if (s->stop)
 		s->stop(s);
-	for (size_t i = 0; i < s->n_regions; i++)
+	for (size_t i = 0; i < s->n_regions; i++) {
 		model_free(s->regions[i].model);
+		free(s->regions[i].avail);
+	}
 	free(s->regions);
 	if (s->creds)
 		memset(s->creds, 0, s->n_creds * sizeof(*s->creds));
@@ -287,12 +289,36 @@ static int region_load(struct api_server *s, const char *name, struct model **re
 	return *ret ? 0 : -ENOMEM;
 }
 
+const uint32_t *api_subnets_available_ips(struct api_req *r)
+{
+	struct api_region *rg = r->rg;
+	size_t n = r->model->n_subnets;
+	uint32_t *avail;
+
+	if (rg && rg->avail_valid && rg->n_avail == n)
+		return rg->avail;
+	avail = rg ? malloc((n + 1) * sizeof(*avail)) : api_alloc(r, (n + 1) * sizeof(*avail));
+	if (!avail || model_subnets_available_ips(r->model, avail) < 0) {
+		if (rg)
+			free(avail);
+		return NULL;
+	}
+	if (rg) {
+		free(rg->avail);
+		rg->avail = avail;
+		rg->n_avail = n;
+		rg->avail_valid = true;
+	}
+	return avail;
+}
+
 /* Replace the in-memory model of a Region with the stored one (after a failed save). */
 static void region_reload(struct api_server *s, struct api_region *rg)
 {
 	struct model *m = NULL;
 	bool fresh;
 
+	rg->avail_valid = false;
 	if (!s->persist.load)
 		return;
 	if (s->persist.load(s->persist.userdata, s->account_id, rg->name, &m, &fresh) == 0) {
@@ -628,6 +654,9 @@ static int run(struct api_server *s, struct api_req *r, const struct api_http_re
 		ctx.public_pool = s->public_pool;
 	ctx.now = s->now();
 	r->model = rg->model;
+	r->rg = rg;
+	if (r->action->flags & API_MUTATING)
+		rg->avail_valid = false; /* whatever the handler changes */
 	r->mctx = &ctx;
 	r->region = rg->name;
 	r->account_id = s->account_id;

@@ -853,10 +853,10 @@ static int describe_subnets(struct api_req *r)
 	size_t n = r->model->n_subnets;
 	struct subnet_view *views = api_alloc(r, (n + 1) * sizeof(*views));
 	const void **objs = api_alloc(r, (n + 1) * sizeof(*objs));
-	uint32_t *avail = api_alloc(r, (n + 1) * sizeof(*avail));
+	/* Free addresses of every subnet: one pass over the ENIs, memoised until a change. */
+	const uint32_t *avail = api_subnets_available_ips(r);
 
-	/* Free addresses of every subnet in one pass over the ENIs (not one per subnet). */
-	if (!views || !objs || !avail || model_subnets_available_ips(r->model, avail) < 0)
+	if (!views || !objs || !avail)
 		return oom(r);
 	for (size_t i = 0; i < n; i++) {
 		views[i] = (struct subnet_view){r->model->subnets[i], r->region, avail[i]};

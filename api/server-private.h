@@ -19,6 +19,14 @@ struct api_region {
 	 * (no api_set_touched() hint).
 	 */
 	bool unsaved;
+	/*
+	 * api_subnets_available_ips()'s memo: valid while the model has not
+	 * changed since it was computed.  Every path that may change the model
+	 * (a mutating handler, a reload) clears avail_valid first.
+	 */
+	uint32_t *avail;
+	size_t n_avail;
+	bool avail_valid;
 };
 
 struct api_server {

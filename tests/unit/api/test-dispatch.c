@@ -714,3 +714,96 @@ Test(dispatch, save_hint_names_the_tagged_resources)
 	cr_assert_eq(FS.saves, 3);
 	S = api_server_free(S);
 }
+
+/* The text of the first <tag>...</tag> in body after from (at most size - 1 bytes). */
+static void xml_value(const char *body, const char *from, const char *tag, char *out, size_t size)
+{
+	char open[64];
+	const char *p = from ? strstr(body, from) : body, *end;
+
+	cr_assert_not_null(p, "%s in %s", from, body);
+	snprintf(open, sizeof(open), "<%s>", tag);
+	p = strstr(p, open);
+	cr_assert_not_null(p, "%s in %s", open, body);
+	p += strlen(open);
+	end = strchr(p, '<');
+	cr_assert_not_null(end);
+	cr_assert_lt((size_t)(end - p), size);
+	memcpy(out, p, (size_t)(end - p));
+	out[end - p] = '\0';
+}
+
+static int subnet_available(const char *subnet_id)
+{
+	char body[256], v[16];
+	struct api_http_response r;
+
+	snprintf(body, sizeof(body), "Action=DescribeSubnets&Version=2016-11-15&SubnetId.1=%s",
+		 subnet_id);
+	r = post(body);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	xml_value(r.body, NULL, "availableIpAddressCount", v, sizeof(v));
+	api_http_response_done(&r);
+	return atoi(v);
+}
+
+/* DescribeSubnets' memoised AvailableIpAddressCount follows every change, whatever the action. */
+Test(dispatch, subnet_free_addresses_follow_changes, .init = setup, .fini = teardown)
+{
+	char body[512], vpc[32], subnet[32], eni[32];
+	struct api_http_response r;
+
+	r = post("Action=CreateVpc&Version=2016-11-15&CidrBlock=10.9.0.0/16");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	xml_value(r.body, NULL, "vpcId", vpc, sizeof(vpc));
+	api_http_response_done(&r);
+	snprintf(body, sizeof(body),
+		 "Action=CreateSubnet&Version=2016-11-15&VpcId=%s&CidrBlock=10.9.1.0/24", vpc);
+	r = post(body);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	xml_value(r.body, NULL, "subnetId", subnet, sizeof(subnet));
+	api_http_response_done(&r);
+	cr_assert_eq(subnet_available(subnet), 251);
+	cr_assert_eq(subnet_available(subnet), 251);
+
+	snprintf(body, sizeof(body),
+		 "Action=CreateNetworkInterface&Version=2016-11-15&SubnetId=%s"
+		 "&SecondaryPrivateIpAddressCount=2",
+		 subnet);
+	r = post(body);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	xml_value(r.body, NULL, "networkInterfaceId", eni, sizeof(eni));
+	api_http_response_done(&r);
+	cr_assert_eq(subnet_available(subnet), 248);
+
+	/* DryRun changes nothing; a refused request neither. */
+	snprintf(body, sizeof(body),
+		 "Action=CreateNetworkInterface&Version=2016-11-15&SubnetId=%s&DryRun=true",
+		 subnet);
+	cr_assert_eq(post_status(body), 412);
+	cr_assert_eq(subnet_available(subnet), 248);
+	snprintf(body, sizeof(body),
+		 "Action=AssignPrivateIpAddresses&Version=2016-11-15&NetworkInterfaceId=%s"
+		 "&SecondaryPrivateIpAddressCount=1000",
+		 eni);
+	cr_assert_eq(post_status(body), 400);
+	cr_assert_eq(subnet_available(subnet), 248);
+
+	snprintf(body, sizeof(body),
+		 "Action=AssignPrivateIpAddresses&Version=2016-11-15&NetworkInterfaceId=%s"
+		 "&SecondaryPrivateIpAddressCount=3&Ipv4PrefixCount=1",
+		 eni);
+	cr_assert_eq(post_status(body), 200);
+	cr_assert_eq(subnet_available(subnet), 248 - 3 - 16);
+
+	/* A failed save puts the stored state back (here: no subnet at all). */
+	FS.fail_save = true;
+	snprintf(body, sizeof(body), "Action=DeleteNetworkInterface&Version=2016-11-15"
+				     "&NetworkInterfaceId=%s",
+		 eni);
+	cr_assert_eq(post_status(body), 500);
+	FS.fail_save = false;
+	snprintf(body, sizeof(body), "Action=DescribeSubnets&Version=2016-11-15&SubnetId.1=%s",
+		 subnet);
+	cr_assert_eq(post_status(body), 400);
+}
