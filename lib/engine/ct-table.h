@@ -48,7 +48,7 @@ struct ct_table {
 	uint32_t count;
 	uint32_t free_head, free_tail;
 	struct ct_bucket *buckets;
-	uint32_t mask; /* bucket count - 1 */
+	uint32_t mask;	 /* bucket count - 1 */
 	uint32_t *wheel; /* list heads, one per second modulo wmask + 1 */
 	uint32_t wmask;
 	uint64_t wheel_next; /* first second not processed yet */
@@ -134,7 +134,8 @@ static inline uint32_t clamp_s(uint32_t v, uint32_t lo, uint32_t hi, uint32_t df
 }
 
 /* Pool index of the entry holding key (normalised; h = its hash), or CT_NONE. */
-static inline __attribute__((always_inline)) uint32_t index_find(const struct ct_table *t, const struct ct_key *key, uint64_t h)
+static inline __attribute__((always_inline)) uint32_t
+index_find(const struct ct_table *t, const struct ct_key *key, uint64_t h)
 {
 	uint32_t b = home_of(t, h);
 	uint16_t tag = tag_of(h);
@@ -157,7 +158,8 @@ static inline __attribute__((always_inline)) uint32_t index_find(const struct ct
 }
 
 /* File entry idx (hash h) in the first bucket with room from its home on. */
-static inline __attribute__((always_inline)) void index_link(struct ct_table *t, uint64_t h, uint32_t idx)
+static inline __attribute__((always_inline)) void index_link(struct ct_table *t, uint64_t h,
+							     uint32_t idx)
 {
 	uint32_t b = home_of(t, h);
 
@@ -194,7 +196,7 @@ static inline uint32_t zone_find(const struct ct_table *t, uint32_t zone)
 
 /* zone_find(), remembering the answer (the same few ENIs come again and again). */
 static inline __attribute__((always_inline)) uint32_t zone_find_memo(struct ct_table *t,
-								    uint32_t zone)
+								     uint32_t zone)
 {
 	uint32_t *m = &t->zmemo[zone % CT_ZMEMO], zi = *m;
 
@@ -211,7 +213,8 @@ static inline bool expired(const struct ct_entry *e, uint64_t now_ms)
 	return now_ms >= e->expires_ms;
 }
 
-static inline __attribute__((always_inline)) void wheel_link(struct ct_table *t, uint32_t idx, uint32_t sec)
+static inline __attribute__((always_inline)) void wheel_link(struct ct_table *t, uint32_t idx,
+							     uint32_t sec)
 {
 	struct ct_entry *e = &t->entries[idx];
 	uint32_t *head = &t->wheel[sec & t->wmask];
@@ -284,16 +287,15 @@ insert_tcp_first(struct ct_table *t, const struct ct_key *key, uint64_t h, uint3
 
 /*
  * The common case of ct_lookup_insert_pair(): two distinct TCP keys, both
- * absent (the caller found k0 absent), and no limit within reach (pool, both zones, both home buckets,
- * counting the first insert for the second): both inserts in one pass, the
- * second entry in the first's block when that half is free, exactly as the
- * two lookup_insert() calls would leave the table.  Returns false having
- * changed nothing otherwise.
+ * absent (the caller found k0 absent), and no limit within reach (pool,
+ * both zones, both home buckets, counting the first insert for the second):
+ * both inserts in one pass, the second entry in the first's block when that
+ * half is free, exactly as the two lookup_insert() calls would leave the
+ * table.  Returns false having changed nothing otherwise.
  */
 static inline __attribute__((always_inline)) bool
-insert_pair_fast(struct ct_table *t, const struct ct_key *k0, const struct ct_key *k1,
-		 uint64_t h0, uint64_t h1, const struct ct_pair_req *q, uint64_t now_ms,
-		 uint32_t ret_idx[2])
+insert_pair_fast(struct ct_table *t, const struct ct_key *k0, const struct ct_key *k1, uint64_t h0,
+		 uint64_t h1, const struct ct_pair_req *q, uint64_t now_ms, uint32_t ret_idx[2])
 {
 	uint32_t b0 = home_of(t, h0), b1 = home_of(t, h1), z0, z1, i0, i1, sec = 0;
 	uint64_t wake = 0; /* never a wake time: the first entry computes its second */
@@ -308,16 +310,16 @@ insert_pair_fast(struct ct_table *t, const struct ct_key *k0, const struct ct_ke
 		return false;
 	if (index_find(t, k1, h1) != CT_NONE)
 		return false;
-	/* The free list's head, then its partner when free (insert_absent()'s near), else the head. */
+	/* The free list's head, then its partner when free (insert_absent()'s near), else the head.
+	 */
 	i0 = t->free_head;
 	free_take(t, i0);
 	i1 = (i0 ^ 1) < t->capacity && !(t->entries[i0 ^ 1].flags & CT_F_USED) ? i0 ^ 1
-										: t->free_head;
+									       : t->free_head;
 	free_take(t, i1);
 	insert_tcp_first(t, k0, h0, i0, z0, CT_DIR_OUT, q->to[0], now_ms, q->tcp_flags, &wake,
 			 &sec);
-	insert_tcp_first(t, k1, h1, i1, z1, CT_DIR_IN, q->to[1], now_ms, q->tcp_flags, &wake,
-			 &sec);
+	insert_tcp_first(t, k1, h1, i1, z1, CT_DIR_IN, q->to[1], now_ms, q->tcp_flags, &wake, &sec);
 	t->count += 2;
 	ret_idx[0] = i0;
 	ret_idx[1] = i1;
@@ -329,8 +331,8 @@ insert_pair_fast(struct ct_table *t, const struct ct_key *k0, const struct ct_ke
  * of q, k[0]'s probe (i0, hash h0) not repeated (nothing changed since); h1
  * is k[1]'s hash or NULL.
  */
-int ct_tcp_pair_general(struct ct_table *t, const struct ct_pair_req *q, uint64_t h0,
-			uint32_t i0, const uint64_t *h1, uint64_t now_ms, struct ct_entry *ret_e[2],
+int ct_tcp_pair_general(struct ct_table *t, const struct ct_pair_req *q, uint64_t h0, uint32_t i0,
+			const uint64_t *h1, uint64_t now_ms, struct ct_entry *ret_e[2],
 			bool ret_inserted[2], unsigned *ret_done);
 
 /* ct_lookup_insert_tcp_pair() (ct-private.h), inline for process.c's new-flow path. */
@@ -372,11 +374,11 @@ ct_lookup_insert_tcp_pair_in(struct ct_table *t, const struct pkt_hdr *h,
 	q.tcp_flags = h->tcp_flags;
 	if (i0 != CT_NONE) /* expired: lookup_insert() reclaims it first */
 		return ct_tcp_pair_general(t, &q, h0, i0, (p->has_h & 2) ? &p->hash[1] : NULL,
-					now_ms, ret_e, ret_inserted, ret_done);
+					   now_ms, ret_e, ret_inserted, ret_done);
 	h1 = (p->has_h & 2) ? p->hash[1] : key_hash(t, &q.k[1]);
 	if (unlikely(!insert_pair_fast(t, &q.k[0], &q.k[1], h0, h1, &q, now_ms, idx)))
 		return ct_tcp_pair_general(t, &q, h0, i0, &h1, now_ms, ret_e, ret_inserted,
-					ret_done);
+					   ret_done);
 	ret_e[0] = &t->entries[idx[0]];
 	ret_e[1] = &t->entries[idx[1]];
 	return 1;

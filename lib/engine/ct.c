@@ -1,9 +1,11 @@
 /*
  * ct: the connection-tracking table (design and semantics in ct.h).
  *
- * Layout.  entries[capacity] is the pool; a free entry's next and zprev
- * fields link the free list both ways (so that ct_insert_near() can take the
- * partner of a given entry out of it).  The index is an array of 64-byte buckets (a power of two,
+ * Layout (the structures and the new TCP pair's inline insert are in
+ * ct-table.h, which process.c also includes).  entries[capacity] is the
+ * pool; a free entry's next and zprev fields link the free list both ways
+ * (so that ct_insert_near() can take the partner of a given entry out of
+ * it).  The index is an array of 64-byte buckets (a power of two,
  * at least capacity / 4 of them, so at most half of the slots are used),
  * each with CT_SLOTS slots: a 16-bit tag per slot (hash bits other than the
  * bucket's; 0 = empty) and the pool index of the entry.  A key lives in its
