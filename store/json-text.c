@@ -1,6 +1,6 @@
 /*
- * store/json-text: store_json_text(), the compact text of a JSON value that
- * the store writes as an object's row body (declared in serialize.h).
+ * store/json-text: compact JSON text in one growing buffer (json-text.h), and
+ * store_json_text(), the text of a json_t (declared in serialize.h).
  *
  * Byte for byte what jansson's json_dumps(json, JSON_COMPACT) writes: keys in
  * insertion order, "," and ":" without spaces, strings as UTF-8 with only
@@ -8,27 +8,26 @@
  * \u00XX in upper-case hex), integers in decimal.  It exists because
  * json_dumps spends about 60 instructions per byte (a callback per piece, a
  * UTF-8 decode per character): a third of a small write's CPU.  Here a
- * string is copied in runs between the bytes that need an escape (jansson
- * only accepts valid UTF-8 into a json_t, so there is nothing to check), into
- * one growing buffer.  Reals, which the store does not use, are formatted by
- * jansson itself.  The serialize unit test compares the two on every kind.
+ * string is copied in runs between the bytes that need an escape, into one
+ * growing buffer.  Strings must be valid UTF-8: jansson only accepts such
+ * into a json_t, and serialize.c, which writes model objects here directly,
+ * checks every string with store_text_utf8_valid() (jansson's rules).
+ * Reals, which the store does not use, are formatted by jansson itself.  The
+ * serialize unit tests compare the text with json_dumps on every kind, the
+ * stored format with a golden file, and the UTF-8 check with jansson's.
  *
  * Nothing here logs; the only failure is out of memory (NULL).
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/json-text.h"
 #include "store/serialize.h"
 
-struct jt_buf {
-	char *p;
-	size_t n, cap;
-	bool oom;
-};
-
-static void jt_reserve(struct jt_buf *b, size_t more)
+static void jt_reserve(struct store_text *b, size_t more)
 {
 	size_t cap;
 	char *p;
@@ -52,7 +51,7 @@ static void jt_reserve(struct jt_buf *b, size_t more)
 	b->cap = cap;
 }
 
-static void jt_put(struct jt_buf *b, const char *s, size_t n)
+void store_text_put(struct store_text *b, const char *s, size_t n)
 {
 	jt_reserve(b, n);
 	if (b->oom)
@@ -61,17 +60,17 @@ static void jt_put(struct jt_buf *b, const char *s, size_t n)
 	b->n += n;
 }
 
-static void jt_char(struct jt_buf *b, char c)
+void store_text_char(struct store_text *b, char c)
 {
-	jt_put(b, &c, 1);
+	store_text_put(b, &c, 1);
 }
 
-static void jt_string(struct jt_buf *b, const char *s, size_t n)
+void store_text_string(struct store_text *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t run = 0;
 
-	jt_char(b, '"');
+	store_text_char(b, '"');
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char esc[6];
@@ -79,7 +78,7 @@ static void jt_string(struct jt_buf *b, const char *s, size_t n)
 
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		jt_put(b, s + run, i - run);
+		store_text_put(b, s + run, i - run);
 		run = i + 1;
 		esc[0] = '\\';
 		switch (c) {
@@ -109,13 +108,13 @@ static void jt_string(struct jt_buf *b, const char *s, size_t n)
 			len = 6;
 			break;
 		}
-		jt_put(b, esc, len);
+		store_text_put(b, esc, len);
 	}
-	jt_put(b, s + run, n - run);
-	jt_char(b, '"');
+	store_text_put(b, s + run, n - run);
+	store_text_char(b, '"');
 }
 
-static void jt_integer(struct jt_buf *b, json_int_t v)
+void store_text_int(struct store_text *b, long long v)
 {
 	char digits[24];
 	size_t i = sizeof(digits);
@@ -128,51 +127,52 @@ static void jt_integer(struct jt_buf *b, json_int_t v)
 	} while (u);
 	if (v < 0)
 		digits[--i] = '-';
-	jt_put(b, digits + i, sizeof(digits) - i);
+	store_text_put(b, digits + i, sizeof(digits) - i);
 }
 
-static void jt_value(struct jt_buf *b, const json_t *json)
+static void jt_value(struct store_text *b, const json_t *json)
 {
 	switch (json_typeof(json)) {
 	case JSON_OBJECT: {
 		bool first = true;
 
-		jt_char(b, '{');
+		store_text_char(b, '{');
 		for (void *it = json_object_iter((json_t *)json); it && !b->oom;
 		     it = json_object_iter_next((json_t *)json, it)) {
 			if (!first)
-				jt_char(b, ',');
+				store_text_char(b, ',');
 			first = false;
-			jt_string(b, json_object_iter_key(it), json_object_iter_key_len(it));
-			jt_char(b, ':');
+			store_text_string(b, json_object_iter_key(it),
+					  json_object_iter_key_len(it));
+			store_text_char(b, ':');
 			jt_value(b, json_object_iter_value(it));
 		}
-		jt_char(b, '}');
+		store_text_char(b, '}');
 		break;
 	}
 	case JSON_ARRAY:
-		jt_char(b, '[');
+		store_text_char(b, '[');
 		for (size_t i = 0; i < json_array_size(json) && !b->oom; i++) {
 			if (i)
-				jt_char(b, ',');
+				store_text_char(b, ',');
 			jt_value(b, json_array_get(json, i));
 		}
-		jt_char(b, ']');
+		store_text_char(b, ']');
 		break;
 	case JSON_STRING:
-		jt_string(b, json_string_value(json), json_string_length(json));
+		store_text_string(b, json_string_value(json), json_string_length(json));
 		break;
 	case JSON_INTEGER:
-		jt_integer(b, json_integer_value(json));
+		store_text_int(b, json_integer_value(json));
 		break;
 	case JSON_TRUE:
-		jt_put(b, "true", 4);
+		store_text_put(b, "true", 4);
 		break;
 	case JSON_FALSE:
-		jt_put(b, "false", 5);
+		store_text_put(b, "false", 5);
 		break;
 	case JSON_NULL:
-		jt_put(b, "null", 4);
+		store_text_put(b, "null", 4);
 		break;
 	case JSON_REAL:
 	default: {
@@ -182,25 +182,78 @@ static void jt_value(struct jt_buf *b, const json_t *json)
 			b->oom = true;
 			return;
 		}
-		jt_put(b, t, strlen(t));
+		store_text_put(b, t, strlen(t));
 		free(t);
 		break;
 	}
 	}
 }
 
+char *store_text_finish(struct store_text *b, size_t *ret_length)
+{
+	jt_reserve(b, 0);
+	if (b->oom || !b->p) {
+		free(b->p);
+		*b = (struct store_text){0};
+		return NULL;
+	}
+	b->p[b->n] = '\0';
+	if (ret_length)
+		*ret_length = b->n;
+	return b->p;
+}
+
+/*
+ * UTF-8 as jansson accepts it into a json_t (its utf8_check): no stray
+ * continuation byte, no overlong form, no surrogate, nothing above U+10FFFF.
+ */
+bool store_text_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = u[i];
+		uint32_t v;
+		size_t len;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			len = 2;
+			v = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			len = 3;
+			v = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			len = 4;
+			v = c & 0x07;
+		} else {
+			return false; /* a continuation byte, C0 / C1, or F5..FF */
+		}
+		if (n - i < len)
+			return false;
+		for (size_t k = 1; k < len; k++) {
+			if ((u[i + k] & 0xC0) != 0x80)
+				return false;
+			v = v << 6 | (u[i + k] & 0x3F);
+		}
+		if ((len == 3 && v < 0x800) || (len == 4 && v < 0x10000) || v > 0x10FFFF ||
+		    (v >= 0xD800 && v <= 0xDFFF))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
 char *store_json_text(const json_t *json)
 {
-	struct jt_buf b = {0};
+	struct store_text b = {0};
 
 	if (!json)
 		return NULL;
 	jt_value(&b, json);
-	jt_reserve(&b, 0);
-	if (b.oom) {
-		free(b.p);
-		return NULL;
-	}
-	b.p[b.n] = '\0';
-	return b.p;
+	return store_text_finish(&b, NULL);
 }

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "lib/util/util.h"
+#include "store/json-text.h"
 
 /* ---- enum names -------------------------------------------------------- */
 
@@ -100,30 +101,52 @@ static const char *const flow_traffic_names[] = {
 
 /* ---- writer -------------------------------------------------------------- */
 
+/*
+ * Objects are written straight into compact JSON text (store/json-text.h),
+ * the bytes json_dumps(JSON_COMPACT) would give for the same members in the
+ * same order, without building a json_t tree.  struct ser is the object
+ * being written: its members are separated by commas (first tells whether
+ * one was written yet); the first error is kept and every later call does
+ * nothing, and then the text is thrown away.
+ */
 struct ser {
-	json_t *o;
+	struct store_text *b;
+	bool first;
 	int err;
 };
 
-/* Takes the reference to v.  A NULL v means json_* could not build it. */
-static void ser_set(struct ser *s, const char *key, json_t *v, int err_if_null)
+static void fail(struct ser *s, int err)
 {
-	if (s->err) {
-		json_decref(v);
-		return;
-	}
-	if (!v) {
-		s->err = err_if_null;
-		return;
-	}
-	if (json_object_set_new(s->o, key, v) < 0)
-		s->err = -ENOMEM;
+	if (!s->err)
+		s->err = err;
 }
 
-static json_t *text(const char *str)
+/* `,"key":` (the value follows). */
+static void ser_key(struct ser *s, const char *key)
 {
-	/* json_string() fails on invalid UTF-8 (or OOM, which we cannot tell apart). */
-	return json_string(str);
+	if (!s->first)
+		store_text_char(s->b, ',');
+	s->first = false;
+	store_text_string(s->b, key, strlen(key));
+	store_text_char(s->b, ':');
+}
+
+/* A string value: -EINVAL unless valid UTF-8 (what json_string() refuses). */
+static void ser_text(struct ser *s, const char *str, size_t n)
+{
+	if (!store_text_utf8_valid(str, n)) {
+		fail(s, -EINVAL);
+		return;
+	}
+	store_text_string(s->b, str, n);
+}
+
+static void put_text(struct ser *s, const char *key, const char *str)
+{
+	if (s->err)
+		return;
+	ser_key(s, key);
+	ser_text(s, str, strlen(str));
 }
 
 /* A fixed-size char array: left out when empty. */
@@ -136,62 +159,78 @@ static void put_buf(struct ser *s, const char *key, const char *buf, size_t size
 		return;
 	}
 	if (buf[0])
-		ser_set(s, key, text(buf), -EINVAL);
+		put_text(s, key, buf);
 }
 #define PUT_BUF(s, key, field) put_buf((s), (key), (field), sizeof(field))
 
 /* A heap string: left out when NULL, "" kept. */
 static void put_strp(struct ser *s, const char *key, const char *str)
 {
-	if (str && strlen(str) > STORE_SER_STRING_MAX && !s->err)
-		s->err = -EINVAL;
+	if (str && strlen(str) > STORE_SER_STRING_MAX)
+		fail(s, -EINVAL);
 	if (str)
-		ser_set(s, key, text(str), -EINVAL);
+		put_text(s, key, str);
 }
 
 static void put_int(struct ser *s, const char *key, long long v)
 {
-	ser_set(s, key, json_integer(v), -ENOMEM);
+	if (s->err)
+		return;
+	ser_key(s, key);
+	store_text_int(s->b, v);
 }
 
 static void put_bool(struct ser *s, const char *key, bool v)
 {
-	ser_set(s, key, json_boolean(v), -ENOMEM);
+	if (s->err)
+		return;
+	ser_key(s, key);
+	store_text_put(s->b, v ? "true" : "false", v ? 4 : 5);
 }
 
 static void put_enum(struct ser *s, const char *key, int v, const char *const *names, size_t n)
 {
 	if (v < 0 || (size_t)v >= n || !names[v]) {
-		if (!s->err)
-			s->err = -EINVAL;
+		fail(s, -EINVAL);
 		return;
 	}
-	ser_set(s, key, json_string(names[v]), -ENOMEM);
+	put_text(s, key, names[v]);
+}
+
+/* An IPv4 address (written even when 0). */
+static void put_ip4_always(struct ser *s, const char *key, uint32_t ip)
+{
+	char buf[NET_IP4_STRLEN];
+
+	put_text(s, key, net_ip4_format(ip, buf));
 }
 
 /* An IPv4 address: left out when 0. */
 static void put_ip4(struct ser *s, const char *key, uint32_t ip)
 {
-	char buf[NET_IP4_STRLEN];
-
 	if (ip)
-		ser_set(s, key, json_string(net_ip4_format(ip, buf)), -ENOMEM);
+		put_ip4_always(s, key, ip);
 }
 
-/* "a.b.c.d/len" exactly as stored (host bits are not cleared). */
-static json_t *cidr4_json(struct net_cidr4 c)
+/* "a.b.c.d/len" exactly as stored (host bits are not cleared); NULL when len > 32. */
+static const char *cidr4_text(struct net_cidr4 c, char buf[NET_CIDR4_STRLEN + 4])
 {
-	char ip[NET_IP4_STRLEN], buf[NET_CIDR4_STRLEN + 4];
+	char ip[NET_IP4_STRLEN];
 
 	if (c.len > 32)
 		return NULL;
-	snprintf(buf, sizeof(buf), "%s/%u", net_ip4_format(c.addr, ip), (unsigned)c.len);
-	return json_string(buf);
+	snprintf(buf, NET_CIDR4_STRLEN + 4, "%s/%u", net_ip4_format(c.addr, ip), (unsigned)c.len);
+	return buf;
 }
 
 static void put_cidr4(struct ser *s, const char *key, struct net_cidr4 c)
 {
-	ser_set(s, key, cidr4_json(c), c.len > 32 ? -EINVAL : -ENOMEM);
+	char buf[NET_CIDR4_STRLEN + 4];
+
+	if (!cidr4_text(c, buf))
+		fail(s, -EINVAL);
+	else
+		put_text(s, key, buf);
 }
 
 static bool cidr6_is_zero(const struct net_cidr6 *c)
@@ -209,12 +248,29 @@ static void put_cidr6(struct ser *s, const char *key, const struct net_cidr6 *c)
 	if (cidr6_is_zero(c))
 		return;
 	if (c->len > 128) {
-		if (!s->err)
-			s->err = -EINVAL;
+		fail(s, -EINVAL);
 		return;
 	}
 	snprintf(buf, sizeof(buf), "%s/%u", net_ip6_format(&c->addr, ip), (unsigned)c->len);
-	ser_set(s, key, json_string(buf), -ENOMEM);
+	put_text(s, key, buf);
+}
+
+/* An object member of s: `,"key":{` ... obj_end(); sub shares s's text. */
+static struct ser obj_begin(struct ser *s, const char *key)
+{
+	if (!s->err) {
+		if (key)
+			ser_key(s, key);
+		store_text_char(s->b, '{');
+	}
+	return (struct ser){.b = s->b, .first = true, .err = s->err};
+}
+
+static void obj_end(struct ser *s, struct ser *sub)
+{
+	fail(s, sub->err);
+	if (!s->err)
+		store_text_char(s->b, '}');
 }
 
 /* Tags as an object in insertion order; left out when there are none. */
@@ -228,91 +284,52 @@ static void put_tags(struct ser *s, const char *key, const struct model_tags *ta
 		s->err = -EINVAL;
 		return;
 	}
-	t.o = json_object();
-	t.err = t.o ? 0 : -ENOMEM;
+	t = obj_begin(s, key);
 	for (size_t i = 0; i < tags->n && !t.err; i++) {
-		if (strlen(tags->items[i].key) > STORE_SER_STRING_MAX ||
-		    json_object_get(t.o, tags->items[i].key)) {
-			t.err =
-			    -EINVAL; /* over-long or duplicate key (model_tags_set makes none) */
+		const char *k = tags->items[i].key;
+		size_t len = strlen(k);
+
+		/* Over-long, duplicate (model_tags_set makes none) or invalid UTF-8 keys. */
+		if (len > STORE_SER_STRING_MAX || !store_text_utf8_valid(k, len)) {
+			t.err = -EINVAL;
 			break;
 		}
-		put_strp(&t, tags->items[i].key, tags->items[i].value ? tags->items[i].value : "");
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(tags->items[j].key, k) == 0)
+				t.err = -EINVAL;
+		put_strp(&t, k, tags->items[i].value ? tags->items[i].value : "");
 	}
-	if (t.err) {
-		json_decref(t.o);
-		s->err = t.err;
-		return;
-	}
-	ser_set(s, key, t.o, -ENOMEM);
+	obj_end(s, &t);
 }
 
-/* Start an array element (an object); finish with put_elem(). */
-static struct ser elem_begin(const struct ser *parent)
+/*
+ * Arrays are left out when empty: array_begin() writes `,"key":[` when n > 0
+ * (false: nothing to write, or an error), array_sep() comes before every
+ * element but the first, array_end() closes it.
+ */
+static bool array_begin(struct ser *s, const char *key, size_t n)
 {
-	struct ser e = {.o = NULL, .err = parent->err};
-
-	if (!e.err) {
-		e.o = json_object();
-		if (!e.o)
-			e.err = -ENOMEM;
-	}
-	return e;
-}
-
-static void elem_end(struct ser *parent, json_t *array, struct ser *e)
-{
-	if (!parent->err && e->err)
-		parent->err = e->err;
-	if (parent->err) {
-		json_decref(e->o);
-		return;
-	}
-	if (json_array_append_new(array, e->o) < 0)
-		parent->err = -ENOMEM;
-}
-
-static json_t *array_begin(struct ser *s)
-{
-	json_t *a;
-
-	if (s->err)
-		return NULL;
-	a = json_array();
-	if (!a)
-		s->err = -ENOMEM;
-	return a;
-}
-
-/* Arrays are left out when empty. */
-static void array_end(struct ser *s, const char *key, json_t *a)
-{
-	if (!a)
-		return;
-	if (s->err || json_array_size(a) == 0) {
-		json_decref(a);
-		return;
-	}
-	if (json_array_size(a) > STORE_SER_ARRAY_MAX) {
-		json_decref(a);
+	if (s->err || n == 0)
+		return false;
+	if (n > STORE_SER_ARRAY_MAX) {
 		s->err = -EINVAL;
-		return;
+		return false;
 	}
-	ser_set(s, key, a, -ENOMEM);
+	ser_key(s, key);
+	store_text_char(s->b, '[');
+	return true;
 }
 
-static void array_append(struct ser *s, json_t *a, json_t *v, int err_if_null)
+static void array_sep(struct ser *s, size_t i)
 {
-	if (s->err) {
-		json_decref(v);
-		return;
-	}
-	if (!v) {
-		s->err = err_if_null;
-		return;
-	}
-	if (json_array_append_new(a, v) < 0)
-		s->err = -ENOMEM;
+	if (i)
+		store_text_char(s->b, ',');
+}
+
+static void array_end(struct ser *s)
+{
+	if (!s->err)
+		store_text_char(s->b, ']');
 }
 
 /* ---- reader -------------------------------------------------------------- */
@@ -581,11 +598,18 @@ static int reserve(struct des *d, void **items, size_t *cap, size_t n, size_t el
 
 static void put_cidr4_array(struct ser *s, const char *key, const struct net_cidr4 *items, size_t n)
 {
-	json_t *a = array_begin(s);
+	char buf[NET_CIDR4_STRLEN + 4];
 
-	for (size_t i = 0; i < n && !s->err; i++)
-		array_append(s, a, cidr4_json(items[i]), items[i].len > 32 ? -EINVAL : -ENOMEM);
-	array_end(s, key, a);
+	if (!array_begin(s, key, n))
+		return;
+	for (size_t i = 0; i < n && !s->err; i++) {
+		array_sep(s, i);
+		if (!cidr4_text(items[i], buf))
+			s->err = -EINVAL;
+		else
+			ser_text(s, buf, strlen(buf));
+	}
+	array_end(s);
 }
 
 static void get_cidr4_array(struct des *d, const char *key, struct net_cidr4 **items,
@@ -700,51 +724,49 @@ static void des_fields(struct des *d, void *o, const struct field *f, size_t n);
 /* An array of objects, each from the sub-table (left out when empty). */
 static void ser_objects(struct ser *s, const struct field *f, const char *items, size_t n)
 {
-	json_t *a = array_begin(s);
-
+	if (!array_begin(s, f->key, n))
+		return;
 	for (size_t i = 0; i < n && !s->err; i++) {
-		struct ser e = elem_begin(s);
+		struct ser e;
 
+		array_sep(s, i);
+		e = obj_begin(s, NULL);
 		ser_fields(&e, items + i * f->size, f->sub, f->n_sub);
-		elem_end(s, a, &e);
+		obj_end(s, &e);
 	}
-	array_end(s, f->key, a);
+	array_end(s);
 }
 
 /* Texts of f->size bytes each (each must hold its NUL). */
 static void ser_texts(struct ser *s, const char *key, const char *items, size_t size, size_t n)
 {
-	json_t *a = array_begin(s);
-
+	if (!array_begin(s, key, n))
+		return;
 	for (size_t i = 0; i < n && !s->err; i++) {
-		if (strnlen(items + i * size, size) == size) {
+		size_t len = strnlen(items + i * size, size);
+
+		if (len == size) {
 			s->err = -EINVAL;
 			break;
 		}
-		array_append(s, a, text(items + i * size), -EINVAL);
+		array_sep(s, i);
+		ser_text(s, items + i * size, len);
 	}
-	array_end(s, key, a);
+	array_end(s);
 }
 
 static void ser_object(struct ser *s, const struct field *f, const void *p)
 {
-	struct ser e = elem_begin(s);
+	struct ser e = obj_begin(s, f->key);
 
 	ser_fields(&e, p, f->sub, f->n_sub);
-	if (e.err) {
-		if (!s->err)
-			s->err = e.err;
-		json_decref(e.o);
-		return;
-	}
-	ser_set(s, f->key, e.o, -ENOMEM);
+	obj_end(s, &e);
 }
 
 static void ser_fields(struct ser *s, const void *o, const struct field *f, size_t n)
 {
 	for (; n > 0 && !s->err; n--, f++) {
 		const char *p = (const char *)o + f->off;
-		char buf[NET_IP4_STRLEN];
 
 		switch (f->type) {
 		case F_BUF:
@@ -772,8 +794,7 @@ static void ser_fields(struct ser *s, const void *o, const struct field *f, size
 			put_ip4(s, f->key, *(const uint32_t *)p);
 			break;
 		case F_IP4_REQ:
-			ser_set(s, f->key, json_string(net_ip4_format(*(const uint32_t *)p, buf)),
-				-ENOMEM);
+			put_ip4_always(s, f->key, *(const uint32_t *)p);
 			break;
 		case F_CIDR4:
 			put_cidr4(s, f->key, *(const struct net_cidr4 *)p);
@@ -1339,27 +1360,60 @@ static const struct field dopt_fields[] = {
 
 /* ---- per-kind entry points ----------------------------------------------- */
 
+/* o as one JSON object from its table; -EINVAL when it has no ID (has_id false). */
+static int ser_object_text(const void *o, const struct field *f, size_t n, bool has_id,
+			   char **ret_text, size_t *ret_length)
+{
+	struct store_text b = {0};
+	struct ser s = {.b = &b, .first = true, .err = 0};
+	size_t length;
+	char *text;
+
+	store_text_char(&b, '{');
+	ser_fields(&s, o, f, n);
+	store_text_char(&b, '}');
+	if (!s.err && !has_id)
+		s.err = -EINVAL;
+	text = store_text_finish(&b, &length);
+	if (s.err || !text) {
+		free(text);
+		return s.err ? s.err : -ENOMEM;
+	}
+	*ret_text = text;
+	*ret_length = length;
+	return 0;
+}
+
+/* The json_t of text (which it frees): the same document, for callers that want a tree. */
+static int text_to_json(char *text, size_t length, json_t **ret_json)
+{
+	json_t *json = json_loadb(text, length, 0, NULL);
+
+	free(text);
+	if (!json)
+		return -ENOMEM; /* the text is ours and well-formed: only memory can fail */
+	*ret_json = json;
+	return 0;
+}
+
 /*
  * For each kind: the public serialise/deserialise pair and the accessors the
  * kind table uses.  Deserialising builds the object in a scratch model and
  * moves it into m only when it is complete and has its ID.
  */
 #define STORE_KIND(kind, type, field, idfield)                                                     \
+	static int kind##_text(const type *o, char **ret_text, size_t *ret_length)                 \
+	{                                                                                          \
+		return ser_object_text(o, kind##_fields, ARRAY_SIZE(kind##_fields),                \
+				       o->idfield[0] != '\0', ret_text, ret_length);               \
+	}                                                                                          \
 	int store_serialize_##kind(const type *o, json_t **ret_json)                               \
 	{                                                                                          \
-		struct ser s = {.o = json_object(), .err = 0};                                     \
+		char *text = NULL;                                                                 \
+		size_t length = 0;                                                                 \
+		int r = kind##_text(o, &text, &length);                                            \
                                                                                                    \
-		if (!s.o)                                                                          \
-			return -ENOMEM;                                                            \
-		ser_fields(&s, o, kind##_fields, ARRAY_SIZE(kind##_fields));                                                                 \
-		if (!s.err && !o->idfield[0])                                                      \
-			s.err = -EINVAL;                                                           \
-		if (s.err) {                                                                       \
-			json_decref(s.o);                                                          \
-			return s.err;                                                              \
-		}                                                                                  \
-		*ret_json = s.o;                                                                   \
-		return 0;                                                                          \
+		return r < 0 ? r : text_to_json(text, length, ret_json);                           \
 	}                                                                                          \
 	int store_deserialize_##kind(const json_t *json, struct model *m)                          \
 	{                                                                                          \
@@ -1377,7 +1431,7 @@ static const struct field dopt_fields[] = {
 			model_free(tmp);                                                           \
 			return -ENOMEM;                                                            \
 		}                                                                                  \
-		des_fields(&d, o, kind##_fields, ARRAY_SIZE(kind##_fields));                                                                 \
+		des_fields(&d, o, kind##_fields, ARRAY_SIZE(kind##_fields));                       \
 		des_finish(&d);                                                                    \
 		if (!d.err && !o->idfield[0])                                                      \
 			d.err = -EPROTO;                                                           \
@@ -1399,6 +1453,11 @@ static const struct field dopt_fields[] = {
 	static int kind##_serialize_at(const struct model *m, size_t i, json_t **ret_json)         \
 	{                                                                                          \
 		return store_serialize_##kind(m->field[i], ret_json);                              \
+	}                                                                                          \
+	static int kind##_text_at(const struct model *m, size_t i, char **ret_text,                \
+				  size_t *ret_length)                                              \
+	{                                                                                          \
+		return kind##_text(m->field[i], ret_text, ret_length);                             \
 	}                                                                                          \
 	static struct store_fp kind##_fingerprint_at(const struct model *m, size_t i)              \
 	{                                                                                          \
@@ -1424,8 +1483,8 @@ STORE_KIND(dopt, struct model_dopt, dopts, id)
 
 #define KIND_ENTRY(name, kind)                                                                     \
 	{                                                                                          \
-		name, kind##_count, kind##_id, kind##_serialize_at, store_deserialize_##kind,      \
-		    kind##_fingerprint_at                                                          \
+		name, kind##_count, kind##_id, kind##_serialize_at, kind##_text_at,                \
+		    store_deserialize_##kind, kind##_fingerprint_at                                \
 	}
 
 static const struct store_kind kinds[] = {
@@ -1467,30 +1526,39 @@ const struct store_kind *store_kind_find(const char *name)
 
 int store_serialize_model(const struct model *m, json_t **ret_json)
 {
-	struct ser s = {.o = json_object(), .err = 0};
+	struct store_text b = {0};
+	struct ser s = {.b = &b, .first = true, .err = 0};
+	size_t length;
+	char *text;
 
-	if (!s.o)
-		return -ENOMEM;
+	store_text_char(&b, '{');
 	PUT_BUF(&s, "account_id", m->account_id);
 	PUT_BUF(&s, "region", m->region);
 	for (size_t k = 0; k < ARRAY_SIZE(kinds) && !s.err; k++) {
-		json_t *a = array_begin(&s);
+		size_t n = kinds[k].count(m);
 
-		for (size_t i = 0; i < kinds[k].count(m) && !s.err; i++) {
-			json_t *o = NULL;
+		if (!array_begin(&s, kinds[k].name, n))
+			continue;
+		for (size_t i = 0; i < n && !s.err; i++) {
+			char *o;
+			size_t len;
 
-			s.err = kinds[k].serialize(m, i, &o);
-			if (!s.err)
-				array_append(&s, a, o, -ENOMEM);
+			s.err = kinds[k].serialize_text(m, i, &o, &len);
+			if (s.err)
+				break;
+			array_sep(&s, i);
+			store_text_put(&b, o, len);
+			free(o);
 		}
-		array_end(&s, kinds[k].name, a);
+		array_end(&s);
 	}
-	if (s.err) {
-		json_decref(s.o);
-		return s.err;
+	store_text_char(&b, '}');
+	text = store_text_finish(&b, &length);
+	if (s.err || !text) {
+		free(text);
+		return s.err ? s.err : -ENOMEM;
 	}
-	*ret_json = s.o;
-	return 0;
+	return text_to_json(text, length, ret_json);
 }
 
 int store_deserialize_model(const json_t *json, struct model **ret_model)

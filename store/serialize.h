@@ -51,6 +51,8 @@ struct store_kind {
 	size_t (*count)(const struct model *m);
 	const char *(*id)(const struct model *m, size_t i);
 	int (*serialize)(const struct model *m, size_t i, json_t **ret_json);
+	/* The same object as its compact JSON text (what the store writes) and its length. */
+	int (*serialize_text)(const struct model *m, size_t i, char **ret_text, size_t *ret_length);
 	int (*deserialize)(const json_t *json, struct model *m);
 	/* store/fingerprint.h digest of the i-th object. */
 	struct store_fp (*fingerprint)(const struct model *m, size_t i);

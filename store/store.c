@@ -1157,7 +1157,6 @@ static int save_consider(struct region_map *rm, const struct model *m, const str
 	const char *id = kinds[k].id(m, i);
 	struct pending_write w = {.kind = (uint16_t)k, .id = id};
 	struct region_entry *e = NULL;
-	json_t *json;
 	size_t slot;
 	int r;
 
@@ -1174,14 +1173,9 @@ static int save_consider(struct region_map *rm, const struct model *m, const str
 	} else {
 		w.fp = kinds[k].fingerprint(m, i);
 	}
-	r = kinds[k].serialize(m, i, &json);
+	r = kinds[k].serialize_text(m, i, &w.body, &w.length);
 	if (r < 0)
 		return r;
-	w.body = store_json_text(json);
-	json_decref(json);
-	if (!w.body)
-		return -ENOMEM;
-	w.length = strlen(w.body);
 	body_hash(w.body, w.length, &w.h1, &w.h2);
 	if (!e) {
 		slot = map_insert(rm, id);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "store/json-text.h"
 #include "store/serialize.h"
 #include "tests/unit/store/fixture.h"
 
@@ -521,8 +522,76 @@ Test(serialize, unserialisable_values_are_einval)
 	cr_assert_eq(store_serialize_vpc(v, &j), -EINVAL);
 	cr_assert_null(j);
 	cr_assert_eq(model_tags_remove(&v->tags, "k", NULL), 1);
+	/* Invalid UTF-8 in a tag key, a heap string and an ID array. */
+	cr_assert_eq(model_tags_set(&v->tags, "\xc0\x80", "v"), 0);
+	cr_assert_eq(store_serialize_vpc(v, &j), -EINVAL);
+	cr_assert_eq(model_tags_remove(&v->tags, "\xc0\x80", NULL), 1);
 	cr_assert_eq(store_serialize_vpc(v, &j), 0);
 	cr_assert(j);
 	json_decref(j);
 	model_free(m);
+}
+
+/* A random byte string for the UTF-8 check: mostly bytes around the boundaries. */
+static size_t utf8_sample(uint64_t *seed, unsigned char *buf, size_t cap)
+{
+	static const unsigned char edges[] = {0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0,
+					      0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xee,
+					      0xef, 0xf0, 0xf3, 0xf4, 0xf5, 0xff};
+	size_t n = 0, len;
+
+	*seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+	len = (*seed >> 33) % cap;
+	while (n < len) {
+		*seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		buf[n++] = (*seed >> 40) % 4 ? edges[(*seed >> 20) % sizeof(edges)]
+					     : (unsigned char)(*seed >> 48);
+	}
+	return n;
+}
+
+/* store_text_utf8_valid() accepts exactly what jansson accepts into a string. */
+Test(serialize, utf8_check_agrees_with_jansson)
+{
+	static const char *const fixed[] = {
+	    "",
+	    "plain",
+	    "\xc3\xa9",
+	    "\xe2\x82\xac",
+	    "\xf0\x9f\x98\x80",
+	    "\xf4\x8f\xbf\xbf",
+	    "\xf4\x90\x80\x80",
+	    "\xed\xa0\x80",
+	    "\xed\x9f\xbf",
+	    "\xe0\x9f\xbf",
+	    "\xf0\x8f\xbf\xbf",
+	    "\xc1\xbf",
+	    "\xc2",
+	    "\xe2\x82",
+	    "\x80",
+	    "\xf8\x88\x80\x80\x80",
+	};
+	unsigned char buf[12];
+	uint64_t seed = 7;
+	size_t valid = 0;
+
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		json_t *j = json_stringn(fixed[i], strlen(fixed[i]));
+
+		cr_assert_eq(store_text_utf8_valid(fixed[i], strlen(fixed[i])), j != NULL, "%zu",
+			     i);
+		json_decref(j);
+	}
+	for (int i = 0; i < 200000; i++) {
+		size_t n = utf8_sample(&seed, buf, sizeof(buf));
+		json_t *j = json_stringn((const char *)buf, n);
+		bool ours = store_text_utf8_valid((const char *)buf, n);
+
+		cr_assert_eq(ours, j != NULL, "sample %d (%zu bytes)", i, n);
+		valid += ours;
+		json_decref(j);
+	}
+	/* Both answers occur often enough for the comparison to mean something. */
+	cr_assert_gt(valid, 20000);
+	cr_assert_lt(valid, 180000);
 }
