@@ -1557,9 +1557,11 @@ full:
 /* new_tcp_pair_in() one at a time, and in a burst (using stage B's nf slot). */
 static __attribute__((noinline)) int new_tcp_pair(struct eng_state *st, const struct eng_gen *gen,
 						  const struct pkt_hdr *pkt, struct eng_where from,
-						  uint64_t now_ms, struct eng_result *ret, uint64_t a,
-						  uint64_t b)
+						  uint64_t now_ms, struct eng_result *ret)
 {
+	uint64_t a, b;
+
+	a = fc_key_words(pkt, from, &b); /* six arguments: all in registers */
 	return new_tcp_pair_in(st, gen, pkt, from, now_ms, ret, a, b, false);
 }
 
@@ -1567,8 +1569,11 @@ static __attribute__((noinline)) int new_tcp_pair_burst(struct eng_state *st,
 							const struct eng_gen *gen,
 							const struct pkt_hdr *pkt,
 							struct eng_where from, uint64_t now_ms,
-							struct eng_result *ret, uint64_t a, uint64_t b)
+							struct eng_result *ret)
 {
+	uint64_t a, b;
+
+	a = fc_key_words(pkt, from, &b);
 	return new_tcp_pair_in(st, gen, pkt, from, now_ms, ret, a, b, true);
 }
 
@@ -1626,8 +1631,8 @@ static inline int process_pkt(struct eng_state *st, const struct eng_gen *gen,
 		return 0;
 	}
 	if (!e && pkt->proto == PKT_PROTO_TCP && pkt->sport != pkt->dport &&
-	    (in_burst ? new_tcp_pair_burst(st, gen, pkt, from, now_ms, ret, a, b)
-		      : new_tcp_pair(st, gen, pkt, from, now_ms, ret, a, b)) == 0)
+	    (in_burst ? new_tcp_pair_burst(st, gen, pkt, from, now_ms, ret)
+		      : new_tcp_pair(st, gen, pkt, from, now_ms, ret)) == 0)
 		return 0;
 	return process_general(st, gen, pkt, from, now_ms, trace, ret, set, e, true);
 }
