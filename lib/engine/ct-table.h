@@ -242,19 +242,51 @@ static inline __attribute__((always_inline)) void free_take(struct ct_table *t, 
 		t->free_tail = e->zprev;
 }
 
+/* wheel_link() of i0 then of i1, both under second sec (the pair's usual case). */
+static inline __attribute__((always_inline)) void wheel_link_pair(struct ct_table *t, uint32_t i0,
+								  uint32_t i1, uint32_t sec)
+{
+	struct ct_entry *e0 = &t->entries[i0], *e1 = &t->entries[i1];
+	uint32_t *head = &t->wheel[sec & t->wmask], h = *head;
+
+	e0->wsec = sec;
+	e0->wprev = i1;
+	e0->wnext = h;
+	if (h != CT_NONE)
+		t->entries[h].wprev = i0;
+	e1->wsec = sec;
+	e1->wprev = CT_NONE;
+	e1->wnext = i0;
+	*head = i1;
+}
+
+/* free_take() of the free list's head (whose zprev is CT_NONE). */
+static inline __attribute__((always_inline)) void free_take_head(struct ct_table *t, uint32_t idx)
+{
+	uint32_t n = t->entries[idx].next;
+
+	t->free_head = n;
+	if (n != CT_NONE)
+		t->entries[n].zprev = CT_NONE;
+	else
+		t->free_tail = CT_NONE;
+}
+
 /*
  * insert_absent() of a new TCP key (normalised, hash h) with its first packet
  * into free entry idx, already taken off the free list, zone record zi (the
- * caller checked every limit): the same entry, index, zone and wheel links.
+ * caller checked every limit): the same entry, index and zone links.
+ * Returns the time the wheel files it under (insert_absent()'s: the earlier
+ * of the insert's, NEW, and the packet's); the caller links it.
  */
-static inline __attribute__((always_inline)) void
+static inline __attribute__((always_inline)) uint64_t
 insert_tcp_first(struct ct_table *t, const struct ct_key *key, uint64_t h, uint32_t idx,
 		 uint32_t zi, enum ct_dir dir, const struct ct_timeouts *to, uint64_t now_ms,
-		 uint8_t tcp_flags, uint64_t *wake_memo, uint32_t *sec_memo)
+		 uint8_t tcp_flags)
 {
 	struct ct_entry *e = &t->entries[idx];
 	struct ct_zone *z = &t->zones[zi];
-	uint64_t first_ms, wake_ms;
+	uint64_t first_ms;
 
 	memset(e, 0, sizeof(*e));
 	e->key = *key;
@@ -273,16 +305,7 @@ insert_tcp_first(struct ct_table *t, const struct ct_key *key, uint64_t h, uint3
 		t->entries[e->znext].zprev = idx;
 	z->head = idx;
 	z->count++;
-	/*
-	 * As insert_absent(): the earlier of the insert's (NEW) and the packet's
-	 * second; the pair's second entry usually has the first's (one division).
-	 */
-	wake_ms = UTIL_MIN(first_ms, now_ms + CT_MS(CT_TCP_NEW_TIMEOUT_S));
-	if (wake_ms != *wake_memo) {
-		*wake_memo = wake_ms;
-		*sec_memo = (uint32_t)UTIL_MAX(ct_ceil_s(wake_ms), t->wheel_next);
-	}
-	wheel_link(t, idx, *sec_memo);
+	return UTIL_MIN(first_ms, now_ms + CT_MS(CT_TCP_NEW_TIMEOUT_S));
 }
 
 /*
@@ -297,8 +320,8 @@ static inline __attribute__((always_inline)) bool
 insert_pair_fast(struct ct_table *t, const struct ct_key *k0, const struct ct_key *k1, uint64_t h0,
 		 uint64_t h1, const struct ct_pair_req *q, uint64_t now_ms, uint32_t ret_idx[2])
 {
-	uint32_t b0 = home_of(t, h0), b1 = home_of(t, h1), z0, z1, i0, i1, sec = 0;
-	uint64_t wake = 0; /* never a wake time: the first entry computes its second */
+	uint32_t b0 = home_of(t, h0), b1 = home_of(t, h1), z0, z1, i0, i1, sec;
+	uint64_t wake0, wake1;
 
 	if (t->count + 2 > t->capacity || t->buckets[b0].nhome >= CT_CHAIN_MAX ||
 	    t->buckets[b1].nhome + (uint32_t)(b1 == b0) >= CT_CHAIN_MAX || key_eq(k0, k1))
@@ -313,13 +336,27 @@ insert_pair_fast(struct ct_table *t, const struct ct_key *k0, const struct ct_ke
 	/* The free list's head, then its partner when free (insert_absent()'s near), else the head.
 	 */
 	i0 = t->free_head;
-	free_take(t, i0);
+	free_take_head(t, i0);
 	i1 = (i0 ^ 1) < t->capacity && !(t->entries[i0 ^ 1].flags & CT_F_USED) ? i0 ^ 1
 									       : t->free_head;
-	free_take(t, i1);
-	insert_tcp_first(t, k0, h0, i0, z0, CT_DIR_OUT, q->to[0], now_ms, q->tcp_flags, &wake,
-			 &sec);
-	insert_tcp_first(t, k1, h1, i1, z1, CT_DIR_IN, q->to[1], now_ms, q->tcp_flags, &wake, &sec);
+	if (i1 == t->free_head)
+		free_take_head(t, i1);
+	else
+		free_take(t, i1);
+	wake0 = insert_tcp_first(t, k0, h0, i0, z0, CT_DIR_OUT, q->to[0], now_ms, q->tcp_flags);
+	wake1 = insert_tcp_first(t, k1, h1, i1, z1, CT_DIR_IN, q->to[1], now_ms, q->tcp_flags);
+	/*
+	 * Filed as the two inserts file them (the second's wheel link touches
+	 * nothing the first's insert wrote but the head): both under one second
+	 * in one link when their times agree (the usual; one division).
+	 */
+	sec = (uint32_t)UTIL_MAX(ct_ceil_s(wake0), t->wheel_next);
+	if (likely(wake1 == wake0)) {
+		wheel_link_pair(t, i0, i1, sec);
+	} else {
+		wheel_link(t, i0, sec);
+		wheel_link(t, i1, (uint32_t)UTIL_MAX(ct_ceil_s(wake1), t->wheel_next));
+	}
 	t->count += 2;
 	ret_idx[0] = i0;
 	ret_idx[1] = i1;
