@@ -1441,87 +1441,11 @@ static inline struct eng_owner_memo *owner_memo_slot(struct eng_state *st, uint3
 			       (ENG_OWNER_MEMO - 1)];
 }
 
-static inline __attribute__((always_inline)) int
-new_tcp_pair_in(struct eng_state *st, const struct eng_gen *gen, const struct pkt_hdr *pkt,
-		struct eng_where from, uint64_t now_ms, struct eng_result *ret, uint64_t a,
-		uint64_t b, bool in_burst)
+/* The result of a new flow answered from its wildcard entry w (as wild_replay()). */
+static inline __attribute__((always_inline)) void
+new_tcp_pair_result(struct eng_state *st, const struct pkt_hdr *pkt, const struct fc_entry *w,
+		    struct eng_result *ret)
 {
-	const uint8_t both = FC_OP_ALLOW | FC_OP_TRACK;
-	const struct eng_nf_hint *nf = NULL;
-	struct fc_entry *w, *wset = NULL;
-	uint64_t wb = fc_wild_word(b);
-	struct ct_tcp_pair_new np;
-	struct ct_entry *ce[2];
-	bool inserted[2];
-	uint32_t hint[2], near = UINT32_MAX;
-	unsigned done;
-	bool created = true;
-	int r;
-
-	if (in_burst) {
-		nf = nf_slot(st, pkt);
-		if (nf->pkt != pkt || nf->serial != st->nf_serial)
-			nf = NULL;
-		else
-			wset = nf->wset;
-	}
-	if (!wset)
-		wset = fcache_set_words(st->fc, a, wb, from.idx);
-	w = fcache_lookup_words(st->fc, wset, a, wb, from.idx);
-	if (!w || !(w->flags & FC_E_TCP_PAIR) || (w->ops[0].flags & w->ops[1].flags & both) != both)
-		return 1;
-	np.zone[0] = st->zone_of_eni[w->ops[0].eni];
-	np.zone[1] = st->zone_of_eni[w->ops[1].eni];
-	np.to[0] = &gen->enis[w->ops[0].eni].timeouts;
-	np.to[1] = &gen->enis[w->ops[1].eni].timeouts;
-	np.has_h = 0;
-	if (in_burst && nf) {
-		/* Stage B's hashes where it guessed the key's zone (the rest is the packet's). */
-		np.hash[0] = nf->ct_hash[0];
-		np.hash[1] = nf->ct_hash[1];
-		np.has_h = (uint8_t)(nf->has & ((nf->zone[0] == np.zone[0]) |
-						(nf->zone[1] == np.zone[1]) << 1));
-	}
-	st->stats.packets++;
-	if (unlikely(st->flow_interval_start == 0))
-		st->flow_interval_start = (int64_t)(now_ms / 1000);
-	st->stats.flow_cache_hits++;
-	/*
-	 * Both entries in one call when the first is new (the usual: one pass);
-	 * else one step at a time, as the replay.
-	 */
-	r = ct_lookup_insert_tcp_pair_in(st->ct, pkt, &np, now_ms, ce, inserted, &done);
-	if (r < 0)
-		goto full;
-	if (likely(r == 1))
-		goto result; /* both inserted: no exact entry yet */
-	created = false;
-	for (unsigned i = 0; i < 2; i++) {
-		enum ct_dir dir = i == 0 ? CT_DIR_OUT : CT_DIR_IN;
-
-		if (i >= done) {
-			/* The ingress key alone (ct_key_of() of the step on the header as it entered). */
-			struct ct_key k = {np.zone[i], pkt->dst, pkt->src, pkt->dport, pkt->sport,
-					   PKT_PROTO_TCP};
-
-			r = np.has_h >> i & 1
-				    ? ct_lookup_insert_hashed(st->ct, &k, np.hash[i], dir, np.to[i],
-							      pkt->tcp_flags, now_ms, near, &ce[i],
-							      &inserted[i])
-				    : ct_lookup_insert(st->ct, &k, dir, np.to[i], pkt->tcp_flags,
-						       now_ms, near, &ce[i], &inserted[i]);
-			if (r < 0)
-				goto full;
-		}
-		hint[i] = (uint32_t)(ce[i] - st->ct_pool); /* ct_entry_index(), without a call */
-		if (inserted[i]) {
-			near = hint[i];
-			created = true;
-		} else if (ct_update(st->ct, ce[i], dir, pkt->tcp_flags, now_ms) == 0) {
-			st->stats.ct_hits++;
-		}
-	}
-result:
 	ret->verdict = (enum eng_verdict)w->verdict;
 	ret->drop = (enum eng_drop)w->drop;
 	ret->to.point = (enum eng_point)w->to_point;
@@ -1535,6 +1459,63 @@ result:
 		st->stats.dropped++;
 		st->stats.drops[w->drop]++;
 	}
+}
+
+/*
+ * new_tcp_pair_in() past the pair insert's usual answer (r, from
+ * ct_lookup_insert_tcp_pair_in(), is not 1): a conntrack limit, or a first
+ * key found (then each step one at a time, as the replay), out of line.
+ */
+struct new_pair {
+	const struct fc_entry *w; /* the wildcard entry */
+	struct ct_tcp_pair_new np;
+	struct ct_entry *ce[2];
+	bool inserted[2];
+	unsigned done;
+	int r;
+};
+
+static __attribute__((noinline)) int new_tcp_pair_rest(struct eng_state *st,
+						       const struct pkt_hdr *pkt,
+						       struct eng_where from, uint64_t now_ms,
+						       struct eng_result *ret, struct new_pair *q)
+{
+	const struct ct_tcp_pair_new *np = &q->np;
+	const struct fc_entry *w = q->w;
+	struct ct_entry **ce = q->ce;
+	bool *inserted = q->inserted;
+	uint32_t hint[2], near = UINT32_MAX;
+	bool created = false;
+	int r = q->r;
+
+	if (r < 0)
+		goto full;
+	for (unsigned i = 0; i < 2; i++) {
+		enum ct_dir dir = i == 0 ? CT_DIR_OUT : CT_DIR_IN;
+
+		if (i >= q->done) {
+			/* The ingress key alone (ct_key_of() of the step on the header as it entered). */
+			struct ct_key k = {np->zone[i], pkt->dst, pkt->src, pkt->dport, pkt->sport,
+					   PKT_PROTO_TCP};
+
+			r = np->has_h >> i & 1
+				    ? ct_lookup_insert_hashed(st->ct, &k, np->hash[i], dir, np->to[i],
+							      pkt->tcp_flags, now_ms, near, &ce[i],
+							      &inserted[i])
+				    : ct_lookup_insert(st->ct, &k, dir, np->to[i], pkt->tcp_flags,
+						       now_ms, near, &ce[i], &inserted[i]);
+			if (r < 0)
+				goto full;
+		}
+		hint[i] = (uint32_t)(ce[i] - st->ct_pool); /* ct_entry_index(), without a call */
+		if (inserted[i]) {
+			near = hint[i];
+			created = true;
+		} else if (ct_update(st->ct, ce[i], dir, pkt->tcp_flags, now_ms) == 0) {
+			st->stats.ct_hits++;
+		}
+	}
+	new_tcp_pair_result(st, pkt, w, ret);
 	if (!created) {
 		/* As wild_replay(): the flow's exact entry once it exists. */
 		struct fc_entry x = *w;
@@ -1551,6 +1532,59 @@ full:
 	replay_drop(ret, pkt, ENG_DROP_CT_FULL);
 	st->stats.dropped++;
 	st->stats.drops[ENG_DROP_CT_FULL]++;
+	return 0;
+}
+
+static inline __attribute__((always_inline)) int
+new_tcp_pair_in(struct eng_state *st, const struct eng_gen *gen, const struct pkt_hdr *pkt,
+		struct eng_where from, uint64_t now_ms, struct eng_result *ret, uint64_t a,
+		uint64_t b, bool in_burst)
+{
+	const uint8_t both = FC_OP_ALLOW | FC_OP_TRACK;
+	const struct eng_nf_hint *nf = NULL;
+	struct fc_entry *w, *wset = NULL;
+	uint64_t wb = fc_wild_word(b);
+	struct new_pair q;
+
+	if (in_burst) {
+		nf = nf_slot(st, pkt);
+		if (nf->pkt != pkt || nf->serial != st->nf_serial)
+			nf = NULL;
+		else
+			wset = nf->wset;
+	}
+	if (!wset)
+		wset = fcache_set_words(st->fc, a, wb, from.idx);
+	w = fcache_lookup_words(st->fc, wset, a, wb, from.idx);
+	if (!w || !(w->flags & FC_E_TCP_PAIR) || (w->ops[0].flags & w->ops[1].flags & both) != both)
+		return 1;
+	q.np.zone[0] = st->zone_of_eni[w->ops[0].eni];
+	q.np.zone[1] = st->zone_of_eni[w->ops[1].eni];
+	q.np.to[0] = &gen->enis[w->ops[0].eni].timeouts;
+	q.np.to[1] = &gen->enis[w->ops[1].eni].timeouts;
+	q.np.has_h = 0;
+	if (in_burst && nf) {
+		/* Stage B's hashes where it guessed the key's zone (the rest is the packet's). */
+		q.np.hash[0] = nf->ct_hash[0];
+		q.np.hash[1] = nf->ct_hash[1];
+		q.np.has_h = (uint8_t)(nf->has & ((nf->zone[0] == q.np.zone[0]) |
+						(nf->zone[1] == q.np.zone[1]) << 1));
+	}
+	st->stats.packets++;
+	if (unlikely(st->flow_interval_start == 0))
+		st->flow_interval_start = (int64_t)(now_ms / 1000);
+	st->stats.flow_cache_hits++;
+	/*
+	 * Both entries in one call when the first is new (the usual: one pass,
+	 * and no exact entry yet); else new_tcp_pair_rest().
+	 */
+	q.done = 0;
+	q.r = ct_lookup_insert_tcp_pair_in(st->ct, pkt, &q.np, now_ms, q.ce, q.inserted, &q.done);
+	if (unlikely(q.r != 1)) {
+		q.w = w;
+		return new_tcp_pair_rest(st, pkt, from, now_ms, ret, &q);
+	}
+	new_tcp_pair_result(st, pkt, w, ret);
 	return 0;
 }
 
