@@ -398,47 +398,6 @@ Test(http, client_gone_while_waiting_for_the_sync)
 	cr_assert_eq(F.early, 0);
 }
 
-/*
- * commit_gather(): connections that wrote recently and then go quiet make a
- * batch wait at most a bounded time, never forever; every write is still
- * answered after its own commit and sync.
- */
-Test(http, quiet_writers_never_hold_a_batch)
-{
-	char body[8192], req[256];
-	int idle[3], fd;
-
-	start();
-	for (int i = 0; i < 3; i++) {
-		idle[i] = connect_server();
-		cr_assert_geq(idle[i], 0);
-		snprintf(req, sizeof(req),
-			 "Action=CreateTags&Version=2016-11-15&ResourceId.1=" VPC_ID
-			 "&Tag.1.Key=idle%d",
-			 i);
-		cr_assert_eq(send_request(idle[i], req), 0);
-		cr_assert_eq(read_response(idle[i], body, sizeof(body)), 200, "%s", body);
-	}
-	/* Three active writers, now silent (their connections stay open). */
-	fd = connect_server();
-	cr_assert_geq(fd, 0);
-	for (int i = 0; i < 20; i++) {
-		snprintf(req, sizeof(req),
-			 "Action=CreateTags&Version=2016-11-15&ResourceId.1=" VPC_ID
-			 "&Tag.1.Key=alone%d",
-			 i);
-		cr_assert_eq(send_request(fd, req), 0);
-		cr_assert_eq(read_response(fd, body, sizeof(body)), 200, "%s", body);
-	}
-	close(fd);
-	for (int i = 0; i < 3; i++)
-		close(idle[i]);
-	stop();
-	cr_assert_eq(F.answered_writes, 23);
-	cr_assert_eq(F.commits, 23);
-	cr_assert_eq(F.early, 0);
-}
-
 static void *stop_thread(void *arg)
 {
 	(void)arg;
