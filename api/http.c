@@ -10,9 +10,8 @@
  * follows changes not yet durable), the connection is suspended
  * (MHD_suspend_connection) and put on the commit queue with its response,
  * under the server mutex (api_server_begin's wait callback).  One commit
- * thread waits briefly for the other active writers' requests to join
- * (commit_gather()), then takes the whole queue and runs persist.commit()
- * in one critical section of that mutex (so the batch transaction it commits holds exactly
+ * thread takes the whole queue and runs persist.commit() in one critical
+ * section of that mutex (so the batch transaction it commits holds exactly
  * the saves of the requests it took, and of none it did not), then
  * persist.sync() once (one fdatasync covers every commit counted before it
  * started), finishes every answer with the result (api_server_end: 500
@@ -44,12 +43,9 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <stdatomic.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 /*
  * libmicrohttpd's per-connection memory pool (headers, read buffer), zeroed
@@ -62,14 +58,6 @@
 #define API_HTTP_POOL_SIZE 16384
 /* Event-loop threads of the main listener (libmicrohttpd's thread pool). */
 #define API_HTTP_THREADS 2
-/*
- * Group-commit gathering (commit_gather()): a connection that queued a write
- * within the last API_COMMIT_RECENT_NS counts as an active writer, and the
- * commit thread waits at most API_COMMIT_GATHER_NS for the active writers
- * not yet queued before it commits.
- */
-#define API_COMMIT_RECENT_NS 10000000 /* 10 ms */
-#define API_COMMIT_GATHER_NS 200000   /* 200 us */
 
 enum http_wait {
 	HTTP_RUNNING,	/* not yet answered */
@@ -89,97 +77,14 @@ struct http_conn {
 	struct http_conn *next; /* on the commit queue */
 };
 
-/* An open connection (libmicrohttpd's socket context), on the commit's peer list. */
-struct http_peer {
-	struct http_peer *prev, *next;
-	_Atomic int64_t queued_ns; /* CLOCK_MONOTONIC when it last queued a request (0: never) */
-};
-
 /* The commit queue and its thread (one per server, shared by every listener). */
 struct http_commit {
 	pthread_mutex_t lock;
-	pthread_cond_t wake; /* CLOCK_MONOTONIC */
+	pthread_cond_t wake;
 	struct http_conn *head, **tail;
-	size_t len;		 /* requests on the queue */
-	struct http_peer *peers; /* every open connection */
-	bool draining;		 /* api_server_stop: no more suspends, the thread ends */
+	bool draining; /* api_server_stop: no more suspends, the thread ends */
 	pthread_t thread;
 };
-
-static int64_t mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
-/*
- * Before committing a batch (q->lock held, the queue not empty): wait up to
- * API_COMMIT_GATHER_NS while fewer requests are queued than there are
- * active writers, so that their writes share this batch's fdatasync instead
- * of waiting for the next one (as PostgreSQL's commit_delay with
- * commit_siblings, or MySQL's binlog_group_commit_sync_delay).  Clients
- * that write one request at a time and wait for each answer would otherwise
- * settle into alternate half batches, each paying a whole fdatasync.  A lone
- * writer, or writers all queued, never wait.  Only latency is at stake: the
- * batch is committed in any case.
- */
-static void commit_gather(struct http_commit *q)
-{
-	int64_t now = mono_ns(), end = now + API_COMMIT_GATHER_NS;
-	struct timespec dl = {(time_t)(end / 1000000000), (long)(end % 1000000000)};
-	size_t active = 0;
-
-	for (struct http_peer *p = q->peers; p; p = p->next) {
-		int64_t t = atomic_load_explicit(&p->queued_ns, memory_order_relaxed);
-
-		if (t && now - t < API_COMMIT_RECENT_NS)
-			active++;
-	}
-	while (!q->draining && q->len < active &&
-	       pthread_cond_timedwait(&q->wake, &q->lock, &dl) == 0)
-		;
-}
-
-/* MHD_OPTION_NOTIFY_CONNECTION: keep the peer list (the commit's lock). */
-static void notify_connection(void *cls, struct MHD_Connection *con, void **socket_context,
-			      enum MHD_ConnectionNotificationCode code)
-{
-	struct api_server *s = cls;
-	struct http_commit *q = s->commit;
-	struct http_peer *p;
-
-	(void)con;
-	if (!q)
-		return;
-	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		p = calloc(1, sizeof(*p));
-		*socket_context = p;
-		if (!p)
-			return; /* not counted: it only never makes a batch wait */
-		pthread_mutex_lock(&q->lock);
-		p->next = q->peers;
-		if (q->peers)
-			q->peers->prev = p;
-		q->peers = p;
-		pthread_mutex_unlock(&q->lock);
-		return;
-	}
-	p = *socket_context;
-	if (!p)
-		return;
-	pthread_mutex_lock(&q->lock);
-	if (p->prev)
-		p->prev->next = p->next;
-	else
-		q->peers = p->next;
-	if (p->next)
-		p->next->prev = p->prev;
-	pthread_mutex_unlock(&q->lock);
-	free(p);
-	*socket_context = NULL;
-}
 
 static void *commit_thread(void *arg)
 {
@@ -193,8 +98,6 @@ static void *commit_thread(void *arg)
 		pthread_mutex_lock(&q->lock);
 		while (!q->head && !q->draining)
 			pthread_cond_wait(&q->wake, &q->lock);
-		if (q->head)
-			commit_gather(q);
 		pthread_mutex_unlock(&q->lock);
 		/*
 		 * Take the queue and commit under the server mutex (requests are
@@ -206,7 +109,6 @@ static void *commit_thread(void *arg)
 		batch = q->head;
 		q->head = NULL;
 		q->tail = &q->head;
-		q->len = 0;
 		pthread_mutex_unlock(&q->lock);
 		r = batch ? api_server_commit_locked(s) : 0;
 		pthread_mutex_unlock(&s->lock);
@@ -233,7 +135,6 @@ static void *commit_thread(void *arg)
 static int commit_start(struct api_server *s)
 {
 	struct http_commit *q;
-	pthread_condattr_t ca;
 
 	if (s->commit)
 		return 0;
@@ -241,10 +142,7 @@ static int commit_start(struct api_server *s)
 	if (!q)
 		return -ENOMEM;
 	pthread_mutex_init(&q->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&q->wake, &ca);
-	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&q->wake, NULL);
 	q->tail = &q->head;
 	s->commit = q;
 	if (pthread_create(&q->thread, NULL, commit_thread, s) != 0) {
@@ -280,13 +178,6 @@ static void commit_free(struct api_server *s)
 
 	if (!q)
 		return;
-	/* libmicrohttpd reported every connection closed; anything left is only freed. */
-	while (q->peers) {
-		struct http_peer *p = q->peers;
-
-		q->peers = p->next;
-		free(p);
-	}
 	pthread_cond_destroy(&q->wake);
 	pthread_mutex_destroy(&q->lock);
 	free(q);
@@ -304,9 +195,6 @@ static bool commit_wait(struct api_server *s, void *arg, const struct api_http_r
 	struct http_commit *q = s->commit;
 	struct http_conn *c = arg;
 	struct MHD_Connection *con = c->con;
-	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	struct http_peer *peer = ci ? ci->socket_context : NULL;
 
 	(void)resp;
 	if (!q)
@@ -321,9 +209,6 @@ static bool commit_wait(struct api_server *s, void *arg, const struct api_http_r
 	MHD_suspend_connection(con);
 	*q->tail = c;
 	q->tail = &c->next;
-	q->len++;
-	if (peer)
-		atomic_store_explicit(&peer->queued_ns, mono_ns(), memory_order_relaxed);
 	pthread_cond_signal(&q->wake);
 	pthread_mutex_unlock(&q->lock);
 	return true;
@@ -514,14 +399,14 @@ int api_server_listen(struct api_server *s, const char *addr, uint16_t port)
 	r = s->persist.sync || s->persist.commit ? commit_start(s) : 0;
 	if (r < 0)
 		return r;
-	d = MHD_start_daemon(
-	    flags, port, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR,
-	    (struct sockaddr *)&ss, MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
-	    MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
-	    notify_connection, s, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)API_HTTP_POOL_SIZE, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)API_HTTP_THREADS,
-	    MHD_OPTION_END);
+	d = MHD_start_daemon(flags, port, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR,
+			     (struct sockaddr *)&ss, MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
+			     MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_HTTP_POOL_SIZE,
+			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)API_HTTP_THREADS,
+			     MHD_OPTION_END);
 	if (!d)
 		return errno ? -errno : -EADDRINUSE;
 	s->daemon = d;
@@ -542,12 +427,12 @@ int api_server_listen_socket(struct api_server *s, int fd)
 	r = s->persist.sync || s->persist.commit ? commit_start(s) : 0;
 	if (r < 0)
 		return r;
-	d = MHD_start_daemon(
-	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, access_handler,
-	    s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
-	    MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
-	    notify_connection, s, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_END);
+	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME, 0, NULL,
+			     NULL, access_handler, s,
+			     MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_URI_LOG_CALLBACK,
+			     uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_END);
 	if (!d)
 		return errno ? -errno : -EINVAL;
 	s->extra[i] = d;
