@@ -372,6 +372,22 @@ int ct_tcp_pair_general(struct ct_table *t, const struct ct_pair_req *q, uint64_
 			const uint64_t *h1, uint64_t now_ms, struct ct_entry *ret_e[2],
 			bool ret_inserted[2], unsigned *ret_done);
 
+/*
+ * The key of h's TCP connection in zone, from the sender's side (reply
+ * false) or the receiver's, normalised as built (TCP has ports; no padding
+ * garbage: key_norm()'s memset).
+ */
+static inline void tcp_key_of(struct ct_key *k, uint32_t zone, const struct pkt_hdr *h, bool reply)
+{
+	memset(k, 0, sizeof(*k));
+	k->zone = zone;
+	k->local_ip = reply ? h->dst : h->src;
+	k->remote_ip = reply ? h->src : h->dst;
+	k->local_port = reply ? h->dport : h->sport;
+	k->remote_port = reply ? h->sport : h->dport;
+	k->proto = PKT_PROTO_TCP;
+}
+
 /* ct_lookup_insert_tcp_pair() (ct-private.h), inline for process.c's new-flow path. */
 static inline __attribute__((always_inline)) int
 ct_lookup_insert_tcp_pair_in(struct ct_table *t, const struct pkt_hdr *h,
@@ -382,14 +398,7 @@ ct_lookup_insert_tcp_pair_in(struct ct_table *t, const struct pkt_hdr *h,
 	uint64_t h0, h1;
 	uint32_t idx[2], i0;
 
-	/* Normalised as built (TCP has ports; no padding garbage: key_norm()'s memset). */
-	memset(&q.k[0], 0, sizeof(q.k[0]));
-	q.k[0].zone = p->zone[0];
-	q.k[0].local_ip = h->src;
-	q.k[0].remote_ip = h->dst;
-	q.k[0].local_port = h->sport;
-	q.k[0].remote_port = h->dport;
-	q.k[0].proto = PKT_PROTO_TCP;
+	tcp_key_of(&q.k[0], p->zone[0], h, false);
 	h0 = (p->has_h & 1) ? p->hash[0] : key_hash(t, &q.k[0]);
 	i0 = index_find(t, &q.k[0], h0);
 	if (i0 != CT_NONE && likely(!expired(&t->entries[i0], now_ms))) {
@@ -399,13 +408,7 @@ ct_lookup_insert_tcp_pair_in(struct ct_table *t, const struct pkt_hdr *h,
 		*ret_done = 1;
 		return 0;
 	}
-	memset(&q.k[1], 0, sizeof(q.k[1]));
-	q.k[1].zone = p->zone[1];
-	q.k[1].local_ip = h->dst;
-	q.k[1].remote_ip = h->src;
-	q.k[1].local_port = h->dport;
-	q.k[1].remote_port = h->sport;
-	q.k[1].proto = PKT_PROTO_TCP;
+	tcp_key_of(&q.k[1], p->zone[1], h, true);
 	q.to[0] = p->to[0];
 	q.to[1] = p->to[1];
 	q.tcp_flags = h->tcp_flags;

@@ -725,16 +725,25 @@ int ct_lookup_insert_hashed(struct ct_table *t, const struct ct_key *k, uint64_t
 	return lookup_insert(t, k, &h, dir, to, tcp_flags, now_ms, near, ret_entry, ret_inserted);
 }
 
-/* ct_lookup_insert_pair()'s second half: k[1] next to e0 (k[0] inserted). */
+/*
+ * ct_lookup_insert_pair() after k[0]'s lookup gave e0 (ins0: inserted): a
+ * live k[0] ends the call (*ret_done = 1), else k[1] goes next to e0.
+ */
 static inline __attribute__((always_inline)) int
 pair_second(struct ct_table *t, const struct ct_pair_req *q, const uint64_t *h1,
-	    struct ct_entry *e0, uint64_t now_ms, struct ct_entry *ret_e[2], bool ret_inserted[2],
-	    unsigned *ret_done)
+	    struct ct_entry *e0, bool ins0, uint64_t now_ms, struct ct_entry *ret_e[2],
+	    bool ret_inserted[2], unsigned *ret_done)
 {
 	struct ct_entry *e1;
 	bool ins1;
 	int r;
 
+	if (!ins0) {
+		ret_e[0] = e0;
+		ret_inserted[0] = false;
+		*ret_done = 1;
+		return 0;
+	}
 	r = lookup_insert(t, &q->k[1], h1, CT_DIR_IN, q->to[1], q->tcp_flags, now_ms,
 			  (uint32_t)(e0 - t->entries), &e1, &ins1);
 	if (r < 0)
@@ -759,13 +768,7 @@ int ct_tcp_pair_general(struct ct_table *t, const struct ct_pair_req *q, uint64_
 				 now_ms, CT_NONE, &e0, &ins0);
 	if (r < 0)
 		return r;
-	if (!ins0) {
-		ret_e[0] = e0;
-		ret_inserted[0] = false;
-		*ret_done = 1;
-		return 0;
-	}
-	return pair_second(t, q, h1, e0, now_ms, ret_e, ret_inserted, ret_done);
+	return pair_second(t, q, h1, e0, ins0, now_ms, ret_e, ret_inserted, ret_done);
 }
 
 int ct_lookup_insert_tcp_pair(struct ct_table *t, const struct pkt_hdr *h,
@@ -794,13 +797,7 @@ int ct_lookup_insert_pair(struct ct_table *t, const struct ct_pair_req *q, uint6
 			  q->tcp_flags, now_ms, CT_NONE, &e0, &ins0);
 	if (r < 0)
 		return r;
-	if (!ins0) {
-		ret_e[0] = e0;
-		ret_inserted[0] = false;
-		*ret_done = 1;
-		return 0;
-	}
-	return pair_second(t, q, (q->has_h & 2) ? &q->h[1] : NULL, e0, now_ms, ret_e,
+	return pair_second(t, q, (q->has_h & 2) ? &q->h[1] : NULL, e0, ins0, now_ms, ret_e,
 			   ret_inserted, ret_done);
 }
 
