@@ -52,6 +52,7 @@ struct fcache *fcache_free(struct fcache *c)
 
 void fcache_invalidate(struct fcache *c)
 {
+	c->commits++;
 	if (++c->epoch == 0) {
 		memset(c->entries, 0, c->n_entries * sizeof(*c->entries));
 		c->epoch = 1;
@@ -142,4 +143,5 @@ void fcache_commit(struct fcache *c, struct fc_entry *e, const struct fc_key *k)
 {
 	e->key = *k;
 	e->epoch = c->epoch;
+	c->commits++;
 }

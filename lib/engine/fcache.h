@@ -94,6 +94,11 @@ struct fcache {
 	uint32_t set_mask;
 	uint32_t epoch;
 	uint32_t clock; /* round-robin victim */
+	/*
+	 * fcache_commit() and fcache_invalidate() calls (wrapping): a key
+	 * looked up and missed still misses while this is unchanged.
+	 */
+	uint32_t commits;
 	uint64_t seed;
 	size_t n_entries;
 };

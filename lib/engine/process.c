@@ -1547,11 +1547,9 @@ new_tcp_pair_in(struct eng_state *st, const struct eng_gen *gen, const struct pk
 	struct new_pair q;
 
 	if (in_burst) {
+		/* Stage B wrote the packet's nf slot (process_pkt() came from its miss). */
 		nf = nf_slot(st, pkt);
-		if (nf->pkt != pkt || nf->serial != st->nf_serial)
-			nf = NULL;
-		else
-			wset = nf->wset;
+		wset = nf->wset;
 	}
 	if (!wset)
 		wset = fcache_set_words(st->fc, a, wb, from.idx);
@@ -1563,7 +1561,7 @@ new_tcp_pair_in(struct eng_state *st, const struct eng_gen *gen, const struct pk
 	q.np.to[0] = &gen->enis[w->ops[0].eni].timeouts;
 	q.np.to[1] = &gen->enis[w->ops[1].eni].timeouts;
 	q.np.has_h = 0;
-	if (in_burst && nf) {
+	if (in_burst) {
 		/* Stage B's hashes where it guessed the key's zone (the rest is the packet's). */
 		q.np.hash[0] = nf->ct_hash[0];
 		q.np.hash[1] = nf->ct_hash[1];
@@ -1635,8 +1633,15 @@ static inline int process_pkt(struct eng_state *st, const struct eng_gen *gen,
 				    gen != st->adopted_for || gen->serial != st->adopted_serial))))
 		return process_general(st, gen, pkt, from, now_ms, trace, ret, set, NULL, false);
 	a = fc_key_words(pkt, from, &b);
-	if (!set)
+	if (!set) {
+		/*
+		 * In a burst: stage B found no exact entry and left the packet's
+		 * nf slot; there is still none unless the cache committed since.
+		 */
+		if (in_burst && nf_slot(st, pkt)->fc_commits == fc->commits)
+			goto no_exact;
 		set = fcache_set_words(fc, a, b, from.idx);
+	}
 	e = fcache_lookup_words(fc, set, a, b, from.idx);
 	if (e && (e->flags & FC_E_TCP_PAIR) &&
 	    ct_refresh_tcp_pair_in(st->ct, st->ct_pool, st->ct_pool_n, e->hint,
@@ -1664,11 +1669,16 @@ static inline int process_pkt(struct eng_state *st, const struct eng_gen *gen,
 		ret->out = out;
 		return 0;
 	}
+	/* (In a burst, an exact entry stage B saw and a commit since evicted: no nf slot.) */
 	if (!e && pkt->proto == PKT_PROTO_TCP && pkt->sport != pkt->dport &&
-	    (in_burst ? new_tcp_pair_burst(st, gen, pkt, from, now_ms, ret)
-		      : new_tcp_pair(st, gen, pkt, from, now_ms, ret)) == 0)
+	    new_tcp_pair(st, gen, pkt, from, now_ms, ret) == 0)
 		return 0;
 	return process_general(st, gen, pkt, from, now_ms, trace, ret, set, e, true);
+no_exact:
+	if (pkt->proto == PKT_PROTO_TCP && pkt->sport != pkt->dport &&
+	    new_tcp_pair_burst(st, gen, pkt, from, now_ms, ret) == 0)
+		return 0;
+	return process_general(st, gen, pkt, from, now_ms, trace, ret, NULL, NULL, true);
 }
 
 int eng_process(struct eng_state *st, const struct eng_gen *gen, const struct pkt_hdr *pkt,
@@ -1694,8 +1704,7 @@ static __attribute__((noinline)) void burst_stage_b_new_any(struct eng_state *st
 	struct ct_key key;
 	uint32_t owner;
 
-	nf->pkt = pkt;
-	nf->serial = st->nf_serial;
+	nf->fc_commits = st->fc->commits;
 	nf->wset = NULL;
 	nf->has = 0;
 	if (fc_wild_ok(pkt)) {
@@ -1779,8 +1788,7 @@ static __attribute__((noinline)) void burst_stage_b_new(struct eng_state *st,
 			uint32_t zout = st->zone_of_eni[from.idx], zin = m->zone;
 			uint64_t a, b, h;
 
-			nf->pkt = pkt;
-			nf->serial = st->nf_serial;
+			nf->fc_commits = st->fc->commits;
 			a = fc_key_words(pkt, from, &b);
 			nf->wset = fcache_set_words(st->fc, a, fc_wild_word(b), from.idx);
 			fcache_prefetch_set(nf->wset);
@@ -1810,13 +1818,18 @@ static __attribute__((noinline)) void burst_stage_b_new(struct eng_state *st,
  *   stage B, packet j + BURST_B: read the set (arrived by now); prefetch
  *     the conntrack entries the entry names (an established packet never
  *     reads the conntrack index), or, without an exact entry (a new flow),
- *     the wildcard set and the conntrack index lines of its two keys;
- *   stage C, packet j: process it, looking up in the set kept by stage A.
+ *     the wildcard set and the conntrack index lines of its two keys,
+ *     marking the miss (the set's slot NULL, the cache's commit count in
+ *     the packet's nf slot);
+ *   stage C, packet j: process it, looking up in the set kept by stage A,
+ *     or, after stage B's miss, not looking up again unless the cache
+ *     committed an entry since (a miss stays a miss until then: evictions
+ *     and invalidations only remove entries).
  * Every random line an established packet touches (its set and its two
  * entries) is then requested BURST_B packets or more before it is read.
- * The prefetches are only hints: stage C looks everything up again, so
- * packets processed between the stages (which may fill or evict entries)
- * change nothing but what is already in cache.
+ * The prefetches are only hints: stage C looks everything else up again,
+ * so packets processed between the stages (which may fill or evict
+ * entries) change nothing but what is already in cache.
  */
 #define BURST_A	   12
 #define BURST_B	   4
@@ -1824,13 +1837,13 @@ static __attribute__((noinline)) void burst_stage_b_new(struct eng_state *st,
 
 static inline void burst_stage_b(struct eng_state *st, const struct eng_gen *gen,
 				 const struct pkt_hdr *pkt, struct eng_where from,
-				 struct fc_entry *set, const char *pool, uint32_t pool_n)
+				 struct fc_entry **set, const char *pool, uint32_t pool_n)
 {
 	const struct fc_entry *e;
 	uint64_t a, b;
 
 	a = fc_key_words(pkt, from, &b);
-	e = fcache_lookup_words(st->fc, set, a, b, from.idx);
+	e = fcache_lookup_words(st->fc, *set, a, b, from.idx);
 	if (likely(e)) {
 		/* The conntrack entries of its SG steps (at most two; any hint is safe). */
 		if (e->n_sg > 0 && e->hint[0] < pool_n)
@@ -1839,6 +1852,8 @@ static inline void burst_stage_b(struct eng_state *st, const struct eng_gen *gen
 			__builtin_prefetch(pool + (size_t)e->hint[1] * CT_ENTRY_SIZE, 1);
 		return;
 	}
+	/* No exact entry: stage C knows it from the set's slot (NULL) and the nf slot. */
+	*set = NULL;
 	burst_stage_b_new(st, gen, pkt, from);
 }
 
@@ -1864,9 +1879,10 @@ static int burst_staged(struct eng_state *st, const struct eng_gen *gen,
 
 	/*
 	 * The stages only read (hints to the memory system, and the nf slots,
-	 * which only spare recomputing a hash), so their order is free.
+	 * which only spare recomputing a hash or a lookup that missed, the
+	 * latter only while the flow cache commits nothing), so their order is
+	 * free.
 	 */
-	st->nf_serial++;
 	ct_pool_view(st->ct, &pool, &pool_n);
 	{
 		const void *index;
@@ -1877,14 +1893,14 @@ static int burst_staged(struct eng_state *st, const struct eng_gen *gen,
 	for (j = 0; j < n && j < BURST_A; j++)
 		burst_stage_a(st, &pkts[j], from[j], &set[j]);
 	for (j = 0; j < n && j < BURST_B; j++)
-		burst_stage_b(st, gen, &pkts[j], from[j], set[j], pool, pool_n);
+		burst_stage_b(st, gen, &pkts[j], from[j], &set[j], pool, pool_n);
 	for (j = 0; j < n; j++) {
 		if (j + BURST_A < n)
 			burst_stage_a(st, &pkts[j + BURST_A], from[j + BURST_A],
 				      &set[(j + BURST_A) % BURST_RING]);
 		if (j + BURST_B < n)
 			burst_stage_b(st, gen, &pkts[j + BURST_B], from[j + BURST_B],
-				      set[(j + BURST_B) % BURST_RING], pool, pool_n);
+				      &set[(j + BURST_B) % BURST_RING], pool, pool_n);
 		r = process_pkt(st, gen, &pkts[j], from[j], now_ms, NULL, &ret[j],
 				set[j % BURST_RING], true);
 		if (r < 0)

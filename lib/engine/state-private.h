@@ -32,17 +32,19 @@ struct state_zone {
  * flow-cache entry (a likely new flow), for the processing stage to reuse
  * instead of hashing again: the wildcard set and the conntrack index hashes
  * of the keys it guessed (egress at the sending ENI, ingress at the ENI
- * owning the destination).  Valid for pkt in burst serial only; a hash is
- * used only for a key of the same zone (the rest of the key is the packet's).
+ * owning the destination), and the flow cache's commit count when it found
+ * no exact entry.  Read only for a packet whose stage B wrote the slot in
+ * the running burst (stage B marks it: its flow-cache set slot NULL); a
+ * hash is used only for a key of the same zone (the rest of the key is the
+ * packet's), the miss only while the commit count is unchanged.
  */
 #define ENG_NF_RING 16 /* > the distance from stage B to processing; a power of two */
 
 struct eng_nf_hint {
-	const struct pkt_hdr *pkt;
-	uint64_t serial;
 	struct fc_entry *wset; /* NULL: not computed */
 	uint64_t ct_hash[2];   /* [0] egress, [1] ingress */
 	uint32_t zone[2];
+	uint32_t fc_commits;   /* the flow cache's commits when stage B ran */
 	uint8_t has;	       /* bit i: ct_hash[i] and zone[i] are set */
 };
 
@@ -102,7 +104,6 @@ struct eng_state {
 
 	/* eng_process_burst()'s stage B hints, by ((uintptr_t)pkt >> 2) % ENG_NF_RING. */
 	struct eng_nf_hint nf[ENG_NF_RING];
-	uint64_t nf_serial; /* of the burst running (0: none yet) */
 	/* The conntrack index as ct_index_view() gives it, taken at each burst's start. */
 	uint64_t ct_seed;
 	const char *ct_index;
