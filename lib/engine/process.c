@@ -1543,13 +1543,16 @@ new_tcp_pair_in(struct eng_state *st, const struct eng_gen *gen, const struct pk
 	const uint8_t both = FC_OP_ALLOW | FC_OP_TRACK;
 	const struct eng_nf_hint *nf = NULL;
 	struct fc_entry *w, *wset = NULL;
-	uint64_t wb = fc_wild_word(b);
 	struct new_pair q;
+	uint64_t wb;
 
 	if (in_burst) {
 		/* Stage B wrote the packet's nf slot (process_pkt() came from its miss). */
 		nf = nf_slot(st, pkt);
 		wset = nf->wset;
+		wb = nf->wild_b;
+	} else {
+		wb = fc_wild_word(b);
 	}
 	if (!wset)
 		wset = fcache_set_words(st->fc, a, wb, from.idx);
@@ -1603,10 +1606,10 @@ static __attribute__((noinline)) int new_tcp_pair_burst(struct eng_state *st,
 							struct eng_where from, uint64_t now_ms,
 							struct eng_result *ret)
 {
-	uint64_t a, b;
+	uint64_t a;
 
-	a = fc_key_words(pkt, from, &b);
-	return new_tcp_pair_in(st, gen, pkt, from, now_ms, ret, a, b, true);
+	memcpy(&a, &pkt->src, 8); /* fc_key_words()'s first; the wildcard's second is stage B's */
+	return new_tcp_pair_in(st, gen, pkt, from, now_ms, ret, a, 0, true);
 }
 
 /*
@@ -1707,12 +1710,15 @@ static __attribute__((noinline)) void burst_stage_b_new_any(struct eng_state *st
 	nf->fc_commits = st->fc->commits;
 	nf->wset = NULL;
 	nf->has = 0;
-	if (fc_wild_ok(pkt)) {
+	{
 		uint64_t a, b;
 
 		a = fc_key_words(pkt, from, &b);
-		nf->wset = fcache_set_words(st->fc, a, fc_wild_word(b), from.idx);
-		fcache_prefetch_set(nf->wset);
+		nf->wild_b = fc_wild_word(b);
+		if (fc_wild_ok(pkt)) {
+			nf->wset = fcache_set_words(st->fc, a, nf->wild_b, from.idx);
+			fcache_prefetch_set(nf->wset);
+		}
 	}
 	if (from.point != ENG_AT_ENI)
 		return;
@@ -1790,7 +1796,9 @@ static __attribute__((noinline)) void burst_stage_b_new(struct eng_state *st,
 
 			nf->fc_commits = st->fc->commits;
 			a = fc_key_words(pkt, from, &b);
-			nf->wset = fcache_set_words(st->fc, a, fc_wild_word(b), from.idx);
+			b = fc_wild_word(b);
+			nf->wild_b = b;
+			nf->wset = fcache_set_words(st->fc, a, b, from.idx);
 			fcache_prefetch_set(nf->wset);
 			h = ct_hash_words(st->ct_seed, ips, (uint64_t)zout << 32 | ports,
 					  PKT_PROTO_TCP);

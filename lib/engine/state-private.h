@@ -42,6 +42,7 @@ struct state_zone {
 
 struct eng_nf_hint {
 	struct fc_entry *wset; /* NULL: not computed */
+	uint64_t wild_b;       /* the wildcard key's second word (fc_wild_word()) */
 	uint64_t ct_hash[2];   /* [0] egress, [1] ingress */
 	uint32_t zone[2];
 	uint32_t fc_commits;   /* the flow cache's commits when stage B ran */
