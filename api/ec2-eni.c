@@ -146,6 +146,36 @@ static int get_ip(struct api_req *r, uint32_t *ret, const char *name)
 	return 0;
 }
 
+/*
+ * The save hint (api_set_touched) of an action confined to one ENI: the ENI,
+ * its subnet when addresses were allocated from it, and the Elastic IPs
+ * associated with it now (call before an action that may disassociate them).
+ * Copies every ID (a deleted ENI's own goes with it).  Without memory there
+ * is simply no hint: the save compares everything.
+ */
+static void touch_eni(struct api_req *r, const char *eni_id, const char *subnet_id)
+{
+	const struct model *m = r->model;
+	size_t n = 0, cap = 2;
+	const char **ids;
+
+	for (size_t i = 0; i < m->n_eips; i++)
+		cap += strcmp(m->eips[i]->eni_id, eni_id) == 0;
+	ids = api_alloc(r, cap * sizeof(*ids));
+	if (!ids)
+		return;
+	ids[n++] = eni_id;
+	if (subnet_id)
+		ids[n++] = subnet_id;
+	for (size_t i = 0; i < m->n_eips; i++)
+		if (strcmp(m->eips[i]->eni_id, eni_id) == 0)
+			ids[n++] = m->eips[i]->allocation_id;
+	for (size_t i = 0; i < n; i++)
+		if (!(ids[i] = api_strdup(r, ids[i])))
+			return;
+	api_set_touched(r, ids, n);
+}
+
 static int create_network_interface(struct api_req *r)
 {
 	struct model_eni_create o = {0};
@@ -192,6 +222,8 @@ static int create_network_interface(struct api_req *r)
 		e = api_fail(r, 500, "InternalError", "Out of memory");
 		goto out;
 	}
+	/* Only the new ENI (and its subnet's allocations) changed. */
+	touch_eni(r, eni->id, eni->subnet_id);
 	/* render_eni writes an <item>; CreateNetworkInterface wants <networkInterface>. */
 	render_eni(r, eni, "networkInterface");
 out:
@@ -209,6 +241,7 @@ static int delete_network_interface(struct api_req *r)
 		return e;
 	if ((e = api_dry_run_check(r)) < 0)
 		return e;
+	touch_eni(r, id, NULL); /* the ENI and the Elastic IPs it releases */
 	e = model_op_delete_network_interface(r->model, r->mctx, id, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
@@ -431,6 +464,9 @@ static int assign_private_ip_addresses(struct api_req *r)
 	if (e < 0)
 		return api_fail_model(r, e, &err);
 	eni = model_find_eni(r->model, id);
+	/* AllowReassignment may take addresses from other ENIs: then no hint. */
+	if (eni && !realloc_ok)
+		touch_eni(r, eni->id, eni->subnet_id);
 	api_xml_str(r, "networkInterfaceId", id);
 	api_xml_start(r, "assignedPrivateIpAddressesSet");
 	for (size_t i = as.first_ip; eni && i < as.first_ip + as.n_ips && i < eni->n_ips; i++) {
@@ -464,6 +500,7 @@ static int unassign_private_ip_addresses(struct api_req *r)
 	    (e = get_ip_list(r, "PrivateIpAddress", &ips, &n_ips)) < 0 ||
 	    (e = get_prefix_list(r, &pfx, &n_pfx)) < 0)
 		return e;
+	touch_eni(r, id, NULL); /* the ENI and the Elastic IPs it may disassociate */
 	e = model_op_unassign_private_ip_addresses(r->model, r->mctx, id, ips, n_ips, pfx, n_pfx,
 						   &err);
 	if (e < 0)
@@ -501,6 +538,7 @@ static int modify_network_interface_attribute(struct api_req *r)
 		mod.delete_on_termination = &dot;
 	if ((e = api_dry_run_check(r)) < 0)
 		return e;
+	touch_eni(r, id, NULL);
 	e = model_op_modify_network_interface_attribute(r->model, r->mctx, id, &mod, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);

@@ -15,10 +15,12 @@
  * A save digests every object (CPU proportional to the model), serialises
  * those whose digest moved, compares hashes and writes only the rows that
  * differ, in one IMMEDIATE transaction.  A hinted save
- * (store_save_region_hint) digests only the objects it names and deletes
- * nothing; a hint naming anything that is not a stored row is ignored (a
- * full save).  With synchronous=FULL in WAL mode, COMMIT returns only after
- * the WAL has been fsynced, which is what makes an acknowledged save durable.
+ * (store_save_region_hint) digests only the objects it names: stored rows
+ * found in the model (changed or not), stored rows gone from it (deleted),
+ * and objects of the model not yet stored (created); a hint naming an ID
+ * that is none of these is ignored (a full save).  With synchronous=FULL in
+ * WAL mode, COMMIT returns only after the WAL has been fsynced, which is what
+ * makes an acknowledged save durable.
  *
  * Group commit (store_set_group_commit, vpcd's mode): synchronous=NORMAL,
  * so COMMIT only write()s the WAL (atomic, and kept by the kernel across a
@@ -1203,32 +1205,57 @@ static int save_consider(struct region_map *rm, const struct model *m, const str
 }
 
 /*
- * A hinted save: the object (kind, index) of every ID in ids, all of them
- * stored rows of rm.  false when one is not (a new object, an ID that is not
- * a row such as a security group rule's, a kind mismatch): then the caller
- * falls back to a full save.
+ * A hinted save: what became of every ID in ids.  An ID stored as a row of
+ * rm is found in the model under its stored kind (changed, or unchanged) or
+ * is gone from it (deleted); an ID not stored is looked up in every kind
+ * (created).  false when an ID is neither (one that is never a row, such as
+ * a security group rule's sgr-), when a stored row's kind cannot be looked
+ * up, or for an ID still pending: then the caller falls back to a full save.
  */
 struct hinted {
 	size_t k, i;
+	bool deleted; /* stored, no longer in the model: k is the stored kind */
 };
 
+static bool find_in_kind(const struct model *m, const struct store_kind *kind, const char *id,
+			 size_t *ret_i)
+{
+	size_t n = kind->count(m);
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(kind->id(m, i), id) == 0) {
+			*ret_i = i;
+			return true;
+		}
+	return false;
+}
+
 static bool resolve_hint(const struct region_map *rm, const struct model *m,
-			 const struct store_kind *kinds, const char *const *ids, size_t n_ids,
-			 struct hinted *ret)
+			 const struct store_kind *kinds, size_t n_kinds, const char *const *ids,
+			 size_t n_ids, struct hinted *ret)
 {
 	for (size_t j = 0; j < n_ids; j++) {
-		size_t slot = ids[j] ? map_find(rm, ids[j]) : SIZE_MAX, k, i, n;
+		size_t slot = ids[j] ? map_find(rm, ids[j]) : SIZE_MAX, k, i;
 
-		if (slot == SIZE_MAX || rm->slots[slot].pending)
+		if (!ids[j])
 			return false;
-		k = rm->slots[slot].kind;
-		n = kinds[k].count(m);
-		for (i = 0; i < n; i++)
-			if (strcmp(kinds[k].id(m, i), ids[j]) == 0)
+		if (slot != SIZE_MAX) {
+			if (rm->slots[slot].pending)
+				return false;
+			k = rm->slots[slot].kind;
+			if (k >= n_kinds)
+				return false;
+			ret[j] = (struct hinted){k, 0, !find_in_kind(m, &kinds[k], ids[j], &i)};
+			if (!ret[j].deleted)
+				ret[j].i = i;
+			continue;
+		}
+		for (k = 0; k < n_kinds; k++)
+			if (find_in_kind(m, &kinds[k], ids[j], &i))
 				break;
-		if (i == n)
+		if (k == n_kinds)
 			return false;
-		ret[j] = (struct hinted){k, i};
+		ret[j] = (struct hinted){k, i, false};
 	}
 	return true;
 }
@@ -1286,18 +1313,27 @@ static int save_region(struct store *s, const struct model *m, const struct save
 	/* 1. Find what differs from the stored rows. */
 	if (hint_ids && n_hint_ids && n_hint_ids <= STORE_HINT_MAX) {
 		hint = n_hint_ids <= ARRAY_SIZE(hinted) ? hinted : calloc(n_hint_ids, sizeof(*hint));
-		if (hint && !resolve_hint(rm, m, kinds, hint_ids, n_hint_ids, hint)) {
+		if (hint && !resolve_hint(rm, m, kinds, n_kinds, hint_ids, n_hint_ids, hint)) {
 			if (hint != hinted)
 				free(hint);
 			hint = NULL;
 		}
 	}
 	if (hint) {
-		/* Only the listed objects may have changed (store.h): no deletes either. */
+		/* Only the listed objects may have changed, been created or deleted (store.h). */
 		partial = true;
-		for (size_t j = 0; j < n_hint_ids && r == 0; j++)
-			r = save_consider(rm, m, kinds, hint[j].k, hint[j].i, epoch, true, &writes,
-					  &n_writes, &cap_writes);
+		for (size_t j = 0; j < n_hint_ids && r == 0; j++) {
+			if (!hint[j].deleted) {
+				r = save_consider(rm, m, kinds, hint[j].k, hint[j].i, epoch, true,
+						  &writes, &n_writes, &cap_writes);
+				continue;
+			}
+			if (util_grow((void **)&deletes, &cap_deletes, n_deletes + 1,
+				      sizeof(*deletes)) < 0)
+				r = -ENOMEM;
+			else
+				util_strscpy(deletes[n_deletes++], hint_ids[j], MODEL_ID_LEN);
+		}
 		if (hint != hinted)
 			free(hint);
 		if (r < 0)

@@ -112,14 +112,17 @@ int store_save_region(struct store *s, const struct model *m);
 
 /*
  * The same when the caller knows that, since the last save of m's Region
- * (by this store), only the objects with IDs ids[0..n_ids) can have changed
- * and no object was created or deleted (CreateTags, DeleteTags): only those
- * are digested and compared, so the cost no longer grows with the Region.
- * An ID that is not a stored object of the Region (a security group rule's
- * sgr-, an unknown ID), an unloaded Region or more than 1,000 IDs make it a
- * full store_save_region().  A wrong hint loses writes: pass one only when
- * the change is confined to those objects.  Same errors as
- * store_save_region().
+ * (by this store), only the objects with IDs ids[0..n_ids) can have
+ * changed, been created or been deleted (CreateTags, an ENI's own actions):
+ * only those are digested and compared (a stored ID gone from m is deleted,
+ * an ID of m not stored is inserted), so the cost of the save no longer
+ * grows with the Region (finding a new ID's object scans m's IDs once).
+ * Listing an object that did not change costs a digest and writes nothing.
+ * An ID that is neither stored nor in m (a security group rule's sgr-, an
+ * unknown ID), an unloaded Region or more than 1,000 IDs make it a full
+ * store_save_region().  A wrong hint loses writes: pass one only when the
+ * change is confined to those objects (vpcd's OPENVPC_VERIFY_SAVE_HINTS
+ * checks every hint in the tests).  Same errors as store_save_region().
  */
 int store_save_region_hint(struct store *s, const struct model *m, const char *const *ids,
 			   size_t n_ids);

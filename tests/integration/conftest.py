@@ -80,7 +80,10 @@ class Vpcd:
         self.args = [binary, "--listen", f"127.0.0.1:{self.port}",
                      "--state-dir", self.state_dir, *args]
         self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(self.args, stdout=self._log, stderr=subprocess.STDOUT)
+        # Every save hint is checked against a full save (vpcd aborts on a miss).
+        env = dict(os.environ, OPENVPC_VERIFY_SAVE_HINTS="1")
+        self.proc = subprocess.Popen(self.args, stdout=self._log, stderr=subprocess.STDOUT,
+                                     env=env)
         self._wait_ready()
 
     def _wait_ready(self, timeout=10.0):
@@ -96,7 +99,8 @@ class Vpcd:
         raise RuntimeError(f"vpcd did not listen within {timeout}s:\n{self.log()}")
 
     def log(self):
-        self._log.flush()
+        if not self._log.closed:  # stop() closed it: the file is complete
+            self._log.flush()
         with open(self.log_path) as f:
             return f.read()
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Integration suite: every tests/integration/test-*.sh script, then pytest on
 # tests/integration/ when it holds Python tests.  OPENVPC_BUILD points at the
-# release build.
+# release build.  Every vpcd started here checks its save hints
+# (OPENVPC_VERIFY_SAVE_HINTS: a hint that misses a changed object aborts it).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${OPENVPC_BUILD:?set OPENVPC_BUILD}"
 export OPENVPC_BUILD
+export OPENVPC_VERIFY_SAVE_HINTS=1
 pass=0
 fail=0
 for t in "$here"/test-*.sh; do
