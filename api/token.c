@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "api/params.h"
+#include "lib/sigv4/sigv4.h"
 
 /* hex SHA-256 over the action and every parameter but ClientToken and DryRun. */
 int api_params_hash(const struct api_params *p, char out[65])
@@ -24,7 +25,7 @@ int api_params_hash(const struct api_params *p, char out[65])
 
 	if (!md)
 		return -ENOMEM;
-	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	ok = EVP_DigestInit_ex(md, sigv4_sha256_md(), NULL);
 	for (size_t i = 0; ok && i < p->n; i++) {
 		const char *n = p->items[i].name;
 

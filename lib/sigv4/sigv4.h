@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/types.h>
+
 #define SIGV4_ALGORITHM "AWS4-HMAC-SHA256"
 /* Limits on what a parsed Authorization header may carry (bytes incl. NUL). */
 #define SIGV4_KEY_MAX		 129
@@ -135,5 +137,12 @@ int sigv4_verify(const struct sigv4_request *req, const struct sigv4_auth *auth,
  * hex; '/' kept when keep_slash) into a heap string.  0 or -ENOMEM.
  */
 int sigv4_uri_encode(const char *src, size_t length, bool keep_slash, char **ret_encoded);
+
+/*
+ * SHA-256 fetched once per process (OpenSSL 3 looks EVP_sha256() up again on
+ * every use): for other hashes of request data, such as the idempotency
+ * parameter hash.  Never NULL; owned by the library for the process's life.
+ */
+const EVP_MD *sigv4_sha256_md(void);
 
 #endif
