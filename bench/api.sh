@@ -3,10 +3,13 @@
 # moto_server in one run — DescribeSubnets over 50 subnets, and a create/delete
 # mix (CreateTags / DeleteTags, each a durable write in vpcd) — requests per
 # second, p99 and the server process's CPU time per request for both and the
-# ratio; then vpcd's RSS holding 10,000 ENIs
+# ratio, at 8 connections (and the mix again at 32, where more writes share
+# each of vpcd's fdatasyncs); then vpcd's RSS holding 10,000 ENIs
 # (vpcd runs with --quota enis_per_region raised past AWS's default 5,000;
-# 8 clients create them).  Environment: API_BENCH_SECONDS (8 per workload),
-# API_BENCH_ENIS (10000), API_BENCH_ENI_CLIENTS (8).
+# 8 clients create them); last, the state disk alone: fdatasync of 4 KiB,
+# by itself and with one CPU busy (its stalls are a floor under any durable
+# p99).  Environment: API_BENCH_SECONDS (8 per workload), API_BENCH_ENIS
+# (10000), API_BENCH_ENI_CLIENTS (8).
 # Usage: bench/api.sh [BUILD_DIR] (default: build).  Ends with one JSON line.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -105,11 +105,11 @@ def cpu_seconds(pid):
     return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_wrk(port, script, pid):
+def run_wrk(port, script, pid, connections=8):
     """wrk against the server; also the server process's CPU time per request (user +
     kernel, all threads): what each request costs on the 2 CPUs both servers share with wrk."""
     cpu0 = cpu_seconds(pid)
-    out = subprocess.run(["wrk", "-t2", "-c8", f"-d{DURATION}s", "--latency", "-s", script,
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{DURATION}s", "--latency", "-s", script,
                           f"http://127.0.0.1:{port}/"], capture_output=True, text=True).stdout
     cpu = cpu_seconds(pid) - cpu0
     requests = int(re.search(r"(\d+) requests in", out).group(1))
@@ -120,6 +120,47 @@ def run_wrk(port, script, pid):
     return {"rps": round(rps, 1), "p99_ms": round(float(p99.group(1)) * scale, 2),
             "non_2xx": int(errors.group(1)) if errors else 0,
             "cpu_us_per_req": round(cpu / requests * 1e6, 1) if requests else 0}
+
+
+def fsync_probe(directory, seconds, busy):
+    """What one durable write costs on the state directory's disk, without vpcd: write
+    4 KiB in place and fdatasync(), over and over (as the WAL is rewritten after a
+    checkpoint), for the given seconds; with busy, while a process spins on one CPU.
+    Returns p50, p99 and max in ms and the stalls (> 3 ms) per second: vpcd answers a
+    write only after such an fdatasync, so a stall here is a floor under its p99."""
+    spinner = None
+    if busy:
+        spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        time.sleep(0.2)
+    path = os.path.join(directory, "fsync-probe")
+    times = []
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            block = b"\1" * 4096
+            for i in range(256):
+                os.pwrite(fd, block, i * 4096)
+            os.fsync(fd)
+            end = time.monotonic() + seconds
+            i = 0
+            while time.monotonic() < end:
+                os.pwrite(fd, block, (i % 256) * 4096)
+                t0 = time.perf_counter()
+                os.fdatasync(fd)
+                times.append(time.perf_counter() - t0)
+                i += 1
+        finally:
+            os.close(fd)
+            os.unlink(path)
+    finally:
+        if spinner:
+            spinner.kill()
+            spinner.wait()
+    times.sort()
+    return {"p50_ms": round(times[len(times) // 2] * 1e3, 3),
+            "p99_ms": round(times[len(times) * 99 // 100] * 1e3, 3),
+            "max_ms": round(times[-1] * 1e3, 2),
+            "stalls_per_s": round(sum(t > 0.003 for t in times) / seconds, 1)}
 
 
 def setup(ec2):
@@ -166,9 +207,12 @@ def main():
             dscript = lua(tmp, f"{name}-d", port, [describe])
             if name == "vpcd":
                 describe_vpcd = dscript
+            mscript = lua(tmp, f"{name}-m", port, mix)
             results[name] = {"describe_subnets_50": run_wrk(port, dscript, pid),
-                             "create_delete_mix": run_wrk(port, lua(tmp, f"{name}-m", port, mix),
-                                                          pid)}
+                             "create_delete_mix": run_wrk(port, mscript, pid),
+                             # The issue's workloads use 8 connections; with 32, more
+                             # writes share each of vpcd's fdatasyncs (group commit).
+                             "create_delete_mix_c32": run_wrk(port, mscript, pid, 32)}
         # vpcd's memory holding ENIS ENIs, spread over the default VPC's subnets.
         ec2 = client(vport)
         sub = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
@@ -181,7 +225,7 @@ def main():
         # count looks at them): vpcd only, moto is not asked to hold 10,000 ENIs.
         results["vpcd"]["describe_subnets_50_with_enis"] = run_wrk(vport, describe_vpcd, vpcd.pid)
         v, m = results["vpcd"], results["moto"]
-        for w in ("describe_subnets_50", "create_delete_mix"):
+        for w in ("describe_subnets_50", "create_delete_mix", "create_delete_mix_c32"):
             ratio = v[w]["rps"] / m[w]["rps"] if m[w]["rps"] else 0
             print(f"{w:22s} vpcd {v[w]['rps']:9.1f} req/s p99 {v[w]['p99_ms']:7.2f} ms "
                   f"{v[w]['cpu_us_per_req']:6.1f} us CPU/req | "
@@ -191,6 +235,12 @@ def main():
         print(f"vpcd RSS with {made} ENIs: {rss / 1024:.1f} MiB (before them: "
               f"{rss_before / 1024:.1f} MiB; created by {ENI_CLIENTS} clients in "
               f"{eni_seconds:.0f} s)")
+        # The disk under vpcd's state directory (vpcd idle): alone, then with one CPU busy.
+        disk = {"alone": fsync_probe(tmp, 2, False), "one_cpu_busy": fsync_probe(tmp, 2, True)}
+        for k, f in disk.items():
+            print(f"fdatasync of 4 KiB on the state disk ({k}): p50 {f['p50_ms']:.3f} ms "
+                  f"p99 {f['p99_ms']:.3f} ms max {f['max_ms']:.2f} ms, "
+                  f"{f['stalls_per_s']} stalls > 3 ms per second")
         d = results["vpcd"]["describe_subnets_50_with_enis"]
         print(f"describe_subnets_50 with the {made} ENIs present: vpcd {d['rps']:9.1f} req/s "
               f"p99 {d['p99_ms']:7.2f} ms")
@@ -200,7 +250,7 @@ def main():
                           "load_end": round(os.getloadavg()[0], 2),
                           **results, "enis": made, "vpcd_rss_kib": rss,
                           "vpcd_rss_kib_before_enis": rss_before,
-                          "eni_create_seconds": round(eni_seconds, 1)}))
+                          "eni_create_seconds": round(eni_seconds, 1), "fsync_probe": disk}))
     finally:
         vpcd.terminate()
         vpcd.wait()
