@@ -9,6 +9,7 @@
 #define OPENVPC_ENGINE_CT_TABLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #if defined(__SSE2__)
@@ -379,6 +380,31 @@ int ct_tcp_pair_general(struct ct_table *t, const struct ct_pair_req *q, uint64_
  */
 static inline void tcp_key_of(struct ct_key *k, uint32_t zone, const struct pkt_hdr *h, bool reply)
 {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/*
+	 * As words: the key's addresses and ports are the header's first 12
+	 * bytes (src, dst, sport, dport), each pair swapped for the reply; the
+	 * last word is the protocol and zero padding.
+	 */
+	_Static_assert(offsetof(struct ct_key, local_ip) == 4 && offsetof(struct ct_key, proto) == 16 &&
+			       sizeof(struct ct_key) == 20 && offsetof(struct pkt_hdr, dst) == 4 &&
+			       offsetof(struct pkt_hdr, sport) == 8 &&
+			       offsetof(struct pkt_hdr, dport) == 10,
+		       "a TCP key is the header's first 12 bytes between zone and protocol");
+	uint64_t ips;
+	uint32_t ports, last = PKT_PROTO_TCP;
+
+	memcpy(&ips, h, 8);
+	memcpy(&ports, &h->sport, 4);
+	if (reply) {
+		ips = ips >> 32 | ips << 32;
+		ports = ports >> 16 | ports << 16;
+	}
+	memcpy(k, &zone, 4);
+	memcpy((char *)k + 4, &ips, 8);
+	memcpy((char *)k + 12, &ports, 4);
+	memcpy((char *)k + 16, &last, 4);
+#else
 	memset(k, 0, sizeof(*k));
 	k->zone = zone;
 	k->local_ip = reply ? h->dst : h->src;
@@ -386,6 +412,7 @@ static inline void tcp_key_of(struct ct_key *k, uint32_t zone, const struct pkt_
 	k->local_port = reply ? h->dport : h->sport;
 	k->remote_port = reply ? h->sport : h->dport;
 	k->proto = PKT_PROTO_TCP;
+#endif
 }
 
 /* ct_lookup_insert_tcp_pair() (ct-private.h), inline for process.c's new-flow path. */
