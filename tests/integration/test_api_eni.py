@@ -472,3 +472,52 @@ def test_run_instances_specs(env):
     d = c.describe_network_interfaces(
         NetworkInterfaceIds=[eni["NetworkInterfaceId"]])["NetworkInterfaces"][0]
     assert d["Status"] == "available"
+
+
+def test_eni_writes_with_elastic_ips_survive_restart(start_vpcd, tmp_path):
+    """An ENI's own writes save only the objects they name (save hints); vpcd runs with
+    OPENVPC_VERIFY_SAVE_HINTS here, so a hint that misses a row aborts it. The cases
+    where an ENI's write changes another object: an Elastic IP on an address that is
+    unassigned, or on an ENI that is deleted; AllowReassignment taking an address from
+    another ENI. After a restart every object reads back as before."""
+    state = tmp_path / "hints"
+    first = start_vpcd(state_dir=state)
+    c = make_client(first.url)
+    subnet = sorted(s["SubnetId"] for s in c.describe_subnets()["Subnets"])[0]
+    a = c.create_network_interface(SubnetId=subnet, SecondaryPrivateIpAddressCount=2,
+                                   ClientToken="hint-a")["NetworkInterface"]
+    b = c.create_network_interface(SubnetId=subnet, TagSpecifications=[
+        {"ResourceType": "network-interface", "Tags": [{"Key": "k", "Value": "b"}]}])[
+        "NetworkInterface"]
+    aid, bid = a["NetworkInterfaceId"], b["NetworkInterfaceId"]
+    secondary = [p["PrivateIpAddress"] for p in a["PrivateIpAddresses"] if not p["Primary"]]
+    e1 = c.allocate_address(Domain="vpc")["AllocationId"]
+    e2 = c.allocate_address(Domain="vpc")["AllocationId"]
+    e3 = c.allocate_address(Domain="vpc")["AllocationId"]
+    c.associate_address(AllocationId=e1, NetworkInterfaceId=aid, PrivateIpAddress=secondary[0])
+    c.associate_address(AllocationId=e2, NetworkInterfaceId=aid)
+    c.associate_address(AllocationId=e3, NetworkInterfaceId=bid)
+    # Unassigning an address disassociates its Elastic IP (another object).
+    c.unassign_private_ip_addresses(NetworkInterfaceId=aid, PrivateIpAddresses=[secondary[0]])
+    assert "AssociationId" not in c.describe_addresses(AllocationIds=[e1])["Addresses"][0]
+    # AllowReassignment moves an address from a to b (two ENIs change).
+    c.assign_private_ip_addresses(NetworkInterfaceId=bid, PrivateIpAddresses=[secondary[1]],
+                                  AllowReassignment=True)
+    c.assign_private_ip_addresses(NetworkInterfaceId=aid, SecondaryPrivateIpAddressCount=2)
+    c.modify_network_interface_attribute(NetworkInterfaceId=aid, SourceDestCheck={"Value": False})
+    c.modify_network_interface_attribute(NetworkInterfaceId=bid, Description={"Value": "bee"})
+    # Deleting b releases e3's association (another object).
+    c.delete_network_interface(NetworkInterfaceId=bid)
+    assert "AssociationId" not in c.describe_addresses(AllocationIds=[e3])["Addresses"][0]
+    before = (c.describe_network_interfaces()["NetworkInterfaces"],
+              c.describe_addresses()["Addresses"], c.describe_subnets()["Subnets"])
+    assert first.stop() == 0  # 0: no hint missed a row (vpcd would have aborted)
+    second = start_vpcd(state_dir=state)
+    c = make_client(second.url)
+    after = (c.describe_network_interfaces()["NetworkInterfaces"],
+             c.describe_addresses()["Addresses"], c.describe_subnets()["Subnets"])
+    assert after == before
+    assert [e["NetworkInterfaceId"] for e in after[0]] == [aid]
+    got = after[0][0]
+    assert got["SourceDestCheck"] is False and len(got["PrivateIpAddresses"]) == 3
+    assert secondary[1] not in [p["PrivateIpAddress"] for p in got["PrivateIpAddresses"]]
