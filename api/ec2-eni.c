@@ -1097,6 +1097,7 @@ static int attach_network_interface(struct api_req *r)
 					      att, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
+	touch_eni(r, eni, NULL); /* the ENI and its Elastic IPs (their instance) */
 	api_xml_str(r, "attachmentId", att);
 	api_xml_long(r, "networkCardIndex", card);
 	return 0;
@@ -1114,6 +1115,14 @@ static int detach_network_interface(struct api_req *r)
 		return e;
 	if ((e = api_dry_run_check(r)) < 0)
 		return e;
+	for (size_t i = 0; i < r->model->n_enis; i++) {
+		const struct model_eni *o = r->model->enis[i];
+
+		if (o->attachment.present && strcmp(o->attachment.id, att) == 0) {
+			touch_eni(r, o->id, NULL); /* the ENI and its Elastic IPs */
+			break;
+		}
+	}
 	e = model_op_detach_network_interface(r->model, r->mctx, att, force, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);

@@ -478,8 +478,8 @@ def test_eni_writes_with_elastic_ips_survive_restart(start_vpcd, tmp_path):
     """An ENI's own writes save only the objects they name (save hints); vpcd runs with
     OPENVPC_VERIFY_SAVE_HINTS here, so a hint that misses a row aborts it. The cases
     where an ENI's write changes another object: an Elastic IP on an address that is
-    unassigned, or on an ENI that is deleted; AllowReassignment taking an address from
-    another ENI. After a restart every object reads back as before."""
+    unassigned, on an ENI attached, detached or deleted; AllowReassignment taking an
+    address from another ENI. After a restart every object reads back as before."""
     state = tmp_path / "hints"
     first = start_vpcd(state_dir=state)
     c = make_client(first.url)
@@ -506,6 +506,14 @@ def test_eni_writes_with_elastic_ips_survive_restart(start_vpcd, tmp_path):
     c.assign_private_ip_addresses(NetworkInterfaceId=aid, SecondaryPrivateIpAddressCount=2)
     c.modify_network_interface_attribute(NetworkInterfaceId=aid, SourceDestCheck={"Value": False})
     c.modify_network_interface_attribute(NetworkInterfaceId=bid, Description={"Value": "bee"})
+    # Attaching b sets e3's instance, detaching clears it (another object each time).
+    inst = c.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1, SubnetId=subnet,
+                           InstanceType="t3.micro")["Instances"][0]["InstanceId"]
+    att = c.attach_network_interface(NetworkInterfaceId=bid, InstanceId=inst,
+                                     DeviceIndex=1)["AttachmentId"]
+    assert c.describe_addresses(AllocationIds=[e3])["Addresses"][0]["InstanceId"] == inst
+    c.detach_network_interface(AttachmentId=att)
+    assert "InstanceId" not in c.describe_addresses(AllocationIds=[e3])["Addresses"][0]
     # Deleting b releases e3's association (another object).
     c.delete_network_interface(NetworkInterfaceId=bid)
     assert "AssociationId" not in c.describe_addresses(AllocationIds=[e3])["Addresses"][0]
@@ -517,7 +525,8 @@ def test_eni_writes_with_elastic_ips_survive_restart(start_vpcd, tmp_path):
     after = (c.describe_network_interfaces()["NetworkInterfaces"],
              c.describe_addresses()["Addresses"], c.describe_subnets()["Subnets"])
     assert after == before
-    assert [e["NetworkInterfaceId"] for e in after[0]] == [aid]
-    got = after[0][0]
+    enis = {e["NetworkInterfaceId"]: e for e in after[0]}
+    assert bid not in enis and aid in enis
+    got = enis[aid]
     assert got["SourceDestCheck"] is False and len(got["PrivateIpAddresses"]) == 3
     assert secondary[1] not in [p["PrivateIpAddress"] for p in got["PrivateIpAddresses"]]
