@@ -289,13 +289,18 @@ insert_tcp_first(struct ct_table *t, const struct ct_key *key, uint64_t h, uint3
 	struct ct_zone *z = &t->zones[zi];
 	uint64_t first_ms;
 
-	memset(e, 0, sizeof(*e));
+	/*
+	 * Every field written once (no memset: the key's padding comes with it,
+	 * the wheel fields from the caller's link).
+	 */
 	e->key = *key;
+	e->aux = 0; /* ct_tcp_start_in(); ct_tcp_from_new() sets state and a FIN's aux */
+	e->short_s = 0;
 	e->origin = (uint8_t)dir;
 	e->flags = CT_F_USED | CT_F_SEEN | (dir == CT_DIR_IN ? CT_F_LAST_IN : 0);
 	e->long_s = clamp_s(to ? to->tcp_established_s : 0, CT_TCP_ESTABLISHED_MIN_S,
 			    CT_TCP_ESTABLISHED_MAX_S, CT_TCP_ESTABLISHED_MAX_S);
-	/* ct_tcp_start_in() (state NEW, aux 0: the memset) and the first packet. */
+	/* ct_tcp_start_in() (state NEW, aux 0: above) and the first packet. */
 	first_ms = now_ms + ct_tcp_from_new(e, dir, tcp_flags);
 	e->expires_ms = first_ms;
 	e->next = CT_NONE;
