@@ -1409,7 +1409,9 @@ static inline uint64_t fc_key_words(const struct pkt_hdr *pkt, struct eng_where 
  * wildcard entry is an allowed, tracked TCP pair (FC_E_TCP_PAIR, both steps
  * FC_OP_ALLOW | FC_OP_TRACK): wild_replay() and fc_replay() for that shape,
  * without their copies and program decoding.  (a, b) are the packet's exact
- * key words (fc_key_words()).  Each step is ct_lookup_insert(): a new
+ * key words (fc_key_words()); in a burst nf is the packet's slot, written by
+ * stage B, whose wildcard word replaces b (else NULL).  Each step is
+ * ct_lookup_insert(): a new
  * connection inserts both entries, the second next to the first; a step
  * that finds its entry runs the state machine as the replay does.  0 with
  * *ret written and the statistics process_general() keeps, or 1 having
@@ -1538,17 +1540,16 @@ full:
 static inline __attribute__((always_inline)) int
 new_tcp_pair_in(struct eng_state *st, const struct eng_gen *gen, const struct pkt_hdr *pkt,
 		struct eng_where from, uint64_t now_ms, struct eng_result *ret, uint64_t a,
-		uint64_t b, bool in_burst)
+		uint64_t b, const struct eng_nf_hint *nf)
 {
 	const uint8_t both = FC_OP_ALLOW | FC_OP_TRACK;
-	const struct eng_nf_hint *nf = NULL;
+	const bool in_burst = nf != NULL;
 	struct fc_entry *w, *wset = NULL;
 	struct new_pair q;
 	uint64_t wb;
 
 	if (in_burst) {
 		/* Stage B wrote the packet's nf slot (process_pkt() came from its miss). */
-		nf = nf_slot(st, pkt);
 		wset = nf->wset;
 		wb = nf->wild_b;
 	} else {
@@ -1597,19 +1598,20 @@ static __attribute__((noinline)) int new_tcp_pair(struct eng_state *st, const st
 	uint64_t a, b;
 
 	a = fc_key_words(pkt, from, &b); /* six arguments: all in registers */
-	return new_tcp_pair_in(st, gen, pkt, from, now_ms, ret, a, b, false);
+	return new_tcp_pair_in(st, gen, pkt, from, now_ms, ret, a, b, NULL);
 }
 
+/* (In a burst the generation is the adopted one, and nf the packet's slot.) */
 static __attribute__((noinline)) int new_tcp_pair_burst(struct eng_state *st,
-							const struct eng_gen *gen,
 							const struct pkt_hdr *pkt,
 							struct eng_where from, uint64_t now_ms,
-							struct eng_result *ret)
+							struct eng_result *ret,
+							const struct eng_nf_hint *nf)
 {
 	uint64_t a;
 
 	memcpy(&a, &pkt->src, 8); /* fc_key_words()'s first; the wildcard's second is stage B's */
-	return new_tcp_pair_in(st, gen, pkt, from, now_ms, ret, a, 0, true);
+	return new_tcp_pair_in(st, st->adopted_for, pkt, from, now_ms, ret, a, 0, nf);
 }
 
 /*
@@ -1626,6 +1628,7 @@ static inline int process_pkt(struct eng_state *st, const struct eng_gen *gen,
 			      struct eng_trace *trace, struct eng_result *ret, struct fc_entry *set,
 			      bool in_burst)
 {
+	const struct eng_nf_hint *nf = NULL;
 	struct fcache *fc = st->fc;
 	struct fc_entry *e;
 	uint64_t a, b;
@@ -1641,7 +1644,7 @@ static inline int process_pkt(struct eng_state *st, const struct eng_gen *gen,
 		 * In a burst: stage B found no exact entry and left the packet's
 		 * nf slot; there is still none unless the cache committed since.
 		 */
-		if (in_burst && nf_slot(st, pkt)->fc_commits == fc->commits)
+		if (in_burst && (nf = nf_slot(st, pkt))->fc_commits == fc->commits)
 			goto no_exact;
 		set = fcache_set_words(fc, a, b, from.idx);
 	}
@@ -1679,7 +1682,7 @@ static inline int process_pkt(struct eng_state *st, const struct eng_gen *gen,
 	return process_general(st, gen, pkt, from, now_ms, trace, ret, set, e, true);
 no_exact:
 	if (pkt->proto == PKT_PROTO_TCP && pkt->sport != pkt->dport &&
-	    new_tcp_pair_burst(st, gen, pkt, from, now_ms, ret) == 0)
+	    new_tcp_pair_burst(st, pkt, from, now_ms, ret, nf) == 0)
 		return 0;
 	return process_general(st, gen, pkt, from, now_ms, trace, ret, NULL, NULL, true);
 }
