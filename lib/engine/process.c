@@ -1845,6 +1845,16 @@ static __attribute__((noinline)) void burst_stage_b_new(struct eng_state *st,
 #define BURST_A	   12
 #define BURST_B	   4
 #define BURST_RING 16 /* > BURST_A, a power of two */
+/*
+ * A burst's headers are an array: consecutive headers' nf slots step by
+ * sizeof / 4, so ENG_NF_RING of them in a row map to distinct slots exactly
+ * when that step is odd, and a packet's slot is still its own when stage C
+ * reads it (stage B runs BURST_B packets ahead).  The new-flow path uses the
+ * slot without checking whose it is, so this must hold.
+ */
+_Static_assert(sizeof(struct pkt_hdr) % 4 == 0 && (sizeof(struct pkt_hdr) / 4) % 2 == 1 &&
+		   ENG_NF_RING > BURST_B,
+	       "nf_slot(): headers in a row must map to distinct slots");
 
 static inline void burst_stage_b(struct eng_state *st, const struct eng_gen *gen,
 				 const struct pkt_hdr *pkt, struct eng_where from,
