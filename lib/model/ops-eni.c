@@ -352,13 +352,25 @@ int model_op_create_network_interface(struct model *m, struct model_ctx *ctx,
 		if (model_eni_add_prefix(eni, p) < 0)
 			goto oom;
 	}
-	for (int i = 0; i < o->secondary_count; i++) {
-		struct model_eni_ip sec = {0};
+	if (o->secondary_count > 0) {
+		/* One pass over the ENIs for all of them (model_subnet_alloc_ips()). */
+		uint32_t *fresh = calloc((size_t)o->secondary_count, sizeof(*fresh));
 
-		if (model_subnet_alloc_ip(m, s, &sec.ip) < 0)
-			goto no_addresses;
-		if (model_eni_add_ip(eni, &sec) < 0)
+		if (!fresh)
 			goto oom;
+		if (model_subnet_alloc_ips(m, s, (size_t)o->secondary_count, fresh) < 0) {
+			free(fresh);
+			goto no_addresses;
+		}
+		for (int i = 0; i < o->secondary_count; i++) {
+			struct model_eni_ip sec = {.ip = fresh[i]};
+
+			if (model_eni_add_ip(eni, &sec) < 0) {
+				free(fresh);
+				goto oom;
+			}
+		}
+		free(fresh);
 	}
 	if (ret_eni)
 		*ret_eni = eni;
@@ -644,19 +656,27 @@ int model_op_assign_private_ip_addresses(struct model *m, struct model_ctx *ctx,
 		}
 		eni->prefixes[eni->n_prefixes++] = p;
 	}
-	for (int i = 0; i < count; i++) {
-		uint32_t ip;
+	if (count > 0) {
+		/* One pass over the ENIs for all of them; room was made above. */
+		uint32_t *fresh = calloc((size_t)count, sizeof(*fresh));
 
-		if (model_subnet_alloc_ip(m, s, &ip) < 0) {
+		r = fresh ? model_subnet_alloc_ips(m, s, (size_t)count, fresh) : -ENOMEM;
+		if (r < 0) {
+			free(fresh);
 			eni->n_ips = old_ips;
 			eni->n_prefixes = old_prefixes;
+			if (r == -ENOMEM)
+				return model_err_set(err, -ENOMEM, MODEL_ERR_INTERNAL,
+						     "Out of memory");
 			return model_err_set(
 			    err, -ENOSPC, MODEL_ERR_INSUFFICIENT_ADDRESSES,
 			    "There are not enough free addresses in subnet '%s' to satisfy the "
 			    "requested number of secondary addresses.",
 			    s->id);
 		}
-		eni->ips[eni->n_ips++] = (struct model_eni_ip){.ip = ip};
+		for (int i = 0; i < count; i++)
+			eni->ips[eni->n_ips++] = (struct model_eni_ip){.ip = fresh[i]};
+		free(fresh);
 	}
 	/* Reassignments last: they cannot fail. */
 	for (size_t i = 0; i < n_ips; i++) {

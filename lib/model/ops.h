@@ -263,6 +263,14 @@ int model_subnets_available_ips(const struct model *m, uint32_t *ret_counts);
  */
 int model_subnet_alloc_ip(const struct model *m, const struct model_subnet *s, uint32_t *ret_ip);
 /*
+ * The n lowest free, unreserved addresses of the subnet, ascending, in one
+ * pass over the ENIs: what n calls of model_subnet_alloc_ip() return when
+ * the caller adds each address to an ENI of the subnet's VPC before the next
+ * call.  0 with ret_ips[0..n) written, or -ENOSPC (fewer than n free).
+ */
+int model_subnet_alloc_ips(const struct model *m, const struct model_subnet *s, size_t n,
+			   uint32_t *ret_ips);
+/*
  * The lowest aligned /28 of the subnet that holds no used or reserved address.
  * 0, or -ENOSPC (InsufficientCidrBlocks).
  */

@@ -623,3 +623,72 @@ Test(ops_eni, all_subnets_available_ips_match_one_by_one)
 			cr_assert_eq(counts[i], 0);
 	}
 }
+
+/*
+ * model_subnet_alloc_ips(n) against n calls of model_subnet_alloc_ip(), each
+ * address added to an ENI before the next call, over random subnets: the
+ * same addresses, and -ENOSPC exactly when fewer than n are free.
+ */
+Test(ops_eni, batch_allocation_matches_one_address_at_a_time)
+{
+	static const char *const cidrs[] = {"10.0.2.0/26", "10.0.3.0/28", "10.0.16.0/20"};
+	struct util_rng r;
+
+	util_rng_seed(&r, 11);
+	for (size_t c = 0; c < 3; c++) {
+		struct model_subnet *s = fx_subnet(&f, vpc, cidrs[c], (int)c % 2);
+		uint32_t size = net_cidr4_size(s->cidr);
+
+		for (int round = 0; round < 60; round++) {
+			size_t n = 1 + util_rng_below(&r, 24), got = 0;
+			uint32_t batch[24], one[24];
+			struct model_eni *scratch;
+			int rb, ro = 0;
+
+			/* Fill the subnet a little more: explicit addresses, a /28 now and then. */
+			if (util_rng_below(&r, 3) == 0) {
+				struct model_eni_create cr = {.subnet_id = s->id};
+				uint32_t ip =
+				    s->cidr.addr + 4 + (uint32_t)util_rng_below(&r, size - 5);
+
+				if (!model_private_ip_in_use(f.m, s, ip)) {
+					cr.has_primary_ip = true;
+					cr.primary_ip = ip;
+					cr.prefix_count = size >= 64 && util_rng_below(&r, 4) == 0;
+					(void)model_op_create_network_interface(f.m, &f.ctx, &cr,
+										NULL, &f.err);
+				}
+			}
+			rb = model_subnet_alloc_ips(f.m, s, n, batch);
+			/* One at a time, each address held by a scratch ENI of the VPC. */
+			scratch = model_add_eni(f.m);
+			cr_assert(scratch);
+			snprintf(scratch->id, sizeof(scratch->id), "eni-scratch%05d", round);
+			util_strscpy(scratch->vpc_id, vpc->id, sizeof(scratch->vpc_id));
+			util_strscpy(scratch->subnet_id, s->id, sizeof(scratch->subnet_id));
+			for (; got < n; got++) {
+				struct model_eni_ip ip = {0};
+
+				ro = model_subnet_alloc_ip(f.m, s, &ip.ip);
+				if (ro < 0)
+					break;
+				one[got] = ip.ip;
+				cr_assert_eq(model_eni_add_ip(scratch, &ip), 0);
+			}
+			cr_assert_eq(rb, ro, "%s round %d: n %zu, batch %d, one by one %d",
+				     cidrs[c], round, n, rb, ro);
+			for (size_t i = 0; rb == 0 && i < n; i++)
+				cr_assert_eq(batch[i], one[i], "%s round %d: address %zu", cidrs[c],
+					     round, i);
+			/* Keep the addresses half the time, so the subnet fills up. */
+			if (util_rng_below(&r, 2))
+				cr_assert_eq(model_remove_eni(f.m, scratch->id), 1);
+		}
+		/* The /28 is full by now: the refusal was exercised too. */
+		if (size == 16) {
+			uint32_t ip;
+
+			cr_assert_eq(model_subnet_alloc_ips(f.m, s, 1, &ip), -ENOSPC);
+		}
+	}
+}
