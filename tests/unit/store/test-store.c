@@ -278,16 +278,33 @@ static char *audit_since(sqlite3 *db, long long *mark)
 	return rows;
 }
 
+/* Close s, open dir again and check it loads m's Region as m; the new store. */
+static struct store *reopen_holds(struct store *s, const char *dir, const struct model *m)
+{
+	struct model *m2 = NULL;
+	char *t1, *t2;
+
+	store_close(s);
+	s = open_ok(dir);
+	cr_assert_eq(store_load_region(s, NULL, m->region, &m2), 0);
+	t1 = th_model_text(m);
+	t2 = th_model_text(m2);
+	cr_assert_str_eq(t1, t2);
+	free(t1);
+	free(t2);
+	model_free(m2);
+	return s;
+}
+
 Test(store, a_hinted_save_creates_and_deletes_the_listed_objects)
 {
 	char *dir = th_tmpdir(), *rows;
 	struct store *s = open_ok(dir);
-	struct model *m = fx_full_model(), *m2 = NULL;
+	struct model *m = fx_full_model();
 	sqlite3 *db = th_db(dir);
 	const char *made[] = {"igw-new", "cgw-011", "cgw-011"};
 	const char *unknown = "igw-nowhere";
 	long long mark = 0;
-	char *t1, *t2;
 
 	install_audit(db);
 	cr_assert_eq(store_save_region(s, m), 0);
@@ -333,15 +350,7 @@ Test(store, a_hinted_save_creates_and_deletes_the_listed_objects)
 	free(rows);
 
 	/* The file holds the model. */
-	store_close(s);
-	s = open_ok(dir);
-	cr_assert_eq(store_load_region(s, NULL, m->region, &m2), 0);
-	t1 = th_model_text(m);
-	t2 = th_model_text(m2);
-	cr_assert_str_eq(t1, t2);
-	free(t1);
-	free(t2);
-	model_free(m2);
+	s = reopen_holds(s, dir, m);
 	model_free(m);
 	sqlite3_close(db);
 	store_close(s);
@@ -352,12 +361,11 @@ Test(store, a_hinted_save_looks_only_at_the_listed_objects)
 {
 	char *dir = th_tmpdir(), *rows;
 	struct store *s = open_ok(dir);
-	struct model *m = fx_full_model(), *m2 = NULL;
+	struct model *m = fx_full_model();
 	sqlite3 *db = th_db(dir);
 	const char *vpc = m->vpcs[0]->id, *sgr = m->sgs[0]->rules[0].id;
 	const char *twice[] = {vpc, vpc};
 	long long mark = 0;
-	char *t1, *t2;
 
 	/* The audit reads below do not write: the store sees no other writer. */
 	install_audit(db);
@@ -400,15 +408,7 @@ Test(store, a_hinted_save_looks_only_at_the_listed_objects)
 	cr_assert_eq(th_int(db, "SELECT count(*) FROM objects WHERE id = 'igw-0ff'"), 1);
 
 	/* The file holds the model. */
-	store_close(s);
-	s = open_ok(dir);
-	cr_assert_eq(store_load_region(s, NULL, m->region, &m2), 0);
-	t1 = th_model_text(m);
-	t2 = th_model_text(m2);
-	cr_assert_str_eq(t1, t2);
-	free(t1);
-	free(t2);
-	model_free(m2);
+	s = reopen_holds(s, dir, m);
 	sqlite3_close(db);
 	model_free(m);
 	store_close(s);
