@@ -278,21 +278,27 @@ static char *audit_since(sqlite3 *db, long long *mark)
 	return rows;
 }
 
-/* Close s, open dir again and check it loads m's Region as m; the new store. */
-static struct store *reopen_holds(struct store *s, const char *dir, const struct model *m)
+/* s loads Region region (with its stored account) as m. */
+static void loads_as(struct store *s, const char *region, const struct model *m)
 {
-	struct model *m2 = NULL;
+	struct model *l = NULL;
 	char *t1, *t2;
 
-	store_close(s);
-	s = open_ok(dir);
-	cr_assert_eq(store_load_region(s, NULL, m->region, &m2), 0);
+	cr_assert_eq(store_load_region(s, NULL, region, &l), 0);
 	t1 = th_model_text(m);
-	t2 = th_model_text(m2);
+	t2 = th_model_text(l);
 	cr_assert_str_eq(t1, t2);
 	free(t1);
 	free(t2);
-	model_free(m2);
+	model_free(l);
+}
+
+/* Close s, open dir again and check it loads m's Region as m; the new store. */
+static struct store *reopen_holds(struct store *s, const char *dir, const struct model *m)
+{
+	store_close(s);
+	s = open_ok(dir);
+	loads_as(s, m->region, m);
 	return s;
 }
 
@@ -417,9 +423,9 @@ Test(store, a_hinted_save_looks_only_at_the_listed_objects)
 
 Test(store, a_failed_save_leaves_the_disk_unchanged)
 {
-	char *dir = th_tmpdir(), *before, *after, *t1, *t2;
+	char *dir = th_tmpdir(), *before, *after;
 	struct store *s = open_ok(dir);
-	struct model *m = fx_full_model(), *m2 = NULL;
+	struct model *m = fx_full_model();
 	sqlite3 *db = th_db(dir);
 	const char *dump = "SELECT kind, id, body FROM objects ORDER BY rowid";
 
@@ -453,16 +459,10 @@ Test(store, a_failed_save_leaves_the_disk_unchanged)
 	cr_assert_eq(store_last_save_changes(s), 3);
 	store_close(s);
 	s = open_ok(dir);
-	cr_assert_eq(store_load_region(s, NULL, "eu-west-3", &m2), 0);
-	t1 = th_model_text(m);
-	t2 = th_model_text(m2);
-	cr_assert_str_eq(t1, t2);
-	free(t1);
-	free(t2);
+	loads_as(s, "eu-west-3", m);
 	free(before);
 	sqlite3_close(db);
 	model_free(m);
-	model_free(m2);
 	store_close(s);
 	th_rmdir(dir);
 }
@@ -660,9 +660,9 @@ Test(store, save_with_token_is_atomic)
 
 Test(store, a_batch_commits_its_saves_together_and_a_failed_one_alone)
 {
-	char *dir = th_tmpdir(), *t1, *t2, *hash = NULL, *resp = NULL;
+	char *dir = th_tmpdir(), *hash = NULL, *resp = NULL;
 	struct store *s = open_ok(dir);
-	struct model *m = fx_full_model(), *l = NULL;
+	struct model *m = fx_full_model();
 	sqlite3 *db = th_db(dir);
 	long long n;
 
@@ -677,13 +677,7 @@ Test(store, a_batch_commits_its_saves_together_and_a_failed_one_alone)
 	/* Not in the file before store_commit(): another connection sees nothing... */
 	cr_assert_eq(th_int(db, "SELECT count(*) FROM objects"), 0);
 	/* ...but a load inside the batch sees the batch. */
-	cr_assert_eq(store_load_region(s, NULL, m->region, &l), 0);
-	t1 = th_model_text(m);
-	t2 = th_model_text(l);
-	cr_assert_str_eq(t1, t2);
-	free(t1);
-	free(t2);
-	model_free(l);
+	loads_as(s, m->region, m);
 
 	/* A second save and a token put join the batch; a failing save fails alone. */
 	cr_assert_eq(model_tags_set(&m->vpcs[0]->tags, "Name", "second"), 0);
@@ -720,15 +714,7 @@ Test(store, a_batch_commits_its_saves_together_and_a_failed_one_alone)
 	cr_assert_eq(th_int(db, "SELECT count(*) FROM objects WHERE id = 'igw-0ff'"), 1);
 
 	/* After a reopen: the model and the token. */
-	store_close(s);
-	s = open_ok(dir);
-	cr_assert_eq(store_load_region(s, NULL, m->region, &l), 0);
-	t1 = th_model_text(m);
-	t2 = th_model_text(l);
-	cr_assert_str_eq(t1, t2);
-	free(t1);
-	free(t2);
-	model_free(l);
+	s = reopen_holds(s, dir, m);
 	cr_assert_eq(store_token_get(s, m->region, "ct-1", &hash, &resp), 1);
 	cr_assert_str_eq(resp, "<r/>");
 	free(hash);
@@ -765,9 +751,9 @@ Test(store, closing_with_an_open_batch_stores_none_of_it)
 
 Test(store, another_writer_is_noticed)
 {
-	char *dir = th_tmpdir(), *t1, *t2;
+	char *dir = th_tmpdir();
 	struct store *a = open_ok(dir), *b = open_ok(dir);
-	struct model *m = fx_full_model(), *other = NULL, *l = NULL;
+	struct model *m = fx_full_model(), *other = NULL;
 
 	cr_assert_eq(store_save_region(a, m), 0);
 	/* A second connection rewrites the Region behind a's back. */
@@ -780,13 +766,7 @@ Test(store, another_writer_is_noticed)
 	/* a's model did not change, but the file did: a's save restores it. */
 	cr_assert_eq(store_save_region(a, m), 0);
 	cr_assert_eq(store_last_save_changes(a), 2);
-	cr_assert_eq(store_load_region(b, NULL, "eu-west-3", &l), 0);
-	t1 = th_model_text(m);
-	t2 = th_model_text(l);
-	cr_assert_str_eq(t1, t2);
-	free(t1);
-	free(t2);
-	model_free(l);
+	loads_as(b, "eu-west-3", m);
 	model_free(other);
 	model_free(m);
 	store_close(a);
@@ -796,9 +776,9 @@ Test(store, another_writer_is_noticed)
 
 Test(store, a_locked_database_fails_the_save_cleanly, .timeout = 60)
 {
-	char *dir = th_tmpdir(), *before, *after, *t1, *t2;
+	char *dir = th_tmpdir(), *before, *after;
 	struct store *s = open_ok(dir);
-	struct model *m = fx_full_model(), *l = NULL;
+	struct model *m = fx_full_model();
 	sqlite3 *db = th_db(dir);
 	const char *dump = "SELECT kind, id, body FROM objects ORDER BY rowid";
 
@@ -814,15 +794,9 @@ Test(store, a_locked_database_fails_the_save_cleanly, .timeout = 60)
 	/* Lock gone: the same save goes through. */
 	cr_assert_eq(store_save_region(s, m), 0);
 	cr_assert_eq(store_last_save_changes(s), 1);
-	cr_assert_eq(store_load_region(s, NULL, "eu-west-3", &l), 0);
-	t1 = th_model_text(m);
-	t2 = th_model_text(l);
-	cr_assert_str_eq(t1, t2);
-	free(t1);
-	free(t2);
+	loads_as(s, "eu-west-3", m);
 	free(before);
 	free(after);
-	model_free(l);
 	model_free(m);
 	sqlite3_close(db);
 	store_close(s);
