@@ -1105,6 +1105,7 @@ static int attach_network_interface(struct api_req *r)
 
 static int detach_network_interface(struct api_req *r)
 {
+	const struct model_eni *o;
 	struct model_err err = {0};
 	const char *att;
 	bool force = false;
@@ -1115,14 +1116,8 @@ static int detach_network_interface(struct api_req *r)
 		return e;
 	if ((e = api_dry_run_check(r)) < 0)
 		return e;
-	for (size_t i = 0; i < r->model->n_enis; i++) {
-		const struct model_eni *o = r->model->enis[i];
-
-		if (o->attachment.present && strcmp(o->attachment.id, att) == 0) {
-			touch_eni(r, o->id, NULL); /* the ENI and its Elastic IPs */
-			break;
-		}
-	}
+	if ((o = model_find_eni_by_attachment(r->model, att)))
+		touch_eni(r, o->id, NULL); /* the ENI and its Elastic IPs */
 	e = model_op_detach_network_interface(r->model, r->mctx, att, force, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);

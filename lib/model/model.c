@@ -577,6 +577,15 @@ struct model_eni *model_find_eni_by_public_ip(const struct model *m, uint32_t pu
 	return NULL;
 }
 
+struct model_eni *model_find_eni_by_attachment(const struct model *m, const char *attachment_id)
+{
+	for (size_t i = 0; attachment_id && i < m->n_enis; i++)
+		if (m->enis[i]->attachment.present &&
+		    strcmp(m->enis[i]->attachment.id, attachment_id) == 0)
+			return m->enis[i];
+	return NULL;
+}
+
 struct model_eni *model_instance_primary_eni(const struct model *m, const char *instance_id)
 {
 	for (size_t i = 0; i < m->n_enis; i++) {

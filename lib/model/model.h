@@ -692,6 +692,8 @@ struct model_eni *model_find_eni_by_ip(const struct model *m, const char *vpc_id
 /* The ENI whose private IP maps to a public IP, or NULL; *ret_private_ip set when found. */
 struct model_eni *model_find_eni_by_public_ip(const struct model *m, uint32_t public_ip,
 					      uint32_t *ret_private_ip);
+/* The ENI with attachment attachment_id (NULL: none), or NULL. */
+struct model_eni *model_find_eni_by_attachment(const struct model *m, const char *attachment_id);
 /* The primary ENI (device index 0) of an instance, or NULL. */
 struct model_eni *model_instance_primary_eni(const struct model *m, const char *instance_id);
 /* The subnet that contains ip among the subnets of vpc_id, or NULL. */

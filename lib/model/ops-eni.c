@@ -485,14 +485,10 @@ int model_op_attach_network_interface(struct model *m, struct model_ctx *ctx, co
 int model_op_detach_network_interface(struct model *m, struct model_ctx *ctx,
 				      const char *attachment_id, bool force, struct model_err *err)
 {
-	struct model_eni *eni = NULL;
+	struct model_eni *eni = model_find_eni_by_attachment(m, attachment_id);
 
 	(void)ctx;
 	(void)force;
-	for (size_t i = 0; attachment_id && i < m->n_enis && !eni; i++)
-		if (m->enis[i]->attachment.present &&
-		    strcmp(m->enis[i]->attachment.id, attachment_id) == 0)
-			eni = m->enis[i];
 	if (!eni)
 		return model_err_set(err, -ENOENT, MODEL_ERR_ENI_ATTACHMENT_NOT_FOUND,
 				     "The attachment ID '%s' does not exist",
