@@ -1235,10 +1235,11 @@ static bool resolve_hint(const struct region_map *rm, const struct model *m,
 			 size_t n_ids, struct hinted *ret)
 {
 	for (size_t j = 0; j < n_ids; j++) {
-		size_t slot = ids[j] ? map_find(rm, ids[j]) : SIZE_MAX, k, i;
+		size_t slot, k, i;
 
 		if (!ids[j])
 			return false;
+		slot = map_find(rm, ids[j]);
 		if (slot != SIZE_MAX) {
 			if (rm->slots[slot].pending)
 				return false;

@@ -159,22 +159,20 @@ static void crypto_fetch(void)
 	}
 }
 
-static int sha256(const void *data, size_t size, uint8_t out[32])
-{
-	unsigned int mdlen = 0;
-
-	pthread_once(&g_crypto_once, crypto_fetch);
-	if (!EVP_Digest(data ? data : "", size, out, &mdlen, g_sha256 ? g_sha256 : EVP_sha256(),
-			NULL) ||
-	    mdlen != 32)
-		return -EIO;
-	return 0;
-}
-
 const EVP_MD *sigv4_sha256_md(void)
 {
 	pthread_once(&g_crypto_once, crypto_fetch);
 	return g_sha256 ? g_sha256 : EVP_sha256();
+}
+
+static int sha256(const void *data, size_t size, uint8_t out[32])
+{
+	unsigned int mdlen = 0;
+
+	if (!EVP_Digest(data ? data : "", size, out, &mdlen, sigv4_sha256_md(), NULL) ||
+	    mdlen != 32)
+		return -EIO;
+	return 0;
 }
 
 static int sha256_hex(const void *data, size_t size, char out[SIGV4_HEX_LEN])
