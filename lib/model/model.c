@@ -1,13 +1,16 @@
 /*
- * model: object storage, lookups and derived views.  See model.h.
+ * model: object storage, lookups and derived views.  See model.h; the
+ * look-up indexes are index.c's.
  */
 #include "lib/model/model.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/model/index.h"
 #include "lib/util/util.h"
 
 /* ---- tags ---------------------------------------------------------------- */
@@ -224,6 +227,11 @@ static void prefix_list_free(struct model_prefix_list *o)
 
 /* ---- generic add / find / remove ----------------------------------------- */
 
+/*
+ * Find goes through the kind's index (which catches up with objects appended
+ * since); remove finds the object, drops it from the indexes, then from the
+ * array.  Without an index (model_new() always makes them) both scan.
+ */
 #define MODEL_COLLECTION(kind, type, field, idfield)                                           \
 	type *model_add_##kind(struct model *m)                                                \
 	{                                                                                      \
@@ -240,6 +248,9 @@ static void prefix_list_free(struct model_prefix_list *o)
 	{                                                                                      \
 		if (!id)                                                                       \
 			return NULL;                                                           \
+		if (m->ix_##field)                                                             \
+			return model_index_find(m->ix_##field, (void *const *)m->field,        \
+						m->n_##field, id);                             \
 		for (size_t i = 0; i < m->n_##field; i++)                                      \
 			if (strcmp(m->field[i]->idfield, id) == 0)                             \
 				return m->field[i];                                            \
@@ -247,15 +258,48 @@ static void prefix_list_free(struct model_prefix_list *o)
 	}                                                                                      \
 	int model_remove_##kind(struct model *m, const char *id)                               \
 	{                                                                                      \
-		for (size_t i = 0; i < m->n_##field; i++) {                                    \
-			if (strcmp(m->field[i]->idfield, id) == 0) {                           \
-				kind##_free(m->field[i]);                                      \
-				VEC_REMOVE(m->field, m->n_##field, i);                         \
-				return 1;                                                      \
-			}                                                                      \
-		}                                                                              \
-		return 0;                                                                      \
+		type *o = model_find_##kind(m, id);                                            \
+		size_t i = 0;                                                                  \
+                                                                                               \
+		if (!o)                                                                        \
+			return 0;                                                              \
+		while (m->field[i] != o)                                                       \
+			i++;                                                                   \
+		forget_##kind(m, o, i);                                                        \
+		model_index_remove(m->ix_##field, o, i);                                       \
+		kind##_free(o);                                                                \
+		VEC_REMOVE(m->field, m->n_##field, i);                                         \
+		return 1;                                                                      \
 	}
+
+/* Kinds with a second index drop their objects from it here. */
+#define FORGET_NOTHING(kind, type)                                                             \
+	static void forget_##kind(struct model *m, const type *o, size_t i)                    \
+	{                                                                                      \
+		(void)m;                                                                       \
+		(void)o;                                                                       \
+		(void)i;                                                                       \
+	}
+FORGET_NOTHING(vpc, struct model_vpc)
+FORGET_NOTHING(subnet, struct model_subnet)
+FORGET_NOTHING(route_table, struct model_route_table)
+FORGET_NOTHING(sg, struct model_sg)
+FORGET_NOTHING(nacl, struct model_nacl)
+FORGET_NOTHING(instance, struct model_instance)
+FORGET_NOTHING(igw, struct model_igw)
+FORGET_NOTHING(eip, struct model_eip)
+FORGET_NOTHING(nat_gateway, struct model_nat_gateway)
+FORGET_NOTHING(vgw, struct model_vgw)
+FORGET_NOTHING(cgw, struct model_cgw)
+FORGET_NOTHING(vpn, struct model_vpn_connection)
+FORGET_NOTHING(flow_log, struct model_flow_log)
+FORGET_NOTHING(prefix_list, struct model_prefix_list)
+FORGET_NOTHING(dopt, struct model_dopt)
+
+static void forget_eni(struct model *m, const struct model_eni *o, size_t i)
+{
+	model_index_remove(m->ix_eni_macs, o, i);
+}
 
 MODEL_COLLECTION(vpc, struct model_vpc, vpcs, id)
 MODEL_COLLECTION(subnet, struct model_subnet, subnets, id)
@@ -274,6 +318,55 @@ MODEL_COLLECTION(flow_log, struct model_flow_log, flow_logs, id)
 MODEL_COLLECTION(prefix_list, struct model_prefix_list, prefix_lists, id)
 MODEL_COLLECTION(dopt, struct model_dopt, dopts, id)
 
+struct model_eni *model_find_eni_by_mac(const struct model *m, const char *mac)
+{
+	if (!mac)
+		return NULL;
+	if (m->ix_eni_macs)
+		return model_index_find(m->ix_eni_macs, (void *const *)m->enis, m->n_enis, mac);
+	for (size_t i = 0; i < m->n_enis; i++)
+		if (strcmp(m->enis[i]->mac, mac) == 0)
+			return m->enis[i];
+	return NULL;
+}
+
+/* Every index with the array it follows and where its key lies in the objects. */
+#define MODEL_INDEXES(X)                                                                       \
+	X(ix_vpcs, vpcs, struct model_vpc, id)                                                 \
+	X(ix_subnets, subnets, struct model_subnet, id)                                        \
+	X(ix_route_tables, route_tables, struct model_route_table, id)                         \
+	X(ix_sgs, sgs, struct model_sg, id)                                                    \
+	X(ix_nacls, nacls, struct model_nacl, id)                                              \
+	X(ix_enis, enis, struct model_eni, id)                                                 \
+	X(ix_instances, instances, struct model_instance, id)                                  \
+	X(ix_igws, igws, struct model_igw, id)                                                 \
+	X(ix_eips, eips, struct model_eip, allocation_id)                                      \
+	X(ix_nat_gateways, nat_gateways, struct model_nat_gateway, id)                         \
+	X(ix_vgws, vgws, struct model_vgw, id)                                                 \
+	X(ix_cgws, cgws, struct model_cgw, id)                                                 \
+	X(ix_vpns, vpns, struct model_vpn_connection, id)                                      \
+	X(ix_flow_logs, flow_logs, struct model_flow_log, id)                                  \
+	X(ix_prefix_lists, prefix_lists, struct model_prefix_list, id)                         \
+	X(ix_dopts, dopts, struct model_dopt, id)                                              \
+	X(ix_eni_macs, enis, struct model_eni, mac)
+
+int model_check_indexes(const struct model *m)
+{
+#define CHECK_INDEX(ix, field, type, key)                                                      \
+	if (!m->ix || model_index_check(m->ix, (void *const *)m->field, m->n_##field) < 0)     \
+		return -EINVAL;
+	MODEL_INDEXES(CHECK_INDEX)
+#undef CHECK_INDEX
+	return 0;
+}
+
+static void free_indexes(struct model *m)
+{
+#define FREE_INDEX(ix, field, type, key) m->ix = model_index_free(m->ix);
+	MODEL_INDEXES(FREE_INDEX)
+#undef FREE_INDEX
+}
+
 struct model *model_new(const char *account_id, const char *region)
 {
 	struct model *m = calloc(1, sizeof(*m));
@@ -283,6 +376,14 @@ struct model *model_new(const char *account_id, const char *region)
 	util_strscpy(m->account_id, account_id ? account_id : "123456789012",
 		     sizeof(m->account_id));
 	util_strscpy(m->region, region ? region : "us-east-1", sizeof(m->region));
+#define NEW_INDEX(ix, field, type, key)                                                        \
+	if (!(m->ix = model_index_new(offsetof(type, key)))) {                                 \
+		free_indexes(m);                                                               \
+		free(m);                                                                       \
+		return NULL;                                                                   \
+	}
+	MODEL_INDEXES(NEW_INDEX)
+#undef NEW_INDEX
 	return m;
 }
 
@@ -313,6 +414,7 @@ struct model *model_free(struct model *m)
 	FREE_ALL(flow_log, flow_logs);
 	FREE_ALL(prefix_list, prefix_lists);
 	FREE_ALL(dopt, dopts);
+	free_indexes(m);
 	free(m);
 	return NULL;
 }

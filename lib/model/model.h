@@ -10,7 +10,9 @@
  * from `aws ec2 describe-*` JSON, or rebuilt from storage without fix-ups.
  *
  * Ownership.  The model owns every object in it and every string inside an
- * object.  Objects live in arrays of pointers; a pointer returned by a lookup
+ * object.  Objects live in arrays of pointers, in the order added (the order
+ * Describe* lists them); look-ups by ID go through a hash index per array
+ * (lib/model/index.h), not a scan.  A pointer returned by a lookup
  * stays valid until that object is removed or the model is freed.  Strings
  * inside objects are heap-allocated and freed with the object.
  *
@@ -584,6 +586,17 @@ struct model {
 	size_t n_prefix_lists, cap_prefix_lists;
 	struct model_dopt **dopts;
 	size_t n_dopts, cap_dopts;
+
+	/*
+	 * Look-up indexes (lib/model/index.h), private to model.c: ID -> object
+	 * for each array above, and MAC -> ENI.  model_new() makes them; they
+	 * catch up with appended objects on look-up and model_remove_*() keeps
+	 * them in step, so code that appends to an array directly (the store)
+	 * needs nothing more.  Arrays are removed from only by model_remove_*().
+	 */
+	struct model_index *ix_vpcs, *ix_subnets, *ix_route_tables, *ix_sgs, *ix_nacls,
+		*ix_enis, *ix_instances, *ix_igws, *ix_eips, *ix_nat_gateways, *ix_vgws, *ix_cgws,
+		*ix_vpns, *ix_flow_logs, *ix_prefix_lists, *ix_dopts, *ix_eni_macs;
 };
 
 /* New empty model for an account and Region. NULL on OOM. */
@@ -630,6 +643,15 @@ struct model_dopt *model_find_dopt(const struct model *m, const char *id);
 struct model_vpn_connection *model_find_vpn(const struct model *m, const char *id);
 struct model_flow_log *model_find_flow_log(const struct model *m, const char *id);
 struct model_prefix_list *model_find_prefix_list(const struct model *m, const char *id);
+
+/* The ENI with MAC address mac ("0e:..."), or NULL. */
+struct model_eni *model_find_eni_by_mac(const struct model *m, const char *mac);
+
+/*
+ * Test/debug helper: check every look-up index against the arrays it
+ * follows (index.h's model_index_check()).  0 or -EINVAL.
+ */
+int model_check_indexes(const struct model *m);
 
 /*
  * Remove (and free) an object by ID.  Returns 1 when removed, 0 when absent.

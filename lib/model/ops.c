@@ -142,28 +142,12 @@ void model_ctx_init(struct model_ctx *ctx, const char *region, struct util_rng *
 
 static bool id_in_use(const struct model *m, const char *id)
 {
-#define CHECK(field, idf)                                                                      \
-	for (size_t i = 0; i < m->n_##field; i++)                                              \
-		if (strcmp(m->field[i]->idf, id) == 0)                                         \
-			return true;
-	CHECK(vpcs, id)
-	CHECK(subnets, id)
-	CHECK(route_tables, id)
-	CHECK(sgs, id)
-	CHECK(nacls, id)
-	CHECK(enis, id)
-	CHECK(instances, id)
-	CHECK(igws, id)
-	CHECK(eips, allocation_id)
-	CHECK(nat_gateways, id)
-	CHECK(vgws, id)
-	CHECK(cgws, id)
-	CHECK(vpns, id)
-	CHECK(flow_logs, id)
-	CHECK(prefix_lists, id)
-	CHECK(dopts, id)
-#undef CHECK
-	return false;
+	return model_find_vpc(m, id) || model_find_subnet(m, id) ||
+	       model_find_route_table(m, id) || model_find_sg(m, id) || model_find_nacl(m, id) ||
+	       model_find_eni(m, id) || model_find_instance(m, id) || model_find_igw(m, id) ||
+	       model_find_eip(m, id) || model_find_nat_gateway(m, id) || model_find_vgw(m, id) ||
+	       model_find_cgw(m, id) || model_find_vpn(m, id) || model_find_flow_log(m, id) ||
+	       model_find_prefix_list(m, id) || model_find_dopt(m, id);
 }
 
 void model_new_id(const struct model *m, struct model_ctx *ctx, const char *prefix,
@@ -441,9 +425,6 @@ void model_new_mac(const struct model *m, struct model_ctx *ctx, char buf[MODEL_
 			 (unsigned)(r & 0xff), (unsigned)((r >> 8) & 0xff),
 			 (unsigned)((r >> 16) & 0xff), (unsigned)((r >> 24) & 0xff),
 			 (unsigned)((r >> 32) & 0xff));
-		taken = false;
-		for (size_t i = 0; i < m->n_enis; i++)
-			if (strcmp(m->enis[i]->mac, buf) == 0)
-				taken = true;
+		taken = model_find_eni_by_mac(m, buf) != NULL;
 	} while (taken);
 }
