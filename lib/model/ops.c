@@ -195,17 +195,19 @@ uint32_t model_subnet_available_ips(const struct model *m, const struct model_su
 	uint64_t total = net_cidr4_size(s->cidr);
 	uint64_t used = 5;
 
+	/* The addresses counted first: only an ENI with some compares its subnet ID. */
 	for (size_t i = 0; i < m->n_enis; i++) {
 		const struct model_eni *e = m->enis[i];
+		uint64_t in = 0;
 
-		if (strcmp(e->subnet_id, s->id) != 0)
-			continue;
 		for (size_t j = 0; j < e->n_ips; j++)
 			if (net_cidr4_contains(s->cidr, e->ips[j].ip))
-				used++;
+				in++;
 		for (size_t j = 0; j < e->n_prefixes; j++)
 			if (net_cidr4_covers(s->cidr, e->prefixes[j]))
-				used += net_cidr4_size(e->prefixes[j]);
+				in += net_cidr4_size(e->prefixes[j]);
+		if (in && strcmp(e->subnet_id, s->id) == 0)
+			used += in;
 	}
 	return used >= total ? 0 : (uint32_t)(total - used);
 }
@@ -220,6 +222,18 @@ static void mark_used(uint64_t *used, uint32_t base, uint32_t from, uint32_t to)
 		if (ip == to)
 			break;
 	}
+}
+
+/* Does the ENI hold an address or a prefix inside (overlapping) c? */
+static bool eni_touches(const struct model_eni *e, struct net_cidr4 c)
+{
+	for (size_t j = 0; j < e->n_ips; j++)
+		if (net_cidr4_contains(c, e->ips[j].ip))
+			return true;
+	for (size_t j = 0; j < e->n_prefixes; j++)
+		if (net_cidr4_overlaps(c, e->prefixes[j]))
+			return true;
+	return false;
 }
 
 static uint64_t id_hash(const char *id)
@@ -315,7 +329,8 @@ int model_subnet_alloc_ips(const struct model *m, const struct model_subnet *s, 
 	for (size_t i = 0; i < m->n_enis; i++) {
 		const struct model_eni *e = m->enis[i];
 
-		if (strcmp(e->vpc_id, s->vpc_id) != 0)
+		/* Most ENIs hold nothing in this subnet: those skip the VPC ID compare. */
+		if (!eni_touches(e, s->cidr) || strcmp(e->vpc_id, s->vpc_id) != 0)
 			continue;
 		for (size_t j = 0; j < e->n_ips; j++)
 			if (net_cidr4_contains(s->cidr, e->ips[j].ip))
