@@ -41,7 +41,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vpcd --state-dir DIR [--listen ADDR:PORT] [--region R]\n"
-		"            [--credentials FILE] [--account-id ID] [--no-fabric]\n"
+		"            [--credentials FILE] [--account-id ID] [--no-fabric] [--no-fsync]\n"
 		"            [--fabric-prefix P] [--fabric-teardown] [--public-pool CIDR]\n"
 		"            [--flow-log-interval S] [--flow-log-delay S]\n"
 		"            [--quota NAME=N]...\n"
@@ -59,6 +59,10 @@ static void usage(FILE *f)
 		"                       without it any well-formed signature is accepted\n"
 		"  --account-id ID      12-digit account id (default %s)\n"
 		"  --no-fabric          run the control plane only (no namespaces, no packets)\n"
+		"  --no-fsync           answer a write once it is committed to SQLite's WAL in\n"
+		"                       the kernel, without waiting for the disk: it survives\n"
+		"                       kill -9 of vpcd, not a power cut or kernel crash (which\n"
+		"                       may lose the last writes, never corrupt the state)\n"
 		"  --fabric-prefix P    prefix of every namespace the fabric makes: instances\n"
 		"                       are P<instance-id>, the fabric itself Pfabric\n"
 		"                       (default: instances by ID, fabric 'openvpc-fabric')\n"
@@ -574,6 +578,7 @@ int main(int argc, char **argv)
 	    {"credentials", required_argument, NULL, 'c'},
 	    {"account-id", required_argument, NULL, 'a'},
 	    {"no-fabric", no_argument, NULL, 'n'},
+	    {"no-fsync", no_argument, NULL, 'F'},
 	    {"fabric-prefix", required_argument, NULL, 'p'},
 	    {"fabric-teardown", no_argument, NULL, 't'},
 	    {"public-pool", required_argument, NULL, 'P'},
@@ -585,7 +590,7 @@ int main(int argc, char **argv)
 	};
 	const char *listen = "127.0.0.1:8787", *state_dir = NULL, *region = NULL;
 	const char *creds_path = NULL, *account = NULL, *fabric_prefix = NULL;
-	bool no_fabric = false, fabric_teardown = false;
+	bool no_fabric = false, fabric_teardown = false, no_fsync = false;
 	struct vpcd d = {.flowlog_delay_ms = 60000};
 	struct timespec tick = {.tv_sec = 1};
 	uint64_t flowlog_errors = 0;
@@ -631,6 +636,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			no_fabric = true;
+			break;
+		case 'F':
+			no_fsync = true;
 			break;
 		case 'p':
 			fabric_prefix = optarg;
@@ -736,15 +744,23 @@ int main(int argc, char **argv)
 	    .token_put = persist_token_put,
 	};
 	r = store_set_group_commit(st);
+	if (r == 0 && no_fsync)
+		r = store_set_no_fsync(st);
 	if (r == 0) {
 		cfg.persist.sync = persist_sync;
 		cfg.persist.unsynced = persist_unsynced;
 		if (store_set_batch(st) == 0)
 			cfg.persist.commit = persist_commit;
 	} else {
-		fprintf(stderr, "vpcd: warning: no group commit (%s): one fsync per write\n",
-			strerror(-r));
+		fprintf(stderr, "vpcd: warning: no group commit (%s): one fsync per write%s\n",
+			strerror(-r), no_fsync ? " (--no-fsync ignored)" : "");
 	}
+	r = store_set_background_checkpoints(st, 0);
+	if (r < 0)
+		fprintf(stderr,
+			"vpcd: warning: no background checkpoints (%s): SQLite "
+			"checkpoints in the writing request\n",
+			strerror(-r));
 	r = api_server_new(&cfg, &srv);
 	if (r < 0) {
 		fprintf(stderr, "vpcd: bad configuration (account id or region): %s\n",

@@ -62,11 +62,26 @@
 #include <unistd.h>
 
 #include "lib/util/util.h"
+#include "store/checkpointer.h"
 #include "store/serialize.h"
 
 #define STORE_DB_NAME		    "vpcd.db"
 #define STORE_BUSY_TIMEOUT_MS	    5000
 #define STORE_PARAM_HASH_MAX_LENGTH 256
+/*
+ * Background checkpoints (store_set_background_checkpoints): kick the
+ * checkpointer each time the WAL has grown by this many pages (by default:
+ * SQLite's own automatic threshold), and checkpoint in the committing
+ * connection once it holds STORE_CHECKPOINT_RESTART times as many.  The
+ * background checkpoints do the bulk (the WAL's fsync, the copy, the
+ * database's fsync) while writers go on, but under a steady stream of writes
+ * they never catch up with the last commit, and SQLite starts the WAL over
+ * only at a write that begins with every frame copied; the committing
+ * connection's checkpoint, with no other writer in between, copies the
+ * little the background ones left and lets the next write start it over.
+ */
+#define STORE_CHECKPOINT_PAGES	 1000
+#define STORE_CHECKPOINT_RESTART 16
 
 /* ---- schema -------------------------------------------------------------- */
 
@@ -132,7 +147,11 @@ struct store {
 	size_t last_changes;
 	size_t token_limit;
 	long long data_version; /* PRAGMA data_version when the maps were last valid */
+	char *db_path;		/* STATE_DIR/vpcd.db */
 	char *wal_path;		/* STATE_DIR/vpcd.db-wal */
+	struct store_checkpointer *ckpt;    /* store_set_background_checkpoints, or NULL */
+	int ckpt_pages, ckpt_restart_pages; /* the thresholds above */
+	int ckpt_mark;			    /* WAL pages at the last kick (the WAL hook's own) */
 	sqlite3_stmt *stmts[8]; /* enum store_stmt, prepared on first use */
 	/* Group commit (store_set_group_commit); wal_fd < 0 while off. */
 	int wal_fd;
@@ -143,6 +162,7 @@ struct store {
 	uint64_t n_syncs; /* fdatasyncs run */
 	bool syncing;	  /* a caller runs fdatasync now */
 	int sync_error;	  /* sticky: a failed fdatasync */
+	bool no_fsync;	  /* store_set_no_fsync: store_sync() never fdatasyncs */
 	/* Batches (store_set_batch). */
 	bool batching;
 	bool batch_dirty;	  /* the open batch holds a released save */
@@ -729,7 +749,7 @@ int store_open(const char *state_dir, struct store **ret_store)
 	r = pragma_int(s->db, "PRAGMA data_version", &s->data_version);
 	if (r < 0)
 		goto err_store;
-	free(path);
+	s->db_path = path;
 	*ret_store = s;
 	return 0;
 
@@ -747,12 +767,15 @@ struct store *store_close(struct store *s)
 	for (size_t i = 0; i < s->n_regions; i++)
 		map_clear(&s->regions[i]);
 	free(s->regions);
+	/* Before the last connection closes (which checkpoints and removes the WAL). */
+	s->ckpt = store_checkpointer_stop(s->ckpt);
 	for (size_t i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(s->stmts[i]);
 	sqlite3_close_v2(s->db);
 	if (s->wal_fd >= 0)
 		close(s->wal_fd);
 	free(s->wal_path);
+	free(s->db_path);
 	pthread_cond_destroy(&s->sync_done);
 	pthread_mutex_destroy(&s->sync_lock);
 	free(s);
@@ -780,6 +803,65 @@ int store_set_group_commit(struct store *s)
 	return 0;
 }
 
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store *s = arg;
+
+	if (pages < s->ckpt_mark) /* the WAL started over */
+		s->ckpt_mark = 0;
+	if (pages >= s->ckpt_restart_pages) {
+		/*
+		 * No more kicks until the WAL starts over: while a background
+		 * checkpoint runs this one finds the lock taken, and is tried
+		 * again at the next commit (also when a reader kept it from
+		 * copying everything).
+		 */
+		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	} else if (pages - s->ckpt_mark >= s->ckpt_pages) {
+		s->ckpt_mark = pages;
+		store_checkpointer_kick(s->ckpt);
+	}
+	return SQLITE_OK;
+}
+
+int store_set_background_checkpoints(struct store *s, unsigned pages)
+{
+	int r;
+
+	if (!s || pages > STORE_CHECKPOINT_PAGES)
+		return -EINVAL;
+	if (s->ckpt)
+		return 0;
+	r = store_checkpointer_start(s->db_path, &s->ckpt);
+	if (r < 0)
+		return r;
+	s->ckpt_pages = pages ? (int)pages : STORE_CHECKPOINT_PAGES;
+	s->ckpt_restart_pages = s->ckpt_pages * STORE_CHECKPOINT_RESTART;
+	/* Replaces SQLite's automatic checkpoints (also a WAL hook). */
+	sqlite3_wal_hook(s->db, wal_hook, s);
+	return 0;
+}
+
+int store_checkpoint(struct store *s)
+{
+	if (!s || !s->ckpt)
+		return -EINVAL;
+	return store_checkpointer_run(s->ckpt);
+}
+
+uint64_t store_checkpoint_count(struct store *s)
+{
+	return s ? store_checkpointer_count(s->ckpt) : 0;
+}
+
+int store_set_no_fsync(struct store *s)
+{
+	if (!s || s->wal_fd < 0)
+		return -EINVAL;
+	s->no_fsync = true;
+	return 0;
+}
+
 int store_sync(struct store *s)
 {
 	uint64_t target, covers;
@@ -787,7 +869,7 @@ int store_sync(struct store *s)
 
 	if (!s)
 		return -EINVAL;
-	if (s->wal_fd < 0)
+	if (s->wal_fd < 0 || s->no_fsync)
 		return 0;
 	target = atomic_load(&s->commits);
 	pthread_mutex_lock(&s->sync_lock);
@@ -852,6 +934,8 @@ bool store_sync_pending(struct store *s)
 		return false;
 	if (atomic_load(&s->batch_open) || atomic_load(&s->batch_lost))
 		return true;
+	if (s->no_fsync)
+		return false;
 	pthread_mutex_lock(&s->sync_lock);
 	pending = s->sync_error || s->synced < atomic_load(&s->commits);
 	pthread_mutex_unlock(&s->sync_lock);

@@ -220,4 +220,34 @@ int store_commit(struct store *s);
 /* fdatasync()s store_sync() has run so far (for tests and metrics). */
 uint64_t store_sync_count(struct store *s);
 
+/*
+ * Without power-loss durability (vpcd --no-fsync), on top of group commit:
+ * store_sync() then returns at once without an fdatasync, and
+ * store_sync_pending() reports only an open batch.  An acknowledged write is
+ * then in the WAL in the kernel: it survives kill -9 of the process but not
+ * a power cut or a kernel crash, after which the database is still
+ * consistent (SQLite's WAL with synchronous=NORMAL: checkpoints still fsync)
+ * and holds a prefix of the acknowledged writes.  0, or -EINVAL when group
+ * commit is not on.
+ */
+int store_set_no_fsync(struct store *s);
+
+/*
+ * Background checkpoints (vpcd): WAL checkpoints run on a thread and a
+ * connection of their own (store/checkpointer.h), kicked each time the WAL
+ * has grown by `pages` pages (0: SQLite's automatic threshold, 1000; at most
+ * that), instead of inside the COMMIT that crosses the threshold, so writers
+ * do not wait for a checkpoint's fsyncs and writes.  Under a steady stream
+ * of writes they never catch up with the last commit, and SQLite starts the
+ * WAL over only once every frame is copied: the committing connection
+ * checkpoints too (the little left) when the WAL holds 16 times `pages`.
+ * 0, or a negative errno (the store then keeps SQLite's automatic
+ * checkpoints).  store_checkpoint() runs one checkpoint through the thread
+ * and waits for it (0, -EBUSY, -EIO; -EINVAL without background
+ * checkpoints), for tests; store_checkpoint_count() is how many completed.
+ */
+int store_set_background_checkpoints(struct store *s, unsigned pages);
+int store_checkpoint(struct store *s);
+uint64_t store_checkpoint_count(struct store *s);
+
 #endif
