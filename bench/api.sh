@@ -4,7 +4,9 @@
 # mix (CreateTags / DeleteTags, each a durable write in vpcd) — requests per
 # second, p99 and the server process's CPU time per request for both and the
 # ratio, at 8 connections (and the mix again at 32, where more writes share
-# each of vpcd's fdatasyncs); then vpcd's RSS holding 10,000 ENIs
+# each of vpcd's fdatasyncs), and the mix at 8 and 32 connections against a
+# second vpcd started with --no-fsync (answers wait for the COMMIT, which
+# survives kill -9, not for the disk's flush); then vpcd's RSS holding 10,000 ENIs
 # (vpcd runs with --quota enis_per_region raised past AWS's default 5,000;
 # 8 clients create them); last, the state disk alone: fdatasync of 4 KiB,
 # by itself and with one CPU busy (its stalls are a floor under any durable

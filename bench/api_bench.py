@@ -190,12 +190,24 @@ def main():
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     moto = subprocess.Popen(["moto_server", "-p", str(mport)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
+    nofsync = None
     try:
         wait_port(vport)
         wait_port(mport)
         results = {}
         describe_vpcd = None
-        for name, port, pid in (("vpcd", vport, vpcd.pid), ("moto", mport, moto.pid)):
+        for name, port, pid in (("vpcd", vport, vpcd.pid), ("moto", mport, moto.pid),
+                                ("vpcd_no_fsync", None, None)):
+            if name == "vpcd_no_fsync":
+                # The same mix against a second vpcd started with --no-fsync: an answer
+                # waits for its COMMIT (kill -9 safe), not for the disk's flush.
+                port = free_port()
+                nofsync = subprocess.Popen([f"{BUILD}/daemon/vpcd", "--no-fabric", "--no-fsync",
+                                            "--listen", f"127.0.0.1:{port}",
+                                            "--state-dir", f"{tmp}/state-no-fsync"],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                pid = nofsync.pid
+                wait_port(port)
             ec2 = client(port)
             vpc, subnets = setup(ec2)
             describe = f"Action=DescribeSubnets&Version=2016-11-15&Filter.1.Name=vpc-id&Filter.1.Value.1={vpc}"
@@ -208,6 +220,13 @@ def main():
             if name == "vpcd":
                 describe_vpcd = dscript
             mscript = lua(tmp, f"{name}-m", port, mix)
+            if name == "vpcd_no_fsync":
+                results[name] = {"create_delete_mix": run_wrk(port, mscript, pid),
+                                 "create_delete_mix_c32": run_wrk(port, mscript, pid, 32)}
+                nofsync.terminate()
+                nofsync.wait()
+                nofsync = None
+                continue
             results[name] = {"describe_subnets_50": run_wrk(port, dscript, pid),
                              "create_delete_mix": run_wrk(port, mscript, pid),
                              # The workloads use 8 connections; with 32, more
@@ -232,6 +251,12 @@ def main():
                   f"moto {m[w]['rps']:8.1f} req/s p99 {m[w]['p99_ms']:7.2f} ms "
                   f"{m[w]['cpu_us_per_req']:8.1f} us CPU/req | ratio {ratio:6.1f}x")
             results[w + "_ratio"] = round(ratio, 1)
+        for w in ("create_delete_mix", "create_delete_mix_c32"):
+            n = results["vpcd_no_fsync"][w]
+            ratio = n["rps"] / m[w]["rps"] if m[w]["rps"] else 0
+            print(f"{w + ' --no-fsync':22s} vpcd {n['rps']:9.1f} req/s p99 {n['p99_ms']:7.2f} ms "
+                  f"{n['cpu_us_per_req']:6.1f} us CPU/req | moto as above | ratio {ratio:6.1f}x")
+            results[w + "_no_fsync_ratio"] = round(ratio, 1)
         print(f"vpcd RSS with {made} ENIs: {rss / 1024:.1f} MiB (before them: "
               f"{rss_before / 1024:.1f} MiB; created by {ENI_CLIENTS} clients in "
               f"{eni_seconds:.0f} s)")
@@ -252,8 +277,10 @@ def main():
                           "vpcd_rss_kib_before_enis": rss_before,
                           "eni_create_seconds": round(eni_seconds, 1), "fsync_probe": disk}))
     finally:
-        vpcd.terminate()
-        vpcd.wait()
+        for p in (vpcd, nofsync):
+            if p:
+                p.terminate()
+                p.wait()
         os.killpg(moto.pid, 15)
         moto.wait()
         shutil.rmtree(tmp, ignore_errors=True)
