@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/checkpointer.h"
 #include "tests/unit/store/fixture.h"
 #include "tests/unit/store/helpers.h"
 
@@ -518,4 +519,22 @@ Test(checkpoints, background_checkpoints_keep_the_wal_small)
 Test(checkpoints, no_fsync_never_fdatasyncs_and_keeps_the_wal_small)
 {
 	checkpoint_stream(true);
+}
+
+Test(checkpoints, the_checkpointer_refuses_bad_arguments_and_accepts_null)
+{
+	struct store_checkpointer *cp = NULL;
+	char *dir = th_tmpdir();
+	char path[4096];
+
+	cr_assert_eq(store_checkpointer_start(NULL, &cp), -EINVAL);
+	cr_assert_eq(store_checkpointer_start("/nonexistent/vpcd.db", NULL), -EINVAL);
+	snprintf(path, sizeof(path), "%s/missing/vpcd.db", dir);
+	cr_assert_lt(store_checkpointer_start(path, &cp), 0, "no such database");
+	cr_assert_null(cp, "nothing returned on failure");
+	cr_assert_null(store_checkpointer_stop(NULL));
+	store_checkpointer_kick(NULL);
+	cr_assert_eq(store_checkpointer_run(NULL), -EINVAL);
+	cr_assert_eq(store_checkpointer_count(NULL), 0);
+	th_rmdir(dir);
 }
