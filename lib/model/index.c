@@ -76,24 +76,36 @@ static void place(struct index_slot *slots, size_t cap, uint64_t hash, void *obj
 	slots[k].obj = obj;
 }
 
+/* Room for need entries within the 70% load factor.  0 or -ENOMEM. */
+static int reserve(struct model_index *ix, size_t need)
+{
+	struct index_slot *slots;
+	size_t cap = ix->cap ? ix->cap : INDEX_MIN_CAP;
+
+	if (need > SIZE_MAX / 10 / sizeof(*slots))
+		return -ENOMEM;
+	while (need * 10 > cap * 7)
+		cap *= 2;
+	if (cap == ix->cap)
+		return 0;
+	slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < ix->cap; i++)
+		if (ix->slots[i].obj)
+			place(slots, cap, ix->slots[i].hash, ix->slots[i].obj);
+	free(ix->slots);
+	ix->slots = slots;
+	ix->cap = cap;
+	return 0;
+}
+
 static int insert(struct model_index *ix, void *obj)
 {
-	if ((ix->count + 1) * 10 > ix->cap * 7) {
-		size_t cap = ix->cap ? ix->cap * 2 : INDEX_MIN_CAP;
-		struct index_slot *slots;
+	int r = reserve(ix, ix->count + 1);
 
-		if (cap < ix->cap || cap > SIZE_MAX / sizeof(*slots))
-			return -ENOMEM;
-		slots = calloc(cap, sizeof(*slots));
-		if (!slots)
-			return -ENOMEM;
-		for (size_t i = 0; i < ix->cap; i++)
-			if (ix->slots[i].obj)
-				place(slots, cap, ix->slots[i].hash, ix->slots[i].obj);
-		free(ix->slots);
-		ix->slots = slots;
-		ix->cap = cap;
-	}
+	if (r < 0)
+		return r;
 	place(ix->slots, ix->cap, key_hash(key_of(ix, obj)), obj);
 	ix->count++;
 	return 0;
@@ -148,6 +160,9 @@ static void catch_up(struct model_index *ix, void *const *items, size_t n)
 			ix->pending[keep++] = obj;
 	}
 	ix->n_pending = keep;
+	/* A whole array at once (the first look-up after a load): one allocation, not log2(n). */
+	if (n - ix->seen > 1)
+		(void)reserve(ix, ix->count + (n - ix->seen)); /* on failure insert() tries again */
 	for (; ix->seen < n; ix->seen++) {
 		void *obj = items[ix->seen];
 		int r;

@@ -56,8 +56,11 @@ static inline void fx_new_id(struct fx *f, const char *prefix, char dst[MODEL_ID
 	memcpy(dst, id, MODEL_ID_LEN);
 }
 
+/* Every test ends by checking the model's look-up indexes against its arrays (abort: a crash). */
 static inline void fx_fini(struct fx *f)
 {
+	if (f->m && model_check_indexes(f->m) < 0)
+		abort();
 	f->m = model_free(f->m);
 }
 

@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/model/ops.h"
@@ -24,6 +25,8 @@ static void setup(void)
 
 static void teardown(void)
 {
+	if (m && model_check_indexes(m) < 0) /* the look-up indexes against the arrays */
+		abort();
 	m = model_free(m);
 }
 
