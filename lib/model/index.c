@@ -186,7 +186,8 @@ void *model_index_find(struct model_index *ix, void *const *items, size_t n, con
 		size_t mask = ix->cap - 1;
 
 		for (size_t k = h & mask; ix->slots[k].obj; k = (k + 1) & mask)
-			if (ix->slots[k].hash == h && strcmp(key_of(ix, ix->slots[k].obj), key) == 0)
+			if (ix->slots[k].hash == h &&
+			    strcmp(key_of(ix, ix->slots[k].obj), key) == 0)
 				return ix->slots[k].obj;
 	}
 	for (size_t i = 0; i < ix->n_pending; i++)
@@ -235,7 +236,8 @@ int model_index_check(struct model_index *ix, void *const *items, size_t n)
 		for (size_t j = 0; j < ix->n_pending; j++)
 			pending += ix->pending[j] == obj;
 		if (slot_of(ix, obj) < ix->cap) {
-			if (pending || ix->slots[slot_of(ix, obj)].hash != key_hash(key_of(ix, obj)))
+			if (pending ||
+			    ix->slots[slot_of(ix, obj)].hash != key_hash(key_of(ix, obj)))
 				return -EINVAL;
 			in_table++;
 		} else if (pending == 1) {

@@ -284,7 +284,8 @@ Test(index, table_survives_growth_and_deletion)
 		char key[16];
 
 		snprintf(key, sizeof(key), "k%zu", i);
-		cr_assert_eq(model_index_find(ix, items, n, key), i % 3 ? &objs[i] : NULL, "%s", key);
+		cr_assert_eq(model_index_find(ix, items, n, key), i % 3 ? &objs[i] : NULL, "%s",
+			     key);
 	}
 	cr_assert_null(model_index_find(ix, items, n, "k5000"));
 	cr_assert_null(model_index_free(ix));
