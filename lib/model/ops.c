@@ -371,14 +371,8 @@ static bool block_free(const struct model *m, const struct model_subnet *s, stru
 	for (size_t i = 0; i < m->n_enis; i++) {
 		const struct model_eni *e = m->enis[i];
 
-		if (strcmp(e->vpc_id, s->vpc_id) != 0)
-			continue;
-		for (size_t j = 0; j < e->n_ips; j++)
-			if (net_cidr4_contains(b, e->ips[j].ip))
-				return false;
-		for (size_t j = 0; j < e->n_prefixes; j++)
-			if (net_cidr4_overlaps(b, e->prefixes[j]))
-				return false;
+		if (eni_touches(e, b) && strcmp(e->vpc_id, s->vpc_id) == 0)
+			return false;
 	}
 	for (uint32_t ip = b.addr; ip <= net_cidr4_last(b); ip++)
 		if (model_subnet_ip_reserved(s, ip))
