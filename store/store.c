@@ -32,6 +32,15 @@
  * condition variable, and every commit counted before it started is
  * covered.  SQLite's own checkpoints still fsync the WAL before copying it
  * into the database and the database afterwards, in NORMAL as in FULL.
+ * With store_set_no_fsync (vpcd --no-fsync) store_sync() does nothing: an
+ * acknowledged commit is in the kernel (kill -9 safe), not on the disk.
+ *
+ * Background checkpoints (store_set_background_checkpoints, vpcd's mode): a
+ * WAL hook replaces SQLite's automatic checkpoints; it kicks a checkpointer
+ * (checkpointer.c: its own thread and connection, PASSIVE checkpoints) each
+ * time the WAL has grown by the threshold, and checkpoints in the committing
+ * connection only once the WAL is 16 times that, so that it starts over (see
+ * STORE_CHECKPOINT_PAGES below).
  *
  * Batches (store_set_batch, vpcd's mode on top of group commit): the first
  * save or token put opens one IMMEDIATE transaction and leaves it open;
