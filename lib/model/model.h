@@ -24,8 +24,12 @@
  * route table holds one local route per VPC CIDR; IDs are unique.
  *
  * The engine never reads this structure on the packet path: it compiles it
- * into lookup tables (lib/engine).  Threading: a model is not thread-safe;
- * the daemon serialises changes and publishes compiled generations.
+ * into lookup tables (lib/engine).  Threading: a model is not thread-safe,
+ * not even for readers alone: a look-up by ID updates the index it goes
+ * through (catching up with appended objects), so every use of one model,
+ * reads included, needs the caller's serialisation (vpcd: the server mutex,
+ * also around the fabric's IMDS and DNS look-ups); the daemon publishes
+ * compiled generations for the packet path.
  */
 #ifndef OPENVPC_MODEL_H
 #define OPENVPC_MODEL_H
