@@ -352,6 +352,13 @@ struct api_describe {
 	const void *const *objs;      /* e.g. (const void *const *)r->model->vpcs */
 	size_t n_objs;
 	const char *(*id_of)(const void *obj);
+	/*
+	 * Optional, only where objs is the model's whole array of the kind: the
+	 * object whose id_of is id, or NULL, through the model's index.  With
+	 * listed IDs the candidates are then the listed objects (each once),
+	 * not a pass over objs per ID.
+	 */
+	const void *(*find)(const struct model *m, const char *id);
 	/* Optional extra selection (e.g. only what the action may show); NULL: all. */
 	bool (*visible)(struct api_req *r, const void *obj);
 	const char *set_name; /* "vpcSet" */

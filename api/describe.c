@@ -2,7 +2,9 @@
  * describe: the common skeleton of a Describe* action (api.h,
  * api_describe_run): the ID list, Filter.N, MaxResults/NextToken, the
  * NotFound check of every listed ID, DryRun, selection, paging and the
- * <xxxSet> of <item>s.  Families supply the objects and how to render one.
+ * <xxxSet> of <item>s.  Families supply the objects and how to render one,
+ * and where they can a find through the model's index, so that listed IDs
+ * cost a look-up each rather than a pass over every object of the kind.
  * Nothing here is specific to a resource; nothing is retained after the
  * request (the selection lives in the request arena).
  */
@@ -38,10 +40,30 @@ int api_describe_run(struct api_req *r, const struct api_describe *d)
 		return api_fail(r, 400, "InvalidParameterCombination",
 				"The parameter %ss cannot be used with the parameter MaxResults",
 				d->id_param);
+	const void *const *objs = d->objs;
+	size_t n_objs = d->n_objs;
+	const void **listed = NULL;
+
+	if (n_ids > 0 && d->find) {
+		listed = api_alloc(r, n_ids * sizeof(*listed));
+		if (!listed)
+			return api_fail(r, 500, "InternalError", "Out of memory.");
+		n_objs = 0;
+	}
 	for (size_t i = 0; i < n_ids; i++) {
 		bool found = false;
 
-		for (size_t k = 0; k < d->n_objs && !found; k++)
+		if (listed) { /* through the index, each object once */
+			const void *o = d->find(r->model, ids[i]);
+			bool dup = false;
+
+			found = o != NULL;
+			for (size_t k = 0; k < n_objs && found && !dup; k++)
+				dup = listed[k] == o;
+			if (found && !dup)
+				listed[n_objs++] = o;
+		}
+		for (size_t k = 0; k < d->n_objs && !listed && !found; k++)
 			found = strcmp(d->id_of(d->objs[k]), ids[i]) == 0;
 		if (!found) {
 			/* not_found_fmt is a family's constant with exactly one %s. */
@@ -53,13 +75,15 @@ int api_describe_run(struct api_req *r, const struct api_describe *d)
 	}
 	if ((e = api_dry_run_check(r)) < 0)
 		return e;
-	const void **sel = api_alloc(r, (d->n_objs + 1) * sizeof(*sel));
+	if (listed)
+		objs = listed; /* exactly the listed objects */
+	const void **sel = api_alloc(r, (n_objs + 1) * sizeof(*sel));
 	if (!sel)
 		return api_fail(r, 500, "InternalError", "Out of memory.");
-	for (size_t k = 0; k < d->n_objs; k++) {
-		const void *o = d->objs[k];
+	for (size_t k = 0; k < n_objs; k++) {
+		const void *o = objs[k];
 
-		if (n_ids > 0 && !id_listed(ids, n_ids, d->id_of(o)))
+		if (n_ids > 0 && !listed && !id_listed(ids, n_ids, d->id_of(o)))
 			continue;
 		if (d->visible && !d->visible(r, o))
 			continue;

@@ -307,49 +307,13 @@ static void render_eni_item(struct api_req *r, const void *o)
 	render_eni(r, o, "item");
 }
 
-/*
- * With NetworkInterfaceId.N the candidates are the listed ENIs, found through
- * the model's index, rather than every ENI of the Region (each listed ID once;
- * one that does not exist is left out, so that api_describe_run() reports it
- * as before).  The list is parsed as api_describe_run() parses it first.
- */
-static int listed_enis(struct api_req *r, const void *const **ret_objs, size_t *ret_n)
+static const void *find_eni(const struct model *m, const char *id)
 {
-	const struct model *m = r->model;
-	const struct model_eni **sel;
-	const char **ids = NULL;
-	size_t n_ids = 0, n = 0;
-	int e;
-
-	if ((e = api_get_str_list(r, &ids, &n_ids, "%s", "NetworkInterfaceId")) < 0)
-		return e;
-	if (n_ids == 0 || !(sel = api_alloc(r, n_ids * sizeof(*sel)))) {
-		*ret_objs = (const void *const *)m->enis;
-		*ret_n = m->n_enis;
-		return 0;
-	}
-	for (size_t i = 0; i < n_ids; i++) {
-		const struct model_eni *eni = model_find_eni(m, ids[i]);
-		bool dup = false;
-
-		for (size_t k = 0; k < n && eni && !dup; k++)
-			dup = sel[k] == eni;
-		if (eni && !dup)
-			sel[n++] = eni;
-	}
-	*ret_objs = (const void *const *)sel;
-	*ret_n = n;
-	return 0;
+	return model_find_eni(m, id);
 }
 
 static int describe_network_interfaces(struct api_req *r)
 {
-	const void *const *objs = NULL;
-	size_t n_objs = 0;
-	int e = listed_enis(r, &objs, &n_objs);
-
-	if (e < 0)
-		return e;
 	const struct api_describe d = {
 	    .id_param = "NetworkInterfaceId",
 	    .not_found_code = "InvalidNetworkInterfaceID.NotFound",
@@ -357,9 +321,10 @@ static int describe_network_interfaces(struct api_req *r)
 	    .filters = &eni_filters,
 	    .paginated = true,
 	    .ids_exclude_max_results = true,
-	    .objs = objs,
-	    .n_objs = n_objs,
+	    .objs = (const void *const *)r->model->enis,
+	    .n_objs = r->model->n_enis,
 	    .id_of = eni_id,
+	    .find = find_eni,
 	    .set_name = "networkInterfaceSet",
 	    .render = render_eni_item,
 	};
@@ -964,6 +929,10 @@ static const struct api_filter_field inst_fields[] = {
 static const struct api_filter_table inst_filters = {inst_fields, ARRAY_SIZE(inst_fields),
 						     inst_tags};
 static const char *inst_id(const void *o) { return INST(o)->id; }
+static const void *find_inst(const struct model *m, const char *id)
+{
+	return model_find_instance(m, id);
+}
 
 /*
  * The page's instances (in ID order) grouped into one reservationSet item per
@@ -1006,6 +975,7 @@ static int describe_instances(struct api_req *r)
 	    .objs = (const void *const *)r->model->instances,
 	    .n_objs = r->model->n_instances,
 	    .id_of = inst_id,
+	    .find = find_inst,
 	    .set_name = "reservationSet",
 	    .render_page = render_reservations,
 	};

@@ -796,6 +796,11 @@ static bool sg_listed(struct api_req *r, const void *o)
  * skeleton; with names the IDs and names are checked here (in the order the
  * skeleton would) and the skeleton selects through sg_listed.
  */
+static const void *find_sg(const struct model *m, const char *id)
+{
+	return model_find_sg(m, id);
+}
+
 static int describe_security_groups(struct api_req *r)
 {
 	struct api_describe d = {
@@ -807,6 +812,7 @@ static int describe_security_groups(struct api_req *r)
 	    .objs = (const void *const *)r->model->sgs,
 	    .n_objs = r->model->n_sgs,
 	    .id_of = sg_id_of,
+	    .find = find_sg,
 	    .set_name = "securityGroupInfo",
 	    .render = render_sg_item,
 	};

@@ -530,3 +530,43 @@ def test_eni_writes_with_elastic_ips_survive_restart(start_vpcd, tmp_path):
     got = enis[aid]
     assert got["SourceDestCheck"] is False and len(got["PrivateIpAddresses"]) == 3
     assert secondary[1] not in [p["PrivateIpAddress"] for p in got["PrivateIpAddresses"]]
+
+
+def test_describe_listed_ids_through_the_index(env):
+    """DescribeNetworkInterfaces, DescribeInstances and DescribeSecurityGroups take listed
+    IDs through the model's index: an ID listed twice is answered once, the others of the
+    kind are left out, filters still apply, and one missing ID fails the call whole."""
+    c, subnets = env
+    subnet, vpc = _subnet(c, subnets)
+    enis = [c.create_network_interface(SubnetId=subnet)["NetworkInterface"]["NetworkInterfaceId"]
+            for _ in range(3)]
+    insts = [i["InstanceId"] for i in c.run_instances(
+        ImageId="ami-12345678", InstanceType="t3.micro", MinCount=3, MaxCount=3,
+        SubnetId=subnet)["Instances"]]
+    sgs = [c.create_security_group(GroupName=f"idx-{n}", Description="d", VpcId=vpc)["GroupId"]
+           for n in range(3)]
+
+    got = c.describe_network_interfaces(NetworkInterfaceIds=[enis[2], enis[0], enis[2]])
+    assert sorted(e["NetworkInterfaceId"] for e in got["NetworkInterfaces"]) == sorted([enis[0], enis[2]])
+    got = c.describe_instances(InstanceIds=[insts[1], insts[1]])
+    assert [i["InstanceId"] for r in got["Reservations"] for i in r["Instances"]] == [insts[1]]
+    got = c.describe_security_groups(GroupIds=[sgs[0], sgs[1], sgs[0]])
+    assert sorted(g["GroupId"] for g in got["SecurityGroups"]) == sorted(sgs[:2])
+    # Filters apply to the listed objects.
+    got = c.describe_security_groups(GroupIds=sgs, Filters=[{"Name": "group-name", "Values": ["idx-1"]}])
+    assert [g["GroupId"] for g in got["SecurityGroups"]] == [sgs[1]]
+
+    missing = {"eni": "eni-0123456789abcdef0", "i": "i-0123456789abcdef0", "sg": "sg-0123456789abcdef0"}
+    with pytest.raises(ClientError) as e:
+        c.describe_network_interfaces(NetworkInterfaceIds=[enis[0], missing["eni"]])
+    assert _code(e) == "InvalidNetworkInterfaceID.NotFound"
+    with pytest.raises(ClientError) as e:
+        c.describe_instances(InstanceIds=[missing["i"], insts[0]])
+    assert _code(e) == "InvalidInstanceID.NotFound"
+    with pytest.raises(ClientError) as e:
+        c.describe_security_groups(GroupIds=[sgs[2], missing["sg"]])
+    assert _code(e) == "InvalidGroup.NotFound"
+    # An ID of another kind is not found either.
+    with pytest.raises(ClientError) as e:
+        c.describe_security_groups(GroupIds=[enis[0]])
+    assert _code(e) == "InvalidGroup.NotFound"
