@@ -296,27 +296,25 @@ int model_subnets_available_ips(const struct model *m, uint32_t *ret_counts)
 	return 0;
 }
 
+/* Is ip free: in the bitmap when there is one (used), else by asking the model. */
+static bool alloc_free(const struct model *m, const struct model_subnet *s, const uint64_t *used,
+		       uint32_t ip)
+{
+	uint32_t off = ip - s->cidr.addr;
+
+	return used ? !(used[off / 64] & (1ULL << (off % 64))) : !model_private_ip_in_use(m, s, ip);
+}
+
 int model_subnet_alloc_ips(const struct model *m, const struct model_subnet *s, size_t n,
 			   uint32_t *ret_ips)
 {
 	uint32_t base = s->cidr.addr, last = net_cidr4_last(s->cidr);
-	uint64_t used[ALLOC_BITMAP_BITS / 64];
+	uint64_t bitmap[ALLOC_BITMAP_BITS / 64];
+	const uint64_t *used = NULL; /* subnets larger than the bitmap ask the model */
 	size_t k = 0;
 
 	if (n == 0)
 		return 0;
-	if (net_cidr4_size(s->cidr) > ALLOC_BITMAP_BITS) {
-		/* Counted first: ret_ips is written only on success. */
-		for (uint32_t ip = base + 4; ip < last && k < n; ip++)
-			k += !model_private_ip_in_use(m, s, ip);
-		if (k < n)
-			return -ENOSPC;
-		k = 0;
-		for (uint32_t ip = base + 4; ip < last && k < n; ip++)
-			if (!model_private_ip_in_use(m, s, ip))
-				ret_ips[k++] = ip;
-		return 0;
-	}
 	/*
 	 * The same answer as asking model_private_ip_in_use() address by
 	 * address from the bottom, without a pass over every ENI per address
@@ -325,33 +323,36 @@ int model_subnet_alloc_ips(const struct model *m, const struct model_subnet *s, 
 	 * model_subnet_alloc_ip() return when each address is added to an ENI
 	 * of the VPC before the next call).
 	 */
-	memset(used, 0, (net_cidr4_size(s->cidr) + 63) / 64 * sizeof(used[0]));
-	for (size_t i = 0; i < m->n_enis; i++) {
-		const struct model_eni *e = m->enis[i];
+	if (net_cidr4_size(s->cidr) <= ALLOC_BITMAP_BITS) {
+		memset(bitmap, 0, (net_cidr4_size(s->cidr) + 63) / 64 * sizeof(bitmap[0]));
+		for (size_t i = 0; i < m->n_enis; i++) {
+			const struct model_eni *e = m->enis[i];
 
-		/* Most ENIs hold nothing in this subnet: those skip the VPC ID compare. */
-		if (!eni_touches(e, s->cidr) || strcmp(e->vpc_id, s->vpc_id) != 0)
-			continue;
-		for (size_t j = 0; j < e->n_ips; j++)
-			if (net_cidr4_contains(s->cidr, e->ips[j].ip))
-				mark_used(used, base, e->ips[j].ip, e->ips[j].ip);
-		for (size_t j = 0; j < e->n_prefixes; j++) {
-			struct net_cidr4 p = e->prefixes[j];
-			uint32_t plast = net_cidr4_last(p);
+			/* Most ENIs hold nothing in this subnet: those skip the VPC ID compare. */
+			if (!eni_touches(e, s->cidr) || strcmp(e->vpc_id, s->vpc_id) != 0)
+				continue;
+			for (size_t j = 0; j < e->n_ips; j++)
+				if (net_cidr4_contains(s->cidr, e->ips[j].ip))
+					mark_used(bitmap, base, e->ips[j].ip, e->ips[j].ip);
+			for (size_t j = 0; j < e->n_prefixes; j++) {
+				struct net_cidr4 p = e->prefixes[j];
+				uint32_t plast = net_cidr4_last(p);
 
-			if (net_cidr4_overlaps(s->cidr, p))
-				mark_used(used, base, p.addr > base ? p.addr : base,
-					  plast < last ? plast : last);
+				if (net_cidr4_overlaps(s->cidr, p))
+					mark_used(bitmap, base, p.addr > base ? p.addr : base,
+						  plast < last ? plast : last);
+			}
 		}
+		used = bitmap;
 	}
 	/* Counted first: ret_ips is written only on success. */
 	for (uint32_t ip = base + 4; ip < last && k < n; ip++)
-		k += !(used[(ip - base) / 64] & (1ULL << ((ip - base) % 64)));
+		k += alloc_free(m, s, used, ip);
 	if (k < n)
 		return -ENOSPC;
 	k = 0;
 	for (uint32_t ip = base + 4; ip < last && k < n; ip++)
-		if (!(used[(ip - base) / 64] & (1ULL << ((ip - base) % 64))))
+		if (alloc_free(m, s, used, ip))
 			ret_ips[k++] = ip;
 	return 0;
 }
