@@ -2,7 +2,7 @@
  * checkpointer: see checkpointer.h.
  *
  * State under cp->lock: `pending` (a kick not yet taken by the thread),
- * `running` (a checkpoint in progress), `stopping`, and the counters.  A
+ * `stopping`, and the counters (a checkpoint runs while started != ended).  A
  * kick sets `pending` and signals only when neither is set, so a writer
  * committing past the threshold while a checkpoint runs costs one
  * uncontended mutex round trip and no wake-up.  The connection is used by
@@ -23,7 +23,7 @@ struct store_checkpointer {
 	pthread_mutex_t lock;
 	pthread_cond_t wake; /* the thread waits for a kick or stop */
 	pthread_cond_t done; /* store_checkpointer_run waits for a checkpoint's end */
-	bool pending, running, stopping;
+	bool pending, stopping;
 	uint64_t started, ended; /* checkpoints begun / ended (with or without error) */
 	uint64_t completed;	 /* ended without error */
 	int last_result;
@@ -59,13 +59,11 @@ static void *checkpoint_thread(void *arg)
 		if (cp->stopping)
 			break;
 		cp->pending = false;
-		cp->running = true;
 		cp->started++;
 		pthread_mutex_unlock(&cp->lock);
 		rc = sqlite3_wal_checkpoint_v2(cp->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		r = checkpoint_errno(rc);
 		pthread_mutex_lock(&cp->lock);
-		cp->running = false;
 		cp->ended++;
 		cp->last_result = r;
 		if (r == 0)
@@ -144,7 +142,7 @@ void store_checkpointer_kick(struct store_checkpointer *cp)
 	if (!cp)
 		return;
 	pthread_mutex_lock(&cp->lock);
-	if (!cp->pending && !cp->running) {
+	if (!cp->pending && cp->started == cp->ended) { /* none pending, none running */
 		cp->pending = true;
 		pthread_cond_signal(&cp->wake);
 	}
