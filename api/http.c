@@ -1,32 +1,42 @@
 /*
- * http: the libmicrohttpd listener of the API server, and its wait for the
- * group commit.
+ * http: the libmicrohttpd listeners of the API server, and their wait for
+ * the group commit.
  *
- * An event loop, not a thread per connection: libmicrohttpd's epoll thread
- * pool (API_HTTP_THREADS threads, so reads use both CPUs) calls
- * access_handler(), which runs the request with api_server_handle_begin()
- * once its body is complete.  No loop thread ever waits for an fdatasync:
- * when the answer must wait for the group commit (the request saved, or
- * follows changes not yet durable), the connection is suspended
- * (MHD_suspend_connection) and put on the commit queue with its response,
- * under the server mutex (api_server_begin's wait callback).  One commit
- * thread takes the whole queue and runs persist.commit() in one critical
- * section of that mutex (so the batch transaction it commits holds exactly
- * the saves of the requests it took, and of none it did not), then
- * persist.sync() once (one fdatasync covers every commit counted before it
- * started), finishes every answer with the result (api_server_end: 500
- * InternalError when the commit or the sync failed) and logs them, flushes
- * the log once for the batch, and resumes them; the loop then calls
- * access_handler() again, which queues the answer.  Requests that arrive
- * meanwhile form the next batch.  Nothing is answered before the commit and
- * the fdatasync that cover it, exactly as with a blocking sync, nor before
- * its log line was handed to the log's flush.
+ * The main listener (api_server_listen) is an event loop of our own: one
+ * thread waits on libmicrohttpd's epoll fd (external polling, MHD_USE_EPOLL)
+ * and runs MHD_run(), which calls access_handler() for every ready
+ * connection; a complete request runs with api_server_begin().  When its
+ * answer must wait for the group commit (the request saved, or follows
+ * changes not yet durable), the connection is suspended
+ * (MHD_suspend_connection) and put on the loop's pending list with its
+ * response (api_server_begin's wait callback, under the server mutex).
+ * After the pass, loop_flush() commits once for the whole list
+ * (persist.commit, under the server mutex: the batch transaction holds
+ * exactly the saves of the requests taken) and, when an fdatasync is needed
+ * (the default; not with vpcd --no-fsync), hands it to the syncer thread
+ * and goes on serving: what arrives meanwhile is the next batch, committed
+ * when that sync ends (one fdatasync in flight; it covers every commit
+ * counted before it started).  A batch is answered once its sync ended
+ * (api_server_end: 500 InternalError when the commit or the sync failed):
+ * every answer logged, the log flushed once, the connections resumed and
+ * MHD_run() again, which calls access_handler() for each and queues the
+ * answer.  Nothing is answered before the commit and the fdatasync that
+ * cover it, nor before its log line was handed to the log's flush.  The
+ * loop thread is the only one to call into the main daemon.  Thread hops
+ * per request cost more than the work on 2 CPUs: this replaced a thread
+ * pool with a commit thread (docs/benchmarks.md, 2026-11-27 22:00).
+ *
+ * Extra listeners (api_server_listen_socket) use libmicrohttpd's own epoll
+ * thread; their requests wait on the commit queue, whose thread commits,
+ * syncs and resumes them the same way.
  *
  * A suspended connection is not polled: a client that disconnects is
  * noticed after the resume, and request_completed() frees the kept
  * response.  libmicrohttpd must not be stopped with suspended connections,
- * so api_server_stop() first drains the queue (later requests sync in the
- * loop thread) and stops the commit thread.
+ * so api_server_stop() first drains the commit queue (later requests of the
+ * extra listeners sync in their thread) and stops the commit thread, then
+ * stops the loop, which answers what is pending or syncing (without sending:
+ * MHD_stop_daemon closes those connections) before it ends.
  *
  * The raw request URI (needed for the SigV4 canonical query string) is
  * captured with MHD_OPTION_URI_LOG_CALLBACK, which also allocates the
@@ -42,10 +52,15 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 /*
  * libmicrohttpd's per-connection memory pool (headers, read buffer), zeroed
@@ -56,8 +71,6 @@
  * read buffer as they arrive, so the 1 MiB body limit is unaffected.
  */
 #define API_HTTP_POOL_SIZE 16384
-/* Event-loop threads of the main listener (libmicrohttpd's thread pool). */
-#define API_HTTP_THREADS 2
 
 enum http_wait {
 	HTTP_RUNNING,	/* not yet answered */
@@ -75,6 +88,30 @@ struct http_conn {
 	struct MHD_Connection *con;
 	struct api_http_response resp; /* while SUSPENDED / RESUMED */
 	struct http_conn *next; /* on the commit queue */
+	struct http_loop *loop; /* the main listener's loop; NULL: an extra listener */
+};
+
+/*
+ * The main listener's event loop: one thread runs libmicrohttpd (external
+ * epoll) and, after each pass over the ready connections, commits and syncs
+ * once for every request of that pass that must wait (pending), then resumes
+ * them.  Only the loop thread touches pending and calls into the daemon.
+ */
+struct http_loop {
+	struct api_server *s;
+	struct MHD_Daemon *d;
+	int epfd; /* the daemon's epoll fd and wake */
+	int wake; /* eventfd: api_server_stop */
+	atomic_bool stop;
+	struct http_conn *pending, **tail; /* committed by the next flush */
+	struct http_conn *syncing;	   /* committed, the syncer's fdatasync under way */
+	pthread_t thread;
+	/* The syncer thread (default mode: the fdatasync off the loop). */
+	pthread_mutex_t lock;
+	pthread_cond_t ask_cond, done_cond;
+	bool sync_asked, sync_done, syncer_stop, syncer_started;
+	int sync_result;
+	pthread_t syncer;
 };
 
 /* The commit queue and its thread (one per server, shared by every listener). */
@@ -197,6 +234,14 @@ static bool commit_wait(struct api_server *s, void *arg, const struct api_http_r
 	struct MHD_Connection *con = c->con;
 
 	(void)resp;
+	if (c->loop) {
+		c->wait = HTTP_SUSPENDED;
+		c->next = NULL;
+		MHD_suspend_connection(con);
+		*c->loop->tail = c;
+		c->loop->tail = &c->next;
+		return true;
+	}
 	if (!q)
 		return false;
 	pthread_mutex_lock(&q->lock);
@@ -214,14 +259,211 @@ static bool commit_wait(struct api_server *s, void *arg, const struct api_http_r
 	return true;
 }
 
+/*
+ * Answer a synced batch (sync_result: the commit's and the sync's) and
+ * resume it; run the daemon to send the answers unless stopping (then
+ * MHD_stop_daemon closes the resumed connections).
+ */
+static void loop_finish(struct http_loop *l, struct http_conn *batch, int sync_result, bool run)
+{
+	struct http_conn *c, *next;
+
+	for (c = batch; c; c = c->next)
+		api_server_end(l->s, &c->resp, sync_result);
+	api_server_log_flush(l->s);
+	for (c = batch; c; c = next) {
+		next = c->next;
+		c->wait = HTTP_RESUMED;
+		MHD_resume_connection(c->con);
+	}
+	if (run)
+		MHD_run(l->d); /* sends them; may leave new requests pending */
+}
+
+/*
+ * Commit the pending requests' saves; true (and *ret_result) when they need
+ * no fdatasync (vpcd --no-fsync, or the commit failed).
+ */
+static bool loop_commit(struct http_loop *l, int *ret_result)
+{
+	struct api_server *s = l->s;
+	bool need_sync;
+	int r;
+
+	pthread_mutex_lock(&s->lock);
+	r = api_server_commit_locked(s);
+	need_sync = r == 0 && s->persist.sync &&
+		    (!s->persist.unsynced || s->persist.unsynced(s->persist.userdata) != 0);
+	pthread_mutex_unlock(&s->lock);
+	*ret_result = r;
+	return !need_sync;
+}
+
+/*
+ * After a pass over the ready connections: answer the batch whose sync
+ * ended, and commit what is pending, answering it at once when it needs no
+ * fdatasync, else handing the fdatasync to the syncer (one at a time: what
+ * arrives meanwhile waits for the next).  With block, wait for the syncer
+ * and go on until nothing is pending or syncing (api_server_stop).
+ */
+static void loop_flush(struct http_loop *l, bool block)
+{
+	for (;;) {
+		struct http_conn *batch, *done_batch = NULL;
+		int r, done_result = 0;
+
+		if (l->syncing) {
+			bool done;
+
+			pthread_mutex_lock(&l->lock);
+			while (block && !l->sync_done)
+				pthread_cond_wait(&l->done_cond, &l->lock);
+			done = l->sync_done;
+			done_result = l->sync_result;
+			l->sync_done = false;
+			pthread_mutex_unlock(&l->lock);
+			if (!done)
+				return; /* the wake eventfd brings us back */
+			done_batch = l->syncing;
+			l->syncing = NULL;
+		}
+		/* The next batch's fdatasync starts before this one is answered. */
+		batch = l->pending;
+		l->pending = NULL;
+		l->tail = &l->pending;
+		if (batch) {
+			if (loop_commit(l, &r)) {
+				loop_finish(l, batch, r, !block); /* no fdatasync needed */
+			} else {
+				l->syncing = batch;
+				pthread_mutex_lock(&l->lock);
+				l->sync_asked = true;
+				pthread_cond_signal(&l->ask_cond);
+				pthread_mutex_unlock(&l->lock);
+			}
+		}
+		if (done_batch)
+			loop_finish(l, done_batch, done_result, !block);
+		else if (!batch)
+			return;
+	}
+}
+
+/* The syncer: one fdatasync per batch handed over, then wakes the loop. */
+static void *syncer_thread(void *arg)
+{
+	struct http_loop *l = arg;
+	struct api_server *s = l->s;
+	uint64_t one = 1;
+
+	for (;;) {
+		int r;
+
+		pthread_mutex_lock(&l->lock);
+		while (!l->sync_asked && !l->syncer_stop)
+			pthread_cond_wait(&l->ask_cond, &l->lock);
+		if (!l->sync_asked) {
+			pthread_mutex_unlock(&l->lock);
+			return NULL;
+		}
+		l->sync_asked = false;
+		pthread_mutex_unlock(&l->lock);
+		r = s->persist.sync(s->persist.userdata);
+		pthread_mutex_lock(&l->lock);
+		l->sync_result = r;
+		l->sync_done = true;
+		pthread_cond_signal(&l->done_cond);
+		pthread_mutex_unlock(&l->lock);
+		if (write(l->wake, &one, sizeof(one)) < 0) {
+			/* an eventfd at its maximum is readable anyway */
+		}
+	}
+}
+
+static void *loop_thread(void *arg)
+{
+	struct http_loop *l = arg;
+	uint64_t v;
+
+	while (!atomic_load(&l->stop)) {
+		MHD_UNSIGNED_LONG_LONG to;
+		struct epoll_event ev[2];
+		int timeout = -1, n;
+
+		if (MHD_get_timeout(l->d, &to) == MHD_YES)
+			timeout = to > INT_MAX ? INT_MAX : (int)to;
+		n = epoll_wait(l->epfd, ev, 2, timeout);
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n; i++)
+			if (ev[i].data.fd == l->wake && read(l->wake, &v, sizeof(v)) < 0) {
+				/* EAGAIN: already read */
+			}
+		if (atomic_load(&l->stop))
+			break;
+		MHD_run(l->d);
+		loop_flush(l, false);
+	}
+	/* libmicrohttpd must not be stopped with suspended connections. */
+	loop_flush(l, true);
+	return NULL;
+}
+
+static int loop_watch(struct http_loop *l, int fd)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+
+	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static void loop_free(struct http_loop *l)
+{
+	if (!l)
+		return;
+	if (l->syncer_started) {
+		pthread_mutex_lock(&l->lock);
+		l->syncer_stop = true;
+		pthread_cond_signal(&l->ask_cond);
+		pthread_mutex_unlock(&l->lock);
+		pthread_join(l->syncer, NULL);
+	}
+	pthread_cond_destroy(&l->done_cond);
+	pthread_cond_destroy(&l->ask_cond);
+	pthread_mutex_destroy(&l->lock);
+	if (l->d)
+		MHD_stop_daemon(l->d);
+	if (l->epfd >= 0)
+		close(l->epfd);
+	if (l->wake >= 0)
+		close(l->wake);
+	free(l);
+}
+
+static void loop_stop(struct api_server *s)
+{
+	struct http_loop *l = s->loop;
+	uint64_t one = 1;
+
+	if (!l)
+		return;
+	atomic_store(&l->stop, true);
+	if (write(l->wake, &one, sizeof(one)) < 0) {
+		/* an eventfd at its maximum is readable anyway */
+	}
+	pthread_join(l->thread, NULL);
+	s->loop = NULL;
+	loop_free(l);
+}
+
 static void *uri_log(void *cls, const char *uri, struct MHD_Connection *con)
 {
 	struct http_conn *c = calloc(1, sizeof(*c));
 
-	(void)cls;
 	(void)con;
-	if (c)
+	if (c) {
 		c->uri = strdup(uri ? uri : "/");
+		c->loop = cls;
+	}
 	return c;
 }
 
@@ -379,9 +621,9 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *con, con
 int api_server_listen(struct api_server *s, const char *addr, uint16_t port)
 {
 	struct sockaddr_storage ss = {0};
-	struct MHD_Daemon *d;
-	unsigned int flags =
-	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+	unsigned int flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+	const union MHD_DaemonInfo *info;
+	struct http_loop *l;
 	int r;
 
 	if (s->daemon)
@@ -396,20 +638,50 @@ int api_server_listen(struct api_server *s, const char *addr, uint16_t port)
 	} else {
 		return -EINVAL;
 	}
-	r = s->persist.sync || s->persist.commit ? commit_start(s) : 0;
-	if (r < 0)
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->s = s;
+	l->tail = &l->pending;
+	pthread_mutex_init(&l->lock, NULL);
+	pthread_cond_init(&l->ask_cond, NULL);
+	pthread_cond_init(&l->done_cond, NULL);
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	l->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (l->epfd < 0 || l->wake < 0) {
+		r = -errno;
+		loop_free(l);
 		return r;
-	d = MHD_start_daemon(flags, port, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR,
-			     (struct sockaddr *)&ss, MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
-			     MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
-			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
-			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_HTTP_POOL_SIZE,
-			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)API_HTTP_THREADS,
-			     MHD_OPTION_END);
-	if (!d)
-		return errno ? -errno : -EADDRINUSE;
-	s->daemon = d;
+	}
+	l->d = MHD_start_daemon(
+	    flags, port, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&ss, MHD_OPTION_URI_LOG_CALLBACK, uri_log, l,
+	    MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int)256, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_HTTP_POOL_SIZE, MHD_OPTION_END);
+	if (!l->d) {
+		r = errno ? -errno : -EADDRINUSE;
+		loop_free(l);
+		return r;
+	}
+	info = MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_EPOLL_FD);
+	if (!info || loop_watch(l, info->epoll_fd) < 0 || loop_watch(l, l->wake) < 0) {
+		loop_free(l);
+		return -EIO;
+	}
+	if (s->persist.sync) {
+		if (pthread_create(&l->syncer, NULL, syncer_thread, l) != 0) {
+			loop_free(l);
+			return -EAGAIN;
+		}
+		l->syncer_started = true;
+	}
+	if (pthread_create(&l->thread, NULL, loop_thread, l) != 0) {
+		loop_free(l);
+		return -EAGAIN;
+	}
+	s->loop = l;
+	s->daemon = l->d;
 	s->stop = api_server_stop;
 	return 0;
 }
@@ -451,8 +723,8 @@ void api_server_stop(struct api_server *s)
 			MHD_stop_daemon(s->extra[i]);
 			s->extra[i] = NULL;
 		}
-	if (s->daemon) {
-		MHD_stop_daemon(s->daemon);
+	if (s->loop) {
+		loop_stop(s);
 		s->daemon = NULL;
 	}
 	commit_free(s);

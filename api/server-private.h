@@ -51,6 +51,7 @@ struct api_server {
 	void *extra[API_EXTRA_LISTENERS];   /* api_server_listen_socket daemons */
 	void (*stop)(struct api_server *s); /* set by the listener */
 	struct http_commit *commit;	    /* http.c: the group-commit wait queue */
+	struct http_loop *loop;		    /* http.c: the main listener's event loop */
 };
 
 /*

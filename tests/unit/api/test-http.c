@@ -2,7 +2,9 @@
  * The HTTP listener's wait for the group commit (api/http.c), over real
  * loopback connections with a fake store: concurrent writers on several
  * kept-alive connections are all answered, never before a sync covered
- * their commit, and share syncs; a failed sync answers 500 InternalError;
+ * their commit, and share syncs (with --no-fsync's store: never before a
+ * commit covered them, no sync, commits shared); a failed sync answers 500
+ * InternalError;
  * a client that disconnects while its request waits for the sync, and a
  * server stopped while one waits, neither crash nor leak (ASan).
  */
@@ -36,6 +38,9 @@ static struct {
 	bool gate_closed;	  /* sync blocks until opened */
 	bool in_sync;
 	int sync_result;
+	/* vpcd --no-fsync: saves are durable once committed, sync is never needed. */
+	bool no_fsync;
+	uint64_t committed, batches; /* saves covered by a commit, commit calls */
 } F = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 static int fake_load(void *ud, const char *account, const char *region, struct model **ret,
@@ -72,9 +77,23 @@ static int fake_unsynced(void *ud)
 
 	(void)ud;
 	pthread_mutex_lock(&F.lock);
-	r = F.sync_result < 0 || F.synced < F.commits;
+	if (F.no_fsync)
+		r = F.committed < F.commits;
+	else
+		r = F.sync_result < 0 || F.synced < F.commits;
 	pthread_mutex_unlock(&F.lock);
 	return r;
+}
+
+/* The batch commit (--no-fsync mode): every save so far is durable. */
+static int fake_commit(void *ud)
+{
+	(void)ud;
+	pthread_mutex_lock(&F.lock);
+	F.committed = F.commits;
+	F.batches++;
+	pthread_mutex_unlock(&F.lock);
+	return 0;
 }
 
 static int fake_sync(void *ud)
@@ -114,7 +133,7 @@ static void log_answer(void *ud, const char *action, int status, const char *cod
 		return;
 	pthread_mutex_lock(&F.lock);
 	F.answered_writes++;
-	if (F.answered_writes > F.synced)
+	if (F.answered_writes > (F.no_fsync ? F.committed : F.synced))
 		F.early++;
 	pthread_mutex_unlock(&F.lock);
 }
@@ -141,14 +160,15 @@ static void answer_received(void)
 static struct api_server *S;
 static uint16_t PORT;
 
-static void start(void)
+static void start_mode(bool no_fsync)
 {
 	struct api_config cfg = {
 	    .seed = 1,
 	    .persist = {.load = fake_load,
 			.save = fake_save,
 			.sync = fake_sync,
-			.unsynced = fake_unsynced},
+			.unsynced = fake_unsynced,
+			.commit = no_fsync ? fake_commit : NULL},
 	};
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t len = sizeof(sa);
@@ -159,6 +179,8 @@ static void start(void)
 	F.lines = F.flushed = F.flushes = F.received = F.late = 0;
 	F.gate_closed = F.in_sync = false;
 	F.sync_result = 0;
+	F.no_fsync = no_fsync;
+	F.committed = F.batches = 0;
 	pthread_mutex_unlock(&F.lock);
 	cr_assert_eq(api_server_new(&cfg, &S), 0);
 	api_set_log_callback(S, log_answer, NULL);
@@ -175,6 +197,11 @@ static void start(void)
 		r = api_server_listen(S, "127.0.0.1", PORT);
 	}
 	cr_assert_eq(r, 0, "listen: %s", strerror(-r));
+}
+
+static void start(void)
+{
+	start_mode(false);
 }
 
 static void stop(void)
@@ -316,6 +343,35 @@ Test(http, concurrent_writers_wait_for_a_shared_sync)
 	cr_assert_eq(F.late, 0, "%llu answers arrived before their log line was flushed",
 		     (unsigned long long)F.late);
 	cr_assert_lt(F.flushes, (uint64_t)ok, "no flush was shared");
+}
+
+/* vpcd --no-fsync: answered once committed, no fdatasync, commits shared. */
+Test(http, no_fsync_writers_wait_for_a_shared_commit)
+{
+	pthread_t t[CLIENTS];
+	struct client c[CLIENTS];
+	int ok = 0;
+
+	start_mode(true);
+	for (int i = 0; i < CLIENTS; i++) {
+		c[i] = (struct client){.index = i};
+		cr_assert_eq(pthread_create(&t[i], NULL, client_run, &c[i]), 0);
+	}
+	for (int i = 0; i < CLIENTS; i++) {
+		pthread_join(t[i], NULL);
+		cr_expect_eq(c[i].bad, 0, "client %d: %d failed", i, c[i].bad);
+		ok += c[i].ok;
+	}
+	stop();
+	cr_assert_eq(ok, CLIENTS * PER_CLIENT);
+	cr_assert_eq(F.answered_writes, (uint64_t)ok);
+	cr_assert_eq(F.early, 0, "%llu answers went out before their commit",
+		     (unsigned long long)F.early);
+	cr_assert_eq(F.syncs, 0, "a sync ran although none was needed");
+	cr_log_info("%d writes, %llu commits", ok, (unsigned long long)F.batches);
+	cr_assert_lt(F.batches, (uint64_t)ok, "no commit was shared");
+	cr_assert_eq(F.flushed, F.lines, "lines left unflushed after the stop");
+	cr_assert_eq(F.late, 0);
 }
 
 Test(http, failed_sync_answers_internal_error)
