@@ -12,12 +12,13 @@
  * response (api_server_begin's wait callback, under the server mutex).
  * After the pass, loop_flush() commits once for the whole list
  * (persist.commit, under the server mutex: the batch transaction holds
- * exactly the saves of the requests taken) and, when an fdatasync is needed
- * (the default; not with vpcd --no-fsync), hands it to the syncer thread
- * and goes on serving: what arrives meanwhile is the next batch, committed
- * when that sync ends (one fdatasync in flight; it covers every commit
- * counted before it started).  A batch is answered once its sync ended
- * (api_server_end: 500 InternalError when the commit or the sync failed):
+ * exactly the saves of the requests taken).  When no fdatasync is needed
+ * (vpcd --no-fsync) the batch is answered at once; otherwise it waits with
+ * its commit's sequence number, and the syncer thread runs fdatasyncs back
+ * to back while commits are not covered (each covers every commit made
+ * before it started), waking the loop after each; the loop answers the
+ * waiting requests that an ended one covers (api_server_end: 500
+ * InternalError when the commit or the sync failed), in commit order:
  * every answer logged, the log flushed once, the connections resumed and
  * MHD_run() again, which calls access_handler() for each and queues the
  * answer.  Nothing is answered before the commit and the fdatasync that
@@ -89,6 +90,8 @@ struct http_conn {
 	struct api_http_response resp; /* while SUSPENDED / RESUMED */
 	struct http_conn *next; /* on the commit queue */
 	struct http_loop *loop; /* the main listener's loop; NULL: an extra listener */
+	uint64_t seq;		/* the loop's commit that holds its save */
+	int result;		/* the commit's and the sync's, for api_server_end */
 };
 
 /*
@@ -103,14 +106,17 @@ struct http_loop {
 	int epfd; /* the daemon's epoll fd and wake */
 	int wake; /* eventfd: api_server_stop */
 	atomic_bool stop;
-	struct http_conn *pending, **tail; /* committed by the next flush */
-	struct http_conn *syncing;	   /* committed, the syncer's fdatasync under way */
+	struct http_conn *pending, **tail;	   /* committed by the next flush */
+	struct http_conn *waiting, **waiting_tail; /* committed, waiting for a sync */
 	pthread_t thread;
-	/* The syncer thread (default mode: the fdatasync off the loop). */
-	pthread_mutex_t lock;
+	/* The syncer thread (default mode: fdatasyncs off the loop, back to back). */
+	pthread_mutex_t lock; /* the sequence numbers below */
 	pthread_cond_t ask_cond, done_cond;
-	bool sync_asked, sync_done, syncer_stop, syncer_started;
-	int sync_result;
+	uint64_t committed; /* the loop's commits so far (seq) */
+	uint64_t synced;    /* commits covered by an fdatasync that ended */
+	uint64_t ok;	    /* commits covered by one that succeeded */
+	int fail;	    /* the first failed fdatasync's error */
+	bool syncer_stop, syncer_started;
 	pthread_t syncer;
 };
 
@@ -260,16 +266,16 @@ static bool commit_wait(struct api_server *s, void *arg, const struct api_http_r
 }
 
 /*
- * Answer a synced batch (sync_result: the commit's and the sync's) and
+ * Answer a batch (each request's result: the commit's and the sync's) and
  * resume it; run the daemon to send the answers unless stopping (then
  * MHD_stop_daemon closes the resumed connections).
  */
-static void loop_finish(struct http_loop *l, struct http_conn *batch, int sync_result, bool run)
+static void loop_finish(struct http_loop *l, struct http_conn *batch, bool run)
 {
 	struct http_conn *c, *next;
 
 	for (c = batch; c; c = c->next)
-		api_server_end(l->s, &c->resp, sync_result);
+		api_server_end(l->s, &c->resp, c->result);
 	api_server_log_flush(l->s);
 	for (c = batch; c; c = next) {
 		next = c->next;
@@ -281,103 +287,122 @@ static void loop_finish(struct http_loop *l, struct http_conn *batch, int sync_r
 }
 
 /*
- * Commit the pending requests' saves; true (and *ret_result) when they need
- * no fdatasync (vpcd --no-fsync, or the commit failed).
+ * Commit the pending requests' saves (one COMMIT for all): answered at once
+ * when they need no fdatasync (vpcd --no-fsync, or the commit failed), else
+ * listed as waiting with the commit's sequence number, which the syncer is
+ * asked to cover.
  */
-static bool loop_commit(struct http_loop *l, int *ret_result)
+static void loop_commit(struct http_loop *l, bool run)
 {
 	struct api_server *s = l->s;
+	struct http_conn *batch = l->pending, *c;
 	bool need_sync;
+	uint64_t seq;
 	int r;
 
+	l->pending = NULL;
+	l->tail = &l->pending;
 	pthread_mutex_lock(&s->lock);
 	r = api_server_commit_locked(s);
 	need_sync = r == 0 && s->persist.sync &&
 		    (!s->persist.unsynced || s->persist.unsynced(s->persist.userdata) != 0);
 	pthread_mutex_unlock(&s->lock);
-	*ret_result = r;
-	return !need_sync;
+	if (!need_sync) {
+		for (c = batch; c; c = c->next)
+			c->result = r;
+		loop_finish(l, batch, run);
+		return;
+	}
+	pthread_mutex_lock(&l->lock);
+	seq = ++l->committed;
+	pthread_cond_signal(&l->ask_cond);
+	pthread_mutex_unlock(&l->lock);
+	for (c = batch; c; c = c->next)
+		c->seq = seq;
+	*l->waiting_tail = batch;
+	while (*l->waiting_tail)
+		l->waiting_tail = &(*l->waiting_tail)->next;
 }
 
 /*
- * After a pass over the ready connections: answer the batch whose sync
- * ended, and commit what is pending, answering it at once when it needs no
- * fdatasync, else handing the fdatasync to the syncer (one at a time: what
- * arrives meanwhile waits for the next).  With block, wait for the syncer
- * and go on until nothing is pending or syncing (api_server_stop).
+ * After a pass over the ready connections: commit what is pending, and
+ * answer the waiting requests whose commit an ended fdatasync covers (in
+ * commit order), until neither is left (answering runs the daemon, which
+ * may leave new requests pending).  With block (api_server_stop), wait
+ * for the syncer until nothing waits.
  */
 static void loop_flush(struct http_loop *l, bool block)
 {
 	for (;;) {
-		struct http_conn *batch, *done_batch = NULL;
-		int r, done_result = 0;
+		struct http_conn *done, **t;
+		uint64_t synced, ok;
+		int fail;
 
-		if (l->syncing) {
-			bool done;
-
-			pthread_mutex_lock(&l->lock);
-			while (block && !l->sync_done)
-				pthread_cond_wait(&l->done_cond, &l->lock);
-			done = l->sync_done;
-			done_result = l->sync_result;
-			l->sync_done = false;
-			pthread_mutex_unlock(&l->lock);
-			if (!done)
-				return; /* the wake eventfd brings us back */
-			done_batch = l->syncing;
-			l->syncing = NULL;
+		if (l->pending) {
+			loop_commit(l, !block); /* may answer at once, and run the daemon */
+			continue;
 		}
-		/* The next batch's fdatasync starts before this one is answered. */
-		batch = l->pending;
-		l->pending = NULL;
-		l->tail = &l->pending;
-		if (batch) {
-			if (loop_commit(l, &r)) {
-				loop_finish(l, batch, r, !block); /* no fdatasync needed */
-			} else {
-				l->syncing = batch;
-				pthread_mutex_lock(&l->lock);
-				l->sync_asked = true;
-				pthread_cond_signal(&l->ask_cond);
-				pthread_mutex_unlock(&l->lock);
-			}
-		}
-		if (done_batch)
-			loop_finish(l, done_batch, done_result, !block);
-		else if (!batch)
+		if (!l->waiting)
 			return;
+		pthread_mutex_lock(&l->lock);
+		while (block && l->synced < l->committed)
+			pthread_cond_wait(&l->done_cond, &l->lock);
+		synced = l->synced;
+		ok = l->ok;
+		fail = l->fail;
+		pthread_mutex_unlock(&l->lock);
+		if (l->waiting->seq > synced)
+			return; /* the syncer's wake brings us back */
+		/* Take the covered head of the list (seq grows along it). */
+		done = l->waiting;
+		for (t = &done; *t && (*t)->seq <= synced; t = &(*t)->next)
+			(*t)->result = (*t)->seq <= ok ? 0 : (fail ? fail : -EIO);
+		l->waiting = *t;
+		*t = NULL;
+		if (!l->waiting)
+			l->waiting_tail = &l->waiting;
+		loop_finish(l, done, !block);
 	}
 }
 
-/* The syncer: one fdatasync per batch handed over, then wakes the loop. */
+/*
+ * The syncer: while the loop has commits no fdatasync covers yet, one
+ * fdatasync for all of them (back to back: the next starts as soon as one
+ * ends), then wakes the loop.
+ */
 static void *syncer_thread(void *arg)
 {
 	struct http_loop *l = arg;
 	struct api_server *s = l->s;
 	uint64_t one = 1;
 
+	pthread_mutex_lock(&l->lock);
 	for (;;) {
+		uint64_t target;
 		int r;
 
-		pthread_mutex_lock(&l->lock);
-		while (!l->sync_asked && !l->syncer_stop)
+		while (l->synced == l->committed && !l->syncer_stop)
 			pthread_cond_wait(&l->ask_cond, &l->lock);
-		if (!l->sync_asked) {
-			pthread_mutex_unlock(&l->lock);
-			return NULL;
-		}
-		l->sync_asked = false;
+		if (l->synced == l->committed)
+			break;
+		target = l->committed; /* each of these commits has returned */
 		pthread_mutex_unlock(&l->lock);
 		r = s->persist.sync(s->persist.userdata);
 		pthread_mutex_lock(&l->lock);
-		l->sync_result = r;
-		l->sync_done = true;
+		l->synced = target;
+		if (r == 0)
+			l->ok = target;
+		else if (!l->fail)
+			l->fail = r;
 		pthread_cond_signal(&l->done_cond);
 		pthread_mutex_unlock(&l->lock);
 		if (write(l->wake, &one, sizeof(one)) < 0) {
 			/* an eventfd at its maximum is readable anyway */
 		}
+		pthread_mutex_lock(&l->lock);
 	}
+	pthread_mutex_unlock(&l->lock);
+	return NULL;
 }
 
 static void *loop_thread(void *arg)
@@ -643,6 +668,7 @@ int api_server_listen(struct api_server *s, const char *addr, uint16_t port)
 		return -ENOMEM;
 	l->s = s;
 	l->tail = &l->pending;
+	l->waiting_tail = &l->waiting;
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_cond_init(&l->ask_cond, NULL);
 	pthread_cond_init(&l->done_cond, NULL);
