@@ -25,7 +25,8 @@
  * cover it, nor before its log line was handed to the log's flush.  The
  * loop thread is the only one to call into the main daemon.  Thread hops
  * per request cost more than the work on 2 CPUs: this replaced a thread
- * pool with a commit thread (docs/benchmarks.md, 2026-11-27 22:00).
+ * pool with a commit thread (docs/benchmarks.md, EC2 API, 2026-11-27
+ * 21:30-22:20).
  *
  * Extra listeners (api_server_listen_socket) use libmicrohttpd's own epoll
  * thread; their requests wait on the commit queue, whose thread commits,
@@ -96,9 +97,11 @@ struct http_conn {
 
 /*
  * The main listener's event loop: one thread runs libmicrohttpd (external
- * epoll) and, after each pass over the ready connections, commits and syncs
- * once for every request of that pass that must wait (pending), then resumes
- * them.  Only the loop thread touches pending and calls into the daemon.
+ * epoll) and, after each pass over the ready connections, commits once for
+ * the requests of that pass that must wait (pending); those that need an
+ * fdatasync then wait (waiting) until one of the syncer's covers their
+ * commit.  Only the loop thread touches pending and waiting and calls into
+ * the daemon; the syncer and the loop share the sequence numbers (lock).
  */
 struct http_loop {
 	struct api_server *s;
