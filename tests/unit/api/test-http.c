@@ -312,13 +312,14 @@ static void *client_run(void *arg)
 	return NULL;
 }
 
-Test(http, concurrent_writers_wait_for_a_shared_sync)
+/* CLIENTS concurrent writers against a server started in the mode given, then stopped. */
+static int run_writers(bool no_fsync)
 {
 	pthread_t t[CLIENTS];
 	struct client c[CLIENTS];
 	int ok = 0;
 
-	start();
+	start_mode(no_fsync);
 	for (int i = 0; i < CLIENTS; i++) {
 		c[i] = (struct client){.index = i};
 		cr_assert_eq(pthread_create(&t[i], NULL, client_run, &c[i]), 0);
@@ -329,6 +330,13 @@ Test(http, concurrent_writers_wait_for_a_shared_sync)
 		ok += c[i].ok;
 	}
 	stop();
+	return ok;
+}
+
+Test(http, concurrent_writers_wait_for_a_shared_sync)
+{
+	int ok = run_writers(false);
+
 	cr_assert_eq(ok, CLIENTS * PER_CLIENT);
 	cr_assert_eq(F.answered_writes, (uint64_t)ok);
 	cr_assert_eq(F.commits, (uint64_t)ok);
@@ -348,21 +356,8 @@ Test(http, concurrent_writers_wait_for_a_shared_sync)
 /* vpcd --no-fsync: answered once committed, no fdatasync, commits shared. */
 Test(http, no_fsync_writers_wait_for_a_shared_commit)
 {
-	pthread_t t[CLIENTS];
-	struct client c[CLIENTS];
-	int ok = 0;
+	int ok = run_writers(true);
 
-	start_mode(true);
-	for (int i = 0; i < CLIENTS; i++) {
-		c[i] = (struct client){.index = i};
-		cr_assert_eq(pthread_create(&t[i], NULL, client_run, &c[i]), 0);
-	}
-	for (int i = 0; i < CLIENTS; i++) {
-		pthread_join(t[i], NULL);
-		cr_expect_eq(c[i].bad, 0, "client %d: %d failed", i, c[i].bad);
-		ok += c[i].ok;
-	}
-	stop();
 	cr_assert_eq(ok, CLIENTS * PER_CLIENT);
 	cr_assert_eq(F.answered_writes, (uint64_t)ok);
 	cr_assert_eq(F.early, 0, "%llu answers went out before their commit",
