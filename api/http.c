@@ -230,9 +230,20 @@ static void commit_free(struct api_server *s)
 	s->commit = NULL;
 }
 
+/* Suspend c's connection and append it to the list whose tail is *tail. */
+static void suspend_onto(struct http_conn *c, struct http_conn ***tail)
+{
+	c->wait = HTTP_SUSPENDED;
+	c->next = NULL;
+	MHD_suspend_connection(c->con);
+	**tail = c;
+	*tail = &c->next;
+}
+
 /*
  * Suspend c's connection until a commit and sync cover its request (called
- * under the server mutex by api_server_begin).  false when the queue is
+ * under the server mutex by api_server_begin): on its loop's pending list
+ * (the main listener), else on the commit queue.  false when the queue is
  * draining (the caller syncs in place).  The suspend comes before the
  * connection is visible to the commit thread, which may resume it at once.
  */
@@ -240,15 +251,10 @@ static bool commit_wait(struct api_server *s, void *arg, const struct api_http_r
 {
 	struct http_commit *q = s->commit;
 	struct http_conn *c = arg;
-	struct MHD_Connection *con = c->con;
 
 	(void)resp;
 	if (c->loop) {
-		c->wait = HTTP_SUSPENDED;
-		c->next = NULL;
-		MHD_suspend_connection(con);
-		*c->loop->tail = c;
-		c->loop->tail = &c->next;
+		suspend_onto(c, &c->loop->tail);
 		return true;
 	}
 	if (!q)
@@ -258,11 +264,7 @@ static bool commit_wait(struct api_server *s, void *arg, const struct api_http_r
 		pthread_mutex_unlock(&q->lock);
 		return false;
 	}
-	c->wait = HTTP_SUSPENDED;
-	c->next = NULL;
-	MHD_suspend_connection(con);
-	*q->tail = c;
-	q->tail = &c->next;
+	suspend_onto(c, &q->tail);
 	pthread_cond_signal(&q->wake);
 	pthread_mutex_unlock(&q->lock);
 	return true;
@@ -368,6 +370,16 @@ static void loop_flush(struct http_loop *l, bool block)
 	}
 }
 
+/* Wake the loop from another thread (its epoll_wait returns). */
+static void loop_wake(struct http_loop *l)
+{
+	uint64_t one = 1;
+
+	if (write(l->wake, &one, sizeof(one)) < 0) {
+		/* an eventfd at its maximum is readable anyway */
+	}
+}
+
 /*
  * The syncer: while the loop has commits no fdatasync covers yet, one
  * fdatasync for all of them (back to back: the next starts as soon as one
@@ -377,7 +389,6 @@ static void *syncer_thread(void *arg)
 {
 	struct http_loop *l = arg;
 	struct api_server *s = l->s;
-	uint64_t one = 1;
 
 	pthread_mutex_lock(&l->lock);
 	for (;;) {
@@ -399,9 +410,7 @@ static void *syncer_thread(void *arg)
 			l->fail = r;
 		pthread_cond_signal(&l->done_cond);
 		pthread_mutex_unlock(&l->lock);
-		if (write(l->wake, &one, sizeof(one)) < 0) {
-			/* an eventfd at its maximum is readable anyway */
-		}
+		loop_wake(l);
 		pthread_mutex_lock(&l->lock);
 	}
 	pthread_mutex_unlock(&l->lock);
@@ -470,14 +479,11 @@ static void loop_free(struct http_loop *l)
 static void loop_stop(struct api_server *s)
 {
 	struct http_loop *l = s->loop;
-	uint64_t one = 1;
 
 	if (!l)
 		return;
 	atomic_store(&l->stop, true);
-	if (write(l->wake, &one, sizeof(one)) < 0) {
-		/* an eventfd at its maximum is readable anyway */
-	}
+	loop_wake(l);
 	pthread_join(l->thread, NULL);
 	s->loop = NULL;
 	loop_free(l);
