@@ -131,11 +131,11 @@ struct api_req {
 };
 
 /*
- * For a mutating handler that changed only the resources with these IDs
- * (their own fields, such as tags; nothing created or deleted): the save
- * then looks at those objects alone instead of the whole Region
- * (store_save_region_hint).  ids must live until the request ends (the
- * parameters or api_alloc()).  Optional; without it everything is compared.
+ * For a mutating handler whose change is confined to the resources with
+ * these IDs (changed, created or deleted; store_save_region_hint): the save
+ * then looks at those objects alone instead of the whole Region.  ids must
+ * live until the request ends (the parameters or api_alloc()).  Optional;
+ * without it everything is compared.  A failed handler's hint is ignored.
  */
 void api_set_touched(struct api_req *r, const char *const *ids, size_t n_ids);
 

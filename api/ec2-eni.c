@@ -176,6 +176,71 @@ static void touch_eni(struct api_req *r, const char *eni_id, const char *subnet_
 	api_set_touched(r, ids, n);
 }
 
+/*
+ * Up to this many instances per request get a save hint (finding their ENIs
+ * compares each ENI's instance with each of them); more: a full save.
+ */
+#define TOUCH_INSTANCES_MAX 32
+
+static bool id_in(const char *id, const char *const *ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(id, ids[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The save hint of an action on instances (Run/Terminate/Stop/StartInstances,
+ * ModifyInstanceMetadataOptions): the instances, every ENI attached to one
+ * of them, and the Elastic IPs associated with those ENIs or instances
+ * (subnets do not change: their addresses in use are the ENIs').  Taken
+ * after a launch (the objects it made) and before a state change (the ENIs
+ * that a termination deletes or detaches, the Elastic IPs it disassociates,
+ * the public IPs a stop releases and a start assigns all belong to these).
+ * Copies every ID.  Without memory, or for more than TOUCH_INSTANCES_MAX
+ * instances, there is no hint: the save compares everything.
+ */
+static void touch_instances(struct api_req *r, const char *const *inst_ids, size_t n)
+{
+	const struct model *m = r->model;
+	size_t k = 0, cap = n;
+	const char **ids, **enis;
+	size_t n_enis = 0;
+
+	if (n == 0 || n > TOUCH_INSTANCES_MAX)
+		return;
+	for (size_t i = 0; i < m->n_enis; i++)
+		if (m->enis[i]->attachment.present &&
+		    id_in(m->enis[i]->attachment.instance_id, inst_ids, n))
+			n_enis++;
+	cap += n_enis + m->n_eips;
+	ids = api_alloc(r, cap * sizeof(*ids));
+	if (!ids)
+		return;
+	for (size_t i = 0; i < n; i++)
+		ids[k++] = inst_ids[i];
+	enis = ids + k;
+	for (size_t i = 0; i < m->n_enis; i++) {
+		const struct model_eni *e = m->enis[i];
+
+		if (!e->attachment.present || !id_in(e->attachment.instance_id, inst_ids, n))
+			continue;
+		ids[k++] = e->id;
+	}
+	for (size_t i = 0; i < m->n_eips; i++) {
+		const struct model_eip *eip = m->eips[i];
+
+		if ((eip->eni_id[0] && id_in(eip->eni_id, enis, (size_t)(ids + k - enis))) ||
+		    (eip->instance_id[0] && id_in(eip->instance_id, inst_ids, n)))
+			ids[k++] = eip->allocation_id;
+	}
+	for (size_t i = 0; i < k; i++)
+		if (!(ids[i] = api_strdup(r, ids[i])))
+			return;
+	api_set_touched(r, ids, k);
+}
+
 static int create_network_interface(struct api_req *r)
 {
 	struct model_eni_create o = {0};
@@ -799,7 +864,7 @@ static int run_instances(struct api_req *r)
 	struct model_tags tags = {0};
 	struct model_err err = {0};
 	struct model_instance **out;
-	const char *ip, **sgs;
+	const char *ip, **sgs, **made;
 	size_t n_out = 0;
 	long minc, maxc;
 	int e;
@@ -851,6 +916,12 @@ static int run_instances(struct api_req *r)
 			e = api_fail(r, 500, "InternalError", "Out of memory");
 			goto out;
 		}
+	made = api_alloc(r, n_out * sizeof(*made));
+	if (made) {
+		for (size_t i = 0; i < n_out; i++)
+			made[i] = out[i]->id;
+		touch_instances(r, made, n_out); /* what the launch made */
+	}
 	api_xml_str(r, "reservationId", n_out ? out[0]->reservation_id : NULL);
 	api_xml_str(r, "ownerId", r->account_id);
 	api_xml_start(r, "groupSet");
@@ -1033,6 +1104,7 @@ static int change_states(struct api_req *r, state_op_fn op, bool transitional)
 	ch = api_alloc(r, n * sizeof(*ch));
 	if (!ch)
 		return api_fail(r, 500, "InternalError", "Out of memory");
+	touch_instances(r, ids, n); /* before: what the change may delete or detach */
 	e = op(r->model, r->mctx, ids, n, ch, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
@@ -1075,6 +1147,7 @@ static int modify_instance_metadata_options(struct api_req *r)
 		return api_fail_model(r, e, &err);
 	if ((e = api_dry_run_check(r)) < 0)
 		return e;
+	touch_instances(r, &id, 1);
 	e = model_op_modify_instance_metadata_options(r->model, r->mctx, id, &o, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);

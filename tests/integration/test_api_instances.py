@@ -286,6 +286,65 @@ def test_state_and_metadata_survive_restart(start_vpcd, tmp_path):
     assert r["SourceDestCheck"] == {"Value": True}
 
 
+def test_instance_writes_save_only_their_objects(start_vpcd, tmp_path):
+    """Run/Stop/Start/TerminateInstances and ModifyInstanceMetadataOptions save only the
+    instances, their ENIs and the Elastic IPs on them (save hints); vpcd runs with
+    OPENVPC_VERIFY_SAVE_HINTS here, so a hint that misses a row aborts it. The cases where
+    such a write changes another object: a launch with an existing ENI that holds an
+    Elastic IP (the address gets the instance), an auto-assigned public IP (launched into
+    the default subnet) released by a stop and assigned again by a start, a termination
+    that deletes the primary ENI (its Elastic IP disassociated) and detaches the other (its
+    Elastic IP keeps the ENI, loses the instance). After a restart every object reads back
+    as before."""
+    state = tmp_path / "hints"
+    first = start_vpcd(state_dir=state)
+    c = make_client(first.url)
+    subnet = sorted(s["SubnetId"] for s in c.describe_subnets()["Subnets"])[0]
+    extra = c.create_network_interface(SubnetId=subnet)["NetworkInterface"]["NetworkInterfaceId"]
+    e_extra = c.allocate_address(Domain="vpc")["AllocationId"]
+    e_primary = c.allocate_address(Domain="vpc")["AllocationId"]
+    c.associate_address(AllocationId=e_extra, NetworkInterfaceId=extra)
+    # Launched with the existing ENI at device 1 (kept on termination).
+    inst = c.run_instances(ImageId=AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                           NetworkInterfaces=[
+                               {"DeviceIndex": 0, "SubnetId": subnet},
+                               {"DeviceIndex": 1, "NetworkInterfaceId": extra}],
+                           TagSpecifications=[{"ResourceType": "instance",
+                                               "Tags": [{"Key": "Name", "Value": "h"}]}]
+                           )["Instances"][0]["InstanceId"]
+    assert c.describe_addresses(AllocationIds=[e_extra])["Addresses"][0]["InstanceId"] == inst
+    others = run(c, 2)
+    c.modify_instance_metadata_options(InstanceId=others[0], HttpTokens="required")
+    # others[1] has an auto-assigned public IP (the default subnet maps one on launch).
+    assert describe_one(c, others[1]).get("PublicIpAddress")
+    c.stop_instances(InstanceIds=[inst] + others)
+    assert "PublicIpAddress" not in describe_one(c, others[1])
+    c.start_instances(InstanceIds=[inst, others[1]])
+    assert describe_one(c, others[1]).get("PublicIpAddress")
+    primary = [n for n in describe_one(c, inst)["NetworkInterfaces"]
+               if n["Attachment"]["DeviceIndex"] == 0][0]["NetworkInterfaceId"]
+    c.associate_address(AllocationId=e_primary, NetworkInterfaceId=primary)
+    c.terminate_instances(InstanceIds=[inst, others[0]])
+    eips = {a["AllocationId"]: a for a in c.describe_addresses()["Addresses"]}
+    assert "AssociationId" not in eips[e_primary]
+    assert eips[e_extra].get("NetworkInterfaceId") == extra and "InstanceId" not in eips[e_extra]
+
+    def everything(c):
+        return (c.describe_instances()["Reservations"],
+                c.describe_network_interfaces()["NetworkInterfaces"],
+                c.describe_addresses()["Addresses"], c.describe_subnets()["Subnets"])
+
+    before = everything(c)
+    assert first.stop() == 0  # 0: no hint missed a row (vpcd would have aborted)
+    second = start_vpcd(state_dir=state)
+    c = make_client(second.url)
+    assert everything(c) == before
+    assert state_of(c, inst)["Name"] == "terminated"
+    assert state_of(c, others[1])["Name"] == "running"
+    enis = {n["NetworkInterfaceId"]: n for n in c.describe_network_interfaces()["NetworkInterfaces"]}
+    assert primary not in enis and enis[extra]["Status"] == "available"
+
+
 # ---- DescribeInstances pagination ------------------------------------------------------
 
 def test_describe_instances_pagination(c):
