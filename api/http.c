@@ -7,9 +7,10 @@
  * and runs MHD_run(), which calls access_handler() for every ready
  * connection; a complete request runs with api_server_begin().  When its
  * answer must wait for the group commit (the request saved, or follows
- * changes not yet durable), the connection is suspended
- * (MHD_suspend_connection) and put on the loop's pending list with its
- * response (api_server_begin's wait callback, under the server mutex).
+ * changes not yet durable), it is put on the loop's pending list with its
+ * response (api_server_begin's wait callback, under the server mutex), its
+ * connection suspended (MHD_suspend_connection) unless the last commit
+ * needed no fdatasync (then it is answered after this very pass).
  * After the pass, loop_flush() commits once for the whole list
  * (persist.commit, under the server mutex: the batch transaction holds
  * exactly the saves of the requests taken).  When no fdatasync is needed
@@ -34,11 +35,13 @@
  *
  * A suspended connection is not polled: a client that disconnects is
  * noticed after the resume, and request_completed() frees the kept
- * response.  libmicrohttpd must not be stopped with suspended connections,
- * so api_server_stop() first drains the commit queue (later requests of the
- * extra listeners sync in their thread) and stops the commit thread, then
- * stops the loop, which answers what is pending or syncing (without sending:
- * MHD_stop_daemon closes those connections) before it ends.
+ * response.  One not suspended can end while it waits (libmicrohttpd's
+ * connection timeout, should a sync take that long): request_completed()
+ * then also takes it off the loop's list.  libmicrohttpd must not be stopped with suspended
+ * connections, so api_server_stop() first drains the commit queue (later requests of the extra
+ * listeners sync in their thread) and stops the commit thread, then stops the loop, which answers
+ * what is pending or syncing (without sending: MHD_stop_daemon closes those connections) before it
+ * ends.
  *
  * The raw request URI (needed for the SigV4 canonical query string) is
  * captured with MHD_OPTION_URI_LOG_CALLBACK, which also allocates the
@@ -75,9 +78,9 @@
 #define API_HTTP_POOL_SIZE 16384
 
 enum http_wait {
-	HTTP_RUNNING,	/* not yet answered */
-	HTTP_SUSPENDED, /* on the commit queue, resp kept */
-	HTTP_RESUMED,	/* synced: resp finished (api_server_end) and logged, to queue */
+	HTTP_RUNNING, /* not yet answered */
+	HTTP_WAITING, /* on a list (pending, waiting, the commit queue), resp kept */
+	HTTP_RESUMED, /* synced: resp finished (api_server_end) and logged, to queue */
 };
 
 struct http_conn {
@@ -93,6 +96,7 @@ struct http_conn {
 	struct http_loop *loop; /* the main listener's loop; NULL: an extra listener */
 	uint64_t seq;		/* the loop's commit that holds its save */
 	int result;		/* the commit's and the sync's, for api_server_end */
+	bool suspended;		/* MHD_suspend_connection'ed while WAITING */
 };
 
 /*
@@ -111,6 +115,11 @@ struct http_loop {
 	atomic_bool stop;
 	struct http_conn *pending, **tail;	   /* committed by the next flush */
 	struct http_conn *waiting, **waiting_tail; /* committed, waiting for a sync */
+	/*
+	 * The last commit needed no fdatasync (vpcd --no-fsync): the requests
+	 * of the next pass wait on pending without being suspended (below).
+	 */
+	bool no_suspend;
 	pthread_t thread;
 	/* The syncer thread (default mode: fdatasyncs off the loop, back to back). */
 	pthread_mutex_t lock; /* the sequence numbers below */
@@ -230,22 +239,41 @@ static void commit_free(struct api_server *s)
 	s->commit = NULL;
 }
 
-/* Suspend c's connection and append it to the list whose tail is *tail. */
-static void suspend_onto(struct http_conn *c, struct http_conn ***tail)
+/* Append c to the list whose tail is *tail, suspending its connection if asked. */
+static void wait_onto(struct http_conn *c, struct http_conn ***tail, bool suspend)
 {
-	c->wait = HTTP_SUSPENDED;
+	c->wait = HTTP_WAITING;
 	c->next = NULL;
-	MHD_suspend_connection(c->con);
+	c->suspended = suspend;
+	if (suspend)
+		MHD_suspend_connection(c->con);
 	**tail = c;
 	*tail = &c->next;
 }
 
+/* Take c off the list whose head is *head and tail *tail, if it is there. */
+static void unlink_from(struct http_conn *c, struct http_conn **head, struct http_conn ***tail)
+{
+	for (struct http_conn **p = head; *p; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			if (!*p)
+				*tail = p;
+			return;
+		}
+}
+
 /*
- * Suspend c's connection until a commit and sync cover its request (called
- * under the server mutex by api_server_begin): on its loop's pending list
- * (the main listener), else on the commit queue.  false when the queue is
- * draining (the caller syncs in place).  The suspend comes before the
- * connection is visible to the commit thread, which may resume it at once.
+ * Hold c's answer until a commit and sync cover its request (called under
+ * the server mutex by api_server_begin): on its loop's pending list (the
+ * main listener), else on the commit queue.  false when the queue is
+ * draining (the caller syncs in place).  On the queue the connection is
+ * suspended before the commit thread can see it (it may resume it at once).
+ * On the loop's list it is suspended only when an fdatasync will follow
+ * (the last commit needed one): otherwise the loop commits and answers it
+ * right after this pass, and a connection not suspended spares
+ * libmicrohttpd two epoll_ctl calls and a read (while it waits,
+ * access_handler() may be called again and answers nothing).
  */
 static bool commit_wait(struct api_server *s, void *arg, const struct api_http_response *resp)
 {
@@ -254,7 +282,7 @@ static bool commit_wait(struct api_server *s, void *arg, const struct api_http_r
 
 	(void)resp;
 	if (c->loop) {
-		suspend_onto(c, &c->loop->tail);
+		wait_onto(c, &c->loop->tail, !c->loop->no_suspend);
 		return true;
 	}
 	if (!q)
@@ -264,7 +292,7 @@ static bool commit_wait(struct api_server *s, void *arg, const struct api_http_r
 		pthread_mutex_unlock(&q->lock);
 		return false;
 	}
-	suspend_onto(c, &q->tail);
+	wait_onto(c, &q->tail, true);
 	pthread_cond_signal(&q->wake);
 	pthread_mutex_unlock(&q->lock);
 	return true;
@@ -285,7 +313,8 @@ static void loop_finish(struct http_loop *l, struct http_conn *batch, bool run)
 	for (c = batch; c; c = next) {
 		next = c->next;
 		c->wait = HTTP_RESUMED;
-		MHD_resume_connection(c->con);
+		if (c->suspended)
+			MHD_resume_connection(c->con);
 	}
 	if (run)
 		MHD_run(l->d); /* sends them; may leave new requests pending */
@@ -312,6 +341,8 @@ static void loop_commit(struct http_loop *l, bool run)
 	need_sync = r == 0 && s->persist.sync &&
 		    (!s->persist.unsynced || s->persist.unsynced(s->persist.userdata) != 0);
 	pthread_mutex_unlock(&s->lock);
+	if (r == 0)
+		l->no_suspend = !need_sync;
 	if (!need_sync) {
 		for (c = batch; c; c = c->next)
 			c->result = r;
@@ -511,6 +542,11 @@ static void request_completed(void *cls, struct MHD_Connection *con, void **con_
 	(void)toe;
 	if (!c)
 		return;
+	/* One not suspended may end while it waits (timeout; the loop thread runs this). */
+	if (c->wait == HTTP_WAITING && !c->suspended && c->loop) {
+		unlink_from(c, &c->loop->pending, &c->loop->tail);
+		unlink_from(c, &c->loop->waiting, &c->loop->waiting_tail);
+	}
 	api_http_response_done(&c->resp); /* a client gone while it waited for the sync */
 	free(c->uri);
 	free(c->body);
@@ -591,7 +627,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *con, con
 		return MHD_NO;
 	if (c->wait == HTTP_RESUMED)
 		return answer(s, c, con, 0);
-	if (c->wait == HTTP_SUSPENDED) /* not expected: libmicrohttpd does not call it */
+	if (c->wait == HTTP_WAITING) /* not suspended: called again until answered */
 		return MHD_YES;
 	if (!c->started) {
 		c->started = true;

@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -447,6 +448,50 @@ Test(http, client_gone_while_waiting_for_the_sync)
 	close(fd);
 	stop();
 	cr_assert_eq(F.early, 0);
+}
+
+/*
+ * After a commit that needed no fdatasync the loop stops suspending waiting
+ * requests.  Should the next one need a sync after all (here the fake store
+ * leaves --no-fsync mode), its request waits unsuspended: libmicrohttpd may
+ * call the handler again meanwhile, and it is answered only after the sync.
+ */
+Test(http, unsuspended_request_waits_for_a_sync)
+{
+	struct pollfd p;
+	char body[8192];
+	int fd, status;
+
+	start_mode(true);
+	fd = connect_server();
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(send_request(fd, "Action=CreateTags&Version=2016-11-15&ResourceId.1=" VPC_ID
+				      "&Tag.1.Key=first&Tag.1.Value=v"),
+		     0);
+	cr_assert_eq(read_response(fd, body, sizeof(body)), 200, "%s", body);
+	pthread_mutex_lock(&F.lock);
+	F.no_fsync = false; /* from now on every commit needs a sync */
+	pthread_mutex_unlock(&F.lock);
+	close_gate();
+	cr_assert_eq(send_request(fd, "Action=CreateTags&Version=2016-11-15&ResourceId.1=" VPC_ID
+				      "&Tag.1.Key=second&Tag.1.Value=v"),
+		     0);
+	wait_in_sync();
+	p = (struct pollfd){.fd = fd, .events = POLLIN};
+	cr_assert_eq(poll(&p, 1, 50), 0, "answered (or closed) before its sync");
+	open_gate();
+	status = read_response(fd, body, sizeof(body));
+	cr_assert_eq(status, 200, "%d %s", status, body);
+	/* The next request is suspended again (the last commit needed a sync). */
+	cr_assert_eq(send_request(fd, "Action=DeleteTags&Version=2016-11-15&ResourceId.1=" VPC_ID
+				      "&Tag.1.Key=second"),
+		     0);
+	cr_assert_eq(read_response(fd, body, sizeof(body)), 200, "%s", body);
+	close(fd);
+	stop();
+	cr_assert_eq(F.early, 0, "%llu answers went out before their sync",
+		     (unsigned long long)F.early);
+	cr_assert_gt(F.syncs, 0);
 }
 
 static void *stop_thread(void *arg)
