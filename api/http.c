@@ -37,11 +37,12 @@
  * noticed after the resume, and request_completed() frees the kept
  * response.  One not suspended can end while it waits (libmicrohttpd's
  * connection timeout, should a sync take that long): request_completed()
- * then also takes it off the loop's list.  libmicrohttpd must not be stopped with suspended
- * connections, so api_server_stop() first drains the commit queue (later requests of the extra
- * listeners sync in their thread) and stops the commit thread, then stops the loop, which answers
- * what is pending or syncing (without sending: MHD_stop_daemon closes those connections) before it
- * ends.
+ * then also takes it off the loop's list.  libmicrohttpd must not be
+ * stopped with suspended connections, so api_server_stop() first drains
+ * the commit queue (later requests of the extra listeners sync in their
+ * thread) and stops the commit thread, then stops the loop, which answers
+ * what is pending or syncing (without sending: MHD_stop_daemon closes
+ * those connections) before it ends.
  *
  * The raw request URI (needed for the SigV4 canonical query string) is
  * captured with MHD_OPTION_URI_LOG_CALLBACK, which also allocates the
