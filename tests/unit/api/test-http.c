@@ -237,6 +237,17 @@ static int send_request(int fd, const char *body)
 	return send(fd, buf, (size_t)n, MSG_NOSIGNAL) == n ? 0 : -1;
 }
 
+/* CreateTags (tag key=v) or DeleteTags (value NULL) of key on the VPC. */
+static int send_tag(int fd, const char *action, const char *key)
+{
+	char req[256];
+
+	snprintf(req, sizeof(req),
+		 "Action=%s&Version=2016-11-15&ResourceId.1=" VPC_ID "&Tag.1.Key=%s%s", action, key,
+		 strcmp(action, "CreateTags") == 0 ? "&Tag.1.Value=v" : "");
+	return send_request(fd, req);
+}
+
 /* One response on a kept-alive connection: its status, its body in body (NUL-terminated). */
 static int read_response(int fd, char *body, size_t cap)
 {
@@ -441,9 +452,7 @@ Test(http, client_gone_while_waiting_for_the_sync)
 	/* The server goes on: a new connection is answered. */
 	fd = connect_server();
 	cr_assert_geq(fd, 0);
-	cr_assert_eq(send_request(fd, "Action=CreateTags&Version=2016-11-15&ResourceId.1=" VPC_ID
-				      "&Tag.1.Key=after"),
-		     0);
+	cr_assert_eq(send_tag(fd, "CreateTags", "after"), 0);
 	cr_assert_eq(read_response(fd, body, sizeof(body)), 200, "%s", body);
 	close(fd);
 	stop();
@@ -465,17 +474,13 @@ Test(http, unsuspended_request_waits_for_a_sync)
 	start_mode(true);
 	fd = connect_server();
 	cr_assert_geq(fd, 0);
-	cr_assert_eq(send_request(fd, "Action=CreateTags&Version=2016-11-15&ResourceId.1=" VPC_ID
-				      "&Tag.1.Key=first&Tag.1.Value=v"),
-		     0);
+	cr_assert_eq(send_tag(fd, "CreateTags", "first"), 0);
 	cr_assert_eq(read_response(fd, body, sizeof(body)), 200, "%s", body);
 	pthread_mutex_lock(&F.lock);
 	F.no_fsync = false; /* from now on every commit needs a sync */
 	pthread_mutex_unlock(&F.lock);
 	close_gate();
-	cr_assert_eq(send_request(fd, "Action=CreateTags&Version=2016-11-15&ResourceId.1=" VPC_ID
-				      "&Tag.1.Key=second&Tag.1.Value=v"),
-		     0);
+	cr_assert_eq(send_tag(fd, "CreateTags", "second"), 0);
 	wait_in_sync();
 	p = (struct pollfd){.fd = fd, .events = POLLIN};
 	cr_assert_eq(poll(&p, 1, 50), 0, "answered (or closed) before its sync");
@@ -483,9 +488,7 @@ Test(http, unsuspended_request_waits_for_a_sync)
 	status = read_response(fd, body, sizeof(body));
 	cr_assert_eq(status, 200, "%d %s", status, body);
 	/* The next request is suspended again (the last commit needed a sync). */
-	cr_assert_eq(send_request(fd, "Action=DeleteTags&Version=2016-11-15&ResourceId.1=" VPC_ID
-				      "&Tag.1.Key=second"),
-		     0);
+	cr_assert_eq(send_tag(fd, "DeleteTags", "second"), 0);
 	cr_assert_eq(read_response(fd, body, sizeof(body)), 200, "%s", body);
 	close(fd);
 	stop();
