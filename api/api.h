@@ -151,6 +151,8 @@ const uint32_t *api_subnets_available_ips(struct api_req *r);
 /* Memory that lives until the request ends (zeroed).  NULL on OOM. */
 void *api_alloc(struct api_req *r, size_t size);
 char *api_strdup(struct api_req *r, const char *s);
+/* Whether id is one of ids[0..n) (a linear scan: for short lists). */
+bool api_id_listed(const char *const *ids, size_t n, const char *id);
 
 /* ---- errors ----------------------------------------------------------------- */
 

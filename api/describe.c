@@ -13,14 +13,6 @@
 
 #include "api/api.h"
 
-static bool id_listed(const char *const *ids, size_t n, const char *id)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(ids[i], id) == 0)
-			return true;
-	return false;
-}
-
 int api_describe_run(struct api_req *r, const struct api_describe *d)
 {
 	struct api_filters f = {0};
@@ -83,7 +75,7 @@ int api_describe_run(struct api_req *r, const struct api_describe *d)
 	for (size_t k = 0; k < n_objs; k++) {
 		const void *o = objs[k];
 
-		if (n_ids > 0 && !listed && !id_listed(ids, n_ids, d->id_of(o)))
+		if (n_ids > 0 && !listed && !api_id_listed(ids, n_ids, d->id_of(o)))
 			continue;
 		if (d->visible && !d->visible(r, o))
 			continue;

@@ -147,6 +147,18 @@ static int get_ip(struct api_req *r, uint32_t *ret, const char *name)
 }
 
 /*
+ * The save hint ids[0..n), each copied first (an object the action deletes
+ * takes its ID with it).
+ */
+static void touch_copies(struct api_req *r, const char **ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(ids[i] = api_strdup(r, ids[i])))
+			return;
+	api_set_touched(r, ids, n);
+}
+
+/*
  * The save hint (api_set_touched) of an action confined to one ENI: the ENI,
  * its subnet when addresses were allocated from it, and the Elastic IPs
  * associated with it now (call before an action that may disassociate them).
@@ -170,10 +182,7 @@ static void touch_eni(struct api_req *r, const char *eni_id, const char *subnet_
 	for (size_t i = 0; i < m->n_eips; i++)
 		if (strcmp(m->eips[i]->eni_id, eni_id) == 0)
 			ids[n++] = m->eips[i]->allocation_id;
-	for (size_t i = 0; i < n; i++)
-		if (!(ids[i] = api_strdup(r, ids[i])))
-			return;
-	api_set_touched(r, ids, n);
+	touch_copies(r, ids, n);
 }
 
 /*
@@ -181,14 +190,6 @@ static void touch_eni(struct api_req *r, const char *eni_id, const char *subnet_
  * compares each ENI's instance with each of them); more: a full save.
  */
 #define TOUCH_INSTANCES_MAX 32
-
-static bool id_in(const char *id, const char *const *ids, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(id, ids[i]) == 0)
-			return true;
-	return false;
-}
 
 /*
  * The save hint of an action on instances (Run/Terminate/Stop/StartInstances,
@@ -204,18 +205,13 @@ static bool id_in(const char *id, const char *const *ids, size_t n)
 static void touch_instances(struct api_req *r, const char *const *inst_ids, size_t n)
 {
 	const struct model *m = r->model;
-	size_t k = 0, cap = n;
 	const char **ids, **enis;
-	size_t n_enis = 0;
+	size_t k = 0;
 
 	if (n == 0 || n > TOUCH_INSTANCES_MAX)
 		return;
-	for (size_t i = 0; i < m->n_enis; i++)
-		if (m->enis[i]->attachment.present &&
-		    id_in(m->enis[i]->attachment.instance_id, inst_ids, n))
-			n_enis++;
-	cap += n_enis + m->n_eips;
-	ids = api_alloc(r, cap * sizeof(*ids));
+	/* At most every ENI and Elastic IP (request memory: not worth a counting pass). */
+	ids = api_alloc(r, (n + m->n_enis + m->n_eips) * sizeof(*ids));
 	if (!ids)
 		return;
 	for (size_t i = 0; i < n; i++)
@@ -224,21 +220,20 @@ static void touch_instances(struct api_req *r, const char *const *inst_ids, size
 	for (size_t i = 0; i < m->n_enis; i++) {
 		const struct model_eni *e = m->enis[i];
 
-		if (!e->attachment.present || !id_in(e->attachment.instance_id, inst_ids, n))
+		if (!e->attachment.present ||
+		    !api_id_listed(inst_ids, n, e->attachment.instance_id))
 			continue;
 		ids[k++] = e->id;
 	}
 	for (size_t i = 0; i < m->n_eips; i++) {
 		const struct model_eip *eip = m->eips[i];
 
-		if ((eip->eni_id[0] && id_in(eip->eni_id, enis, (size_t)(ids + k - enis))) ||
-		    (eip->instance_id[0] && id_in(eip->instance_id, inst_ids, n)))
+		if ((eip->eni_id[0] &&
+		     api_id_listed(enis, (size_t)(ids + k - enis), eip->eni_id)) ||
+		    (eip->instance_id[0] && api_id_listed(inst_ids, n, eip->instance_id)))
 			ids[k++] = eip->allocation_id;
 	}
-	for (size_t i = 0; i < k; i++)
-		if (!(ids[i] = api_strdup(r, ids[i])))
-			return;
-	api_set_touched(r, ids, k);
+	touch_copies(r, ids, k);
 }
 
 static int create_network_interface(struct api_req *r)

@@ -563,10 +563,7 @@ static bool flow_listed(struct api_req *r, const void *o)
 
 	if (api_get_str_list(r, &ids, &n, "FlowLogId") < 0 || n == 0)
 		return true; /* the list was validated before */
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(ids[i], FLOW(o)->id) == 0)
-			return true;
-	return false;
+	return api_id_listed(ids, n, FLOW(o)->id);
 }
 
 static int describe_flow_logs(struct api_req *r)

@@ -92,8 +92,8 @@ struct http_conn {
 	bool started; /* the first call (headers only) has been seen */
 	enum http_wait wait;
 	struct MHD_Connection *con;
-	struct api_http_response resp; /* while SUSPENDED / RESUMED */
-	struct http_conn *next; /* on the commit queue */
+	struct api_http_response resp; /* while WAITING / RESUMED */
+	struct http_conn *next;	       /* on a list (pending, waiting, the commit queue) */
 	struct http_loop *loop; /* the main listener's loop; NULL: an extra listener */
 	uint64_t seq;		/* the loop's commit that holds its save */
 	int result;		/* the commit's and the sync's, for api_server_end */

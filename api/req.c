@@ -52,6 +52,14 @@ char *api_strdup(struct api_req *r, const char *s)
 	return d;
 }
 
+bool api_id_listed(const char *const *ids, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ids[i], id) == 0)
+			return true;
+	return false;
+}
+
 void api_req_arena_free(struct api_req *r)
 {
 	while (r->arena) {
