@@ -175,6 +175,7 @@ struct store {
 	/* Batches (store_set_batch). */
 	bool batching;
 	bool batch_dirty;	  /* the open batch holds a released save */
+	bool in_savepoint;	  /* the save under way took txn_savepoint() */
 	atomic_bool batch_open;	  /* a batch transaction is open (store_sync_pending) */
 	atomic_bool batch_lost;	  /* SQLite rolled the open batch back: store_commit fails */
 };
@@ -191,21 +192,31 @@ static uint64_t id_hash(const char *id)
 	return util_hash64(util_fnv1a_str(UTIL_FNV1A_INIT, id));
 }
 
-/* Two independent 64-bit hashes of a body (FNV-1a and a word-wise mix). */
+/*
+ * Two independent 64-bit hashes of a body, both word by word (a multiply and
+ * a rotation per 8 bytes, and a SplitMix64 round per 8 bytes): the two
+ * chains run side by side, where a byte-wise FNV-1a cost a multiply per
+ * byte.  Only compared in memory (the map is rebuilt from the rows at load),
+ * so the function may change between versions.
+ */
 static void body_hash(const char *body, size_t length, uint64_t *ret_h1, uint64_t *ret_h2)
 {
-	uint64_t h1 = util_fnv1a(UTIL_FNV1A_INIT, body, length), h2 = 0x9e3779b97f4a7c15ULL ^ length;
+	uint64_t h1 = UTIL_FNV1A_INIT ^ length, h2 = 0x9e3779b97f4a7c15ULL ^ length;
 	size_t i = 0;
 
 	for (; i + 8 <= length; i += 8) {
-		uint64_t w;
+		uint64_t w, x;
 
 		memcpy(&w, body + i, 8);
+		x = h1 ^ w;
+		h1 = ((x << 31) | (x >> 33)) * 0x87c37b91114253d5ULL;
 		h2 = util_hash64(h2 ^ w) + 0x9e3779b97f4a7c15ULL;
 	}
-	for (; i < length; i++)
+	for (; i < length; i++) {
+		h1 = (h1 ^ (uint8_t)body[i]) * 0x100000001b3ULL;
 		h2 = util_hash64(h2 ^ (uint8_t)body[i]);
-	*ret_h1 = h1;
+	}
+	*ret_h1 = util_hash64(h1);
 	*ret_h2 = util_hash64(h2);
 }
 
@@ -525,13 +536,15 @@ static void batch_drop(struct store *s, bool report)
 	if (report && s->batch_dirty)
 		atomic_store(&s->batch_lost, true);
 	s->batch_dirty = false;
+	s->in_savepoint = false;
 	atomic_store(&s->batch_open, false);
 }
 
 /*
  * Begin a save or token put: BEGIN IMMEDIATE (the write lock), then notice
- * other connections' commits.  In batch mode a SAVEPOINT, in the batch
- * transaction (begun here when none is open).
+ * other connections' commits.  In batch mode, the batch transaction is begun
+ * here when none is open; a save of several statements then takes a
+ * savepoint in it (txn_savepoint).
  */
 static int txn_begin(struct store *s)
 {
@@ -555,11 +568,27 @@ static int txn_begin(struct store *s)
 		s->batch_dirty = false;
 		atomic_store(&s->batch_open, true);
 	}
+	s->in_savepoint = false;
+	return 0;
+}
+
+/*
+ * In batch mode, a save of more than one statement first takes a SAVEPOINT,
+ * so that a failure between its statements undoes the save alone.  A save of
+ * one statement needs none (two statements fewer per request): a statement
+ * that fails leaves no trace of itself, or SQLite ends the whole transaction
+ * (which txn_rollback() and the next txn_begin() notice), as with a
+ * savepoint.  A failure here goes through txn_rollback().
+ */
+static int txn_savepoint(struct store *s)
+{
+	int r;
+
+	if (!s->batching)
+		return 0;
 	r = exec_stmt(s, STMT_SAVEPOINT);
-	if (r < 0 && !s->batch_dirty) {
-		rollback(s->db);
-		atomic_store(&s->batch_open, false);
-	}
+	if (r == 0)
+		s->in_savepoint = true;
 	return r;
 }
 
@@ -574,15 +603,19 @@ static int txn_commit(struct store *s)
 			committed(s);
 		return r;
 	}
-	r = exec_stmt(s, STMT_RELEASE);
-	if (r == 0)
-		s->batch_dirty = true;
-	return r;
+	if (s->in_savepoint) {
+		r = exec_stmt(s, STMT_RELEASE);
+		if (r < 0)
+			return r; /* txn_rollback() rolls back to it */
+		s->in_savepoint = false;
+	}
+	s->batch_dirty = true;
+	return 0;
 }
 
 /*
- * Undo the save: ROLLBACK, or in batch mode roll back its savepoint alone
- * (and end the batch when it holds nothing else).
+ * Undo the save: ROLLBACK, or in batch mode roll back its savepoint alone,
+ * if it took one (and end the batch when it holds nothing else).
  */
 static void txn_rollback(struct store *s)
 {
@@ -597,11 +630,13 @@ static void txn_rollback(struct store *s)
 		batch_drop(s, true);
 		return;
 	}
-	if (exec_stmt(s, STMT_ROLLBACK_TO) < 0 || exec_stmt(s, STMT_RELEASE) < 0) {
+	if (s->in_savepoint &&
+	    (exec_stmt(s, STMT_ROLLBACK_TO) < 0 || exec_stmt(s, STMT_RELEASE) < 0)) {
 		rollback(s->db);
 		batch_drop(s, true);
 		return;
 	}
+	s->in_savepoint = false;
 	if (!s->batch_dirty) {
 		rollback(s->db);
 		atomic_store(&s->batch_open, false);
@@ -1463,6 +1498,11 @@ static int save_region(struct store *s, const struct model *m, const struct save
 	}
 
 	/* 3. Write, in the transaction opened above. */
+	if (n_writes + n_deletes + account_changed + (token != NULL) > 1) {
+		r = txn_savepoint(s);
+		if (r < 0)
+			goto err_rollback;
+	}
 	if (account_changed) {
 		sqlite3_stmt *st;
 

@@ -725,6 +725,53 @@ Test(store, a_batch_commits_its_saves_together_and_a_failed_one_alone)
 	th_rmdir(dir);
 }
 
+/*
+ * In a batch, a save of one statement takes no savepoint and one of several
+ * does: a failing save of either kind leaves the batch's earlier saves, and
+ * nothing of its own, for the commit.
+ */
+Test(store, a_failed_save_in_a_batch_leaves_the_others_whole)
+{
+	char *dir = th_tmpdir();
+	struct store *s = open_ok(dir);
+	struct model *m = fx_full_model();
+	sqlite3 *db = th_db(dir);
+
+	cr_assert_eq(store_set_group_commit(s), 0);
+	cr_assert_eq(store_set_batch(s), 0);
+	cr_assert_eq(store_save_region(s, m), 0);
+	cr_assert_eq(store_commit(s), 0);
+	th_exec(db, "CREATE TRIGGER poison BEFORE INSERT ON objects WHEN NEW.id = 'igw-poison' "
+		    "BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
+
+	/* One statement, in the batch. */
+	cr_assert_eq(model_tags_set(&m->vpcs[0]->tags, "Name", "kept"), 0);
+	cr_assert_eq(store_save_region(s, m), 0);
+	cr_assert_eq(store_last_save_changes(s), 1);
+	/* One statement that fails: the batch goes on. */
+	FX_SET(model_add_igw(m)->id, "igw-poison");
+	cr_assert_lt(store_save_region(s, m), 0);
+	cr_assert(store_sync_pending(s), "the batch is still open");
+	/* Two statements (the VPC's row is written first), the second fails: neither stays. */
+	cr_assert_eq(model_tags_set(&m->vpcs[0]->tags, "Name", "undone"), 0);
+	cr_assert_lt(store_save_region(s, m), 0);
+	cr_assert_eq(model_remove_igw(m, "igw-poison"), 1);
+	cr_assert_eq(model_tags_set(&m->vpcs[0]->tags, "Name", "kept"), 0);
+	/* The maps were rebuilt from the batch: the model is what it holds. */
+	cr_assert_eq(store_save_region(s, m), 0);
+	cr_assert_eq(store_last_save_changes(s), 0);
+	cr_assert_eq(store_commit(s), 0);
+	cr_assert_eq(th_int(db, "SELECT count(*) FROM objects WHERE body LIKE '%\"kept\"%'"), 1);
+	cr_assert_eq(th_int(db, "SELECT count(*) FROM objects WHERE body LIKE '%undone%'"), 0);
+	cr_assert_eq(th_int(db, "SELECT count(*) FROM objects WHERE id = 'igw-poison'"), 0);
+	cr_assert_eq(store_sync(s), 0);
+	s = reopen_holds(s, dir, m);
+	sqlite3_close(db);
+	model_free(m);
+	store_close(s);
+	th_rmdir(dir);
+}
+
 Test(store, closing_with_an_open_batch_stores_none_of_it)
 {
 	char *dir = th_tmpdir();
