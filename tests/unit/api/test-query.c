@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +264,37 @@ Test(query, nested_lists)
 	cr_assert_lt(api_get_count(&R, &n, "Zero"), 0);
 	cr_assert_eq(api_get_count(&R, &n, "Absent"), 0);
 	cr_assert_eq(n, 0);
+	teardown_req();
+}
+
+/* Parameter names built from "%s" and "%zu" (formatted by hand), others by vsnprintf. */
+Test(query, formatted_names)
+{
+	char long_prefix[API_PARAM_NAME_MAX + 2];
+	const char *v = NULL;
+
+	setup_req("Tag.0.Key=zero&Tag.18446744073709551615.Key=max&Filter.1.Value.2=fv&"
+		  "Neg.-3=n&Pct%25=p");
+	cr_assert_eq(api_get_str(&R, &v, API_REQUIRED, "Tag.%zu.Key", (size_t)0), 1);
+	cr_assert_str_eq(v, "zero");
+	cr_assert_eq(api_get_str(&R, &v, API_REQUIRED, "Tag.%zu.Key", SIZE_MAX), 1);
+	cr_assert_str_eq(v, "max");
+	cr_assert_eq(
+	    api_get_str(&R, &v, API_REQUIRED, "%s.%zu.Value.%zu", "Filter", (size_t)1, (size_t)2),
+	    1);
+	cr_assert_str_eq(v, "fv");
+	cr_assert_eq(api_get_str(&R, &v, API_REQUIRED, "Neg.%d", -3), 1); /* vsnprintf */
+	cr_assert_str_eq(v, "n");
+	cr_assert_eq(api_get_str(&R, &v, API_REQUIRED, "Pct%%"), 1); /* vsnprintf */
+	cr_assert_str_eq(v, "p");
+	/* A name longer than any parameter's is a missing parameter, not an overflow. */
+	memset(long_prefix, 'x', sizeof(long_prefix) - 1);
+	long_prefix[sizeof(long_prefix) - 1] = '\0';
+	cr_assert_lt(api_get_str(&R, &v, API_REQUIRED, "%s", long_prefix), 0);
+	cr_assert_str_eq(R.error.code, "MissingParameter");
+	long_prefix[API_PARAM_NAME_MAX - 2] = '\0';
+	cr_assert_eq(api_get_str(&R, &v, API_OPTIONAL, "%s.%zu", long_prefix, (size_t)1), 0);
+	cr_assert_lt(api_get_str(&R, &v, API_REQUIRED, "%s.%zu", long_prefix, (size_t)10), 0);
 	teardown_req();
 }
 
