@@ -27,7 +27,7 @@
 #include "store/json-text.h"
 #include "store/serialize.h"
 
-static void jt_reserve(struct store_text *b, size_t more)
+void store_text_grow(struct store_text *b, size_t more)
 {
 	size_t cap;
 	char *p;
@@ -51,27 +51,29 @@ static void jt_reserve(struct store_text *b, size_t more)
 	b->cap = cap;
 }
 
-void store_text_put(struct store_text *b, const char *s, size_t n)
-{
-	jt_reserve(b, n);
-	if (b->oom)
-		return;
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-}
-
-void store_text_char(struct store_text *b, char c)
-{
-	store_text_put(b, &c, 1);
-}
-
 void store_text_string(struct store_text *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	size_t run = 0;
+	size_t run = 0, i;
 
+	/* Most strings need no escape: one copy. */
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == '"' || c == '\\')
+			break;
+	}
+	if (i == n) {
+		if (!store_text_reserve(b, n + 2))
+			return;
+		b->p[b->n++] = '"';
+		memcpy(b->p + b->n, s, n);
+		b->n += n;
+		b->p[b->n++] = '"';
+		return;
+	}
 	store_text_char(b, '"');
-	for (size_t i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char esc[6];
 		size_t len = 2;
@@ -191,7 +193,7 @@ static void jt_value(struct store_text *b, const json_t *json)
 
 char *store_text_finish(struct store_text *b, size_t *ret_length)
 {
-	jt_reserve(b, 0);
+	store_text_grow(b, 0);
 	if (b->oom || !b->p) {
 		free(b->p);
 		*b = (struct store_text){0};

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 struct store_text {
 	char *p;
@@ -21,8 +22,30 @@ struct store_text {
 	bool oom;
 };
 
-void store_text_put(struct store_text *b, const char *s, size_t n);
-void store_text_char(struct store_text *b, char c);
+/* Room for more bytes and the NUL, growing the buffer; false once out of memory. */
+void store_text_grow(struct store_text *b, size_t more);
+static inline bool store_text_reserve(struct store_text *b, size_t more)
+{
+	if (!b->oom && b->n + more + 1 <= b->cap)
+		return true;
+	store_text_grow(b, more);
+	return !b->oom;
+}
+
+static inline void store_text_put(struct store_text *b, const char *s, size_t n)
+{
+	if (!store_text_reserve(b, n))
+		return;
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+}
+
+static inline void store_text_char(struct store_text *b, char c)
+{
+	if (store_text_reserve(b, 1))
+		b->p[b->n++] = c;
+}
+
 /* s[0..n) as a JSON string, quoted and escaped as jansson does. */
 void store_text_string(struct store_text *b, const char *s, size_t n);
 void store_text_int(struct store_text *b, long long v);
