@@ -42,6 +42,8 @@ static struct {
 	/* vpcd --no-fsync: saves are durable once committed, sync is never needed. */
 	bool no_fsync;
 	uint64_t committed, batches; /* saves covered by a commit, commit calls */
+	useconds_t save_delay;	     /* the next save takes this long (in_save meanwhile) */
+	bool in_save;
 } F = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 static int fake_load(void *ud, const char *account, const char *region, struct model **ret,
@@ -64,11 +66,23 @@ static int fake_load(void *ud, const char *account, const char *region, struct m
 
 static int fake_save(void *ud, const struct model *m)
 {
+	useconds_t delay;
+
 	(void)ud;
 	(void)m;
 	pthread_mutex_lock(&F.lock);
 	F.commits++;
+	delay = F.save_delay;
+	F.save_delay = 0;
+	F.in_save = delay > 0;
+	pthread_cond_broadcast(&F.cond);
 	pthread_mutex_unlock(&F.lock);
+	if (delay) {
+		usleep(delay);
+		pthread_mutex_lock(&F.lock);
+		F.in_save = false;
+		pthread_mutex_unlock(&F.lock);
+	}
 	return 0;
 }
 
@@ -182,6 +196,8 @@ static void start_mode(bool no_fsync)
 	F.sync_result = 0;
 	F.no_fsync = no_fsync;
 	F.committed = F.batches = 0;
+	F.save_delay = 0;
+	F.in_save = false;
 	pthread_mutex_unlock(&F.lock);
 	cr_assert_eq(api_server_new(&cfg, &S), 0);
 	api_set_log_callback(S, log_answer, NULL);
@@ -495,6 +511,45 @@ Test(http, unsuspended_request_waits_for_a_sync)
 	cr_assert_eq(F.early, 0, "%llu answers went out before their sync",
 		     (unsigned long long)F.early);
 	cr_assert_gt(F.syncs, 0);
+}
+
+/*
+ * A request that arrives while the loop handles another joins that one's
+ * commit (loop_absorb), rather than waiting for a commit of its own.
+ */
+Test(http, a_request_arriving_during_a_pass_joins_its_commit)
+{
+	char body[8192];
+	int a, b;
+
+	start_mode(true);
+	a = connect_server();
+	b = connect_server();
+	cr_assert_geq(a, 0);
+	cr_assert_geq(b, 0);
+	/* Both connections accepted and idle first (a new one is read at once). */
+	cr_assert_eq(send_tag(a, "CreateTags", "a"), 0);
+	cr_assert_eq(read_response(a, body, sizeof(body)), 200, "%s", body);
+	cr_assert_eq(send_tag(b, "CreateTags", "b"), 0);
+	cr_assert_eq(read_response(b, body, sizeof(body)), 200, "%s", body);
+	pthread_mutex_lock(&F.lock);
+	F.commits = F.committed = F.batches = F.answered_writes = 0;
+	F.save_delay = 200000;
+	pthread_mutex_unlock(&F.lock);
+	cr_assert_eq(send_tag(a, "CreateTags", "slow"), 0);
+	pthread_mutex_lock(&F.lock);
+	while (!F.in_save)
+		pthread_cond_wait(&F.cond, &F.lock);
+	pthread_mutex_unlock(&F.lock);
+	cr_assert_eq(send_tag(b, "CreateTags", "quick"), 0);
+	cr_assert_eq(read_response(a, body, sizeof(body)), 200, "%s", body);
+	cr_assert_eq(read_response(b, body, sizeof(body)), 200, "%s", body);
+	close(a);
+	close(b);
+	stop();
+	cr_assert_eq(F.commits, 2);
+	cr_assert_eq(F.batches, 1, "%llu commits for two requests", (unsigned long long)F.batches);
+	cr_assert_eq(F.early, 0);
 }
 
 static void *stop_thread(void *arg)
