@@ -335,6 +335,20 @@ static void render_rule(struct api_req *r, const struct model_sg *sg,
 
 /* ---- CreateSecurityGroup / DeleteSecurityGroup ------------------------------------ */
 
+/*
+ * The save hint of an action on one group: the group alone (its rules are
+ * part of it; another group that a rule names is not changed, and a group
+ * still referenced or in use cannot be deleted).  id is copied: a deleted
+ * group's own goes with it.
+ */
+static void touch_sg(struct api_req *r, const char *id)
+{
+	const char **ids = api_alloc(r, sizeof(*ids));
+
+	if (ids && (ids[0] = api_strdup(r, id)))
+		api_set_touched(r, ids, 1);
+}
+
 static int create_security_group(struct api_req *r)
 {
 	const char *name, *desc, *vpc_id = NULL;
@@ -368,6 +382,7 @@ static int create_security_group(struct api_req *r)
 		e = oom(r);
 		goto out;
 	}
+	touch_sg(r, sg->id);
 	api_xml_str(r, "groupId", sg->id);
 	api_xml_tags(r, "tagSet", &sg->tags);
 	api_xml_strf(r, "securityGroupArn", "arn:aws:ec2:%s:%s:security-group/%s", r->region,
@@ -418,6 +433,7 @@ static int delete_security_group(struct api_req *r)
 		return e;
 	if ((e = model_op_delete_security_group(r->model, r->mctx, id, &err)) < 0)
 		return api_fail_model(r, e, &err);
+	touch_sg(r, id);
 	api_xml_return_true(r);
 	api_xml_str(r, "groupId", id);
 	return 0;
@@ -457,6 +473,7 @@ static int authorize(struct api_req *r, bool egress)
 		goto out;
 	}
 	const struct model_sg *sg = model_find_sg(r->model, gid);
+	touch_sg(r, gid);
 	api_xml_return_true(r);
 	api_xml_start(r, "securityGroupRuleSet");
 	for (size_t i = 0; sg && i < n; i++)
@@ -546,6 +563,7 @@ static int revoke(struct api_req *r, bool egress)
 							    &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
+	touch_sg(r, gid);
 	api_xml_return_true(r);
 	if (n_unknown) {
 		api_xml_start(r, "unknownIpPermissionSet");
@@ -642,6 +660,7 @@ static int modify_security_group_rules(struct api_req *r)
 	e = model_op_modify_security_group_rules(r->model, r->mctx, gid, rule_ids, specs, n, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
+	touch_sg(r, gid);
 	api_xml_return_true(r);
 	return 0;
 }

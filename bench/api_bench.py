@@ -280,17 +280,29 @@ def main():
         # The same DescribeSubnets with the ENIs present (each subnet's free-address
         # count looks at them): vpcd only, moto is not asked to hold 10,000 ENIs.
         results["vpcd"]["describe_subnets_50_with_enis"] = run_wrk(vport, scripts["vpcd"][0], vpcd.pid)
-        # A launch and a termination with the ENIs present (one client, boto3's own time
-        # included): each is a durable write of a few objects among 10,000.
-        launch = {"run_instances": [], "terminate_instances": []}
+        # A launch, a termination and a security-group rule added and revoked with the ENIs
+        # present (one client, boto3's own time included): each a durable write of a few
+        # objects among 10,000.
+        launch = {"run_instances": [], "terminate_instances": [],
+                  "authorize_security_group_ingress": [], "revoke_security_group_ingress": []}
+        group = ec2.create_security_group(GroupName="bench", Description="bench",
+                                          VpcId=sub[0]["VpcId"])["GroupId"]
+        perm = [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                 "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]
         for _ in range(20):
             t0 = time.perf_counter()
             iid = ec2.run_instances(ImageId="ami-12345678", InstanceType="t3.micro", MinCount=1,
                                     MaxCount=1, SubnetId=sub[0]["SubnetId"])["Instances"][0]["InstanceId"]
             t1 = time.perf_counter()
             ec2.terminate_instances(InstanceIds=[iid])
+            t2 = time.perf_counter()
+            ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=perm)
+            t3 = time.perf_counter()
+            ec2.revoke_security_group_ingress(GroupId=group, IpPermissions=perm)
             launch["run_instances"].append(t1 - t0)
-            launch["terminate_instances"].append(time.perf_counter() - t1)
+            launch["terminate_instances"].append(t2 - t1)
+            launch["authorize_security_group_ingress"].append(t3 - t2)
+            launch["revoke_security_group_ingress"].append(time.perf_counter() - t3)
         launch = {k: round(median(v) * 1e3, 2) for k, v in launch.items()}
         m = results["moto"]
         for w, _, _, names in WORKLOADS:
@@ -321,7 +333,10 @@ def main():
         print(f"describe_subnets_50 with the {made} ENIs present: vpcd {d['rps']:9.1f} req/s "
               f"p99 {d['p99_ms']:7.2f} ms")
         print(f"with the {made} ENIs present, one client: RunInstances {launch['run_instances']:.2f} ms, "
-              f"TerminateInstances {launch['terminate_instances']:.2f} ms (median of 20 each)")
+              f"TerminateInstances {launch['terminate_instances']:.2f} ms, "
+              f"AuthorizeSecurityGroupIngress {launch['authorize_security_group_ingress']:.2f} ms, "
+              f"RevokeSecurityGroupIngress {launch['revoke_security_group_ingress']:.2f} ms "
+              f"(median of 20 each)")
         if eni_error:
             print(f"ENI creation stopped early: {eni_error}", file=sys.stderr)
         print(json.dumps({"bench": "api", "seconds": int(DURATION), "rounds": ROUNDS,

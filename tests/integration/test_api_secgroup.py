@@ -546,6 +546,63 @@ def test_modified_rule_survives_restart(start_vpcd, tmp_path):
         3306, 3306, "10.1.0.0/16", "mysql")
 
 
+def test_security_group_writes_save_only_their_group(start_vpcd, tmp_path):
+    """Each security-group write saves only the group it names (a save hint); vpcd runs
+    with OPENVPC_VERIFY_SAVE_HINTS here, so a hint that misses a row aborts it. Covered:
+    a create with tags, rules naming another group, rule tags, egress, a revoke by
+    permission and one by rule ID, a modified rule, a delete by name, and deletes refused
+    while the group is referenced or in use. After a restart every group reads back."""
+    state = tmp_path / "sg-hints"
+    first = start_vpcd(state_dir=state)
+    c = make_client(first.url)
+    vpc = default_vpc_id(c)
+    web = make_sg(c, "web", vpc, TagSpecifications=[
+        {"ResourceType": "security-group", "Tags": [{"Key": "tier", "Value": "web"}]}])["GroupId"]
+    db = make_sg(c, "db", vpc)["GroupId"]
+    [from_web] = c.authorize_security_group_ingress(GroupId=db, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+         "UserIdGroupPairs": [{"GroupId": web}]}], TagSpecifications=[
+        {"ResourceType": "security-group-rule", "Tags": [{"Key": "k", "Value": "v"}]}])[
+        "SecurityGroupRules"]
+    [https] = c.authorize_security_group_ingress(GroupId=web, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+         "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])["SecurityGroupRules"]
+    c.authorize_security_group_egress(GroupId=web, IpPermissions=[
+        {"IpProtocol": "udp", "FromPort": 53, "ToPort": 53, "IpRanges": [{"CidrIp": "10.0.0.2/32"}]}])
+    c.revoke_security_group_egress(GroupId=web, IpPermissions=[
+        {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    c.modify_security_group_rules(GroupId=web, SecurityGroupRules=[{
+        "SecurityGroupRuleId": https["SecurityGroupRuleId"],
+        "SecurityGroupRule": {"IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443,
+                              "CidrIpv4": "10.0.0.0/8", "Description": "alt"}}])
+    # Refused deletes change nothing: web is named by db's rule; a group in use by an ENI.
+    with pytest.raises(ClientError) as e:
+        c.delete_security_group(GroupId=web)
+    assert error_of(e)[0] == "DependencyViolation"
+    subnet = c.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"][0]
+    used = make_sg(c, "used", vpc)["GroupId"]
+    c.create_network_interface(SubnetId=subnet["SubnetId"], Groups=[used])
+    with pytest.raises(ClientError) as e:
+        c.delete_security_group(GroupId=used)
+    assert error_of(e)[0] == "DependencyViolation"
+    c.revoke_security_group_ingress(GroupId=db, SecurityGroupRuleIds=[from_web["SecurityGroupRuleId"]])
+    make_sg(c, "gone", vpc)
+    c.delete_security_group(GroupName="gone")
+    c.delete_security_group(GroupId=db)
+    before = c.describe_security_groups()["SecurityGroups"]
+    rules = c.describe_security_group_rules()["SecurityGroupRules"]
+    assert first.stop() == 0  # 0: no hint missed a row (vpcd would have aborted)
+    c = make_client(start_vpcd(state_dir=state).url)
+    assert c.describe_security_groups()["SecurityGroups"] == before
+    assert c.describe_security_group_rules()["SecurityGroupRules"] == rules
+    names = {g["GroupName"] for g in before}
+    assert {"web", "used"} <= names and not {"db", "gone"} & names
+    [w] = [g for g in before if g["GroupId"] == web]
+    assert w["Tags"] == [{"Key": "tier", "Value": "web"}]
+    assert [p["FromPort"] for p in w["IpPermissions"]] == [8443]
+    assert [p["FromPort"] for p in w["IpPermissionsEgress"]] == [53]
+
+
 def test_describe_security_groups_ids_and_names_together(ec2):
     a = make_sg(ec2, "a")["GroupId"]
     b = make_sg(ec2, "b")["GroupId"]
