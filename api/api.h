@@ -140,6 +140,13 @@ struct api_req {
 void api_set_touched(struct api_req *r, const char *const *ids, size_t n_ids);
 
 /*
+ * api_set_touched() of one or two IDs (b may be NULL, or equal to a), each
+ * copied into the request: an object the action deletes takes its own ID
+ * with it.  Without memory there is simply no hint.
+ */
+void api_touch(struct api_req *r, const char *a, const char *b);
+
+/*
  * AvailableIpAddressCount of every subnet of r->model, indexed as
  * model->subnets (model_subnets_available_ips()).  Memoised for the Region
  * until the next mutating request (which drops the memo before its handler

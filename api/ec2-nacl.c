@@ -110,6 +110,7 @@ static int create_network_acl(struct api_req *r)
 		e = api_fail(r, 500, "InternalError", "Out of memory");
 		goto out;
 	}
+	api_touch(r, a->id, NULL); /* the save hint: an ACL's entries and associations are in it */
 	render_nacl_as(r, a, "networkAcl");
 out:
 	model_tags_clear(&tags);
@@ -128,6 +129,7 @@ static int delete_network_acl(struct api_req *r)
 		return e;
 	if ((e = model_op_delete_network_acl(r->model, r->mctx, id, &err)) < 0)
 		return api_fail_model(r, e, &err);
+	api_touch(r, id, NULL);
 	api_xml_return_true(r);
 	return 0;
 }
@@ -246,6 +248,7 @@ static int nacl_entry(struct api_req *r, enum entry_op op)
 	}
 	if (e < 0)
 		return api_fail_model(r, e, &err);
+	api_touch(r, id, NULL);
 	api_xml_return_true(r);
 	return 0;
 }
@@ -277,6 +280,11 @@ static int replace_network_acl_association(struct api_req *r)
 		return e;
 	if ((e = api_dry_run_check(r)) < 0)
 		return e;
+	/* The save hint: the ACL the subnet's association leaves and the one it joins. */
+	for (size_t i = 0; i < r->model->n_nacls; i++)
+		for (size_t j = 0; j < r->model->nacls[i]->n_assocs; j++)
+			if (strcmp(r->model->nacls[i]->assocs[j].id, assoc) == 0)
+				api_touch(r, r->model->nacls[i]->id, id);
 	if ((e = model_op_replace_network_acl_association(r->model, r->mctx, assoc, id, new_id,
 							  &err)) < 0)
 		return api_fail_model(r, e, &err);

@@ -78,23 +78,12 @@ static int need_assoc(struct api_req *r, const char *id, const char **ret_rtb_id
 }
 
 /*
- * The save hint of a route-table or internet-gateway action: the one or two
- * objects it changes (a route table's routes, associations and propagating
- * gateways are part of it; a route's live state, blackhole when its target
- * is gone, is computed, so a gateway's change touches no table).  Each ID
- * is copied: a deleted object's own goes with it.  b may be NULL.
+ * The save hints (api_touch) of the route-table and internet-gateway writes:
+ * the one or two objects each changes (a route table's routes, associations
+ * and propagating gateways are part of it; a route's live state, blackhole
+ * when its target is gone, is computed, so a gateway's change touches no
+ * table).
  */
-static void touch(struct api_req *r, const char *a, const char *b)
-{
-	const char **ids = api_alloc(r, 2 * sizeof(*ids));
-	size_t n = 0;
-
-	if (!ids || !(ids[n++] = api_strdup(r, a)))
-		return;
-	if (b && strcmp(a, b) != 0 && !(ids[n++] = api_strdup(r, b)))
-		return;
-	api_set_touched(r, ids, n);
-}
 
 static int need_vgw(struct api_req *r, const char *id)
 {
@@ -299,7 +288,7 @@ static int create_route_table(struct api_req *r)
 		e = oom(r);
 		goto out;
 	}
-	touch(r, rtb->id, NULL);
+	api_touch(r, rtb->id, NULL);
 	render_rtb(r, rtb, "routeTable");
 out:
 	model_tags_clear(&tags);
@@ -318,7 +307,7 @@ static int delete_route_table(struct api_req *r)
 	e = model_op_delete_route_table(r->model, r->mctx, id, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
-	touch(r, id, NULL);
+	api_touch(r, id, NULL);
 	api_xml_return_true(r);
 	return 0;
 }
@@ -599,7 +588,7 @@ static int create_or_replace_route(struct api_req *r, bool replace)
 		    : model_op_create_route(r->model, r->mctx, rtb_id, &spec, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
-	touch(r, rtb_id, NULL);
+	api_touch(r, rtb_id, NULL);
 	api_xml_return_true(r);
 	return 0;
 }
@@ -641,7 +630,7 @@ static int delete_route(struct api_req *r)
 				  pl, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
-	touch(r, rtb_id, NULL);
+	api_touch(r, rtb_id, NULL);
 	api_xml_return_true(r);
 	return 0;
 }
@@ -664,7 +653,7 @@ static int associate_route_table(struct api_req *r)
 					   assoc_id, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
-	touch(r, rtb_id, NULL);
+	api_touch(r, rtb_id, NULL);
 	api_xml_str(r, "associationId", assoc_id);
 	render_assoc_state(r);
 	return 0;
@@ -679,7 +668,7 @@ static int disassociate_route_table(struct api_req *r)
 	if ((e = api_get_str(r, &assoc_id, API_REQUIRED, "AssociationId")) < 0 ||
 	    (e = need_assoc(r, assoc_id, &from)) < 0 || (e = api_dry_run_check(r)) < 0)
 		return e;
-	touch(r, from, NULL);
+	api_touch(r, from, NULL);
 	e = model_op_disassociate_route_table(r->model, r->mctx, assoc_id, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
@@ -699,7 +688,7 @@ static int replace_route_table_association(struct api_req *r)
 	    (e = need_assoc(r, assoc_id, &from)) < 0 || (e = need_rtb(r, rtb_id)) < 0 ||
 	    (e = api_dry_run_check(r)) < 0)
 		return e;
-	touch(r, from, rtb_id); /* the association moves from one table to the other */
+	api_touch(r, from, rtb_id); /* the association moves from one table to the other */
 	e = model_op_replace_route_table_association(r->model, r->mctx, assoc_id, rtb_id, new_id,
 						     &err);
 	if (e < 0)
@@ -725,7 +714,7 @@ static int vgw_route_propagation(struct api_req *r, bool enable)
 							    &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
-	touch(r, rtb_id, NULL);
+	api_touch(r, rtb_id, NULL);
 	api_xml_return_true(r);
 	return 0;
 }
@@ -786,7 +775,7 @@ static int create_internet_gateway(struct api_req *r)
 		e = oom(r);
 		goto out;
 	}
-	touch(r, g->id, NULL);
+	api_touch(r, g->id, NULL);
 	render_igw(r, g, "internetGateway");
 out:
 	model_tags_clear(&tags);
@@ -805,7 +794,7 @@ static int delete_internet_gateway(struct api_req *r)
 	e = model_op_delete_internet_gateway(r->model, r->mctx, id, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
-	touch(r, id, NULL);
+	api_touch(r, id, NULL);
 	api_xml_return_true(r);
 	return 0;
 }
@@ -825,7 +814,7 @@ static int attach_or_detach_internet_gateway(struct api_req *r, bool attach)
 		   : model_op_detach_internet_gateway(r->model, r->mctx, igw_id, vpc_id, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
-	touch(r, igw_id, NULL);
+	api_touch(r, igw_id, NULL);
 	api_xml_return_true(r);
 	return 0;
 }

@@ -336,19 +336,10 @@ static void render_rule(struct api_req *r, const struct model_sg *sg,
 /* ---- CreateSecurityGroup / DeleteSecurityGroup ------------------------------------ */
 
 /*
- * The save hint of an action on one group: the group alone (its rules are
- * part of it; another group that a rule names is not changed, and a group
- * still referenced or in use cannot be deleted).  id is copied: a deleted
- * group's own goes with it.
+ * Each write names its group as the save hint (api_touch): a group's rules are
+ * part of it; a group that a rule names is not changed, and one still
+ * referenced or in use cannot be deleted.
  */
-static void touch_sg(struct api_req *r, const char *id)
-{
-	const char **ids = api_alloc(r, sizeof(*ids));
-
-	if (ids && (ids[0] = api_strdup(r, id)))
-		api_set_touched(r, ids, 1);
-}
-
 static int create_security_group(struct api_req *r)
 {
 	const char *name, *desc, *vpc_id = NULL;
@@ -382,7 +373,7 @@ static int create_security_group(struct api_req *r)
 		e = oom(r);
 		goto out;
 	}
-	touch_sg(r, sg->id);
+	api_touch(r, sg->id, NULL);
 	api_xml_str(r, "groupId", sg->id);
 	api_xml_tags(r, "tagSet", &sg->tags);
 	api_xml_strf(r, "securityGroupArn", "arn:aws:ec2:%s:%s:security-group/%s", r->region,
@@ -433,7 +424,7 @@ static int delete_security_group(struct api_req *r)
 		return e;
 	if ((e = model_op_delete_security_group(r->model, r->mctx, id, &err)) < 0)
 		return api_fail_model(r, e, &err);
-	touch_sg(r, id);
+	api_touch(r, id, NULL);
 	api_xml_return_true(r);
 	api_xml_str(r, "groupId", id);
 	return 0;
@@ -473,7 +464,7 @@ static int authorize(struct api_req *r, bool egress)
 		goto out;
 	}
 	const struct model_sg *sg = model_find_sg(r->model, gid);
-	touch_sg(r, gid);
+	api_touch(r, gid, NULL);
 	api_xml_return_true(r);
 	api_xml_start(r, "securityGroupRuleSet");
 	for (size_t i = 0; sg && i < n; i++)
@@ -563,7 +554,7 @@ static int revoke(struct api_req *r, bool egress)
 							    &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
-	touch_sg(r, gid);
+	api_touch(r, gid, NULL);
 	api_xml_return_true(r);
 	if (n_unknown) {
 		api_xml_start(r, "unknownIpPermissionSet");
@@ -660,7 +651,7 @@ static int modify_security_group_rules(struct api_req *r)
 	e = model_op_modify_security_group_rules(r->model, r->mctx, gid, rule_ids, specs, n, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
-	touch_sg(r, gid);
+	api_touch(r, gid, NULL);
 	api_xml_return_true(r);
 	return 0;
 }

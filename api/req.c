@@ -28,6 +28,18 @@ void api_set_touched(struct api_req *r, const char *const *ids, size_t n_ids)
 	r->n_touched = ids ? n_ids : 0;
 }
 
+void api_touch(struct api_req *r, const char *a, const char *b)
+{
+	const char **ids = api_alloc(r, 2 * sizeof(*ids));
+	size_t n = 0;
+
+	if (!ids || !(ids[n++] = api_strdup(r, a)))
+		return;
+	if (b && strcmp(a, b) != 0 && !(ids[n++] = api_strdup(r, b)))
+		return;
+	api_set_touched(r, ids, n);
+}
+
 void *api_alloc(struct api_req *r, size_t size)
 {
 	struct api_arena_block *b;

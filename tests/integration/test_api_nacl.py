@@ -418,3 +418,43 @@ def test_second_vpc_quota_and_cross_vpc_association(ec2):
     got = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc2]}],
                                     MaxResults=1000)["NetworkAcls"]
     assert len(got) == 200
+
+
+def test_acl_writes_save_only_their_acls(start_vpcd, tmp_path):
+    """Each network-ACL write saves only the ACLs it names (a save hint: its entries and
+    associations are part of an ACL, a moved association changes two); vpcd runs with
+    OPENVPC_VERIFY_SAVE_HINTS here, so a hint that misses a row aborts it. After a
+    restart every ACL reads back."""
+    state = tmp_path / "acl-hints"
+    first = start_vpcd(state_dir=state)
+    c = make_client(first.url)
+    vpc = c.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    subnet = c.create_subnet(VpcId=vpc, CidrBlock="10.7.1.0/24")["Subnet"]["SubnetId"]
+    [default] = c.describe_network_acls(Filters=[
+        {"Name": "vpc-id", "Values": [vpc]}, {"Name": "default", "Values": ["true"]}])["NetworkAcls"]
+    acl = c.create_network_acl(VpcId=vpc, TagSpecifications=[
+        {"ResourceType": "network-acl", "Tags": [{"Key": "Name", "Value": "web"}]}])[
+        "NetworkAcl"]["NetworkAclId"]
+    entry = dict(NetworkAclId=acl, RuleNumber=100, Protocol="6", RuleAction="allow",
+                 Egress=False, CidrBlock="0.0.0.0/0", PortRange={"From": 443, "To": 443})
+    c.create_network_acl_entry(**entry)
+    c.create_network_acl_entry(**dict(entry, RuleNumber=110, PortRange={"From": 80, "To": 80}))
+    c.replace_network_acl_entry(**dict(entry, RuleAction="deny"))
+    c.delete_network_acl_entry(NetworkAclId=acl, RuleNumber=110, Egress=False)
+    [assoc] = [a["NetworkAclAssociationId"] for a in default["Associations"]
+               if a["SubnetId"] == subnet]
+    moved = c.replace_network_acl_association(AssociationId=assoc, NetworkAclId=acl)[
+        "NewAssociationId"]
+    spare = c.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+    c.delete_network_acl(NetworkAclId=spare)
+    acls = c.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["NetworkAcls"]
+    assert first.stop() == 0  # 0: no hint missed a row (vpcd would have aborted)
+    c = make_client(start_vpcd(state_dir=state).url)
+    assert c.describe_network_acls(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}])["NetworkAcls"] == acls
+    by_id = {a["NetworkAclId"]: a for a in acls}
+    assert set(by_id) == {default["NetworkAclId"], acl}
+    assert [(a["NetworkAclAssociationId"], a["SubnetId"])
+            for a in by_id[acl]["Associations"]] == [(moved, subnet)]
+    assert [(e["RuleNumber"], e["RuleAction"]) for e in by_id[acl]["Entries"]
+            if not e["Egress"]] == [(100, "deny"), (32767, "deny")]
