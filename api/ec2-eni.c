@@ -1230,6 +1230,47 @@ static void render_eip(struct api_req *r, const void *o)
 	api_xml_end(r);
 }
 
+/*
+ * The save hint of an address action (taken before it): the Elastic IP, the
+ * ENI it is on now, and, when it is to be associated with eni (or the
+ * instance's primary ENI), that ENI, its instance, and every Elastic IP on it
+ * (one of them may be replaced).  A superset: objects that did not change cost
+ * a digest each.  An ID not found leaves the hint to the op's own error.
+ */
+static void touch_address(struct api_req *r, const char *alloc, const char *eni_id,
+			  const char *instance_id)
+{
+	const struct model *m = r->model;
+	const struct model_eip *e = alloc ? model_find_eip(m, alloc) : NULL;
+	const struct model_eni *to = NULL;
+	size_t n = 0, cap = 4;
+	const char **ids;
+
+	if (!e)
+		return;
+	if (instance_id && *instance_id)
+		to = model_instance_primary_eni(m, instance_id);
+	else if (eni_id && *eni_id)
+		to = model_find_eni(m, eni_id);
+	for (size_t i = 0; to && i < m->n_eips; i++)
+		cap += strcmp(m->eips[i]->eni_id, to->id) == 0;
+	ids = api_alloc(r, cap * sizeof(*ids));
+	if (!ids)
+		return;
+	ids[n++] = e->allocation_id;
+	if (e->eni_id[0])
+		ids[n++] = e->eni_id;
+	if (to) {
+		ids[n++] = to->id;
+		if (to->attachment.present)
+			ids[n++] = to->attachment.instance_id;
+		for (size_t i = 0; i < m->n_eips; i++)
+			if (strcmp(m->eips[i]->eni_id, to->id) == 0)
+				ids[n++] = m->eips[i]->allocation_id;
+	}
+	touch_copies(r, ids, n);
+}
+
 static int allocate_address(struct api_req *r)
 {
 	struct model_tags tags = {0};
@@ -1256,6 +1297,7 @@ static int allocate_address(struct api_req *r)
 		e = api_fail(r, 500, "InternalError", "Out of memory");
 		goto out;
 	}
+	touch_address(r, a->allocation_id, NULL, NULL);
 	api_xml_str(r, "publicIp", net_ip4_format(a->public_ip, buf));
 	api_xml_str(r, "allocationId", a->allocation_id);
 	api_xml_str(r, "publicIpv4Pool", "amazon");
@@ -1294,6 +1336,7 @@ static int associate_address(struct api_req *r)
 		return e;
 	if ((e = api_dry_run_check(r)) < 0)
 		return e;
+	touch_address(r, alloc, eni, inst);
 	e = model_op_associate_address(r->model, r->mctx, alloc, eni, inst, pip, re, assoc, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
@@ -1318,6 +1361,9 @@ static int disassociate_address(struct api_req *r)
 		return api_fail_missing(r, "AssociationId");
 	if ((e = api_dry_run_check(r)) < 0)
 		return e;
+	for (size_t i = 0; i < r->model->n_eips; i++)
+		if (strcmp(r->model->eips[i]->association_id, assoc) == 0)
+			touch_address(r, r->model->eips[i]->allocation_id, NULL, NULL);
 	e = model_op_disassociate_address(r->model, r->mctx, assoc, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
@@ -1341,6 +1387,7 @@ static int release_address(struct api_req *r)
 		return api_fail_missing(r, "AllocationId");
 	if ((e = api_dry_run_check(r)) < 0)
 		return e;
+	touch_address(r, alloc, NULL, NULL);
 	e = model_op_release_address(r->model, r->mctx, alloc, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);

@@ -570,3 +570,44 @@ def test_describe_listed_ids_through_the_index(env):
     with pytest.raises(ClientError) as e:
         c.describe_security_groups(GroupIds=[enis[0]])
     assert _code(e) == "InvalidGroup.NotFound"
+
+
+def test_address_writes_save_only_their_objects(start_vpcd, tmp_path):
+    """Allocate / Associate / Disassociate / ReleaseAddress save only the Elastic IPs,
+    ENIs and instances they name (a save hint); vpcd runs with OPENVPC_VERIFY_SAVE_HINTS
+    here, so a hint that misses a row aborts it. Covered: an Elastic IP replacing an
+    instance's auto-assigned public IP, one replacing another on the same address, one
+    moved to another ENI (AllowReassociation), a disassociation and a release. After a
+    restart every address, ENI and instance reads back."""
+    state = tmp_path / "eip-hints"
+    first = start_vpcd(state_dir=state)
+    c = make_client(first.url)
+    subnet = sorted(c.describe_subnets()["Subnets"], key=lambda s: s["SubnetId"])[0]["SubnetId"]
+    c.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": True})
+    inst = c.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1, SubnetId=subnet,
+                           InstanceType="t3.micro")["Instances"][0]
+    assert inst.get("PublicIpAddress")
+    other = c.create_network_interface(SubnetId=subnet)["NetworkInterface"]["NetworkInterfaceId"]
+    e1 = c.allocate_address(Domain="vpc", TagSpecifications=[
+        {"ResourceType": "elastic-ip", "Tags": [{"Key": "k", "Value": "v"}]}])["AllocationId"]
+    e2 = c.allocate_address(Domain="vpc")["AllocationId"]
+    e3 = c.allocate_address(Domain="vpc")["AllocationId"]
+    c.associate_address(AllocationId=e1, InstanceId=inst["InstanceId"])  # replaces the auto IP
+    c.associate_address(AllocationId=e2, InstanceId=inst["InstanceId"], AllowReassociation=True)
+    c.associate_address(AllocationId=e2, NetworkInterfaceId=other, AllowReassociation=True)
+    a3 = c.associate_address(AllocationId=e3, NetworkInterfaceId=other,
+                             AllowReassociation=True)["AssociationId"]
+    c.disassociate_address(AssociationId=a3)
+    c.release_address(AllocationId=e3)
+    c.associate_address(AllocationId=e1, InstanceId=inst["InstanceId"])
+    before = (c.describe_addresses()["Addresses"], c.describe_network_interfaces()["NetworkInterfaces"],
+              c.describe_instances()["Reservations"])
+    assert first.stop() == 0  # 0: no hint missed a row (vpcd would have aborted)
+    c = make_client(start_vpcd(state_dir=state).url)
+    after = (c.describe_addresses()["Addresses"], c.describe_network_interfaces()["NetworkInterfaces"],
+             c.describe_instances()["Reservations"])
+    assert after == before
+    by_id = {a["AllocationId"]: a for a in after[0]}
+    assert set(by_id) == {e1, e2}
+    assert by_id[e1]["InstanceId"] == inst["InstanceId"]
+    assert "AssociationId" not in by_id[e2]  # e3 took its address, then was released
