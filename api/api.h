@@ -145,6 +145,8 @@ void api_set_touched(struct api_req *r, const char *const *ids, size_t n_ids);
  * with it.  Without memory there is simply no hint.
  */
 void api_touch(struct api_req *r, const char *a, const char *b);
+/* The same of ids[0..n) (an array from api_alloc(), whose entries become the copies). */
+void api_touch_list(struct api_req *r, const char **ids, size_t n);
 
 /*
  * AvailableIpAddressCount of every subnet of r->model, indexed as

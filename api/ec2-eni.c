@@ -147,18 +147,6 @@ static int get_ip(struct api_req *r, uint32_t *ret, const char *name)
 }
 
 /*
- * The save hint ids[0..n), each copied first (an object the action deletes
- * takes its ID with it).
- */
-static void touch_copies(struct api_req *r, const char **ids, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!(ids[i] = api_strdup(r, ids[i])))
-			return;
-	api_set_touched(r, ids, n);
-}
-
-/*
  * The save hint (api_set_touched) of an action confined to one ENI: the ENI,
  * its subnet when addresses were allocated from it, and the Elastic IPs
  * associated with it now (call before an action that may disassociate them).
@@ -182,7 +170,7 @@ static void touch_eni(struct api_req *r, const char *eni_id, const char *subnet_
 	for (size_t i = 0; i < m->n_eips; i++)
 		if (strcmp(m->eips[i]->eni_id, eni_id) == 0)
 			ids[n++] = m->eips[i]->allocation_id;
-	touch_copies(r, ids, n);
+	api_touch_list(r, ids, n);
 }
 
 /*
@@ -233,7 +221,7 @@ static void touch_instances(struct api_req *r, const char *const *inst_ids, size
 		    (eip->instance_id[0] && api_id_listed(inst_ids, n, eip->instance_id)))
 			ids[k++] = eip->allocation_id;
 	}
-	touch_copies(r, ids, k);
+	api_touch_list(r, ids, k);
 }
 
 static int create_network_interface(struct api_req *r)
@@ -1268,7 +1256,7 @@ static void touch_address(struct api_req *r, const char *alloc, const char *eni_
 			if (strcmp(m->eips[i]->eni_id, to->id) == 0)
 				ids[n++] = m->eips[i]->allocation_id;
 	}
-	touch_copies(r, ids, n);
+	api_touch_list(r, ids, n);
 }
 
 static int allocate_address(struct api_req *r)

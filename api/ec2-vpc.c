@@ -673,6 +673,12 @@ static int create_subnet(struct api_req *r)
 	}
 	if ((e = copy_tags(r, &s->tags, &tags)) < 0)
 		goto out;
+	/* The save hint: the subnet, and the VPC's default ACL that now lists it. */
+	{
+		const struct model_nacl *acl = model_vpc_default_nacl(r->model, vpc_id);
+
+		api_touch(r, s->id, acl ? acl->id : NULL);
+	}
 	v = subnet_view_of(r, s);
 	api_xml_start(r, "subnet");
 	render_subnet_body(r, &v);
@@ -680,6 +686,38 @@ static int create_subnet(struct api_req *r)
 out:
 	model_tags_clear(&tags);
 	return e;
+}
+
+/*
+ * The save hint of DeleteSubnet (taken before it): the subnet, every ACL and
+ * route table with an association of it, and its flow logs (which go with it).
+ */
+static void touch_subnet_deleted(struct api_req *r, const char *id)
+{
+	const struct model *m = r->model;
+	const char **ids =
+	    api_alloc(r, (1 + m->n_nacls + m->n_route_tables + m->n_flow_logs) * sizeof(*ids));
+	size_t n = 0;
+
+	if (!ids)
+		return;
+	ids[n++] = id;
+	for (size_t i = 0; i < m->n_nacls; i++)
+		for (size_t j = 0; j < m->nacls[i]->n_assocs; j++)
+			if (strcmp(m->nacls[i]->assocs[j].subnet_id, id) == 0) {
+				ids[n++] = m->nacls[i]->id;
+				break;
+			}
+	for (size_t i = 0; i < m->n_route_tables; i++)
+		for (size_t j = 0; j < m->route_tables[i]->n_assocs; j++)
+			if (strcmp(m->route_tables[i]->assocs[j].subnet_id, id) == 0) {
+				ids[n++] = m->route_tables[i]->id;
+				break;
+			}
+	for (size_t i = 0; i < m->n_flow_logs; i++)
+		if (strcmp(m->flow_logs[i]->resource_id, id) == 0)
+			ids[n++] = m->flow_logs[i]->id;
+	api_touch_list(r, ids, n);
 }
 
 static int delete_subnet(struct api_req *r)
@@ -691,6 +729,7 @@ static int delete_subnet(struct api_req *r)
 	if ((e = api_get_str(r, &id, API_REQUIRED, "SubnetId")) < 0 ||
 	    (e = need_subnet(r, id)) < 0 || (e = api_dry_run_check(r)) < 0)
 		return e;
+	touch_subnet_deleted(r, id);
 	if ((e = model_op_delete_subnet(r->model, r->mctx, id, &err)) < 0)
 		return api_fail_model(r, e, &err);
 	api_xml_return_true(r);
@@ -918,6 +957,7 @@ static int modify_subnet_attribute(struct api_req *r)
 					     text, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
+	api_touch(r, id, NULL);
 	api_xml_return_true(r);
 	return 0;
 }

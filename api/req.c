@@ -28,6 +28,14 @@ void api_set_touched(struct api_req *r, const char *const *ids, size_t n_ids)
 	r->n_touched = ids ? n_ids : 0;
 }
 
+void api_touch_list(struct api_req *r, const char **ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(ids[i] = api_strdup(r, ids[i])))
+			return;
+	api_set_touched(r, ids, n);
+}
+
 void api_touch(struct api_req *r, const char *a, const char *b)
 {
 	const char **ids = api_alloc(r, 2 * sizeof(*ids));

@@ -703,3 +703,45 @@ def test_create_default_vpc(ec2):
     assert ec2.describe_vpc_attribute(VpcId=v["VpcId"], Attribute="enableDnsHostnames")[
         "EnableDnsHostnames"]["Value"] is True
     assert _err(ec2.create_default_vpc) == "DefaultVpcAlreadyExists"
+
+
+def test_subnet_writes_save_only_their_objects(start_vpcd, tmp_path):
+    """Create / Modify / DeleteSubnet save only what they change (a save hint): a new
+    subnet and the default ACL that lists it; a deleted one, the ACL and route table that
+    held its associations and its flow logs. vpcd runs with OPENVPC_VERIFY_SAVE_HINTS
+    here, so a hint that misses a row aborts it. After a restart everything reads back."""
+    state = tmp_path / "subnet-hints"
+    first = start_vpcd(state_dir=state)
+    c = make_client(first.url)
+    vpc = c.create_vpc(CidrBlock="10.6.0.0/16")["Vpc"]["VpcId"]
+    keep = c.create_subnet(VpcId=vpc, CidrBlock="10.6.1.0/24", TagSpecifications=[
+        {"ResourceType": "subnet", "Tags": [{"Key": "Name", "Value": "keep"}]}])[
+        "Subnet"]["SubnetId"]
+    c.modify_subnet_attribute(SubnetId=keep, MapPublicIpOnLaunch={"Value": True})
+    gone = c.create_subnet(VpcId=vpc, CidrBlock="10.6.2.0/24")["Subnet"]["SubnetId"]
+    rtb = c.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    c.associate_route_table(RouteTableId=rtb, SubnetId=gone)
+    c.associate_route_table(RouteTableId=rtb, SubnetId=keep)
+    acl = c.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+    [assoc] = [a["NetworkAclAssociationId"] for a in c.describe_network_acls(
+        Filters=[{"Name": "association.subnet-id", "Values": [gone]}])["NetworkAcls"][0][
+        "Associations"] if a["SubnetId"] == gone]
+    c.replace_network_acl_association(AssociationId=assoc, NetworkAclId=acl)
+    c.create_flow_logs(ResourceIds=[gone, keep], ResourceType="Subnet", TrafficType="ALL",
+                       LogDestinationType="s3", LogDestination="arn:aws:s3:::bucket-x")
+    c.delete_subnet(SubnetId=gone)
+    fetch = (lambda c: (c.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"],
+                        c.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc]}])[
+                            "NetworkAcls"],
+                        c.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])[
+                            "RouteTables"],
+                        c.describe_flow_logs()["FlowLogs"]))
+    before = fetch(c)
+    assert first.stop() == 0  # 0: no hint missed a row (vpcd would have aborted)
+    c = make_client(start_vpcd(state_dir=state).url)
+    assert fetch(c) == before
+    subnets, acls, tables, logs = before
+    assert [s["SubnetId"] for s in subnets] == [keep] and subnets[0]["MapPublicIpOnLaunch"]
+    assert [log["ResourceId"] for log in logs] == [keep]
+    assert [a["SubnetId"] for t in tables for a in t["Associations"] if "SubnetId" in a] == [keep]
+    assert [a["SubnetId"] for x in acls for a in x["Associations"]] == [keep]
