@@ -64,12 +64,7 @@ void store_text_string(struct store_text *b, const char *s, size_t n)
 			break;
 	}
 	if (i == n) {
-		if (!store_text_reserve(b, n + 2))
-			return;
-		b->p[b->n++] = '"';
-		memcpy(b->p + b->n, s, n);
-		b->n += n;
-		b->p[b->n++] = '"';
+		store_text_quoted(b, s, n);
 		return;
 	}
 	store_text_char(b, '"');

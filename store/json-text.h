@@ -46,6 +46,17 @@ static inline void store_text_char(struct store_text *b, char c)
 		b->p[b->n++] = c;
 }
 
+/* s[0..n) between quotes as it is: only for bytes that need no escape. */
+static inline void store_text_quoted(struct store_text *b, const char *s, size_t n)
+{
+	if (!store_text_reserve(b, n + 2))
+		return;
+	b->p[b->n++] = '"';
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n++] = '"';
+}
+
 /* s[0..n) as a JSON string, quoted and escaped as jansson does. */
 void store_text_string(struct store_text *b, const char *s, size_t n);
 void store_text_int(struct store_text *b, long long v);

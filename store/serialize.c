@@ -150,7 +150,6 @@ static void ser_key(struct ser *s, const char *key)
  */
 static void ser_text(struct ser *s, const char *str, size_t n)
 {
-	struct store_text *b = s->b;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -160,19 +159,14 @@ static void ser_text(struct ser *s, const char *str, size_t n)
 			break;
 	}
 	if (i == n) {
-		if (!store_text_reserve(b, n + 2))
-			return;
-		b->p[b->n++] = '"';
-		memcpy(b->p + b->n, str, n);
-		b->n += n;
-		b->p[b->n++] = '"';
+		store_text_quoted(s->b, str, n);
 		return;
 	}
 	if (!store_text_utf8_valid(str, n)) {
 		fail(s, -EINVAL);
 		return;
 	}
-	store_text_string(b, str, n);
+	store_text_string(s->b, str, n);
 }
 
 static void put_text(struct ser *s, const char *key, const char *str)
