@@ -395,6 +395,15 @@ static int create_flow_logs(struct api_req *r)
 		n_ok++;
 	}
 	e = 0;
+	/* The save hint: the flow logs made (nothing else changes). */
+	{
+		const char **made = api_alloc(r, (n_ok ? n_ok : 1) * sizeof(*made));
+
+		for (size_t i = 0; made && i < n_ok; i++)
+			made[i] = new_ids[i];
+		if (made)
+			api_touch_list(r, made, n_ok);
+	}
 	api_xml_str(r, "clientToken", token);
 	api_xml_start(r, "flowLogIdSet");
 	for (size_t i = 0; i < n_ok; i++)
@@ -432,6 +441,7 @@ static int delete_flow_logs(struct api_req *r)
 			known[n_known++] = ids[i];
 	if (n_known && (e = model_op_delete_flow_logs(r->model, r->mctx, known, n_known, &err)) < 0)
 		return api_fail_model(r, e, &err);
+	api_touch_list(r, known, n_known); /* the save hint: the flow logs deleted */
 	api_xml_start(r, "unsuccessful");
 	for (size_t i = 0; i < n_ids; i++) {
 		bool gone = false;

@@ -341,3 +341,23 @@ def test_aws_cli_v2(vpcd, ec2):
                     "fl-0123456789abcdef0")
     assert p.returncode == 0, p.stderr
     assert [u["ResourceId"] for u in p.json["Unsuccessful"]] == ["fl-0123456789abcdef0"]
+
+
+def test_flow_log_writes_save_only_their_flow_logs(start_vpcd, tmp_path):
+    """Create/DeleteFlowLogs save only the flow logs they make or delete (a save hint);
+    vpcd runs with OPENVPC_VERIFY_SAVE_HINTS here, so a hint that misses a row aborts it.
+    After a restart every flow log reads back."""
+    state = tmp_path / "fl-hints"
+    first = start_vpcd(state_dir=state)
+    c = make_client(first.url)
+    subnets = _subnets(c)
+    made = _s3(c, [_vpc(c)], TagSpecifications=[
+        {"ResourceType": "vpc-flow-log", "Tags": [{"Key": "k", "Value": "v"}]}])["FlowLogIds"]
+    made += _s3(c, subnets[:2], rtype="Subnet", TrafficType="REJECT")["FlowLogIds"]
+    out = c.delete_flow_logs(FlowLogIds=[made[1], "fl-00000000000000000"])
+    assert [u["ResourceId"] for u in out["Unsuccessful"]] == ["fl-00000000000000000"]
+    before = _all(c)
+    assert first.stop() == 0  # 0: no hint missed a row (vpcd would have aborted)
+    c = make_client(start_vpcd(state_dir=state).url)
+    assert _all(c) == before
+    assert sorted(f["FlowLogId"] for f in before) == sorted([made[0], made[2]])
