@@ -108,6 +108,7 @@ static int create_dhcp_options(struct api_req *r)
 		e = api_fail(r, 500, "InternalError", "Out of memory");
 		goto out;
 	}
+	api_touch(r, d->id, NULL); /* the save hint: the set alone */
 	render_dopt_as(r, d, "dhcpOptions");
 out:
 	model_tags_clear(&tags);
@@ -125,6 +126,7 @@ static int delete_dhcp_options(struct api_req *r)
 		return e;
 	if ((e = model_op_delete_dhcp_options(r->model, r->mctx, id, &err)) < 0)
 		return api_fail_model(r, e, &err);
+	api_touch(r, id, NULL); /* a set still associated is not deleted */
 	api_xml_return_true(r);
 	return 0;
 }
@@ -140,6 +142,7 @@ static int associate_dhcp_options(struct api_req *r)
 		return e;
 	if ((e = model_op_associate_dhcp_options(r->model, r->mctx, id, vpc, &err)) < 0)
 		return api_fail_model(r, e, &err);
+	api_touch(r, vpc, NULL); /* the VPC names its set */
 	api_xml_return_true(r);
 	return 0;
 }

@@ -118,10 +118,19 @@ def test_sets_survive_a_restart_and_the_cli_reads_them(start_vpcd, tmp_path):
     did = c.create_dhcp_options(DhcpConfigurations=[
         {"Key": "domain-name", "Values": ["corp.example"]}])["DhcpOptions"]["DhcpOptionsId"]
     c.associate_dhcp_options(DhcpOptionsId=did, VpcId=vpc)
+    # The writes name what they change (save hints, checked: vpcd runs with
+    # OPENVPC_VERIFY_SAVE_HINTS and aborts on a miss, so stop() would not be 0).
+    spare = c.create_dhcp_options(DhcpConfigurations=[
+        {"Key": "ntp-servers", "Values": ["10.5.0.9"]}])["DhcpOptions"]["DhcpOptionsId"]
+    c.delete_dhcp_options(DhcpOptionsId=spare)
+    bare = c.create_vpc(CidrBlock="10.4.0.0/16")["Vpc"]["VpcId"]
+    c.associate_dhcp_options(DhcpOptionsId="default", VpcId=bare)
     assert first.stop() == 0
     second = start_vpcd(state_dir=state)
     c = make_client(second.url)
     assert c.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["DhcpOptionsId"] == did
+    assert c.describe_vpcs(VpcIds=[bare])["Vpcs"][0]["DhcpOptionsId"] == "default"
+    assert spare not in {d["DhcpOptionsId"] for d in c.describe_dhcp_options()["DhcpOptions"]}
     out = json.loads(run_aws_cli(second.url, "ec2", "describe-dhcp-options",
                                  "--dhcp-options-ids", did).stdout)
     assert configs(out["DhcpOptions"][0]) == {"domain-name": ["corp.example"]}
