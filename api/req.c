@@ -174,6 +174,8 @@ __attribute__((format(printf, 3, 0))) static int vname(char *buf, size_t size, c
 
 		if (*p == '%' && p[1] == 's') {
 			piece = va_arg(aq, const char *);
+			if (!piece)
+				piece = "(null)"; /* as glibc's vsnprintf */
 			piece_len = strlen(piece);
 			p++;
 		} else if (*p == '%' && p[1] == 'z' && p[2] == 'u') {
