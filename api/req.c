@@ -168,7 +168,7 @@ __attribute__((format(printf, 3, 0))) static int vname(char *buf, size_t size, c
 
 	va_copy(aq, ap);
 	for (const char *p = fmt; *p; p++) {
-		char digits[24];
+		char digits[UTIL_DEC_MAX];
 		const char *piece = p;
 		size_t piece_len = 1;
 
@@ -179,14 +179,8 @@ __attribute__((format(printf, 3, 0))) static int vname(char *buf, size_t size, c
 			piece_len = strlen(piece);
 			p++;
 		} else if (*p == '%' && p[1] == 'z' && p[2] == 'u') {
-			size_t v = va_arg(aq, size_t), i = sizeof(digits);
-
-			do {
-				digits[--i] = (char)('0' + v % 10);
-				v /= 10;
-			} while (v);
-			piece = digits + i;
-			piece_len = sizeof(digits) - i;
+			piece = util_dec(va_arg(aq, size_t), digits + sizeof(digits));
+			piece_len = (size_t)(digits + sizeof(digits) - piece);
 			p += 2;
 		} else if (*p == '%') {
 			va_end(aq);

@@ -348,14 +348,10 @@ void api_xml_bool(struct api_req *r, const char *name, bool value)
 
 void api_xml_long(struct api_req *r, const char *name, long value)
 {
-	char buf[24], *p = buf + sizeof(buf);
-	unsigned long u = value < 0 ? 0UL - (unsigned long)value : (unsigned long)value;
+	char buf[UTIL_DEC_MAX + 2], *p = buf + sizeof(buf);
 
 	*--p = '\0';
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
+	p = util_dec(value < 0 ? 0UL - (unsigned long)value : (unsigned long)value, p);
 	if (value < 0)
 		*--p = '-';
 	api_xml_str(r, name, p);

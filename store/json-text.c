@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/util.h"
 #include "store/json-text.h"
 #include "store/serialize.h"
 
@@ -113,18 +114,13 @@ void store_text_string(struct store_text *b, const char *s, size_t n)
 
 void store_text_int(struct store_text *b, long long v)
 {
-	char digits[24];
-	size_t i = sizeof(digits);
+	char digits[UTIL_DEC_MAX + 1], *end = digits + sizeof(digits);
 	/* Negate in unsigned arithmetic: -LLONG_MIN overflows. */
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	char *p = util_dec(v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v, end);
 
-	do {
-		digits[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
 	if (v < 0)
-		digits[--i] = '-';
-	store_text_put(b, digits + i, sizeof(digits) - i);
+		*--p = '-';
+	store_text_put(b, p, (size_t)(end - p));
 }
 
 static void jt_value(struct store_text *b, const json_t *json)

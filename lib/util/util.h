@@ -102,6 +102,20 @@ static inline uint64_t util_fnv1a_str(uint64_t h, const char *s)
 	return h;
 }
 
+/*
+ * v in decimal, written backwards so that it ends just before end (at most
+ * UTIL_DEC_MAX digits; no NUL): returns its first digit.
+ */
+#define UTIL_DEC_MAX 20
+static inline char *util_dec(unsigned long long v, char *end)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
 /* 64-bit mixing hash (SplitMix64 finaliser): cheap and good for table indices. */
 static inline uint64_t util_hash64(uint64_t x)
 {
