@@ -689,31 +689,26 @@ out:
 }
 
 /*
- * The save hint of DeleteSubnet (taken before it): the subnet, every ACL and
- * route table with an association of it, and its flow logs (which go with it).
+ * The save hint of DeleteSubnet (taken before it): the subnet, its ACL and
+ * its route table (each holds its association; without an explicit one that
+ * is the main table, which does not change: a harmless extra), and its flow
+ * logs (which go with it).
  */
 static void touch_subnet_deleted(struct api_req *r, const char *id)
 {
 	const struct model *m = r->model;
-	const char **ids =
-	    api_alloc(r, (1 + m->n_nacls + m->n_route_tables + m->n_flow_logs) * sizeof(*ids));
+	const struct model_nacl *acl = model_subnet_nacl(m, id);
+	const struct model_route_table *rtb = model_subnet_route_table(m, id);
+	const char **ids = api_alloc(r, (3 + m->n_flow_logs) * sizeof(*ids));
 	size_t n = 0;
 
 	if (!ids)
 		return;
 	ids[n++] = id;
-	for (size_t i = 0; i < m->n_nacls; i++)
-		for (size_t j = 0; j < m->nacls[i]->n_assocs; j++)
-			if (strcmp(m->nacls[i]->assocs[j].subnet_id, id) == 0) {
-				ids[n++] = m->nacls[i]->id;
-				break;
-			}
-	for (size_t i = 0; i < m->n_route_tables; i++)
-		for (size_t j = 0; j < m->route_tables[i]->n_assocs; j++)
-			if (strcmp(m->route_tables[i]->assocs[j].subnet_id, id) == 0) {
-				ids[n++] = m->route_tables[i]->id;
-				break;
-			}
+	if (acl)
+		ids[n++] = acl->id;
+	if (rtb)
+		ids[n++] = rtb->id;
 	for (size_t i = 0; i < m->n_flow_logs; i++)
 		if (strcmp(m->flow_logs[i]->resource_id, id) == 0)
 			ids[n++] = m->flow_logs[i]->id;
