@@ -270,6 +270,7 @@ static int delete_network_acl_entry(struct api_req *r)
 
 static int replace_network_acl_association(struct api_req *r)
 {
+	const struct model_nacl *from;
 	const char *assoc, *id;
 	char new_id[MODEL_ID_LEN];
 	struct model_err err = {0};
@@ -281,10 +282,8 @@ static int replace_network_acl_association(struct api_req *r)
 	if ((e = api_dry_run_check(r)) < 0)
 		return e;
 	/* The save hint: the ACL the subnet's association leaves and the one it joins. */
-	for (size_t i = 0; i < r->model->n_nacls; i++)
-		for (size_t j = 0; j < r->model->nacls[i]->n_assocs; j++)
-			if (strcmp(r->model->nacls[i]->assocs[j].id, assoc) == 0)
-				api_touch(r, r->model->nacls[i]->id, id);
+	if ((from = model_nacl_of_assoc(r->model, assoc, NULL)))
+		api_touch(r, from->id, id);
 	if ((e = model_op_replace_network_acl_association(r->model, r->mctx, assoc, id, new_id,
 							  &err)) < 0)
 		return api_fail_model(r, e, &err);

@@ -624,6 +624,22 @@ struct model_nacl *model_subnet_nacl(const struct model *m, const char *subnet_i
 	return model_vpc_default_nacl(m, s->vpc_id);
 }
 
+struct model_nacl *model_nacl_of_assoc(const struct model *m, const char *assoc_id,
+				       size_t *ret_index)
+{
+	for (size_t i = 0; i < m->n_nacls; i++) {
+		struct model_nacl *n = m->nacls[i];
+
+		for (size_t j = 0; j < n->n_assocs; j++)
+			if (strcmp(n->assocs[j].id, assoc_id) == 0) {
+				if (ret_index)
+					*ret_index = j;
+				return n;
+			}
+	}
+	return NULL;
+}
+
 struct model_igw *model_vpc_igw(const struct model *m, const char *vpc_id)
 {
 	for (size_t i = 0; i < m->n_igws; i++)

@@ -709,6 +709,9 @@ struct model_route_table *model_gateway_route_table(const struct model *m, const
 struct model_nacl *model_vpc_default_nacl(const struct model *m, const char *vpc_id);
 /* The NACL of a subnet: explicit association, else the VPC's default ACL. */
 struct model_nacl *model_subnet_nacl(const struct model *m, const char *subnet_id);
+/* The NACL holding the association assoc_id (*ret_index: its place there), or NULL. */
+struct model_nacl *model_nacl_of_assoc(const struct model *m, const char *assoc_id,
+				       size_t *ret_index);
 /* The internet gateway attached to a VPC, or NULL. */
 struct model_igw *model_vpc_igw(const struct model *m, const char *vpc_id);
 /* The VPN gateway attached to a VPC, or NULL. */

@@ -273,22 +273,14 @@ int model_op_replace_network_acl_association(struct model *m, struct model_ctx *
 					     char ret_new_assoc_id[MODEL_ID_LEN],
 					     struct model_err *err)
 {
-	struct model_nacl *from = NULL, *to;
+	struct model_nacl *from, *to;
 	char subnet_id[MODEL_ID_LEN], new_id[MODEL_ID_LEN];
 	size_t k = 0;
 
 	if (!assoc_id || !*assoc_id)
 		return model_err_set(err, -EINVAL, MODEL_ERR_MISSING_PARAMETER,
 				     "The request must contain the parameter AssociationId");
-	for (size_t i = 0; i < m->n_nacls && !from; i++) {
-		for (size_t j = 0; j < m->nacls[i]->n_assocs; j++) {
-			if (strcmp(m->nacls[i]->assocs[j].id, assoc_id) == 0) {
-				from = m->nacls[i];
-				k = j;
-				break;
-			}
-		}
-	}
+	from = model_nacl_of_assoc(m, assoc_id, &k);
 	if (!from)
 		return model_err_set(err, -ENOENT, MODEL_ERR_ASSOCIATION_NOT_FOUND,
 				     "The association ID '%s' does not exist", assoc_id);
