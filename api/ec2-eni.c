@@ -153,23 +153,34 @@ static int get_ip(struct api_req *r, uint32_t *ret, const char *name)
  * Copies every ID (a deleted ENI's own goes with it).  Without memory there
  * is simply no hint: the save compares everything.
  */
-static void touch_eni(struct api_req *r, const char *eni_id, const char *subnet_id)
+/*
+ * The Elastic IPs associated with ENI eni_id: how many, their allocation IDs
+ * appended to ids when it is not NULL.
+ */
+static size_t eips_on_eni(const struct model *m, const char *eni_id, const char **ids)
 {
-	const struct model *m = r->model;
-	size_t n = 0, cap = 2;
-	const char **ids;
+	size_t n = 0;
 
 	for (size_t i = 0; i < m->n_eips; i++)
-		cap += strcmp(m->eips[i]->eni_id, eni_id) == 0;
-	ids = api_alloc(r, cap * sizeof(*ids));
+		if (strcmp(m->eips[i]->eni_id, eni_id) == 0) {
+			if (ids)
+				ids[n] = m->eips[i]->allocation_id;
+			n++;
+		}
+	return n;
+}
+
+static void touch_eni(struct api_req *r, const char *eni_id, const char *subnet_id)
+{
+	const char **ids = api_alloc(r, (2 + eips_on_eni(r->model, eni_id, NULL)) * sizeof(*ids));
+	size_t n = 0;
+
 	if (!ids)
 		return;
 	ids[n++] = eni_id;
 	if (subnet_id)
 		ids[n++] = subnet_id;
-	for (size_t i = 0; i < m->n_eips; i++)
-		if (strcmp(m->eips[i]->eni_id, eni_id) == 0)
-			ids[n++] = m->eips[i]->allocation_id;
+	n += eips_on_eni(r->model, eni_id, ids + n);
 	api_touch_list(r, ids, n);
 }
 
@@ -1231,7 +1242,7 @@ static void touch_address(struct api_req *r, const char *alloc, const char *eni_
 	const struct model *m = r->model;
 	const struct model_eip *e = alloc ? model_find_eip(m, alloc) : NULL;
 	const struct model_eni *to = NULL;
-	size_t n = 0, cap = 4;
+	size_t n = 0;
 	const char **ids;
 
 	if (!e)
@@ -1240,9 +1251,7 @@ static void touch_address(struct api_req *r, const char *alloc, const char *eni_
 		to = model_instance_primary_eni(m, instance_id);
 	else if (eni_id && *eni_id)
 		to = model_find_eni(m, eni_id);
-	for (size_t i = 0; to && i < m->n_eips; i++)
-		cap += strcmp(m->eips[i]->eni_id, to->id) == 0;
-	ids = api_alloc(r, cap * sizeof(*ids));
+	ids = api_alloc(r, (4 + (to ? eips_on_eni(m, to->id, NULL) : 0)) * sizeof(*ids));
 	if (!ids)
 		return;
 	ids[n++] = e->allocation_id;
@@ -1252,9 +1261,7 @@ static void touch_address(struct api_req *r, const char *alloc, const char *eni_
 		ids[n++] = to->id;
 		if (to->attachment.present)
 			ids[n++] = to->attachment.instance_id;
-		for (size_t i = 0; i < m->n_eips; i++)
-			if (strcmp(m->eips[i]->eni_id, to->id) == 0)
-				ids[n++] = m->eips[i]->allocation_id;
+		n += eips_on_eni(m, to->id, ids + n);
 	}
 	api_touch_list(r, ids, n);
 }
