@@ -1343,6 +1343,7 @@ static int associate_address(struct api_req *r)
 static int disassociate_address(struct api_req *r)
 {
 	struct model_err err = {0};
+	const struct model_eip *eip;
 	const char *assoc = NULL, *pub;
 	int e;
 
@@ -1356,9 +1357,8 @@ static int disassociate_address(struct api_req *r)
 		return api_fail_missing(r, "AssociationId");
 	if ((e = api_dry_run_check(r)) < 0)
 		return e;
-	for (size_t i = 0; i < r->model->n_eips; i++)
-		if (strcmp(r->model->eips[i]->association_id, assoc) == 0)
-			touch_address(r, r->model->eips[i]->allocation_id, NULL, NULL);
+	if ((eip = model_eip_of_assoc(r->model, assoc)))
+		touch_address(r, eip->allocation_id, NULL, NULL);
 	e = model_op_disassociate_address(r->model, r->mctx, assoc, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);

@@ -640,6 +640,14 @@ struct model_nacl *model_nacl_of_assoc(const struct model *m, const char *assoc_
 	return NULL;
 }
 
+struct model_eip *model_eip_of_assoc(const struct model *m, const char *assoc_id)
+{
+	for (size_t i = 0; assoc_id && *assoc_id && i < m->n_eips; i++)
+		if (strcmp(m->eips[i]->association_id, assoc_id) == 0)
+			return m->eips[i];
+	return NULL;
+}
+
 struct model_igw *model_vpc_igw(const struct model *m, const char *vpc_id)
 {
 	for (size_t i = 0; i < m->n_igws; i++)

@@ -1616,13 +1616,11 @@ int model_op_associate_address(struct model *m, struct model_ctx *ctx, const cha
 int model_op_disassociate_address(struct model *m, struct model_ctx *ctx, const char *assoc_id,
 				  struct model_err *err)
 {
-	(void)ctx;
-	for (size_t i = 0; assoc_id && *assoc_id && i < m->n_eips; i++) {
-		struct model_eip *e = m->eips[i];
-		const struct model_eni *eni;
+	struct model_eip *e = model_eip_of_assoc(m, assoc_id);
+	const struct model_eni *eni;
 
-		if (strcmp(e->association_id, assoc_id) != 0)
-			continue;
+	(void)ctx;
+	if (e) {
 		eni = model_find_eni(m, e->eni_id);
 		if (eni && strcmp(eni->interface_type, "nat_gateway") == 0)
 			return model_err_set(err, -EPERM, MODEL_ERR_OPERATION_NOT_PERMITTED,
