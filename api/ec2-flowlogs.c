@@ -349,7 +349,7 @@ static int create_flow_logs(struct api_req *r)
 	struct model_tags tags = {0};
 	struct model_err *errs;
 	struct dest d = {0};
-	const char **ids, *token = NULL;
+	const char **ids, **made, *token = NULL;
 	char(*new_ids)[MODEL_ID_LEN];
 	size_t n_ids, n_ok = 0;
 	long interval = 0;
@@ -396,13 +396,10 @@ static int create_flow_logs(struct api_req *r)
 	}
 	e = 0;
 	/* The save hint: the flow logs made (nothing else changes). */
-	{
-		const char **made = api_alloc(r, (n_ok ? n_ok : 1) * sizeof(*made));
-
-		for (size_t i = 0; made && i < n_ok; i++)
+	if (n_ok && (made = api_alloc(r, n_ok * sizeof(*made)))) {
+		for (size_t i = 0; i < n_ok; i++)
 			made[i] = new_ids[i];
-		if (made)
-			api_touch_list(r, made, n_ok);
+		api_touch_list(r, made, n_ok);
 	}
 	api_xml_str(r, "clientToken", token);
 	api_xml_start(r, "flowLogIdSet");
