@@ -11,8 +11,10 @@
  * Malformed input: a datagram that is not a DNS message, or is a response,
  * gets no answer (-EBADMSG: the caller drops it); a query with a header but
  * not exactly one IN question gets FORMERR, an opcode other than QUERY
- * NOTIMP.  The resolve callback returns -EPERM for "send nothing" (a VPC
- * with DNS support disabled).
+ * NOTIMP.  Only the header and the question section are read: records in
+ * the other sections (an EDNS OPT record among them) are ignored, and the
+ * response carries none.  The resolve callback returns -EPERM for "send
+ * nothing" (a VPC with DNS support disabled).
  *
  * Ownership: *ret_msg is malloc()ed, the caller frees it.
  */

@@ -100,14 +100,18 @@ Test(page, parse_ranges)
 	cr_assert_eq(parse("MaxResults=5", &pg, &r, &p), 0);
 	cr_assert_eq(pg.max_results, 5);
 	api_params_done(&p);
+	api_req_arena_free(&r);
 	cr_assert_lt(parse("MaxResults=4", &pg, &r, &p), 0);
 	cr_assert_str_eq(r.error.code, "InvalidParameterValue");
 	api_params_done(&p);
+	api_req_arena_free(&r);
 	cr_assert_lt(parse("MaxResults=1001", &pg, &r, &p), 0);
 	api_params_done(&p);
+	api_req_arena_free(&r);
 	cr_assert_lt(parse("NextToken=garbage", &pg, &r, &p), 0);
 	cr_assert_str_eq(r.error.code, "InvalidNextToken");
 	api_params_done(&p);
+	api_req_arena_free(&r);
 	api_page_token_encode("DescribeVpcs", "vpc-9", tok, sizeof(tok));
 	snprintf(body, sizeof(body), "NextToken=%s", tok);
 	cr_assert_eq(parse(body, &pg, &r, &p), 0);

@@ -168,6 +168,36 @@ Test(dns, malformed_queries)
 	free(q);
 }
 
+Test(dns, records_after_the_question_are_ignored)
+{
+	/* Two TSIG records (root owner, type 250, class ANY, TTL 0, no data) and an OPT. */
+	static const uint8_t rr[][11] = {
+	    {0, 0x00, 0xfa, 0x00, 0xff, 0, 0, 0, 0, 0, 0},
+	    {0, 0x00, 0xfa, 0x00, 0xff, 0, 0, 0, 0, 0, 0},
+	    {0, 0x00, 0x29, 0x10, 0x00, 0, 0, 0, 0, 0, 0},
+	};
+	size_t len;
+	uint8_t *q = query("ip-10-0-1-5.ec2.internal", LDNS_RR_TYPE_A, &len), *m;
+	ldns_pkt *p;
+	char *a;
+
+	m = malloc(len + sizeof(rr));
+	cr_assert(m);
+	memcpy(m, q, len);
+	memcpy(m + len, rr, sizeof(rr));
+	m[11] = 3; /* ARCOUNT */
+	p = ask_wire(m, len + sizeof(rr));
+	cr_assert_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+	cr_assert_eq(ldns_pkt_ancount(p), 1);
+	cr_assert_eq(ldns_pkt_arcount(p), 0, "no additional records in the response");
+	a = rdata_text(p);
+	cr_assert_str_eq(a, "10.0.1.5");
+	free(a);
+	ldns_pkt_free(p);
+	free(m);
+	free(q);
+}
+
 Test(dns, disabled_vpc_gets_nothing)
 {
 	uint8_t *out = NULL;
