@@ -454,6 +454,25 @@ static const char *const vpc_cidr_unsupported[] = {
     "Ipv6NetmaskLength",
 };
 
+/*
+ * The save hint of a VPC CIDR block's association or disassociation: the VPC
+ * and each of its route tables (each gains or loses the block's local route).
+ */
+static void touch_vpc_and_route_tables(struct api_req *r, const char *vpc_id)
+{
+	const struct model *m = r->model;
+	const char **ids = api_alloc(r, (1 + m->n_route_tables) * sizeof(*ids));
+	size_t n = 0;
+
+	if (!ids)
+		return;
+	ids[n++] = vpc_id;
+	for (size_t i = 0; i < m->n_route_tables; i++)
+		if (strcmp(m->route_tables[i]->vpc_id, vpc_id) == 0)
+			ids[n++] = m->route_tables[i]->id;
+	api_touch_list(r, ids, n);
+}
+
 static int associate_vpc_cidr_block(struct api_req *r)
 {
 	char assoc[MODEL_ID_LEN];
@@ -472,6 +491,7 @@ static int associate_vpc_cidr_block(struct api_req *r)
 	e = model_op_associate_vpc_cidr_block(r->model, r->mctx, id, cidr, assoc, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
+	touch_vpc_and_route_tables(r, id);
 	vpc = model_find_vpc(r->model, id);
 	for (size_t i = 0; vpc && i < vpc->n_cidrs; i++)
 		if (strcmp(vpc->cidrs[i].association_id, assoc) == 0)
@@ -508,6 +528,7 @@ static int disassociate_vpc_cidr_block(struct api_req *r)
 		return e;
 	if ((e = model_op_disassociate_vpc_cidr_block(r->model, r->mctx, assoc, &err)) < 0)
 		return api_fail_model(r, e, &err);
+	touch_vpc_and_route_tables(r, vpc_id);
 	render_cidr_assoc(r, "cidrBlockAssociation", assoc, cidr,
 			  model_cidr_state_name(MODEL_CIDR_DISASSOCIATED));
 	api_xml_str(r, "vpcId", vpc_id);
@@ -578,6 +599,7 @@ static int modify_vpc_attribute(struct api_req *r)
 					  &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
+	api_touch(r, id, NULL); /* the save hint: the VPC alone */
 	api_xml_return_true(r);
 	return 0;
 }

@@ -745,3 +745,38 @@ def test_subnet_writes_save_only_their_objects(start_vpcd, tmp_path):
     assert [log["ResourceId"] for log in logs] == [keep]
     assert [a["SubnetId"] for t in tables for a in t["Associations"] if "SubnetId" in a] == [keep]
     assert [a["SubnetId"] for x in acls for a in x["Associations"]] == [keep]
+
+
+def test_vpc_writes_save_only_their_objects(start_vpcd, tmp_path):
+    """ModifyVpcAttribute saves the VPC alone; Associate / DisassociateVpcCidrBlock the VPC
+    and each of its route tables (each gains or loses the block's local route). vpcd runs
+    with OPENVPC_VERIFY_SAVE_HINTS, so a hint that misses a row aborts it. After a restart
+    everything reads back."""
+    state = tmp_path / "vpc-hints"
+    first = start_vpcd(state_dir=state)
+    c = make_client(first.url)
+    vpc = c.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    other = c.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    c.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+    kept = c.associate_vpc_cidr_block(VpcId=vpc, CidrBlock="10.8.0.0/16")[
+        "CidrBlockAssociation"]["AssociationId"]
+    gone = c.associate_vpc_cidr_block(VpcId=vpc, CidrBlock="10.9.0.0/16")[
+        "CidrBlockAssociation"]["AssociationId"]
+    c.disassociate_vpc_cidr_block(AssociationId=gone)
+    fetch = (lambda c: (c.describe_vpcs(VpcIds=[vpc])["Vpcs"],
+                        c.describe_vpc_attribute(VpcId=vpc, Attribute="enableDnsHostnames")[
+                            "EnableDnsHostnames"],
+                        c.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])[
+                            "RouteTables"]))
+    before = fetch(c)
+    assert first.stop() == 0  # 0: no hint missed a row (vpcd would have aborted)
+    c = make_client(start_vpcd(state_dir=state).url)
+    assert fetch(c) == before
+    vpcs, hostnames, tables = before
+    assert hostnames == {"Value": True}
+    assert [(a["AssociationId"], a["CidrBlock"]) for a in vpcs[0]["CidrBlockAssociationSet"]
+            if a["CidrBlockState"]["State"] == "associated"][1:] == [(kept, "10.8.0.0/16")]
+    assert sorted(t["RouteTableId"] for t in tables if other == t["RouteTableId"]) == [other]
+    for t in tables:
+        assert sorted(r["DestinationCidrBlock"] for r in t["Routes"]
+                      if r.get("GatewayId") == "local") == ["10.7.0.0/16", "10.8.0.0/16"]
