@@ -252,6 +252,37 @@ static const char *const vpc_unsupported[] = {
     "Ipv6CidrBlockNetworkBorderGroup",
 };
 
+/*
+ * The save hint of CreateVpc (taken after it) and DeleteVpc (before it): the
+ * VPC and what comes and goes with it, its route tables, security groups and
+ * network ACLs (a VPC that can be deleted has only the main ones left) and
+ * its flow logs.
+ */
+static void touch_vpc_family(struct api_req *r, const char *vpc_id)
+{
+	const struct model *m = r->model;
+	const char **ids = api_alloc(
+	    r, (1 + m->n_route_tables + m->n_sgs + m->n_nacls + m->n_flow_logs) * sizeof(*ids));
+	size_t n = 0;
+
+	if (!ids)
+		return;
+	ids[n++] = vpc_id;
+	for (size_t i = 0; i < m->n_route_tables; i++)
+		if (strcmp(m->route_tables[i]->vpc_id, vpc_id) == 0)
+			ids[n++] = m->route_tables[i]->id;
+	for (size_t i = 0; i < m->n_sgs; i++)
+		if (strcmp(m->sgs[i]->vpc_id, vpc_id) == 0)
+			ids[n++] = m->sgs[i]->id;
+	for (size_t i = 0; i < m->n_nacls; i++)
+		if (strcmp(m->nacls[i]->vpc_id, vpc_id) == 0)
+			ids[n++] = m->nacls[i]->id;
+	for (size_t i = 0; i < m->n_flow_logs; i++)
+		if (strcmp(m->flow_logs[i]->resource_id, vpc_id) == 0)
+			ids[n++] = m->flow_logs[i]->id;
+	api_touch_list(r, ids, n);
+}
+
 static int create_vpc(struct api_req *r)
 {
 	struct model_tags tags = {0};
@@ -276,6 +307,7 @@ static int create_vpc(struct api_req *r)
 	}
 	if ((e = copy_tags(r, &vpc->tags, &tags)) < 0)
 		goto out;
+	touch_vpc_family(r, vpc->id);
 	api_xml_start(r, "vpc");
 	render_vpc_body(r, vpc, true);
 	api_xml_end(r);
@@ -310,6 +342,7 @@ static int delete_vpc(struct api_req *r)
 	if ((e = api_get_str(r, &id, API_REQUIRED, "VpcId")) < 0 || (e = need_vpc(r, id)) < 0 ||
 	    (e = api_dry_run_check(r)) < 0)
 		return e;
+	touch_vpc_family(r, id); /* (a failed op saves nothing) */
 	if ((e = model_op_delete_vpc(r->model, r->mctx, id, &err)) < 0)
 		return api_fail_model(r, e, &err);
 	api_xml_return_true(r);

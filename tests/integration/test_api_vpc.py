@@ -780,3 +780,35 @@ def test_vpc_writes_save_only_their_objects(start_vpcd, tmp_path):
     for t in tables:
         assert sorted(r["DestinationCidrBlock"] for r in t["Routes"]
                       if r.get("GatewayId") == "local") == ["10.7.0.0/16", "10.8.0.0/16"]
+
+
+def test_create_and_delete_vpc_save_only_their_objects(start_vpcd, tmp_path):
+    """CreateVpc saves the VPC with its main route table, default security group and
+    default network ACL; DeleteVpc removes those and the VPC's flow logs (a save hint, each
+    row checked under OPENVPC_VERIFY_SAVE_HINTS). After a restart everything reads back."""
+    state = tmp_path / "vpc-family-hints"
+    first = start_vpcd(state_dir=state)
+    c = make_client(first.url)
+    keep = c.create_vpc(CidrBlock="10.10.0.0/16", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "keep"}]}])["Vpc"]["VpcId"]
+    gone = c.create_vpc(CidrBlock="10.11.0.0/16")["Vpc"]["VpcId"]
+    c.create_flow_logs(ResourceIds=[keep, gone], ResourceType="VPC", TrafficType="ALL",
+                       LogDestinationType="s3", LogDestination="arn:aws:s3:::bucket-x")
+    c.delete_vpc(VpcId=gone)
+    both = [{"Name": "vpc-id", "Values": [keep, gone]}]
+    fetch = (lambda c: (c.describe_vpcs(Filters=both)["Vpcs"],
+                        c.describe_route_tables(Filters=both)["RouteTables"],
+                        c.describe_security_groups(Filters=both)["SecurityGroups"],
+                        c.describe_network_acls(Filters=both)["NetworkAcls"],
+                        c.describe_flow_logs()["FlowLogs"]))
+    before = fetch(c)
+    assert first.stop() == 0  # 0: no hint missed a row (vpcd would have aborted)
+    c = make_client(start_vpcd(state_dir=state).url)
+    assert fetch(c) == before
+    vpcs, tables, groups, acls, logs = before
+    assert [v["VpcId"] for v in vpcs] == [keep] and vpcs[0]["Tags"] == [
+        {"Key": "Name", "Value": "keep"}]
+    assert [t["VpcId"] for t in tables] == [keep] and tables[0]["Associations"][0]["Main"]
+    assert [(g["VpcId"], g["GroupName"]) for g in groups] == [(keep, "default")]
+    assert [(a["VpcId"], a["IsDefault"]) for a in acls] == [(keep, True)]
+    assert [log["ResourceId"] for log in logs] == [keep]
