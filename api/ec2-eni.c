@@ -1535,6 +1535,26 @@ static void render_nat(struct api_req *r, const struct model_nat_gateway *n, con
 	api_xml_end(r);
 }
 
+/*
+ * The save hint of Create/DeleteNatGateway (taken after the create, before
+ * the delete): the gateway, its network interface and its Elastic IP (each
+ * names the other while associated).
+ */
+static void touch_nat_gateway(struct api_req *r, const struct model_nat_gateway *nat)
+{
+	const char **ids = api_alloc(r, 3 * sizeof(*ids)); /* kept by the request */
+	size_t n = 0;
+
+	if (!ids)
+		return;
+	ids[n++] = nat->id;
+	if (nat->eni_id[0])
+		ids[n++] = nat->eni_id;
+	if (nat->allocation_id[0])
+		ids[n++] = nat->allocation_id;
+	api_touch_list(r, ids, n);
+}
+
 static int create_nat_gateway(struct api_req *r)
 {
 	struct model_tags tags = {0};
@@ -1573,6 +1593,7 @@ static int create_nat_gateway(struct api_req *r)
 		e = api_fail(r, 500, "InternalError", "Out of memory");
 		goto out;
 	}
+	touch_nat_gateway(r, nat);
 	api_xml_str(r, "clientToken", token);
 	render_nat(r, nat, "natGateway");
 out:
@@ -1582,6 +1603,7 @@ out:
 
 static int delete_nat_gateway(struct api_req *r)
 {
+	const struct model_nat_gateway *nat;
 	struct model_err err = {0};
 	const char *id;
 	int e;
@@ -1590,6 +1612,11 @@ static int delete_nat_gateway(struct api_req *r)
 		return e;
 	if ((e = api_dry_run_check(r)) < 0)
 		return e;
+	nat = model_find_nat_gateway(r->model, id);
+	if (nat && nat->state == MODEL_STATE_DELETED)
+		api_touch(r, id, NULL); /* a second delete changes nothing */
+	else if (nat)
+		touch_nat_gateway(r, nat); /* (a failed op saves nothing) */
 	e = model_op_delete_nat_gateway(r->model, r->mctx, id, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);

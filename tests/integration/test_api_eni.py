@@ -611,3 +611,42 @@ def test_address_writes_save_only_their_objects(start_vpcd, tmp_path):
     assert set(by_id) == {e1, e2}
     assert by_id[e1]["InstanceId"] == inst["InstanceId"]
     assert "AssociationId" not in by_id[e2]  # e3 took its address, then was released
+
+
+def test_nat_gateway_writes_save_only_their_objects(start_vpcd, tmp_path):
+    """Create / DeleteNatGateway save the gateway, its network interface and its Elastic IP
+    (a save hint; vpcd runs with OPENVPC_VERIFY_SAVE_HINTS, so a hint that misses a row
+    aborts it). After a restart everything reads back."""
+    state = tmp_path / "nat-hints"
+    first = start_vpcd(state_dir=state)
+    c = make_client(first.url)
+    vpc = c.create_vpc(CidrBlock="10.12.0.0/16")["Vpc"]["VpcId"]
+    sub = c.create_subnet(VpcId=vpc, CidrBlock="10.12.1.0/24")["Subnet"]["SubnetId"]
+    kept_eip = c.allocate_address(Domain="vpc")["AllocationId"]
+    gone_eip = c.allocate_address(Domain="vpc")["AllocationId"]
+    kept = c.create_nat_gateway(SubnetId=sub, AllocationId=kept_eip, TagSpecifications=[
+        {"ResourceType": "natgateway", "Tags": [{"Key": "Name", "Value": "keep"}]}])[
+        "NatGateway"]["NatGatewayId"]
+    gone = c.create_nat_gateway(SubnetId=sub, AllocationId=gone_eip)["NatGateway"]["NatGatewayId"]
+    private = c.create_nat_gateway(SubnetId=sub, ConnectivityType="private")["NatGateway"][
+        "NatGatewayId"]
+    c.delete_nat_gateway(NatGatewayId=gone)
+    c.delete_nat_gateway(NatGatewayId=gone)  # a second delete changes nothing
+    fetch = (lambda c: (c.describe_nat_gateways()["NatGateways"],
+                        c.describe_network_interfaces(Filters=[
+                            {"Name": "vpc-id", "Values": [vpc]}])["NetworkInterfaces"],
+                        c.describe_addresses()["Addresses"],
+                        c.describe_subnets(SubnetIds=[sub])["Subnets"]))
+    before = fetch(c)
+    assert first.stop() == 0  # 0: no hint missed a row (vpcd would have aborted)
+    c = make_client(start_vpcd(state_dir=state).url)
+    assert fetch(c) == before
+    nats, enis, eips, subnets = before
+    assert {n["NatGatewayId"]: n["State"] for n in nats} == {
+        kept: "available", gone: "deleted", private: "available"}
+    assert sorted(e["Description"] for e in enis) == sorted(
+        f"Interface for NAT Gateway {n}" for n in (kept, private))
+    by_alloc = {a["AllocationId"]: a for a in eips}
+    assert by_alloc[kept_eip]["NetworkInterfaceId"] in {e["NetworkInterfaceId"] for e in enis}
+    assert "NetworkInterfaceId" not in by_alloc[gone_eip]
+    assert subnets[0]["AvailableIpAddressCount"] == 251 - 2
