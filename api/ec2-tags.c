@@ -83,7 +83,18 @@ static int create_or_delete(struct api_req *r, bool create)
 	}
 	if (e < 0)
 		return api_fail_model(r, e, &err);
-	/* Only these resources' tags changed: the save need not look further. */
+	/*
+	 * Only these resources' tags changed: the save need not look further.
+	 * A security group rule's tags are saved with its group.
+	 */
+	for (size_t i = 0; i < n_ids; i++) {
+		const struct model_sg *sg = strncmp(ids[i], "sgr-", 4) == 0
+						? model_sg_of_rule(r->model, ids[i], NULL)
+						: NULL;
+
+		if (sg)
+			ids[i] = api_strdup(r, sg->id); /* (NULL: no hint, a full save) */
+	}
 	api_set_touched(r, ids, n_ids);
 	api_xml_return_true(r);
 	return 0;

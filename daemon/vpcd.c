@@ -236,7 +236,9 @@ static int persist_save(void *ud, const struct model *m)
  * With OPENVPC_VERIFY_SAVE_HINTS set (the integration tests set it), a full
  * save follows every hinted one: if it finds anything left to write, the
  * hint missed an object and vpcd aborts, so the test that made the request
- * fails instead of a write being lost silently later.
+ * fails instead of a write being lost silently later.  It aborts too when
+ * the hint named an object the store could not place (the save fell back to
+ * a full one: right, but the hint is wrong and its speed lost).
  */
 static int persist_save_hint(void *ud, const struct model *m, const char *const *ids, size_t n_ids)
 {
@@ -246,6 +248,13 @@ static int persist_save_hint(void *ud, const struct model *m, const char *const 
 	if (r == 0 && d->verify_hints) {
 		size_t missed;
 
+		if (store_last_save_hint_unplaced(d->st)) {
+			fprintf(stderr,
+				"vpcd: fatal: a save hint (%zu ID(s), first %s) named an object "
+				"that is neither in Region %s nor stored\n",
+				n_ids, n_ids ? ids[0] : "-", m->region);
+			abort();
+		}
 		r = store_save_region(d->st, m);
 		missed = r == 0 ? store_last_save_changes(d->st) : 0;
 		if (missed) {

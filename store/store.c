@@ -154,6 +154,7 @@ struct store {
 	size_t n_regions, cap_regions;
 	uint32_t epoch;
 	size_t last_changes;
+	bool last_hint_unplaced; /* store_last_save_hint_unplaced() */
 	size_t token_limit;
 	long long data_version; /* PRAGMA data_version when the maps were last valid */
 	char *db_path;		/* STATE_DIR/vpcd.db */
@@ -1006,6 +1007,11 @@ size_t store_last_save_changes(const struct store *s)
 	return s->last_changes;
 }
 
+bool store_last_save_hint_unplaced(const struct store *s)
+{
+	return s->last_hint_unplaced;
+}
+
 /* ---- Regions --------------------------------------------------------------- */
 
 static bool region_valid(const char *region)
@@ -1404,7 +1410,7 @@ static int save_region(struct store *s, const struct model *m, const struct save
 	struct region_map *rm = NULL;
 	struct hinted hinted[16]; /* a hint's objects, when few */
 	struct hinted *hint = NULL;
-	bool account_changed, partial = false;
+	bool account_changed, partial = false, unplaced = false;
 	uint32_t epoch;
 	int r;
 
@@ -1443,6 +1449,7 @@ static int save_region(struct store *s, const struct model *m, const struct save
 	if (hint_ids && n_hint_ids && n_hint_ids <= STORE_HINT_MAX) {
 		hint = n_hint_ids <= ARRAY_SIZE(hinted) ? hinted : calloc(n_hint_ids, sizeof(*hint));
 		if (hint && !resolve_hint(rm, m, kinds, n_kinds, hint_ids, n_hint_ids, hint)) {
+			unplaced = true;
 			if (hint != hinted)
 				free(hint);
 			hint = NULL;
@@ -1492,6 +1499,7 @@ static int save_region(struct store *s, const struct model *m, const struct save
 		/* Nothing to write: end the (empty) transaction, no fsync. */
 		txn_rollback(s);
 		s->last_changes = 0;
+		s->last_hint_unplaced = unplaced;
 		free(writes);
 		free(deletes);
 		return 0;
@@ -1573,6 +1581,7 @@ static int save_region(struct store *s, const struct model *m, const struct save
 	}
 	util_strscpy(rm->account_id, m->account_id, sizeof(rm->account_id));
 	s->last_changes = changes;
+	s->last_hint_unplaced = unplaced;
 	free(writes);
 	free(deletes);
 	return 0;

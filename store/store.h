@@ -141,6 +141,12 @@ int store_save_region_token(struct store *s, const struct model *m, const char *
  * updated or deleted (for tests and metrics).
  */
 size_t store_last_save_changes(const struct store *s);
+/*
+ * Whether the last successful save was given a hint naming an ID the store
+ * could not place (an object neither in the model nor stored, or NULL): the
+ * save fell back to a full one, so it is right but slow, and the hint wrong.
+ */
+bool store_last_save_hint_unplaced(const struct store *s);
 
 /*
  * Idempotency tokens (ClientToken), per (region, token).  The action name

@@ -648,6 +648,18 @@ struct model_eip *model_eip_of_assoc(const struct model *m, const char *assoc_id
 	return NULL;
 }
 
+struct model_sg *model_sg_of_rule(const struct model *m, const char *rule_id, size_t *ret_index)
+{
+	for (size_t i = 0; rule_id && i < m->n_sgs; i++)
+		for (size_t j = 0; j < m->sgs[i]->n_rules; j++)
+			if (strcmp(m->sgs[i]->rules[j].id, rule_id) == 0) {
+				if (ret_index)
+					*ret_index = j;
+				return m->sgs[i];
+			}
+	return NULL;
+}
+
 struct model_igw *model_vpc_igw(const struct model *m, const char *vpc_id)
 {
 	for (size_t i = 0; i < m->n_igws; i++)

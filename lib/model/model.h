@@ -714,6 +714,8 @@ struct model_nacl *model_nacl_of_assoc(const struct model *m, const char *assoc_
 				       size_t *ret_index);
 /* The Elastic IP with the association assoc_id, or NULL. */
 struct model_eip *model_eip_of_assoc(const struct model *m, const char *assoc_id);
+/* The security group holding the rule rule_id (*ret_index: its place there), or NULL. */
+struct model_sg *model_sg_of_rule(const struct model *m, const char *rule_id, size_t *ret_index);
 /* The internet gateway attached to a VPC, or NULL. */
 struct model_igw *model_vpc_igw(const struct model *m, const char *vpc_id);
 /* The VPN gateway attached to a VPC, or NULL. */

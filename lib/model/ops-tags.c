@@ -67,12 +67,12 @@ struct model_tags *model_find_tags(struct model *m, const char *id)
 		return TAGS_OF(model_find_subnet(m, id));
 	case MODEL_ERR_RTB_NOT_FOUND:
 		return TAGS_OF(model_find_route_table(m, id));
-	case MODEL_ERR_SG_RULE_NOT_FOUND:
-		for (size_t i = 0; i < m->n_sgs; i++)
-			for (size_t j = 0; j < m->sgs[i]->n_rules; j++)
-				if (strcmp(m->sgs[i]->rules[j].id, id) == 0)
-					return &m->sgs[i]->rules[j].tags;
-		return NULL;
+	case MODEL_ERR_SG_RULE_NOT_FOUND: {
+		size_t j;
+		struct model_sg *sg = model_sg_of_rule(m, id, &j);
+
+		return sg ? &sg->rules[j].tags : NULL;
+	}
 	case MODEL_ERR_GROUP_NOT_FOUND:
 		return TAGS_OF(model_find_sg(m, id));
 	case MODEL_ERR_NACL_NOT_FOUND:

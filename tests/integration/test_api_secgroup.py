@@ -575,6 +575,12 @@ def test_security_group_writes_save_only_their_group(start_vpcd, tmp_path):
         "SecurityGroupRuleId": https["SecurityGroupRuleId"],
         "SecurityGroupRule": {"IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443,
                               "CidrIpv4": "10.0.0.0/8", "Description": "alt"}}])
+    # Tags on rules are saved with their group (two rules of one group, and the group).
+    out53 = [x for x in c.describe_security_group_rules(Filters=[
+        {"Name": "group-id", "Values": [web]}])["SecurityGroupRules"] if x.get("FromPort") == 53]
+    c.create_tags(Resources=[https["SecurityGroupRuleId"], out53[0]["SecurityGroupRuleId"], web],
+                  Tags=[{"Key": "owner", "Value": "ops"}])
+    c.delete_tags(Resources=[out53[0]["SecurityGroupRuleId"]], Tags=[{"Key": "owner"}])
     # Refused deletes change nothing: web is named by db's rule; a group in use by an ENI.
     with pytest.raises(ClientError) as e:
         c.delete_security_group(GroupId=web)
@@ -598,9 +604,13 @@ def test_security_group_writes_save_only_their_group(start_vpcd, tmp_path):
     names = {g["GroupName"] for g in before}
     assert {"web", "used"} <= names and not {"db", "gone"} & names
     [w] = [g for g in before if g["GroupId"] == web]
-    assert w["Tags"] == [{"Key": "tier", "Value": "web"}]
+    assert sorted(w["Tags"], key=lambda t: t["Key"]) == [{"Key": "owner", "Value": "ops"},
+                                                         {"Key": "tier", "Value": "web"}]
     assert [p["FromPort"] for p in w["IpPermissions"]] == [8443]
     assert [p["FromPort"] for p in w["IpPermissionsEgress"]] == [53]
+    tagged = {x["SecurityGroupRuleId"]: x.get("Tags", []) for x in rules if x["GroupId"] == web}
+    assert tagged[https["SecurityGroupRuleId"]] == [{"Key": "owner", "Value": "ops"}]
+    assert tagged[out53[0]["SecurityGroupRuleId"]] == []
 
 
 def test_describe_security_groups_ids_and_names_together(ec2):

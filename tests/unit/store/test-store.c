@@ -325,6 +325,7 @@ Test(store, a_hinted_save_creates_and_deletes_the_listed_objects)
 	cr_assert_eq(model_tags_set(&m->subnets[0]->tags, "Name", "unlisted"), 0);
 	cr_assert_eq(store_save_region_hint(s, m, made, 3), 0);
 	cr_assert_eq(store_last_save_changes(s), 2);
+	cr_assert_not(store_last_save_hint_unplaced(s));
 	rows = audit_since(db, &mark);
 	cr_assert_str_eq(rows, "delete|cgw-011\ninsert|igw-new\n");
 	free(rows);
@@ -346,6 +347,7 @@ Test(store, a_hinted_save_creates_and_deletes_the_listed_objects)
 	 * seen): a full save, which finds the subnet.
 	 */
 	cr_assert_eq(store_save_region_hint(s, m, &made[1], 1), 0);
+	cr_assert(store_last_save_hint_unplaced(s));
 	rows = audit_since(db, &mark);
 	cr_assert_str_eq(rows, "update|subnet-0aa\n");
 	free(rows);
@@ -402,6 +404,7 @@ Test(store, a_hinted_save_looks_only_at_the_listed_objects)
 	cr_assert_eq(model_tags_set(&m->sgs[0]->rules[0].tags, "k", "v"), 0);
 	cr_assert_eq(model_remove_cgw(m, "cgw-011"), 1);
 	cr_assert_eq(store_save_region_hint(s, m, &sgr, 1), 0);
+	cr_assert(store_last_save_hint_unplaced(s));
 	rows = audit_since(db, &mark);
 	cr_assert_str_eq(rows, "delete|cgw-011\nupdate|sg-0123\n");
 	free(rows);
@@ -411,6 +414,7 @@ Test(store, a_hinted_save_looks_only_at_the_listed_objects)
 	th_exec(db, "DELETE FROM objects WHERE id = 'igw-0ff'");
 	cr_assert_eq(store_save_region_hint(s, m, &vpc, 1), 0);
 	cr_assert_eq(store_last_save_changes(s), 1);
+	cr_assert_not(store_last_save_hint_unplaced(s), "a full save by the store's choice");
 	cr_assert_eq(th_int(db, "SELECT count(*) FROM objects WHERE id = 'igw-0ff'"), 1);
 
 	/* The file holds the model. */
