@@ -145,10 +145,39 @@ static int create_vpn_gateway(struct api_req *r)
 		util_strscpy(g->az, az, sizeof(g->az));
 	if ((e = apply_tags(r, &g->tags, &tags)) < 0)
 		goto out;
+	api_touch(r, g->id, NULL); /* the save hint: each VPN write names what it changes */
 	render_vgw_as(r, g, "vpnGateway");
 out:
 	model_tags_clear(&tags);
 	return e;
+}
+
+/*
+ * The save hint of DeleteVpnGateway (taken before it): the gateway and the
+ * route tables that propagate its routes (the op takes it off their lists).
+ */
+static void touch_vgw_deleted(struct api_req *r, const char *id)
+{
+	const struct model *m = r->model;
+	const char **ids;
+	size_t n = 0;
+
+	if (!model_find_vgw(m, id))
+		return; /* (the op fails: nothing is saved) */
+	ids = api_alloc(r, (1 + m->n_route_tables) * sizeof(*ids));
+	if (!ids)
+		return;
+	ids[n++] = id;
+	for (size_t i = 0; i < m->n_route_tables; i++) {
+		const struct model_route_table *t = m->route_tables[i];
+
+		for (size_t j = 0; j < t->n_propagating_vgws; j++)
+			if (strcmp(t->propagating_vgws[j], id) == 0) {
+				ids[n++] = t->id;
+				break;
+			}
+	}
+	api_touch_list(r, ids, n);
 }
 
 static int delete_vpn_gateway(struct api_req *r)
@@ -161,6 +190,7 @@ static int delete_vpn_gateway(struct api_req *r)
 		return e;
 	if ((e = api_dry_run_check(r)) < 0)
 		return e;
+	touch_vgw_deleted(r, id);
 	if ((e = model_op_delete_vpn_gateway(r->model, r->mctx, id, &err)) < 0)
 		return api_fail_model(r, e, &err);
 	api_xml_return_true(r);
@@ -189,6 +219,7 @@ static int attach_vpn_gateway(struct api_req *r)
 		return e;
 	if ((e = model_op_attach_vpn_gateway(r->model, r->mctx, vgw_id, vpc_id, &err)) < 0)
 		return api_fail_model(r, e, &err);
+	api_touch(r, vgw_id, NULL); /* the attachment is the gateway's */
 	g = model_find_vgw(r->model, vgw_id);
 	for (size_t i = 0; g && i < g->n_attachments; i++)
 		if (strcmp(g->attachments[i].vpc_id, vpc_id) == 0) {
@@ -208,6 +239,7 @@ static int detach_vpn_gateway(struct api_req *r)
 		return e;
 	if ((e = model_op_detach_vpn_gateway(r->model, r->mctx, vgw_id, vpc_id, &err)) < 0)
 		return api_fail_model(r, e, &err);
+	api_touch(r, vgw_id, NULL);
 	api_xml_return_true(r);
 	return 0;
 }
@@ -360,6 +392,7 @@ static int create_customer_gateway(struct api_req *r)
 		goto out;
 	c = identical_cgw(r->model, type, (uint32_t)asn, ip, device);
 	if (c) {
+		api_touch(r, c->id, NULL); /* (unchanged: a cheap save) */
 		render_cgw_as(r, c, "customerGateway");
 		goto out;
 	}
@@ -374,6 +407,7 @@ static int create_customer_gateway(struct api_req *r)
 	}
 	if ((e = apply_tags(r, &c->tags, &tags)) < 0)
 		goto out;
+	api_touch(r, c->id, NULL);
 	render_cgw_as(r, c, "customerGateway");
 out:
 	model_tags_clear(&tags);
@@ -392,6 +426,7 @@ static int delete_customer_gateway(struct api_req *r)
 		return e;
 	if ((e = model_op_delete_customer_gateway(r->model, r->mctx, id, &err)) < 0)
 		return api_fail_model(r, e, &err);
+	api_touch(r, id, NULL);
 	api_xml_return_true(r);
 	return 0;
 }
@@ -711,6 +746,7 @@ static int create_vpn_connection(struct api_req *r)
 	}
 	if ((e = apply_tags(r, &c->tags, &tags)) < 0)
 		goto out;
+	api_touch(r, c->id, NULL);
 	v = view_of(r->model, c);
 	render_vpn_as(r, &v, "vpnConnection");
 out:
@@ -730,6 +766,7 @@ static int delete_vpn_connection(struct api_req *r)
 		return e;
 	if ((e = model_op_delete_vpn_connection(r->model, r->mctx, id, &err)) < 0)
 		return api_fail_model(r, e, &err);
+	api_touch(r, id, NULL);
 	api_xml_return_true(r);
 	return 0;
 }
@@ -750,6 +787,7 @@ static int vpn_route(struct api_req *r, bool create)
 		   : model_op_delete_vpn_connection_route(r->model, r->mctx, id, cidr, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
+	api_touch(r, id, NULL); /* the routes are the connection's */
 	api_xml_return_true(r);
 	return 0;
 }

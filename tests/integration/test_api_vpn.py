@@ -548,3 +548,54 @@ def test_static_routes_propagate_to_route_tables(ec2):
     assert propagated() == [("172.16.0.0/12", gid, "active")]
     c.detach_vpn_gateway(VpnGatewayId=gid, VpcId=vpc)
     assert propagated() == []
+
+
+def test_vpn_writes_save_only_their_objects(start_vpcd, tmp_path):
+    """Each VPN write saves the object it changes (a save hint): the gateway with its
+    attachment, the customer gateway, the connection with its static routes, and on a
+    gateway's deletion the route tables that propagated it. vpcd runs with
+    OPENVPC_VERIFY_SAVE_HINTS, so a hint that misses a row aborts it. After a restart
+    everything reads back."""
+    state = tmp_path / "vpn-hints"
+    first = start_vpcd(state_dir=state)
+    c = make_client(first.url)
+    vpc = c.create_vpc(CidrBlock="10.13.0.0/16")["Vpc"]["VpcId"]
+    main = c.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])[
+        "RouteTables"][0]["RouteTableId"]
+    other = c.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    g, cg, vpn = _chain(c, vpc)
+    c.create_customer_gateway(Type="ipsec.1", BgpAsn=65000, IpAddress="192.0.2.10")  # the same
+    for t in (main, other):
+        c.enable_vgw_route_propagation(RouteTableId=t, GatewayId=g)
+    c.create_vpn_connection_route(VpnConnectionId=vpn, DestinationCidrBlock="10.99.0.0/16")
+    c.create_vpn_connection_route(VpnConnectionId=vpn, DestinationCidrBlock="10.98.0.0/16")
+    c.delete_vpn_connection_route(VpnConnectionId=vpn, DestinationCidrBlock="10.98.0.0/16")
+    vpc2 = c.create_vpc(CidrBlock="10.14.0.0/16")["Vpc"]["VpcId"]
+    t2 = c.create_route_table(VpcId=vpc2)["RouteTable"]["RouteTableId"]
+    g2, cg2, vpn2 = _chain(c, vpc2, ip="192.0.2.20")
+    c.enable_vgw_route_propagation(RouteTableId=t2, GatewayId=g2)
+    c.delete_vpn_connection(VpnConnectionId=vpn2)
+    c.detach_vpn_gateway(VpnGatewayId=g2, VpcId=vpc2)
+    c.delete_vpn_gateway(VpnGatewayId=g2)  # and t2 no longer propagates it
+    c.delete_customer_gateway(CustomerGatewayId=cg2)
+    fetch = (lambda c: (c.describe_vpn_gateways()["VpnGateways"],
+                        c.describe_customer_gateways()["CustomerGateways"],
+                        c.describe_vpn_connections()["VpnConnections"],
+                        c.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])[
+                            "RouteTables"],
+                        c.describe_route_tables(RouteTableIds=[t2])["RouteTables"]))
+    before = fetch(c)
+    assert first.stop() == 0  # 0: no hint missed a row (vpcd would have aborted)
+    c = make_client(start_vpcd(state_dir=state).url)
+    assert fetch(c) == before
+    gws, cgws, vpns, tables, [table2] = before
+    assert table2["PropagatingVgws"] == []
+    assert {x["VpnGatewayId"]: x["State"] for x in gws}.get(g) == "available"
+    assert g2 not in {x["VpnGatewayId"] for x in gws if x["State"] != "deleted"}
+    assert {x["CustomerGatewayId"]: x["State"] for x in cgws}[cg] == "available"
+    assert cg2 not in {x["CustomerGatewayId"] for x in cgws if x["State"] != "deleted"}
+    live = next(x for x in vpns if x["VpnConnectionId"] == vpn)
+    assert [r["DestinationCidrBlock"] for r in live["Routes"] if r["State"] == "available"] == [
+        "10.99.0.0/16"]
+    for t in tables:
+        assert [p["GatewayId"] for p in t["PropagatingVgws"]] == [g]

@@ -708,7 +708,7 @@ Test(dispatch, save_hint_names_the_tagged_resources)
 				 "&Tag.1.Key=c"),
 		     200);
 	cr_assert_eq(hint_saves, 3);
-	cr_assert_eq(post_status("Action=CreateVpnGateway&Version=2016-11-15&Type=ipsec.1"), 200);
+	cr_assert_eq(post_status("Action=CreateDefaultVpc&Version=2016-11-15"), 200);
 	cr_assert_eq(hint_saves, 3);
 	cr_assert_eq(FS.saves, 3);
 	S = api_server_free(S);
