@@ -463,6 +463,7 @@ static int reset_network_interface_attribute(struct api_req *r)
 						       &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
+	touch_eni(r, id, NULL); /* the attribute is the ENI's */
 	api_xml_return_true(r);
 	return 0;
 }
