@@ -253,12 +253,14 @@ static const char *const vpc_unsupported[] = {
 };
 
 /*
- * The save hint of CreateVpc (taken after it) and DeleteVpc (before it): the
- * VPC and what comes and goes with it, its route tables, security groups and
- * network ACLs (a VPC that can be deleted has only the main ones left) and
- * its flow logs.
+ * The save hint of a write on a VPC: the VPC and its route tables, and with
+ * all, its security groups, network ACLs and flow logs too.  CreateVpc (after
+ * it) and DeleteVpc (before it) name all: what comes and goes with the VPC (a
+ * VPC that can be deleted has only the main ones left).  A CIDR block's
+ * association or disassociation names the route tables, which each gain or
+ * lose the block's local route.
  */
-static void touch_vpc_family(struct api_req *r, const char *vpc_id)
+static void touch_vpc(struct api_req *r, const char *vpc_id, bool all)
 {
 	const struct model *m = r->model;
 	const char **ids = api_alloc(
@@ -271,13 +273,13 @@ static void touch_vpc_family(struct api_req *r, const char *vpc_id)
 	for (size_t i = 0; i < m->n_route_tables; i++)
 		if (strcmp(m->route_tables[i]->vpc_id, vpc_id) == 0)
 			ids[n++] = m->route_tables[i]->id;
-	for (size_t i = 0; i < m->n_sgs; i++)
+	for (size_t i = 0; all && i < m->n_sgs; i++)
 		if (strcmp(m->sgs[i]->vpc_id, vpc_id) == 0)
 			ids[n++] = m->sgs[i]->id;
-	for (size_t i = 0; i < m->n_nacls; i++)
+	for (size_t i = 0; all && i < m->n_nacls; i++)
 		if (strcmp(m->nacls[i]->vpc_id, vpc_id) == 0)
 			ids[n++] = m->nacls[i]->id;
-	for (size_t i = 0; i < m->n_flow_logs; i++)
+	for (size_t i = 0; all && i < m->n_flow_logs; i++)
 		if (strcmp(m->flow_logs[i]->resource_id, vpc_id) == 0)
 			ids[n++] = m->flow_logs[i]->id;
 	api_touch_list(r, ids, n);
@@ -307,7 +309,7 @@ static int create_vpc(struct api_req *r)
 	}
 	if ((e = copy_tags(r, &vpc->tags, &tags)) < 0)
 		goto out;
-	touch_vpc_family(r, vpc->id);
+	touch_vpc(r, vpc->id, true);
 	api_xml_start(r, "vpc");
 	render_vpc_body(r, vpc, true);
 	api_xml_end(r);
@@ -342,7 +344,7 @@ static int delete_vpc(struct api_req *r)
 	if ((e = api_get_str(r, &id, API_REQUIRED, "VpcId")) < 0 || (e = need_vpc(r, id)) < 0 ||
 	    (e = api_dry_run_check(r)) < 0)
 		return e;
-	touch_vpc_family(r, id); /* (a failed op saves nothing) */
+	touch_vpc(r, id, true); /* (a failed op saves nothing) */
 	if ((e = model_op_delete_vpc(r->model, r->mctx, id, &err)) < 0)
 		return api_fail_model(r, e, &err);
 	api_xml_return_true(r);
@@ -487,25 +489,6 @@ static const char *const vpc_cidr_unsupported[] = {
     "Ipv6NetmaskLength",
 };
 
-/*
- * The save hint of a VPC CIDR block's association or disassociation: the VPC
- * and each of its route tables (each gains or loses the block's local route).
- */
-static void touch_vpc_and_route_tables(struct api_req *r, const char *vpc_id)
-{
-	const struct model *m = r->model;
-	const char **ids = api_alloc(r, (1 + m->n_route_tables) * sizeof(*ids));
-	size_t n = 0;
-
-	if (!ids)
-		return;
-	ids[n++] = vpc_id;
-	for (size_t i = 0; i < m->n_route_tables; i++)
-		if (strcmp(m->route_tables[i]->vpc_id, vpc_id) == 0)
-			ids[n++] = m->route_tables[i]->id;
-	api_touch_list(r, ids, n);
-}
-
 static int associate_vpc_cidr_block(struct api_req *r)
 {
 	char assoc[MODEL_ID_LEN];
@@ -524,7 +507,7 @@ static int associate_vpc_cidr_block(struct api_req *r)
 	e = model_op_associate_vpc_cidr_block(r->model, r->mctx, id, cidr, assoc, &err);
 	if (e < 0)
 		return api_fail_model(r, e, &err);
-	touch_vpc_and_route_tables(r, id);
+	touch_vpc(r, id, false);
 	vpc = model_find_vpc(r->model, id);
 	for (size_t i = 0; vpc && i < vpc->n_cidrs; i++)
 		if (strcmp(vpc->cidrs[i].association_id, assoc) == 0)
@@ -561,7 +544,7 @@ static int disassociate_vpc_cidr_block(struct api_req *r)
 		return e;
 	if ((e = model_op_disassociate_vpc_cidr_block(r->model, r->mctx, assoc, &err)) < 0)
 		return api_fail_model(r, e, &err);
-	touch_vpc_and_route_tables(r, vpc_id);
+	touch_vpc(r, vpc_id, false);
 	render_cidr_assoc(r, "cidrBlockAssociation", assoc, cidr,
 			  model_cidr_state_name(MODEL_CIDR_DISASSOCIATED));
 	api_xml_str(r, "vpcId", vpc_id);
