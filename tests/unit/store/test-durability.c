@@ -482,9 +482,11 @@ static void checkpoint_stream(bool no_fsync)
 	 * without a restart.  With them the WAL holds 64 frames (16 times the
 	 * threshold) plus what was written while a background checkpoint ran
 	 * (the committing connection's own finds the checkpoint lock taken):
-	 * timing, so the bound is loose, a quarter of it.
+	 * timing, so the bound is loose, half of it.  (A quarter failed once in
+	 * CI at 2.67 MB, with the suite's other tests running on both CPUs: the
+	 * checkpointer thread gets the CPU late.  Without restarts it is 9.9 MB.)
 	 */
-	cr_assert_lt(wal_max, (off_t)saves * (4096 + 24) + 32, "the WAL grew to %lld bytes",
+	cr_assert_lt(wal_max, (off_t)saves * 2 * (4096 + 24) + 32, "the WAL grew to %lld bytes",
 		     (long long)wal_max);
 	cr_log_info("%s: %u saves, the WAL at most %lld bytes, %llu background checkpoints",
 		    no_fsync ? "no fsync" : "fsync", saves, (long long)wal_max,
