@@ -158,6 +158,18 @@ def make_client(url, access_key=ACCESS_KEY, secret_key=SECRET_KEY, region=REGION
                         config=Config(retries={"max_attempts": 1}))
 
 
+def restart_reads_back(first, start_vpcd, fetch):
+    """The end of a save-hint test: what fetch(client) reads from vpcd `first`; first
+    stopped, which must exit 0 (under OPENVPC_VERIFY_SAVE_HINTS a hint that missed a row
+    would have aborted it); vpcd started again on its state directory, where fetch must
+    read the same. Returns (what was read, a client of the restarted vpcd)."""
+    before = fetch(make_client(first.url))
+    assert first.stop() == 0  # 0: no hint missed a row (vpcd would have aborted)
+    c = make_client(start_vpcd(state_dir=first.state_dir).url)
+    assert fetch(c) == before
+    return before, c
+
+
 @pytest.fixture
 def ec2(vpcd):
     return make_client(vpcd)

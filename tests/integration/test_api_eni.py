@@ -2,7 +2,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import make_client
+from conftest import make_client, restart_reads_back
 
 
 def _code(exc):
@@ -637,10 +637,7 @@ def test_nat_gateway_writes_save_only_their_objects(start_vpcd, tmp_path):
                             {"Name": "vpc-id", "Values": [vpc]}])["NetworkInterfaces"],
                         c.describe_addresses()["Addresses"],
                         c.describe_subnets(SubnetIds=[sub])["Subnets"]))
-    before = fetch(c)
-    assert first.stop() == 0  # 0: no hint missed a row (vpcd would have aborted)
-    c = make_client(start_vpcd(state_dir=state).url)
-    assert fetch(c) == before
+    before, _ = restart_reads_back(first, start_vpcd, fetch)
     nats, enis, eips, subnets = before
     assert {n["NatGatewayId"]: n["State"] for n in nats} == {
         kept: "available", gone: "deleted", private: "available"}

@@ -9,7 +9,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import make_client
+from conftest import make_client, restart_reads_back
 
 
 def _code(exc):
@@ -736,10 +736,7 @@ def test_subnet_writes_save_only_their_objects(start_vpcd, tmp_path):
                         c.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])[
                             "RouteTables"],
                         c.describe_flow_logs()["FlowLogs"]))
-    before = fetch(c)
-    assert first.stop() == 0  # 0: no hint missed a row (vpcd would have aborted)
-    c = make_client(start_vpcd(state_dir=state).url)
-    assert fetch(c) == before
+    before, _ = restart_reads_back(first, start_vpcd, fetch)
     subnets, acls, tables, logs = before
     assert [s["SubnetId"] for s in subnets] == [keep] and subnets[0]["MapPublicIpOnLaunch"]
     assert [log["ResourceId"] for log in logs] == [keep]
@@ -768,10 +765,7 @@ def test_vpc_writes_save_only_their_objects(start_vpcd, tmp_path):
                             "EnableDnsHostnames"],
                         c.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])[
                             "RouteTables"]))
-    before = fetch(c)
-    assert first.stop() == 0  # 0: no hint missed a row (vpcd would have aborted)
-    c = make_client(start_vpcd(state_dir=state).url)
-    assert fetch(c) == before
+    before, _ = restart_reads_back(first, start_vpcd, fetch)
     vpcs, hostnames, tables = before
     assert hostnames == {"Value": True}
     assert [(a["AssociationId"], a["CidrBlock"]) for a in vpcs[0]["CidrBlockAssociationSet"]
@@ -801,10 +795,7 @@ def test_create_and_delete_vpc_save_only_their_objects(start_vpcd, tmp_path):
                         c.describe_security_groups(Filters=both)["SecurityGroups"],
                         c.describe_network_acls(Filters=both)["NetworkAcls"],
                         c.describe_flow_logs()["FlowLogs"]))
-    before = fetch(c)
-    assert first.stop() == 0  # 0: no hint missed a row (vpcd would have aborted)
-    c = make_client(start_vpcd(state_dir=state).url)
-    assert fetch(c) == before
+    before, _ = restart_reads_back(first, start_vpcd, fetch)
     vpcs, tables, groups, acls, logs = before
     assert [v["VpcId"] for v in vpcs] == [keep] and vpcs[0]["Tags"] == [
         {"Key": "Name", "Value": "keep"}]
