@@ -147,13 +147,6 @@ static int get_ip(struct api_req *r, uint32_t *ret, const char *name)
 }
 
 /*
- * The save hint (api_set_touched) of an action confined to one ENI: the ENI,
- * its subnet when addresses were allocated from it, and the Elastic IPs
- * associated with it now (call before an action that may disassociate them).
- * Copies every ID (a deleted ENI's own goes with it).  Without memory there
- * is simply no hint: the save compares everything.
- */
-/*
  * The Elastic IPs associated with ENI eni_id: how many, their allocation IDs
  * appended to ids when it is not NULL.
  */
@@ -170,6 +163,13 @@ static size_t eips_on_eni(const struct model *m, const char *eni_id, const char 
 	return n;
 }
 
+/*
+ * The save hint (api_set_touched) of an action confined to one ENI: the ENI,
+ * its subnet when addresses were allocated from it, and the Elastic IPs
+ * associated with it now (call before an action that may disassociate them).
+ * Copies every ID (a deleted ENI's own goes with it).  Without memory there
+ * is simply no hint: the save compares everything.
+ */
 static void touch_eni(struct api_req *r, const char *eni_id, const char *subnet_id)
 {
 	const char **ids = api_alloc(r, (2 + eips_on_eni(r->model, eni_id, NULL)) * sizeof(*ids));
