@@ -17,13 +17,17 @@
 #include "lib/net/pkt.h"
 #include "lib/util/util.h"
 
-#define CT_NONE UINT32_MAX
-
 /* Entry flags. */
 #define CT_F_USED    0x01
 #define CT_F_REPLIED 0x02
 #define CT_F_SEEN    0x04 /* at least one packet went through the state machine */
 #define CT_F_LAST_IN 0x08 /* the previous packet went CT_DIR_IN */
+/*
+ * Leased to the flow cache (ct.h, "Leases"): lease_ref[] name the leases, in
+ * the fields a used TCP entry does not need (the free-list link, and UDP's
+ * single-exchange timeout, which TCP entries keep at 0).
+ */
+#define CT_F_LEASED 0x10
 
 struct ct_entry {
 	struct ct_key key;
@@ -31,10 +35,16 @@ struct ct_entry {
 	uint8_t origin;	       /* enum ct_dir of the first packet */
 	uint8_t flags;	       /* CT_F_* */
 	uint8_t aux;	       /* protocol-specific (TCP: first FIN side + 1; UDP: exchanges) */
-	uint32_t next;	       /* free list (pool index) */
+	union {
+		uint32_t next;	    /* free list (pool index) */
+		uint32_t lease_out; /* CT_F_LEASED: the lease this entry is the egress entry of */
+	};
 	uint32_t zprev, znext; /* zone list (pool index) */
 	uint32_t long_s;       /* TCP: established; UDP: stream */
-	uint32_t short_s;      /* UDP: single exchange */
+	union {
+		uint32_t short_s;  /* UDP: single exchange */
+		uint32_t lease_in; /* CT_F_LEASED: the lease this entry is the ingress entry of */
+	};
 	uint32_t wprev, wnext; /* expiry wheel list (pool index) */
 	uint32_t wsec;	       /* second the entry is filed under in the wheel */
 	uint64_t expires_ms;
@@ -154,6 +164,14 @@ static inline void ct_entry_touch(struct ct_table *t, struct ct_entry *e, enum c
 		ct_entry_refile(t, e);
 }
 
+/*
+ * Entries a and b of t before a touch at now_ms (ct_refresh_tcp_pair_in()):
+ * each lease of theirs is folded into their expiry, or ended when its last
+ * packet is later than now_ms (a touch sets the expiry from now_ms, as the
+ * packets' order has it).  ct.c, out of line (rare).
+ */
+void ct_lease_settle_pair(struct ct_table *t, uint32_t a, uint32_t b, uint64_t now_ms);
+
 /* Is pool[hint] live, keyed (k0, k1) for TCP, and ESTABLISHED?  (ct_refresh()'s checks.) */
 static inline bool ct_pair_ok(const struct ct_entry *pool, uint32_t n, uint32_t hint,
 			      uint64_t k0, uint64_t k1, uint64_t now_ms)
@@ -249,8 +267,13 @@ static inline int ct_refresh_tcp_pair_in(struct ct_table *t, struct ct_entry *po
 	__builtin_memcpy(&i0, &ki, 8);
 	__builtin_memcpy(&i1, (const char *)&ki + 8, 8);
 #endif
-	if (h->proto != PKT_PROTO_TCP || (h->tcp_flags & (PKT_TCP_SYN | PKT_TCP_FIN | PKT_TCP_RST)) ||
-	    !ct_pair_ok(pool, n, a, o0, o1, now_ms) || !ct_pair_ok(pool, n, b, i0, i1, now_ms))
+	if (h->proto != PKT_PROTO_TCP ||
+	    (h->tcp_flags & (PKT_TCP_SYN | PKT_TCP_FIN | PKT_TCP_RST)) || a >= n || b >= n)
+		return 1;
+	/* Leased entries' expiry as of their leases (ending those a packet came later on). */
+	if (__builtin_expect((pool[a].flags | pool[b].flags) & CT_F_LEASED, 0))
+		ct_lease_settle_pair(t, a, b, now_ms);
+	if (!ct_pair_ok(pool, n, a, o0, o1, now_ms) || !ct_pair_ok(pool, n, b, i0, i1, now_ms))
 		return 1;
 	/*
 	 * Both checks hold after the first refresh too (it only moves an

@@ -62,6 +62,7 @@ struct ct_table {
 	bool miss_ok;
 	struct ct_key miss_key;
 	uint64_t miss_hash;
+	struct ct_lease_ops lease; /* ct_lease_attach() (get NULL: none) */
 
 	struct ct_zone *zones;
 	uint32_t zmemo[CT_ZMEMO]; /* zone records found last, by zone % CT_ZMEMO (or CT_NONE) */
@@ -209,8 +210,14 @@ static inline __attribute__((always_inline)) uint32_t zone_find_memo(struct ct_t
 	return zi;
 }
 
-static inline bool expired(const struct ct_entry *e, uint64_t now_ms)
+/* ct.c: fold a CT_F_LEASED entry's leases into its expiry (a read: no lease ends). */
+void ct_lease_fold(const struct ct_table *t, struct ct_entry *e);
+
+static inline bool expired(const struct ct_table *t, const struct ct_entry *e, uint64_t now_ms)
 {
+	if (__builtin_expect(e->flags & CT_F_LEASED, 0))
+		ct_lease_fold(
+		    t, (struct ct_entry *)e); /* the pool is mutable; only expires_ms moves */
 	return now_ms >= e->expires_ms;
 }
 
@@ -433,7 +440,7 @@ ct_lookup_insert_tcp_pair_in(struct ct_table *t, const struct pkt_hdr *h,
 	tcp_key_of(&q.k[0], p->zone[0], h, false);
 	h0 = (p->has_h & 1) ? p->hash[0] : key_hash(t, &q.k[0]);
 	i0 = index_find(t, &q.k[0], h0);
-	if (i0 != CT_NONE && likely(!expired(&t->entries[i0], now_ms))) {
+	if (i0 != CT_NONE && likely(!expired(t, &t->entries[i0], now_ms))) {
 		/* Found live: lookup_insert()'s answer; the caller updates it. */
 		ret_e[0] = &t->entries[i0];
 		ret_inserted[0] = false;

@@ -40,6 +40,24 @@
  *   - After wheel_advance(now), no entry with expires_ms <= floor(now / 1000)
  *     seconds remains: limits are exact for whole-second times and at most
  *     one second late otherwise.
+ *
+ * Leases (ct.h).  A leased TCP entry (CT_F_LEASED) names up to two leases,
+ * lease_out (it is the lease's egress entry) and lease_in (its ingress
+ * entry), in fields a used TCP entry does not otherwise use; without a lease
+ * they hold CT_NONE and 0, as an insert leaves them.  Its expires_ms may lag:
+ * the expiry is the later of expires_ms and each lease's last packet plus
+ * long_s.  Reads fold that in (expired(), the wheel: the expiry only moves
+ * later, so the wheel's lazy re-filing covers it); any other write ends
+ * every lease of the entry first (entry_update(), entry_remove()), and
+ * ct_refresh_tcp_pair_in() ends those whose last packet is later than its
+ * own.  Invariants:
+ *   - e->lease_out == r (lease_in == r) iff lease r holds e as its egress
+ *     (ingress) entry, and then the holder's get(r) names e in that role;
+ *   - a leased entry is USED, TCP, ESTABLISHED, and unchanged but for its
+ *     expiry since the lease began;
+ *   - the leases' last packets are at most the time of any later refresh
+ *     (the holder's lease_now; ct_lease_settle_pair() ends the others), so
+ *     folding the latest one gives the expiry the packets' order gives.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -305,6 +323,8 @@ static void free_put(struct ct_table *t, uint32_t idx)
 	}
 }
 
+static void lease_end_all(struct ct_table *t, struct ct_entry *e);
+
 /* Unlink entry idx from everything and return it to the free list. */
 static void entry_remove(struct ct_table *t, uint32_t idx)
 {
@@ -312,6 +332,8 @@ static void entry_remove(struct ct_table *t, uint32_t idx)
 	uint32_t zi = zone_find_memo(t, e->key.zone);
 	struct ct_zone *z = &t->zones[zi];
 
+	if (e->flags & CT_F_LEASED)
+		lease_end_all(t, e);
 	index_unlink(t, key_hash(t, &e->key), idx);
 	if (e->zprev != CT_NONE)
 		t->entries[e->zprev].znext = e->znext;
@@ -350,7 +372,11 @@ static size_t wheel_advance(struct ct_table *t, uint64_t now_ms, size_t budget)
 		while (i != CT_NONE && work < budget) {
 			struct ct_entry *e = &t->entries[i];
 			uint32_t next = e->wnext;
-			uint64_t due = ct_ceil_s(e->expires_ms);
+			uint64_t due;
+
+			if (e->flags & CT_F_LEASED)
+				ct_lease_fold(t, e);
+			due = ct_ceil_s(e->expires_ms);
 
 			work++;
 			if (due <= last) {
@@ -399,7 +425,7 @@ struct ct_entry *ct_lookup(struct ct_table *t, const struct ct_key *k, uint64_t 
 		return NULL;
 	}
 	e = &t->entries[i];
-	if (unlikely(expired(e, now_ms))) {
+	if (unlikely(expired(t, e, now_ms))) {
 		entry_remove(t, i);
 		return NULL;
 	}
@@ -412,7 +438,7 @@ static inline struct ct_entry *lookup_hint(struct ct_table *t, const struct ct_k
 	if (likely(hint < t->capacity)) {
 		struct ct_entry *e = &t->entries[hint];
 
-		if ((e->flags & CT_F_USED) && key_eq_norm(&e->key, k) && !expired(e, now_ms))
+		if ((e->flags & CT_F_USED) && key_eq_norm(&e->key, k) && !expired(t, e, now_ms))
 			return e;
 	}
 	return ct_lookup(t, k, now_ms);
@@ -482,7 +508,7 @@ bool ct_would_pass(const struct ct_table *t, const struct ct_key *k, uint8_t tcp
 	if (i == CT_NONE)
 		return false;
 	e = &t->entries[i];
-	if (expired(e, now_ms))
+	if (expired(t, e, now_ms))
 		return false;
 	return !(key.proto == PKT_PROTO_TCP && ct_tcp_refuses(e, tcp_flags));
 }
@@ -497,7 +523,7 @@ static void reclaim_probe_path(struct ct_table *t, uint32_t b, uint64_t now_ms)
 		struct ct_bucket *bk = &t->buckets[b];
 
 		for (uint32_t i = 0; i < CT_SLOTS; i++)
-			if (bk->tag[i] && expired(&t->entries[bk->idx[i]], now_ms))
+			if (bk->tag[i] && expired(t, &t->entries[bk->idx[i]], now_ms))
 				entry_remove(t, bk->idx[i]);
 		if (!bk->ovf)
 			break;
@@ -640,7 +666,7 @@ static int insert_key(struct ct_table *t, const struct ct_key *k, enum ct_dir di
 	}
 	/* A duplicate: refused while live, reclaimed when expired. */
 	if (idx != CT_NONE) {
-		if (!expired(&t->entries[idx], now_ms))
+		if (!expired(t, &t->entries[idx], now_ms))
 			return -EEXIST;
 		entry_remove(t, idx);
 	}
@@ -680,7 +706,7 @@ lookup_insert_probed(struct ct_table *t, const struct ct_key *k, const uint64_t 
 	i = found ? *found : index_find(t, &key, h); /* found: this probe's answer, index unchanged */
 	if (i != CT_NONE) {
 		e = &t->entries[i];
-		if (likely(!expired(e, now_ms))) {
+		if (likely(!expired(t, e, now_ms))) {
 			*ret_entry = e;
 			*ret_inserted = false;
 			return 0;
@@ -809,6 +835,127 @@ void ct_entry_refile(struct ct_table *t, struct ct_entry *e)
 	wheel_file(t, idx);
 }
 
+/* ---- leases (ct.h) ---------------------------------------------------------------- */
+
+void ct_lease_attach(struct ct_table *t, const struct ct_lease_ops *ops)
+{
+	t->lease = *ops;
+}
+
+static inline uint32_t *lease_ref(struct ct_entry *e, unsigned role)
+{
+	return role == 0 ? &e->lease_out : &e->lease_in;
+}
+
+/* A packet at last_ms on a leased entry: its expiry is at least last_ms plus its timeout. */
+static inline void fold_last(struct ct_entry *e, uint64_t last_ms)
+{
+	uint64_t exp = last_ms + CT_MS(e->long_s);
+
+	if (exp > e->expires_ms)
+		e->expires_ms = exp; /* later: the wheel re-files lazily */
+}
+
+void ct_lease_fold(const struct ct_table *t, struct ct_entry *e)
+{
+	for (unsigned role = 0; role < 2; role++) {
+		uint32_t r = *lease_ref(e, role), idx[2];
+		uint64_t last;
+
+		if (r == CT_NONE)
+			continue;
+		t->lease.get(t->lease.ctx, r, &last, idx);
+		fold_last(e, last);
+	}
+}
+
+void ct_lease_end(struct ct_table *t, uint32_t r)
+{
+	uint32_t idx[2];
+	uint64_t last;
+
+	t->lease.get(t->lease.ctx, r, &last, idx);
+	for (unsigned role = 0; role < 2; role++) {
+		struct ct_entry *x;
+
+		if (idx[role] >= t->capacity)
+			continue;
+		x = &t->entries[idx[role]];
+		if (!(x->flags & CT_F_LEASED) || *lease_ref(x, role) != r)
+			continue;
+		fold_last(x, last);
+		*lease_ref(x, role) = CT_NONE;
+		if (x->lease_out == CT_NONE && x->lease_in == CT_NONE) {
+			x->flags &= (uint8_t)~CT_F_LEASED;
+			x->next = CT_NONE; /* as a used entry keeps them */
+			x->short_s = 0;
+		}
+	}
+	t->lease.end(t->lease.ctx, r);
+}
+
+/* End every lease of e (before any other path changes it). */
+static __attribute__((noinline)) void lease_end_all(struct ct_table *t, struct ct_entry *e)
+{
+	for (unsigned role = 0; role < 2 && (e->flags & CT_F_LEASED); role++)
+		if (*lease_ref(e, role) != CT_NONE)
+			ct_lease_end(t, *lease_ref(e, role));
+}
+
+void ct_lease_begin(struct ct_table *t, const uint32_t idx[2], uint32_t r)
+{
+	for (unsigned role = 0; role < 2; role++) {
+		struct ct_entry *x = &t->entries[idx[role]];
+
+		if (!(x->flags & CT_F_LEASED)) {
+			x->lease_out = x->lease_in = CT_NONE;
+			x->flags |= CT_F_LEASED;
+		} else if (*lease_ref(x, role) != CT_NONE && *lease_ref(x, role) != r) {
+			ct_lease_end(t, *lease_ref(x, role));
+			if (!(x->flags & CT_F_LEASED)) {
+				x->lease_out = x->lease_in = CT_NONE;
+				x->flags |= CT_F_LEASED;
+			}
+		}
+		*lease_ref(x, role) = r;
+	}
+}
+
+void ct_lease_settle_pair(struct ct_table *t, uint32_t a, uint32_t b, uint64_t now_ms)
+{
+	uint32_t pair[2] = {a, b};
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct ct_entry *e = &t->entries[pair[i]];
+
+		for (unsigned role = 0; role < 2 && (e->flags & CT_F_LEASED); role++) {
+			uint32_t r = *lease_ref(e, role), idx[2];
+			uint64_t last;
+
+			if (r == CT_NONE)
+				continue;
+			t->lease.get(t->lease.ctx, r, &last, idx);
+			if (last > now_ms)
+				ct_lease_end(t, r);
+			else
+				fold_last(e, last);
+		}
+	}
+}
+
+void ct_entry_settled(const struct ct_table *t, const struct ct_entry *e, struct ct_entry *ret)
+{
+	struct ct_entry c = *e;
+
+	if (c.flags & CT_F_LEASED) {
+		ct_lease_fold(t, &c);
+		c.flags &= (uint8_t)~CT_F_LEASED;
+		c.next = CT_NONE;
+		c.short_s = 0;
+	}
+	*ret = c;
+}
+
 /* Every packet but the fast case of entry_update(): the protocol's state machine. */
 static __attribute__((noinline)) int entry_update_l4(struct ct_table *t, struct ct_entry *e,
 						     enum ct_dir dir, uint8_t tcp_flags,
@@ -831,6 +978,8 @@ static __attribute__((noinline)) int entry_update_l4(struct ct_table *t, struct 
 static inline int entry_update(struct ct_table *t, struct ct_entry *e, enum ct_dir dir,
 			       uint8_t tcp_flags, uint64_t now_ms)
 {
+	if (unlikely(e->flags & CT_F_LEASED))
+		lease_end_all(t, e); /* a packet on another path: the leases end */
 	if (likely(e->key.proto == PKT_PROTO_TCP && e->state == CT_TCP_STATE_ESTABLISHED &&
 		   !(tcp_flags & (PKT_TCP_SYN | PKT_TCP_FIN | PKT_TCP_RST)))) {
 		ct_entry_touch(t, e, dir, now_ms + CT_MS(e->long_s));
@@ -866,7 +1015,7 @@ int ct_refresh(struct ct_table *t, const struct ct_key *k, uint32_t *hint, enum 
 	if (likely(h < t->capacity)) {
 		struct ct_entry *e = &t->entries[h];
 
-		if ((e->flags & CT_F_USED) && key_eq_norm(&e->key, k) && !expired(e, now_ms))
+		if ((e->flags & CT_F_USED) && key_eq_norm(&e->key, k) && !expired(t, e, now_ms))
 			return entry_update(t, e, dir, tcp_flags, now_ms);
 	}
 	return refresh_lookup(t, k, hint, dir, tcp_flags, now_ms);

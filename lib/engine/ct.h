@@ -286,6 +286,7 @@ void ct_prefetch_hint(const struct ct_table *t, uint32_t hint);
  * starts at base + i * CT_ENTRY_SIZE (fixed for the table's lifetime).
  */
 #define CT_ENTRY_SIZE 64
+#define CT_NONE	      UINT32_MAX
 void ct_pool_view(const struct ct_table *t, const void **ret_base, uint32_t *ret_capacity);
 /*
  * Would ct_lookup() followed by ct_update() with a packet carrying tcp_flags
@@ -334,6 +335,44 @@ void ct_remove(struct ct_table *t, struct ct_entry *e);
  * prompt (it stays correct: lookups check expiry themselves).
  */
 size_t ct_expire(struct ct_table *t, uint64_t now_ms, size_t budget);
+
+/*
+ * Leases.  The flow cache (process.c) may take over refreshing an
+ * established TCP connection's two entries, so that its packets touch only
+ * the flow-cache entry: a lease names the pair, egress entry then ingress
+ * entry (a connection's two flow-cache entries, one per direction, each
+ * hold one lease on the same pair, in opposite roles), and holds the time
+ * of its last packet.  While an entry is leased its expiry is its own or
+ * its leases' last packet plus its established timeout, whichever is later.
+ * The table ends a lease (folding that time in, then calling ops->end)
+ * before an entry leaves ESTABLISHED or is touched by any other path, is
+ * removed, or is refreshed at a time earlier than a lease's last packet;
+ * reads fold without ending.  So while a lease holds, both its entries are
+ * live until its last packet plus CT_TCP_ESTABLISHED_MIN_S and ESTABLISHED,
+ * and the holder may pass packets on that alone.
+ */
+struct ct_lease_ops {
+	void *ctx;
+	/* Lease r's last packet (ms) and its entries (egress, ingress). */
+	void (*get)(void *ctx, uint32_t r, uint64_t *ret_last_ms, uint32_t ret_idx[2]);
+	/* Lease r has ended: its entries no longer name it. */
+	void (*end)(void *ctx, uint32_t r);
+};
+/* The lease holder (at most one; before the first ct_lease_begin()). */
+void ct_lease_attach(struct ct_table *t, const struct ct_lease_ops *ops);
+/*
+ * Lease r (< CT_NONE) of live ESTABLISHED TCP entries idx[0] (egress) and
+ * idx[1] (ingress), touched by the holder's last packet; a lease another r
+ * held in the same role of either entry ends first.
+ */
+void ct_lease_begin(struct ct_table *t, const uint32_t idx[2], uint32_t r);
+/* The holder gives lease r up (its time is folded in). */
+void ct_lease_end(struct ct_table *t, uint32_t r);
+/*
+ * e as a reader sees it: expiry folded with its leases' (as any lookup
+ * does), the lease fields as a TCP entry without a lease has them.
+ */
+void ct_entry_settled(const struct ct_table *t, const struct ct_entry *e, struct ct_entry *ret);
 
 /* Entries stored (live, plus expired ones not yet reclaimed). */
 size_t ct_count(const struct ct_table *t);

@@ -14,7 +14,10 @@
  * function of (generation, header) and is replayed as its result; the
  * stateful steps are re-run on every packet by process.c (conntrack lookup,
  * state machine and timers, inserts, flow-log counters), so a packet gives
- * the same result and the same state change with or without the cache.
+ * the same result and the same state change with or without the cache.  The
+ * one exception is deferral, not omission: an established TCP pair's entry
+ * holds a conntrack lease (FC_E_LEASED) and keeps its entries' refresh time
+ * itself, which conntrack folds in whenever it reads or changes them.
  *
  * The caller chooses the keys: process.c also files source-port wildcard
  * entries (sport 0, a flag in point) next to the exact ones.
@@ -74,6 +77,13 @@ struct fc_key {
  * ct_refresh_tcp_pair() (process.c's fast path).
  */
 #define FC_E_TCP_PAIR 0x02
+/*
+ * An FC_E_TCP_PAIR entry holding a conntrack lease (ct.h, "Leases") on its
+ * two entries hint[0] (egress) and hint[1] (ingress), lease number = the
+ * entry's index in the table; lease_ms is its last packet.  Set and ended
+ * by process.c and ct.c only; whoever refills the entry ends it first.
+ */
+#define FC_E_LEASED 0x04
 
 struct fc_entry {
 	struct fc_key key; /* 20 bytes */
@@ -82,7 +92,13 @@ struct fc_entry {
 	uint16_t to_idx;
 	uint8_t verdict, drop, to_point, n_ops, flags, n_sg;
 	uint32_t hint[FC_SG_MAX]; /* conntrack entries of the SG steps */
-	struct fc_op ops[FC_OPS_MAX];
+	union {
+		struct fc_op ops[FC_OPS_MAX];
+		struct {
+			struct fc_op pair_ops[2]; /* FC_E_TCP_PAIR: ops[0], ops[1] */
+			uint64_t lease_ms;	  /* FC_E_LEASED: the lease's last packet */
+		};
+	};
 };
 
 /*

@@ -37,7 +37,14 @@
  * next packet is kept instead).  A TCP/UDP path is also kept under a
  * source-port wildcard key (see fc_wild_key()), which answers the first
  * packets of new connections between the same endpoints: they replay it
- * (two conntrack inserts) instead of running the slow path.  Invariant,
+ * (two conntrack inserts) instead of running the slow path.  An entry of an
+ * established TCP connection between two ENIs (FC_E_TCP_PAIR) leases its two
+ * conntrack entries (ct.h, "Leases") on its first fast-path packet: its
+ * later packets refresh the lease in the flow-cache entry and read no
+ * conntrack entry (one cache line pair per packet instead of two); a packet
+ * the lease cannot pass (SYN, FIN or RST, an idle gap past the least
+ * established timeout, the clock behind the latest lease) ends it and takes
+ * the general path.  Invariant,
  * checked by the differential test
  * (tests/unit/engine/test-fcache.c): results, traces, statistics other than
  * flow_cache_hits, conntrack, NAT and flow-log state are the same with and
@@ -1031,6 +1038,9 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_en
 	uint32_t near = UINT32_MAX; /* the entry this packet inserted (its partner's place) */
 
 	*created = false;
+	/* The steps below may move e's hints: a lease on them ends first (ct.h, "Leases"). */
+	if (e->flags & FC_E_LEASED)
+		ct_lease_end(st->ct, (uint32_t)(e - st->fc->entries));
 	fin.src = e->out_src;
 	fin.dst = e->out_dst;
 	if (e->flags & FC_E_SG_TERMINAL) {
@@ -1159,6 +1169,8 @@ static void fc_put(struct eng_state *st, const struct fc_key *k, const struct fc
 {
 	struct fc_entry *e = fcache_slot(st->fc, k);
 
+	if (e->flags & FC_E_LEASED) /* refilled: its lease ends (its last packet folded in) */
+		ct_lease_end(st->ct, (uint32_t)(e - st->fc->entries));
 	e->out_src = src->out_src;
 	e->out_dst = src->out_dst;
 	e->verdict = src->verdict;
@@ -1649,12 +1661,34 @@ static inline int process_pkt(struct eng_state *st, const struct eng_gen *gen,
 		set = fcache_set_words(fc, a, b, from.idx);
 	}
 	e = fcache_lookup_words(fc, set, a, b, from.idx);
-	if (e && (e->flags & FC_E_TCP_PAIR) &&
+	/*
+	 * A leased pair (FC_E_LEASED, ct.h "Leases"): both conntrack entries are
+	 * live and ESTABLISHED until the lease's last packet plus the least
+	 * established timeout, so a packet without SYN, FIN or RST refreshes the
+	 * lease alone, in the line already read.  Else the entries are checked
+	 * and refreshed in place, and, at a time no lease has passed yet, leased.
+	 */
+	if (e && (e->flags & FC_E_LEASED) &&
+	    !(pkt->tcp_flags & (PKT_TCP_SYN | PKT_TCP_FIN | PKT_TCP_RST)) &&
+	    now_ms >= st->lease_now && now_ms < e->lease_ms + CT_MS(CT_TCP_ESTABLISHED_MIN_S)) {
+		e->lease_ms = now_ms;
+		st->lease_now = now_ms;
+		goto pair_hit;
+	}
+	if (e && (e->flags & FC_E_TCP_PAIR) && !(e->flags & FC_E_LEASED) &&
 	    ct_refresh_tcp_pair_in(st->ct, st->ct_pool, st->ct_pool_n, e->hint,
 				   st->zone_of_eni[e->ops[0].eni], st->zone_of_eni[e->ops[1].eni],
 				   pkt, now_ms) == 0) {
-		struct pkt_hdr out = *pkt;
+		struct pkt_hdr out;
 
+		if (now_ms >= st->lease_now) {
+			ct_lease_begin(st->ct, e->hint, (uint32_t)(e - fc->entries));
+			e->flags |= FC_E_LEASED;
+			e->lease_ms = now_ms;
+			st->lease_now = now_ms;
+		}
+	pair_hit:
+		out = *pkt;
 		st->stats.packets++;
 		if (unlikely(st->flow_interval_start == 0))
 			st->flow_interval_start = (int64_t)(now_ms / 1000);
@@ -1866,6 +1900,8 @@ static inline void burst_stage_b(struct eng_state *st, const struct eng_gen *gen
 	a = fc_key_words(pkt, from, &b);
 	e = fcache_lookup_words(st->fc, *set, a, b, from.idx);
 	if (likely(e)) {
+		if (e->flags & FC_E_LEASED)
+			return; /* its packet reads no conntrack entry */
 		/* The conntrack entries of its SG steps (at most two; any hint is safe). */
 		if (e->n_sg > 0 && e->hint[0] < pool_n)
 			__builtin_prefetch(pool + (size_t)e->hint[0] * CT_ENTRY_SIZE, 1);

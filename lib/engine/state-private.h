@@ -77,6 +77,12 @@ struct eng_state {
 	struct nat_table *nat;
 	struct flowlog_agg *flow;
 	struct fcache *fc; /* NULL when disabled; invalidated whenever a generation is adopted */
+	/*
+	 * The latest time a conntrack lease was begun or refreshed at: a lease
+	 * passes only packets at that time or later, so that its entries'
+	 * expiry is the latest lease's last packet (ct.h, "Leases").
+	 */
+	uint64_t lease_now;
 	struct eng_limits limits;
 	struct eng_stats stats;
 

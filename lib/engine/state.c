@@ -22,6 +22,21 @@ void eng_limits_default(struct eng_limits *l)
 	};
 }
 
+/* The flow cache holds conntrack leases (ct.h): lease r is entry r of the table. */
+static void fc_lease_get(void *ctx, uint32_t r, uint64_t *ret_last_ms, uint32_t ret_idx[2])
+{
+	const struct fc_entry *e = &((struct fcache *)ctx)->entries[r];
+
+	*ret_last_ms = e->lease_ms;
+	ret_idx[0] = e->hint[0];
+	ret_idx[1] = e->hint[1];
+}
+
+static void fc_lease_end(void *ctx, uint32_t r)
+{
+	((struct fcache *)ctx)->entries[r].flags &= (uint8_t)~FC_E_LEASED;
+}
+
 struct eng_state *eng_state_new(const struct eng_limits *limits)
 {
 	struct eng_state *st = calloc(1, sizeof(*st));
@@ -44,6 +59,8 @@ struct eng_state *eng_state_new(const struct eng_limits *limits)
 	if (!st->ct || !st->nat || !st->flow)
 		return eng_state_free(st);
 	st->ct_pool = ct_pool_entries(st->ct, &st->ct_pool_n);
+	if (st->fc)
+		ct_lease_attach(st->ct, &(struct ct_lease_ops){st->fc, fc_lease_get, fc_lease_end});
 	/* Keyed hashes: a remote peer cannot aim flows at one chain. */
 	(void)ct_set_seed(st->ct, st->limits.seed);
 	(void)flowlog_agg_set_seed(st->flow, st->limits.seed);
@@ -217,8 +234,14 @@ int state_adopt(struct eng_state *st, const struct eng_gen *gen)
 	zone_of_eni = NULL;
 	st->adopted_for = gen;
 	st->adopted_serial = gen->serial;
-	if (st->fc)
+	if (st->fc) {
+		/* Stale entries keep their leases (each ends when its entry is refilled)... */
+		if (st->fc->epoch == UINT32_MAX) /* ...unless the table is about to be cleared */
+			for (size_t i = 0; i < st->fc->n_entries; i++)
+				if (st->fc->entries[i].flags & FC_E_LEASED)
+					ct_lease_end(st->ct, (uint32_t)i);
 		fcache_invalidate(st->fc);
+	}
 	r = 0;
 out:
 	free(zones);

@@ -207,14 +207,31 @@ static size_t ct_live(struct eng_state *st, uint64_t now, struct ct_view *out, s
 	size_t k = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
-		if (!(e[i].flags & CT_F_USED) || e[i].expires_ms <= now)
+		struct ct_entry c;
+		uint32_t flags;
+
+		/* As a lookup sees it (a flow-cache lease folded in, ct.h "Leases"). */
+		ct_entry_settled(st->ct, &e[i], &c);
+		if (!(c.flags & CT_F_USED) || c.expires_ms <= now)
 			continue;
 		cr_assert_lt(k, max);
+		/* Which direction went last is kept for UDP's state machine only. */
+		flags = c.key.proto == PKT_PROTO_TCP ? c.flags & ~CT_F_LAST_IN : c.flags;
 		memset(&out[k], 0, sizeof(out[k]));
-		out[k] = (struct ct_view){e[i].key.zone, e[i].key.local_ip, e[i].key.remote_ip,
-					  e[i].key.local_port, e[i].key.remote_port, e[i].key.proto,
-					  e[i].state, e[i].origin, e[i].flags, e[i].aux, e[i].long_s,
-					  e[i].short_s, 0, e[i].expires_ms};
+		out[k] = (struct ct_view){c.key.zone,
+					  c.key.local_ip,
+					  c.key.remote_ip,
+					  c.key.local_port,
+					  c.key.remote_port,
+					  c.key.proto,
+					  c.state,
+					  c.origin,
+					  flags,
+					  c.aux,
+					  c.long_s,
+					  c.short_s,
+					  0,
+					  c.expires_ms};
 		k++;
 	}
 	qsort(out, k, sizeof(*out), ct_view_cmp);
@@ -747,4 +764,148 @@ Test(flow_cache, burst_equals_one_by_one_small_cache)
 Test(flow_cache, burst_equals_one_by_one_no_cache)
 {
 	burst_vs_one_by_one(0);
+}
+
+/*
+ * Conntrack leases (ct.h "Leases"): established connections between ENIs,
+ * packets mostly ACKs in both directions, so that the flow cache leases
+ * their entries, mixed with what must end a lease or see through one: FIN,
+ * RST and SYN packets, idle gaps around and past the timeouts (60 s at the
+ * least, 90 s at eni-web), the clock stepping back, expiry sweeps, a 4-entry
+ * cache that evicts, and generation swaps (a rule removed: tracked flows
+ * kept; an ENI removed: its connections flushed).  Every result, statistic
+ * and live conntrack entry equals the uncached engine's.
+ */
+Test(flow_cache, leased_connections_behave_as_without_the_cache, .timeout = 300)
+{
+	static const struct {
+		const char *from, *to;
+		uint16_t dport;
+	} conn[] = {
+	    {"10.0.1.10", "10.0.1.11", 80},
+	    {"10.0.1.11", "10.0.1.10", 80},
+	    {"10.0.1.10", "10.0.2.20", 5432},
+	};
+	static const char *const eni_of[][2] = {
+	    {"10.0.1.10", "eni-web"}, {"10.0.1.11", "eni-web2"}, {"10.0.2.20", "eni-db"}};
+	static const unsigned variants[] = {V_NO_FLOWLOGS, V_NO_FLOWLOGS | V_NO_WEB80,
+					    V_NO_FLOWLOGS | V_NO_WEB2, V_NO_FLOWLOGS | V_NACL_DB};
+	struct eng_state *st[N_STATES];
+	struct eng_gen *gen;
+	struct model *m;
+	struct util_rng rng;
+	uint64_t now = T0;
+	unsigned leased_seen = 0, fast = 0;
+
+	util_rng_seed(&rng, 4242);
+	for (int i = 0; i < N_STATES; i++) {
+		struct eng_limits l;
+
+		eng_limits_default(&l);
+		l.ct_max = 1024;
+		l.ct_per_eni_max = 256;
+		l.flow_cache_max = i == 0 ? 0 : i == 1 ? 4 : 1u << 10;
+		st[i] = eng_state_new(&l);
+		cr_assert_not_null(st[i]);
+	}
+	m = build(variants[0]);
+	cr_assert_eq(eng_compile(m, &gen), 0);
+	model_free(m);
+	for (int i = 0; i < N_STATES; i++) {
+		eng_state_publish(st[i], gen);
+		cr_assert_eq(eng_state_sync(st[i]), gen);
+	}
+	for (unsigned step = 0; step < 60000; step++) {
+		unsigned op = (unsigned)util_rng_below(&rng, 1000), c, adv;
+		uint16_t sport;
+		bool rev;
+		struct pkt_hdr h;
+		struct eng_where w = {ENG_AT_ENI, 0};
+		struct eng_result r[N_STATES];
+		const char *src;
+		uint32_t eni_idx = UINT32_MAX;
+
+		adv = (unsigned)util_rng_below(&rng, 1000);
+		if (adv < 850)
+			now += util_rng_below(&rng, 3000);
+		else if (adv < 900)
+			now -= UTIL_MIN(now - T0, util_rng_below(&rng, 5000)); /* back */
+		else if (adv < 980)
+			now += 55000 + util_rng_below(&rng, 40000); /* around 60 and 90 s */
+		else
+			now += 100000 + util_rng_below(&rng, 400000);
+		if (op < 5) {
+			struct eng_gen *g2;
+
+			m = build(variants[util_rng_below(&rng, ARRAY_SIZE(variants))]);
+			cr_assert_eq(eng_compile(m, &g2), 0);
+			model_free(m);
+			for (int i = 0; i < N_STATES; i++) {
+				eng_state_publish(st[i], g2);
+				cr_assert_eq(eng_state_sync(st[i]), g2);
+			}
+			eng_gen_unref(gen);
+			gen = g2;
+			continue;
+		}
+		if (op < 60) {
+			size_t budget = util_rng_below(&rng, 16),
+			       removed0 = eng_state_expire(st[0], now, budget);
+
+			for (int i = 1; i < N_STATES; i++)
+				cr_assert_eq(eng_state_expire(st[i], now, budget), removed0,
+					     "step %u: expire", step);
+			continue;
+		}
+		c = (unsigned)util_rng_below(&rng, ARRAY_SIZE(conn));
+		sport = (uint16_t)(40000 + util_rng_below(&rng, 3));
+		rev = util_rng_below(&rng, 2);
+		h = rev ? fx_tcp(conn[c].to, conn[c].dport, conn[c].from, sport, PKT_TCP_ACK)
+			: fx_tcp(conn[c].from, sport, conn[c].to, conn[c].dport, PKT_TCP_ACK);
+		switch (util_rng_below(&rng, 40)) {
+		case 0:
+			h.tcp_flags = PKT_TCP_FIN | PKT_TCP_ACK;
+			break;
+		case 1:
+			h.tcp_flags = PKT_TCP_RST;
+			break;
+		case 2:
+		case 3:
+			h.tcp_flags = rev ? PKT_TCP_SYN | PKT_TCP_ACK : PKT_TCP_SYN;
+			break;
+		default:
+			break;
+		}
+		src = rev ? conn[c].to : conn[c].from;
+		for (size_t k = 0; k < ARRAY_SIZE(eni_of); k++)
+			if (strcmp(eni_of[k][0], src) == 0 &&
+			    eng_gen_eni_index(gen, eni_of[k][1], &eni_idx) != 0)
+				eni_idx = UINT32_MAX;
+		if (eni_idx == UINT32_MAX)
+			continue; /* its ENI is gone in this generation */
+		w.idx = eni_idx;
+		for (int i = 0; i < N_STATES; i++)
+			cr_assert_eq(eng_process(st[i], gen, &h, w, now, NULL, &r[i]), 0);
+		for (int i = 1; i < N_STATES; i++)
+			assert_result_eq(&r[i], &r[0], step);
+		for (int i = 1; i < N_STATES; i++)
+			assert_stats_eq(st[i], st[0], step);
+		if (step % 16 == 0)
+			for (int i = 1; i < N_STATES; i++)
+				assert_ct_eq(st[i], st[0], now, step);
+		{
+			uint32_t n;
+			const struct ct_entry *e = ct_pool_entries(st[2]->ct, &n);
+
+			for (uint32_t k = 0; k < n; k++)
+				leased_seen += (e[k].flags & (CT_F_USED | CT_F_LEASED)) ==
+					       (CT_F_USED | CT_F_LEASED);
+		}
+		fast += r[0].verdict == ENG_DELIVER;
+	}
+	cr_assert_gt(fast, 10000, "the workload delivers packets (%u)", fast);
+	cr_assert_gt(leased_seen, 10000, "connections were leased (%u entry-steps)", leased_seen);
+	for (int i = 0; i < N_STATES; i++)
+		eng_state_free(st[i]);
+	eng_gen_unref(gen);
 }
