@@ -349,7 +349,8 @@ size_t ct_expire(struct ct_table *t, uint64_t now_ms, size_t budget);
  * removed, or is refreshed at a time earlier than a lease's last packet;
  * reads fold without ending.  So while a lease holds, both its entries are
  * live until its last packet plus CT_TCP_ESTABLISHED_MIN_S and ESTABLISHED,
- * and the holder may pass packets on that alone.
+ * and the holder may pass packets on that alone.  What a lease does not keep
+ * is which direction went last (CT_F_LAST_IN), which only UDP reads.
  */
 struct ct_lease_ops {
 	void *ctx;
