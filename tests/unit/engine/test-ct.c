@@ -1635,3 +1635,127 @@ Test(ct, tcp_pair_lookup_insert_is_two_lookup_inserts)
 	cr_assert_gt(found, 1000, "first key found (%u)", found);
 	cr_assert_gt(full, 300, "limits hit (%u)", full);
 }
+
+/* ---- leases (ct.h "Leases"), with a holder that is an array ---------------------------- */
+
+struct lease_rec {
+	uint64_t last_ms;
+	uint32_t idx[2];
+	bool held;
+	unsigned ended;
+};
+
+static struct lease_rec leases[4];
+
+static void lease_get(void *ctx, uint32_t r, uint64_t *ret_last_ms, uint32_t ret_idx[2])
+{
+	(void)ctx;
+	cr_assert_lt(r, 4);
+	*ret_last_ms = leases[r].last_ms;
+	ret_idx[0] = leases[r].idx[0];
+	ret_idx[1] = leases[r].idx[1];
+}
+
+static void lease_gone(void *ctx, uint32_t r)
+{
+	(void)ctx;
+	cr_assert(leases[r].held, "lease %u ended twice", r);
+	leases[r].held = false;
+	leases[r].ended++;
+}
+
+/*
+ * A connection's two entries leased by both directions: reads see the later
+ * lease's last packet plus each entry's own timeout; the sweep keeps them
+ * while a lease keeps them alive and removes them (ending both leases) after;
+ * a packet on another path ends the leases first; an earlier refresh than a
+ * lease's last packet ends that lease.
+ */
+Test(ct, leases_fold_into_reads_and_end_before_changes)
+{
+	struct ct_table *t = ct_new(64, 64);
+	struct ct_timeouts to_a, to_b;
+	struct ct_key ka = tkey(1, PKT_PROTO_TCP, 40000, 80),
+		      kb = tkey(2, PKT_PROTO_TCP, 80, 40000);
+	struct ct_entry *a, *b;
+	uint64_t now = S(1000);
+	uint32_t ia, ib, fwd[2], rev[2];
+
+	ct_timeouts_default(&to_a);
+	ct_timeouts_default(&to_b);
+	to_a.tcp_established_s = 60;
+	to_b.tcp_established_s = 90;
+	cr_assert_not_null(t);
+	ct_lease_attach(t, &(struct ct_lease_ops){NULL, lease_get, lease_gone});
+	memset(leases, 0, sizeof(leases));
+	a = start_flow(t, &ka, CT_DIR_OUT, ACK, &to_a, now); /* mid-stream: ESTABLISHED */
+	b = start_flow(t, &kb, CT_DIR_IN, ACK, &to_b, now);
+	ia = ct_entry_index(t, a);
+	ib = ct_entry_index(t, b);
+	fwd[0] = rev[1] = ia;
+	fwd[1] = rev[0] = ib;
+	leases[0] = (struct lease_rec){now, {ia, ib}, true, 0};
+	leases[1] = (struct lease_rec){now, {ib, ia}, true, 0};
+	ct_lease_begin(t, fwd, 0);
+	ct_lease_begin(t, rev, 1);
+
+	/* Packets on the leases only: the entries' own expiry stays, reads fold. */
+	leases[0].last_ms = now + S(50);
+	leases[1].last_ms = now + S(70);
+	cr_assert_eq(ct_entry_expires_ms(a), now + S(60), "not written by the leases");
+	cr_assert_eq(ct_expire(t, now + S(100), 64), 0,
+		     "the sweep folds the leases in: both alive past their own expiry");
+	a = ct_lookup(t, &ka, now + S(125));
+	cr_assert_not_null(a, "alive: the reverse lease's packet at +70 s plus 60 s");
+	cr_assert_eq(ct_entry_expires_ms(a), now + S(130));
+	b = ct_lookup(t, &kb, now + S(125));
+	cr_assert_eq(ct_entry_expires_ms(b), now + S(160));
+	cr_assert(leases[0].held && leases[1].held, "reads end no lease");
+
+	/* The sweep: nothing due before +130 s (re-filed), a removed at +131 s with both leases. */
+	cr_assert_eq(ct_expire(t, now + S(129), 64), 0);
+	cr_assert_eq(ct_count(t), 2);
+	cr_assert_eq(ct_expire(t, now + S(131), 64), 1);
+	cr_assert(!leases[0].held && !leases[1].held, "a's removal ended both leases");
+	b = ct_lookup(t, &kb, now + S(131));
+	cr_assert_not_null(b);
+	cr_assert_eq(ct_entry_expires_ms(b), now + S(160), "b kept the folded expiry");
+
+	/* A new lease on b alone; a FIN on another path ends it before the state changes. */
+	leases[2] = (struct lease_rec){now + S(140), {UINT32_MAX, ib}, true, 0};
+	ct_lease_begin(t, (uint32_t[2]){ib, ib}, 2);
+	cr_assert_eq(ct_update(t, b, CT_DIR_IN, FIN | ACK, now + S(141)), 0);
+	cr_assert(!leases[2].held && leases[2].ended == 1);
+	cr_assert_str_eq(ct_entry_state_name(b), "FIN_WAIT");
+
+	/* ct_refresh_tcp_pair() at a time earlier than a lease's last packet ends that lease. */
+	{
+		struct ct_key kc = tkey(1, PKT_PROTO_TCP, 40001, 80),
+			      kd = tkey(2, PKT_PROTO_TCP, 80, 40001);
+		struct ct_entry *c, *d;
+		uint32_t pair[2];
+		struct pkt_hdr h = {0};
+
+		kd.local_ip = kc.remote_ip; /* the ingress key, from the server's side */
+		kd.remote_ip = kc.local_ip;
+		c = start_flow(t, &kc, CT_DIR_OUT, ACK, &to_a, now + S(200));
+		d = start_flow(t, &kd, CT_DIR_IN, ACK, &to_b, now + S(200));
+		pair[0] = ct_entry_index(t, c);
+		pair[1] = ct_entry_index(t, d);
+
+		leases[3] = (struct lease_rec){now + S(210), {pair[0], pair[1]}, true, 0};
+		ct_lease_begin(t, pair, 3);
+		h.src = kc.local_ip;
+		h.dst = kc.remote_ip;
+		h.sport = 40001;
+		h.dport = 80;
+		h.proto = PKT_PROTO_TCP;
+		h.tcp_flags = ACK;
+		cr_assert_eq(ct_refresh_tcp_pair(t, pair, 1, 2, &h, now + S(205)), 0);
+		cr_assert(!leases[3].held, "the lease's packet at +210 s came before");
+		c = ct_lookup(t, &kc, now + S(206));
+		cr_assert_eq(ct_entry_expires_ms(c), now + S(265),
+			     "the refresh at +205 s is the last");
+	}
+	ct_free(t);
+}
