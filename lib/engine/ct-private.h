@@ -23,9 +23,9 @@
 #define CT_F_SEEN    0x04 /* at least one packet went through the state machine */
 #define CT_F_LAST_IN 0x08 /* the previous packet went CT_DIR_IN */
 /*
- * Leased to the flow cache (ct.h, "Leases"): lease_ref[] name the leases, in
- * the fields a used TCP entry does not need (the free-list link, and UDP's
- * single-exchange timeout, which TCP entries keep at 0).
+ * Leased to the flow cache (ct.h, "Leases"): lease_out and lease_in name the
+ * leases, in fields a used TCP entry does not need (the free-list link, and
+ * UDP's single-exchange timeout, which TCP entries keep at 0).
  */
 #define CT_F_LEASED 0x10
 
