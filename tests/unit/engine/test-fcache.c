@@ -349,6 +349,32 @@ static bool reply_to(const struct eng_result *r, struct util_rng *rng, struct en
 	return true;
 }
 
+/* A generation of variant v adopted by every state (the previous one released). */
+static void swap_gen(struct eng_state *st[N_STATES], struct eng_gen **gen, unsigned v)
+{
+	struct model *m = build(v);
+	struct eng_gen *g2;
+
+	cr_assert_eq(eng_compile(m, &g2), 0);
+	model_free(m);
+	for (int i = 0; i < N_STATES; i++) {
+		eng_state_publish(st[i], g2);
+		cr_assert_eq(eng_state_sync(st[i]), g2);
+	}
+	eng_gen_unref(*gen);
+	*gen = g2;
+}
+
+/* An expiry sweep of every state: the same count removed from each. */
+static void expire_all(struct eng_state *st[N_STATES], uint64_t now, size_t budget, unsigned step)
+{
+	size_t removed0 = eng_state_expire(st[0], now, budget);
+
+	for (int i = 1; i < N_STATES; i++)
+		cr_assert_eq(eng_state_expire(st[i], now, budget), removed0, "step %u: expire",
+			     step);
+}
+
 /* Variants: first_variant at the start, then random ones with the bits of keep always set. */
 static void run_sequence(uint64_t seed, unsigned steps, unsigned first_variant, unsigned keep)
 {
@@ -405,25 +431,10 @@ static void run_sequence(uint64_t seed, unsigned steps, unsigned first_variant, 
 		if (op < 10) {
 			/* Generation swap: a random variant (rules removed, NACL, ENI gone,
 			 * routes). */
-			struct eng_gen *g2;
-
-			m = build((unsigned)util_rng_below(&rng, V__ALL + 1) | keep);
-			cr_assert_eq(eng_compile(m, &g2), 0);
-			model_free(m);
-			for (int i = 0; i < N_STATES; i++) {
-				eng_state_publish(st[i], g2);
-				cr_assert_eq(eng_state_sync(st[i]), g2);
-			}
-			eng_gen_unref(gen);
-			gen = g2;
+			swap_gen(st, &gen, (unsigned)util_rng_below(&rng, V__ALL + 1) | keep);
 			n_hist = 0; /* indices change with the generation */
 		} else if (op < 30) {
-			size_t budget = util_rng_below(&rng, 8);
-			size_t removed0 = eng_state_expire(st[0], now, budget);
-
-			for (int i = 1; i < N_STATES; i++)
-				cr_assert_eq(eng_state_expire(st[i], now, budget), removed0,
-					     "step %u: expire", step);
+			expire_all(st, now, util_rng_below(&rng, 8), step);
 		} else if (op < 45) {
 			size_t n0;
 
@@ -835,26 +846,11 @@ Test(flow_cache, leased_connections_behave_as_without_the_cache, .timeout = 300)
 		else
 			now += 100000 + util_rng_below(&rng, 400000);
 		if (op < 5) {
-			struct eng_gen *g2;
-
-			m = build(variants[util_rng_below(&rng, ARRAY_SIZE(variants))]);
-			cr_assert_eq(eng_compile(m, &g2), 0);
-			model_free(m);
-			for (int i = 0; i < N_STATES; i++) {
-				eng_state_publish(st[i], g2);
-				cr_assert_eq(eng_state_sync(st[i]), g2);
-			}
-			eng_gen_unref(gen);
-			gen = g2;
+			swap_gen(st, &gen, variants[util_rng_below(&rng, ARRAY_SIZE(variants))]);
 			continue;
 		}
 		if (op < 60) {
-			size_t budget = util_rng_below(&rng, 16),
-			       removed0 = eng_state_expire(st[0], now, budget);
-
-			for (int i = 1; i < N_STATES; i++)
-				cr_assert_eq(eng_state_expire(st[i], now, budget), removed0,
-					     "step %u: expire", step);
+			expire_all(st, now, util_rng_below(&rng, 16), step);
 			continue;
 		}
 		c = (unsigned)util_rng_below(&rng, ARRAY_SIZE(conn));
