@@ -905,3 +905,105 @@ Test(flow_cache, leased_connections_behave_as_without_the_cache, .timeout = 300)
 		eng_state_free(st[i]);
 	eng_gen_unref(gen);
 }
+
+/*
+ * The same lease workload in bursts: rounds of 2,048 packets of established
+ * connections (mostly ACKs both ways, some FIN, RST, SYN) through
+ * eng_process() one by one without a cache and through eng_process_burst()
+ * with one, in bursts of 1 to 64; between rounds an expiry sweep, then the
+ * clock moves 0-75 s (past the 60 s lease bound at times), 100-200 s every
+ * fifth round: the same results, statistics and live conntrack entries, with
+ * leases held in the burst state.
+ */
+Test(flow_cache, leased_connections_in_bursts_equal_one_by_one)
+{
+	static const char *const host[] = {"10.0.1.10", "10.0.1.11", "10.0.2.20"};
+	static const char *const eni[] = {"eni-web", "eni-web2", "eni-db"};
+	static struct pkt_hdr pkts[2048];
+	static struct eng_where from[2048];
+	static struct eng_result r1[2048], rb[2048];
+	struct model *m = build(V_NO_FLOWLOGS);
+	struct eng_state *st[2];
+	struct eng_gen *gen;
+	struct util_rng rng;
+	uint64_t now = T0;
+	unsigned leased = 0;
+
+	cr_assert_eq(eng_compile(m, &gen), 0);
+	model_free(m);
+	for (int i = 0; i < 2; i++) {
+		struct eng_limits l;
+
+		eng_limits_default(&l);
+		l.ct_max = 1024;
+		l.ct_per_eni_max = 256;
+		l.flow_cache_max = i == 0 ? 0 : 1u << 10; /* the reference: no cache, no lease */
+		st[i] = eng_state_new(&l);
+		cr_assert_not_null(st[i]);
+		eng_state_publish(st[i], gen);
+		cr_assert_eq(eng_state_sync(st[i]), gen);
+	}
+	util_rng_seed(&rng, 77);
+	for (unsigned round = 0; round < 40; round++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < ARRAY_SIZE(pkts); i++) {
+			/* client c (web, web2) to server s (web2, web, db) on 80 or 5432 */
+			unsigned c = (unsigned)util_rng_below(&rng, 2),
+				 s = c == 0 ? 1 + (unsigned)util_rng_below(&rng, 2) : 0;
+			uint16_t dport = s == 2 ? 5432 : 80,
+				 sport = (uint16_t)(40000 + util_rng_below(&rng, 4));
+			bool rev = util_rng_below(&rng, 2);
+			unsigned f = (unsigned)util_rng_below(&rng, 50);
+
+			pkts[i] = rev ? fx_tcp(host[s], dport, host[c], sport, PKT_TCP_ACK)
+				      : fx_tcp(host[c], sport, host[s], dport, PKT_TCP_ACK);
+			if (f == 0)
+				pkts[i].tcp_flags = PKT_TCP_FIN | PKT_TCP_ACK;
+			else if (f == 1)
+				pkts[i].tcp_flags = PKT_TCP_RST;
+			else if (f < 4)
+				pkts[i].tcp_flags = rev ? PKT_TCP_SYN | PKT_TCP_ACK : PKT_TCP_SYN;
+			from[i].point = ENG_AT_ENI;
+			cr_assert_eq(eng_gen_eni_index(gen, eni[rev ? s : c], &from[i].idx), 0);
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(pkts); i++)
+			cr_assert_eq(eng_process(st[0], gen, &pkts[i], from[i], now, NULL, &r1[i]),
+				     0);
+		while (n < ARRAY_SIZE(pkts)) {
+			size_t k = 1 + util_rng_below(&rng, 64);
+
+			if (k > ARRAY_SIZE(pkts) - n)
+				k = ARRAY_SIZE(pkts) - n;
+			cr_assert_eq(
+			    eng_process_burst(st[1], gen, &pkts[n], &from[n], k, now, &rb[n]), 0);
+			n += k;
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(pkts); i++)
+			assert_result_eq(&rb[i], &r1[i], round);
+		assert_stats_eq(st[1], st[0], round);
+		assert_ct_eq(st[1], st[0], now, round);
+		{
+			uint32_t np;
+			const struct ct_entry *e = ct_pool_entries(st[1]->ct, &np);
+
+			for (uint32_t k = 0; k < np; k++)
+				leased += (e[k].flags & (CT_F_USED | CT_F_LEASED)) ==
+					  (CT_F_USED | CT_F_LEASED);
+		}
+		/*
+		 * A sweep, then the clock: mostly within the 60 s lease bound, every fifth
+		 * round past eni-web's 90 s (its entries then expire under the next
+		 * round's packets, not in a sweep).
+		 */
+		cr_assert_eq(eng_state_expire(st[1], now, 64), eng_state_expire(st[0], now, 64),
+			     "round %u: expire", round);
+		now += round % 5 == 4 ? 100000 + util_rng_below(&rng, 100000)
+				      : util_rng_below(&rng, 75000);
+	}
+	cr_assert_gt(leased, 100, "connections were leased in the burst state (%u entry-rounds)",
+		     leased);
+	for (int i = 0; i < 2; i++)
+		eng_state_free(st[i]);
+	eng_gen_unref(gen);
+}
