@@ -856,6 +856,14 @@ static inline void fold_last(struct ct_entry *e, uint64_t last_ms)
 		e->expires_ms = exp; /* later: the wheel re-files lazily */
 }
 
+/* e without lease: the flag cleared, the lease fields as a used TCP entry keeps them. */
+static inline void unleased(struct ct_entry *e)
+{
+	e->flags &= (uint8_t)~CT_F_LEASED;
+	e->next = CT_NONE;
+	e->short_s = 0;
+}
+
 void ct_lease_fold(const struct ct_table *t, struct ct_entry *e)
 {
 	for (unsigned role = 0; role < 2; role++) {
@@ -885,11 +893,8 @@ void ct_lease_end(struct ct_table *t, uint32_t r)
 			continue;
 		fold_last(x, last);
 		*lease_ref(x, role) = CT_NONE;
-		if (x->lease_out == CT_NONE && x->lease_in == CT_NONE) {
-			x->flags &= (uint8_t)~CT_F_LEASED;
-			x->next = CT_NONE; /* as a used entry keeps them */
-			x->short_s = 0;
-		}
+		if (x->lease_out == CT_NONE && x->lease_in == CT_NONE)
+			unleased(x);
 	}
 	t->lease.end(t->lease.ctx, r);
 }
@@ -907,15 +912,13 @@ void ct_lease_begin(struct ct_table *t, const uint32_t idx[2], uint32_t r)
 	for (unsigned role = 0; role < 2; role++) {
 		struct ct_entry *x = &t->entries[idx[role]];
 
+		/* Another lease in this role ends first (it may leave x without any). */
+		if ((x->flags & CT_F_LEASED) && *lease_ref(x, role) != CT_NONE &&
+		    *lease_ref(x, role) != r)
+			ct_lease_end(t, *lease_ref(x, role));
 		if (!(x->flags & CT_F_LEASED)) {
 			x->lease_out = x->lease_in = CT_NONE;
 			x->flags |= CT_F_LEASED;
-		} else if (*lease_ref(x, role) != CT_NONE && *lease_ref(x, role) != r) {
-			ct_lease_end(t, *lease_ref(x, role));
-			if (!(x->flags & CT_F_LEASED)) {
-				x->lease_out = x->lease_in = CT_NONE;
-				x->flags |= CT_F_LEASED;
-			}
 		}
 		*lease_ref(x, role) = r;
 	}
@@ -949,9 +952,7 @@ void ct_entry_settled(const struct ct_table *t, const struct ct_entry *e, struct
 
 	if (c.flags & CT_F_LEASED) {
 		ct_lease_fold(t, &c);
-		c.flags &= (uint8_t)~CT_F_LEASED;
-		c.next = CT_NONE;
-		c.short_s = 0;
+		unleased(&c);
 	}
 	*ret = c;
 }
