@@ -672,6 +672,34 @@ Test(flow_cache, one_way_packets_keep_both_ends_tracked)
  * prefetch stages and its processing) and none; a generation swap half way
  * (the burst's first packet adopts it).
  */
+/*
+ * pkts[0..n) through one by eng_process() one at a time and through burst by
+ * eng_process_burst() in bursts of 1 to 64 (random sizes), at now: each
+ * packet's results (r1, rb) the same.
+ */
+static void one_by_one_and_in_bursts(struct eng_state *one, struct eng_state *burst,
+				     const struct eng_gen *gen, const struct pkt_hdr *pkts,
+				     const struct eng_where *from, size_t n, uint64_t now,
+				     struct util_rng *rng, struct eng_result *r1,
+				     struct eng_result *rb)
+{
+	size_t done = 0;
+
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(eng_process(one, gen, &pkts[i], from[i], now, NULL, &r1[i]), 0);
+	while (done < n) {
+		size_t k = 1 + util_rng_below(rng, 64);
+
+		if (k > n - done)
+			k = n - done;
+		cr_assert_eq(
+		    eng_process_burst(burst, gen, &pkts[done], &from[done], k, now, &rb[done]), 0);
+		done += k;
+	}
+	for (size_t i = 0; i < n; i++)
+		assert_result_eq(&rb[i], &r1[i], (unsigned)i);
+}
+
 static void burst_vs_one_by_one(uint32_t cache)
 {
 	struct model *m = build(0);
@@ -700,8 +728,6 @@ static void burst_vs_one_by_one(uint32_t cache)
 	eng_state_sync(burst);
 	util_rng_seed(&rng, 99 + cache);
 	for (int round = 0; round < 20; round++) {
-		size_t n = 0;
-
 		if (round == 10) {
 			struct eng_gen *g2;
 
@@ -730,20 +756,8 @@ static void burst_vs_one_by_one(uint32_t cache)
 					: 0;
 			}
 		}
-		for (size_t i = 0; i < ARRAY_SIZE(pkts); i++)
-			cr_assert_eq(eng_process(one, gen, &pkts[i], from[i], now, NULL, &r1[i]),
-				     0);
-		while (n < ARRAY_SIZE(pkts)) {
-			size_t k = 1 + util_rng_below(&rng, 64);
-
-			if (k > ARRAY_SIZE(pkts) - n)
-				k = ARRAY_SIZE(pkts) - n;
-			cr_assert_eq(
-			    eng_process_burst(burst, gen, &pkts[n], &from[n], k, now, &rb[n]), 0);
-			n += k;
-		}
-		for (size_t i = 0; i < ARRAY_SIZE(pkts); i++)
-			assert_result_eq(&rb[i], &r1[i], (unsigned)i);
+		one_by_one_and_in_bursts(one, burst, gen, pkts, from, ARRAY_SIZE(pkts), now, &rng,
+					 r1, rb);
 		assert_stats_eq(burst, one, (unsigned)round);
 		now += util_rng_below(&rng, 40000);
 	}
@@ -945,8 +959,6 @@ Test(flow_cache, leased_connections_in_bursts_equal_one_by_one)
 	}
 	util_rng_seed(&rng, 77);
 	for (unsigned round = 0; round < 40; round++) {
-		size_t n = 0;
-
 		for (size_t i = 0; i < ARRAY_SIZE(pkts); i++) {
 			/* client c (web, web2) to server s (web2, web, db) on 80 or 5432 */
 			unsigned c = (unsigned)util_rng_below(&rng, 2),
@@ -967,20 +979,8 @@ Test(flow_cache, leased_connections_in_bursts_equal_one_by_one)
 			from[i].point = ENG_AT_ENI;
 			cr_assert_eq(eng_gen_eni_index(gen, eni[rev ? s : c], &from[i].idx), 0);
 		}
-		for (size_t i = 0; i < ARRAY_SIZE(pkts); i++)
-			cr_assert_eq(eng_process(st[0], gen, &pkts[i], from[i], now, NULL, &r1[i]),
-				     0);
-		while (n < ARRAY_SIZE(pkts)) {
-			size_t k = 1 + util_rng_below(&rng, 64);
-
-			if (k > ARRAY_SIZE(pkts) - n)
-				k = ARRAY_SIZE(pkts) - n;
-			cr_assert_eq(
-			    eng_process_burst(st[1], gen, &pkts[n], &from[n], k, now, &rb[n]), 0);
-			n += k;
-		}
-		for (size_t i = 0; i < ARRAY_SIZE(pkts); i++)
-			assert_result_eq(&rb[i], &r1[i], round);
+		one_by_one_and_in_bursts(st[0], st[1], gen, pkts, from, ARRAY_SIZE(pkts), now, &rng,
+					 r1, rb);
 		assert_stats_eq(st[1], st[0], round);
 		assert_ct_eq(st[1], st[0], now, round);
 		{
