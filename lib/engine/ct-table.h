@@ -215,9 +215,9 @@ void ct_lease_fold(const struct ct_table *t, struct ct_entry *e);
 
 static inline bool expired(const struct ct_table *t, const struct ct_entry *e, uint64_t now_ms)
 {
+	/* (The pool is mutable: folding moves only expires_ms, as any reader would see it.) */
 	if (__builtin_expect(e->flags & CT_F_LEASED, 0))
-		ct_lease_fold(
-		    t, (struct ct_entry *)e); /* the pool is mutable; only expires_ms moves */
+		ct_lease_fold(t, (struct ct_entry *)e);
 	return now_ms >= e->expires_ms;
 }
 
