@@ -40,6 +40,8 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,7 +298,16 @@ __attribute__((noinline)) uint64_t run_engine(struct eng_state *st, const struct
 
 static volatile uint64_t mem_chase_sink; /* keeps the chase */
 
-#define MEM_PIPE_AHEAD 12 /* process.c's BURST_A */
+/* A figure for the JSON line: the number, or null when not measured. */
+static const char *json_num(char buf[32], int decimals, double v, bool measured)
+{
+	if (!measured || !isfinite(v))
+		return "null";
+	snprintf(buf, 32, "%.*f", decimals, v);
+	return buf;
+}
+
+#define MEM_PIPE_AHEAD 20 /* process.c's BURST_A */
 #define MEM_PIPE_PKTS  4000000u
 
 /*
@@ -713,20 +724,30 @@ int main(int argc, char **argv)
 			    ((size_t)lim.flow_cache_max * 64) >> 20, pipe1, pipe2);
 		printf("memory: %.0f MB resident, %.0f MB of it in transparent huge pages\n", rss_mb,
 		       thp_mb);
+		/* A mode not measured (--mode) is null in the JSON. */
+		bool did_est = strcmp(mode, "new") != 0, did_new = strcmp(mode, "established") != 0;
+		bool did_burst = !callgrind;
+		char j[10][32];
+
 		printf("{\"benchmark\":\"engine\",\"tracked_connections\":%" PRIu64
-		       ",\"established_ns\":%.1f,\"established_pps\":%.0f,\"established_naive_ns\":"
-		       "%.1f,"
-		       "\"new_ns\":%.1f,\"new_pps\":%.0f,\"new_naive_ns\":%.1f,"
-		       "\"established_ratio\":%.3f,\"new_ratio\":%.3f,"
-		       "\"established_burst_ns\":%.1f,\"new_burst_ns\":%.1f,\"flow_cache_hits\":"
+		       ",\"established_ns\":%s,\"established_pps\":%s,\"established_naive_ns\":"
+		       "%s,"
+		       "\"new_ns\":%s,\"new_pps\":%s,\"new_naive_ns\":%s,"
+		       "\"established_ratio\":%s,\"new_ratio\":%s,"
+		       "\"established_burst_ns\":%s,\"new_burst_ns\":%s,\"flow_cache_hits\":"
 		       "%" PRIu64
 		       ",\"mem_chase_ns\":%.1f,\"mem_chase%d_ns\":%.1f,\"mem_chase%d_ns\":%.1f,"
 		       "\"mem_pipe1_ns\":%.1f,\"mem_pipe2_ns\":%.1f,"
 		       "\"rss_mb\":%.0f,\"thp_mb\":%.0f}\n",
-		       s.ct_entries, e_ns[mid], 1e9 / e_ns[mid], e_naive[mid], n_ns[mid],
-		       1e9 / n_ns[mid], n_naive[mid], e_ns[mid] / e_naive[mid],
-		       n_ns[mid] / n_naive[mid], callgrind ? 0.0 : eb_ns[mid],
-		       callgrind ? 0.0 : nb_ns[mid], s.flow_cache_hits, chase1, MEM_CHASE_LANES,
+		       s.ct_entries, json_num(j[0], 1, e_ns[mid], did_est),
+		       json_num(j[1], 0, 1e9 / e_ns[mid], did_est),
+		       json_num(j[2], 1, e_naive[mid], did_est), json_num(j[3], 1, n_ns[mid], did_new),
+		       json_num(j[4], 0, 1e9 / n_ns[mid], did_new),
+		       json_num(j[5], 1, n_naive[mid], did_new),
+		       json_num(j[6], 3, e_ns[mid] / e_naive[mid], did_est),
+		       json_num(j[7], 3, n_ns[mid] / n_naive[mid], did_new),
+		       json_num(j[8], 1, eb_ns[mid], did_est && did_burst),
+		       json_num(j[9], 1, nb_ns[mid], did_new && did_burst), s.flow_cache_hits, chase1, MEM_CHASE_LANES,
 		       chase8, MEM_CHASE_LANES_MAX, chase16, pipe1, pipe2, rss_mb, thp_mb);
 	}
 	free(est);

@@ -1,12 +1,15 @@
 /*
  * fcache: the flow cache table (design in fcache.h).
  *
- * Invariants.  entries[] is 128-byte aligned (bigmem_alloc()), so a set
- * (FC_WAYS = 2 entries) is two adjacent cache lines, fetched together.  An
- * entry matches only when its epoch is the current one and its key is equal;
- * epochs start at 1, so a zeroed entry never matches.  When the epoch counter
- * would wrap, the whole table is cleared.  fcache_slot() reuses the way that
- * holds the key, so a key is in at most one way of its set.
+ * Invariants.  sets[] is 128-byte aligned (bigmem_alloc()), so a set is
+ * one line of hot halves and one of cold halves.  An entry matches only
+ * when its epoch is the current one and its key is equal; epochs start at
+ * 1, so a zeroed entry (or one fcache_slot() handed out) never matches.
+ * When the epoch counter would wrap, the whole table is cleared.
+ * fcache_slot() reuses the way that holds the key in either of its sets,
+ * and fcache_promote() leaves the way it moves from invalid, so a key is in
+ * at most one valid way.  Every change of which key a way holds counts as a
+ * commit.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +18,10 @@
 #include "lib/engine/fcache.h"
 #include "lib/util/util.h"
 
-_Static_assert(sizeof(struct fc_entry) == 64, "one cache line per entry");
-_Static_assert(FC_WAYS == 2, "a set is two adjacent cache lines");
+_Static_assert(sizeof(struct fc_hot) == 32 && sizeof(struct fc_cold) == 32 &&
+		   sizeof(struct fc_set) == 128,
+	       "a set is two lines: the hot halves, then the cold halves");
+_Static_assert(FC_WAYS == 2, "two halves per line");
 
 struct fcache *fcache_new(uint32_t entries, uint64_t seed)
 {
@@ -34,10 +39,10 @@ struct fcache *fcache_new(uint32_t entries, uint64_t seed)
 	c->set_mask = n / FC_WAYS - 1;
 	c->epoch = 1;
 	c->seed = util_hash64(seed ^ 0xbb67ae8584caa73bULL);
-	c->entries = bigmem_alloc((size_t)n * sizeof(*c->entries));
-	if (!c->entries)
+	c->sets = bigmem_alloc((size_t)(n / FC_WAYS) * sizeof(*c->sets));
+	if (!c->sets)
 		return fcache_free(c);
-	memset(c->entries, 0, (size_t)n * sizeof(*c->entries));
+	memset(c->sets, 0, (size_t)(n / FC_WAYS) * sizeof(*c->sets));
 	return c;
 }
 
@@ -45,16 +50,21 @@ struct fcache *fcache_free(struct fcache *c)
 {
 	if (!c)
 		return NULL;
-	free(c->entries);
+	free(c->sets);
 	free(c);
 	return NULL;
+}
+
+bool fcache_invalidate_clears(const struct fcache *c)
+{
+	return c->epoch == UINT16_MAX;
 }
 
 void fcache_invalidate(struct fcache *c)
 {
 	c->commits++;
 	if (++c->epoch == 0) {
-		memset(c->entries, 0, c->n_entries * sizeof(*c->entries));
+		memset(c->sets, 0, (c->n_entries / FC_WAYS) * sizeof(*c->sets));
 		c->epoch = 1;
 	}
 }
@@ -69,7 +79,7 @@ static inline uint64_t key_words(const struct fc_key *k, uint64_t *b, uint32_t *
 	return a;
 }
 
-static inline struct fc_entry *set_of(const struct fcache *c, const struct fc_key *k)
+static inline struct fc_set *set_of(const struct fcache *c, const struct fc_key *k)
 {
 	uint64_t b;
 	uint32_t i;
@@ -78,70 +88,168 @@ static inline struct fc_entry *set_of(const struct fcache *c, const struct fc_ke
 	return fcache_set_words(c, a, b, i);
 }
 
-static inline bool key_eq(const struct fc_key *x, const struct fc_key *y)
-{
-	uint64_t xb, yb;
-	uint32_t xi, yi;
-	uint64_t xa = key_words(x, &xb, &xi), ya = key_words(y, &yb, &yi);
-
-	return ((xa ^ ya) | (xb ^ yb) | (uint64_t)(xi ^ yi)) == 0;
-}
-
-void fcache_prefetch(const struct fcache *c, const struct fc_key *k)
-{
-	const struct fc_entry *set = set_of(c, k);
-
-	__builtin_prefetch(&set[0], 1);
-	__builtin_prefetch(&set[1], 1);
-}
-
-struct fc_entry *fcache_set(const struct fcache *c, const struct fc_key *k)
-{
-	return set_of(c, k);
-}
-
-static inline struct fc_entry *lookup_in(struct fcache *c, struct fc_entry *set,
-					 const struct fc_key *k)
+static inline struct fc_set *alt_of(const struct fcache *c, const struct fc_key *k)
 {
 	uint64_t b;
 	uint32_t i;
 	uint64_t a = key_words(k, &b, &i);
 
-	return fcache_lookup_words(c, set, a, b, i);
+	return fcache_alt_words(c, a, b, i);
 }
 
-struct fc_entry *fcache_lookup_set(struct fcache *c, struct fc_entry *set,
-				   const struct fc_key *k)
+/* Whether h holds k (of any epoch). */
+static inline bool holds(const struct fc_hot *h, const struct fc_key *k)
+{
+	uint64_t b;
+	uint32_t i;
+	uint64_t a = key_words(k, &b, &i);
+
+	return ((h->a ^ a) | (h->b ^ b) | (uint64_t)(h->idx ^ i)) == 0;
+}
+
+void fcache_prefetch(const struct fcache *c, const struct fc_key *k)
+{
+	fcache_prefetch_set(set_of(c, k));
+}
+
+struct fc_set *fcache_set(const struct fcache *c, const struct fc_key *k)
+{
+	return set_of(c, k);
+}
+
+static inline struct fc_hot *lookup_in(struct fcache *c, struct fc_set *set, const struct fc_key *k)
+{
+	uint64_t b;
+	uint32_t i;
+	uint64_t a = key_words(k, &b, &i);
+
+	return fcache_find_words(c, set, a, b, i);
+}
+
+struct fc_hot *fcache_lookup_set(struct fcache *c, struct fc_set *set, const struct fc_key *k)
 {
 	return lookup_in(c, set, k);
 }
 
-struct fc_entry *fcache_lookup(struct fcache *c, const struct fc_key *k)
+struct fc_hot *fcache_lookup(struct fcache *c, const struct fc_key *k)
 {
 	return lookup_in(c, set_of(c, k), k);
 }
 
-struct fc_entry *fcache_slot(struct fcache *c, const struct fc_key *k)
+struct fc_hot *fcache_at(const struct fcache *c, uint32_t r)
 {
-	struct fc_entry *set = set_of(c, k), *e;
-
-	if (key_eq(&set[0].key, k))
-		e = &set[0]; /* same key (of this or an older epoch) */
-	else if (key_eq(&set[1].key, k))
-		e = &set[1];
-	else if (set[0].epoch != c->epoch)
-		e = &set[0]; /* empty or stale */
-	else if (set[1].epoch != c->epoch)
-		e = &set[1];
-	else
-		e = &set[c->clock++ % FC_WAYS];
-	e->epoch = 0; /* not valid until committed */
-	return e;
+	return &c->sets[r / FC_WAYS].hot[r % FC_WAYS];
 }
 
-void fcache_commit(struct fcache *c, struct fc_entry *e, const struct fc_key *k)
+bool fcache_fits(const struct fc_key *k, const struct fc_entry *e)
 {
-	e->key = *k;
-	e->epoch = c->epoch;
+	return k->idx <= UINT16_MAX && (e->out_src == k->src || e->out_dst == k->dst);
+}
+
+/* How much a victim is worth keeping: a lease by its last packet, anything else nothing. */
+static inline uint64_t keep(const struct fc_hot *h)
+{
+	return h->flags & FC_E_LEASED ? h->lease_ms + 1 : 0;
+}
+
+struct fc_hot *fcache_slot(struct fcache *c, const struct fc_key *k)
+{
+	struct fc_set *p = set_of(c, k), *q = alt_of(c, k);
+	struct fc_hot *way[2 * FC_WAYS] = {&p->hot[0], &p->hot[1], &q->hot[0], &q->hot[1]};
+	struct fc_hot *h = NULL;
+	unsigned start;
+
+	for (unsigned w = 0; w < 2 * FC_WAYS && !h; w++)
+		if (holds(way[w], k))
+			h = way[w]; /* same key (of this or an older epoch) */
+	for (unsigned w = 0; w < 2 * FC_WAYS && !h; w++)
+		if (way[w]->epoch != c->epoch)
+			h = way[w]; /* empty or stale, the primary set's first */
+	if (!h) {
+		/* The least worth keeping, ties taken in turn. */
+		start = c->clock++ % (2 * FC_WAYS);
+		h = way[start];
+		for (unsigned w = 1; w < 2 * FC_WAYS; w++)
+			if (keep(way[(start + w) % (2 * FC_WAYS)]) < keep(h))
+				h = way[(start + w) % (2 * FC_WAYS)];
+	}
+	h->epoch = 0; /* not valid until filled */
+	return h;
+}
+
+void fcache_fill(struct fcache *c, struct fc_hot *h, const struct fc_key *k,
+		 const struct fc_entry *e)
+{
+	struct fc_cold *cold = fcache_cold(h);
+	uint8_t flags = e->flags & (uint8_t) ~(FC_E_OUT_SRC | FC_E_OUT_DST | FC_E_LEASED);
+	uint32_t i;
+
+	cold->out_addr = 0;
+	if (e->out_src != k->src) {
+		flags |= FC_E_OUT_SRC;
+		cold->out_addr = e->out_src;
+	} else if (e->out_dst != k->dst) {
+		flags |= FC_E_OUT_DST;
+		cold->out_addr = e->out_dst;
+	}
+	cold->drop = e->drop;
+	cold->to_point = e->to_point;
+	cold->n_ops = e->n_ops;
+	cold->n_sg = e->n_sg;
+	memcpy(cold->hint, e->hint, sizeof(cold->hint));
+	memcpy(cold->ops, e->ops, sizeof(cold->ops));
+	h->a = key_words(k, &h->b, &i);
+	h->idx = (uint16_t)i;
+	h->pf[0] = e->hint[0];
+	h->pf[1] = e->hint[1];
+	h->to_idx = e->to_idx;
+	h->flags = flags;
+	h->verdict = e->verdict;
+	h->epoch = c->epoch;
 	c->commits++;
+}
+
+void fcache_load(const struct fc_hot *h, struct fc_entry *ret)
+{
+	const struct fc_cold *cold = fcache_cold(h);
+	struct fc_entry e;
+
+	memset(&e, 0, sizeof(e));
+	memcpy(&e.key.src, &h->a, 8);
+	memcpy(&e.key.sport, &h->b, 8);
+	e.key.idx = h->idx;
+	e.out_src = h->flags & FC_E_OUT_SRC ? cold->out_addr : e.key.src;
+	e.out_dst = h->flags & FC_E_OUT_DST ? cold->out_addr : e.key.dst;
+	e.to_idx = h->to_idx;
+	e.verdict = h->verdict;
+	e.drop = cold->drop;
+	e.to_point = cold->to_point;
+	e.n_ops = cold->n_ops;
+	e.n_sg = cold->n_sg;
+	e.flags = h->flags;
+	memcpy(e.hint, cold->hint, sizeof(e.hint));
+	memcpy(e.ops, cold->ops, sizeof(e.ops));
+	*ret = e;
+}
+
+struct fc_hot *fcache_promote(struct fcache *c, struct fc_hot *h)
+{
+	struct fc_set *p = fcache_set_words(c, h->a, h->b, h->idx);
+	struct fc_hot *v = NULL;
+
+	if (h == &p->hot[0] || h == &p->hot[1])
+		return h;
+	for (unsigned w = 0; w < FC_WAYS && !v; w++)
+		if (p->hot[w].epoch != c->epoch)
+			v = &p->hot[w]; /* empty or stale */
+	for (unsigned w = 0; w < FC_WAYS && !v; w++)
+		if (!(p->hot[w].flags & FC_E_LEASED))
+			v = &p->hot[w]; /* dropped */
+	if (!v)
+		return h;
+	*fcache_cold(v) = *fcache_cold(h);
+	*v = *h;
+	h->epoch = 0;
+	c->commits++;
+	return v;
 }

@@ -24,12 +24,27 @@
  *
  * Invalidation.  fcache_invalidate() starts a new epoch (the engine calls it
  * whenever it adopts a generation); entries of older epochs never match.
+ * Epochs are 16 bits: when the counter wraps, the table is cleared
+ * (fcache_invalidate_clears() tells the engine first, to end leases).
  *
- * Layout.  Sets of FC_WAYS = 2 entries of 64 bytes, 128-byte aligned: a
- * lookup touches two adjacent cache lines, which the memory system fetches
- * together, so a lookup costs one memory access (an earlier layout with a
- * separate signature array cost two).  Replacement: the way holding the same
- * key (of any epoch), else an empty or stale way, else round robin.
+ * Layout.  Sets of FC_WAYS = 2 entries, 128 bytes, 128-byte aligned; an
+ * entry is split in two 32-byte halves.  The set's first line holds both
+ * hot halves (the key, the epoch, the flags, a plain result's egress and a
+ * lease's last packet), its second line both cold halves (the program, the
+ * conntrack hints, the rest of the result).  A lookup reads one line; an
+ * established packet of a leased connection reads nothing else (an earlier
+ * layout of whole 64-byte entries read two lines per lookup).
+ *
+ * Two choices.  A key's hash names a primary and an alternative set; it is
+ * kept in one of them, the primary's ways first, and looked up in the
+ * primary first.  With one choice, 1,000,000 connections in a table of four
+ * million entries lost about 2% of their lookups to sets that three or more
+ * active keys share; with two, almost none.  A guest (a key in its alternative
+ * set) costs a second line per lookup, so fcache_promote() moves it to its
+ * primary set when it takes a lease and a way there holds no lease.
+ * Replacement: the way holding the same key (of any epoch), else an empty
+ * or stale way, else the way least worth keeping: one without a lease, else
+ * the lease whose last packet is the oldest (ties in turn).
  *
  * Memory.  fcache_new() allocates everything; lookups and stores never
  * allocate.  Not thread-safe (one cache per packet thread, like the state).
@@ -66,7 +81,7 @@ struct fc_key {
 	uint32_t src, dst;
 	uint16_t sport, dport;
 	uint8_t proto, icmp_type, icmp_code, point;
-	uint32_t idx; /* ingress index */
+	uint32_t idx; /* ingress index (an entry is kept only for idx <= UINT16_MAX) */
 };
 
 /* Entry flags. */
@@ -79,26 +94,64 @@ struct fc_key {
 #define FC_E_TCP_PAIR 0x02
 /*
  * An FC_E_TCP_PAIR entry holding a conntrack lease (ct.h, "Leases") on its
- * two entries hint[0] (egress) and hint[1] (ingress), lease number = the
- * entry's index in the table; lease_ms is its last packet.  Set and ended
- * by process.c and ct.c only; whoever refills the entry ends it first.
+ * two entries hint[0] (egress) and hint[1] (ingress), lease number =
+ * fcache_index(); lease_ms is its last packet.  Set and ended by process.c
+ * and ct.c only; whoever refills the entry ends it first.
  */
 #define FC_E_LEASED 0x04
+/*
+ * The result is plain: delivered to the ENI to_idx, the header unchanged
+ * (process.c decides; only plain entries are leased, so the leased fast
+ * path reads nothing but the hot half).
+ */
+#define FC_E_PLAIN   0x08
+#define FC_E_OUT_SRC 0x10 /* out_src is the cold half's out_addr (else the key's src) */
+#define FC_E_OUT_DST 0x20 /* out_dst is the cold half's out_addr (else the key's dst) */
 
+/*
+ * An entry as its users see it (by value; the table keeps it in two halves,
+ * below).  out_src and out_dst differ from the key's src and dst in at most
+ * one of the two (IGW 1:1 NAT rewrites one address): fcache_fits().
+ */
 struct fc_entry {
-	struct fc_key key; /* 20 bytes */
-	uint32_t epoch;
+	struct fc_key key;
 	uint32_t out_src, out_dst; /* header after the rewrite (IGW 1:1 NAT) */
 	uint16_t to_idx;
 	uint8_t verdict, drop, to_point, n_ops, flags, n_sg;
 	uint32_t hint[FC_SG_MAX]; /* conntrack entries of the SG steps */
+	struct fc_op ops[FC_OPS_MAX];
+};
+
+/*
+ * The table's halves of an entry.  The hot half is what a lookup and the
+ * leased fast path read: the key (as the words fcache_set_words() takes),
+ * the epoch, the flags and a plain result's egress.  pf is a copy of the
+ * cold half's hints while the entry is not leased (only a hint to the
+ * memory system, for the burst pipeline's stage B), the lease's last packet
+ * while it is.
+ */
+struct fc_hot {
+	uint64_t a, b; /* src, dst | sport, dport, proto, icmp type and code, point */
 	union {
-		struct fc_op ops[FC_OPS_MAX];
-		struct {
-			struct fc_op pair_ops[2]; /* FC_E_TCP_PAIR: ops[0], ops[1] */
-			uint64_t lease_ms;	  /* FC_E_LEASED: the lease's last packet */
-		};
+		uint64_t lease_ms;	/* FC_E_LEASED: the lease's last packet */
+		uint32_t pf[FC_SG_MAX]; /* else: hint[], for prefetching */
 	};
+	uint16_t idx, epoch;
+	uint16_t to_idx;
+	uint8_t flags, verdict;
+};
+
+struct fc_cold {
+	uint32_t out_addr; /* FC_E_OUT_SRC or FC_E_OUT_DST: the rewritten address */
+	uint8_t drop, to_point, n_ops, n_sg;
+	uint32_t hint[FC_SG_MAX];
+	struct fc_op ops[FC_OPS_MAX];
+};
+
+/* A set: the FC_WAYS hot halves in its first line, their cold halves in its second. */
+struct fc_set {
+	struct fc_hot hot[FC_WAYS];
+	struct fc_cold cold[FC_WAYS];
 };
 
 /*
@@ -106,13 +159,13 @@ struct fc_entry {
  * established fast path in process.c hashes and probes without a call).
  */
 struct fcache {
-	struct fc_entry *entries;
+	struct fc_set *sets;
 	uint32_t set_mask;
-	uint32_t epoch;
+	uint16_t epoch;
 	uint32_t clock; /* round-robin victim */
 	/*
-	 * fcache_commit() and fcache_invalidate() calls (wrapping): a key
-	 * looked up and missed still misses while this is unchanged.
+	 * fcache_fill() and fcache_invalidate() calls (wrapping): a key looked
+	 * up and missed still misses while this is unchanged.
 	 */
 	uint32_t commits;
 	uint64_t seed;
@@ -125,64 +178,118 @@ struct fcache *fcache_new(uint32_t entries, uint64_t seed);
 struct fcache *fcache_free(struct fcache *c);
 /* Forget every entry (a new generation). */
 void fcache_invalidate(struct fcache *c);
+/* Whether the next fcache_invalidate() clears the table (its epoch counter wraps). */
+bool fcache_invalidate_clears(const struct fcache *c);
 /* The current epoch's entry for k, or NULL. */
-struct fc_entry *fcache_lookup(struct fcache *c, const struct fc_key *k);
+struct fc_hot *fcache_lookup(struct fcache *c, const struct fc_key *k);
+/* Whether the table can keep e under k (the key's index and at most one address rewritten). */
+bool fcache_fits(const struct fc_key *k, const struct fc_entry *e);
 /*
  * The entry to fill for k (the way holding k, an empty or stale way, or a
- * victim), invalid until the caller has filled it and called
- * fcache_commit(), which sets key and epoch.
+ * victim), invalid until the caller has filled it with fcache_fill().
  */
-struct fc_entry *fcache_slot(struct fcache *c, const struct fc_key *k);
-void fcache_commit(struct fcache *c, struct fc_entry *e, const struct fc_key *k);
-/* Prefetch k's set. */
+struct fc_hot *fcache_slot(struct fcache *c, const struct fc_key *k);
+/* Fill slot (fcache_slot(c, k)) with e (fcache_fits(k, e)) under k, and make it valid. */
+void fcache_fill(struct fcache *c, struct fc_hot *slot, const struct fc_key *k,
+		 const struct fc_entry *e);
+/* An entry as its users see it. */
+void fcache_load(const struct fc_hot *h, struct fc_entry *ret);
+/*
+ * The entry h (valid, not leased) moved into its primary set when it is in
+ * its alternative and a way of the primary is empty, stale or not leased
+ * (that entry is dropped), so that its lookups read one line; else h.
+ * Counts as a commit.
+ */
+struct fc_hot *fcache_promote(struct fcache *c, struct fc_hot *h);
+/* Entry number r (< n_entries), and the number of an entry. */
+struct fc_hot *fcache_at(const struct fcache *c, uint32_t r);
+/* Prefetch k's set's hot line. */
 void fcache_prefetch(const struct fcache *c, const struct fc_key *k);
 /*
- * Staged lookups (eng_process_burst()): k's set, hashed once, valid for the
- * cache's lifetime; prefetch it, then look k up in it later (the same
+ * Staged lookups (eng_process_burst()): k's primary set, hashed once, valid
+ * for the cache's lifetime; prefetch it, then look k up later (the same
  * answer as fcache_lookup(c, k) at that time).
  */
-struct fc_entry *fcache_set(const struct fcache *c, const struct fc_key *k);
-struct fc_entry *fcache_lookup_set(struct fcache *c, struct fc_entry *set,
-				   const struct fc_key *k);
+struct fc_set *fcache_set(const struct fcache *c, const struct fc_key *k);
+struct fc_hot *fcache_lookup_set(struct fcache *c, struct fc_set *set, const struct fc_key *k);
+
+/* The cold half of the entry whose hot half is h. */
+static inline struct fc_cold *fcache_cold(const struct fc_hot *h)
+{
+	struct fc_set *set =
+	    (struct fc_set *)((uintptr_t)h & ~(uintptr_t)(sizeof(struct fc_set) - 1));
+
+	return &set->cold[h - set->hot];
+}
+
+static inline uint32_t fcache_index(const struct fcache *c, const struct fc_hot *h)
+{
+	return (uint32_t)((const char *)h - (const char *)c->sets) / sizeof(struct fc_set) *
+		   FC_WAYS +
+	       (uint32_t)(((uintptr_t)h / sizeof(struct fc_hot)) % FC_WAYS);
+}
 
 /*
  * A key as three words: bytes 0-7 (addresses), 8-15 (ports, protocol, ICMP
  * type and code, point), idx.  process.c builds them from the packet header
- * directly (same layout up to byte 14).
+ * directly (same layout up to byte 14).  Its hash chooses two sets: the
+ * primary (the low half) and the alternative (the high half).
  */
-static inline struct fc_entry *fcache_set_words(const struct fcache *c, uint64_t a, uint64_t b,
-						uint32_t i)
+static inline uint64_t fcache_hash_words(const struct fcache *c, uint64_t a, uint64_t b, uint32_t i)
 {
-	uint64_t x = util_hash64(((a ^ c->seed) * 0x9e3779b97f4a7c15ULL) ^ b ^ ((uint64_t)i << 32));
-
-	return &c->entries[(size_t)((uint32_t)x & c->set_mask) * FC_WAYS];
+	return util_hash64(((a ^ c->seed) * 0x9e3779b97f4a7c15ULL) ^ b ^ ((uint64_t)i << 32));
 }
 
-static inline bool fcache_entry_is(const struct fc_entry *e, uint32_t epoch, uint64_t a,
-				   uint64_t b, uint32_t i)
+static inline struct fc_set *fcache_set_words(const struct fcache *c, uint64_t a, uint64_t b,
+					      uint32_t i)
 {
-	uint64_t ea, eb;
-
-	__builtin_memcpy(&ea, &e->key.src, 8);
-	__builtin_memcpy(&eb, &e->key.sport, 8);
-	return e->epoch == epoch && ((ea ^ a) | (eb ^ b) | (uint64_t)(e->key.idx ^ i)) == 0;
+	return &c->sets[(uint32_t)fcache_hash_words(c, a, b, i) & c->set_mask];
 }
 
-/* The current epoch's entry for the key (a, b, i) in its set, or NULL. */
-static inline struct fc_entry *fcache_lookup_words(const struct fcache *c, struct fc_entry *set,
-						   uint64_t a, uint64_t b, uint32_t i)
+static inline struct fc_set *fcache_alt_words(const struct fcache *c, uint64_t a, uint64_t b,
+					      uint32_t i)
 {
-	if (fcache_entry_is(&set[0], c->epoch, a, b, i))
-		return &set[0];
-	if (fcache_entry_is(&set[1], c->epoch, a, b, i))
-		return &set[1];
+	return &c->sets[(uint32_t)(fcache_hash_words(c, a, b, i) >> 32) & c->set_mask];
+}
+
+static inline bool fcache_entry_is(const struct fc_hot *h, uint16_t epoch, uint64_t a, uint64_t b,
+				   uint32_t i)
+{
+	return h->epoch == epoch && ((h->a ^ a) | (h->b ^ b) | (uint64_t)(h->idx ^ i)) == 0;
+}
+
+/* The current epoch's entry for the key (a, b, i) in set (one of its two), or NULL. */
+static inline struct fc_hot *fcache_lookup_words(const struct fcache *c, struct fc_set *set,
+						 uint64_t a, uint64_t b, uint32_t i)
+{
+	if (fcache_entry_is(&set->hot[0], c->epoch, a, b, i))
+		return &set->hot[0];
+	if (fcache_entry_is(&set->hot[1], c->epoch, a, b, i))
+		return &set->hot[1];
 	return NULL;
 }
 
-static inline void fcache_prefetch_set(const struct fc_entry *set)
+/* The current epoch's entry for the key (a, b, i), whose primary set is set, or NULL. */
+static inline struct fc_hot *fcache_find_words(const struct fcache *c, struct fc_set *set,
+					       uint64_t a, uint64_t b, uint32_t i)
 {
-	__builtin_prefetch(&set[0], 1);
-	__builtin_prefetch(&set[1], 1);
+	struct fc_hot *h = fcache_lookup_words(c, set, a, b, i);
+
+	if (likely(h))
+		return h;
+	return fcache_lookup_words(c, fcache_alt_words(c, a, b, i), a, b, i);
+}
+
+/* The line a lookup reads. */
+static inline void fcache_prefetch_set(const struct fc_set *set)
+{
+	__builtin_prefetch(set->hot, 1);
+}
+
+/* The line an entry's cold half is in (all of the set's). */
+static inline void fcache_prefetch_cold(const struct fc_set *set)
+{
+	__builtin_prefetch(set->cold, 1);
 }
 
 #endif

@@ -1027,9 +1027,8 @@ static void replay_drop(struct eng_result *res, const struct pkt_hdr *pkt, enum 
  * continuation was never recorded); the caller then takes the slow path.
  * *created tells whether a conntrack entry was inserted (a new flow).
  */
-static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_entry *e,
-		     const struct pkt_hdr *pkt, uint64_t now_ms, struct eng_result *res,
-		     bool *created)
+static int replay(struct eng_state *st, const struct eng_gen *g, struct fc_entry *e,
+		  const struct pkt_hdr *pkt, uint64_t now_ms, struct eng_result *res, bool *created)
 {
 	struct pkt_hdr fin = *pkt;
 	int64_t now_s = (int64_t)(now_ms / 1000);
@@ -1038,9 +1037,6 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_en
 	uint32_t near = UINT32_MAX; /* the entry this packet inserted (its partner's place) */
 
 	*created = false;
-	/* The steps below may move e's hints: a lease on them ends first (ct.h, "Leases"). */
-	if (e->flags & FC_E_LEASED)
-		ct_lease_end(st->ct, (uint32_t)(e - st->fc->entries));
 	fin.src = e->out_src;
 	fin.dst = e->out_dst;
 	if (e->flags & FC_E_SG_TERMINAL) {
@@ -1164,25 +1160,49 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_en
 	return 0;
 }
 
-/* Copy an entry's program and result (not its key) into k's slot. */
+/*
+ * replay() on the table's entry h (a copy; the hints it finds or moves are
+ * written back).  The steps may move h's hints: a lease on them ends first
+ * (ct.h, "Leases").
+ */
+static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_hot *h,
+		     const struct pkt_hdr *pkt, uint64_t now_ms, struct eng_result *res,
+		     bool *created)
+{
+	struct fc_cold *cold = fcache_cold(h);
+	struct fc_entry e;
+	int r;
+
+	if (h->flags & FC_E_LEASED)
+		ct_lease_end(st->ct, fcache_index(st->fc, h));
+	fcache_load(h, &e);
+	r = replay(st, g, &e, pkt, now_ms, res, created);
+	memcpy(cold->hint, e.hint, sizeof(cold->hint));
+	for (unsigned i = 0; i < FC_SG_MAX; i++)
+		h->pf[i] = i < cold->n_sg ? e.hint[i] : UINT32_MAX;
+	return r;
+}
+
+/*
+ * Copy an entry's program and result (not its key) into k's slot, when the
+ * table can keep it.  Whether its result is plain (FC_E_PLAIN) is decided
+ * here; a filled entry holds no lease.
+ */
 static void fc_put(struct eng_state *st, const struct fc_key *k, const struct fc_entry *src)
 {
-	struct fc_entry *e = fcache_slot(st->fc, k);
+	struct fc_entry x = *src;
+	struct fc_hot *h;
 
-	if (e->flags & FC_E_LEASED) /* refilled: its lease ends (its last packet folded in) */
-		ct_lease_end(st->ct, (uint32_t)(e - st->fc->entries));
-	e->out_src = src->out_src;
-	e->out_dst = src->out_dst;
-	e->verdict = src->verdict;
-	e->drop = src->drop;
-	e->to_point = src->to_point;
-	e->to_idx = src->to_idx;
-	e->n_ops = src->n_ops;
-	e->n_sg = src->n_sg;
-	e->flags = src->flags;
-	memcpy(e->ops, src->ops, sizeof(e->ops));
-	memcpy(e->hint, src->hint, sizeof(e->hint));
-	fcache_commit(st->fc, e, k);
+	if (!fcache_fits(k, src))
+		return;
+	h = fcache_slot(st->fc, k);
+	if (h->flags & FC_E_LEASED) /* refilled: its lease ends (its last packet folded in) */
+		ct_lease_end(st->ct, fcache_index(st->fc, h));
+	x.flags &= (uint8_t) ~(FC_E_LEASED | FC_E_PLAIN);
+	if (x.verdict == ENG_DELIVER && x.drop == ENG_DROP_NONE && x.to_point == ENG_AT_ENI &&
+	    x.out_src == k->src && x.out_dst == k->dst)
+		x.flags |= FC_E_PLAIN;
+	fcache_fill(st->fc, h, k, &x);
 }
 
 /* Keep what the slow path decided, when the replay would reproduce it exactly. */
@@ -1301,7 +1321,8 @@ static __attribute__((noinline)) int wild_replay(struct eng_state *st, const str
 						 uint64_t now_ms, struct eng_result *res)
 {
 	struct fc_key wk;
-	struct fc_entry *e, w;
+	struct fc_entry w;
+	struct fc_hot *e;
 	bool created;
 
 	fc_wild_key(&wk, fk);
@@ -1309,9 +1330,9 @@ static __attribute__((noinline)) int wild_replay(struct eng_state *st, const str
 	if (!e)
 		return 1;
 	/* Its hints belong to other flows: look the entries up. */
-	w = *e;
+	fcache_load(e, &w);
 	w.hint[0] = w.hint[1] = UINT32_MAX;
-	if (fc_replay(st, gen, &w, pkt, now_ms, res, &created) != 0)
+	if (replay(st, gen, &w, pkt, now_ms, res, &created) != 0)
 		return 1;
 	/* As fc_store(): the flow's exact entry once it exists. */
 	if (!created)
@@ -1324,12 +1345,10 @@ static __attribute__((noinline)) int wild_replay(struct eng_state *st, const str
  * packet's flow-cache set (fcache_set()); e is its entry when looked is
  * true (the fast path looked it up and could not use it).
  */
-static __attribute__((noinline)) int process_general(struct eng_state *st,
-						     const struct eng_gen *gen,
-						     const struct pkt_hdr *pkt, struct eng_where from,
-						     uint64_t now_ms, struct eng_trace *trace,
-						     struct eng_result *ret, struct fc_entry *set,
-						     struct fc_entry *e, bool looked)
+static __attribute__((noinline)) int
+process_general(struct eng_state *st, const struct eng_gen *gen, const struct pkt_hdr *pkt,
+		struct eng_where from, uint64_t now_ms, struct eng_trace *trace,
+		struct eng_result *ret, struct fc_set *set, struct fc_hot *e, bool looked)
 {
 	struct eng_result res;
 	struct fc_key fk;
@@ -1455,23 +1474,41 @@ static inline struct eng_owner_memo *owner_memo_slot(struct eng_state *st, uint3
 			       (ENG_OWNER_MEMO - 1)];
 }
 
-/* The result of a new flow answered from its wildcard entry w (as wild_replay()). */
-static inline __attribute__((always_inline)) void
-new_tcp_pair_result(struct eng_state *st, const struct pkt_hdr *pkt, const struct fc_entry *w,
-		    struct eng_result *ret)
+/*
+ * The result an entry h records for pkt (one of its packets), as replay()
+ * writes it, with the statistics process_general() keeps: a plain entry's
+ * from its hot half alone.
+ */
+static inline __attribute__((always_inline)) void fc_result(struct eng_state *st,
+							    const struct pkt_hdr *pkt,
+							    const struct fc_hot *h,
+							    struct eng_result *ret)
 {
-	ret->verdict = (enum eng_verdict)w->verdict;
-	ret->drop = (enum eng_drop)w->drop;
-	ret->to.point = (enum eng_point)w->to_point;
-	ret->to.idx = w->to_idx;
+	const struct fc_cold *cold;
+
 	ret->out = *pkt;
-	if (w->verdict != ENG_DROP) {
-		ret->out.src = w->out_src;
-		ret->out.dst = w->out_dst;
+	if (likely(h->flags & FC_E_PLAIN)) {
+		ret->verdict = ENG_DELIVER;
+		ret->drop = ENG_DROP_NONE;
+		ret->to.point = ENG_AT_ENI;
+		ret->to.idx = h->to_idx;
+		st->stats.delivered++;
+		return;
+	}
+	cold = fcache_cold(h);
+	ret->verdict = (enum eng_verdict)h->verdict;
+	ret->drop = (enum eng_drop)cold->drop;
+	ret->to.point = (enum eng_point)cold->to_point;
+	ret->to.idx = h->to_idx;
+	if (h->verdict != ENG_DROP) {
+		if (h->flags & FC_E_OUT_SRC)
+			ret->out.src = cold->out_addr;
+		if (h->flags & FC_E_OUT_DST)
+			ret->out.dst = cold->out_addr;
 		st->stats.delivered++;
 	} else {
 		st->stats.dropped++;
-		st->stats.drops[w->drop]++;
+		st->stats.drops[cold->drop]++;
 	}
 }
 
@@ -1481,7 +1518,7 @@ new_tcp_pair_result(struct eng_state *st, const struct pkt_hdr *pkt, const struc
  * key found (then each step one at a time, as the replay), out of line.
  */
 struct new_pair {
-	const struct fc_entry *w; /* the wildcard entry */
+	const struct fc_hot *w; /* the wildcard entry */
 	struct ct_tcp_pair_new np;
 	struct ct_entry *ce[2];
 	bool inserted[2];
@@ -1495,7 +1532,7 @@ static __attribute__((noinline)) int new_tcp_pair_rest(struct eng_state *st,
 						       struct eng_result *ret, struct new_pair *q)
 {
 	const struct ct_tcp_pair_new *np = &q->np;
-	const struct fc_entry *w = q->w;
+	const struct fc_hot *w = q->w;
 	struct ct_entry **ce = q->ce;
 	bool *inserted = q->inserted;
 	uint32_t hint[2], near = UINT32_MAX;
@@ -1529,12 +1566,13 @@ static __attribute__((noinline)) int new_tcp_pair_rest(struct eng_state *st,
 			st->stats.ct_hits++;
 		}
 	}
-	new_tcp_pair_result(st, pkt, w, ret);
+	fc_result(st, pkt, w, ret);
 	if (!created) {
 		/* As wild_replay(): the flow's exact entry once it exists. */
-		struct fc_entry x = *w;
+		struct fc_entry x;
 		struct fc_key fk;
 
+		fcache_load(w, &x);
 		x.hint[0] = hint[0];
 		x.hint[1] = hint[1];
 		fc_key_of(&fk, pkt, from);
@@ -1556,7 +1594,9 @@ new_tcp_pair_in(struct eng_state *st, const struct eng_gen *gen, const struct pk
 {
 	const uint8_t both = FC_OP_ALLOW | FC_OP_TRACK;
 	const bool in_burst = nf != NULL;
-	struct fc_entry *w, *wset = NULL;
+	const struct fc_cold *wc;
+	struct fc_set *wset = NULL;
+	struct fc_hot *w;
 	struct new_pair q;
 	uint64_t wb;
 
@@ -1569,13 +1609,16 @@ new_tcp_pair_in(struct eng_state *st, const struct eng_gen *gen, const struct pk
 	}
 	if (!wset)
 		wset = fcache_set_words(st->fc, a, wb, from.idx);
-	w = fcache_lookup_words(st->fc, wset, a, wb, from.idx);
-	if (!w || !(w->flags & FC_E_TCP_PAIR) || (w->ops[0].flags & w->ops[1].flags & both) != both)
+	w = fcache_find_words(st->fc, wset, a, wb, from.idx);
+	if (!w || !(w->flags & FC_E_TCP_PAIR))
 		return 1;
-	q.np.zone[0] = st->zone_of_eni[w->ops[0].eni];
-	q.np.zone[1] = st->zone_of_eni[w->ops[1].eni];
-	q.np.to[0] = &gen->enis[w->ops[0].eni].timeouts;
-	q.np.to[1] = &gen->enis[w->ops[1].eni].timeouts;
+	wc = fcache_cold(w);
+	if ((wc->ops[0].flags & wc->ops[1].flags & both) != both)
+		return 1;
+	q.np.zone[0] = st->zone_of_eni[wc->ops[0].eni];
+	q.np.zone[1] = st->zone_of_eni[wc->ops[1].eni];
+	q.np.to[0] = &gen->enis[wc->ops[0].eni].timeouts;
+	q.np.to[1] = &gen->enis[wc->ops[1].eni].timeouts;
 	q.np.has_h = 0;
 	if (in_burst) {
 		/* Stage B's hashes where it guessed the key's zone (the rest is the packet's). */
@@ -1598,7 +1641,7 @@ new_tcp_pair_in(struct eng_state *st, const struct eng_gen *gen, const struct pk
 		q.w = w;
 		return new_tcp_pair_rest(st, pkt, from, now_ms, ret, &q);
 	}
-	new_tcp_pair_result(st, pkt, w, ret);
+	fc_result(st, pkt, w, ret);
 	return 0;
 }
 
@@ -1637,12 +1680,12 @@ static __attribute__((noinline)) int new_tcp_pair_burst(struct eng_state *st,
  */
 static inline int process_pkt(struct eng_state *st, const struct eng_gen *gen,
 			      const struct pkt_hdr *pkt, struct eng_where from, uint64_t now_ms,
-			      struct eng_trace *trace, struct eng_result *ret, struct fc_entry *set,
-			      bool in_burst)
+			      struct eng_trace *trace, struct eng_result *ret, struct fc_set *set,
+			      struct fc_hot *known, bool in_burst)
 {
 	const struct eng_nf_hint *nf = NULL;
 	struct fcache *fc = st->fc;
-	struct fc_entry *e;
+	struct fc_hot *e;
 	uint64_t a, b;
 
 	/* In a burst, eng_process_burst() checked from, adoption, the cache and no trace. */
@@ -1650,23 +1693,30 @@ static inline int process_pkt(struct eng_state *st, const struct eng_gen *gen,
 		     (!in_burst && (trace || !fc || from.idx >= gen->n_enis ||
 				    gen != st->adopted_for || gen->serial != st->adopted_serial))))
 		return process_general(st, gen, pkt, from, now_ms, trace, ret, set, NULL, false);
-	a = fc_key_words(pkt, from, &b);
-	if (!set) {
+	if (known) {
+		e = known; /* (in a burst: stage B's, valid while the cache commits nothing) */
+	} else if ((a = fc_key_words(pkt, from, &b)), set) {
+		e = fcache_find_words(fc, set, a, b, from.idx);
+	} else if (in_burst && (nf = nf_slot(st, pkt))->fc_commits == fc->commits) {
 		/*
-		 * In a burst: stage B found no exact entry and left the packet's
-		 * nf slot; there is still none unless the cache committed since.
+		 * In a burst: stage B found no exact entry in the primary set and
+		 * left the packet's nf slot; there is still none there unless the
+		 * cache committed since.  The alternative set may hold it.
 		 */
-		if (in_burst && (nf = nf_slot(st, pkt))->fc_commits == fc->commits)
+		e = fcache_lookup_words(fc, fcache_alt_words(fc, a, b, from.idx), a, b, from.idx);
+		if (!e)
 			goto no_exact;
+	} else {
 		set = fcache_set_words(fc, a, b, from.idx);
+		e = fcache_find_words(fc, set, a, b, from.idx);
 	}
-	e = fcache_lookup_words(fc, set, a, b, from.idx);
 	/*
-	 * A leased pair (FC_E_LEASED, ct.h "Leases"): both conntrack entries are
-	 * live and ESTABLISHED until the lease's last packet plus the least
-	 * established timeout, so a packet without SYN, FIN or RST refreshes the
-	 * lease alone, in the line already read.  Else the entries are checked
-	 * and refreshed in place, and, at a time no lease has passed yet, leased.
+	 * A leased pair (FC_E_LEASED, ct.h "Leases"; only plain entries are
+	 * leased): both conntrack entries are live and ESTABLISHED until the
+	 * lease's last packet plus the least established timeout, so a packet
+	 * without SYN, FIN or RST refreshes the lease alone, in the hot line
+	 * already read.  Else the entries are checked and refreshed in place,
+	 * and, at a time no lease has passed yet, a plain entry leases them.
 	 */
 	if (e && (e->flags & FC_E_LEASED) &&
 	    !(pkt->tcp_flags & (PKT_TCP_SYN | PKT_TCP_FIN | PKT_TCP_RST)) &&
@@ -1675,40 +1725,31 @@ static inline int process_pkt(struct eng_state *st, const struct eng_gen *gen,
 		st->lease_now = now_ms;
 		goto pair_hit;
 	}
-	if (e && (e->flags & FC_E_TCP_PAIR) && !(e->flags & FC_E_LEASED) &&
-	    ct_refresh_tcp_pair_in(st->ct, st->ct_pool, st->ct_pool_n, e->hint,
-				   st->zone_of_eni[e->ops[0].eni], st->zone_of_eni[e->ops[1].eni],
-				   pkt, now_ms) == 0) {
-		struct pkt_hdr out;
+	if (e && (e->flags & FC_E_TCP_PAIR) && !(e->flags & FC_E_LEASED)) {
+		struct fc_cold *cold = fcache_cold(e);
 
-		if (now_ms >= st->lease_now) {
-			ct_lease_begin(st->ct, e->hint, (uint32_t)(e - fc->entries));
+		if (ct_refresh_tcp_pair_in(st->ct, st->ct_pool, st->ct_pool_n, cold->hint,
+					   st->zone_of_eni[cold->ops[0].eni],
+					   st->zone_of_eni[cold->ops[1].eni], pkt, now_ms) != 0)
+			goto general;
+		if (now_ms >= st->lease_now && (e->flags & FC_E_PLAIN)) {
+			/* (Its lease number is its place: it moves first.) */
+			e = fcache_promote(fc, e);
+			ct_lease_begin(st->ct, fcache_cold(e)->hint, fcache_index(fc, e));
 			e->flags |= FC_E_LEASED;
 			e->lease_ms = now_ms;
 			st->lease_now = now_ms;
 		}
 	pair_hit:
-		out = *pkt;
 		st->stats.packets++;
 		if (unlikely(st->flow_interval_start == 0))
 			st->flow_interval_start = (int64_t)(now_ms / 1000);
 		st->stats.ct_hits += 2;
 		st->stats.flow_cache_hits++;
-		if (e->verdict != ENG_DROP) {
-			out.src = e->out_src;
-			out.dst = e->out_dst;
-			st->stats.delivered++;
-		} else {
-			st->stats.dropped++;
-			st->stats.drops[e->drop]++;
-		}
-		ret->verdict = (enum eng_verdict)e->verdict;
-		ret->drop = (enum eng_drop)e->drop;
-		ret->to.point = (enum eng_point)e->to_point;
-		ret->to.idx = e->to_idx;
-		ret->out = out;
+		fc_result(st, pkt, e, ret);
 		return 0;
 	}
+general:
 	/* (In a burst, an exact entry stage B saw and a commit since evicted: no nf slot.) */
 	if (!e && pkt->proto == PKT_PROTO_TCP && pkt->sport != pkt->dport &&
 	    new_tcp_pair(st, gen, pkt, from, now_ms, ret) == 0)
@@ -1725,7 +1766,7 @@ int eng_process(struct eng_state *st, const struct eng_gen *gen, const struct pk
 		struct eng_where from, uint64_t now_ms, struct eng_trace *trace,
 		struct eng_result *ret)
 {
-	return process_pkt(st, gen, pkt, from, now_ms, trace, ret, NULL, false);
+	return process_pkt(st, gen, pkt, from, now_ms, trace, ret, NULL, NULL, false);
 }
 
 /*
@@ -1755,6 +1796,7 @@ static __attribute__((noinline)) void burst_stage_b_new_any(struct eng_state *st
 		if (fc_wild_ok(pkt)) {
 			nf->wset = fcache_set_words(st->fc, a, nf->wild_b, from.idx);
 			fcache_prefetch_set(nf->wset);
+			fcache_prefetch_cold(nf->wset);
 		}
 	}
 	if (from.point != ENG_AT_ENI)
@@ -1837,6 +1879,7 @@ static __attribute__((noinline)) void burst_stage_b_new(struct eng_state *st,
 			nf->wild_b = b;
 			nf->wset = fcache_set_words(st->fc, a, b, from.idx);
 			fcache_prefetch_set(nf->wset);
+			fcache_prefetch_cold(nf->wset);
 			h = ct_hash_words(st->ct_seed, ips, (uint64_t)zout << 32 | ports,
 					  PKT_PROTO_TCP);
 			__builtin_prefetch(st->ct_index + (size_t)((uint32_t)h & st->ct_mask) * 64);
@@ -1858,27 +1901,33 @@ static __attribute__((noinline)) void burst_stage_b_new(struct eng_state *st,
 /*
  * eng_process_burst() as a three-stage software pipeline (DPDK's pipelined
  * hash lookups).  At step j, with the distances below:
- *   stage A, packet j + BURST_A: hash the flow-cache key, keep the set's
- *     address, prefetch the set (two adjacent lines);
- *   stage B, packet j + BURST_B: read the set (arrived by now); prefetch
- *     the conntrack entries the entry names (an established packet never
- *     reads the conntrack index), or, without an exact entry (a new flow),
- *     the wildcard set and the conntrack index lines of its two keys,
+ *   stage A, packet j + BURST_A: hash the flow-cache key, keep the primary
+ *     set's address, prefetch its hot line;
+ *   stage B, packet j + BURST_B: look the key up in the primary set
+ *     (arrived by now) and keep the entry found with the cache's commit
+ *     count; for an entry without a lease, prefetch its cold line and the
+ *     conntrack entries it names (a leased packet reads nothing else);
+ *     without one, prefetch the alternative set's hot line and, for a new
+ *     flow, the wildcard set and the conntrack index lines of its two keys,
  *     marking the miss (the set's slot NULL, the cache's commit count in
  *     the packet's nf slot);
- *   stage C, packet j: process it, looking up in the set kept by stage A,
- *     or, after stage B's miss, not looking up again unless the cache
- *     committed an entry since (a miss stays a miss until then: evictions
- *     and invalidations only remove entries).
- * Every random line an established packet touches (its set and its two
- * entries) is then requested BURST_B packets or more before it is read.
- * The prefetches are only hints: stage C looks everything else up again,
- * so packets processed between the stages (which may fill or evict
- * entries) change nothing but what is already in cache.
+ *   stage C, packet j: process it, with stage B's entry while the cache has
+ *     committed nothing since (the entry still holds the key), else looking
+ *     up in the sets again, or, after stage B's miss, in the alternative set
+ *     only unless the cache committed since (a miss stays a miss until
+ *     then: evictions and invalidations only remove entries).
+ * Every random line an established packet touches (its hot line, and
+ * without a lease its cold line and conntrack entries) is then requested
+ * BURST_A - BURST_B or BURST_B packets before it is read.  The distances
+ * were measured (docs/benchmarks.md): the hot line needs about eight
+ * packets' time to arrive here.  The prefetches are only hints, and stage
+ * B's entry is used only while nothing can have moved it, so packets
+ * processed between the stages (which may fill or evict entries) change
+ * nothing but what is already in cache.
  */
-#define BURST_A	   12
-#define BURST_B	   4
-#define BURST_RING 16 /* > BURST_A, a power of two */
+#define BURST_A	   20
+#define BURST_B	   8
+#define BURST_RING 32 /* > BURST_A, a power of two */
 /*
  * A burst's headers are an array: consecutive headers' nf slots step by
  * sizeof / 4, so ENG_NF_RING of them in a row map to distinct slots exactly
@@ -1892,30 +1941,41 @@ _Static_assert(sizeof(struct pkt_hdr) % 4 == 0 && (sizeof(struct pkt_hdr) / 4) %
 
 static inline void burst_stage_b(struct eng_state *st, const struct eng_gen *gen,
 				 const struct pkt_hdr *pkt, struct eng_where from,
-				 struct fc_entry **set, const char *pool, uint32_t pool_n)
+				 struct fc_set **set, struct fc_hot **ret_hit,
+				 uint32_t *ret_commits, const char *pool, uint32_t pool_n)
 {
-	const struct fc_entry *e;
+	struct fc_hot *e;
 	uint64_t a, b;
 
 	a = fc_key_words(pkt, from, &b);
 	e = fcache_lookup_words(st->fc, *set, a, b, from.idx);
+	*ret_hit = e;
+	*ret_commits = st->fc->commits;
 	if (likely(e)) {
 		if (e->flags & FC_E_LEASED)
-			return; /* its packet reads no conntrack entry */
-		/* The conntrack entries of its SG steps (at most two; any hint is safe). */
-		if (e->n_sg > 0 && e->hint[0] < pool_n)
-			__builtin_prefetch(pool + (size_t)e->hint[0] * CT_ENTRY_SIZE, 1);
-		if (e->n_sg > 1 && e->hint[1] < pool_n)
-			__builtin_prefetch(pool + (size_t)e->hint[1] * CT_ENTRY_SIZE, 1);
+			return; /* its packet reads nothing else */
+		/*
+		 * Its cold half and the conntrack entries of its SG steps (pf: at
+		 * most two; any hint is safe).
+		 */
+		fcache_prefetch_cold(*set);
+		if (e->pf[0] < pool_n)
+			__builtin_prefetch(pool + (size_t)e->pf[0] * CT_ENTRY_SIZE, 1);
+		if (e->pf[1] < pool_n)
+			__builtin_prefetch(pool + (size_t)e->pf[1] * CT_ENTRY_SIZE, 1);
 		return;
 	}
-	/* No exact entry: stage C knows it from the set's slot (NULL) and the nf slot. */
+	/*
+	 * None in the primary set: stage C knows it from the set's slot (NULL)
+	 * and the nf slot, and looks in the alternative set only.
+	 */
+	fcache_prefetch_set(fcache_alt_words(st->fc, a, b, from.idx));
 	*set = NULL;
 	burst_stage_b_new(st, gen, pkt, from);
 }
 
 static inline void burst_stage_a(struct eng_state *st, const struct pkt_hdr *pkt,
-				 struct eng_where from, struct fc_entry **ret_set)
+				 struct eng_where from, struct fc_set **ret_set)
 {
 	uint64_t w0, w1;
 
@@ -1928,7 +1988,9 @@ static int burst_staged(struct eng_state *st, const struct eng_gen *gen,
 			const struct pkt_hdr *pkts, const struct eng_where *from, size_t n,
 			uint64_t now_ms, struct eng_result *ret)
 {
-	struct fc_entry *set[BURST_RING];
+	struct fc_set *set[BURST_RING];
+	struct fc_hot *hit[BURST_RING];
+	uint32_t hit_commits[BURST_RING];
 	const void *pool;
 	uint32_t pool_n;
 	size_t j;
@@ -1950,16 +2012,21 @@ static int burst_staged(struct eng_state *st, const struct eng_gen *gen,
 	for (j = 0; j < n && j < BURST_A; j++)
 		burst_stage_a(st, &pkts[j], from[j], &set[j]);
 	for (j = 0; j < n && j < BURST_B; j++)
-		burst_stage_b(st, gen, &pkts[j], from[j], &set[j], pool, pool_n);
+		burst_stage_b(st, gen, &pkts[j], from[j], &set[j], &hit[j], &hit_commits[j], pool,
+			      pool_n);
 	for (j = 0; j < n; j++) {
 		if (j + BURST_A < n)
 			burst_stage_a(st, &pkts[j + BURST_A], from[j + BURST_A],
 				      &set[(j + BURST_A) % BURST_RING]);
 		if (j + BURST_B < n)
 			burst_stage_b(st, gen, &pkts[j + BURST_B], from[j + BURST_B],
-				      &set[(j + BURST_B) % BURST_RING], pool, pool_n);
-		r = process_pkt(st, gen, &pkts[j], from[j], now_ms, NULL, &ret[j],
-				set[j % BURST_RING], true);
+				      &set[(j + BURST_B) % BURST_RING],
+				      &hit[(j + BURST_B) % BURST_RING],
+				      &hit_commits[(j + BURST_B) % BURST_RING], pool, pool_n);
+		r = process_pkt(
+		    st, gen, &pkts[j], from[j], now_ms, NULL, &ret[j], set[j % BURST_RING],
+		    hit_commits[j % BURST_RING] == st->fc->commits ? hit[j % BURST_RING] : NULL,
+		    true);
 		if (r < 0)
 			return r;
 	}

@@ -41,7 +41,7 @@ struct state_zone {
 #define ENG_NF_RING 16 /* > the distance from stage B to processing; a power of two */
 
 struct eng_nf_hint {
-	struct fc_entry *wset; /* NULL: not computed */
+	struct fc_set *wset;   /* NULL: not computed */
 	uint64_t wild_b;       /* the wildcard key's second word (fc_wild_word()) */
 	uint64_t ct_hash[2];   /* [0] egress, [1] ingress */
 	uint32_t zone[2];

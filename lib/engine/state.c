@@ -25,16 +25,23 @@ void eng_limits_default(struct eng_limits *l)
 /* The flow cache holds conntrack leases (ct.h): lease r is entry r of the table. */
 static void fc_lease_get(void *ctx, uint32_t r, uint64_t *ret_last_ms, uint32_t ret_idx[2])
 {
-	const struct fc_entry *e = &((struct fcache *)ctx)->entries[r];
+	const struct fc_hot *h = fcache_at(ctx, r);
+	const struct fc_cold *cold = fcache_cold(h);
 
-	*ret_last_ms = e->lease_ms;
-	ret_idx[0] = e->hint[0];
-	ret_idx[1] = e->hint[1];
+	*ret_last_ms = h->lease_ms;
+	ret_idx[0] = cold->hint[0];
+	ret_idx[1] = cold->hint[1];
 }
 
+/* (The lease's last packet is folded in: its slot holds the hints again.) */
 static void fc_lease_end(void *ctx, uint32_t r)
 {
-	((struct fcache *)ctx)->entries[r].flags &= (uint8_t)~FC_E_LEASED;
+	struct fc_hot *h = fcache_at(ctx, r);
+	const struct fc_cold *cold = fcache_cold(h);
+
+	h->flags &= (uint8_t)~FC_E_LEASED;
+	for (unsigned i = 0; i < FC_SG_MAX; i++)
+		h->pf[i] = i < cold->n_sg ? cold->hint[i] : UINT32_MAX;
 }
 
 struct eng_state *eng_state_new(const struct eng_limits *limits)
@@ -236,9 +243,10 @@ int state_adopt(struct eng_state *st, const struct eng_gen *gen)
 	st->adopted_serial = gen->serial;
 	if (st->fc) {
 		/* Stale entries keep their leases (each ends when its entry is refilled)... */
-		if (st->fc->epoch == UINT32_MAX) /* ...unless the table is about to be cleared */
+		if (fcache_invalidate_clears(
+			st->fc)) /* ...unless the table is about to be cleared */
 			for (size_t i = 0; i < st->fc->n_entries; i++)
-				if (st->fc->entries[i].flags & FC_E_LEASED)
+				if (fcache_at(st->fc, (uint32_t)i)->flags & FC_E_LEASED)
 					ct_lease_end(st->ct, (uint32_t)i);
 		fcache_invalidate(st->fc);
 	}
