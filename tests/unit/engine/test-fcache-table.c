@@ -69,7 +69,7 @@ static void expect_same(const struct fc_entry *got, const struct fc_entry *want)
 	cr_assert_eq(got->n_ops, want->n_ops);
 	cr_assert_eq(got->n_sg, want->n_sg);
 	/* The table's own bits (which address out_addr replaces) aside. */
-	cr_assert_eq(got->flags & (uint8_t)~(FC_E_OUT_SRC | FC_E_OUT_DST), want->flags);
+	cr_assert_eq(got->flags & (uint8_t) ~(FC_E_OUT_SRC | FC_E_OUT_DST), want->flags);
 	cr_assert_eq(memcmp(got->hint, want->hint, sizeof(want->hint)), 0, "hints");
 	cr_assert_eq(memcmp(got->ops, want->ops, sizeof(want->ops)), 0, "ops");
 }
@@ -215,7 +215,8 @@ Test(fcache_table, a_key_lives_once_in_one_of_its_two_sets)
 			const struct fc_hot *x = fcache_at(c, r);
 
 			if (x->epoch == c->epoch && x->idx == keys[i].idx &&
-			    memcmp(&x->a, &keys[i].src, 8) == 0 && memcmp(&x->b, &keys[i].sport, 8) == 0)
+			    memcmp(&x->a, &keys[i].src, 8) == 0 &&
+			    memcmp(&x->b, &keys[i].sport, 8) == 0)
 				cr_assert_leq(++n, 1, "key %d held twice", i);
 		}
 	}
