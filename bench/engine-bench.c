@@ -741,14 +741,16 @@ int main(int argc, char **argv)
 		       "\"rss_mb\":%.0f,\"thp_mb\":%.0f}\n",
 		       s.ct_entries, json_num(j[0], 1, e_ns[mid], did_est),
 		       json_num(j[1], 0, 1e9 / e_ns[mid], did_est),
-		       json_num(j[2], 1, e_naive[mid], did_est), json_num(j[3], 1, n_ns[mid], did_new),
+		       json_num(j[2], 1, e_naive[mid], did_est),
+		       json_num(j[3], 1, n_ns[mid], did_new),
 		       json_num(j[4], 0, 1e9 / n_ns[mid], did_new),
 		       json_num(j[5], 1, n_naive[mid], did_new),
 		       json_num(j[6], 3, e_ns[mid] / e_naive[mid], did_est),
 		       json_num(j[7], 3, n_ns[mid] / n_naive[mid], did_new),
 		       json_num(j[8], 1, eb_ns[mid], did_est && did_burst),
-		       json_num(j[9], 1, nb_ns[mid], did_new && did_burst), s.flow_cache_hits, chase1, MEM_CHASE_LANES,
-		       chase8, MEM_CHASE_LANES_MAX, chase16, pipe1, pipe2, rss_mb, thp_mb);
+		       json_num(j[9], 1, nb_ns[mid], did_new && did_burst), s.flow_cache_hits,
+		       chase1, MEM_CHASE_LANES, chase8, MEM_CHASE_LANES_MAX, chase16, pipe1, pipe2,
+		       rss_mb, thp_mb);
 	}
 	free(est);
 	free(fresh);
