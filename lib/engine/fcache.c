@@ -146,6 +146,25 @@ bool fcache_fits(const struct fc_key *k, const struct fc_entry *e)
 	return k->idx <= UINT16_MAX && (e->out_src == k->src || e->out_dst == k->dst);
 }
 
+/* The set whose guests count h's key (h a guest). */
+static inline struct fc_set *host_of(const struct fcache *c, const struct fc_hot *h)
+{
+	return fcache_set_words(c, h->a, h->b, h->idx);
+}
+
+/* h's key is leaving h: a guest no longer counts in its primary set (unless saturated). */
+static void unguest(const struct fcache *c, struct fc_hot *h)
+{
+	uint8_t *n;
+
+	if (!(h->flags & FC_E_GUEST))
+		return;
+	n = &host_of(c, h)->hot[0].guests;
+	if (*n != UINT8_MAX)
+		(*n)--;
+	h->flags &= (uint8_t)~FC_E_GUEST;
+}
+
 /* How much a victim is worth keeping: a lease by its last packet, anything else nothing. */
 static inline uint64_t keep(const struct fc_hot *h)
 {
@@ -173,6 +192,7 @@ struct fc_hot *fcache_slot(struct fcache *c, const struct fc_key *k)
 			if (keep(way[(start + w) % (2 * FC_WAYS)]) < keep(h))
 				h = way[(start + w) % (2 * FC_WAYS)];
 	}
+	unguest(c, h);
 	h->epoch = 0; /* not valid until filled */
 	return h;
 }
@@ -181,7 +201,9 @@ void fcache_fill(struct fcache *c, struct fc_hot *h, const struct fc_key *k,
 		 const struct fc_entry *e)
 {
 	struct fc_cold *cold = fcache_cold(h);
-	uint8_t flags = e->flags & (uint8_t) ~(FC_E_OUT_SRC | FC_E_OUT_DST | FC_E_LEASED);
+	uint8_t flags =
+	    e->flags & (uint8_t) ~(FC_E_OUT_SRC | FC_E_OUT_DST | FC_E_LEASED | FC_E_GUEST);
+	struct fc_set *p = set_of(c, k);
 	uint32_t i;
 
 	cold->out_addr = 0;
@@ -192,6 +214,12 @@ void fcache_fill(struct fcache *c, struct fc_hot *h, const struct fc_key *k,
 		flags |= FC_E_OUT_DST;
 		cold->out_addr = e->out_dst;
 	}
+	if (h != &p->hot[0] && h != &p->hot[1]) {
+		flags |= FC_E_GUEST;
+		if (p->hot[0].guests != UINT8_MAX)
+			p->hot[0].guests++;
+	}
+	cold->verdict = e->verdict;
 	cold->drop = e->drop;
 	cold->to_point = e->to_point;
 	cold->n_ops = e->n_ops;
@@ -204,7 +232,6 @@ void fcache_fill(struct fcache *c, struct fc_hot *h, const struct fc_key *k,
 	h->pf[1] = e->hint[1];
 	h->to_idx = e->to_idx;
 	h->flags = flags;
-	h->verdict = e->verdict;
 	h->epoch = c->epoch;
 	c->commits++;
 }
@@ -221,12 +248,12 @@ void fcache_load(const struct fc_hot *h, struct fc_entry *ret)
 	e.out_src = h->flags & FC_E_OUT_SRC ? cold->out_addr : e.key.src;
 	e.out_dst = h->flags & FC_E_OUT_DST ? cold->out_addr : e.key.dst;
 	e.to_idx = h->to_idx;
-	e.verdict = h->verdict;
+	e.verdict = cold->verdict;
 	e.drop = cold->drop;
 	e.to_point = cold->to_point;
 	e.n_ops = cold->n_ops;
 	e.n_sg = cold->n_sg;
-	e.flags = h->flags;
+	e.flags = h->flags & (uint8_t)~FC_E_GUEST;
 	memcpy(e.hint, cold->hint, sizeof(e.hint));
 	memcpy(e.ops, cold->ops, sizeof(e.ops));
 	*ret = e;
@@ -247,8 +274,15 @@ struct fc_hot *fcache_promote(struct fcache *c, struct fc_hot *h)
 			v = &p->hot[w]; /* dropped */
 	if (!v)
 		return h;
+	unguest(c, v); /* (its entry is dropped) */
+	unguest(c, h); /* (it moves home) */
 	*fcache_cold(v) = *fcache_cold(h);
-	*v = *h;
+	{
+		uint8_t guests = v->guests; /* the set's, where v is hot[0] */
+
+		*v = *h;
+		v->guests = guests;
+	}
 	h->epoch = 0;
 	c->commits++;
 	return v;

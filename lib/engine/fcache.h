@@ -107,6 +107,7 @@ struct fc_key {
 #define FC_E_PLAIN   0x08
 #define FC_E_OUT_SRC 0x10 /* out_src is the cold half's out_addr (else the key's src) */
 #define FC_E_OUT_DST 0x20 /* out_dst is the cold half's out_addr (else the key's dst) */
+#define FC_E_GUEST   0x40 /* kept in its alternative set (counted in its primary's guests) */
 
 /*
  * An entry as its users see it (by value; the table keeps it in two halves,
@@ -138,12 +139,19 @@ struct fc_hot {
 	};
 	uint16_t idx, epoch;
 	uint16_t to_idx;
-	uint8_t flags, verdict;
+	uint8_t flags;
+	/*
+	 * hot[0]'s only (a set's, not an entry's): how many ways elsewhere hold
+	 * keys (of any epoch) whose primary set this is, FC_E_GUEST; 0: a key
+	 * not here is in neither of its sets.  Saturates (then never falls).
+	 */
+	uint8_t guests;
 };
 
 struct fc_cold {
 	uint32_t out_addr; /* FC_E_OUT_SRC or FC_E_OUT_DST: the rewritten address */
-	uint8_t drop, to_point, n_ops, n_sg;
+	uint8_t verdict, drop, to_point;
+	uint8_t n_ops : 4, n_sg : 4;
 	uint32_t hint[FC_SG_MAX];
 	struct fc_op ops[FC_OPS_MAX];
 };
@@ -269,13 +277,16 @@ static inline struct fc_hot *fcache_lookup_words(const struct fcache *c, struct 
 	return NULL;
 }
 
-/* The current epoch's entry for the key (a, b, i), whose primary set is set, or NULL. */
+/*
+ * The current epoch's entry for the key (a, b, i), whose primary set is set,
+ * or NULL: the alternative set is read only when the primary has guests.
+ */
 static inline struct fc_hot *fcache_find_words(const struct fcache *c, struct fc_set *set,
 					       uint64_t a, uint64_t b, uint32_t i)
 {
 	struct fc_hot *h = fcache_lookup_words(c, set, a, b, i);
 
-	if (likely(h))
+	if (likely(h) || set->hot[0].guests == 0)
 		return h;
 	return fcache_lookup_words(c, fcache_alt_words(c, a, b, i), a, b, i);
 }

@@ -1496,11 +1496,11 @@ static inline __attribute__((always_inline)) void fc_result(struct eng_state *st
 		return;
 	}
 	cold = fcache_cold(h);
-	ret->verdict = (enum eng_verdict)h->verdict;
+	ret->verdict = (enum eng_verdict)cold->verdict;
 	ret->drop = (enum eng_drop)cold->drop;
 	ret->to.point = (enum eng_point)cold->to_point;
 	ret->to.idx = h->to_idx;
-	if (h->verdict != ENG_DROP) {
+	if (cold->verdict != ENG_DROP) {
 		if (h->flags & FC_E_OUT_SRC)
 			ret->out.src = cold->out_addr;
 		if (h->flags & FC_E_OUT_DST)
@@ -1699,13 +1699,11 @@ static inline int process_pkt(struct eng_state *st, const struct eng_gen *gen,
 		e = fcache_find_words(fc, set, a, b, from.idx);
 	} else if (in_burst && (nf = nf_slot(st, pkt))->fc_commits == fc->commits) {
 		/*
-		 * In a burst: stage B found no exact entry in the primary set and
-		 * left the packet's nf slot; there is still none there unless the
-		 * cache committed since.  The alternative set may hold it.
+		 * In a burst: stage B found no exact entry (the primary set has no
+		 * guests) and left the packet's nf slot; there is still none unless
+		 * the cache committed since.
 		 */
-		e = fcache_lookup_words(fc, fcache_alt_words(fc, a, b, from.idx), a, b, from.idx);
-		if (!e)
-			goto no_exact;
+		goto no_exact;
 	} else {
 		set = fcache_set_words(fc, a, b, from.idx);
 		e = fcache_find_words(fc, set, a, b, from.idx);
@@ -1966,11 +1964,15 @@ static inline void burst_stage_b(struct eng_state *st, const struct eng_gen *gen
 		return;
 	}
 	/*
-	 * None in the primary set: stage C knows it from the set's slot (NULL)
-	 * and the nf slot, and looks in the alternative set only.
+	 * None in the primary set.  With guests there, it may be in the
+	 * alternative set: its line is prefetched and stage C looks it up.
+	 * Else there is none: stage C knows it from the set's slot (NULL) and
+	 * the nf slot.  Either way the new flow's lines are prefetched.
 	 */
-	fcache_prefetch_set(fcache_alt_words(st->fc, a, b, from.idx));
-	*set = NULL;
+	if ((*set)->hot[0].guests)
+		fcache_prefetch_set(fcache_alt_words(st->fc, a, b, from.idx));
+	else
+		*set = NULL;
 	burst_stage_b_new(st, gen, pkt, from);
 }
 

@@ -169,6 +169,37 @@ Test(fcache_table, fits_refuses_what_the_halves_cannot_hold)
 }
 
 /*
+ * Every set's guests count is the number of ways holding, as guests (of any
+ * epoch), keys whose primary set it is; a valid key outside its primary set
+ * is a guest there.  (A count never saturates in these small tables.)
+ */
+static void check_guests(const struct fcache *c)
+{
+	size_t n_sets = c->n_entries / FC_WAYS;
+
+	for (size_t s = 0; s < n_sets; s++) {
+		unsigned n = 0;
+
+		for (uint32_t r = 0; r < c->n_entries; r++) {
+			const struct fc_hot *h = fcache_at(c, r);
+
+			if ((h->flags & FC_E_GUEST) &&
+			    fcache_set_words(c, h->a, h->b, h->idx) == &c->sets[s])
+				n++;
+		}
+		cr_assert_eq(c->sets[s].hot[0].guests, n, "set %zu counts %u guests, holds %u", s,
+			     c->sets[s].hot[0].guests, n);
+	}
+	for (uint32_t r = 0; r < c->n_entries; r++) {
+		const struct fc_hot *h = fcache_at(c, r);
+		const struct fc_set *p = fcache_set_words(c, h->a, h->b, h->idx);
+
+		if (h->epoch == c->epoch && h != &p->hot[0] && h != &p->hot[1])
+			cr_assert(h->flags & FC_E_GUEST, "entry %u is a guest", r);
+	}
+}
+
+/*
  * Many keys through a small table: a key just filled is found with what was
  * filled; whatever is found is the key's last fill; a key is in one of its
  * two sets and in at most one way.
@@ -204,6 +235,10 @@ Test(fcache_table, a_key_lives_once_in_one_of_its_two_sets)
 			if (x->epoch == c->epoch) /* (a valid entry) */
 				(void)fcache_promote(c, x);
 		}
+		if (step % 100 == 0)
+			check_guests(c);
+		if (step % 1000 == 0)
+			fcache_invalidate(c); /* stale guests still count until overwritten */
 		h = fcache_lookup(c, &keys[i]);
 		if (!h)
 			continue;
@@ -220,6 +255,7 @@ Test(fcache_table, a_key_lives_once_in_one_of_its_two_sets)
 				cr_assert_leq(++n, 1, "key %d held twice", i);
 		}
 	}
+	check_guests(c);
 	cr_assert_gt(found, 1000, "the test looked up filled keys (%u)", found);
 	fcache_free(c);
 }
@@ -303,6 +339,8 @@ Test(fcache_table, promotion_moves_a_guest_into_its_primary_set)
 		w1 = fill_in(&rng, c, p, &o1);
 		h = put(c, &k, &e);
 		cr_assert(in_set(h, q), "the primary set full: the key goes to its alternative");
+		cr_assert(h->flags & FC_E_GUEST);
+		check_guests(c);
 		w0->flags |= FC_E_LEASED;
 		w0->lease_ms = 5;
 		if (lease_both) {
@@ -317,6 +355,8 @@ Test(fcache_table, promotion_moves_a_guest_into_its_primary_set)
 			continue;
 		}
 		cr_assert_eq(moved, w1, "the way without a lease takes it");
+		cr_assert_not(moved->flags & FC_E_GUEST, "home: no longer a guest");
+		check_guests(c);
 		cr_assert_neq(c->commits, commits, "a move counts as a commit");
 		cr_assert_eq(fcache_lookup(c, &k), moved);
 		fcache_load(moved, &got);
