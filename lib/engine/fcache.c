@@ -107,16 +107,6 @@ static inline bool holds(const struct fc_hot *h, const struct fc_key *k)
 	return ((h->a ^ a) | (h->b ^ b) | (uint64_t)(h->idx ^ i)) == 0;
 }
 
-void fcache_prefetch(const struct fcache *c, const struct fc_key *k)
-{
-	fcache_prefetch_set(set_of(c, k));
-}
-
-struct fc_set *fcache_set(const struct fcache *c, const struct fc_key *k)
-{
-	return set_of(c, k);
-}
-
 static inline struct fc_hot *lookup_in(struct fcache *c, struct fc_set *set, const struct fc_key *k)
 {
 	uint64_t b;
@@ -228,8 +218,7 @@ void fcache_fill(struct fcache *c, struct fc_hot *h, const struct fc_key *k,
 	memcpy(cold->ops, e->ops, sizeof(cold->ops));
 	h->a = key_words(k, &h->b, &i);
 	h->idx = (uint16_t)i;
-	h->pf[0] = e->hint[0];
-	h->pf[1] = e->hint[1];
+	fcache_pf_from_cold(h);
 	h->to_idx = e->to_idx;
 	h->flags = flags;
 	h->epoch = c->epoch;

@@ -211,14 +211,11 @@ void fcache_load(const struct fc_hot *h, struct fc_entry *ret);
 struct fc_hot *fcache_promote(struct fcache *c, struct fc_hot *h);
 /* Entry number r (< n_entries), and the number of an entry. */
 struct fc_hot *fcache_at(const struct fcache *c, uint32_t r);
-/* Prefetch k's set's hot line. */
-void fcache_prefetch(const struct fcache *c, const struct fc_key *k);
 /*
- * Staged lookups (eng_process_burst()): k's primary set, hashed once, valid
- * for the cache's lifetime; prefetch it, then look k up later (the same
- * answer as fcache_lookup(c, k) at that time).
+ * Staged lookups (eng_process_burst()): with k's primary set (from
+ * fcache_set_words(), hashed once, valid for the cache's lifetime), the same
+ * answer as fcache_lookup(c, k).
  */
-struct fc_set *fcache_set(const struct fcache *c, const struct fc_key *k);
 struct fc_hot *fcache_lookup_set(struct fcache *c, struct fc_set *set, const struct fc_key *k);
 
 /* The cold half of the entry whose hot half is h. */
@@ -228,6 +225,15 @@ static inline struct fc_cold *fcache_cold(const struct fc_hot *h)
 	    (struct fc_set *)((uintptr_t)h & ~(uintptr_t)(sizeof(struct fc_set) - 1));
 
 	return &set->cold[h - set->hot];
+}
+
+/* A not leased entry's prefetch copy of its hints (pf), from its cold half. */
+static inline void fcache_pf_from_cold(struct fc_hot *h)
+{
+	const struct fc_cold *cold = fcache_cold(h);
+
+	for (unsigned i = 0; i < FC_SG_MAX; i++)
+		h->pf[i] = i < cold->n_sg ? cold->hint[i] : UINT32_MAX;
 }
 
 static inline uint32_t fcache_index(const struct fcache *c, const struct fc_hot *h)

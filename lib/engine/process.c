@@ -1178,8 +1178,7 @@ static int fc_replay(struct eng_state *st, const struct eng_gen *g, struct fc_ho
 	fcache_load(h, &e);
 	r = replay(st, g, &e, pkt, now_ms, res, created);
 	memcpy(cold->hint, e.hint, sizeof(cold->hint));
-	for (unsigned i = 0; i < FC_SG_MAX; i++)
-		h->pf[i] = i < cold->n_sg ? e.hint[i] : UINT32_MAX;
+	fcache_pf_from_cold(h);
 	return r;
 }
 
@@ -1342,7 +1341,7 @@ static __attribute__((noinline)) int wild_replay(struct eng_state *st, const str
 
 /*
  * eng_process() but for the fast path below; set, when not NULL, is the
- * packet's flow-cache set (fcache_set()); e is its entry when looked is
+ * packet's primary flow-cache set (fcache_set_words()); e is its entry when looked is
  * true (the fast path looked it up and could not use it).
  */
 static __attribute__((noinline)) int

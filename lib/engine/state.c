@@ -37,11 +37,9 @@ static void fc_lease_get(void *ctx, uint32_t r, uint64_t *ret_last_ms, uint32_t 
 static void fc_lease_end(void *ctx, uint32_t r)
 {
 	struct fc_hot *h = fcache_at(ctx, r);
-	const struct fc_cold *cold = fcache_cold(h);
 
 	h->flags &= (uint8_t)~FC_E_LEASED;
-	for (unsigned i = 0; i < FC_SG_MAX; i++)
-		h->pf[i] = i < cold->n_sg ? cold->hint[i] : UINT32_MAX;
+	fcache_pf_from_cold(h);
 }
 
 struct eng_state *eng_state_new(const struct eng_limits *limits)
