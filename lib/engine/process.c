@@ -38,10 +38,10 @@
  * source-port wildcard key (see fc_wild_key()), which answers the first
  * packets of new connections between the same endpoints: they replay it
  * (two conntrack inserts) instead of running the slow path.  An entry of an
- * established TCP connection between two ENIs (FC_E_TCP_PAIR) leases its two
- * conntrack entries (ct.h, "Leases") on its first fast-path packet: its
- * later packets refresh the lease in the flow-cache entry and read no
- * conntrack entry (one cache line pair per packet instead of two); a packet
+ * established TCP connection between two ENIs (FC_E_TCP_PAIR) whose result
+ * is plain leases its two conntrack entries (ct.h, "Leases") on its first
+ * fast-path packet: its later packets refresh the lease in the entry's hot
+ * half and read no other line (one line per packet instead of four); a packet
  * the lease cannot pass (SYN, FIN or RST, an idle gap past the least
  * established timeout, the clock behind the latest lease) ends it and takes
  * the general path.  Invariant,
