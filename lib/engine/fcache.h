@@ -170,9 +170,10 @@ struct fcache {
 	struct fc_set *sets;
 	uint32_t set_mask;
 	uint16_t epoch;
-	uint32_t clock; /* round-robin victim */
+	uint32_t clock; /* victims of equal worth are taken in turn */
 	/*
-	 * fcache_fill() and fcache_invalidate() calls (wrapping): a key looked
+	 * fcache_fill(), fcache_promote() and fcache_invalidate() calls
+	 * (wrapping): a key looked
 	 * up and missed still misses while this is unchanged.
 	 */
 	uint32_t commits;
