@@ -173,8 +173,8 @@ struct fcache {
 	uint32_t clock; /* victims of equal worth are taken in turn */
 	/*
 	 * fcache_fill(), fcache_promote() and fcache_invalidate() calls
-	 * (wrapping): a key looked
-	 * up and missed still misses while this is unchanged.
+	 * (wrapping): a key looked up and missed still misses, and an entry
+	 * found still holds its key, while this is unchanged.
 	 */
 	uint32_t commits;
 	uint64_t seed;
