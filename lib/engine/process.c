@@ -1341,8 +1341,8 @@ static __attribute__((noinline)) int wild_replay(struct eng_state *st, const str
 
 /*
  * eng_process() but for the fast path below; set, when not NULL, is the
- * packet's primary flow-cache set (fcache_set_words()); e is its entry when looked is
- * true (the fast path looked it up and could not use it).
+ * packet's primary flow-cache set (fcache_set_words()); e is its entry when
+ * looked is true (the fast path looked it up and could not use it).
  */
 static __attribute__((noinline)) int
 process_general(struct eng_state *st, const struct eng_gen *gen, const struct pkt_hdr *pkt,
@@ -1904,15 +1904,15 @@ static __attribute__((noinline)) void burst_stage_b_new(struct eng_state *st,
  *     (arrived by now) and keep the entry found with the cache's commit
  *     count; for an entry without a lease, prefetch its cold line and the
  *     conntrack entries it names (a leased packet reads nothing else);
- *     without one, prefetch the alternative set's hot line and, for a new
- *     flow, the wildcard set and the conntrack index lines of its two keys,
- *     marking the miss (the set's slot NULL, the cache's commit count in
- *     the packet's nf slot);
+ *     without one, prefetch the alternative set's hot line when the primary
+ *     counts guests, else mark the miss (the set's slot NULL, the cache's
+ *     commit count in the packet's nf slot), and for a new flow prefetch
+ *     the wildcard set and the conntrack index lines of its two keys;
  *   stage C, packet j: process it, with stage B's entry while the cache has
  *     committed nothing since (the entry still holds the key), else looking
- *     up in the sets again, or, after stage B's miss, in the alternative set
- *     only unless the cache committed since (a miss stays a miss until
- *     then: evictions and invalidations only remove entries).
+ *     up in the sets again, or, after stage B's miss, not looking up again
+ *     unless the cache committed since (a miss stays a miss until then:
+ *     evictions and invalidations only remove entries).
  * Every random line an established packet touches (its hot line, and
  * without a lease its cold line and conntrack entries) is then requested
  * BURST_A - BURST_B or BURST_B packets before it is read.  The distances

@@ -240,9 +240,11 @@ int state_adopt(struct eng_state *st, const struct eng_gen *gen)
 	st->adopted_for = gen;
 	st->adopted_serial = gen->serial;
 	if (st->fc) {
-		/* Stale entries keep their leases (each ends when its entry is refilled)... */
-		if (fcache_invalidate_clears(
-			st->fc)) /* ...unless the table is about to be cleared */
+		/*
+		 * Stale entries keep their leases (each ends when its entry is
+		 * refilled), unless the table is about to be cleared.
+		 */
+		if (fcache_invalidate_clears(st->fc))
 			for (size_t i = 0; i < st->fc->n_entries; i++)
 				if (fcache_at(st->fc, (uint32_t)i)->flags & FC_E_LEASED)
 					ct_lease_end(st->ct, (uint32_t)i);
