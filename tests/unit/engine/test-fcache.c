@@ -667,12 +667,6 @@ Test(flow_cache, one_way_packets_keep_both_ends_tracked)
 }
 
 /*
- * eng_process_burst() is n calls of eng_process(): same results, same state,
- * with the default cache, a 4-entry one (entries evicted between the burst's
- * prefetch stages and its processing) and none; a generation swap half way
- * (the burst's first packet adopts it).
- */
-/*
  * pkts[0..n) through one by eng_process() one at a time and through burst by
  * eng_process_burst() in bursts of 1 to 64 (random sizes), at now: each
  * packet's results (r1, rb) the same.
@@ -700,6 +694,12 @@ static void one_by_one_and_in_bursts(struct eng_state *one, struct eng_state *bu
 		assert_result_eq(&rb[i], &r1[i], (unsigned)i);
 }
 
+/*
+ * eng_process_burst() is n calls of eng_process(): same results, same state,
+ * with the default cache, a 4-entry one (entries evicted between the burst's
+ * prefetch stages and its processing) and none; a generation swap half way
+ * (the burst's first packet adopts it).
+ */
 static void burst_vs_one_by_one(uint32_t cache)
 {
 	struct model *m = build(0);
