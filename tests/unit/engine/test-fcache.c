@@ -791,6 +791,18 @@ Test(flow_cache, burst_equals_one_by_one_no_cache)
 	burst_vs_one_by_one(0);
 }
 
+/* Conntrack entries of st in use and leased to its flow cache. */
+static unsigned leased_entries(struct eng_state *st)
+{
+	uint32_t n;
+	const struct ct_entry *e = ct_pool_entries(st->ct, &n);
+	unsigned leased = 0;
+
+	for (uint32_t k = 0; k < n; k++)
+		leased += (e[k].flags & (CT_F_USED | CT_F_LEASED)) == (CT_F_USED | CT_F_LEASED);
+	return leased;
+}
+
 /*
  * Conntrack leases (ct.h "Leases"): established connections between ENIs,
  * packets mostly ACKs in both directions, so that the flow cache leases
@@ -903,14 +915,7 @@ Test(flow_cache, leased_connections_behave_as_without_the_cache, .timeout = 300)
 		if (step % 16 == 0)
 			for (int i = 1; i < N_STATES; i++)
 				assert_ct_eq(st[i], st[0], now, step);
-		{
-			uint32_t n;
-			const struct ct_entry *e = ct_pool_entries(st[2]->ct, &n);
-
-			for (uint32_t k = 0; k < n; k++)
-				leased_seen += (e[k].flags & (CT_F_USED | CT_F_LEASED)) ==
-					       (CT_F_USED | CT_F_LEASED);
-		}
+		leased_seen += leased_entries(st[2]);
 		fast += r[0].verdict == ENG_DELIVER;
 	}
 	cr_assert_gt(fast, 10000, "the workload delivers packets (%u)", fast);
@@ -983,14 +988,7 @@ Test(flow_cache, leased_connections_in_bursts_equal_one_by_one)
 					 r1, rb);
 		assert_stats_eq(st[1], st[0], round);
 		assert_ct_eq(st[1], st[0], now, round);
-		{
-			uint32_t np;
-			const struct ct_entry *e = ct_pool_entries(st[1]->ct, &np);
-
-			for (uint32_t k = 0; k < np; k++)
-				leased += (e[k].flags & (CT_F_USED | CT_F_LEASED)) ==
-					  (CT_F_USED | CT_F_LEASED);
-		}
+		leased += leased_entries(st[1]);
 		/*
 		 * A sweep, then the clock: mostly within the 60 s lease bound, every fifth
 		 * round past eni-web's 90 s (its entries then expire under the next
